@@ -1,0 +1,154 @@
+#include "build_config.h"
+
+#include <string.h>
+
+#include "api_client.h"
+#include "app.h"
+#include "log.h"
+#include "timeutil.h"
+#include "banned.h"
+
+void app_init(struct app *a, const struct config *cfg, struct store *store)
+{
+	a->cfg = cfg;
+	a->store = store;
+	a->clock = time_now_us;
+	uuid_gen_init(&a->ids);
+}
+
+void app_problem(struct app_call *c, const struct problem *p)
+{
+	http_set_problem(c->resp, p);
+}
+
+void app_store_problem(struct app_call *c, int rc, const char *what)
+{
+	struct problem p;
+	switch (rc) {
+	case STORE_NOT_FOUND:
+		problem_set(&p, 404, NULL, "no %s with that id", what);
+		break;
+	case STORE_CONFLICT:
+		problem_set(&p, 409, NULL, "the %s changed meanwhile; try again", what);
+		break;
+	case STORE_UNAVAILABLE:
+		problem_set(&p, 503, NULL, "the store is unavailable; try again shortly");
+		break;
+	default:
+		/* The detail goes to the log; the client gets no SQL text. */
+		log_error("%s: %s", what, store_last_error(c->app->store));
+		problem_set(&p, 500, NULL, "internal error");
+		break;
+	}
+	http_set_problem(c->resp, &p);
+}
+
+/* Checks the bearer key and its role. 0, or -1 with the answer set. */
+static int authenticate(struct app_call *c, enum auth_role role)
+{
+	struct problem p;
+	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
+	const char *key;
+	size_t len;
+	unsigned char hash[AUTH_HASH_LEN];
+
+	if (!header || !*header) {
+		app_problem(c, problem_set(&p, 401, NULL,
+					   "an Authorization: Bearer <key> header is required"));
+		return -1;
+	}
+	if (auth_parse_bearer(header, &key, &len) < 0) {
+		app_problem(c, problem_set(&p, 401, NULL,
+					   "the Authorization header is not a gentrack Bearer key"));
+		return -1;
+	}
+	auth_key_hash(key, len, hash);
+	int rc = store_key_lookup(c->app->store, hash, &c->who);
+	if (rc == STORE_NOT_FOUND) {
+		app_problem(c, problem_set(&p, 401, NULL, "unknown or revoked key"));
+		return -1;
+	}
+	if (rc) {
+		app_store_problem(c, rc, "key");
+		return -1;
+	}
+	if (c->who.role != role) {
+		app_problem(c, problem_set(&p, 403, NULL, "this endpoint needs a %s key, not a %s key",
+					   auth_role_name(role), auth_role_name(c->who.role)));
+		return -1;
+	}
+	return 0;
+}
+
+/* /healthz and /metrics are for loopback (the admin role comes with the admin page). */
+static int is_loopback(const char *addr)
+{
+	return addr && (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1"));
+}
+
+static void handle_healthz(struct app_call *c)
+{
+	struct problem p;
+	if (!is_loopback(http_param(c->req, "REMOTE_ADDR"))) {
+		app_problem(c, problem_set(&p, 403, NULL, "health checks are served to loopback only"));
+		return;
+	}
+	int rc = store_ping(c->app->store);
+	http_add_header(c->resp, "Cache-Control", "no-store");
+	if (rc) {
+		log_warn("healthz: %s", store_last_error(c->app->store));
+		app_problem(c, problem_set(&p, 503, NULL, "the store is unreachable"));
+		return;
+	}
+	c->resp->status = 200;
+	strbuf_addstr(&c->resp->body, "{\"status\":\"ok\",\"store\":\"ok\"}");
+}
+
+void app_handle(struct app *a, struct http_request *req, struct http_response *resp)
+{
+	struct app_call c = { .app = a, .req = req, .resp = resp };
+	struct problem p;
+
+	http_response_reset(resp);
+	c.now = a->clock();
+	router_match(req->method, req->path, req->path_len, &c.route);
+	if (c.route.status == 404) {
+		app_problem(&c, problem_set(&p, 404, NULL, "no such resource"));
+		return;
+	}
+	if (c.route.status == 405) {
+		app_problem(&c, problem_set(&p, 405, NULL, "method %.16s is not allowed here",
+					    req->method));
+		http_add_header(resp, "Allow", "%s", c.route.allow);
+		return;
+	}
+	if (c.route.route == ROUTE_HEALTHZ) {
+		handle_healthz(&c);
+		return;
+	}
+	/* Every remaining route is the client API: credentials before anything else. */
+	if (authenticate(&c, ROLE_CLIENT) < 0)
+		return;
+	if (c.route.status == 400) {
+		app_problem(&c, problem_set(&p, 400, "invalid-id",
+					    "the id in the path is not a UUID"));
+		return;
+	}
+	switch (c.route.route) {
+	case ROUTE_REQUEST_CREATE:
+		api_client_create(&c);
+		break;
+	case ROUTE_REQUEST_LIST:
+		api_client_list(&c);
+		break;
+	case ROUTE_REQUEST_GET:
+		api_client_get(&c);
+		break;
+	case ROUTE_REQUEST_CANCEL:
+		api_client_cancel(&c);
+		break;
+	default:
+		app_problem(&c, problem_set(&p, 404, NULL, "no such resource"));
+		break;
+	}
+}

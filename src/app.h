@@ -1,0 +1,43 @@
+#ifndef GENTRACK_APP_H
+#define GENTRACK_APP_H
+
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "http.h"
+#include "router.h"
+#include "store.h"
+#include "uuid.h"
+
+/*
+ * One FastCGI child's application: routes a request, checks its credentials
+ * and hands it to a handler. Holds no request state between requests.
+ */
+struct app {
+	const struct config *cfg;     /* borrowed */
+	struct store *store;          /* borrowed */
+	struct uuid_gen ids;          /* this process' UUIDv7 sequence */
+	int64_t (*clock)(void);       /* µs now; injectable for tests */
+};
+
+/* One request being handled: what every handler receives. */
+struct app_call {
+	struct app *app;
+	struct http_request *req;
+	struct http_response *resp;
+	struct route_match route;
+	struct principal who;         /* set for authenticated API routes */
+	int64_t now;                  /* one clock reading per request */
+};
+
+void app_init(struct app *a, const struct config *cfg, struct store *store);
+/* Handles one request, leaving the answer in resp (never fails to answer). */
+void app_handle(struct app *a, struct http_request *req, struct http_response *resp);
+
+/* Answers with a problem built from a store status (404/409/503/500). */
+void app_store_problem(struct app_call *c, int store_rc, const char *what);
+/* Answers with problem p. */
+void app_problem(struct app_call *c, const struct problem *p);
+
+#endif

@@ -1,0 +1,434 @@
+#include "build_config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "ctl.h"
+#include "jsonw.h"
+#include "log.h"
+#include "store.h"
+#include "strbuf.h"
+#include "timeutil.h"
+#include "banned.h"
+
+#define PASSWORD_MAX 1024
+
+struct ctl {
+	struct config cfg;
+	struct store *store;
+	int json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: gentrackctl [--config FILE] [--json] COMMAND [ARGS]\n"
+		"\n"
+		"commands:\n"
+		"  migrate                                  apply pending sql/NNN_*.sql migrations\n"
+		"  key create --role client|worker --owner NAME\n"
+		"                                           make an API key (printed once)\n"
+		"  key list                                 list keys (prefix, role, owner, state)\n"
+		"  key revoke ID                            revoke a key at once\n"
+		"  admin-user set NAME                      set an admin password (read from stdin)\n"
+		"\n"
+		"exit status: 0 ok, 1 usage error, 2 store error\n");
+}
+
+static int store_failed(struct ctl *c, int rc)
+{
+	fprintf(stderr, "gentrackctl: %s\n",
+		rc == STORE_UNAVAILABLE || rc == STORE_ERROR ? store_last_error(c->store)
+							     : "unexpected store answer");
+	return CTL_STORE;
+}
+
+/* Prints one JSON document built by fn-like code in sb, or reports OOM. */
+static int print_json(struct strbuf *sb)
+{
+	if (sb->oom) {
+		fprintf(stderr, "gentrackctl: out of memory\n");
+		return CTL_STORE;
+	}
+	printf("%s\n", sb->buf);
+	return CTL_OK;
+}
+
+/* ---- migrate ---- */
+
+/* "NNN_name.sql" → version NNN; -1 for any other file name. */
+static long migration_version(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 9 || strcmp(name + n - 4, ".sql") || name[3] != '_')
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+	return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
+}
+
+static int migration_filter(const struct dirent *d)
+{
+	return migration_version(d->d_name) >= 0;
+}
+
+/* The whole file, NUL-terminated (you own it), or NULL after saying why on stderr. */
+static char *read_file(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "gentrackctl: cannot open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_add(&sb, chunk, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad || sb.oom) {
+		fprintf(stderr, "gentrackctl: cannot read %s\n", path);
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static int cmd_migrate(struct ctl *c, int argc, char **argv)
+{
+	struct dirent **files = NULL;
+	struct strbuf applied_json = STRBUF_INIT;
+	struct jsonw w;
+	int nfiles, applied = 0, ret = CTL_OK, rc;
+	const char *dir = c->cfg.migrations_dir;
+
+	if (argc != 1) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	nfiles = scandir(dir, &files, migration_filter, alphasort);
+	if (nfiles < 0) {
+		fprintf(stderr, "gentrackctl: cannot read migrations from %s: %s\n", dir,
+			strerror(errno));
+		return CTL_USAGE;
+	}
+	if ((rc = store_migrations_init(c->store))) {
+		ret = store_failed(c, rc);
+		goto cleanup;
+	}
+	jsonw_init(&w, &applied_json);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "applied");
+	jsonw_array_begin(&w);
+	for (int i = 0; i < nfiles; i++) {
+		const char *name = files[i]->d_name;
+		unsigned version = (unsigned)migration_version(name);
+		char path[4096];
+		rc = store_migration_applied(c->store, version);
+		if (rc < 0) {
+			ret = store_failed(c, rc);
+			goto cleanup;
+		}
+		if (rc == 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		char *sql = read_file(path);
+		if (!sql) {
+			ret = CTL_USAGE;
+			goto cleanup;
+		}
+		/* The name without ".sql" is what schema_migrations records. */
+		char label[256];
+		snprintf(label, sizeof(label), "%.*s", (int)(strlen(name) - 4), name);
+		rc = store_migration_apply(c->store, version, label, sql, time_now_us());
+		free(sql);
+		if (rc) {
+			fprintf(stderr, "gentrackctl: migration %s failed\n", name);
+			ret = store_failed(c, rc);
+			goto cleanup;
+		}
+		applied++;
+		jsonw_cstr(&w, label);
+		if (!c->json)
+			printf("applied %s\n", label);
+	}
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	if (c->json)
+		ret = print_json(&applied_json);
+	else if (!applied)
+		printf("nothing to apply: the schema is up to date (%d migrations)\n", nfiles);
+cleanup:
+	for (int i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	strbuf_release(&applied_json);
+	return ret;
+}
+
+/* ---- key ---- */
+
+static int cmd_key_create(struct ctl *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *role_name = NULL, *owner = NULL;
+	enum auth_role role;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "r:o:", options, NULL)) != -1) {
+		if (opt == 'r')
+			role_name = optarg;
+		else if (opt == 'o')
+			owner = optarg;
+		else
+			return CTL_USAGE;
+	}
+	if (optind != argc || !role_name || !owner) {
+		fprintf(stderr, "gentrackctl: key create needs --role client|worker and --owner NAME\n");
+		return CTL_USAGE;
+	}
+	if (auth_role_parse(role_name, &role) < 0) {
+		fprintf(stderr, "gentrackctl: --role must be client or worker, not '%s'\n", role_name);
+		return CTL_USAGE;
+	}
+	if (!auth_owner_valid(owner)) {
+		fprintf(stderr, "gentrackctl: --owner must be 1-64 of A-Z a-z 0-9 . _ -\n");
+		return CTL_USAGE;
+	}
+	char key[AUTH_KEY_LEN + 1], prefix[AUTH_KEY_SHOWN_PREFIX + 1];
+	unsigned char hash[AUTH_HASH_LEN];
+	long long id = 0;
+	auth_key_generate(key);
+	auth_key_hash(key, AUTH_KEY_LEN, hash);
+	memcpy(prefix, key, AUTH_KEY_SHOWN_PREFIX);
+	prefix[AUTH_KEY_SHOWN_PREFIX] = '\0';
+	int rc = store_key_insert(c->store, hash, prefix, role, owner, time_now_us(), &id);
+	if (rc)
+		return store_failed(c, rc);
+	if (c->json) {
+		struct strbuf sb = STRBUF_INIT;
+		struct jsonw w;
+		jsonw_init(&w, &sb);
+		jsonw_object_begin(&w);
+		jsonw_key(&w, "id"); jsonw_int(&w, id);
+		jsonw_key(&w, "key"); jsonw_cstr(&w, key);
+		jsonw_key(&w, "prefix"); jsonw_cstr(&w, prefix);
+		jsonw_key(&w, "role"); jsonw_cstr(&w, auth_role_name(role));
+		jsonw_key(&w, "owner"); jsonw_cstr(&w, owner);
+		jsonw_object_end(&w);
+		int ret = print_json(&sb);
+		strbuf_release(&sb);
+		return ret;
+	}
+	/* The key alone on stdout, so KEY=$(gentrackctl key create ...) works. */
+	printf("%s\n", key);
+	fprintf(stderr, "created %s key %lld for %s; it is shown only this once\n",
+		auth_role_name(role), id, owner);
+	return CTL_OK;
+}
+
+struct key_list_out {
+	int json;
+	struct jsonw *w;
+};
+
+static int print_key_row(void *ctx, const struct store_key_row *k)
+{
+	struct key_list_out *o = ctx;
+	char created[TIME_RFC3339_LEN + 1], revoked[TIME_RFC3339_LEN + 1] = "";
+	time_format_rfc3339(k->created_at, created);
+	if (k->revoked_at != TIME_NONE)
+		time_format_rfc3339(k->revoked_at, revoked);
+	if (o->json) {
+		struct jsonw *w = o->w;
+		jsonw_object_begin(w);
+		jsonw_key(w, "id"); jsonw_int(w, k->id);
+		jsonw_key(w, "prefix"); jsonw_cstr(w, k->prefix);
+		jsonw_key(w, "role"); jsonw_cstr(w, auth_role_name(k->role));
+		jsonw_key(w, "owner"); jsonw_cstr(w, k->owner);
+		jsonw_key(w, "created_at"); jsonw_cstr(w, created);
+		jsonw_key(w, "revoked_at"); jsonw_cstr(w, *revoked ? revoked : NULL);
+		jsonw_object_end(w);
+		return 0;
+	}
+	printf("%-6lld %-14s %-7s %-20s %-28s %s\n", k->id, k->prefix, auth_role_name(k->role),
+	       k->owner, created, *revoked ? revoked : "active");
+	return 0;
+}
+
+static int cmd_key_list(struct ctl *c, int argc, char **argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonw w;
+	struct key_list_out o = { c->json, &w };
+	if (argc != 1)
+		return CTL_USAGE;
+	jsonw_init(&w, &sb);
+	jsonw_array_begin(&w);
+	if (!c->json)
+		printf("%-6s %-14s %-7s %-20s %-28s %s\n", "ID", "PREFIX", "ROLE", "OWNER",
+		       "CREATED", "REVOKED");
+	int rc = store_key_list(c->store, print_key_row, &o);
+	jsonw_array_end(&w);
+	int ret = rc ? store_failed(c, rc) : c->json ? print_json(&sb) : CTL_OK;
+	strbuf_release(&sb);
+	return ret;
+}
+
+static int cmd_key_revoke(struct ctl *c, int argc, char **argv)
+{
+	char *end;
+	if (argc != 2) {
+		fprintf(stderr, "gentrackctl: key revoke needs the key's ID (see key list)\n");
+		return CTL_USAGE;
+	}
+	errno = 0;
+	long long id = strtoll(argv[1], &end, 10);
+	if (errno || end == argv[1] || *end || id < 1) {
+		fprintf(stderr, "gentrackctl: '%s' is not a key ID\n", argv[1]);
+		return CTL_USAGE;
+	}
+	int rc = store_key_revoke(c->store, id, time_now_us());
+	if (rc == STORE_NOT_FOUND) {
+		fprintf(stderr, "gentrackctl: no key with ID %lld\n", id);
+		return CTL_USAGE;
+	}
+	if (rc == STORE_CONFLICT) {
+		printf("key %lld was already revoked\n", id);
+		return CTL_OK;
+	}
+	if (rc)
+		return store_failed(c, rc);
+	printf("revoked key %lld\n", id);
+	return CTL_OK;
+}
+
+static int cmd_key(struct ctl *c, int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "create"))
+		return cmd_key_create(c, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return cmd_key_list(c, argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "revoke"))
+		return cmd_key_revoke(c, argc - 1, argv + 1);
+	usage(stderr);
+	return CTL_USAGE;
+}
+
+/* ---- admin-user ---- */
+
+static int cmd_admin_user(struct ctl *c, int argc, char **argv)
+{
+	char password[PASSWORD_MAX + 2];
+	char hash[256];
+
+	if (argc != 3 || strcmp(argv[1], "set")) {
+		fprintf(stderr, "gentrackctl: usage: admin-user set NAME (password on stdin)\n");
+		return CTL_USAGE;
+	}
+	if (!auth_owner_valid(argv[2])) {
+		fprintf(stderr, "gentrackctl: admin names are 1-64 of A-Z a-z 0-9 . _ -\n");
+		return CTL_USAGE;
+	}
+	if (!fgets(password, sizeof(password), stdin)) {
+		fprintf(stderr, "gentrackctl: no password on stdin\n");
+		return CTL_USAGE;
+	}
+	size_t n = strcspn(password, "\r\n");
+	password[n] = '\0';
+	if (n < 8 || n > PASSWORD_MAX) {
+		fprintf(stderr, "gentrackctl: the password must be 8 to %d characters\n", PASSWORD_MAX);
+		return CTL_USAGE;
+	}
+	if (auth_password_hash(password, n, hash, sizeof(hash)) < 0) {
+		fprintf(stderr, "gentrackctl: cannot hash the password (out of memory?)\n");
+		return CTL_STORE;
+	}
+	int rc = store_admin_user_set(c->store, argv[2], hash, time_now_us());
+	if (rc)
+		return store_failed(c, rc);
+	printf("admin user %s set\n", argv[2]);
+	return CTL_OK;
+}
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctl *c, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "migrate", cmd_migrate },
+	{ "key", cmd_key },
+	{ "admin-user", cmd_admin_user },
+};
+
+int ctl_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { .json = 0 };
+	const char *config_path = NULL;
+	char err[512];
+	int opt, ret = CTL_USAGE;
+
+	log_init("gentrackctl");
+	/* '+': stop at the command, its options are its own. */
+	while ((opt = getopt_long(argc, argv, "+c:jh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'j': c.json = 1; break;
+		case 'h': usage(stdout); return CTL_OK;
+		default: usage(stderr); return CTL_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "gentrackctl: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	if (config_load(&c.cfg, config_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gentrackctl: %s\n", err);
+		return CTL_USAGE;
+	}
+	log_set_level((enum log_level)log_level_parse(c.cfg.log_level));
+	if (auth_init() < 0) {
+		fprintf(stderr, "gentrackctl: cannot initialise libsodium\n");
+		goto cleanup;
+	}
+	c.store = store_new(&c.cfg);
+	if (!c.store) {
+		fprintf(stderr, "gentrackctl: out of memory\n");
+		ret = CTL_STORE;
+		goto cleanup;
+	}
+	ret = cmd->fn(&c, argc - optind, argv + optind);
+cleanup:
+	store_free(c.store);
+	config_release(&c.cfg);
+	return ret;
+}

@@ -1,0 +1,1119 @@
+#include "build_config.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "timeutil.h"
+#include "banned.h"
+
+/*
+ * Every query, with the types of its parameters and of its result columns:
+ *   i = integer, s = text, b = bytes (BINARY/BLOB), t = DATETIME(6) as µs.
+ * Statements are prepared on first use on a connection and kept.
+ */
+enum query_id {
+	Q_KEY_LOOKUP,
+	Q_KEY_INSERT,
+	Q_KEY_LIST,
+	Q_KEY_STATE,
+	Q_KEY_REVOKE,
+	Q_ADMIN_SET,
+	Q_REQ_INSERT,
+	Q_EVENT_INSERT,
+	Q_ACTIVE_SUBJECT,
+	Q_REQ_GET,
+	Q_REQ_LOCK,
+	Q_REQ_CANCEL,
+	Q_ENTITIES,
+	Q_LIST_ALL,
+	Q_LIST_STATUS,
+	Q_PENDING_AHEAD,
+	Q_IDEM_INSERT,
+	Q_IDEM_GET,
+	Q_IDEM_RECLAIM,
+	Q_IDEM_FINISH,
+	Q_IDEM_DELETE,
+	Q_MIG_INIT,
+	Q_MIG_APPLIED,
+	Q_MIG_RECORD,
+	Q_COUNT
+};
+
+struct query_def {
+	const char *sql;
+	const char *params;   /* one type letter per '?' */
+	const char *columns;  /* one type letter per result column; "" for none */
+};
+
+/* The columns of a request row, in the order read_request() expects. */
+#define REQ_COLUMNS \
+	"id, owner, entity_type, subject_key, status, requested_count, " \
+	"generated_count, failed_count, attempt, version, worker_id, " \
+	"lease_expires_at, requested_at, started_at, completed_at, cancelled_at, " \
+	"updated_at, failure_reason, error_message, constraints_json, metadata_json"
+#define REQ_TYPES "bssssiiiiisttttttssss"
+
+static const struct query_def queries[Q_COUNT] = {
+	[Q_KEY_LOOKUP] = {
+		"SELECT id, role, owner FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+		"b", "iss" },
+	[Q_KEY_INSERT] = {
+		"INSERT INTO api_keys (key_hash, prefix, role, owner, created_at) VALUES (?, ?, ?, ?, ?)",
+		"bssst", "" },
+	[Q_KEY_LIST] = {
+		"SELECT id, prefix, role, owner, created_at, revoked_at FROM api_keys ORDER BY id",
+		"", "issstt" },
+	[Q_KEY_STATE] = {
+		"SELECT revoked_at FROM api_keys WHERE id = ?",
+		"i", "t" },
+	[Q_KEY_REVOKE] = {
+		"UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+		"ti", "" },
+	[Q_ADMIN_SET] = {
+		"INSERT INTO admin_users (name, password_hash, created_at, updated_at) "
+		"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+		"password_hash = VALUES(password_hash), updated_at = VALUES(updated_at)",
+		"sstt", "" },
+	[Q_REQ_INSERT] = {
+		"INSERT INTO generation_requests (id, owner, entity_type, subject_key, status, "
+		"requested_count, version, requested_at, updated_at, constraints_json, metadata_json) "
+		"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?)",
+		"bsssittss", "" },
+	[Q_EVENT_INSERT] = {
+		"INSERT INTO generation_events (request_id, at, actor, from_status, to_status, message) "
+		"VALUES (?, ?, ?, ?, ?, ?)",
+		"btssss", "" },
+	[Q_ACTIVE_SUBJECT] = {
+		"SELECT id FROM generation_requests "
+		"WHERE owner = ? AND entity_type = ? AND active_subject = ?",
+		"sss", "b" },
+	[Q_REQ_GET] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests WHERE id = ? AND (? IS NULL OR owner = ?)",
+		"bss", REQ_TYPES },
+	[Q_REQ_LOCK] = {
+		"SELECT status, attempt FROM generation_requests "
+		"WHERE id = ? AND (? IS NULL OR owner = ?) FOR UPDATE",
+		"bss", "si" },
+	[Q_REQ_CANCEL] = {
+		"UPDATE generation_requests SET status = 'cancelled', cancelled_at = ?, updated_at = ?, "
+		"lease_expires_at = NULL, version = version + 1 "
+		"WHERE id = ? AND status = ? AND attempt = ?",
+		"ttbsi", "" },
+	[Q_ENTITIES] = {
+		"SELECT idx, entity_json FROM generation_entities "
+		"WHERE request_id = ? AND status = 'generated' ORDER BY idx",
+		"b", "is" },
+	[Q_LIST_ALL] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests "
+		"WHERE owner = ? AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR subject_key = ?) "
+		"AND id < ? ORDER BY id DESC LIMIT ?",
+		"sssssbi", REQ_TYPES },
+	[Q_LIST_STATUS] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests "
+		"WHERE owner = ? AND status = ? AND (? IS NULL OR entity_type = ?) "
+		"AND (? IS NULL OR subject_key = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+		"ssssssbi", REQ_TYPES },
+	[Q_PENDING_AHEAD] = {
+		"SELECT COUNT(*) FROM (SELECT 1 FROM generation_requests "
+		"WHERE status = 'pending' AND entity_type = ? AND id < ? LIMIT ?) ahead",
+		"sbi", "i" },
+	[Q_IDEM_INSERT] = {
+		"INSERT INTO idempotency_keys (owner, idem_key, body_hash, state, created_at) "
+		"VALUES (?, ?, ?, 'processing', ?)",
+		"sbbt", "" },
+	[Q_IDEM_GET] = {
+		"SELECT body_hash, state, request_id, response_status, response_body, created_at "
+		"FROM idempotency_keys WHERE owner = ? AND idem_key = ?",
+		"sb", "bsbist" },
+	[Q_IDEM_RECLAIM] = {
+		"UPDATE idempotency_keys SET body_hash = ?, state = 'processing', request_id = NULL, "
+		"response_status = NULL, response_body = NULL, created_at = ? "
+		"WHERE owner = ? AND idem_key = ? AND created_at = ?",
+		"btsbt", "" },
+	[Q_IDEM_FINISH] = {
+		"UPDATE idempotency_keys SET state = 'done', request_id = ?, response_status = ?, "
+		"response_body = ? WHERE owner = ? AND idem_key = ?",
+		"bissb", "" },
+	[Q_IDEM_DELETE] = {
+		"DELETE FROM idempotency_keys WHERE owner = ? AND idem_key = ? AND state = 'processing'",
+		"sb", "" },
+	[Q_MIG_INIT] = {
+		"CREATE TABLE IF NOT EXISTS schema_migrations ("
+		" version INT UNSIGNED NOT NULL, name VARCHAR(255) NOT NULL,"
+		" applied_at DATETIME(6) NOT NULL, PRIMARY KEY (version)"
+		") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+		"", "" },
+	[Q_MIG_APPLIED] = {
+		"SELECT version FROM schema_migrations WHERE version = ?",
+		"i", "i" },
+	[Q_MIG_RECORD] = {
+		"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		"ist", "" },
+};
+
+#define MAX_BINDS 24
+#define COLBUF_INITIAL 256
+#define COLBUF_MAX (64u << 20)
+
+/* A parameter value; which member is used depends on the query's type letter. */
+struct sqlv {
+	long long i;        /* 'i'; 't' as µs (TIME_NONE = NULL) */
+	const void *p;      /* 's', 'b'; NULL = SQL NULL */
+	unsigned long len;
+};
+#define SV_INT(x) ((struct sqlv){ .i = (long long)(x) })
+#define SV_TIME(us) ((struct sqlv){ .i = (us) })
+#define SV_STR(s) ((struct sqlv){ .p = (s), .len = (s) ? (unsigned long)strlen(s) : 0 })
+#define SV_BIN(ptr, n) ((struct sqlv){ .p = (ptr), .len = (unsigned long)(n) })
+#define SV_UUID(u) SV_BIN((u)->b, 16)
+
+/* A result cell, borrowed for the duration of a row callback. */
+struct sqlcell {
+	int null;
+	long long i;        /* 'i'; 't' as µs */
+	const char *s;      /* 's', 'b': NUL-terminated, `len` bytes */
+	unsigned long len;
+};
+
+typedef int (*row_fn)(void *ctx, const struct sqlcell *cells);
+
+struct store {
+	const struct config *cfg;
+	MYSQL *mysql;                 /* NULL while disconnected */
+	MYSQL_STMT *stmts[Q_COUNT];   /* prepared on this connection, or NULL */
+	int in_txn;
+	char *colbuf[MAX_BINDS];      /* result buffers reused by every query */
+	unsigned long colcap[MAX_BINDS];
+	char error[512];
+};
+
+static void store_set_error(struct store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void store_set_error(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+}
+
+const char *store_last_error(const struct store *s)
+{
+	return s->error;
+}
+
+struct store *store_new(const struct config *cfg)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	return s;
+}
+
+static void store_disconnect(struct store *s)
+{
+	for (int q = 0; q < Q_COUNT; q++) {
+		if (s->stmts[q])
+			mysql_stmt_close(s->stmts[q]);
+		s->stmts[q] = NULL;
+	}
+	if (s->mysql)
+		mysql_close(s->mysql);
+	s->mysql = NULL;
+	s->in_txn = 0;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	store_disconnect(s);
+	for (int i = 0; i < MAX_BINDS; i++)
+		free(s->colbuf[i]);
+	free(s);
+}
+
+/* Errors after which the connection is gone and must be made anew. */
+static int is_connection_error(unsigned err)
+{
+	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
+	       err == CR_SERVER_LOST_EXTENDED || err == CR_CONNECTION_ERROR ||
+	       err == CR_CONN_HOST_ERROR || err == ER_CONNECTION_KILLED ||
+	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */;
+}
+
+int store_connect(struct store *s)
+{
+	const struct config *c = s->cfg;
+	unsigned timeout = (unsigned)c->store_connect_timeout;
+	unsigned io_timeout = 30;
+	int use_tcp = c->store_host && c->store_host[0];
+
+	if (s->mysql)
+		return STORE_OK;
+	s->mysql = mysql_init(NULL);
+	if (!s->mysql) {
+		store_set_error(s, "out of memory");
+		return STORE_ERROR;
+	}
+	mysql_options(s->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* A hung server must not hang a worker past nginx's timeout. */
+	mysql_options(s->mysql, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(s->mysql, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(s->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(s->mysql, MYSQL_INIT_COMMAND,
+		      "SET time_zone = '+00:00', innodb_lock_wait_timeout = 5, "
+		      "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
+	if (!mysql_real_connect(s->mysql, use_tcp ? c->store_host : "localhost",
+				c->store_user, c->store_password, c->store_database,
+				use_tcp ? (unsigned)c->store_port : 0,
+				use_tcp ? NULL : c->store_socket, 0)) {
+		if (use_tcp)
+			store_set_error(s, "cannot connect to MariaDB at %s:%d: %s",
+					c->store_host, c->store_port, mysql_error(s->mysql));
+		else
+			store_set_error(s, "cannot connect to MariaDB at %s: %s",
+					c->store_socket, mysql_error(s->mysql));
+		mysql_close(s->mysql);
+		s->mysql = NULL;
+		return STORE_UNAVAILABLE;
+	}
+	return STORE_OK;
+}
+
+int store_ping(struct store *s)
+{
+	int rc = store_connect(s);
+	if (rc)
+		return rc;
+	if (mysql_ping(s->mysql) == 0)
+		return STORE_OK;
+	store_disconnect(s);
+	rc = store_connect(s);
+	if (rc)
+		return rc;
+	return mysql_ping(s->mysql) == 0 ? STORE_OK : STORE_UNAVAILABLE;
+}
+
+/* Maps a server or client error code to a domain code, dropping dead connections. */
+static int classify(struct store *s, unsigned err, const char *msg, const char *what)
+{
+	if (err == ER_DUP_ENTRY)
+		return STORE_DUPLICATE;
+	store_set_error(s, "%s: %s (%u)", what, msg, err);
+	if (is_connection_error(err)) {
+		log_warn("store connection lost: %s", s->error);
+		store_disconnect(s);
+		return STORE_UNAVAILABLE;
+	}
+	if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
+		log_warn("store busy: %s", s->error);
+		return STORE_UNAVAILABLE;
+	}
+	log_error("store error: %s", s->error);
+	return STORE_ERROR;
+}
+
+static MYSQL_STMT *prepared(struct store *s, enum query_id q, int *rc)
+{
+	*rc = store_connect(s);
+	if (*rc)
+		return NULL;
+	if (s->stmts[q])
+		return s->stmts[q];
+	MYSQL_STMT *st = mysql_stmt_init(s->mysql);
+	if (!st) {
+		*rc = classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), "statement init");
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, queries[q].sql, (unsigned long)strlen(queries[q].sql))) {
+		*rc = classify(s, mysql_stmt_errno(st), mysql_stmt_error(st), "prepare");
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	s->stmts[q] = st;
+	return st;
+}
+
+static void us_to_mysql_time(int64_t us, MYSQL_TIME *t)
+{
+	struct civil_time c;
+	time_to_civil(us, &c);
+	memset(t, 0, sizeof(*t));
+	t->year = (unsigned)c.year;
+	t->month = (unsigned)c.month;
+	t->day = (unsigned)c.day;
+	t->hour = (unsigned)c.hour;
+	t->minute = (unsigned)c.minute;
+	t->second = (unsigned)c.second;
+	t->second_part = (unsigned long)c.micro;
+	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+static int64_t mysql_time_to_us(const MYSQL_TIME *t)
+{
+	struct civil_time c = {
+		.year = (int)t->year, .month = (int)t->month, .day = (int)t->day,
+		.hour = (int)t->hour, .minute = (int)t->minute, .second = (int)t->second,
+		.micro = (int)t->second_part,
+	};
+	int64_t us;
+	return time_from_civil(&c, &us) ? TIME_NONE : us;
+}
+
+static int colbuf_reserve(struct store *s, unsigned col, unsigned long need)
+{
+	if (s->colcap[col] >= need)
+		return 0;
+	unsigned long cap = s->colcap[col] ? s->colcap[col] : COLBUF_INITIAL;
+	while (cap < need)
+		cap *= 2;
+	if (cap > COLBUF_MAX)
+		return -1;
+	char *p = realloc(s->colbuf[col], cap);
+	if (!p)
+		return -1;
+	s->colbuf[col] = p;
+	s->colcap[col] = cap;
+	return 0;
+}
+
+/*
+ * Runs query q with params. For a SELECT, calls fn for each row (fn must not
+ * run other queries); *rows and *affected are set when not NULL. A read that
+ * hits a dead connection outside a transaction is retried once after a
+ * reconnect: that is how a child recovers after wait_timeout or a restart.
+ */
+static int run(struct store *s, enum query_id q, const struct sqlv *params,
+	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+{
+	const struct query_def *def = &queries[q];
+	size_t nparams = strlen(def->params);
+	size_t ncols = strlen(def->columns);
+	MYSQL_BIND pb[MAX_BINDS], rb[MAX_BINDS];
+	MYSQL_TIME ptime[MAX_BINDS], rtime[MAX_BINDS];
+	my_bool pnull[MAX_BINDS], rnull[MAX_BINDS], rerr[MAX_BINDS];
+	unsigned long rlen[MAX_BINDS];
+	long long rint[MAX_BINDS];
+	struct sqlcell cells[MAX_BINDS];
+	int attempts = (ncols > 0 && !s->in_txn) ? 2 : 1;
+	int rc = STORE_OK;
+
+	if (rows)
+		*rows = 0;
+	for (int attempt = 0; attempt < attempts; attempt++) {
+		MYSQL_STMT *st = prepared(s, q, &rc);
+		if (!st) {
+			if (rc == STORE_UNAVAILABLE && attempt + 1 < attempts && !s->mysql)
+				continue;
+			return rc;
+		}
+		memset(pb, 0, sizeof(pb[0]) * nparams);
+		for (size_t k = 0; k < nparams; k++) {
+			pnull[k] = 0;
+			pb[k].is_null = &pnull[k];
+			switch (def->params[k]) {
+			case 'i':
+				pb[k].buffer_type = MYSQL_TYPE_LONGLONG;
+				pb[k].buffer = (void *)&params[k].i;
+				break;
+			case 't':
+				pb[k].buffer_type = MYSQL_TYPE_DATETIME;
+				if (params[k].i == TIME_NONE) {
+					pnull[k] = 1;
+				} else {
+					us_to_mysql_time(params[k].i, &ptime[k]);
+					pb[k].buffer = &ptime[k];
+				}
+				break;
+			default: /* 's', 'b' */
+				pb[k].buffer_type = def->params[k] == 'b' ? MYSQL_TYPE_BLOB
+									  : MYSQL_TYPE_STRING;
+				pb[k].buffer = (void *)params[k].p;
+				pb[k].buffer_length = params[k].len;
+				pnull[k] = params[k].p == NULL;
+				break;
+			}
+		}
+		if ((nparams && mysql_stmt_bind_param(st, pb)) || mysql_stmt_execute(st)) {
+			rc = classify(s, mysql_stmt_errno(st), mysql_stmt_error(st), "execute");
+			if (rc == STORE_UNAVAILABLE && attempt + 1 < attempts && !s->mysql)
+				continue;
+			return rc;
+		}
+		if (affected)
+			*affected = (unsigned long long)mysql_stmt_affected_rows(st);
+		if (ncols == 0)
+			return STORE_OK;
+
+		memset(rb, 0, sizeof(rb[0]) * ncols);
+		for (size_t k = 0; k < ncols; k++) {
+			rb[k].is_null = &rnull[k];
+			rb[k].length = &rlen[k];
+			rb[k].error = &rerr[k];
+			switch (def->columns[k]) {
+			case 'i':
+				rb[k].buffer_type = MYSQL_TYPE_LONGLONG;
+				rb[k].buffer = &rint[k];
+				break;
+			case 't':
+				rb[k].buffer_type = MYSQL_TYPE_DATETIME;
+				rb[k].buffer = &rtime[k];
+				break;
+			default:
+				if (colbuf_reserve(s, (unsigned)k, COLBUF_INITIAL)) {
+					mysql_stmt_free_result(st);
+					store_set_error(s, "out of memory");
+					return STORE_ERROR;
+				}
+				rb[k].buffer_type = MYSQL_TYPE_BLOB;
+				rb[k].buffer = s->colbuf[k];
+				/* Leave room for the NUL we add. */
+				rb[k].buffer_length = s->colcap[k] - 1;
+				break;
+			}
+		}
+		if (mysql_stmt_bind_result(st, rb) || mysql_stmt_store_result(st)) {
+			rc = classify(s, mysql_stmt_errno(st), mysql_stmt_error(st), "result");
+			mysql_stmt_free_result(st);
+			if (rc == STORE_UNAVAILABLE && attempt + 1 < attempts && !s->mysql)
+				continue;
+			return rc;
+		}
+		for (;;) {
+			/* The connector sets these only when a column is truncated. */
+			memset(rerr, 0, sizeof(rerr[0]) * ncols);
+			int f = mysql_stmt_fetch(st);
+			if (f == MYSQL_NO_DATA)
+				break;
+			if (f == 1) {
+				rc = classify(s, mysql_stmt_errno(st), mysql_stmt_error(st), "fetch");
+				break;
+			}
+			if (f == MYSQL_DATA_TRUNCATED) {
+				/* A text longer than its buffer: grow it, fetch it again. */
+				int rebind = 0;
+				for (size_t k = 0; k < ncols && rc == STORE_OK; k++) {
+					if (!rerr[k] || (def->columns[k] != 's' && def->columns[k] != 'b'))
+						continue;
+					if (colbuf_reserve(s, (unsigned)k, rlen[k] + 1)) {
+						store_set_error(s, "out of memory");
+						rc = STORE_ERROR;
+						break;
+					}
+					rb[k].buffer = s->colbuf[k];
+					rb[k].buffer_length = s->colcap[k] - 1;
+					if (mysql_stmt_fetch_column(st, &rb[k], (unsigned)k, 0))
+						rc = classify(s, mysql_stmt_errno(st),
+							      mysql_stmt_error(st), "fetch column");
+					rebind = 1;
+				}
+				if (rc == STORE_OK && rebind && mysql_stmt_bind_result(st, rb))
+					rc = classify(s, mysql_stmt_errno(st), mysql_stmt_error(st),
+						      "rebind");
+				if (rc)
+					break;
+			}
+			for (size_t k = 0; k < ncols; k++) {
+				cells[k] = (struct sqlcell){ .null = rnull[k] != 0 };
+				if (rnull[k])
+					continue;
+				switch (def->columns[k]) {
+				case 'i':
+					cells[k].i = rint[k];
+					break;
+				case 't':
+					cells[k].i = mysql_time_to_us(&rtime[k]);
+					break;
+				default:
+					s->colbuf[k][rlen[k]] = '\0';
+					cells[k].s = s->colbuf[k];
+					cells[k].len = rlen[k];
+					break;
+				}
+			}
+			if (rows)
+				(*rows)++;
+			if (fn && fn(ctx, cells))
+				break;
+		}
+		if (s->mysql)
+			mysql_stmt_free_result(st);
+		return rc;
+	}
+	return rc;
+}
+
+/* Runs a fixed statement of ours (transaction control) outside the cache. */
+static int run_text(struct store *s, const char *sql)
+{
+	int rc = store_connect(s);
+	if (rc)
+		return rc;
+	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)))
+		return classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), sql);
+	return STORE_OK;
+}
+
+static int txn_begin(struct store *s)
+{
+	int rc = run_text(s, "START TRANSACTION");
+	/* The first statement of a transaction may meet a connection that died idle. */
+	if (rc == STORE_UNAVAILABLE && !s->mysql)
+		rc = run_text(s, "START TRANSACTION");
+	if (rc == STORE_OK)
+		s->in_txn = 1;
+	return rc;
+}
+
+static int txn_commit(struct store *s)
+{
+	int rc = run_text(s, "COMMIT");
+	s->in_txn = 0;
+	return rc;
+}
+
+static void txn_rollback(struct store *s)
+{
+	if (s->mysql && s->in_txn)
+		run_text(s, "ROLLBACK");
+	s->in_txn = 0;
+}
+
+/* ---- row readers ---- */
+
+static char *dup_cell(const struct sqlcell *c)
+{
+	if (c->null)
+		return NULL;
+	char *p = malloc(c->len + 1);
+	if (p)
+		memcpy(p, c->s, c->len + 1);
+	return p;
+}
+
+static void copy_cell(const struct sqlcell *c, char *out, size_t size)
+{
+	size_t n = c->null ? 0 : c->len;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(out, c->s, n);
+	out[n] = '\0';
+}
+
+/* Fills r from a REQ_COLUMNS row. -1 on allocation failure. */
+static int read_request(const struct sqlcell *c, struct gen_request *r)
+{
+	gen_request_init(r);
+	if (!c[0].null && c[0].len == 16)
+		memcpy(r->id.b, c[0].s, 16);
+	copy_cell(&c[1], r->owner, sizeof(r->owner));
+	copy_cell(&c[2], r->entity_type, sizeof(r->entity_type));
+	if (!c[3].null) {
+		r->subject_key = dup_cell(&c[3]);
+		r->subject_key_len = c[3].len;
+		if (!r->subject_key)
+			goto oom;
+	}
+	if (c[4].null || lifecycle_status_parse(c[4].s, &r->status) < 0)
+		r->status = GEN_FAILED;
+	r->requested_count = (unsigned)c[5].i;
+	r->generated_count = (unsigned)c[6].i;
+	r->failed_count = (unsigned)c[7].i;
+	r->attempt = (unsigned)c[8].i;
+	r->version = (uint64_t)c[9].i;
+	if (!c[10].null && !(r->worker_id = dup_cell(&c[10])))
+		goto oom;
+	int64_t *times[] = { &r->lease_expires_at, &r->requested_at, &r->started_at,
+			     &r->completed_at, &r->cancelled_at, &r->updated_at };
+	for (int k = 0; k < 6; k++)
+		*times[k] = c[11 + k].null ? TIME_NONE : c[11 + k].i;
+	copy_cell(&c[17], r->failure_reason, sizeof(r->failure_reason));
+	if (!c[18].null && !(r->error_message = dup_cell(&c[18])))
+		goto oom;
+	r->constraints_json = dup_cell(&c[19]);
+	r->metadata_json = dup_cell(&c[20]);
+	if ((!c[19].null && !r->constraints_json) || (!c[20].null && !r->metadata_json))
+		goto oom;
+	return 0;
+oom:
+	gen_request_release(r);
+	return -1;
+}
+
+struct one_request {
+	struct gen_request *out;
+	int failed;
+};
+
+static int one_request_row(void *ctx, const struct sqlcell *c)
+{
+	struct one_request *o = ctx;
+	o->failed = read_request(c, o->out) < 0;
+	return 1;
+}
+
+/* ---- API keys ---- */
+
+static int key_lookup_row(void *ctx, const struct sqlcell *c)
+{
+	struct principal *p = ctx;
+	p->key_id = c[0].i;
+	if (auth_role_parse(c[1].s, &p->role) < 0)
+		p->role = ROLE_CLIENT;
+	copy_cell(&c[2], p->owner, sizeof(p->owner));
+	return 1;
+}
+
+int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+		     struct principal *out)
+{
+	struct sqlv p[] = { SV_BIN(hash, AUTH_HASH_LEN) };
+	size_t rows;
+	int rc = run(s, Q_KEY_LOOKUP, p, key_lookup_row, out, NULL, &rows);
+	if (rc)
+		return rc;
+	return rows ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int store_key_insert(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+		     const char *prefix, enum auth_role role, const char *owner,
+		     int64_t now, long long *id)
+{
+	struct sqlv p[] = { SV_BIN(hash, AUTH_HASH_LEN), SV_STR(prefix),
+			    SV_STR(auth_role_name(role)), SV_STR(owner), SV_TIME(now) };
+	int rc = run(s, Q_KEY_INSERT, p, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK && id)
+		*id = (long long)mysql_stmt_insert_id(s->stmts[Q_KEY_INSERT]);
+	return rc;
+}
+
+struct key_list_ctx {
+	int (*fn)(void *ctx, const struct store_key_row *row);
+	void *ctx;
+};
+
+static int key_list_row(void *ctx, const struct sqlcell *c)
+{
+	struct key_list_ctx *k = ctx;
+	struct store_key_row row = { .id = c[0].i };
+	copy_cell(&c[1], row.prefix, sizeof(row.prefix));
+	if (auth_role_parse(c[2].s, &row.role) < 0)
+		row.role = ROLE_CLIENT;
+	copy_cell(&c[3], row.owner, sizeof(row.owner));
+	row.created_at = c[4].null ? TIME_NONE : c[4].i;
+	row.revoked_at = c[5].null ? TIME_NONE : c[5].i;
+	return k->fn(k->ctx, &row);
+}
+
+int store_key_list(struct store *s, int (*fn)(void *ctx, const struct store_key_row *row),
+		   void *ctx)
+{
+	struct key_list_ctx k = { fn, ctx };
+	return run(s, Q_KEY_LIST, NULL, key_list_row, &k, NULL, NULL);
+}
+
+static int is_null_row(void *ctx, const struct sqlcell *c)
+{
+	*(int *)ctx = c[0].null;
+	return 1;
+}
+
+int store_key_revoke(struct store *s, long long id, int64_t now)
+{
+	struct sqlv p[] = { SV_TIME(now), SV_INT(id) };
+	unsigned long long n = 0;
+	int rc = run(s, Q_KEY_REVOKE, p, NULL, NULL, &n, NULL);
+	if (rc || n)
+		return rc;
+	int active = 0;
+	size_t rows;
+	struct sqlv q[] = { SV_INT(id) };
+	rc = run(s, Q_KEY_STATE, q, is_null_row, &active, NULL, &rows);
+	if (rc)
+		return rc;
+	return rows ? STORE_CONFLICT : STORE_NOT_FOUND;
+}
+
+int store_admin_user_set(struct store *s, const char *name, const char *password_hash,
+			 int64_t now)
+{
+	struct sqlv p[] = { SV_STR(name), SV_STR(password_hash), SV_TIME(now), SV_TIME(now) };
+	return run(s, Q_ADMIN_SET, p, NULL, NULL, NULL, NULL);
+}
+
+/* ---- requests ---- */
+
+static int event_insert(struct store *s, const struct uuid *id, int64_t at, const char *actor,
+			const char *from, const char *to, const char *message)
+{
+	struct sqlv p[] = { SV_UUID(id), SV_TIME(at), SV_STR(actor), SV_STR(from), SV_STR(to),
+			    SV_STR(message) };
+	return run(s, Q_EVENT_INSERT, p, NULL, NULL, NULL, NULL);
+}
+
+static int uuid_row(void *ctx, const struct sqlcell *c)
+{
+	if (!c[0].null && c[0].len == 16)
+		memcpy(((struct uuid *)ctx)->b, c[0].s, 16);
+	return 1;
+}
+
+int store_request_create(struct store *s, const struct gen_request *r, const char *actor,
+			 const struct store_idem *idem, const char *response_body,
+			 struct uuid *existing)
+{
+	struct sqlv ins[] = {
+		SV_UUID(&r->id), SV_STR(r->owner), SV_STR(r->entity_type),
+		SV_BIN(r->subject_key, r->subject_key_len), SV_INT(r->requested_count),
+		SV_TIME(r->requested_at), SV_TIME(r->updated_at),
+		SV_STR(r->constraints_json), SV_STR(r->metadata_json),
+	};
+	int rc = txn_begin(s);
+	if (rc)
+		return rc;
+	rc = run(s, Q_REQ_INSERT, ins, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK)
+		rc = event_insert(s, &r->id, r->requested_at, actor, NULL, "pending", NULL);
+	if (rc == STORE_OK && idem) {
+		struct sqlv fin[] = { SV_UUID(&r->id), SV_INT(202), SV_STR(response_body),
+				      SV_STR(idem->owner), SV_BIN(idem->key, idem->key_len) };
+		rc = run(s, Q_IDEM_FINISH, fin, NULL, NULL, NULL, NULL);
+	}
+	if (rc == STORE_OK)
+		return txn_commit(s);
+	txn_rollback(s);
+	if (rc == STORE_DUPLICATE && r->subject_key) {
+		struct sqlv q[] = { SV_STR(r->owner), SV_STR(r->entity_type),
+				    SV_BIN(r->subject_key, r->subject_key_len) };
+		size_t rows;
+		memset(existing, 0, sizeof(*existing));
+		int rc2 = run(s, Q_ACTIVE_SUBJECT, q, uuid_row, existing, NULL, &rows);
+		if (rc2)
+			return rc2;
+		/* It finished between our insert and this read: the client may retry. */
+		if (!rows)
+			return STORE_CONFLICT;
+	}
+	return rc;
+}
+
+int store_request_get(struct store *s, const struct uuid *id, const char *owner,
+		      struct gen_request *out)
+{
+	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
+	struct one_request o = { out, 0 };
+	size_t rows;
+	int rc = run(s, Q_REQ_GET, p, one_request_row, &o, NULL, &rows);
+	if (rc)
+		return rc;
+	if (o.failed) {
+		store_set_error(s, "out of memory");
+		return STORE_ERROR;
+	}
+	return rows ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static int entity_row(void *ctx, const struct sqlcell *c)
+{
+	struct gen_entity_list *l = ctx;
+	if (c[1].null)
+		return 0;
+	if (l->count == l->alloc) {
+		size_t n = l->alloc ? l->alloc * 2 : 8;
+		struct gen_entity *items = realloc(l->items, n * sizeof(*items));
+		if (!items)
+			return -1;
+		l->items = items;
+		l->alloc = n;
+	}
+	char *json = dup_cell(&c[1]);
+	if (!json)
+		return -1;
+	l->items[l->count++] = (struct gen_entity){ (unsigned)c[0].i, json, c[1].len };
+	return 0;
+}
+
+int store_request_entities(struct store *s, const struct uuid *id,
+			   struct gen_entity_list *out)
+{
+	struct sqlv p[] = { SV_UUID(id) };
+	size_t before = out->count, rows;
+	int rc = run(s, Q_ENTITIES, p, entity_row, out, NULL, &rows);
+	if (rc == STORE_OK && out->count - before != rows) {
+		store_set_error(s, "out of memory");
+		return STORE_ERROR;
+	}
+	return rc;
+}
+
+struct list_ctx {
+	int (*fn)(void *ctx, const struct gen_request *r);
+	void *ctx;
+	int failed;
+};
+
+static int list_row(void *ctx, const struct sqlcell *c)
+{
+	struct list_ctx *l = ctx;
+	struct gen_request r;
+	if (read_request(c, &r) < 0) {
+		l->failed = 1;
+		return 1;
+	}
+	int stop = l->fn(l->ctx, &r);
+	gen_request_release(&r);
+	return stop;
+}
+
+int store_request_list(struct store *s, const struct store_list_filter *f,
+		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
+{
+	static const unsigned char newest[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	const void *before = f->has_before ? f->before.b : newest;
+	struct list_ctx l = { fn, ctx, 0 };
+	int rc;
+
+	if (f->has_status) {
+		struct sqlv p[] = { SV_STR(f->owner), SV_STR(lifecycle_status_name(f->status)),
+				    SV_STR(f->entity_type), SV_STR(f->entity_type),
+				    SV_STR(f->subject_key), SV_STR(f->subject_key),
+				    SV_BIN(before, 16), SV_INT(f->limit) };
+		rc = run(s, Q_LIST_STATUS, p, list_row, &l, NULL, NULL);
+	} else {
+		struct sqlv p[] = { SV_STR(f->owner),
+				    SV_STR(f->entity_type), SV_STR(f->entity_type),
+				    SV_STR(f->subject_key), SV_STR(f->subject_key),
+				    SV_BIN(before, 16), SV_INT(f->limit) };
+		rc = run(s, Q_LIST_ALL, p, list_row, &l, NULL, NULL);
+	}
+	if (rc == STORE_OK && l.failed) {
+		store_set_error(s, "out of memory");
+		return STORE_ERROR;
+	}
+	return rc;
+}
+
+struct lock_row {
+	enum gen_status status;
+	unsigned attempt;
+};
+
+static int lock_row_fn(void *ctx, const struct sqlcell *c)
+{
+	struct lock_row *l = ctx;
+	if (c[0].null || lifecycle_status_parse(c[0].s, &l->status) < 0)
+		l->status = GEN_FAILED;
+	l->attempt = (unsigned)c[1].i;
+	return 1;
+}
+
+int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
+			 const char *actor, const char *reason, int64_t now,
+			 struct gen_request *out)
+{
+	struct sqlv lock[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
+	struct lock_row cur;
+	size_t rows = 0;
+	unsigned long long n = 0;
+	int rc = txn_begin(s);
+	if (rc)
+		return rc;
+	rc = run(s, Q_REQ_LOCK, lock, lock_row_fn, &cur, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK && !lifecycle_can_transition(cur.status, GEN_CANCELLED, ACTOR_CLIENT))
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK) {
+		struct sqlv upd[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id),
+				      SV_STR(lifecycle_status_name(cur.status)), SV_INT(cur.attempt) };
+		rc = run(s, Q_REQ_CANCEL, upd, NULL, NULL, &n, NULL);
+		/* The row is locked, so the guard can only fail if the lock did not hold. */
+		if (rc == STORE_OK && n != 1)
+			rc = STORE_CONFLICT;
+	}
+	if (rc == STORE_OK)
+		rc = event_insert(s, id, now, actor, lifecycle_status_name(cur.status),
+				  "cancelled", reason);
+	if (rc == STORE_OK)
+		rc = txn_commit(s);
+	else
+		txn_rollback(s);
+	if (rc != STORE_OK && rc != STORE_CONFLICT)
+		return rc;
+	int rc2 = store_request_get(s, id, owner, out);
+	return rc2 ? rc2 : rc;
+}
+
+static int count_row(void *ctx, const struct sqlcell *c)
+{
+	*(unsigned *)ctx = (unsigned)c[0].i;
+	return 1;
+}
+
+int store_pending_ahead(struct store *s, const char *entity_type, const struct uuid *id,
+			unsigned cap, unsigned *count)
+{
+	struct sqlv p[] = { SV_STR(entity_type), SV_UUID(id), SV_INT(cap) };
+	*count = 0;
+	return run(s, Q_PENDING_AHEAD, p, count_row, count, NULL, NULL);
+}
+
+/* ---- Idempotency-Key ---- */
+
+struct idem_row {
+	unsigned char body_hash[32];
+	int done;
+	int has_request;
+	struct uuid request_id;
+	int response_status;
+	char *response_body;
+	int64_t created_at;
+	int failed;
+};
+
+static int idem_row_fn(void *ctx, const struct sqlcell *c)
+{
+	struct idem_row *r = ctx;
+	if (!c[0].null && c[0].len == 32)
+		memcpy(r->body_hash, c[0].s, 32);
+	r->done = !c[1].null && !strcmp(c[1].s, "done");
+	r->has_request = !c[2].null && c[2].len == 16;
+	if (r->has_request)
+		memcpy(r->request_id.b, c[2].s, 16);
+	r->response_status = c[3].null ? 0 : (int)c[3].i;
+	r->response_body = dup_cell(&c[4]);
+	r->failed = !c[4].null && !r->response_body;
+	r->created_at = c[5].null ? TIME_NONE : c[5].i;
+	return 1;
+}
+
+int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now,
+		     int64_t ttl_s, int64_t stuck_s, struct store_idem_result *out)
+{
+	struct sqlv ins[] = { SV_STR(idem->owner), SV_BIN(idem->key, idem->key_len),
+			      SV_BIN(idem->body_hash, 32), SV_TIME(now) };
+	struct sqlv get[] = { SV_STR(idem->owner), SV_BIN(idem->key, idem->key_len) };
+
+	memset(out, 0, sizeof(*out));
+	/* Two rounds at most: a forgotten or abandoned record is taken over once. */
+	for (int round = 0; round < 2; round++) {
+		int rc = run(s, Q_IDEM_INSERT, ins, NULL, NULL, NULL, NULL);
+		if (rc == STORE_OK) {
+			out->state = IDEM_NEW;
+			return STORE_OK;
+		}
+		if (rc != STORE_DUPLICATE)
+			return rc;
+		struct idem_row row = { .created_at = TIME_NONE };
+		size_t rows;
+		rc = run(s, Q_IDEM_GET, get, idem_row_fn, &row, NULL, &rows);
+		if (rc || row.failed) {
+			free(row.response_body);
+			return rc ? rc : STORE_ERROR;
+		}
+		if (!rows)
+			continue; /* deleted meanwhile: insert again */
+		int expired = now - row.created_at > ttl_s * INT64_C(1000000);
+		int stuck = !row.done && now - row.created_at > stuck_s * INT64_C(1000000);
+		if (expired || stuck) {
+			struct sqlv re[] = { SV_BIN(idem->body_hash, 32), SV_TIME(now),
+					     SV_STR(idem->owner), SV_BIN(idem->key, idem->key_len),
+					     SV_TIME(row.created_at) };
+			unsigned long long n = 0;
+			free(row.response_body);
+			rc = run(s, Q_IDEM_RECLAIM, re, NULL, NULL, &n, NULL);
+			if (rc)
+				return rc;
+			if (n == 1) {
+				out->state = IDEM_NEW;
+				return STORE_OK;
+			}
+			continue;
+		}
+		if (memcmp(row.body_hash, idem->body_hash, 32)) {
+			out->state = IDEM_MISMATCH;
+			free(row.response_body);
+		} else if (!row.done) {
+			out->state = IDEM_IN_PROGRESS;
+			free(row.response_body);
+		} else {
+			out->state = IDEM_REPLAY;
+			out->response_status = row.response_status;
+			out->response_body = row.response_body;
+			out->request_id = row.request_id;
+		}
+		return STORE_OK;
+	}
+	out->state = IDEM_IN_PROGRESS;
+	return STORE_OK;
+}
+
+int store_idem_abandon(struct store *s, const struct store_idem *idem)
+{
+	struct sqlv p[] = { SV_STR(idem->owner), SV_BIN(idem->key, idem->key_len) };
+	return run(s, Q_IDEM_DELETE, p, NULL, NULL, NULL, NULL);
+}
+
+/* ---- migrations ---- */
+
+int store_migrations_init(struct store *s)
+{
+	return run(s, Q_MIG_INIT, NULL, NULL, NULL, NULL, NULL);
+}
+
+int store_migration_applied(struct store *s, unsigned version)
+{
+	struct sqlv p[] = { SV_INT(version) };
+	size_t rows;
+	int rc = run(s, Q_MIG_APPLIED, p, NULL, NULL, NULL, &rows);
+	if (rc)
+		return rc;
+	return rows ? 1 : 0;
+}
+
+int store_migration_apply(struct store *s, unsigned version, const char *name,
+			  const char *sql, int64_t now)
+{
+	int rc = store_connect(s);
+	if (rc)
+		return rc;
+	/*
+	 * A migration file is several statements of our own, shipped with the
+	 * program, never input: the one place text runs as a multi-statement query.
+	 */
+	if (mysql_set_server_option(s->mysql, MYSQL_OPTION_MULTI_STATEMENTS_ON))
+		return classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), name);
+	int status = mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql));
+	for (;;) {
+		if (status) {
+			rc = classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), name);
+			break;
+		}
+		MYSQL_RES *res = mysql_store_result(s->mysql);
+		if (res)
+			mysql_free_result(res);
+		int more = mysql_next_result(s->mysql);
+		if (more == -1)
+			break;
+		status = more;
+	}
+	if (s->mysql)
+		mysql_set_server_option(s->mysql, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	if (rc)
+		return rc;
+	struct sqlv p[] = { SV_INT(version), SV_STR(name), SV_TIME(now) };
+	return run(s, Q_MIG_RECORD, p, NULL, NULL, NULL, NULL);
+}

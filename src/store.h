@@ -1,0 +1,152 @@
+#ifndef GENTRACK_STORE_H
+#define GENTRACK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "resource.h"
+
+/*
+ * The MariaDB store: the only module that includes mysql.h. One connection per
+ * process, opened lazily, every query a prepared statement prepared once per
+ * connection and re-prepared after a reconnect. When the connection is lost
+ * (server restarted, wait_timeout) the next call reconnects; a read that failed
+ * on a dead connection is retried once on the new one.
+ *
+ * Functions return STORE_OK (0) or a negative domain code; the detail of an
+ * unexpected error is logged and available from store_last_error().
+ */
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND = -1,   /* no such row (or not the caller's) */
+	STORE_CONFLICT = -2,    /* the row is not in a state that allows this */
+	STORE_UNAVAILABLE = -3, /* cannot reach the server: 503 + Retry-After */
+	STORE_ERROR = -4,       /* anything else: 500, logged */
+	STORE_DUPLICATE = -5,   /* a unique key already holds this value */
+};
+
+struct store;
+
+/* Makes a store for cfg (borrowed, must outlive it). Does not connect. NULL on OOM. */
+struct store *store_new(const struct config *cfg);
+void store_free(struct store *s);
+/* Connects now if not connected (the CLI wants errors up front). */
+int store_connect(struct store *s);
+/* One round trip: healthz. */
+int store_ping(struct store *s);
+const char *store_last_error(const struct store *s);
+
+/* ---- API keys ---- */
+
+/* The active (not revoked) key with this hash. NOT_FOUND otherwise. */
+int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+		     struct principal *out);
+int store_key_insert(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+		     const char *prefix, enum auth_role role, const char *owner,
+		     int64_t now, long long *id);
+struct store_key_row {
+	long long id;
+	char prefix[AUTH_KEY_SHOWN_PREFIX + 1];
+	enum auth_role role;
+	char owner[OWNER_MAX + 1];
+	int64_t created_at;
+	int64_t revoked_at;     /* TIME_NONE when active */
+};
+/* Calls fn for each key, oldest first; a non-zero return from fn stops. */
+int store_key_list(struct store *s, int (*fn)(void *ctx, const struct store_key_row *row),
+		   void *ctx);
+/* NOT_FOUND if no such id; CONFLICT if already revoked. */
+int store_key_revoke(struct store *s, long long id, int64_t now);
+
+/* ---- admin users ---- */
+int store_admin_user_set(struct store *s, const char *name, const char *password_hash,
+			 int64_t now);
+
+/* ---- generation requests ---- */
+
+/* The Idempotency-Key of a create, when the client sent one. */
+struct store_idem {
+	const char *owner;
+	const char *key;
+	size_t key_len;
+	unsigned char body_hash[32];
+};
+
+/*
+ * Inserts r (fully filled by the caller: id, times, status pending, version 1)
+ * with its "created" event by `actor`, and, when idem is not NULL, records
+ * `response_body` as the replay of that key, all in one transaction.
+ * STORE_DUPLICATE when the owner already has an active request with this
+ * entity type and subject key: *existing is then its id (nothing written).
+ */
+int store_request_create(struct store *s, const struct gen_request *r, const char *actor,
+			 const struct store_idem *idem, const char *response_body,
+			 struct uuid *existing);
+/* The request `id` if owned by `owner` (NULL = any owner). Fills *out (release it). */
+int store_request_get(struct store *s, const struct uuid *id, const char *owner,
+		      struct gen_request *out);
+/* The generated entities of a request, by index. Appends to *out. */
+int store_request_entities(struct store *s, const struct uuid *id,
+			   struct gen_entity_list *out);
+
+struct store_list_filter {
+	const char *owner;          /* required */
+	int has_status;
+	enum gen_status status;
+	const char *entity_type;    /* NULL = any */
+	const char *subject_key;    /* NULL = any */
+	int has_before;             /* keyset: only ids older than `before` */
+	struct uuid before;
+	unsigned limit;             /* rows wanted */
+};
+/* Newest first; fn gets each row (borrowed for the call); non-zero from fn stops. */
+int store_request_list(struct store *s, const struct store_list_filter *f,
+		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx);
+
+/*
+ * Cancels a pending or processing request of `owner` (NULL = any owner) with an
+ * event by `actor` carrying `reason` (may be NULL). NOT_FOUND, or CONFLICT when
+ * already terminal (*out then holds the current row either way on OK/CONFLICT).
+ */
+int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
+			 const char *actor, const char *reason, int64_t now,
+			 struct gen_request *out);
+/* How many pending requests of this type are older than `id`, counting up to `cap`. */
+int store_pending_ahead(struct store *s, const char *entity_type, const struct uuid *id,
+			unsigned cap, unsigned *count);
+
+/* ---- Idempotency-Key ---- */
+enum store_idem_state {
+	IDEM_NEW,          /* the key is ours now: go on and create */
+	IDEM_IN_PROGRESS,  /* the first request with this key is still running */
+	IDEM_MISMATCH,     /* the key was used with another body */
+	IDEM_REPLAY,       /* done: replay response_status / response_body / request_id */
+};
+struct store_idem_result {
+	enum store_idem_state state;
+	int response_status;
+	char *response_body;       /* owned when IDEM_REPLAY */
+	struct uuid request_id;
+};
+/*
+ * Claims the key for a new request, or says why not. A record older than
+ * `ttl_s` is forgotten; one left 'processing' by a crashed handler for longer
+ * than `stuck_s` is taken over.
+ */
+int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now,
+		     int64_t ttl_s, int64_t stuck_s, struct store_idem_result *out);
+/* Forgets a key we claimed whose request was refused (nothing stays written). */
+int store_idem_abandon(struct store *s, const struct store_idem *idem);
+
+/* ---- migrations ---- */
+/* Creates schema_migrations if missing. */
+int store_migrations_init(struct store *s);
+/* Whether `version` was applied: 1, 0, or a negative code. */
+int store_migration_applied(struct store *s, unsigned version);
+/* Runs a migration file's SQL (several statements) and records it. */
+int store_migration_apply(struct store *s, unsigned version, const char *name,
+			  const char *sql, int64_t now);
+
+#endif

@@ -1,0 +1,138 @@
+# Helpers for the shell tests (integration and end-to-end); source it.
+#
+# Each test is a list of small `check` calls. Results go to stdout, one line
+# each; `finish` prints the closing "N passed, N failed" line and exits with
+# automake's codes (0 pass, 1 fail). `skip_test` exits 77.
+# shellcheck shell=bash
+
+GT_HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+GT_SRCDIR=${abs_top_srcdir:-$(cd "$GT_HARNESS/../.." && pwd)}
+GT_BUILDDIR=${abs_top_builddir:-$GT_SRCDIR}
+export abs_top_srcdir=$GT_SRCDIR abs_top_builddir=$GT_BUILDDIR
+GT_STACK=$GT_HARNESS/stack.sh
+
+GT_PASSED=0
+GT_FAILED=0
+
+skip_test() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# Outside CI a machine without the stack's programs skips; in CI it fails,
+# so a missing install step cannot hide behind a green run.
+require_programs() {
+	local p missing=()
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	[[ -n ${CI:-} ]] && { echo "FAIL: missing programs: ${missing[*]} (run ./dev deps)"; exit 1; }
+	skip_test "missing programs: ${missing[*]} (run ./dev deps)"
+}
+
+# Starts a fresh stack in tests/.stack/NAME of the build tree, stops it when
+# the test exits however it exits, and loads its credentials.env.
+start_stack() {
+	local name=$1
+	shift
+	GT_STACK_DIR=$GT_BUILDDIR/tests/.stack/$name
+	trap 'bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+	# Every run starts from an empty store: stop what a killed earlier run
+	# may have left, and drop its data.
+	bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true
+	rm -rf "$GT_STACK_DIR"
+	if ! bash "$GT_STACK" up "$GT_STACK_DIR" "$@"; then
+		echo "FAIL: the test stack did not start"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	# shellcheck source=/dev/null
+	. "$GT_STACK_DIR/credentials.env"
+}
+
+# check NAME COMMAND...: runs COMMAND; passes when it exits 0.
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		GT_PASSED=$((GT_PASSED + 1))
+		echo "ok   - $name"
+	else
+		GT_FAILED=$((GT_FAILED + 1))
+		echo "FAIL - $name"
+		[[ -z ${GT_DETAIL:-} ]] || echo "       $GT_DETAIL"
+	fi
+	GT_DETAIL=""
+}
+
+# Comparisons that leave a detail line for check's failure message.
+eq() {
+	[[ $1 == "$2" ]] && return 0
+	GT_DETAIL="expected '$2', got '$1'"
+	return 1
+}
+match() {
+	[[ $1 =~ $2 ]] && return 0
+	GT_DETAIL="'$1' does not match /$2/"
+	return 1
+}
+
+lacks() {
+	[[ $1 != *"$2"* ]] && return 0
+	GT_DETAIL="'$2' found in: $(head -c 300 <<<"$1")"
+	return 1
+}
+
+finish() {
+	echo "$GT_PASSED passed, $GT_FAILED failed"
+	((GT_FAILED == 0))
+	exit $?
+}
+
+# SQL as root on the stack's own MariaDB, tab-separated, no headers.
+sql() {
+	mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B gentrack -e "$1"
+}
+
+# ---- HTTP (curl) ----
+# req METHOD PATH [curl args...]: sets ST (status), and the files $HB (body)
+# and $HH (headers) of the response; bounded by --max-time.
+GT_TMP=$(mktemp -d)
+HB=$GT_TMP/body
+HH=$GT_TMP/headers
+ST=000
+req() {
+	local method=$1 path=$2
+	shift 2
+	ST=$(curl -sS --max-time 10 -o "$HB" -D "$HH" -w '%{http_code}' -X "$method" "$@" "$BASE_URL$path" 2>"$GT_TMP/curl.err") || true
+	[[ -n $ST ]] || ST=000
+}
+# The same with a client's bearer key and a JSON body (use '' for none).
+AUTH_KEY=""
+api() {
+	local method=$1 path=$2 body=${3-}
+	shift 3 || shift $#
+	local args=(-H "Authorization: Bearer $AUTH_KEY")
+	[[ -z $body ]] || args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	req "$method" "$path" "${args[@]}" "$@"
+}
+# A response header's value (case-insensitive name, CR dropped).
+hdr() {
+	awk -v n="$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')" 'BEGIN{FS=": *"} { k=tolower($1); sub(/\r$/, ""); if (k == n) { sub(/^[^:]*: */, ""); v=$0 } } END { print v }' "$HH"
+}
+# jq on the last response body; prints "PARSE_ERROR" on a non-JSON body.
+jb() { jq -r "$1" "$HB" 2>/dev/null || echo PARSE_ERROR; }
+
+status_is() { eq "$ST" "$1"; }
+
+# The last response is an RFC 9457 problem of STATUS.
+is_problem() {
+	local want=$1 ct
+	eq "$ST" "$want" || { GT_DETAIL="status: $GT_DETAIL; body: $(head -c 300 "$HB")"; return 1; }
+	ct=$(hdr Content-Type)
+	match "$ct" '^application/problem\+json' || { GT_DETAIL="Content-Type: $GT_DETAIL"; return 1; }
+	jq -e --argjson s "$want" \
+		'(.type|type)=="string" and (.title|type)=="string" and .status==$s and (.detail|type)=="string"' \
+		"$HB" >/dev/null 2>&1 || { GT_DETAIL="not a problem+json body of $want: $(head -c 300 "$HB")"; return 1; }
+}

@@ -1,0 +1,513 @@
+#!/usr/bin/env bash
+# A private gentrack stack in one folder: MariaDB, gentrack-fcgi and nginx,
+# each on loopback only, started and stopped by the pids recorded here.
+# Used by `./dev up` (.run/) and by the integration and end-to-end tests
+# (tests/.stack/NAME/ in the build tree).
+#
+#   stack.sh up DIR [--port P] [--workers N] [--no-fcgi]
+#   stack.sh down DIR
+#   stack.sh stop DIR mariadb|fcgi|nginx    stop one part; `up` starts it again
+#
+# `up` is idempotent: parts already running are left alone, a stopped stack
+# restarts on its existing data (no re-initialisation, same keys). It ends by
+# writing DIR/credentials.env (shell syntax) and printing where things are.
+#
+# Sourced, this file defines stack_up, stack_down and stack_stop with the same
+# arguments; each runs in a subshell, so a failure never exits the caller.
+#
+# Environment: GENTRACK_BUILDDIR (binaries in its src/; default
+# $abs_top_builddir, else the repository), abs_top_srcdir (sql/ and nginx/;
+# default the repository). `make distcheck` builds out of tree: the two differ.
+
+_stack_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+_stack_repo=$(cd "$_stack_here/../.." && pwd)
+
+stack_up()   ( set -euo pipefail; _stack_init "$1"; shift; _stack_up "$@"; )
+stack_down() ( set -euo pipefail; _stack_init "$1"; _stack_down; )
+stack_stop() ( set -euo pipefail; _stack_init "$1"; _stack_stop_part "$2"; )
+
+# ---------------------------------------------------------------- helpers
+
+_log() { printf 'stack: %s\n' "$*" >&2; }
+_die() { _log "error: $*"; exit 1; }
+
+# Sets the paths of one stack. DIR is made absolute: pids, sockets and the
+# credentials must not depend on the caller's working directory.
+_stack_init() {
+	local dir=${1:-}
+	[[ -n $dir ]] || _die "no stack folder given"
+	mkdir -p "$dir"
+	DIR=$(cd "$dir" && pwd)
+	# The folder is pasted into sed replacements and nginx/INI files.
+	[[ $DIR =~ ^[A-Za-z0-9_./+@:-]+$ ]] || _die "unsupported characters in stack folder '$DIR'"
+	# A unix socket path is at most 107 bytes.
+	((${#DIR} <= 80)) || _die "stack folder path too long for unix sockets (${#DIR} > 80): $DIR"
+
+	SRCDIR=${abs_top_srcdir:-$_stack_repo}
+	BUILDDIR=${GENTRACK_BUILDDIR:-${abs_top_builddir:-$_stack_repo}}
+	FCGI_BIN=$BUILDDIR/src/gentrack-fcgi
+	CTL_BIN=$BUILDDIR/src/gentrackctl
+
+	DB_DATA=$DIR/mysql
+	DB_SOCK=$DIR/mysql.sock
+	DB_PIDFILE=$DIR/mysqld.pid
+	DB_LOG=$DIR/mysqld.log
+	CONF=$DIR/gentrack.conf
+	FCGI_SOCK=$DIR/fcgi.sock
+	FCGI_PIDFILE=$DIR/fcgi.pid
+	FCGI_LOG=$DIR/fcgi.log
+	NGX=$DIR/nginx
+	NGX_PIDFILE=$NGX/nginx.pid
+	STATE=$DIR/state.env
+	CREDS=$DIR/credentials.env
+}
+
+# True when PID is a live (not zombie) process whose command line mentions
+# this stack's folder: a recycled pid of some other program never matches.
+_alive() {
+	local pid=${1:-} stat state cmdline
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	state=${stat##*) }
+	state=${state%% *}
+	[[ $state != Z && $state != X ]] || return 1
+	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	[[ $cmdline == *"$DIR/"* ]]
+}
+
+# True while some non-zombie process is in process group PGID. Zombies count
+# as gone: PID 1 of this container reaps slowly.
+_group_alive() {
+	local pgid=$1 f stat state pgrp rest
+	for f in /proc/[0-9]*/stat; do
+		stat=$(cat "$f" 2>/dev/null) || continue
+		read -r state _ pgrp rest <<<"${stat##*) }"
+		[[ $pgrp == "$pgid" && $state != Z && $state != X ]] && return 0
+	done
+	return 1
+}
+
+_pid_from() { [[ -r $1 ]] && tr -dc '0-9' <"$1"; }
+
+# Stops what PIDFILE names: TERM, a bounded wait, then KILL. The parts run as
+# leaders of their own process group (setsid), so the group is waited for
+# too: nginx workers and FastCGI children must not outlive their parent.
+_stop_pidfile() {
+	local pidfile=$1 label=$2 wait_s=$3 pid i
+	pid=$(_pid_from "$pidfile" || true)
+	if ! _alive "$pid"; then
+		rm -f "$pidfile"
+		return 0
+	fi
+	_log "stopping $label (pid $pid)"
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < wait_s * 10; i++)); do
+		_alive "$pid" || _group_alive "$pid" || break
+		sleep 0.1
+	done
+	if _alive "$pid" || _group_alive "$pid"; then
+		_log "$label did not stop within ${wait_s}s: killing it"
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			_group_alive "$pid" || break
+			sleep 0.1
+		done
+	fi
+	rm -f "$pidfile"
+}
+
+# Ports that something listens on (IPv4 and IPv6), from /proc: no ss needed.
+_port_busy() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# A random free port below the kernel's ephemeral range (32768+), so that
+# outgoing connections do not take it between the choice and the bind. Two
+# stacks started at once may still pick the same one: the starters retry.
+_free_port() {
+	local p i
+	for ((i = 0; i < 500; i++)); do
+		p=$((20000 + RANDOM % 12000))
+		_port_busy "$p" || { echo "$p"; return 0; }
+	done
+	_die "no free loopback port found"
+}
+
+_random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+_sql_root() { mariadb --no-defaults --socket="$DB_SOCK" -uroot -N -B "$@"; }
+
+# state.env keeps what must survive a restart: ports, secrets, keys.
+_state_set() {
+	local key=$1 val=$2
+	touch "$STATE"
+	chmod 600 "$STATE"
+	grep -v "^$key=" "$STATE" >"$STATE.tmp" || true
+	printf '%s=%q\n' "$key" "$val" >>"$STATE.tmp"
+	mv "$STATE.tmp" "$STATE"
+	eval "S_$key=\$val"
+}
+
+_state_load() {
+	local key val line
+	[[ -r $STATE ]] || return 0
+	while IFS= read -r line; do
+		key=${line%%=*}
+		val=${line#*=}
+		[[ $key =~ ^[A-Z_0-9]+$ ]] || continue
+		eval "S_$key=$val"
+	done <"$STATE"
+}
+
+_tail_log() {
+	local f=$1
+	[[ -r $f ]] || return 0
+	printf -- '----- last lines of %s -----\n' "$f" >&2
+	tail -n 30 "$f" >&2
+	printf -- '-----\n' >&2
+}
+
+_need() {
+	local cmd
+	for cmd in "$@"; do
+		command -v "$cmd" >/dev/null 2>&1 || _die "'$cmd' not found (run ./dev deps)"
+	done
+}
+
+# ---------------------------------------------------------------- MariaDB
+
+_db_start() {
+	local pid try i
+	pid=$(_pid_from "$DB_PIDFILE" || true)
+	if _alive "$pid"; then
+		return 0
+	fi
+	if [[ ! -d $DB_DATA/mysql ]]; then
+		_log "initialising MariaDB in $DB_DATA"
+		rm -rf "$DB_DATA"
+		mariadb-install-db --no-defaults --datadir="$DB_DATA" --user="$(id -un)" \
+			--auth-root-authentication-method=normal --skip-test-db \
+			>"$DIR/install-db.log" 2>&1 ||
+			{ _tail_log "$DIR/install-db.log"; _die "mariadb-install-db failed"; }
+	fi
+	for ((try = 1; try <= 3; try++)); do
+		if [[ -z ${S_MYSQL_PORT:-} ]] || _port_busy "$S_MYSQL_PORT"; then
+			_state_set MYSQL_PORT "$(_free_port)"
+		fi
+		rm -f "$DB_SOCK" "$DB_PIDFILE"
+		: >"$DB_LOG"
+		# setsid: its own session, so a Ctrl-C in `./dev demo` or a closed
+		# terminal does not reach it; only `down` stops it.
+		setsid mariadbd --no-defaults --datadir="$DB_DATA" --socket="$DB_SOCK" \
+			--port="$S_MYSQL_PORT" --bind-address=127.0.0.1 --user="$(id -un)" \
+			--pid-file="$DB_PIDFILE" --log-error="$DB_LOG" --skip-name-resolve \
+			--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+			--innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=2 \
+			--max-connections=300 </dev/null >>"$DB_LOG" 2>&1 &
+		pid=$!
+		for ((i = 0; i < 300; i++)); do
+			if _sql_root -e 'SELECT 1' >/dev/null 2>&1; then
+				# Prefer the server's own pid file; $! is the same process.
+				[[ -s $DB_PIDFILE ]] || echo "$pid" >"$DB_PIDFILE"
+				return 0
+			fi
+			_alive "$pid" || break
+			sleep 0.1
+		done
+		if _alive "$pid"; then
+			_tail_log "$DB_LOG"
+			kill -KILL "$pid" 2>/dev/null || true
+			_die "MariaDB did not answer SELECT 1 within 30s (log: $DB_LOG)"
+		fi
+		# Another stack may have taken the port in the meantime: try another.
+		if grep -qiE 'address already in use|bind on tcp/ip port' "$DB_LOG"; then
+			_log "MariaDB port $S_MYSQL_PORT was taken; retrying on another"
+			_state_set MYSQL_PORT ""
+			continue
+		fi
+		break
+	done
+	_tail_log "$DB_LOG"
+	_die "MariaDB failed to start (log: $DB_LOG)"
+}
+
+# Database and service user; re-run on every up (the statements are
+# idempotent and re-assert the password recorded in state.env).
+_db_setup() {
+	local pw=$S_DB_PASSWORD
+	_sql_root <<-SQL || _die "could not create the gentrack database and user"
+		CREATE DATABASE IF NOT EXISTS gentrack CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		CREATE USER IF NOT EXISTS 'gentrack'@'localhost' IDENTIFIED BY '$pw';
+		CREATE USER IF NOT EXISTS 'gentrack'@'127.0.0.1' IDENTIFIED BY '$pw';
+		ALTER USER 'gentrack'@'localhost' IDENTIFIED BY '$pw';
+		ALTER USER 'gentrack'@'127.0.0.1' IDENTIFIED BY '$pw';
+		GRANT ALL PRIVILEGES ON gentrack.* TO 'gentrack'@'localhost';
+		GRANT ALL PRIVILEGES ON gentrack.* TO 'gentrack'@'127.0.0.1';
+	SQL
+}
+
+# ---------------------------------------------------------------- config, keys
+
+_write_config() {
+	local base_url=""
+	[[ -n ${S_HTTP_PORT:-} && $NO_FCGI == 0 ]] && base_url="http://127.0.0.1:$S_HTTP_PORT"
+	(
+		umask 077
+		cat >"$CONF.tmp" <<-EOF
+			# gentrack configuration of the stack in $DIR
+			# (written by tests/harness/stack.sh on every up).
+			[store]
+			socket = $DB_SOCK
+			user = gentrack
+			password = $S_DB_PASSWORD
+			database = gentrack
+			migrations_dir = $SRCDIR/sql
+			[server]
+			listen = $FCGI_SOCK
+			workers = $S_WORKERS
+			EOF
+		# Debian's fastcgi_params passes Host without the port, so absolute
+		# URLs (Operation-Location) need the base URL spelled out here.
+		[[ -z $base_url ]] || printf 'base_url = %s\n' "$base_url" >>"$CONF.tmp"
+		printf '[log]\nlevel = info\n' >>"$CONF.tmp"
+	)
+	mv "$CONF.tmp" "$CONF"
+}
+
+_migrate() {
+	{
+		printf '== gentrackctl migrate, %s\n' "$(date -u +%FT%TZ)"
+		"$CTL_BIN" --config "$CONF" migrate
+	} >>"$DIR/migrate.log" 2>&1 || { _tail_log "$DIR/migrate.log"; _die "gentrackctl migrate failed"; }
+}
+
+_key_create() {
+	local role=$1 owner=$2 key
+	key=$("$CTL_BIN" --config "$CONF" key create --role "$role" --owner "$owner" 2>>"$DIR/setup.log") ||
+		{ _tail_log "$DIR/setup.log"; _die "gentrackctl key create --role $role --owner $owner failed"; }
+	key=$(printf '%s\n' "$key" | tail -n 1)
+	[[ -n $key && $key != *' '* ]] || _die "gentrackctl key create printed no key"
+	printf '%s' "$key"
+}
+
+# Keys and the admin account are created once per stack and kept in state.env.
+_ensure_credentials() {
+	[[ -n ${S_CLIENT_KEY:-} ]] || _state_set CLIENT_KEY "$(_key_create client acme)"
+	[[ -n ${S_CLIENT_KEY_2:-} ]] || _state_set CLIENT_KEY_2 "$(_key_create client globex)"
+	[[ -n ${S_WORKER_KEY:-} ]] || _state_set WORKER_KEY "$(_key_create worker demo-worker)"
+	if [[ -z ${S_ADMIN_PASSWORD:-} ]]; then
+		local pw
+		pw=$(_random_hex 12)
+		printf '%s' "$pw" | "$CTL_BIN" --config "$CONF" admin-user set admin >>"$DIR/setup.log" 2>&1 ||
+			{ _tail_log "$DIR/setup.log"; _die "gentrackctl admin-user set admin failed"; }
+		_state_set ADMIN_PASSWORD "$pw"
+	fi
+}
+
+# ---------------------------------------------------------------- FastCGI pool
+
+_fcgi_start() {
+	local pid i
+	pid=$(_pid_from "$FCGI_PIDFILE" || true)
+	_alive "$pid" && return 0
+	[[ -x $FCGI_BIN ]] || _die "$FCGI_BIN not built (run make)"
+	# A socket file left by a killed pool: nobody listens on it any more.
+	rm -f "$FCGI_SOCK" "$FCGI_PIDFILE"
+	printf '== start %s\n' "$(date -u +%FT%TZ)" >>"$FCGI_LOG"
+	setsid "$FCGI_BIN" --config "$CONF" --pid-file "$FCGI_PIDFILE" </dev/null >>"$FCGI_LOG" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 150; i++)); do
+		[[ -S $FCGI_SOCK ]] && break
+		_alive "$pid" || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi exited at start (log: $FCGI_LOG)"; }
+		sleep 0.1
+	done
+	[[ -S $FCGI_SOCK ]] || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi made no socket within 15s (log: $FCGI_LOG)"; }
+	for ((i = 0; i < 20; i++)); do
+		[[ -s $FCGI_PIDFILE ]] && break
+		sleep 0.1
+	done
+	[[ -s $FCGI_PIDFILE ]] || echo "$pid" >"$FCGI_PIDFILE"
+}
+
+# ---------------------------------------------------------------- nginx
+
+# The production site file with only the socket path and the listen address
+# changed; fails loudly if the file no longer has the strings we replace.
+_nginx_write_conf() {
+	local site=$SRCDIR/nginx/gentrack.conf
+	[[ -r $site ]] || _die "$site not found"
+	mkdir -p "$NGX/tmp"
+	if ! grep -q 'unix:/run/gentrack/fcgi.sock' "$site" || ! grep -q 'listen 80;' "$site"; then
+		_die "$site: 'unix:/run/gentrack/fcgi.sock' or 'listen 80;' missing: cannot adapt it"
+	fi
+	sed -e "s#unix:/run/gentrack/fcgi.sock#unix:$FCGI_SOCK#" \
+		-e "s#listen 80;#listen 127.0.0.1:$S_HTTP_PORT;#" \
+		"$site" >"$NGX/site.conf"
+	sed -e "s#@PREFIX@#$NGX#g" -e "s#@USER@#$(id -un)#g" -e "s#@SITE@#$NGX/site.conf#g" \
+		"$_stack_here/nginx-main.conf.in" >"$NGX/nginx.conf"
+}
+
+_nginx_start() {
+	local pid i try code
+	pid=$(_pid_from "$NGX_PIDFILE" || true)
+	if _alive "$pid"; then
+		[[ -z $WANT_PORT || $WANT_PORT == "${S_HTTP_PORT:-}" ]] ||
+			_log "nginx already runs on port ${S_HTTP_PORT:-?}; run down first to change it"
+		return 0
+	fi
+	for ((try = 1; try <= 3; try++)); do
+		if [[ -n $WANT_PORT ]]; then
+			_state_set HTTP_PORT "$WANT_PORT"
+			! _port_busy "$WANT_PORT" || _die "port $WANT_PORT is already in use on this machine (pick another: --port P, or GENTRACK_PORT=P ./dev up)"
+		elif [[ -z ${S_HTTP_PORT:-} ]] || _port_busy "$S_HTTP_PORT"; then
+			_state_set HTTP_PORT "$(_free_port)"
+		fi
+		_nginx_write_conf
+		rm -f "$NGX_PIDFILE"
+		setsid nginx -p "$NGX/" -c "$NGX/nginx.conf" -e "$NGX/error.log" </dev/null >>"$NGX/stderr.log" 2>&1 &
+		pid=$!
+		# Ready once /healthz gets any HTTP answer (the store may say 503).
+		for ((i = 0; i < 150; i++)); do
+			code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$S_HTTP_PORT/healthz" || true)
+			if [[ $code != 000 && -n $code ]] && _alive "$pid"; then
+				[[ -s $NGX_PIDFILE ]] || echo "$pid" >"$NGX_PIDFILE"
+				return 0
+			fi
+			_alive "$pid" || break
+			sleep 0.1
+		done
+		if _alive "$pid"; then
+			kill -TERM "$pid" 2>/dev/null || true
+			_tail_log "$NGX/error.log"
+			_die "nginx gave no HTTP answer on port $S_HTTP_PORT within 15s"
+		fi
+		if [[ -z $WANT_PORT ]] && grep -q 'Address already in use' "$NGX/error.log" "$NGX/stderr.log" 2>/dev/null; then
+			_log "HTTP port $S_HTTP_PORT was taken; retrying on another"
+			_state_set HTTP_PORT ""
+			continue
+		fi
+		break
+	done
+	_tail_log "$NGX/error.log"
+	_tail_log "$NGX/stderr.log"
+	_die "nginx failed to start"
+}
+
+# ---------------------------------------------------------------- up / down
+
+_write_credentials() {
+	local base_url=""
+	[[ $NO_FCGI == 1 ]] || base_url="http://127.0.0.1:$S_HTTP_PORT"
+	(
+		umask 077
+		{
+			echo "# gentrack stack in $DIR: source this file (shell syntax)."
+			printf 'BASE_URL=%q\n' "$base_url"
+			printf 'CLIENT_KEY=%q\n' "$S_CLIENT_KEY"
+			printf 'CLIENT_KEY_2=%q\n' "$S_CLIENT_KEY_2"
+			printf 'WORKER_KEY=%q\n' "$S_WORKER_KEY"
+			printf 'ADMIN_USER=%q\n' admin
+			printf 'ADMIN_PASSWORD=%q\n' "$S_ADMIN_PASSWORD"
+			printf 'GENTRACKCTL=%q\n' "$CTL_BIN"
+			printf 'GENTRACK_CONFIG=%q\n' "$CONF"
+			echo "# for tests and debugging: the stack's own MariaDB (root via the socket)"
+			printf 'GENTRACK_STACK_DIR=%q\n' "$DIR"
+			printf 'MYSQL_SOCKET=%q\n' "$DB_SOCK"
+			printf 'MYSQL_PORT=%q\n' "$S_MYSQL_PORT"
+		} >"$CREDS.tmp"
+	)
+	mv "$CREDS.tmp" "$CREDS"
+}
+
+_stack_up() {
+	WANT_PORT="" NO_FCGI=0
+	local workers=""
+	while (($#)); do
+		case $1 in
+		--port) WANT_PORT=${2:?--port needs a value}; shift 2 ;;
+		--workers) workers=${2:?--workers needs a value}; shift 2 ;;
+		--no-fcgi) NO_FCGI=1; shift ;;
+		*) _die "unknown option '$1' (usage: stack.sh up DIR [--port P] [--workers N] [--no-fcgi])" ;;
+		esac
+	done
+	[[ $WANT_PORT =~ ^[0-9]*$ ]] || _die "--port must be a number"
+	[[ $WANT_PORT != 0 ]] || WANT_PORT=""
+	_need mariadb-install-db mariadbd mariadb curl setsid od
+	((NO_FCGI)) || _need nginx
+	[[ -x $CTL_BIN ]] || _die "$CTL_BIN not built (run make)"
+
+	_state_load
+	[[ -n ${S_DB_PASSWORD:-} ]] || _state_set DB_PASSWORD "$(_random_hex 16)"
+	if [[ -n $workers ]]; then
+		_state_set WORKERS "$workers"
+	elif [[ -z ${S_WORKERS:-} ]]; then
+		_state_set WORKERS 2
+	fi
+	# The HTTP port goes into the config (base_url): fix it before writing.
+	if ((!NO_FCGI)); then
+		if [[ -n $WANT_PORT ]]; then
+			_state_set HTTP_PORT "$WANT_PORT"
+		elif [[ -z ${S_HTTP_PORT:-} ]]; then
+			_state_set HTTP_PORT "$(_free_port)"
+		fi
+	fi
+
+	_db_start
+	_db_setup
+	_write_config
+	_migrate
+	_ensure_credentials
+	if ((!NO_FCGI)); then
+		_need nginx
+		_fcgi_start
+		_nginx_start
+		# nginx may have moved to another free port: keep the config's
+		# base_url in step (read by the pool at start, so restart it).
+		if ! grep -qF "base_url = http://127.0.0.1:$S_HTTP_PORT" "$CONF"; then
+			_write_config
+			_stop_pidfile "$FCGI_PIDFILE" gentrack-fcgi 15
+			_fcgi_start
+		fi
+	fi
+	_write_credentials
+
+	_log "up in $DIR"
+	((NO_FCGI)) || _log "  $(grep '^BASE_URL=' "$CREDS")  (FastCGI pool pid $(_pid_from "$FCGI_PIDFILE"), nginx pid $(_pid_from "$NGX_PIDFILE"))"
+	_log "  MariaDB pid $(_pid_from "$DB_PIDFILE"), socket $DB_SOCK, port $S_MYSQL_PORT"
+	_log "  credentials: $CREDS   config: $CONF"
+}
+
+_stack_stop_part() {
+	case ${1:-} in
+	nginx) _stop_pidfile "$NGX_PIDFILE" nginx 15 ;;
+	fcgi) _stop_pidfile "$FCGI_PIDFILE" gentrack-fcgi 15 ;;
+	mariadb) _stop_pidfile "$DB_PIDFILE" mariadbd 60 ;;
+	*) _die "stop what? (mariadb, fcgi or nginx)" ;;
+	esac
+}
+
+# Front to back, so nothing in flight meets a missing store.
+_stack_down() {
+	_stop_pidfile "$NGX_PIDFILE" nginx 15
+	_stop_pidfile "$FCGI_PIDFILE" gentrack-fcgi 15
+	_stop_pidfile "$DB_PIDFILE" mariadbd 60
+	_log "down: $DIR (data kept; remove the folder to start afresh)"
+}
+
+# ---------------------------------------------------------------- command line
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	set -euo pipefail
+	usage="usage: stack.sh up DIR [--port P] [--workers N] [--no-fcgi] | down DIR | stop DIR mariadb|fcgi|nginx"
+	cmd=${1:-}
+	[[ $# -ge 2 ]] || { echo "$usage" >&2; exit 1; }
+	shift
+	case $cmd in
+	up) stack_up "$@" ;;
+	down) stack_down "$1" ;;
+	stop) stack_stop "$1" "${2:-}" ;;
+	*) echo "$usage" >&2; exit 1 ;;
+	esac
+fi

@@ -1,0 +1,534 @@
+/* The build's config.h (feature macros) first; the module's header has the same name. */
+#include "build_config.h"
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+static char err[1024];
+
+/* Writes text to a new temporary file; its path goes into path (>= 32 bytes). */
+static int write_temp(char *path, size_t len, const char *text)
+{
+	snprintf(path, len, "/tmp/gentrack-test-XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+/* Loads text over fresh defaults; the config is released by the caller. */
+static int load(struct config *c, const char *text)
+{
+	CU_ASSERT_EQUAL_FATAL(config_init(c), 0);
+	err[0] = '\0';
+	return config_load_string(c, "t.conf", text, err, sizeof(err));
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct config c;
+	CU_ASSERT_EQUAL(load(&c, text), -1);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	config_release(&c);
+}
+
+static void test_defaults(void)
+{
+	struct config c;
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_STRING_EQUAL(c.store_host, "");
+	CU_ASSERT_EQUAL(c.store_port, 3306);
+	CU_ASSERT_STRING_EQUAL(c.store_socket, "/run/mysqld/mysqld.sock");
+	CU_ASSERT_STRING_EQUAL(c.store_user, "gentrack");
+	CU_ASSERT_STRING_EQUAL(c.store_password, "");
+	CU_ASSERT_STRING_EQUAL(c.store_database, "gentrack");
+	CU_ASSERT_EQUAL(c.store_connect_timeout, 5);
+	CU_ASSERT_STRING_EQUAL(c.migrations_dir, GENTRACK_SQL_DIR);
+	CU_ASSERT_STRING_EQUAL(c.listen, "");
+	CU_ASSERT_EQUAL(c.workers, 4);
+	CU_ASSERT_EQUAL(c.max_body, 65536);
+	CU_ASSERT_STRING_EQUAL(c.base_url, "");
+	CU_ASSERT_EQUAL(c.max_count, 10);
+	CU_ASSERT_EQUAL(c.default_lease, 60);
+	CU_ASSERT_EQUAL(c.max_lease, 3600);
+	CU_ASSERT_EQUAL(c.max_attempts, 3);
+	CU_ASSERT_EQUAL(c.stale_after, 600);
+	CU_ASSERT_EQUAL(c.pending_timeout, 3600);
+	CU_ASSERT_EQUAL(c.idempotency_ttl, 86400);
+	CU_ASSERT_EQUAL(c.list_limit, 20);
+	CU_ASSERT_EQUAL(c.list_max, 100);
+	CU_ASSERT_STRING_EQUAL(c.log_level, "info");
+	config_release(&c);
+	CU_ASSERT_PTR_NULL(c.store_host);
+	config_release(&c); /* twice is harmless */
+}
+
+static void test_every_key(void)
+{
+	struct config c;
+	int rc = load(&c,
+		"# full file\n"
+		"; other comment style\n"
+		"\n"
+		"[store]\n"
+		"host = db.example\n"
+		"port = 3307\n"
+		"socket = /tmp/my.sock\n"
+		"user = gt\n"
+		"password = s3cret #not a comment\n"
+		"database = gtdb\n"
+		"connect_timeout = 1m\n"
+		"migrations_dir = /opt/sql\n"
+		"[server]\n"
+		"listen = 127.0.0.1:9000\n"
+		"workers = 16\n"
+		"max_body = 1M\n"
+		"base_url = https://api.example:8443/\n"
+		"[limits]\n"
+		"max_count = 50\n"
+		"default_lease = 2m\n"
+		"max_lease = 1h\n"
+		"max_attempts = 5\n"
+		"stale_after = 20m\n"
+		"pending_timeout = 2h\n"
+		"idempotency_ttl = 7d\n"
+		"list_limit = 30\n"
+		"list_max = 500\n"
+		"[log]\n"
+		"level = debug\n");
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_STRING_EQUAL(c.store_host, "db.example");
+	CU_ASSERT_EQUAL(c.store_port, 3307);
+	CU_ASSERT_STRING_EQUAL(c.store_socket, "/tmp/my.sock");
+	CU_ASSERT_STRING_EQUAL(c.store_user, "gt");
+	CU_ASSERT_STRING_EQUAL(c.store_password, "s3cret #not a comment");
+	CU_ASSERT_STRING_EQUAL(c.store_database, "gtdb");
+	CU_ASSERT_EQUAL(c.store_connect_timeout, 60);
+	CU_ASSERT_STRING_EQUAL(c.migrations_dir, "/opt/sql");
+	CU_ASSERT_STRING_EQUAL(c.listen, "127.0.0.1:9000");
+	CU_ASSERT_EQUAL(c.workers, 16);
+	CU_ASSERT_EQUAL(c.max_body, 1024 * 1024);
+	CU_ASSERT_STRING_EQUAL(c.base_url, "https://api.example:8443");
+	CU_ASSERT_EQUAL(c.max_count, 50);
+	CU_ASSERT_EQUAL(c.default_lease, 120);
+	CU_ASSERT_EQUAL(c.max_lease, 3600);
+	CU_ASSERT_EQUAL(c.max_attempts, 5);
+	CU_ASSERT_EQUAL(c.stale_after, 1200);
+	CU_ASSERT_EQUAL(c.pending_timeout, 7200);
+	CU_ASSERT_EQUAL(c.idempotency_ttl, 604800);
+	CU_ASSERT_EQUAL(c.list_limit, 30);
+	CU_ASSERT_EQUAL(c.list_max, 500);
+	CU_ASSERT_STRING_EQUAL(c.log_level, "debug");
+	config_release(&c);
+}
+
+static void test_layout_tolerance(void)
+{
+	struct config c;
+	/* Blanks everywhere, CRLF, a section repeated, keys after comments. */
+	int rc = load(&c,
+		"  [ server ]  \r\n"
+		"\tworkers\t=\t8\t\r\n"
+		"   # indented comment\r\n"
+		"[log]\r\n"
+		"level=warn\r\n"
+		"[server]\r\n"
+		"listen=   /run/gentrack.sock   \r\n"
+		"workers = 9");   /* no final newline */
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(c.workers, 9);
+	CU_ASSERT_STRING_EQUAL(c.log_level, "warn");
+	CU_ASSERT_STRING_EQUAL(c.listen, "/run/gentrack.sock");
+	config_release(&c);
+}
+
+static void test_quotes(void)
+{
+	struct config c;
+	int rc = load(&c,
+		"[store]\n"
+		"password = \"  spaced # kept  \"\n"
+		"user = \"\"quoted\"\"\n"
+		"socket = \"\n"
+		"database = \"gentrack\"\n"
+		"host = \"half\n");
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(c.store_password, "  spaced # kept  ");
+	/* Only one pair around the whole value is removed. */
+	CU_ASSERT_STRING_EQUAL(c.store_user, "\"quoted\"");
+	CU_ASSERT_STRING_EQUAL(c.store_socket, "\"");
+	CU_ASSERT_STRING_EQUAL(c.store_database, "gentrack");
+	CU_ASSERT_STRING_EQUAL(c.store_host, "\"half");
+	config_release(&c);
+	expect_error("[store]\nuser = \"\"\n",
+		     "t.conf:2: bad value for 'user' in [store]: must not be empty\n"
+		     ">>> user = \"\"");
+}
+
+static void test_header_example_error(void)
+{
+	expect_error("# c\n\n[server]\nlisten = x\nworkers = lots\nmax_body = 1k\n",
+		     "t.conf:5: bad value for 'workers' in [server]: must be 1..256\n"
+		     ">>> workers = lots");
+}
+
+static void test_structure_errors(void)
+{
+	expect_error("workers = 4\n",
+		     "t.conf:1: key 'workers' outside a section\n>>> workers = 4");
+	expect_error("[store]\n[database]\n",
+		     "t.conf:2: unknown section [database]\n>>> [database]");
+	expect_error("[store]\nworkers = 4\n",
+		     "t.conf:2: unknown key 'workers' in [store]\n>>> workers = 4");
+	expect_error("[server]\n\nWorkers = 4\n",
+		     "t.conf:3: unknown key 'Workers' in [server]\n>>> Workers = 4");
+	expect_error("[log]\njust some words\n",
+		     "t.conf:2: expected 'key = value' or '[section]'\n>>> just some words");
+	expect_error("[log\n",
+		     "t.conf:1: section header without closing ']'\n>>> [log");
+	expect_error("[log]\n = debug\n",
+		     "t.conf:2: missing key before '='\n>>>  = debug");
+	/* The offending line is printed as written, without the CR. */
+	expect_error("[log]\r\n  bogus = 1  \r\n",
+		     "t.conf:2: unknown key 'bogus' in [log]\n>>>   bogus = 1  ");
+}
+
+static void test_int_values(void)
+{
+	struct config c;
+	CU_ASSERT_EQUAL(load(&c, "[server]\nworkers = 1\n[store]\nport = 65535\n"), 0);
+	CU_ASSERT_EQUAL(c.workers, 1);
+	CU_ASSERT_EQUAL(c.store_port, 65535);
+	config_release(&c);
+	CU_ASSERT_EQUAL(load(&c, "[server]\nworkers = 256\n"), 0);
+	CU_ASSERT_EQUAL(c.workers, 256);
+	config_release(&c);
+
+	expect_error("[server]\nworkers = 0\n",
+		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n>>> workers = 0");
+	expect_error("[server]\nworkers = 257\n",
+		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n>>> workers = 257");
+	expect_error("[server]\nworkers = -1\n",
+		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n>>> workers = -1");
+	expect_error("[server]\nworkers = 4x\n",
+		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n>>> workers = 4x");
+	expect_error("[server]\nworkers =\n",
+		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n>>> workers =");
+	expect_error("[server]\nworkers = 99999999999999999999999\n",
+		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n"
+		     ">>> workers = 99999999999999999999999");
+	expect_error("[store]\nport = 0\n",
+		     "t.conf:2: bad value for 'port' in [store]: must be 1..65535\n>>> port = 0");
+	expect_error("[limits]\nmax_attempts = 101\n",
+		     "t.conf:2: bad value for 'max_attempts' in [limits]: must be 1..100\n"
+		     ">>> max_attempts = 101");
+	expect_error("[limits]\nmax_count = 100001\n",
+		     "t.conf:2: bad value for 'max_count' in [limits]: must be 1..100000\n"
+		     ">>> max_count = 100001");
+	expect_error("[limits]\nlist_max = 1001\n",
+		     "t.conf:2: bad value for 'list_max' in [limits]: must be 1..1000\n"
+		     ">>> list_max = 1001");
+}
+
+static void test_durations(void)
+{
+	struct config c;
+	CU_ASSERT_EQUAL(load(&c, "[limits]\nmax_lease = 1d\ndefault_lease = 90s\n"
+				 "stale_after = 600\nidempotency_ttl = 3650d\n"
+				 "[store]\nconnect_timeout = 1h\n"), 0);
+	CU_ASSERT_EQUAL(c.max_lease, 86400);
+	CU_ASSERT_EQUAL(c.default_lease, 90);
+	CU_ASSERT_EQUAL(c.stale_after, 600);
+	CU_ASSERT_EQUAL(c.idempotency_ttl, INT64_C(3650) * 86400);
+	CU_ASSERT_EQUAL(c.store_connect_timeout, 3600);
+	config_release(&c);
+
+	expect_error("[store]\nconnect_timeout = 0\n",
+		     "t.conf:2: bad value for 'connect_timeout' in [store]: must be a duration "
+		     "(600, 90s, 10m, 1h, 7d) from 1s to 3600s\n>>> connect_timeout = 0");
+	expect_error("[store]\nconnect_timeout = 61m\n",
+		     "t.conf:2: bad value for 'connect_timeout' in [store]: must be a duration "
+		     "(600, 90s, 10m, 1h, 7d) from 1s to 3600s\n>>> connect_timeout = 61m");
+	expect_error("[limits]\nmax_lease = 2d\n",
+		     "t.conf:2: bad value for 'max_lease' in [limits]: must be a duration "
+		     "(600, 90s, 10m, 1h, 7d) from 1s to 86400s\n>>> max_lease = 2d");
+	expect_error("[limits]\nstale_after = 10 m\n",
+		     "t.conf:2: bad value for 'stale_after' in [limits]: must be a duration "
+		     "(600, 90s, 10m, 1h, 7d) from 1s to 315360000s\n>>> stale_after = 10 m");
+	expect_error("[limits]\npending_timeout = 1w\n",
+		     "t.conf:2: bad value for 'pending_timeout' in [limits]: must be a duration "
+		     "(600, 90s, 10m, 1h, 7d) from 1s to 315360000s\n>>> pending_timeout = 1w");
+	expect_error("[limits]\nidempotency_ttl = 3651d\n",
+		     "t.conf:2: bad value for 'idempotency_ttl' in [limits]: must be a duration "
+		     "(600, 90s, 10m, 1h, 7d) from 1s to 315360000s\n>>> idempotency_ttl = 3651d");
+}
+
+static void test_sizes(void)
+{
+	static const struct { const char *text; size_t bytes; } ok[] = {
+		{ "1", 1 }, { "65536", 65536 }, { "64k", 65536 }, { "64K", 65536 },
+		{ "1m", 1048576 }, { "16M", 16777216 }, { "16384k", 16777216 },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[64];
+		struct config c;
+		snprintf(text, sizeof(text), "[server]\nmax_body = %s\n", ok[i].text);
+		CU_ASSERT_EQUAL(load(&c, text), 0);
+		CU_ASSERT_EQUAL(c.max_body, ok[i].bytes);
+		config_release(&c);
+	}
+	static const char *const bad[] = {
+		"0", "0k", "17M", "16385k", "16777217", "1G", "1kb", "1 k", "k", "-1",
+		"1.5M", "9223372036854775807k",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[64], want[256];
+		struct config c;
+		snprintf(text, sizeof(text), "[server]\nmax_body = %s\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "t.conf:2: bad value for 'max_body' in [server]: must be a size "
+			 "(65536, 64k, 1M) from 1 to 16777216 bytes\n>>> max_body = %s", bad[i]);
+		CU_ASSERT_EQUAL(load(&c, text), -1);
+		CU_ASSERT_STRING_EQUAL(err, want);
+		config_release(&c);
+	}
+}
+
+static void test_log_level(void)
+{
+	static const char *const levels[] = { "debug", "info", "warn", "error" };
+	for (size_t i = 0; i < 4; i++) {
+		char text[64];
+		struct config c;
+		snprintf(text, sizeof(text), "[log]\nlevel = %s\n", levels[i]);
+		CU_ASSERT_EQUAL(load(&c, text), 0);
+		CU_ASSERT_STRING_EQUAL(c.log_level, levels[i]);
+		config_release(&c);
+	}
+	expect_error("[log]\nlevel = verbose\n",
+		     "t.conf:2: bad value for 'level' in [log]: must be debug, info, warn or error\n"
+		     ">>> level = verbose");
+	expect_error("[log]\nlevel = INFO\n",
+		     "t.conf:2: bad value for 'level' in [log]: must be debug, info, warn or error\n"
+		     ">>> level = INFO");
+}
+
+static void test_base_url(void)
+{
+	static const struct { const char *in, *out; } ok[] = {
+		{ "", "" },
+		{ "https://gen.example", "https://gen.example" },
+		{ "https://gen.example:8443", "https://gen.example:8443" },
+		{ "http://127.0.0.1:8080/", "http://127.0.0.1:8080" },
+		{ "https://[::1]:8443", "https://[::1]:8443" },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[128];
+		struct config c;
+		snprintf(text, sizeof(text), "[server]\nbase_url = %s\n", ok[i].in);
+		CU_ASSERT_EQUAL(load(&c, text), 0);
+		CU_ASSERT_STRING_EQUAL(c.base_url, ok[i].out);
+		config_release(&c);
+	}
+	static const char *const bad[] = {
+		"gen.example", "ftp://gen.example", "https://", "https:///x",
+		"https://gen.example/api", "https://gen example", "https://u@gen.example",
+		"https://gen.example?x", "https://:443",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128], want[256];
+		struct config c;
+		snprintf(text, sizeof(text), "[server]\nbase_url = %s\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "t.conf:2: bad value for 'base_url' in [server]: "
+			 "must be http(s)://host[:port] with no path\n>>> base_url = %s", bad[i]);
+		CU_ASSERT_EQUAL(load(&c, text), -1);
+		CU_ASSERT_STRING_EQUAL(err, want);
+		config_release(&c);
+	}
+}
+
+static void test_cross_checks(void)
+{
+	expect_error("[limits]\ndefault_lease = 2h\n",
+		     "t.conf: default_lease (7200s) is greater than max_lease (3600s)");
+	expect_error("[limits]\nlist_limit = 200\n",
+		     "t.conf: list_limit (200) is greater than list_max (100)");
+	/* Order does not matter: raising the maximum later in the file is fine. */
+	struct config c;
+	CU_ASSERT_EQUAL(load(&c, "[limits]\ndefault_lease = 2h\nlist_limit = 200\n"
+				 "max_lease = 1d\nlist_max = 1000\n"), 0);
+	CU_ASSERT_EQUAL(c.default_lease, 7200);
+	CU_ASSERT_EQUAL(c.list_limit, 200);
+	config_release(&c);
+}
+
+static void test_password_file(void)
+{
+	char pw[64], text[256];
+	struct config c;
+	CU_ASSERT_EQUAL_FATAL(write_temp(pw, sizeof(pw), "from file \"#;\n"), 0);
+	snprintf(text, sizeof(text), "[store]\npassword = inline\npassword_file = %s\n", pw);
+	CU_ASSERT_EQUAL(load(&c, text), 0);
+	CU_ASSERT_STRING_EQUAL(c.store_password, "from file \"#;");
+	config_release(&c);
+	unlink(pw);
+
+	/* Only one trailing newline goes; CRLF too; no newline at all is fine. */
+	CU_ASSERT_EQUAL_FATAL(write_temp(pw, sizeof(pw), "two\n\n"), 0);
+	snprintf(text, sizeof(text), "[store]\npassword_file = \"%s\"\n", pw);
+	CU_ASSERT_EQUAL(load(&c, text), 0);
+	CU_ASSERT_STRING_EQUAL(c.store_password, "two\n");
+	config_release(&c);
+	unlink(pw);
+	CU_ASSERT_EQUAL_FATAL(write_temp(pw, sizeof(pw), "crlf\r\n"), 0);
+	snprintf(text, sizeof(text), "[store]\npassword_file = %s\n", pw);
+	CU_ASSERT_EQUAL(load(&c, text), 0);
+	CU_ASSERT_STRING_EQUAL(c.store_password, "crlf");
+	config_release(&c);
+	unlink(pw);
+	CU_ASSERT_EQUAL_FATAL(write_temp(pw, sizeof(pw), "bare"), 0);
+	snprintf(text, sizeof(text), "[store]\npassword_file = %s\n", pw);
+	CU_ASSERT_EQUAL(load(&c, text), 0);
+	CU_ASSERT_STRING_EQUAL(c.store_password, "bare");
+	config_release(&c);
+	unlink(pw);
+
+	/* An empty password_file leaves the password key in charge. */
+	CU_ASSERT_EQUAL(load(&c, "[store]\npassword = p\npassword_file =\n"), 0);
+	CU_ASSERT_STRING_EQUAL(c.store_password, "p");
+	config_release(&c);
+
+	expect_error("[store]\npassword_file = /nonexistent/gentrack-pw\n",
+		     "t.conf:2: bad value for 'password_file' in [store]: cannot open "
+		     "'/nonexistent/gentrack-pw': No such file or directory\n"
+		     ">>> password_file = /nonexistent/gentrack-pw");
+}
+
+static void test_load_file(void)
+{
+	char path[64], want[512];
+	struct config c;
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path),
+					 "[server]\nworkers = 7\n[log]\nlevel = error\n"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_file(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.workers, 7);
+	CU_ASSERT_STRING_EQUAL(c.log_level, "error");
+	/* A second text applies over the first. */
+	CU_ASSERT_EQUAL(config_load_string(&c, "more", "[server]\nmax_body = 2k\n",
+					   err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.workers, 7);
+	CU_ASSERT_EQUAL(c.max_body, 2048);
+	config_release(&c);
+	unlink(path);
+
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), "[server]\n\nbogus = 1\n"), 0);
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: unknown key 'bogus' in [server]\n>>> bogus = 1", path);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	config_release(&c);
+	unlink(path);
+
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_file(&c, "/nonexistent/g.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "/nonexistent/g.conf: cannot open: No such file or directory");
+	config_release(&c);
+}
+
+static void test_pick_path(void)
+{
+	int required = -1;
+	unsetenv("GENTRACK_CONFIG");
+	CU_ASSERT_STRING_EQUAL(config_pick_path(NULL, &required), CONFIG_DEFAULT_PATH);
+	CU_ASSERT_EQUAL(required, 0);
+	setenv("GENTRACK_CONFIG", "", 1);
+	CU_ASSERT_STRING_EQUAL(config_pick_path(NULL, &required), CONFIG_DEFAULT_PATH);
+	CU_ASSERT_EQUAL(required, 0);
+	setenv("GENTRACK_CONFIG", "/env/g.conf", 1);
+	CU_ASSERT_STRING_EQUAL(config_pick_path(NULL, &required), "/env/g.conf");
+	CU_ASSERT_EQUAL(required, 1);
+	CU_ASSERT_STRING_EQUAL(config_pick_path("/cli/g.conf", &required), "/cli/g.conf");
+	CU_ASSERT_EQUAL(required, 1);
+	unsetenv("GENTRACK_CONFIG");
+}
+
+static void test_config_load(void)
+{
+	char path[64];
+	struct config c;
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), "[limits]\nmax_count = 77\n"), 0);
+	unsetenv("GENTRACK_CONFIG");
+	CU_ASSERT_EQUAL(config_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.max_count, 77);
+	CU_ASSERT_EQUAL(c.workers, 4); /* the rest are defaults */
+	config_release(&c);
+
+	setenv("GENTRACK_CONFIG", path, 1);
+	CU_ASSERT_EQUAL(config_load(&c, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.max_count, 77);
+	config_release(&c);
+	unlink(path);
+
+	/* Named explicitly or through the environment, a missing file is an error. */
+	CU_ASSERT_EQUAL(config_load(&c, NULL, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file or directory"));
+	unsetenv("GENTRACK_CONFIG");
+	CU_ASSERT_EQUAL(config_load(&c, "/nonexistent/g.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "/nonexistent/g.conf: cannot open: No such file or directory");
+	/* A failed load leaves nothing to release; releasing anyway is safe. */
+	config_release(&c);
+
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), "[limits]\nmax_count = many\n"), 0);
+	CU_ASSERT_EQUAL(config_load(&c, path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: bad value for 'max_count' in [limits]"));
+	unlink(path);
+}
+
+static void test_long_line_in_small_buffer(void)
+{
+	/* A huge offending line is cut to the caller's buffer, never overflowing it. */
+	static char text[10000];
+	memcpy(text, "[log]\nlevel = ", 14);
+	memset(text + 14, 'x', sizeof(text) - 15);
+	struct config c;
+	char small[64];
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_string(&c, "t.conf", text, small, sizeof(small)), -1);
+	CU_ASSERT_EQUAL(strlen(small), sizeof(small) - 1);
+	CU_ASSERT_EQUAL(strncmp(small, "t.conf:2: bad value for 'level'", 31), 0);
+	config_release(&c);
+}
+
+static const struct unit_case cases[] = {
+	{ "defaults", test_defaults },
+	{ "every key", test_every_key },
+	{ "blanks, CRLF, repeated sections", test_layout_tolerance },
+	{ "quotes", test_quotes },
+	{ "header example error", test_header_example_error },
+	{ "structure errors", test_structure_errors },
+	{ "integer values and ranges", test_int_values },
+	{ "durations", test_durations },
+	{ "sizes", test_sizes },
+	{ "log level", test_log_level },
+	{ "base_url", test_base_url },
+	{ "cross checks", test_cross_checks },
+	{ "password_file", test_password_file },
+	{ "load_file", test_load_file },
+	{ "pick_path", test_pick_path },
+	{ "config_load", test_config_load },
+	{ "long line in small buffer", test_long_line_in_small_buffer },
+	{ NULL, NULL },
+};
+
+UNIT_MAIN("config", cases)
