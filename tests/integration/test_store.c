@@ -1,0 +1,492 @@
+#include "build_config.h"
+
+/*
+ * The store against a real MariaDB (started by tests/integration/store.sh,
+ * found through $GENTRACK_CONFIG). Each case uses its own owner name so cases
+ * never see each other's rows; assertions on what was written are made with
+ * a separate plain connection, as an operator's SQL console would.
+ */
+#include <mysql.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "config.h"
+#include "store.h"
+#include "timeutil.h"
+#include "unit.h"
+
+static struct config cfg;
+static struct store *st;
+static MYSQL *raw;          /* for counting rows behind the store's back */
+static struct uuid_gen ids;
+static int64_t clock_us;    /* an injected clock, advanced by each case */
+
+static void fatal(const char *what, const char *detail)
+{
+	fprintf(stderr, "test_store: %s: %s\n", what, detail);
+	exit(99);
+}
+
+static char run_tag[16];    /* makes owner names unique per run: data persists */
+
+/* "name-<run tag>", from a ring of buffers so several can be live in one call. */
+static const char *O(const char *name)
+{
+	static char ring[8][OWNER_MAX + 1];
+	static int next;
+	char *out = ring[next++ % 8];
+	snprintf(out, OWNER_MAX + 1, "%s-%s", name, run_tag);
+	return out;
+}
+
+static void setup(void)
+{
+	char err[512];
+	if (config_load(&cfg, NULL, err, sizeof(err)) < 0)
+		fatal("config", err);
+	if (auth_init() < 0)
+		fatal("libsodium", "init");
+	st = store_new(&cfg);
+	if (!st || store_connect(st))
+		fatal("connect", st ? store_last_error(st) : "oom");
+	raw = mysql_init(NULL);
+	int tcp = cfg.store_host && *cfg.store_host;
+	if (!mysql_real_connect(raw, tcp ? cfg.store_host : "localhost", cfg.store_user,
+				cfg.store_password, cfg.store_database,
+				tcp ? (unsigned)cfg.store_port : 0, tcp ? NULL : cfg.store_socket, 0))
+		fatal("raw connect", mysql_error(raw));
+	uuid_gen_init(&ids);
+	clock_us = time_now_us();
+	snprintf(run_tag, sizeof(run_tag), "%llx", (unsigned long long)(clock_us % 0xffffffffffLL));
+}
+
+/* An id as 32 hex digits, for UNHEX() in test SQL. */
+static const char *hex_of(const struct uuid *id)
+{
+	static char hex[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id->b[i]);
+	return hex;
+}
+
+/* SELECT COUNT(*) FROM table WHERE <printf-formatted condition>: test-only SQL. */
+static long count_where(const char *table, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static long count_where(const char *table, const char *fmt, ...)
+{
+	char cond[256], sql[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cond, sizeof(cond), fmt, ap);
+	va_end(ap);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE %s", table, cond);
+	if (mysql_query(raw, sql))
+		fatal(sql, mysql_error(raw));
+	MYSQL_RES *res = mysql_store_result(raw);
+	MYSQL_ROW row = mysql_fetch_row(res);
+	long n = atol(row[0]);
+	mysql_free_result(res);
+	return n;
+}
+
+/* A pending request of `owner`, as the create handler builds it. */
+static void make_request(struct gen_request *r, const char *owner, const char *type,
+			 const char *subject, unsigned count)
+{
+	gen_request_init(r);
+	clock_us += 1000;
+	CU_ASSERT_FATAL(uuid_v7_next(&ids, clock_us / 1000, &r->id) == 0);
+	snprintf(r->owner, sizeof(r->owner), "%s", owner);
+	snprintf(r->entity_type, sizeof(r->entity_type), "%s", type);
+	if (subject) {
+		r->subject_key = strdup(subject);
+		r->subject_key_len = strlen(subject);
+	}
+	r->status = GEN_PENDING;
+	r->requested_count = count;
+	r->version = 1;
+	r->requested_at = r->updated_at = clock_us;
+	r->constraints_json = strdup("{\"level\":2}");
+	r->metadata_json = strdup("{}");
+}
+
+static int create(const char *owner, const char *type, const char *subject, struct uuid *id,
+		  struct uuid *existing)
+{
+	struct gen_request r;
+	struct uuid dummy;
+	make_request(&r, owner, type, subject, 3);
+	int rc = store_request_create(st, &r, "client:test", NULL, NULL,
+				      existing ? existing : &dummy);
+	if (id)
+		*id = r.id;
+	gen_request_release(&r);
+	return rc;
+}
+
+static void test_keys(void)
+{
+	char key[AUTH_KEY_LEN + 1];
+	unsigned char hash[AUTH_HASH_LEN];
+	struct principal p;
+	long long id = 0;
+
+	auth_key_generate(key);
+	auth_key_hash(key, AUTH_KEY_LEN, hash);
+	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_key_insert(st, hash, "gtk_test", ROLE_WORKER, O("keys-owner"),
+					 clock_us, &id), STORE_OK);
+	CU_ASSERT(id > 0);
+	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_OK);
+	CU_ASSERT_EQUAL(p.role, ROLE_WORKER);
+	CU_ASSERT_STRING_EQUAL(p.owner, O("keys-owner"));
+	CU_ASSERT_EQUAL(p.key_id, id);
+	/* Only the hash is stored: the key text appears nowhere. */
+	CU_ASSERT_EQUAL(count_where("api_keys", "prefix = '%s'", key), 0);
+	CU_ASSERT_EQUAL(store_key_revoke(st, id, clock_us), STORE_OK);
+	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_key_revoke(st, id, clock_us), STORE_CONFLICT);
+	CU_ASSERT_EQUAL(store_key_revoke(st, 999999999, clock_us), STORE_NOT_FOUND);
+}
+
+static void test_create_get_entities(void)
+{
+	struct gen_request r, got;
+	struct gen_entity_list ents = { 0 };
+	struct uuid existing;
+
+	make_request(&r, O("get-owner"), "problem", "topic-1", 5);
+	CU_ASSERT_EQUAL_FATAL(store_request_create(st, &r, "client:get-owner", NULL, NULL,
+						   &existing), STORE_OK);
+	CU_ASSERT_EQUAL(store_request_get(st, &r.id, O("get-owner"), &got), STORE_OK);
+	CU_ASSERT_EQUAL(memcmp(got.id.b, r.id.b, 16), 0);
+	CU_ASSERT_STRING_EQUAL(got.entity_type, "problem");
+	CU_ASSERT_STRING_EQUAL(got.subject_key, "topic-1");
+	CU_ASSERT_EQUAL(got.status, GEN_PENDING);
+	CU_ASSERT_EQUAL(got.requested_count, 5);
+	CU_ASSERT_EQUAL(got.version, 1);
+	CU_ASSERT_EQUAL(got.requested_at, r.requested_at);
+	CU_ASSERT_EQUAL(got.started_at, TIME_NONE);
+	CU_ASSERT_STRING_EQUAL(got.constraints_json, "{\"level\":2}");
+	gen_request_release(&got);
+	/* Another owner, or any owner for operators. */
+	CU_ASSERT_EQUAL(store_request_get(st, &r.id, "someone-else", &got), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_request_get(st, &r.id, NULL, &got), STORE_OK);
+	gen_request_release(&got);
+	CU_ASSERT_EQUAL(store_request_entities(st, &r.id, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(ents.count, 0);
+	gen_entity_list_release(&ents);
+	/* The creation is in the audit trail. */
+	CU_ASSERT_EQUAL(count_where("generation_events",
+				    "request_id = UNHEX('%s') AND from_status IS NULL "
+				    "AND to_status = 'pending' AND actor = 'client:get-owner'", hex_of(&r.id)), 1);
+	gen_request_release(&r);
+}
+
+static void test_large_text_round_trip(void)
+{
+	/* Longer than the store's first column buffer: exercises the regrow path. */
+	struct gen_request r, got;
+	struct uuid existing;
+	size_t n = 50000;
+	char *big = malloc(n + 16);
+	CU_ASSERT_FATAL(big != NULL);
+	memcpy(big, "{\"text\":\"", 9);
+	memset(big + 9, 'x', n);
+	memcpy(big + 9 + n, "\"}", 3);
+	make_request(&r, O("big-owner"), "essay", NULL, 1);
+	free(r.constraints_json);
+	r.constraints_json = big;
+	CU_ASSERT_EQUAL_FATAL(store_request_create(st, &r, "client:big", NULL, NULL, &existing),
+			      STORE_OK);
+	CU_ASSERT_EQUAL(store_request_get(st, &r.id, O("big-owner"), &got), STORE_OK);
+	CU_ASSERT_EQUAL(strlen(got.constraints_json), n + 11);
+	CU_ASSERT_STRING_EQUAL(got.constraints_json, big);
+	gen_request_release(&got);
+	gen_request_release(&r);
+}
+
+static void test_one_active_per_subject(void)
+{
+	struct uuid first, second, existing;
+	struct gen_request out;
+	long events_before;
+
+	CU_ASSERT_EQUAL_FATAL(create(O("subj-owner"), "problem", "topic-42", &first, NULL), STORE_OK);
+	events_before = count_where("generation_events", "1 = 1");
+	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", "topic-42", &second, &existing),
+			STORE_DUPLICATE);
+	CU_ASSERT_EQUAL(memcmp(existing.b, first.b, 16), 0);
+	/* The refused create wrote nothing. */
+	CU_ASSERT_EQUAL(count_where("generation_requests", "id = UNHEX('%s')", hex_of(&second)), 0);
+	CU_ASSERT_EQUAL(count_where("generation_events", "1 = 1"), events_before);
+	/* Other types, subjects and owners are independent; no subject never conflicts. */
+	CU_ASSERT_EQUAL(create(O("subj-owner"), "sentence", "topic-42", NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", "topic-43", NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(O("subj-other"), "problem", "topic-42", NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", NULL, NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", NULL, NULL, NULL), STORE_OK);
+	/* Once the first is no longer active, the subject is free again. */
+	clock_us += 1000;
+	CU_ASSERT_EQUAL(store_request_cancel(st, &first, O("subj-owner"), "client:subj-owner",
+					     "changed my mind", clock_us, &out), STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
+	gen_request_release(&out);
+	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", "topic-42", NULL, NULL), STORE_OK);
+}
+
+static void test_concurrent_creates_one_subject(void)
+{
+	/* Eight processes, each with its own connection, race for one subject. */
+	enum { RACERS = 8 };
+	pid_t pids[RACERS];
+	int won = 0, lost = 0, other = 0;
+
+	for (int i = 0; i < RACERS; i++) {
+		pids[i] = fork();
+		CU_ASSERT_FATAL(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct store *mine = store_new(&cfg);
+			struct gen_request r;
+			struct uuid existing;
+			uuid_gen_init(&ids);
+			make_request(&r, O("race-owner"), "problem", "hot-topic", 1);
+			st = mine;
+			int rc = store_request_create(mine, &r, "client:race", NULL, NULL, &existing);
+			_exit(rc == STORE_OK ? 0 : rc == STORE_DUPLICATE ? 1 : 2);
+		}
+	}
+	for (int i = 0; i < RACERS; i++) {
+		int status;
+		waitpid(pids[i], &status, 0);
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+		won += code == 0;
+		lost += code == 1;
+		other += code > 1;
+	}
+	CU_ASSERT_EQUAL(won, 1);
+	CU_ASSERT_EQUAL(lost, RACERS - 1);
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT_EQUAL(count_where("generation_requests",
+				    "owner = '%s' AND subject_key = 'hot-topic'", O("race-owner")), 1);
+}
+
+struct collected {
+	struct uuid ids[64];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct gen_request *r)
+{
+	struct collected *c = ctx;
+	if (c->n < 64)
+		c->ids[c->n++] = r->id;
+	return 0;
+}
+
+static void test_list_keyset_pages(void)
+{
+	struct uuid made[25];
+	struct collected all = { .n = 0 };
+	char owner[OWNER_MAX + 1];
+	snprintf(owner, sizeof(owner), "%s", O("list-owner"));
+	struct store_list_filter f = { .owner = owner, .limit = 10 };
+
+	for (int i = 0; i < 25; i++)
+		CU_ASSERT_EQUAL_FATAL(create(O("list-owner"), i % 2 ? "problem" : "sentence", NULL,
+					     &made[i], NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(O("list-intruder"), "problem", NULL, NULL, NULL), STORE_OK);
+	/* Page through 10 at a time from the newest, as the API does with cursors. */
+	for (int page = 0; page < 4; page++) {
+		struct collected one = { .n = 0 };
+		CU_ASSERT_EQUAL(store_request_list(st, &f, collect, &one), STORE_OK);
+		CU_ASSERT_EQUAL(one.n, page < 2 ? 10u : page == 2 ? 5u : 0u);
+		for (size_t i = 0; i < one.n; i++)
+			all.ids[all.n++] = one.ids[i];
+		if (!one.n)
+			break;
+		f.has_before = 1;
+		f.before = one.ids[one.n - 1];
+	}
+	CU_ASSERT_EQUAL_FATAL(all.n, 25);
+	/* Newest first, each exactly once, none of the intruder's. */
+	for (size_t i = 0; i < 25; i++)
+		CU_ASSERT_EQUAL(memcmp(all.ids[i].b, made[24 - i].b, 16), 0);
+
+	struct collected typed = { .n = 0 };
+	struct store_list_filter ft = { .owner = owner, .entity_type = "problem",
+					.limit = 100 };
+	CU_ASSERT_EQUAL(store_request_list(st, &ft, collect, &typed), STORE_OK);
+	CU_ASSERT_EQUAL(typed.n, 12);
+
+	struct collected pending = { .n = 0 };
+	struct store_list_filter fs = { .owner = owner, .has_status = 1,
+					.status = GEN_PENDING, .limit = 100 };
+	CU_ASSERT_EQUAL(store_request_list(st, &fs, collect, &pending), STORE_OK);
+	CU_ASSERT_EQUAL(pending.n, 25);
+	struct collected done = { .n = 0 };
+	fs.status = GEN_COMPLETED;
+	CU_ASSERT_EQUAL(store_request_list(st, &fs, collect, &done), STORE_OK);
+	CU_ASSERT_EQUAL(done.n, 0);
+}
+
+static void test_cancel(void)
+{
+	struct uuid id;
+	struct gen_request out;
+	CU_ASSERT_EQUAL_FATAL(create(O("cancel-owner"), "problem", NULL, &id, NULL), STORE_OK);
+	/* Not the owner's: nothing happens. */
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("cancel-thief"), "client:cancel-thief", NULL,
+					     clock_us, &out), STORE_NOT_FOUND);
+	gen_request_release(&out);
+	clock_us += 5000;
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("cancel-owner"), "client:cancel-owner",
+					     "no longer needed", clock_us, &out), STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
+	CU_ASSERT_EQUAL(out.cancelled_at, clock_us);
+	CU_ASSERT_EQUAL(out.version, 2);
+	gen_request_release(&out);
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("cancel-owner"), "client:cancel-owner", NULL,
+					     clock_us, &out), STORE_CONFLICT);
+	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
+	gen_request_release(&out);
+	CU_ASSERT_EQUAL(count_where("generation_events",
+				    "request_id = UNHEX('%s') AND from_status = 'pending' AND "
+				    "to_status = 'cancelled' AND message = 'no longer needed'", hex_of(&id)), 1);
+}
+
+static void test_pending_ahead(void)
+{
+	struct uuid last;
+	unsigned n = 99;
+	char type[ENTITY_TYPE_MAX + 1];
+	/* A type of this run only: the queue of earlier runs must not count. */
+	snprintf(type, sizeof(type), "rare_%s", run_tag);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL_FATAL(create(O("ahead-owner"), type, NULL, &last, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(store_pending_ahead(st, type, &last, 28, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(store_pending_ahead(st, type, &last, 2, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 2);
+}
+
+static void test_idempotency(void)
+{
+	char owner[OWNER_MAX + 1];
+	snprintf(owner, sizeof(owner), "%s", O("idem-owner"));
+	struct store_idem idem = { .owner = owner, .key = "key-1", .key_len = 5 };
+	struct store_idem other = idem;
+	struct store_idem_result res;
+	struct gen_request r;
+	struct uuid existing;
+
+	memset(idem.body_hash, 0xab, 32);
+	memset(other.body_hash, 0xcd, 32);
+	CU_ASSERT_EQUAL(store_idem_begin(st, &idem, clock_us, 86400, 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.state, IDEM_NEW);
+	CU_ASSERT_EQUAL(store_idem_begin(st, &idem, clock_us, 86400, 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.state, IDEM_IN_PROGRESS);
+	CU_ASSERT_EQUAL(store_idem_begin(st, &other, clock_us, 86400, 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.state, IDEM_MISMATCH);
+
+	make_request(&r, owner, "problem", NULL, 1);
+	CU_ASSERT_EQUAL_FATAL(store_request_create(st, &r, "client:idem-owner", &idem,
+						   "{\"first\":true}", &existing), STORE_OK);
+	CU_ASSERT_EQUAL(store_idem_begin(st, &idem, clock_us, 86400, 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(res.state, IDEM_REPLAY);
+	CU_ASSERT_EQUAL(res.response_status, 202);
+	CU_ASSERT_STRING_EQUAL(res.response_body, "{\"first\":true}");
+	CU_ASSERT_EQUAL(memcmp(res.request_id.b, r.id.b, 16), 0);
+	free(res.response_body);
+	/* A day later the key is forgotten and may be used again. */
+	CU_ASSERT_EQUAL(store_idem_begin(st, &other, clock_us + INT64_C(86401) * 1000000, 86400,
+					 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.state, IDEM_NEW);
+	gen_request_release(&r);
+
+	/* A claimed key whose request was refused is released. */
+	struct store_idem gone = { .owner = owner, .key = "key-2", .key_len = 5 };
+	CU_ASSERT_EQUAL(store_idem_begin(st, &gone, clock_us, 86400, 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL(store_idem_abandon(st, &gone), STORE_OK);
+	CU_ASSERT_EQUAL(store_idem_begin(st, &gone, clock_us, 86400, 60, &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.state, IDEM_NEW);
+	/* One left 'processing' by a crashed handler is taken over after `stuck`. */
+	CU_ASSERT_EQUAL(store_idem_begin(st, &gone, clock_us + INT64_C(61) * 1000000, 86400, 60,
+					 &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.state, IDEM_NEW);
+}
+
+static void test_reconnects_after_connection_killed(void)
+{
+	/* Kill every connection of the service user but the raw one: what a
+	 * server restart or wait_timeout does to a FastCGI child. */
+	struct gen_request out;
+	struct uuid id;
+	CU_ASSERT_EQUAL_FATAL(create(O("reconnect-owner"), "problem", NULL, &id, NULL), STORE_OK);
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "SELECT id FROM information_schema.processlist WHERE user = '%s' AND id <> CONNECTION_ID()",
+		 cfg.store_user);
+	CU_ASSERT_FATAL(mysql_query(raw, sql) == 0);
+	MYSQL_RES *res = mysql_store_result(raw);
+	MYSQL_ROW row;
+	int killed = 0;
+	while ((row = mysql_fetch_row(res))) {
+		snprintf(sql, sizeof(sql), "KILL CONNECTION %s", row[0]);
+		killed += mysql_query(raw, sql) == 0;
+	}
+	mysql_free_result(res);
+	CU_ASSERT(killed >= 1);
+	/* The next read notices, reconnects, re-prepares and answers. */
+	CU_ASSERT_EQUAL(store_request_get(st, &id, O("reconnect-owner"), &out), STORE_OK);
+	gen_request_release(&out);
+	CU_ASSERT_EQUAL(store_ping(st), STORE_OK);
+}
+
+static void test_unreachable_store(void)
+{
+	struct config bad;
+	char err[256];
+	CU_ASSERT_FATAL(config_init(&bad) == 0);
+	CU_ASSERT_FATAL(config_load_string(&bad, "test",
+					   "[store]\nsocket = /nonexistent/mysql.sock\n"
+					   "connect_timeout = 1\n", err, sizeof(err)) == 0);
+	struct store *s = store_new(&bad);
+	struct gen_request out;
+	struct uuid id = { { 0 } };
+	CU_ASSERT_EQUAL(store_request_get(s, &id, NULL, &out), STORE_UNAVAILABLE);
+	CU_ASSERT_EQUAL(store_ping(s), STORE_UNAVAILABLE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_last_error(s), "/nonexistent/mysql.sock"));
+	store_free(s);
+	config_release(&bad);
+}
+
+static const struct unit_case cases[] = {
+	{ "api keys: insert, lookup by hash, revoke", test_keys },
+	{ "create, get by owner, entities, audit event", test_create_get_entities },
+	{ "texts longer than the column buffer", test_large_text_round_trip },
+	{ "one active request per owner, type and subject", test_one_active_per_subject },
+	{ "8 concurrent creates of one subject: exactly one wins", test_concurrent_creates_one_subject },
+	{ "list: keyset pages, filters, owner isolation", test_list_keyset_pages },
+	{ "cancel: owner only, once, with its event", test_cancel },
+	{ "pending requests ahead, capped", test_pending_ahead },
+	{ "idempotency keys: new, in progress, mismatch, replay, expiry", test_idempotency },
+	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
+	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
+	{ NULL, NULL },
+};
+
+int main(void)
+{
+	setup();
+	int rc = unit_run("store", cases);
+	store_free(st);
+	mysql_close(raw);
+	config_release(&cfg);
+	return rc;
+}
