@@ -105,6 +105,9 @@ ST=000
 req() {
 	local method=$1 path=$2
 	shift 2
+	# curl writes no -o file for an empty body (304): clear the last one.
+	: >"$HB"
+	: >"$HH"
 	ST=$(curl -sS --max-time 10 -o "$HB" -D "$HH" -w '%{http_code}' -X "$method" "$@" "$BASE_URL$path" 2>"$GT_TMP/curl.err") || true
 	[[ -n $ST ]] || ST=000
 }

@@ -252,7 +252,7 @@ _db_setup() {
 
 _write_config() {
 	local base_url=""
-	[[ -n ${S_HTTP_PORT:-} && $NO_FCGI == 0 ]] && base_url="http://127.0.0.1:$S_HTTP_PORT"
+	[[ -z ${S_HTTP_PORT:-} ]] || base_url="http://127.0.0.1:$S_HTTP_PORT"
 	(
 		umask 077
 		cat >"$CONF.tmp" <<-EOF
@@ -329,6 +329,7 @@ _fcgi_start() {
 		sleep 0.1
 	done
 	[[ -s $FCGI_PIDFILE ]] || echo "$pid" >"$FCGI_PIDFILE"
+	_state_set FCGI_CONF_SUM "$(cksum <"$CONF")"
 }
 
 # ---------------------------------------------------------------- nginx
@@ -460,13 +461,14 @@ _stack_up() {
 	_migrate
 	_ensure_credentials
 	if ((!NO_FCGI)); then
-		_need nginx
 		_fcgi_start
 		_nginx_start
-		# nginx may have moved to another free port: keep the config's
-		# base_url in step (read by the pool at start, so restart it).
-		if ! grep -qF "base_url = http://127.0.0.1:$S_HTTP_PORT" "$CONF"; then
-			_write_config
+		# nginx may have moved to another free port (base_url), and a pool
+		# that was already running has the config of its start (even of an
+		# earlier, failed up): restart it when the file differs from that.
+		_write_config
+		if [[ $(cksum <"$CONF") != "${S_FCGI_CONF_SUM:-}" ]]; then
+			_log "configuration changed: restarting gentrack-fcgi"
 			_stop_pidfile "$FCGI_PIDFILE" gentrack-fcgi 15
 			_fcgi_start
 		fi
