@@ -76,7 +76,7 @@ enum lifecycle_action lifecycle_check_timeout(const struct lifecycle_timing *t,
 /*
  * The sentence stored in error_message for a reaper failure, e.g.
  * "Generation timed out after 10 minutes" (max runtime),
- * "Lease expired without a heartbeat after 3 attempts",
+ * "Worker stopped sending heartbeats; lease expired on attempt 3 of 3",
  * "Never picked up by a worker within 60 minutes".
  */
 void lifecycle_failure_message(enum gen_failure reason, const struct lifecycle_limits *l,

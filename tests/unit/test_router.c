@@ -1,0 +1,250 @@
+#include "build_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "router.h"
+#include "unit.h"
+
+#define COLLECTION "/api/v1/generation-requests"
+#define ID_TEXT "0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5f"
+#define ONE COLLECTION "/" ID_TEXT
+#define CANCEL ONE "/cancel"
+
+static const unsigned char id_bytes[16] = {
+	0x01, 0x92, 0xe4, 0xc1, 0x7a, 0x1b, 0x7c, 0x3d,
+	0x8e, 0x9f, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f,
+};
+
+/*
+ * Matches a copy of `path` in a buffer of exactly `len` bytes with no NUL after
+ * it, so a router that reads past path_len trips the sanitizers.
+ */
+static void match_len(const char *method, const char *path, size_t len,
+		      struct route_match *m)
+{
+	char *copy = malloc(len ? len : 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	memcpy(copy, path, len);
+	memset(m, 0x5a, sizeof(*m)); /* garbage in: the router must fill every field */
+	router_match(method, copy, len, m);
+	free(copy);
+}
+
+static void match(const char *method, const char *path, struct route_match *m)
+{
+	match_len(method, path, strlen(path), m);
+}
+
+static void expect_route(const char *method, const char *path, enum route want)
+{
+	struct route_match m;
+	match(method, path, &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.route, want);
+}
+
+static void expect_status(const char *method, const char *path, int status)
+{
+	struct route_match m;
+	match(method, path, &m);
+	CU_ASSERT_EQUAL(m.status, status);
+	CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+}
+
+static void expect_405(const char *method, const char *path, const char *allow)
+{
+	struct route_match m;
+	match(method, path, &m);
+	CU_ASSERT_EQUAL(m.status, 405);
+	CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+	CU_ASSERT_STRING_EQUAL(m.allow, allow);
+}
+
+static void test_every_route(void)
+{
+	expect_route("POST", COLLECTION, ROUTE_REQUEST_CREATE);
+	expect_route("GET", COLLECTION, ROUTE_REQUEST_LIST);
+	expect_route("GET", ONE, ROUTE_REQUEST_GET);
+	expect_route("POST", CANCEL, ROUTE_REQUEST_CANCEL);
+	expect_route("GET", "/healthz", ROUTE_HEALTHZ);
+}
+
+static void test_id_bytes(void)
+{
+	struct route_match m;
+	match("GET", ONE, &m);
+	CU_ASSERT_EQUAL_FATAL(m.status, 0);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
+
+	match("POST", CANCEL, &m);
+	CU_ASSERT_EQUAL_FATAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.id.b[0], 0x01);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
+
+	/* Upper-case hex is the same id. */
+	match("GET", COLLECTION "/0192E4C1-7A1B-7C3D-8E9F-0A1B2C3D4E5F", &m);
+	CU_ASSERT_EQUAL_FATAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_GET);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
+
+	/* Another id gives other bytes: nothing is cached between calls. */
+	match("GET", COLLECTION "/ffffffff-ffff-7fff-bfff-ffffffffffff", &m);
+	CU_ASSERT_EQUAL_FATAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.id.b[0], 0xff);
+	CU_ASSERT_EQUAL(m.id.b[8], 0xbf);
+	CU_ASSERT_EQUAL(m.id.b[15], 0xff);
+}
+
+static void test_unknown_paths(void)
+{
+	static const char *const paths[] = {
+		"",
+		"/",
+		"/api",
+		"/api/",
+		"/api/v1",
+		"/api/v1/",
+		"/api/v1/generation-request",          /* prefix of the collection */
+		"/api/v1/generation-requestsX",
+		COLLECTION "/",                         /* trailing slash */
+		ONE "/",
+		CANCEL "/",
+		CANCEL "/x",
+		ONE "/cancelx",
+		ONE "/cance",
+		ONE "/retry",
+		COLLECTION "//cancel",                  /* empty id segment */
+		COLLECTION "/" ID_TEXT "/" ID_TEXT,
+		"/api/v2/generation-requests",
+		"/API/V1/GENERATION-REQUESTS",
+		"api/v1/generation-requests",           /* no leading slash */
+		"//api/v1/generation-requests",
+		"/healthz/",
+		"/healthzz",
+		"/health",
+		"/admin/",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		expect_status("GET", paths[i], 404);
+		expect_status("POST", paths[i], 404);
+	}
+	/* A bad id under an unknown path is still an unknown path. */
+	expect_status("GET", COLLECTION "/nope/extra", 404);
+	expect_status("POST", COLLECTION "/nope/cancel/x", 404);
+}
+
+static void test_method_not_allowed(void)
+{
+	expect_405("DELETE", COLLECTION, "POST, GET");
+	expect_405("PUT", COLLECTION, "POST, GET");
+	expect_405("PATCH", COLLECTION, "POST, GET");
+	expect_405("POST", ONE, "GET");
+	expect_405("DELETE", ONE, "GET");
+	expect_405("GET", CANCEL, "POST");
+	expect_405("PUT", CANCEL, "POST");
+	expect_405("POST", "/healthz", "GET");
+	/* Methods are case-sensitive (RFC 9110 §9.1). */
+	expect_405("get", COLLECTION, "POST, GET");
+	expect_405("post", CANCEL, "POST");
+	expect_405("", "/healthz", "GET");
+}
+
+static void test_bad_id(void)
+{
+	static const char *const bad[] = {
+		"not-a-uuid",
+		"0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5",     /* 35 */
+		"0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5f0",   /* 37 */
+		"0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5g",
+		"0192e4c17a1b7c3d8e9f0a1b2c3d4e5f",
+		"1",
+		"%30192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5f",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char path[128];
+		struct route_match m;
+
+		snprintf(path, sizeof(path), "%s/%s", COLLECTION, bad[i]);
+		match("GET", path, &m);
+		CU_ASSERT_EQUAL(m.status, 400);
+		CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+		/* Not allowed here whatever the id: 405, not 400. */
+		match("POST", path, &m);
+		CU_ASSERT_EQUAL(m.status, 405);
+		CU_ASSERT_STRING_EQUAL(m.allow, "GET");
+		match("DELETE", path, &m);
+		CU_ASSERT_EQUAL(m.status, 405);
+		CU_ASSERT_STRING_EQUAL(m.allow, "GET");
+
+		snprintf(path, sizeof(path), "%s/%s/cancel", COLLECTION, bad[i]);
+		match("POST", path, &m);
+		CU_ASSERT_EQUAL(m.status, 400);
+		CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+		match("GET", path, &m);
+		CU_ASSERT_EQUAL(m.status, 405);
+		CU_ASSERT_STRING_EQUAL(m.allow, "POST");
+	}
+}
+
+static void test_length_shorter_than_string(void)
+{
+	struct route_match m;
+	const char *healthz = "/healthz?verbose=1";
+	match_len("GET", healthz, 8, &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.route, ROUTE_HEALTHZ);
+
+	/* The cancel path cut right after the id is the GET of that id. */
+	match_len("GET", CANCEL, strlen(ONE), &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_GET);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
+
+	/* Cut in the middle of the id: 35 hex-and-dash bytes are a bad id. */
+	match_len("GET", CANCEL, strlen(ONE) - 1, &m);
+	CU_ASSERT_EQUAL(m.status, 400);
+
+	/* Cut after the slash that follows the id. */
+	match_len("POST", CANCEL, strlen(ONE) + 1, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+
+	match_len("POST", COLLECTION "/whatever", strlen(COLLECTION), &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_CREATE);
+
+	/* Length zero is the empty path, whatever follows in memory. */
+	match_len("GET", "/healthz", 0, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+
+	/* An embedded NUL inside the given length is part of the path. */
+	match_len("GET", "/healthz\0x", 10, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+}
+
+static void test_match_clears_allow(void)
+{
+	struct route_match m;
+	/* A 405 then a match on the same struct: no stale Allow or status. */
+	router_match("DELETE", COLLECTION, strlen(COLLECTION), &m);
+	CU_ASSERT_EQUAL(m.status, 405);
+	router_match("GET", COLLECTION, strlen(COLLECTION), &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_LIST);
+	router_match("GET", "/nowhere", 8, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+	CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+}
+
+static const struct unit_case cases[] = {
+	{ "every route with its method", test_every_route },
+	{ "parsed id bytes", test_id_bytes },
+	{ "404 for unknown paths", test_unknown_paths },
+	{ "405 with the exact Allow", test_method_not_allowed },
+	{ "400 bad id, 405 when method not allowed", test_bad_id },
+	{ "path length shorter than the string", test_length_shorter_than_string },
+	{ "reusing a match struct", test_match_clears_allow },
+	{ NULL, NULL },
+};
+
+UNIT_MAIN("router", cases)
