@@ -53,9 +53,9 @@ check "... with Retry-After" match "$(hdr Retry-After)" '^[0-9]+$'
 api POST /api/v1/generation-requests '{"entity_type":"problem"}'
 check "with the store down a create is 503 problem+json" is_problem 503
 check "the outage is logged" grep -q "store" "$GT_STACK_DIR/fcgi.log"
-bash "$GT_STACK" up "$GT_STACK_DIR" >/dev/null 2>&1
+bash "$GT_STACK" up "$GT_STACK_DIR" >"$GT_TMP/up.log" 2>&1 || cat "$GT_TMP/up.log"
 healed() { api GET "/api/v1/generation-requests/$ID" ''; [[ $ST == 200 ]]; }
-check "once the store is back, reads succeed again" wait_for 50 healed
+check "once the store is back, reads succeed again" wait_for 150 healed
 api POST /api/v1/generation-requests '{"entity_type":"problem"}'
 check "... and creates" status_is 202
 check "without a restart of gentrack-fcgi" eq "$(cat "$GT_STACK_DIR/fcgi.pid")" "$fcgi_pid"
