@@ -3,10 +3,13 @@
 #include <string.h>
 
 #include "api_client.h"
+#include "api_worker.h"
 #include "app.h"
 #include "log.h"
 #include "timeutil.h"
 #include "banned.h"
+
+#define WORKER_PREFIX "/api/v1/worker/"
 
 void app_init(struct app *a, const struct config *cfg, struct store *store)
 {
@@ -126,8 +129,9 @@ void app_handle(struct app *a, struct http_request *req, struct http_response *r
 		handle_healthz(&c);
 		return;
 	}
-	/* Every remaining route is the client API: credentials before anything else. */
-	if (authenticate(&c, ROLE_CLIENT) < 0)
+	/* Every remaining route is the API: credentials before anything else. */
+	int worker_api = !strncmp(req->path, WORKER_PREFIX, strlen(WORKER_PREFIX));
+	if (authenticate(&c, worker_api ? ROLE_WORKER : ROLE_CLIENT) < 0)
 		return;
 	if (c.route.status == 400) {
 		app_problem(&c, problem_set(&p, 400, "invalid-id",
@@ -146,6 +150,18 @@ void app_handle(struct app *a, struct http_request *req, struct http_response *r
 		break;
 	case ROUTE_REQUEST_CANCEL:
 		api_client_cancel(&c);
+		break;
+	case ROUTE_WORKER_CLAIM:
+		api_worker_claim(&c);
+		break;
+	case ROUTE_WORKER_HEARTBEAT:
+		api_worker_heartbeat(&c);
+		break;
+	case ROUTE_WORKER_ENTITIES:
+		api_worker_entities(&c);
+		break;
+	case ROUTE_WORKER_COMPLETE:
+		api_worker_complete(&c);
 		break;
 	default:
 		app_problem(&c, problem_set(&p, 404, NULL, "no such resource"));

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jsonw.h"
 #include "lifecycle.h"
 #include "strbuf.h"
 #include "uuid.h"
@@ -74,5 +75,10 @@ enum {
  */
 void resource_render(const struct gen_request *r, const struct gen_entity_list *entities,
 		     unsigned flags, struct strbuf *sb);
+/* The same members into an object the caller opened on w, so it can add its own. */
+void resource_render_members(const struct gen_request *r, const struct gen_entity_list *entities,
+			     unsigned flags, struct jsonw *w);
+/* "key": RFC 3339 time, or null for TIME_NONE. */
+void resource_render_time(struct jsonw *w, const char *key, int64_t us);
 
 #endif

@@ -14,6 +14,10 @@ enum route {
 	ROUTE_REQUEST_LIST,       /* GET  /api/v1/generation-requests */
 	ROUTE_REQUEST_GET,        /* GET  /api/v1/generation-requests/{id} */
 	ROUTE_REQUEST_CANCEL,     /* POST /api/v1/generation-requests/{id}/cancel */
+	ROUTE_WORKER_CLAIM,       /* POST /api/v1/worker/claim */
+	ROUTE_WORKER_HEARTBEAT,   /* POST /api/v1/worker/generation-requests/{id}/heartbeat */
+	ROUTE_WORKER_ENTITIES,    /* POST /api/v1/worker/generation-requests/{id}/entities */
+	ROUTE_WORKER_COMPLETE,    /* POST /api/v1/worker/generation-requests/{id}/complete */
 	ROUTE_HEALTHZ,            /* GET  /healthz */
 };
 

@@ -40,6 +40,17 @@ enum query_id {
 	Q_IDEM_RECLAIM,
 	Q_IDEM_FINISH,
 	Q_IDEM_DELETE,
+	Q_CLAIM_PICK,
+	Q_CLAIM_SET,
+	Q_DROP_FAILED,
+	Q_GENERATED_IDX,
+	Q_LEASE_LOCK,
+	Q_LEASE_EXTEND,
+	Q_ENTITY_INSERT,
+	Q_COUNT_GENERATED,
+	Q_COUNT_FAILED,
+	Q_LAST_ERROR,
+	Q_COMPLETE,
 	Q_MIG_INIT,
 	Q_MIG_APPLIED,
 	Q_MIG_RECORD,
@@ -144,6 +155,56 @@ static const struct query_def queries[Q_COUNT] = {
 	[Q_IDEM_DELETE] = {
 		"DELETE FROM idempotency_keys WHERE owner = ? AND idem_key = ? AND state = 'processing'",
 		"sb", "" },
+	/* Oldest pending of up to 8 types; SKIP LOCKED lets concurrent claims pass
+	 * each other instead of queueing on the same row. */
+	[Q_CLAIM_PICK] = {
+		"SELECT id FROM generation_requests WHERE status = 'pending' "
+		"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) "
+		"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+		"ssssssss", "b" },
+	[Q_CLAIM_SET] = {
+		"UPDATE generation_requests SET status = 'processing', attempt = attempt + 1, "
+		"worker_id = ?, started_at = ?, lease_expires_at = ?, lease_seconds = ?, "
+		"updated_at = ?, failed_count = 0, version = version + 1 "
+		"WHERE id = ? AND status = 'pending'",
+		"sttitb", "" },
+	/* A new attempt makes the entities the last one failed. */
+	[Q_DROP_FAILED] = {
+		"DELETE FROM generation_entities WHERE request_id = ? AND status = 'failed'",
+		"b", "" },
+	[Q_GENERATED_IDX] = {
+		"SELECT idx FROM generation_entities WHERE request_id = ? AND status = 'generated' "
+		"ORDER BY idx",
+		"b", "i" },
+	[Q_LEASE_LOCK] = {
+		"SELECT status, worker_id, attempt, requested_count, generated_count, failed_count, "
+		"lease_seconds FROM generation_requests WHERE id = ? FOR UPDATE",
+		"b", "ssiiiii" },
+	[Q_LEASE_EXTEND] = {
+		"UPDATE generation_requests SET lease_expires_at = ? "
+		"WHERE id = ? AND status = 'processing' AND attempt = ?",
+		"tbi", "" },
+	[Q_ENTITY_INSERT] = {
+		"INSERT INTO generation_entities (request_id, idx, status, entity_json, error, "
+		"attempt, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		"bisssist", "" },
+	[Q_COUNT_GENERATED] = {
+		"UPDATE generation_requests SET generated_count = generated_count + 1, "
+		"updated_at = ?, version = version + 1 WHERE id = ?",
+		"tb", "" },
+	[Q_COUNT_FAILED] = {
+		"UPDATE generation_requests SET failed_count = failed_count + 1, "
+		"updated_at = ?, version = version + 1 WHERE id = ?",
+		"tb", "" },
+	[Q_LAST_ERROR] = {
+		"SELECT error FROM generation_entities WHERE request_id = ? AND status = 'failed' "
+		"ORDER BY idx DESC LIMIT 1",
+		"b", "s" },
+	[Q_COMPLETE] = {
+		"UPDATE generation_requests SET status = ?, completed_at = ?, updated_at = ?, "
+		"lease_expires_at = NULL, failure_reason = ?, error_message = ?, "
+		"version = version + 1 WHERE id = ? AND status = 'processing' AND attempt = ?",
+		"sttssbi", "" },
 	[Q_MIG_INIT] = {
 		"CREATE TABLE IF NOT EXISTS schema_migrations ("
 		" version INT UNSIGNED NOT NULL, name VARCHAR(255) NOT NULL,"
@@ -170,7 +231,11 @@ struct sqlv {
 };
 #define SV_INT(x) ((struct sqlv){ .i = (long long)(x) })
 #define SV_TIME(us) ((struct sqlv){ .i = (us) })
-#define SV_STR(s) ((struct sqlv){ .p = (s), .len = (s) ? (unsigned long)strlen(s) : 0 })
+static inline struct sqlv sv_str(const char *s)
+{
+	return (struct sqlv){ .p = s, .len = s ? (unsigned long)strlen(s) : 0 };
+}
+#define SV_STR(s) sv_str(s)
 #define SV_BIN(ptr, n) ((struct sqlv){ .p = (ptr), .len = (unsigned long)(n) })
 #define SV_UUID(u) SV_BIN((u)->b, 16)
 
@@ -275,7 +340,10 @@ int store_connect(struct store *s)
 	if (!mysql_real_connect(s->mysql, use_tcp ? c->store_host : "localhost",
 				c->store_user, c->store_password, c->store_database,
 				use_tcp ? (unsigned)c->store_port : 0,
-				use_tcp ? NULL : c->store_socket, 0)) {
+				use_tcp ? NULL : c->store_socket,
+				/* Conditional updates count matched rows, even when a
+				 * value happens to be unchanged. */
+				CLIENT_FOUND_ROWS)) {
 		if (use_tcp)
 			store_set_error(s, "cannot connect to MariaDB at %s:%d: %s",
 					c->store_host, c->store_port, mysql_error(s->mysql));
@@ -1065,6 +1133,249 @@ int store_idem_abandon(struct store *s, const struct store_idem *idem)
 {
 	struct sqlv p[] = { SV_STR(idem->owner), SV_BIN(idem->key, idem->key_len) };
 	return run(s, Q_IDEM_DELETE, p, NULL, NULL, NULL, NULL);
+}
+
+/* ---- workers: claim and lease ---- */
+
+#define CLAIM_MAX_TYPES 8
+
+static int indexes_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_claimed *cl = ctx;
+	unsigned idx = (unsigned)c[0].i;
+	if (idx < cl->request.requested_count)
+		cl->generated[idx / 8] |= (unsigned char)(1u << (idx % 8));
+	return 0;
+}
+
+int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)
+{
+	struct sqlv pick[CLAIM_MAX_TYPES];
+	struct uuid id;
+	size_t rows = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	gen_request_init(&out->request);
+	if (c->n_types < 1 || c->n_types > CLAIM_MAX_TYPES)
+		return STORE_ERROR;
+	/* Unused slots repeat the first type: the statement has a fixed shape. */
+	for (size_t k = 0; k < CLAIM_MAX_TYPES; k++)
+		pick[k] = SV_STR(c->entity_types[k < c->n_types ? k : 0]);
+	rc = txn_begin(s);
+	if (rc)
+		return rc;
+	rc = run(s, Q_CLAIM_PICK, pick, uuid_row, &id, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK) {
+		int64_t expires = c->now + c->lease_seconds * INT64_C(1000000);
+		struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(c->now), SV_TIME(expires),
+				      SV_INT(c->lease_seconds), SV_TIME(c->now), SV_UUID(&id) };
+		unsigned long long n = 0;
+		rc = run(s, Q_CLAIM_SET, set, NULL, NULL, &n, NULL);
+		if (rc == STORE_OK && n != 1)
+			rc = STORE_CONFLICT;
+	}
+	if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_UUID(&id) };
+		rc = run(s, Q_DROP_FAILED, p, NULL, NULL, NULL, NULL);
+	}
+	if (rc == STORE_OK)
+		rc = store_request_get(s, &id, NULL, &out->request);
+	if (rc == STORE_OK) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "attempt %u", out->request.attempt);
+		rc = event_insert(s, &id, c->now, c->actor, "pending", "processing", msg);
+	}
+	if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_UUID(&id) };
+		unsigned n = out->request.requested_count;
+		out->generated = calloc(n / 8 + 1, 1);
+		if (!out->generated) {
+			store_set_error(s, "out of memory");
+			rc = STORE_ERROR;
+		} else {
+			rc = run(s, Q_GENERATED_IDX, p, indexes_row, out, NULL, NULL);
+		}
+	}
+	if (rc == STORE_OK)
+		rc = txn_commit(s);
+	else
+		txn_rollback(s);
+	if (rc)
+		store_claimed_release(out);
+	return rc;
+}
+
+int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx)
+{
+	return idx < cl->request.requested_count &&
+	       (cl->generated[idx / 8] & (1u << (idx % 8)));
+}
+
+void store_claimed_release(struct store_claimed *cl)
+{
+	gen_request_release(&cl->request);
+	free(cl->generated);
+	cl->generated = NULL;
+}
+
+/* The row behind a lease, read under its lock. */
+struct lease_row {
+	enum gen_status status;
+	char worker_id[256];
+	unsigned attempt;
+	unsigned requested, generated, failed;
+	long long lease_seconds;
+};
+
+static int lease_row_fn(void *ctx, const struct sqlcell *c)
+{
+	struct lease_row *l = ctx;
+	if (c[0].null || lifecycle_status_parse(c[0].s, &l->status) < 0)
+		l->status = GEN_FAILED;
+	copy_cell(&c[1], l->worker_id, sizeof(l->worker_id));
+	l->attempt = (unsigned)c[2].i;
+	l->requested = (unsigned)c[3].i;
+	l->generated = (unsigned)c[4].i;
+	l->failed = (unsigned)c[5].i;
+	l->lease_seconds = c[6].null ? 0 : c[6].i;
+	return 1;
+}
+
+/*
+ * Opens a transaction and locks the request, checking that `lease` holds it:
+ * processing, this worker, this attempt (0 = the worker did not say).
+ * NOT_FOUND, CONFLICT (transaction already rolled back), or OK inside it.
+ */
+static int lease_lock(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		      struct lease_row *row)
+{
+	struct sqlv p[] = { SV_UUID(id) };
+	size_t rows = 0;
+	int rc = txn_begin(s);
+	if (rc)
+		return rc;
+	rc = run(s, Q_LEASE_LOCK, p, lease_row_fn, row, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK &&
+		 (row->status != GEN_PROCESSING || strcmp(row->worker_id, lease->worker_id) ||
+		  (lease->attempt && lease->attempt != row->attempt)))
+		rc = STORE_CONFLICT;
+	if (rc)
+		txn_rollback(s);
+	return rc;
+}
+
+int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		       long long lease_seconds, int64_t now, int64_t *expires_at,
+		       long long *used_seconds)
+{
+	struct lease_row row;
+	int rc = lease_lock(s, id, lease, &row);
+	if (rc)
+		return rc;
+	long long secs = lease_seconds > 0 ? lease_seconds
+			 : row.lease_seconds > 0 ? row.lease_seconds : 60;
+	*expires_at = now + secs * INT64_C(1000000);
+	*used_seconds = secs;
+	struct sqlv p[] = { SV_TIME(*expires_at), SV_UUID(id), SV_INT(row.attempt) };
+	rc = run(s, Q_LEASE_EXTEND, p, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK)
+		return txn_commit(s);
+	txn_rollback(s);
+	return rc;
+}
+
+int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			const struct store_entity *e, int64_t now, struct store_entity_result *out)
+{
+	struct lease_row row;
+	int rc = lease_lock(s, id, lease, &row);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	if (e->index >= row.requested) {
+		txn_rollback(s);
+		return STORE_INVALID;
+	}
+	struct sqlv ins[] = {
+		SV_UUID(id), SV_INT(e->index), SV_STR(e->entity_json ? "generated" : "failed"),
+		SV_STR(e->entity_json), SV_STR(e->entity_json ? NULL : e->error),
+		SV_INT(row.attempt), SV_STR(lease->worker_id), SV_TIME(now),
+	};
+	rc = run(s, Q_ENTITY_INSERT, ins, NULL, NULL, NULL, NULL);
+	out->generated_count = row.generated;
+	out->failed_count = row.failed;
+	if (rc == STORE_DUPLICATE) {
+		/* The same index again: a retried report, nothing to change. */
+		out->recorded = 0;
+		return txn_commit(s);
+	}
+	if (rc == STORE_OK) {
+		struct sqlv cnt[] = { SV_TIME(now), SV_UUID(id) };
+		rc = run(s, e->entity_json ? Q_COUNT_GENERATED : Q_COUNT_FAILED, cnt, NULL, NULL,
+			 NULL, NULL);
+	}
+	if (rc == STORE_OK)
+		rc = txn_commit(s);
+	else
+		txn_rollback(s);
+	if (rc == STORE_OK) {
+		out->recorded = 1;
+		if (e->entity_json)
+			out->generated_count++;
+		else
+			out->failed_count++;
+	}
+	return rc;
+}
+
+static int text_row(void *ctx, const struct sqlcell *c)
+{
+	copy_cell(&c[0], ctx, 512);
+	return 1;
+}
+
+int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		   const char *actor, int64_t now, struct gen_request *out)
+{
+	struct lease_row row;
+	char last_error[512] = "", message[1024] = "";
+	int rc = lease_lock(s, id, lease, &row);
+	if (rc)
+		return rc;
+	enum gen_status final = lifecycle_completion_status(row.generated, row.requested);
+	const char *reason = final == GEN_FAILED ? lifecycle_failure_code(FAIL_GENERATOR) : NULL;
+	if (final != GEN_COMPLETED) {
+		struct sqlv p[] = { SV_UUID(id) };
+		rc = run(s, Q_LAST_ERROR, p, text_row, last_error, NULL, NULL);
+		unsigned missing = row.requested - row.generated;
+		/* Operators read this first: how many, and the last generator error. */
+		snprintf(message, sizeof(message), "%u of %u entities not generated%s%s", missing,
+			 row.requested, *last_error ? "; last error: " : "", last_error);
+	}
+	if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_STR(lifecycle_status_name(final)), SV_TIME(now), SV_TIME(now),
+				    SV_STR(reason), SV_STR(*message ? message : NULL), SV_UUID(id),
+				    SV_INT(row.attempt) };
+		unsigned long long n = 0;
+		rc = run(s, Q_COMPLETE, p, NULL, NULL, &n, NULL);
+		if (rc == STORE_OK && n != 1)
+			rc = STORE_CONFLICT;
+	}
+	if (rc == STORE_OK)
+		rc = event_insert(s, id, now, actor, "processing", lifecycle_status_name(final),
+				  *message ? message : NULL);
+	if (rc == STORE_OK)
+		rc = txn_commit(s);
+	else
+		txn_rollback(s);
+	if (rc)
+		return rc;
+	return store_request_get(s, id, NULL, out);
 }
 
 /* ---- migrations ---- */

@@ -25,6 +25,7 @@ enum store_status {
 	STORE_UNAVAILABLE = -3, /* cannot reach the server: 503 + Retry-After */
 	STORE_ERROR = -4,       /* anything else: 500, logged */
 	STORE_DUPLICATE = -5,   /* a unique key already holds this value */
+	STORE_INVALID = -6,     /* a value the row does not allow (entity index out of range) */
 };
 
 struct store;
@@ -139,6 +140,65 @@ int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now
 		     int64_t ttl_s, int64_t stuck_s, struct store_idem_result *out);
 /* Forgets a key we claimed whose request was refused (nothing stays written). */
 int store_idem_abandon(struct store *s, const struct store_idem *idem);
+
+/* ---- workers ---- */
+
+struct store_claim {
+	const char *worker_id;          /* as the worker named itself */
+	const char *actor;              /* "worker:<worker_id>", for the event */
+	const char *const *entity_types;
+	size_t n_types;                 /* 1..8 */
+	long long lease_seconds;
+	int64_t now;
+};
+struct store_claimed {
+	struct gen_request request;     /* the row after the claim */
+	unsigned char *generated;       /* owned bitmap: indexes already generated */
+};
+/*
+ * Claims the oldest pending request of the given types for this worker:
+ * processing, attempt + 1, its lease, the failed entities of earlier attempts
+ * dropped, an event. Concurrent claims never get the same request.
+ * NOT_FOUND when nothing is pending. On OK release *out with store_claimed_release.
+ */
+int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out);
+int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx);
+void store_claimed_release(struct store_claimed *cl);
+
+/* Who claims to hold a lease: the worker and the attempt it was given (0 = unknown). */
+struct store_lease {
+	const char *worker_id;
+	unsigned attempt;
+};
+
+/*
+ * Extends the lease of a request this worker holds by `lease_seconds` (0 = the
+ * claim's). NOT_FOUND; CONFLICT when it does not hold it (cancelled, reaped,
+ * claimed again): the worker must stop.
+ */
+int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		       long long lease_seconds, int64_t now, int64_t *expires_at,
+		       long long *used_seconds);
+
+struct store_entity {
+	unsigned index;
+	const char *entity_json;        /* a generated entity, or NULL ... */
+	const char *error;              /* ... and the failure instead */
+};
+struct store_entity_result {
+	int recorded;                   /* 0: that index was recorded before (a retry) */
+	unsigned generated_count;
+	unsigned failed_count;
+};
+/* Records one entity or failure. INVALID when the index is out of range. */
+int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			const struct store_entity *e, int64_t now, struct store_entity_result *out);
+/*
+ * Ends the attempt: completed, partial or failed (generator_failed) from the
+ * counts (SPEC §2), with an event by `actor`. *out is the final row.
+ */
+int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		   const char *actor, int64_t now, struct gen_request *out);
 
 /* ---- migrations ---- */
 /* Creates schema_migrations if missing. */

@@ -258,3 +258,160 @@ int validate_idempotency_key(const char *value, const char **key, size_t *len,
 	*len = n;
 	return 0;
 }
+
+/* ---- worker API bodies ---- */
+
+static const char *const worker_fields[][6] = {
+	[WORKER_CLAIM] = { "worker_id", "entity_types", "lease_seconds", NULL },
+	[WORKER_HEARTBEAT] = { "worker_id", "attempt", "lease_seconds", NULL },
+	[WORKER_ENTITY] = { "worker_id", "attempt", "index", "entity", "error", NULL },
+	[WORKER_COMPLETE] = { "worker_id", "attempt", NULL },
+};
+
+static int visible_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* An optional integer member in lo..hi; *out untouched when absent or null. */
+static int take_int(json_t *root, const char *name, long long lo, long long hi,
+		    long long *out, struct problem *p)
+{
+	json_t *v = json_object_get(root, name);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+		problem_set(p, 400, "invalid-field", "'%s' must be an integer from %lld to %lld",
+			    name, lo, hi);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int take_entity_types(json_t *root, struct worker_input *out, struct problem *p)
+{
+	json_t *types = json_object_get(root, "entity_types");
+	size_t i;
+	json_t *v;
+	if (!json_is_array(types) || json_array_size(types) < 1 ||
+	    json_array_size(types) > WORKER_TYPES_MAX) {
+		problem_set(p, 400, "invalid-field",
+			    "'entity_types' must be an array of 1 to %d entity types",
+			    WORKER_TYPES_MAX);
+		return -1;
+	}
+	json_array_foreach(types, i, v) {
+		if (!json_is_string(v) ||
+		    !validate_entity_type(json_string_value(v), json_string_length(v))) {
+			problem_set(p, 400, "invalid-field",
+				    "'entity_types' must hold strings matching [a-z][a-z0-9_]{0,63}");
+			return -1;
+		}
+		memcpy(out->entity_types[i], json_string_value(v), json_string_length(v) + 1);
+	}
+	out->n_types = json_array_size(types);
+	return 0;
+}
+
+static int take_entity_or_error(json_t *root, struct worker_input *out, struct problem *p)
+{
+	json_t *entity = json_object_get(root, "entity");
+	json_t *error = json_object_get(root, "error");
+	if (!!entity == !!error) {
+		problem_set(p, 400, "invalid-field", "give exactly one of 'entity' or 'error'");
+		return -1;
+	}
+	if (entity) {
+		if (!json_is_object(entity)) {
+			problem_set(p, 400, "invalid-field", "'entity' must be a JSON object, not %s",
+				    json_type_name(entity));
+			return -1;
+		}
+		out->entity_json = json_dumps(entity, JSON_COMPACT);
+		if (!out->entity_json) {
+			problem_set(p, 500, NULL, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (!json_is_string(error) || json_string_length(error) > ENTITY_ERROR_MAX) {
+		problem_set(p, 400, "invalid-field", "'error' must be a string of at most %d bytes",
+			    ENTITY_ERROR_MAX);
+		return -1;
+	}
+	out->error = strdup(json_string_value(error));
+	if (!out->error) {
+		problem_set(p, 500, NULL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int validate_worker_body(const char *body, size_t len, enum worker_call call,
+			 long long max_lease, struct worker_input *out, struct problem *p)
+{
+	json_t *root = NULL;
+	json_t *v;
+	long long n;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = parse_body(body, len, p);
+	if (!root)
+		goto cleanup;
+	if (!json_is_object(root)) {
+		problem_set(p, 400, "invalid-body", "request body must be a JSON object, not %s",
+			    json_type_name(root));
+		goto cleanup;
+	}
+	if (check_fields(root, worker_fields[call], p) < 0)
+		goto cleanup;
+	v = json_object_get(root, "worker_id");
+	if (!json_is_string(v) || json_string_length(v) < 1 ||
+	    json_string_length(v) > WORKER_ID_MAX ||
+	    !visible_ascii(json_string_value(v), json_string_length(v))) {
+		problem_set(p, 400, "invalid-field",
+			    "'worker_id' is required: 1 to %d visible ASCII characters", WORKER_ID_MAX);
+		goto cleanup;
+	}
+	memcpy(out->worker_id, json_string_value(v), json_string_length(v) + 1);
+
+	n = 0;
+	if (take_int(root, "attempt", 1, 1000000, &n, p) < 0)
+		goto cleanup;
+	out->attempt = (unsigned)n;
+	if (take_int(root, "lease_seconds", 1, max_lease, &out->lease_seconds, p) < 0)
+		goto cleanup;
+	if (call == WORKER_CLAIM && take_entity_types(root, out, p) < 0)
+		goto cleanup;
+	if (call == WORKER_ENTITY) {
+		n = -1;
+		if (take_int(root, "index", 0, 1000000, &n, p) < 0)
+			goto cleanup;
+		if (n < 0) {
+			problem_set(p, 400, "invalid-field", "'index' is required");
+			goto cleanup;
+		}
+		out->index = (unsigned)n;
+		if (take_entity_or_error(root, out, p) < 0)
+			goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (ret < 0)
+		worker_input_release(out);
+	json_decref(root);
+	return ret;
+}
+
+void worker_input_release(struct worker_input *in)
+{
+	free(in->entity_json);
+	free(in->error);
+	in->entity_json = NULL;
+	in->error = NULL;
+}

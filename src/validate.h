@@ -48,4 +48,33 @@ int validate_reason_body(const char *body, size_t len, char **reason, struct pro
 int validate_idempotency_key(const char *value, const char **key, size_t *len,
 			     struct problem *p);
 
+/* ---- worker API bodies ---- */
+
+#define WORKER_ID_MAX 200
+#define WORKER_TYPES_MAX 8
+#define ENTITY_ERROR_MAX 1024
+
+enum worker_call { WORKER_CLAIM, WORKER_HEARTBEAT, WORKER_ENTITY, WORKER_COMPLETE };
+
+struct worker_input {
+	char worker_id[WORKER_ID_MAX + 1];   /* visible ASCII */
+	unsigned attempt;                    /* 0 when not given */
+	long long lease_seconds;             /* 0 when not given */
+	char entity_types[WORKER_TYPES_MAX][ENTITY_TYPE_MAX + 1]; /* claim */
+	size_t n_types;
+	unsigned index;                      /* entities */
+	char *entity_json;                   /* owned: compact object text, or NULL */
+	char *error;                         /* owned: the failure text, or NULL */
+};
+
+/*
+ * Parses the body of one worker call: worker_id always; claim: entity_types
+ * (1..8) and lease_seconds (1..max_lease); heartbeat: attempt, lease_seconds;
+ * entities: attempt, index and exactly one of entity (an object) or error
+ * (a string of at most 1024 bytes); complete: attempt. 0, or -1 with p set.
+ */
+int validate_worker_body(const char *body, size_t len, enum worker_call call,
+			 long long max_lease, struct worker_input *out, struct problem *p);
+void worker_input_release(struct worker_input *in);
+
 #endif

@@ -52,6 +52,8 @@ _stack_init() {
 	DB_SOCK=$DIR/mysql.sock
 	DB_PIDFILE=$DIR/mysqld.pid
 	DB_LOG=$DIR/mysqld.log
+	# Its own temporary folder: instances sharing /tmp have lost each other's files.
+	DB_TMP=$DIR/mysql-tmp
 	CONF=$DIR/gentrack.conf
 	FCGI_SOCK=$DIR/fcgi.sock
 	FCGI_PIDFILE=$DIR/fcgi.pid
@@ -187,8 +189,10 @@ _db_start() {
 	if [[ ! -d $DB_DATA/mysql ]]; then
 		_log "initialising MariaDB in $DB_DATA"
 		rm -rf "$DB_DATA"
+		mkdir -p "$DB_TMP"
 		mariadb-install-db --no-defaults --datadir="$DB_DATA" --user="$(id -un)" \
 			--auth-root-authentication-method=normal --skip-test-db \
+			--tmpdir="$DB_TMP" \
 			>"$DIR/install-db.log" 2>&1 ||
 			{ _tail_log "$DIR/install-db.log"; _die "mariadb-install-db failed"; }
 	fi
@@ -200,7 +204,9 @@ _db_start() {
 		: >"$DB_LOG"
 		# setsid: its own session, so a Ctrl-C in `./dev demo` or a closed
 		# terminal does not reach it; only `down` stops it.
+		mkdir -p "$DB_TMP"
 		setsid mariadbd --no-defaults --datadir="$DB_DATA" --socket="$DB_SOCK" \
+			--tmpdir="$DB_TMP" \
 			--port="$S_MYSQL_PORT" --bind-address=127.0.0.1 --user="$(id -un)" \
 			--pid-file="$DB_PIDFILE" --log-error="$DB_LOG" --skip-name-resolve \
 			--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \

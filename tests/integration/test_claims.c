@@ -1,0 +1,357 @@
+#include "build_config.h"
+
+/*
+ * The claim/lease protocol against a real MariaDB (tests/integration/claims.sh
+ * starts it): concurrent claimers never share a request and lose none, and a
+ * worker that does not hold a lease changes nothing.
+ */
+#include <mysql.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "store.h"
+#include "timeutil.h"
+#include "unit.h"
+
+static struct config cfg;
+static struct store *st;
+static MYSQL *raw;
+static struct uuid_gen ids;
+static int64_t clock_us;
+static char tag[16];
+
+static void fatal(const char *what, const char *detail)
+{
+	fprintf(stderr, "test_claims: %s: %s\n", what, detail);
+	exit(99);
+}
+
+static long count_where(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static long count_where(const char *fmt, ...)
+{
+	char sql[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	if (mysql_query(raw, sql))
+		fatal(sql, mysql_error(raw));
+	MYSQL_RES *res = mysql_store_result(raw);
+	MYSQL_ROW row = mysql_fetch_row(res);
+	long n = row && row[0] ? atol(row[0]) : -1;
+	mysql_free_result(res);
+	return n;
+}
+
+static const char *hex_of(const struct uuid *id)
+{
+	static char hex[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id->b[i]);
+	return hex;
+}
+
+/* A pending request of a type unique to this run, for `count` entities. */
+static struct uuid make_pending(const char *type, unsigned count)
+{
+	struct gen_request r;
+	struct uuid existing;
+	gen_request_init(&r);
+	clock_us += 10;
+	if (uuid_v7_next(&ids, clock_us / 1000, &r.id))
+		fatal("uuid", "clock");
+	snprintf(r.owner, sizeof(r.owner), "claims-%s", tag);
+	snprintf(r.entity_type, sizeof(r.entity_type), "%s", type);
+	r.status = GEN_PENDING;
+	r.requested_count = count;
+	r.version = 1;
+	r.requested_at = r.updated_at = clock_us;
+	r.constraints_json = strdup("{}");
+	r.metadata_json = strdup("{}");
+	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
+		fatal("create", store_last_error(st));
+	struct uuid id = r.id;
+	gen_request_release(&r);
+	return id;
+}
+
+static int claim(struct store *s, const char *type, const char *worker, struct store_claimed *out)
+{
+	const char *types[] = { type };
+	char actor[64];
+	snprintf(actor, sizeof(actor), "worker:%s", worker);
+	struct store_claim c = { .worker_id = worker, .actor = actor, .entity_types = types,
+				 .n_types = 1, .lease_seconds = 60, .now = time_now_us() };
+	return store_claim_next(s, &c, out);
+}
+
+static void setup(void)
+{
+	char err[512];
+	if (config_load(&cfg, NULL, err, sizeof(err)) < 0)
+		fatal("config", err);
+	st = store_new(&cfg);
+	if (!st || store_connect(st))
+		fatal("connect", st ? store_last_error(st) : "oom");
+	raw = mysql_init(NULL);
+	int tcp = cfg.store_host && *cfg.store_host;
+	if (!mysql_real_connect(raw, tcp ? cfg.store_host : "localhost", cfg.store_user,
+				cfg.store_password, cfg.store_database,
+				tcp ? (unsigned)cfg.store_port : 0, tcp ? NULL : cfg.store_socket, 0))
+		fatal("raw connect", mysql_error(raw));
+	uuid_gen_init(&ids);
+	clock_us = time_now_us() - INT64_C(3600000000); /* older than anything else pending */
+	snprintf(tag, sizeof(tag), "%llx", (unsigned long long)(time_now_us() % 0xffffffffffLL));
+}
+
+static void test_claim_order_and_resource(void)
+{
+	char type[32];
+	struct store_claimed cl;
+	snprintf(type, sizeof(type), "order_%s", tag);
+	struct uuid first = make_pending(type, 3);
+	struct uuid second = make_pending(type, 2);
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-order", &cl), STORE_OK);
+	/* Oldest first. */
+	CU_ASSERT_EQUAL(memcmp(cl.request.id.b, first.b, 16), 0);
+	CU_ASSERT_EQUAL(cl.request.status, GEN_PROCESSING);
+	CU_ASSERT_EQUAL(cl.request.attempt, 1);
+	CU_ASSERT_STRING_EQUAL(cl.request.worker_id, "w-order");
+	CU_ASSERT(cl.request.lease_expires_at > cl.request.started_at);
+	CU_ASSERT_FALSE(store_claimed_is_generated(&cl, 0));
+	store_claimed_release(&cl);
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-order", &cl), STORE_OK);
+	CU_ASSERT_EQUAL(memcmp(cl.request.id.b, second.b, 16), 0);
+	store_claimed_release(&cl);
+	CU_ASSERT_EQUAL(claim(st, type, "w-order", &cl), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_events WHERE request_id = "
+				    "UNHEX('%s') AND from_status = 'pending' AND to_status = "
+				    "'processing' AND actor = 'worker:w-order'", hex_of(&first)), 1);
+}
+
+static void test_concurrent_claimers(void)
+{
+	enum { REQUESTS = 1000, CLAIMERS = 8 };
+	char type[32], path[64];
+	int fds[CLAIMERS][2];
+	pid_t pids[CLAIMERS];
+
+	snprintf(type, sizeof(type), "race_%s", tag);
+	for (int i = 0; i < REQUESTS; i++)
+		make_pending(type, 1);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int w = 0; w < CLAIMERS; w++) {
+		CU_ASSERT_FATAL(pipe(fds[w]) == 0);
+		pids[w] = fork();
+		CU_ASSERT_FATAL(pids[w] >= 0);
+		if (pids[w] == 0) {
+			/* Each claimer: its own connection, claiming until nothing is left. */
+			struct store *mine = store_new(&cfg);
+			char worker[32];
+			struct store_claimed cl;
+			int rc;
+			close(fds[w][0]);
+			snprintf(worker, sizeof(worker), "claimer-%d", w);
+			while ((rc = claim(mine, type, worker, &cl)) == STORE_OK) {
+				if (write(fds[w][1], cl.request.id.b, 16) != 16)
+					_exit(3);
+				store_claimed_release(&cl);
+			}
+			store_free(mine);
+			_exit(rc == STORE_NOT_FOUND ? 0 : 2);
+		}
+		close(fds[w][1]);
+	}
+	/* Read every claimer's ids (the pipes may fill, so read before waiting). */
+	static struct uuid got[REQUESTS * 2];
+	size_t n = 0;
+	for (int w = 0; w < CLAIMERS; w++) {
+		struct uuid u;
+		while (read(fds[w][0], u.b, 16) == 16 && n < REQUESTS * 2)
+			got[n++] = u;
+		close(fds[w][0]);
+	}
+	int clean_exits = 0;
+	for (int w = 0; w < CLAIMERS; w++) {
+		int status;
+		waitpid(pids[w], &status, 0);
+		clean_exits += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("\n  %zu claims by %d claimers in %.2f s: %.0f claims/s\n", n, CLAIMERS, secs,
+	       (double)n / secs);
+
+	CU_ASSERT_EQUAL(clean_exits, CLAIMERS);
+	CU_ASSERT_EQUAL(n, REQUESTS);
+	/* No id twice. */
+	int dup = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			dup += !memcmp(got[i].b, got[j].b, 16);
+	CU_ASSERT_EQUAL(dup, 0);
+	/* In the store: every one processing once, none left pending. */
+	snprintf(path, sizeof(path), "%s", type);
+	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
+				    "'%s' AND status = 'processing' AND attempt = 1", path), REQUESTS);
+	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
+				    "'%s' AND status = 'pending'", path), 0);
+	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_events e JOIN "
+				    "generation_requests r ON r.id = e.request_id WHERE "
+				    "r.entity_type = '%s' AND e.to_status = 'processing'", path),
+			REQUESTS);
+}
+
+static void test_fencing(void)
+{
+	char type[32];
+	struct store_claimed cl;
+	struct store_entity_result res;
+	struct gen_request out;
+	int64_t expires;
+	long long secs;
+
+	snprintf(type, sizeof(type), "fence_%s", tag);
+	struct uuid id = make_pending(type, 3);
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "holder", &cl), STORE_OK);
+	unsigned attempt = cl.request.attempt;
+	store_claimed_release(&cl);
+	long version = count_where("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
+				   hex_of(&id));
+
+	struct store_lease intruder = { "intruder", 0 };
+	struct store_lease stale = { "holder", attempt + 1 };
+	struct store_entity e = { 0, "{\"x\":1}", NULL };
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &intruder, 0, time_now_us(), &expires, &secs),
+			STORE_CONFLICT);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &intruder, &e, time_now_us(), &res),
+			STORE_CONFLICT);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &stale, &e, time_now_us(), &res),
+			STORE_CONFLICT);
+	CU_ASSERT_EQUAL(store_complete(st, &id, &intruder, "worker:intruder", time_now_us(), &out),
+			STORE_CONFLICT);
+	/* ... and wrote nothing. */
+	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
+				    "UNHEX('%s')", hex_of(&id)), 0);
+	CU_ASSERT_EQUAL(count_where("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
+				    hex_of(&id)), version);
+
+	/* The holder: heartbeat, the same index twice stores one entity, index range. */
+	struct store_lease holder = { "holder", attempt };
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &holder, 0, time_now_us(), &expires, &secs),
+			STORE_OK);
+	CU_ASSERT_EQUAL(secs, 60);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, time_now_us(), &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.recorded, 1);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, time_now_us(), &res), STORE_OK);
+	CU_ASSERT_EQUAL(res.recorded, 0);
+	CU_ASSERT_EQUAL(res.generated_count, 1);
+	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
+				    "UNHEX('%s')", hex_of(&id)), 1);
+	struct store_entity bad = { 3, "{}", NULL };
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &bad, time_now_us(), &res),
+			STORE_INVALID);
+	struct store_entity failed = { 1, NULL, "model refused" };
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &failed, time_now_us(), &res),
+			STORE_OK);
+	CU_ASSERT_EQUAL(res.failed_count, 1);
+
+	/* Complete: 1 of 3 generated is partial, and then the lease is gone. */
+	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &holder, "worker:holder", time_now_us(), &out),
+			      STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_PARTIAL);
+	CU_ASSERT_EQUAL(out.generated_count, 1);
+	CU_ASSERT_EQUAL(out.failed_count, 1);
+	CU_ASSERT_PTR_NOT_NULL(out.error_message && strstr(out.error_message, "model refused"));
+	CU_ASSERT_EQUAL(out.lease_expires_at, TIME_NONE);
+	gen_request_release(&out);
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &holder, 0, time_now_us(), &expires, &secs),
+			STORE_CONFLICT);
+	CU_ASSERT_EQUAL(store_complete(st, &id, &holder, "worker:holder", time_now_us(), &out),
+			STORE_CONFLICT);
+}
+
+static void test_completion_statuses(void)
+{
+	char type[32];
+	struct store_claimed cl;
+	struct store_entity_result res;
+	struct gen_request out;
+
+	snprintf(type, sizeof(type), "done_%s", tag);
+	/* All generated → completed; none → failed with generator_failed. */
+	make_pending(type, 2);
+	make_pending(type, 2);
+	for (int round = 0; round < 2; round++) {
+		CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-done", &cl), STORE_OK);
+		struct uuid id = cl.request.id;
+		struct store_lease l = { "w-done", cl.request.attempt };
+		store_claimed_release(&cl);
+		for (unsigned i = 0; i < 2; i++) {
+			struct store_entity e = { i, round == 0 ? "{\"ok\":true}" : NULL,
+						  round == 0 ? NULL : "timed out after 30 s" };
+			CU_ASSERT_EQUAL(store_entity_record(st, &id, &l, &e, time_now_us(), &res),
+					STORE_OK);
+		}
+		CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &l, "worker:w-done", time_now_us(), &out),
+				      STORE_OK);
+		if (round == 0) {
+			CU_ASSERT_EQUAL(out.status, GEN_COMPLETED);
+			CU_ASSERT_STRING_EQUAL(out.failure_reason, "");
+		} else {
+			CU_ASSERT_EQUAL(out.status, GEN_FAILED);
+			CU_ASSERT_STRING_EQUAL(out.failure_reason, "generator_failed");
+			CU_ASSERT_PTR_NOT_NULL(strstr(out.error_message, "timed out after 30 s"));
+		}
+		CU_ASSERT(out.completed_at != TIME_NONE);
+		gen_request_release(&out);
+	}
+}
+
+static void test_cancel_ends_the_lease(void)
+{
+	char type[32];
+	struct store_claimed cl;
+	struct gen_request out;
+	int64_t expires;
+	long long secs;
+	snprintf(type, sizeof(type), "cancel_%s", tag);
+	struct uuid id = make_pending(type, 1);
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-cancel", &cl), STORE_OK);
+	struct store_lease l = { "w-cancel", cl.request.attempt };
+	store_claimed_release(&cl);
+	char owner[OWNER_MAX + 1];
+	snprintf(owner, sizeof(owner), "claims-%s", tag);
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, owner, "client:test", NULL, time_now_us(),
+					     &out), STORE_OK);
+	gen_request_release(&out);
+	/* The worker's next heartbeat tells it to stop. */
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &l, 0, time_now_us(), &expires, &secs),
+			STORE_CONFLICT);
+}
+
+static const struct unit_case cases[] = {
+	{ "claims go oldest first, with lease, attempt and event", test_claim_order_and_resource },
+	{ "8 concurrent claimers, 1,000 pending: each claimed once, none lost", test_concurrent_claimers },
+	{ "a worker without the lease changes nothing; entities are idempotent", test_fencing },
+	{ "complete: completed, partial, failed from the counts", test_completion_statuses },
+	{ "a cancelled request answers the next heartbeat with a conflict", test_cancel_ends_the_lease },
+	{ NULL, NULL },
+};
+
+int main(void)
+{
+	setup();
+	int rc = unit_run("claims", cases);
+	store_free(st);
+	mysql_close(raw);
+	config_release(&cfg);
+	return rc;
+}
