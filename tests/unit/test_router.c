@@ -70,6 +70,26 @@ static void test_every_route(void)
 	expect_route("GET", "/healthz", ROUTE_HEALTHZ);
 }
 
+#define WORKER_ONE "/api/v1/worker/generation-requests/" ID_TEXT
+
+static void test_worker_routes(void)
+{
+	struct route_match m;
+	expect_route("POST", "/api/v1/worker/claim", ROUTE_WORKER_CLAIM);
+	expect_route("POST", WORKER_ONE "/heartbeat", ROUTE_WORKER_HEARTBEAT);
+	expect_route("POST", WORKER_ONE "/entities", ROUTE_WORKER_ENTITIES);
+	expect_route("POST", WORKER_ONE "/complete", ROUTE_WORKER_COMPLETE);
+	match("POST", WORKER_ONE "/entities", &m);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
+	expect_405("GET", "/api/v1/worker/claim", "POST");
+	expect_405("GET", WORKER_ONE "/heartbeat", "POST");
+	expect_status("POST", "/api/v1/worker/generation-requests/nope/complete", 400);
+	expect_status("POST", WORKER_ONE, 404);
+	expect_status("POST", WORKER_ONE "/retry", 404);
+	expect_status("POST", "/api/v1/worker", 404);
+	expect_status("POST", "/api/v1/worker/claim/", 404);
+}
+
 static void test_id_bytes(void)
 {
 	struct route_match m;
@@ -237,6 +257,7 @@ static void test_match_clears_allow(void)
 }
 
 static const struct unit_case cases[] = {
+	{ "worker routes, their ids and methods", test_worker_routes },
 	{ "every route with its method", test_every_route },
 	{ "parsed id bytes", test_id_bytes },
 	{ "404 for unknown paths", test_unknown_paths },

@@ -513,7 +513,122 @@ static void test_idempotency_key_refused(void)
 	}
 }
 
+
+/* ---- worker bodies ---- */
+
+static int worker(const char *body, enum worker_call call, struct worker_input *in,
+		  struct problem *p)
+{
+	memset(p, 0, sizeof(*p));
+	return validate_worker_body(body, strlen(body), call, 3600, in, p);
+}
+
+/* A refused worker body: 400 naming `field`, nothing to release. */
+static void worker_refused(const char *body, enum worker_call call, const char *field)
+{
+	struct worker_input in;
+	struct problem p;
+	CU_ASSERT_EQUAL(worker(body, call, &in, &p), -1);
+	CU_ASSERT_EQUAL(p.status, 400);
+	if (field && !strstr(p.detail, field))
+		fprintf(stderr, "detail '%s' does not name '%s' (body %s)\n", p.detail, field, body);
+	CU_ASSERT_PTR_NOT_NULL(field ? strstr(p.detail, field) : p.detail);
+	CU_ASSERT_PTR_NULL(in.entity_json);
+	CU_ASSERT_PTR_NULL(in.error);
+}
+
+static void test_worker_claim_body(void)
+{
+	struct worker_input in;
+	struct problem p;
+	CU_ASSERT_EQUAL_FATAL(worker("{\"worker_id\":\"host-1:4242\",\"entity_types\":[\"problem\","
+				    "\"quiz\"],\"lease_seconds\":90}", WORKER_CLAIM, &in, &p), 0);
+	CU_ASSERT_STRING_EQUAL(in.worker_id, "host-1:4242");
+	CU_ASSERT_EQUAL(in.n_types, 2);
+	CU_ASSERT_STRING_EQUAL(in.entity_types[1], "quiz");
+	CU_ASSERT_EQUAL(in.lease_seconds, 90);
+	worker_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(worker("{\"worker_id\":\"w\",\"entity_types\":[\"a\"]}", WORKER_CLAIM,
+				     &in, &p), 0);
+	CU_ASSERT_EQUAL(in.lease_seconds, 0); /* the server's default applies */
+	worker_input_release(&in);
+
+	worker_refused("{\"entity_types\":[\"a\"]}", WORKER_CLAIM, "worker_id");
+	worker_refused("{\"worker_id\":\"\",\"entity_types\":[\"a\"]}", WORKER_CLAIM, "worker_id");
+	worker_refused("{\"worker_id\":\"has space\",\"entity_types\":[\"a\"]}", WORKER_CLAIM,
+		       "worker_id");
+	worker_refused("{\"worker_id\":\"w\"}", WORKER_CLAIM, "entity_types");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[]}", WORKER_CLAIM, "entity_types");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":\"problem\"}", WORKER_CLAIM,
+		       "entity_types");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[\"Problem\"]}", WORKER_CLAIM,
+		       "entity_types");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[\"a\",\"b\",\"c\",\"d\",\"e\","
+		       "\"f\",\"g\",\"h\",\"i\"]}", WORKER_CLAIM, "entity_types");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[\"a\"],\"lease_seconds\":0}",
+		       WORKER_CLAIM, "lease_seconds");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[\"a\"],\"lease_seconds\":3601}",
+		       WORKER_CLAIM, "lease_seconds");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[\"a\"],\"lease_seconds\":\"60\"}",
+		       WORKER_CLAIM, "lease_seconds");
+	worker_refused("{\"worker_id\":\"w\",\"entity_types\":[\"a\"],\"index\":1}", WORKER_CLAIM,
+		       "index");
+}
+
+static void test_worker_entity_body(void)
+{
+	struct worker_input in;
+	struct problem p;
+	CU_ASSERT_EQUAL_FATAL(worker("{\"worker_id\":\"w\",\"attempt\":2,\"index\":3,"
+				     "\"entity\":{\"q\":\"7 x 8?\",\"a\":56}}", WORKER_ENTITY, &in,
+				     &p), 0);
+	CU_ASSERT_EQUAL(in.attempt, 2);
+	CU_ASSERT_EQUAL(in.index, 3);
+	CU_ASSERT_STRING_EQUAL(in.entity_json, "{\"q\":\"7 x 8?\",\"a\":56}");
+	CU_ASSERT_PTR_NULL(in.error);
+	worker_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(worker("{\"worker_id\":\"w\",\"index\":0,\"error\":\"exit status 1\"}",
+				     WORKER_ENTITY, &in, &p), 0);
+	CU_ASSERT_STRING_EQUAL(in.error, "exit status 1");
+	CU_ASSERT_PTR_NULL(in.entity_json);
+	worker_input_release(&in);
+
+	worker_refused("{\"worker_id\":\"w\",\"entity\":{}}", WORKER_ENTITY, "index");
+	worker_refused("{\"worker_id\":\"w\",\"index\":-1,\"entity\":{}}", WORKER_ENTITY, "index");
+	worker_refused("{\"worker_id\":\"w\",\"index\":0}", WORKER_ENTITY, "entity");
+	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"entity\":{},\"error\":\"x\"}",
+		       WORKER_ENTITY, "entity");
+	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"entity\":[1]}", WORKER_ENTITY, "entity");
+	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"error\":5}", WORKER_ENTITY, "error");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":0,\"index\":0,\"error\":\"x\"}",
+		       WORKER_ENTITY, "attempt");
+
+	char big[1100 + 64];
+	int n = snprintf(big, sizeof(big), "{\"worker_id\":\"w\",\"index\":0,\"error\":\"");
+	memset(big + n, 'e', 1025);
+	snprintf(big + n + 1025, sizeof(big) - (size_t)n - 1025, "\"}");
+	worker_refused(big, WORKER_ENTITY, "error");
+}
+
+static void test_worker_heartbeat_complete_bodies(void)
+{
+	struct worker_input in;
+	struct problem p;
+	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\"}", WORKER_HEARTBEAT, &in, &p), 0);
+	CU_ASSERT_EQUAL(in.attempt, 0);
+	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\",\"attempt\":1,\"lease_seconds\":30}",
+			       WORKER_HEARTBEAT, &in, &p), 0);
+	CU_ASSERT_EQUAL(in.lease_seconds, 30);
+	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\",\"attempt\":1}", WORKER_COMPLETE, &in, &p), 0);
+	worker_refused("{\"worker_id\":\"w\",\"lease_seconds\":30}", WORKER_COMPLETE, "lease_seconds");
+	worker_refused("[\"w\"]", WORKER_COMPLETE, NULL);
+	worker_refused("{\"worker_id\":\"w\"", WORKER_HEARTBEAT, NULL);
+}
+
 static const struct unit_case cases[] = {
+	{ "worker claim bodies", test_worker_claim_body },
+	{ "worker entity bodies", test_worker_entity_body },
+	{ "worker heartbeat and complete bodies", test_worker_heartbeat_complete_bodies },
 	{ "JSON content types", test_content_type },
 	{ "entity_type pattern", test_entity_type },
 	{ "create: minimal body and defaults", test_create_minimal },
