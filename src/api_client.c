@@ -10,6 +10,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "query.h"
+#include "reaper.h"
 #include "resource.h"
 #include "validate.h"
 #include "banned.h"
@@ -240,7 +241,11 @@ void api_client_get(struct app_call *c)
 
 	gen_request_init(&r);
 	int rc = store_request_get(c->app->store, &c->route.id, c->who.owner, &r);
-	if (rc) {
+	/* No poller watches a dead generation: a request whose time is up gets
+	 * the reaper's transition now, not at the next timer tick. */
+	if (rc == STORE_OK)
+		rc = reaper_check_request(c->app->store, c->app->cfg, c->now, &r, c->who.owner);
+	if (rc < 0) {
 		app_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}

@@ -12,6 +12,8 @@
 #include "ctl.h"
 #include "jsonw.h"
 #include "log.h"
+#include "reaper.h"
+#include "resource.h"
 #include "store.h"
 #include "strbuf.h"
 #include "timeutil.h"
@@ -37,6 +39,12 @@ static void usage(FILE *out)
 		"  key list                                 list keys (prefix, role, owner, state)\n"
 		"  key revoke ID                            revoke a key at once\n"
 		"  admin-user set NAME                      set an admin password (read from stdin)\n"
+		"  reap [--dry-run]                         fail or retry stale generations (the timer's job)\n"
+		"  prune --older-than AGE [--dry-run]       delete finished requests older than AGE (7d, 12h)\n"
+		"  get ID                                   one request, its entities and audit trail\n"
+		"  list [--status S] [--entity-type T] [--limit N]\n"
+		"                                           requests of every owner, newest first\n"
+		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
 		"\n"
 		"exit status: 0 ok, 1 usage error, 2 store error\n");
 }
@@ -364,6 +372,403 @@ static int cmd_admin_user(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+
+/* ---- reap ---- */
+
+#define REAP_MAX_BATCHES 200
+
+struct reap_out {
+	int dry_run;
+	int json;
+	struct jsonw *w;
+};
+
+static void report_transition(void *ctx, const struct store_stale *row,
+			      enum lifecycle_action action, const char *message)
+{
+	struct reap_out *o = ctx;
+	char id[UUID_STR_LEN + 1];
+	const char *to = action == LC_RETRY ? "pending" : "failed";
+	uuid_format(&row->id, id);
+	if (o->json) {
+		jsonw_object_begin(o->w);
+		jsonw_key(o->w, "request_id"); jsonw_cstr(o->w, id);
+		jsonw_key(o->w, "from"); jsonw_cstr(o->w, lifecycle_status_name(row->status));
+		jsonw_key(o->w, "to"); jsonw_cstr(o->w, to);
+		jsonw_key(o->w, "message"); jsonw_cstr(o->w, message);
+		jsonw_object_end(o->w);
+		return;
+	}
+	if (o->dry_run)
+		printf("would move %s (%s, %s) %s -> %s: %s\n", id, row->entity_type, row->owner,
+		       lifecycle_status_name(row->status), to, message);
+	else
+		log_debug("%s (%s, %s) %s -> %s: %s", id, row->entity_type, row->owner,
+			 lifecycle_status_name(row->status), to, message);
+}
+
+static int cmd_reap(struct ctl *c, int argc, char **argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonw w;
+	struct reaper_summary sum;
+	struct reap_out o = { 0, c->json, &w };
+
+	if (argc == 2 && !strcmp(argv[1], "--dry-run"))
+		o.dry_run = 1;
+	else if (argc != 1) {
+		fprintf(stderr, "gentrackctl: usage: reap [--dry-run]\n");
+		return CTL_USAGE;
+	}
+	jsonw_init(&w, &sb);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "transitions");
+	jsonw_array_begin(&w);
+	int rc = reaper_run(c->store, &c->cfg, time_now_us(), o.dry_run, REAP_MAX_BATCHES,
+			    report_transition, &o, &sum);
+	jsonw_array_end(&w);
+	if (rc) {
+		strbuf_release(&sb);
+		return store_failed(c, rc);
+	}
+	int ret = CTL_OK;
+	if (c->json) {
+		jsonw_key(&w, "dry_run"); jsonw_bool(&w, o.dry_run);
+		jsonw_key(&w, "failed"); jsonw_int(&w, sum.failed);
+		jsonw_key(&w, "retried"); jsonw_int(&w, sum.retried);
+		jsonw_key(&w, "expired_pending"); jsonw_int(&w, sum.expired_pending);
+		jsonw_key(&w, "changed_meanwhile"); jsonw_int(&w, sum.raced);
+		jsonw_key(&w, "more"); jsonw_bool(&w, sum.more);
+		jsonw_object_end(&w);
+		ret = print_json(&sb);
+	} else {
+		printf("%s: %u failed, %u retried, %u expired-pending%s\n",
+		       o.dry_run ? "would reap" : "reaped", sum.failed, sum.retried,
+		       sum.expired_pending, sum.more ? " (more left: run again)" : "");
+	}
+	strbuf_release(&sb);
+	return ret;
+}
+
+/* ---- prune ---- */
+
+#define PRUNE_MAX_BATCHES 10000
+
+static int cmd_prune(struct ctl *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "older-than", required_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *age = NULL;
+	int dry_run = 0, opt;
+	int64_t seconds;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:n", options, NULL)) != -1) {
+		if (opt == 'o')
+			age = optarg;
+		else if (opt == 'n')
+			dry_run = 1;
+		else
+			return CTL_USAGE;
+	}
+	if (optind != argc || !age || time_parse_duration(age, &seconds) < 0 || seconds < 1) {
+		fprintf(stderr, "gentrackctl: usage: prune --older-than AGE [--dry-run] "
+			"(AGE like 7d, 12h, 90m)\n");
+		return CTL_USAGE;
+	}
+	int64_t now = time_now_us();
+	int64_t cutoff = now - seconds * INT64_C(1000000);
+	unsigned total = 0, keys = 0, n;
+	int rc = STORE_OK;
+	for (unsigned b = 0; b < PRUNE_MAX_BATCHES; b++) {
+		rc = store_prune_batch(c->store, cutoff, STORE_STALE_BATCH, dry_run, &n);
+		total += n;
+		if (rc || n < STORE_STALE_BATCH || dry_run)
+			break;
+	}
+	/* Idempotency keys are forgotten after their own TTL, whatever the age asked. */
+	int64_t key_cutoff = now - c->cfg.idempotency_ttl * INT64_C(1000000);
+	for (unsigned b = 0; rc == STORE_OK && !dry_run && b < PRUNE_MAX_BATCHES; b++) {
+		rc = store_prune_idempotency(c->store, key_cutoff, STORE_STALE_BATCH, &n);
+		keys += n;
+		if (n < STORE_STALE_BATCH)
+			break;
+	}
+	if (rc)
+		return store_failed(c, rc);
+	if (c->json)
+		printf("{\"dry_run\":%s,\"requests\":%u,\"idempotency_keys\":%u}\n",
+		       dry_run ? "true" : "false", total, keys);
+	else if (dry_run)
+		printf("would prune: %u%s finished requests older than %s\n", total,
+		       total >= STORE_STALE_BATCH ? " or more" : "", age);
+	else
+		printf("pruned: %u finished requests older than %s (with their entities and events), "
+		       "%u expired idempotency keys\n", total, age, keys);
+	return CTL_OK;
+}
+
+/* ---- get, list, cancel ---- */
+
+static int parse_id(const char *text, struct uuid *id)
+{
+	if (uuid_parse(text, strlen(text), id) < 0) {
+		fprintf(stderr, "gentrackctl: '%s' is not a request id (a UUID)\n", text);
+		return -1;
+	}
+	return 0;
+}
+
+/* "12 min", "3 h", "2 d": ages at a glance, in minutes below two hours. */
+static void format_age(int64_t since, int64_t now, char *out, size_t size)
+{
+	if (since == TIME_NONE) {
+		snprintf(out, size, "-");
+		return;
+	}
+	long long min = (long long)((now - since) / INT64_C(60000000));
+	if (min < 120)
+		snprintf(out, size, "%lld min", min < 0 ? 0 : min);
+	else if (min < 48 * 60)
+		snprintf(out, size, "%lld h", min / 60);
+	else
+		snprintf(out, size, "%lld d", min / 1440);
+}
+
+static void print_time_line(const char *label, int64_t t)
+{
+	char buf[TIME_RFC3339_LEN + 1];
+	if (t == TIME_NONE)
+		return;
+	time_format_rfc3339(t, buf);
+	printf("%-17s %s\n", label, buf);
+}
+
+static void print_request(const struct gen_request *r, const struct gen_entity_list *ents,
+			  int64_t now)
+{
+	char id[UUID_STR_LEN + 1], age[32];
+	uuid_format(&r->id, id);
+	format_age(r->requested_at, now, age, sizeof(age));
+	printf("%-17s %s\n", "request_id", id);
+	printf("%-17s %s\n", "status", lifecycle_status_name(r->status));
+	printf("%-17s %s\n", "entity_type", r->entity_type);
+	printf("%-17s %s\n", "owner", r->owner);
+	printf("%-17s %s\n", "subject_key", r->subject_key ? r->subject_key : "-");
+	printf("%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
+	       r->failed_count, r->requested_count);
+	printf("%-17s %u\n", "attempt", r->attempt);
+	printf("%-17s %s\n", "worker", r->worker_id ? r->worker_id : "-");
+	printf("%-17s %s\n", "age", age);
+	print_time_line("requested_at", r->requested_at);
+	print_time_line("started_at", r->started_at);
+	print_time_line("lease_expires_at", r->lease_expires_at);
+	print_time_line("completed_at", r->completed_at);
+	print_time_line("cancelled_at", r->cancelled_at);
+	if (r->failure_reason[0])
+		printf("%-17s %s\n", "failure_reason", r->failure_reason);
+	if (r->error_message)
+		printf("%-17s %s\n", "error_message", r->error_message);
+	printf("%-17s %s\n", "constraints", r->constraints_json ? r->constraints_json : "{}");
+	printf("%-17s %s\n", "metadata", r->metadata_json ? r->metadata_json : "{}");
+	for (size_t i = 0; ents && i < ents->count; i++)
+		printf("entity %-10u %s\n", ents->items[i].idx, ents->items[i].json);
+}
+
+static int print_event(void *ctx, const struct store_event *e)
+{
+	char at[TIME_RFC3339_LEN + 1];
+	(void)ctx;
+	time_format_rfc3339(e->at, at);
+	printf("  %s  %-24s %10s -> %-10s %s\n", at, e->actor,
+	       e->from_status ? e->from_status : "(new)", e->to_status,
+	       e->message ? e->message : "");
+	return 0;
+}
+
+static int cmd_get(struct ctl *c, int argc, char **argv)
+{
+	struct uuid id;
+	struct gen_request r;
+	struct gen_entity_list ents = { 0 };
+	int ret = CTL_OK;
+
+	if (argc != 2) {
+		fprintf(stderr, "gentrackctl: usage: get ID\n");
+		return CTL_USAGE;
+	}
+	if (parse_id(argv[1], &id) < 0)
+		return CTL_USAGE;
+	gen_request_init(&r);
+	/* An operator's read changes nothing: no lazy timeout here. */
+	int rc = store_request_get(c->store, &id, NULL, &r);
+	if (rc == STORE_NOT_FOUND) {
+		fprintf(stderr, "gentrackctl: no request %s\n", argv[1]);
+		return CTL_USAGE;
+	}
+	if (rc == STORE_OK)
+		rc = store_request_entities(c->store, &id, &ents);
+	if (rc) {
+		ret = store_failed(c, rc);
+		goto cleanup;
+	}
+	if (c->json) {
+		struct strbuf sb = STRBUF_INIT;
+		resource_render(&r, &ents, RESOURCE_ENTITIES, &sb);
+		ret = print_json(&sb);
+		strbuf_release(&sb);
+	} else {
+		print_request(&r, &ents, time_now_us());
+		printf("audit trail\n");
+		rc = store_request_events(c->store, &id, print_event, NULL);
+		if (rc)
+			ret = store_failed(c, rc);
+	}
+cleanup:
+	gen_entity_list_release(&ents);
+	gen_request_release(&r);
+	return ret;
+}
+
+struct list_out {
+	int json;
+	struct jsonw *w;
+	int64_t now;
+	unsigned rows;
+};
+
+static int list_row_out(void *ctx, const struct gen_request *r)
+{
+	struct list_out *o = ctx;
+	char id[UUID_STR_LEN + 1], age[32], counts[40];
+	o->rows++;
+	if (o->json) {
+		jsonw_raw(o->w, "", 0);
+		resource_render(r, NULL, 0, o->w->sb);
+		return 0;
+	}
+	uuid_format(&r->id, id);
+	format_age(r->requested_at, o->now, age, sizeof(age));
+	snprintf(counts, sizeof(counts), "%u+%u/%u", r->generated_count, r->failed_count,
+		 r->requested_count);
+	printf("%-36s  %-10s  %-16.16s  %-16.16s  %8s  %7u  %-9s  %.24s\n", id,
+	       lifecycle_status_name(r->status), r->entity_type, r->owner, age, r->attempt, counts,
+	       r->worker_id ? r->worker_id : "-");
+	return 0;
+}
+
+static int cmd_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "entity-type", required_argument, NULL, 't' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_list_filter f = { .owner = NULL, .limit = 50 };
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonw w;
+	int opt;
+	char *end;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "s:t:l:", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (lifecycle_status_parse(optarg, &f.status) < 0) {
+				fprintf(stderr, "gentrackctl: unknown status '%s' (pending, processing, "
+					"completed, partial, failed, cancelled)\n", optarg);
+				return CTL_USAGE;
+			}
+			f.has_status = 1;
+			break;
+		case 't':
+			f.entity_type = optarg;
+			break;
+		case 'l': {
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 10000) {
+				fprintf(stderr, "gentrackctl: --limit must be 1..10000\n");
+				return CTL_USAGE;
+			}
+			f.limit = (unsigned)v;
+			break;
+		}
+		default:
+			return CTL_USAGE;
+		}
+	}
+	if (optind != argc)
+		return CTL_USAGE;
+	struct list_out o = { c->json, &w, time_now_us(), 0 };
+	jsonw_init(&w, &sb);
+	jsonw_array_begin(&w);
+	if (!c->json)
+		printf("%-36s  %-10s  %-16s  %-16s  %8s  %7s  %-9s  %s\n", "ID", "STATUS", "TYPE",
+		       "OWNER", "AGE", "ATTEMPT", "GEN+FAIL", "WORKER");
+	int rc = store_request_list(c->store, &f, list_row_out, &o);
+	jsonw_array_end(&w);
+	int ret = rc ? store_failed(c, rc) : c->json ? print_json(&sb) : CTL_OK;
+	strbuf_release(&sb);
+	return ret;
+}
+
+static int cmd_cancel(struct ctl *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	struct uuid id;
+	struct gen_request r;
+	char actor[96];
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "r:", options, NULL)) != -1) {
+		if (opt != 'r')
+			return CTL_USAGE;
+		reason = optarg;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "gentrackctl: usage: cancel ID [--reason TEXT]\n");
+		return CTL_USAGE;
+	}
+	if (parse_id(argv[optind], &id) < 0)
+		return CTL_USAGE;
+	const char *user = getenv("SUDO_USER");
+	if (!user || !*user)
+		user = getenv("USER");
+	/* The audit trail says who, as far as the shell knows. */
+	snprintf(actor, sizeof(actor), "cli:%.64s", user && *user ? user : "unknown");
+	gen_request_init(&r);
+	int rc = store_request_cancel(c->store, &id, NULL, actor, reason, time_now_us(), &r);
+	int ret = CTL_OK;
+	if (rc == STORE_NOT_FOUND) {
+		fprintf(stderr, "gentrackctl: no request %s\n", argv[optind]);
+		ret = CTL_USAGE;
+	} else if (rc == STORE_CONFLICT) {
+		fprintf(stderr, "gentrackctl: %s is already %s; nothing cancelled\n", argv[optind],
+			lifecycle_status_name(r.status));
+		ret = CTL_USAGE;
+	} else if (rc) {
+		ret = store_failed(c, rc);
+	} else if (c->json) {
+		struct strbuf sb = STRBUF_INIT;
+		resource_render(&r, NULL, 0, &sb);
+		ret = print_json(&sb);
+		strbuf_release(&sb);
+	} else {
+		printf("cancelled %s\n", argv[optind]);
+	}
+	gen_request_release(&r);
+	return ret;
+}
+
 struct command {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
@@ -373,6 +778,11 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate },
 	{ "key", cmd_key },
 	{ "admin-user", cmd_admin_user },
+	{ "reap", cmd_reap },
+	{ "prune", cmd_prune },
+	{ "get", cmd_get },
+	{ "list", cmd_list },
+	{ "cancel", cmd_cancel },
 };
 
 int ctl_main(int argc, char **argv)

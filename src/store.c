@@ -51,6 +51,21 @@ enum query_id {
 	Q_COUNT_FAILED,
 	Q_LAST_ERROR,
 	Q_COMPLETE,
+	Q_EVENTS,
+	Q_STALE_LEASE,
+	Q_STALE_RUNTIME,
+	Q_STALE_PENDING,
+	Q_EXPLAIN_LEASE,
+	Q_EXPLAIN_RUNTIME,
+	Q_EXPLAIN_PENDING,
+	Q_TIMEOUT_RETRY,
+	Q_TIMEOUT_FAIL,
+	Q_OPS_LIST_ALL,
+	Q_OPS_LIST_STATUS,
+	Q_PRUNE_PICK,
+	Q_PRUNE_IDEM_OF,
+	Q_PRUNE_REQUEST,
+	Q_PRUNE_IDEM_OLD,
 	Q_MIG_INIT,
 	Q_MIG_APPLIED,
 	Q_MIG_RECORD,
@@ -70,6 +85,20 @@ struct query_def {
 	"lease_expires_at, requested_at, started_at, completed_at, cancelled_at, " \
 	"updated_at, failure_reason, error_message, constraints_json, metadata_json"
 #define REQ_TYPES "bssssiiiiisttttttssss"
+#define STALE_COLUMNS \
+	"id, status, attempt, requested_at, started_at, lease_expires_at, owner, entity_type"
+#define STALE_TYPES "bsitttss"
+#define SQL_STALE_LEASE \
+	"SELECT " STALE_COLUMNS " FROM generation_requests " \
+	"WHERE status = 'processing' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"
+#define SQL_STALE_RUNTIME \
+	"SELECT " STALE_COLUMNS " FROM generation_requests " \
+	"WHERE status = 'processing' AND started_at < ? ORDER BY started_at LIMIT ?"
+#define SQL_STALE_PENDING \
+	"SELECT " STALE_COLUMNS " FROM generation_requests " \
+	"WHERE status = 'pending' AND requested_at < ? ORDER BY requested_at LIMIT ?"
+/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
+#define EXPLAIN_TYPES "ssssssssss"
 
 static const struct query_def queries[Q_COUNT] = {
 	[Q_KEY_LOOKUP] = {
@@ -205,6 +234,53 @@ static const struct query_def queries[Q_COUNT] = {
 		"lease_expires_at = NULL, failure_reason = ?, error_message = ?, "
 		"version = version + 1 WHERE id = ? AND status = 'processing' AND attempt = ?",
 		"sttssbi", "" },
+	[Q_EVENTS] = {
+		"SELECT at, actor, from_status, to_status, message FROM generation_events "
+		"WHERE request_id = ? ORDER BY id",
+		"b", "tssss" },
+	/* The reaper's three kinds of stale rows, each an index range scan
+	 * (status + deadline column), oldest deadline first. */
+	[Q_STALE_LEASE] = { SQL_STALE_LEASE, "ti", STALE_TYPES },
+	[Q_STALE_RUNTIME] = { SQL_STALE_RUNTIME, "ti", STALE_TYPES },
+	[Q_STALE_PENDING] = { SQL_STALE_PENDING, "ti", STALE_TYPES },
+	/* The same, explained: the test suite checks they walk an index. */
+	[Q_EXPLAIN_LEASE] = { "EXPLAIN " SQL_STALE_LEASE, "ti", EXPLAIN_TYPES },
+	[Q_EXPLAIN_RUNTIME] = { "EXPLAIN " SQL_STALE_RUNTIME, "ti", EXPLAIN_TYPES },
+	[Q_EXPLAIN_PENDING] = { "EXPLAIN " SQL_STALE_PENDING, "ti", EXPLAIN_TYPES },
+	[Q_TIMEOUT_RETRY] = {
+		"UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+		"lease_expires_at = NULL, lease_seconds = NULL, updated_at = ?, version = version + 1 "
+		"WHERE id = ? AND status = 'processing' AND attempt = ?",
+		"tbi", "" },
+	[Q_TIMEOUT_FAIL] = {
+		"UPDATE generation_requests SET status = 'failed', completed_at = ?, updated_at = ?, "
+		"lease_expires_at = NULL, failure_reason = ?, error_message = ?, version = version + 1 "
+		"WHERE id = ? AND status = ? AND attempt = ?",
+		"ttssbsi", "" },
+	[Q_OPS_LIST_ALL] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests "
+		"WHERE (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+		"ssbi", REQ_TYPES },
+	[Q_OPS_LIST_STATUS] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests "
+		"WHERE status = ? AND (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+		"sssbi", REQ_TYPES },
+	[Q_PRUNE_PICK] = {
+		"SELECT id FROM generation_requests "
+		"WHERE status IN ('completed', 'partial', 'failed', 'cancelled') AND updated_at < ? "
+		"LIMIT ?",
+		"ti", "b" },
+	[Q_PRUNE_IDEM_OF] = {
+		"DELETE FROM idempotency_keys WHERE request_id = ?",
+		"b", "" },
+	/* Entities and events go with it (ON DELETE CASCADE). */
+	[Q_PRUNE_REQUEST] = {
+		"DELETE FROM generation_requests WHERE id = ? "
+		"AND status IN ('completed', 'partial', 'failed', 'cancelled')",
+		"b", "" },
+	[Q_PRUNE_IDEM_OLD] = {
+		"DELETE FROM idempotency_keys WHERE created_at < ? LIMIT ?",
+		"ti", "" },
 	[Q_MIG_INIT] = {
 		"CREATE TABLE IF NOT EXISTS schema_migrations ("
 		" version INT UNSIGNED NOT NULL, name VARCHAR(255) NOT NULL,"
@@ -836,6 +912,21 @@ static int uuid_row(void *ctx, const struct sqlcell *c)
 	return 1;
 }
 
+struct id_batch_ctx {
+	struct uuid *ids;
+	unsigned n, cap;
+};
+
+static int uuid_batch_row(void *ctx, const struct sqlcell *c)
+{
+	struct id_batch_ctx *b = ctx;
+	if (b->n >= b->cap)
+		return 1;
+	if (!c[0].null && c[0].len == 16)
+		memcpy(b->ids[b->n++].b, c[0].s, 16);
+	return 0;
+}
+
 int store_request_create(struct store *s, const struct gen_request *r, const char *actor,
 			 const struct store_idem *idem, const char *response_body,
 			 struct uuid *existing)
@@ -954,7 +1045,19 @@ int store_request_list(struct store *s, const struct store_list_filter *f,
 	struct list_ctx l = { fn, ctx, 0 };
 	int rc;
 
-	if (f->has_status) {
+	if (!f->owner) {
+		/* Operators see every owner; the subject filter is the clients' only. */
+		if (f->has_status) {
+			struct sqlv p[] = { SV_STR(lifecycle_status_name(f->status)),
+					    SV_STR(f->entity_type), SV_STR(f->entity_type),
+					    SV_BIN(before, 16), SV_INT(f->limit) };
+			rc = run(s, Q_OPS_LIST_STATUS, p, list_row, &l, NULL, NULL);
+		} else {
+			struct sqlv p[] = { SV_STR(f->entity_type), SV_STR(f->entity_type),
+					    SV_BIN(before, 16), SV_INT(f->limit) };
+			rc = run(s, Q_OPS_LIST_ALL, p, list_row, &l, NULL, NULL);
+		}
+	} else if (f->has_status) {
 		struct sqlv p[] = { SV_STR(f->owner), SV_STR(lifecycle_status_name(f->status)),
 				    SV_STR(f->entity_type), SV_STR(f->entity_type),
 				    SV_STR(f->subject_key), SV_STR(f->subject_key),
@@ -1376,6 +1479,160 @@ int store_complete(struct store *s, const struct uuid *id, const struct store_le
 	if (rc)
 		return rc;
 	return store_request_get(s, id, NULL, out);
+}
+
+struct events_ctx {
+	int (*fn)(void *ctx, const struct store_event *e);
+	void *ctx;
+};
+
+static int event_row(void *ctx, const struct sqlcell *c)
+{
+	struct events_ctx *x = ctx;
+	struct store_event e = {
+		.at = c[0].null ? TIME_NONE : c[0].i,
+		.actor = c[1].null ? "" : c[1].s,
+		.from_status = c[2].null ? NULL : c[2].s,
+		.to_status = c[3].null ? "" : c[3].s,
+		.message = c[4].null ? NULL : c[4].s,
+	};
+	return x->fn(x->ctx, &e);
+}
+
+int store_request_events(struct store *s, const struct uuid *id,
+			 int (*fn)(void *ctx, const struct store_event *e), void *ctx)
+{
+	struct events_ctx x = { fn, ctx };
+	struct sqlv p[] = { SV_UUID(id) };
+	return run(s, Q_EVENTS, p, event_row, &x, NULL, NULL);
+}
+
+/* ---- the reaper ---- */
+
+static int stale_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_stale_batch *b = ctx;
+	if (b->count >= STORE_STALE_BATCH)
+		return 1;
+	struct store_stale *r = &b->rows[b->count++];
+	memset(r, 0, sizeof(*r));
+	if (!c[0].null && c[0].len == 16)
+		memcpy(r->id.b, c[0].s, 16);
+	if (c[1].null || lifecycle_status_parse(c[1].s, &r->status) < 0)
+		r->status = GEN_FAILED;
+	r->attempt = (unsigned)c[2].i;
+	r->requested_at = c[3].null ? TIME_NONE : c[3].i;
+	r->started_at = c[4].null ? TIME_NONE : c[4].i;
+	r->lease_expires_at = c[5].null ? TIME_NONE : c[5].i;
+	copy_cell(&c[6], r->owner, sizeof(r->owner));
+	copy_cell(&c[7], r->entity_type, sizeof(r->entity_type));
+	return 0;
+}
+
+int store_stale_list(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+		     unsigned limit, struct store_stale_batch *out)
+{
+	static const enum query_id by_kind[] = {
+		[STALE_LEASE] = Q_STALE_LEASE,
+		[STALE_RUNTIME] = Q_STALE_RUNTIME,
+		[STALE_PENDING] = Q_STALE_PENDING,
+	};
+	if (limit > STORE_STALE_BATCH)
+		limit = STORE_STALE_BATCH;
+	out->count = 0;
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	return run(s, by_kind[kind], p, stale_row, out, NULL, NULL);
+}
+
+static int explain_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_plan *p = ctx;
+	copy_cell(&c[3], p->access, sizeof(p->access));
+	copy_cell(&c[5], p->key, sizeof(p->key));
+	copy_cell(&c[9], p->extra, sizeof(p->extra));
+	p->rows = c[8].null ? -1 : atol(c[8].s);
+	return 1;
+}
+
+int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+			struct store_plan *out)
+{
+	static const enum query_id by_kind[] = {
+		[STALE_LEASE] = Q_EXPLAIN_LEASE,
+		[STALE_RUNTIME] = Q_EXPLAIN_RUNTIME,
+		[STALE_PENDING] = Q_EXPLAIN_PENDING,
+	};
+	memset(out, 0, sizeof(*out));
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(STORE_STALE_BATCH) };
+	return run(s, by_kind[kind], p, explain_row, out, NULL, NULL);
+}
+
+int store_timeout_apply(struct store *s, const struct store_timeout *t)
+{
+	unsigned long long n = 0;
+	int rc = txn_begin(s);
+	if (rc)
+		return rc;
+	if (t->retry) {
+		struct sqlv p[] = { SV_TIME(t->now), SV_UUID(t->id), SV_INT(t->attempt) };
+		rc = run(s, Q_TIMEOUT_RETRY, p, NULL, NULL, &n, NULL);
+	} else {
+		struct sqlv p[] = { SV_TIME(t->now), SV_TIME(t->now), SV_STR(t->failure_code),
+				    SV_STR(t->message), SV_UUID(t->id),
+				    SV_STR(lifecycle_status_name(t->from)), SV_INT(t->attempt) };
+		rc = run(s, Q_TIMEOUT_FAIL, p, NULL, NULL, &n, NULL);
+	}
+	/* Someone else (a worker's complete, a cancel, another reaper) got there first. */
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK)
+		rc = event_insert(s, t->id, t->now, t->actor, lifecycle_status_name(t->from),
+				  t->retry ? "pending" : "failed", t->message);
+	if (rc == STORE_OK)
+		return txn_commit(s);
+	txn_rollback(s);
+	return rc;
+}
+
+/* ---- prune ---- */
+
+int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_run,
+		      unsigned *deleted)
+{
+	struct uuid ids[STORE_STALE_BATCH];
+	struct id_batch_ctx b = { ids, 0, STORE_STALE_BATCH };
+	*deleted = 0;
+	if (limit > STORE_STALE_BATCH)
+		limit = STORE_STALE_BATCH;
+	struct sqlv pick[] = { SV_TIME(cutoff), SV_INT(limit) };
+	int rc = run(s, Q_PRUNE_PICK, pick, uuid_batch_row, &b, NULL, NULL);
+	if (rc || dry_run || !b.n) {
+		*deleted = b.n;
+		return rc;
+	}
+	rc = txn_begin(s);
+	for (unsigned i = 0; rc == STORE_OK && i < b.n; i++) {
+		struct sqlv p[] = { SV_UUID(&ids[i]) };
+		unsigned long long n = 0;
+		rc = run(s, Q_PRUNE_IDEM_OF, p, NULL, NULL, NULL, NULL);
+		if (rc == STORE_OK)
+			rc = run(s, Q_PRUNE_REQUEST, p, NULL, NULL, &n, NULL);
+		*deleted += (unsigned)n;
+	}
+	if (rc == STORE_OK)
+		return txn_commit(s);
+	txn_rollback(s);
+	*deleted = 0;
+	return rc;
+}
+
+int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted)
+{
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	unsigned long long n = 0;
+	int rc = run(s, Q_PRUNE_IDEM_OLD, p, NULL, NULL, &n, NULL);
+	*deleted = (unsigned)n;
+	return rc;
 }
 
 /* ---- migrations ---- */

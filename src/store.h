@@ -93,7 +93,7 @@ int store_request_entities(struct store *s, const struct uuid *id,
 			   struct gen_entity_list *out);
 
 struct store_list_filter {
-	const char *owner;          /* required */
+	const char *owner;          /* NULL = every owner (operators; subject_key ignored) */
 	int has_status;
 	enum gen_status status;
 	const char *entity_type;    /* NULL = any */
@@ -199,6 +199,81 @@ int store_entity_record(struct store *s, const struct uuid *id, const struct sto
  */
 int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
 		   const char *actor, int64_t now, struct gen_request *out);
+
+/* One row of the audit trail; strings borrowed for the callback only. */
+struct store_event {
+	int64_t at;
+	const char *actor;
+	const char *from_status;    /* NULL for the creation */
+	const char *to_status;
+	const char *message;        /* may be NULL */
+};
+/* The audit trail of a request, oldest first; non-zero from fn stops. */
+int store_request_events(struct store *s, const struct uuid *id,
+			 int (*fn)(void *ctx, const struct store_event *e), void *ctx);
+
+/* ---- the reaper ---- */
+
+#define STORE_STALE_BATCH 500
+
+enum store_stale_kind {
+	STALE_LEASE,      /* processing, lease expired before the cutoff */
+	STALE_RUNTIME,    /* processing, started before the cutoff */
+	STALE_PENDING,    /* pending, requested before the cutoff */
+};
+/* What the reaper needs of a row to decide, and to say what it did. */
+struct store_stale {
+	struct uuid id;
+	enum gen_status status;
+	unsigned attempt;
+	int64_t requested_at, started_at, lease_expires_at;
+	char owner[OWNER_MAX + 1];
+	char entity_type[ENTITY_TYPE_MAX + 1];
+};
+struct store_stale_batch {
+	struct store_stale rows[STORE_STALE_BATCH];
+	unsigned count;
+};
+/* Up to `limit` (at most STORE_STALE_BATCH) rows of one kind, oldest deadline first. */
+int store_stale_list(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+		     unsigned limit, struct store_stale_batch *out);
+
+/* How MariaDB runs a query: EXPLAIN's access type, key, row estimate, Extra. */
+struct store_plan {
+	char access[32];   /* "range", "ref", ... ; "ALL" is a table scan */
+	char key[64];      /* the index used, "" for none */
+	long rows;
+	char extra[128];
+};
+/* EXPLAINs the reaper's query for `kind`, so tests can check it uses an index. */
+int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+			struct store_plan *out);
+
+/* One timeout transition, conditional on the status and attempt the decider saw. */
+struct store_timeout {
+	const struct uuid *id;
+	enum gen_status from;
+	unsigned attempt;
+	int retry;                  /* 1: back to pending; 0: failed */
+	const char *failure_code;   /* when failing */
+	const char *message;        /* error_message and the event's message */
+	const char *actor;
+	int64_t now;
+};
+/* OK, or CONFLICT when the row changed meanwhile (then nothing was written). */
+int store_timeout_apply(struct store *s, const struct store_timeout *t);
+
+/* ---- prune ---- */
+
+/*
+ * Deletes up to `limit` terminal requests last changed before `cutoff`, with
+ * their entities, events and idempotency keys, in one transaction. With
+ * dry_run only counts. *deleted: how many.
+ */
+int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_run,
+		      unsigned *deleted);
+/* Forgets up to `limit` Idempotency-Key records made before `cutoff`. */
+int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
 
 /* ---- migrations ---- */
 /* Creates schema_migrations if missing. */
