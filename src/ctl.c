@@ -22,6 +22,7 @@
 #define PASSWORD_MAX 1024
 
 struct ctl {
+	const char *config_path;   /* --config, or NULL */
 	struct config cfg;
 	struct store *store;
 	int json;
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 		"usage: gentrackctl [--config FILE] [--json] COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n"
+		"  check-config                             parse the configuration and say which file\n"
 		"  migrate                                  apply pending sql/NNN_*.sql migrations\n"
 		"  key create --role client|worker --owner NAME\n"
 		"                                           make an API key (printed once)\n"
@@ -769,12 +771,24 @@ static int cmd_cancel(struct ctl *c, int argc, char **argv)
 	return ret;
 }
 
+/* Reached only when the file parsed: config_load reports errors itself. */
+static int cmd_check_config(struct ctl *c, int argc, char **argv)
+{
+	int required;
+	if (argc != 1)
+		return CTL_USAGE;
+	printf("configuration OK: %s\n", c->config_path ? c->config_path
+			: config_pick_path(NULL, &required));
+	return CTL_OK;
+}
+
 struct command {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 };
 
 static const struct command commands[] = {
+	{ "check-config", cmd_check_config },
 	{ "migrate", cmd_migrate },
 	{ "key", cmd_key },
 	{ "admin-user", cmd_admin_user },
@@ -836,6 +850,7 @@ int ctl_main(int argc, char **argv)
 		ret = CTL_STORE;
 		goto cleanup;
 	}
+	c.config_path = config_path;
 	ret = cmd->fn(&c, argc - optind, argv + optind);
 cleanup:
 	store_free(c.store);
