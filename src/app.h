@@ -28,6 +28,8 @@ struct app_call {
 	struct http_response *resp;
 	struct route_match route;
 	struct principal who;         /* set for authenticated API routes */
+	char admin[OWNER_MAX + 1];    /* the admin's name, set for authenticated admin routes */
+	unsigned char csrf_key[32];   /* that admin's CSRF token key (see csrf.h) */
 	int64_t now;                  /* one clock reading per request */
 };
 

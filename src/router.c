@@ -22,6 +22,21 @@ static const struct route_entry routes[] = {
 	{ "POST", "/api/v1/worker/generation-requests/{id}/entities", ROUTE_WORKER_ENTITIES },
 	{ "POST", "/api/v1/worker/generation-requests/{id}/complete", ROUTE_WORKER_COMPLETE },
 	{ "GET", "/healthz", ROUTE_HEALTHZ },
+	{ "GET", "/metrics", ROUTE_METRICS },
+	{ "GET", "/admin/", ROUTE_ADMIN_HOME },
+	{ "GET", "/admin/generations/{id}", ROUTE_ADMIN_DETAIL },
+	{ "POST", "/admin/generations/{id}/fail", ROUTE_ADMIN_FAIL },
+	{ "POST", "/admin/generations/{id}/cancel", ROUTE_ADMIN_CANCEL },
+	{ "POST", "/admin/generations/{id}/retry", ROUTE_ADMIN_RETRY },
+	{ "GET", "/admin/bulk-cancel", ROUTE_ADMIN_BULK_PREVIEW },
+	{ "POST", "/admin/bulk-cancel", ROUTE_ADMIN_BULK_CANCEL },
+	{ "GET", "/admin/logout", ROUTE_ADMIN_LOGOUT },
+	{ "GET", "/admin/static/admin.js", ROUTE_ADMIN_JS },
+	{ "GET", "/admin/static/admin.css", ROUTE_ADMIN_CSS },
+	{ "GET", "/admin/api/stuck", ROUTE_ADMIN_API_STUCK },
+	{ "POST", "/admin/api/generations/{id}/fail", ROUTE_ADMIN_API_FAIL },
+	{ "POST", "/admin/api/generations/{id}/cancel", ROUTE_ADMIN_API_CANCEL },
+	{ "POST", "/admin/api/generations/{id}/retry", ROUTE_ADMIN_API_RETRY },
 };
 
 #define ID_PLACEHOLDER "{id}"

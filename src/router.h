@@ -19,6 +19,23 @@ enum route {
 	ROUTE_WORKER_ENTITIES,    /* POST /api/v1/worker/generation-requests/{id}/entities */
 	ROUTE_WORKER_COMPLETE,    /* POST /api/v1/worker/generation-requests/{id}/complete */
 	ROUTE_HEALTHZ,            /* GET  /healthz */
+	ROUTE_METRICS,            /* GET  /metrics */
+	/* the admin pages (HTML, Basic auth, CSRF-checked forms) */
+	ROUTE_ADMIN_HOME,         /* GET  /admin/ */
+	ROUTE_ADMIN_DETAIL,       /* GET  /admin/generations/{id} */
+	ROUTE_ADMIN_FAIL,         /* POST /admin/generations/{id}/fail */
+	ROUTE_ADMIN_CANCEL,       /* POST /admin/generations/{id}/cancel */
+	ROUTE_ADMIN_RETRY,        /* POST /admin/generations/{id}/retry */
+	ROUTE_ADMIN_BULK_PREVIEW, /* GET  /admin/bulk-cancel */
+	ROUTE_ADMIN_BULK_CANCEL,  /* POST /admin/bulk-cancel */
+	ROUTE_ADMIN_LOGOUT,       /* GET  /admin/logout */
+	ROUTE_ADMIN_JS,           /* GET  /admin/static/admin.js */
+	ROUTE_ADMIN_CSS,          /* GET  /admin/static/admin.css */
+	/* their JSON twins for scripts */
+	ROUTE_ADMIN_API_STUCK,    /* GET  /admin/api/stuck */
+	ROUTE_ADMIN_API_FAIL,     /* POST /admin/api/generations/{id}/fail */
+	ROUTE_ADMIN_API_CANCEL,   /* POST /admin/api/generations/{id}/cancel */
+	ROUTE_ADMIN_API_RETRY,    /* POST /admin/api/generations/{id}/retry */
 };
 
 struct route_match {

@@ -69,6 +69,21 @@ enum query_id {
 	Q_MIG_INIT,
 	Q_MIG_APPLIED,
 	Q_MIG_RECORD,
+	Q_ADMIN_GET,
+	Q_ADMIN_LIST,
+	Q_ADMIN_DELETE,
+	Q_STATUS_COUNTS,
+	Q_STATUS_COUNTS_SINCE,
+	Q_STUCK_LIST,
+	Q_STUCK_COUNT,
+	Q_RECENT_EVENTS,
+	Q_ADMIN_RETRY,
+	Q_ACTION_INSERT,
+	Q_ACTION_GET,
+	Q_ACTION_FINISH,
+	Q_METRIC_TRANSITIONS,
+	Q_METRIC_CLAIM_LATENCY,
+	Q_METRIC_DURATION,
 	Q_COUNT
 };
 
@@ -99,6 +114,25 @@ struct query_def {
 	"WHERE status = 'pending' AND requested_at < ? ORDER BY requested_at LIMIT ?"
 /* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
 #define EXPLAIN_TYPES "ssssssssss"
+
+/*
+ * The admin page's stuck requests (SPEC §3): processing past half of
+ * stale_after or with an expired lease, pending past pending_timeout; each
+ * also older than an age cutoff (bulk cancel), with optional type and status.
+ */
+#define STUCK_WHERE \
+	"WHERE ((status = 'processing' AND (started_at < ? OR lease_expires_at < ?) " \
+	"AND started_at < ?) OR (status = 'pending' AND requested_at < ? AND requested_at < ?)) " \
+	"AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR status = ?) "
+#define STUCK_TYPES "tttttssss"
+/* A histogram over `ms`: count, sum, then how many are <= each of 10 bounds. */
+#define HIST_LE "CAST(COALESCE(SUM(ms <= ?), 0) AS SIGNED)"
+#define HIST_SELECT \
+	"SELECT COUNT(*), CAST(COALESCE(SUM(ms), 0) AS SIGNED), " \
+	HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE ", " \
+	HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE " FROM "
+#define HIST_PARAMS "iiiiiiiiii"
+#define HIST_TYPES "iiiiiiiiiiii"
 
 static const struct query_def queries[Q_COUNT] = {
 	[Q_KEY_LOOKUP] = {
@@ -293,6 +327,69 @@ static const struct query_def queries[Q_COUNT] = {
 	[Q_MIG_RECORD] = {
 		"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 		"ist", "" },
+	[Q_ADMIN_GET] = {
+		"SELECT password_hash FROM admin_users WHERE name = ?",
+		"s", "s" },
+	[Q_ADMIN_LIST] = {
+		"SELECT name, created_at, updated_at FROM admin_users ORDER BY name",
+		"", "stt" },
+	[Q_ADMIN_DELETE] = {
+		"DELETE FROM admin_users WHERE name = ?",
+		"s", "" },
+	[Q_STATUS_COUNTS] = {
+		"SELECT status, COUNT(*) FROM generation_requests GROUP BY status",
+		"", "si" },
+	[Q_STATUS_COUNTS_SINCE] = {
+		"SELECT status, COUNT(*) FROM generation_requests WHERE requested_at >= ? GROUP BY status",
+		"t", "si" },
+	[Q_STUCK_LIST] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests " STUCK_WHERE "ORDER BY id LIMIT ?",
+		STUCK_TYPES "i", REQ_TYPES },
+	[Q_STUCK_COUNT] = {
+		"SELECT COUNT(*) FROM generation_requests " STUCK_WHERE,
+		STUCK_TYPES, "i" },
+	[Q_RECENT_EVENTS] = {
+		"SELECT e.request_id, e.at, e.actor, e.from_status, e.to_status, e.message, "
+		"r.entity_type FROM generation_events e "
+		"JOIN generation_requests r ON r.id = e.request_id ORDER BY e.id DESC LIMIT ?",
+		"i", "btsssss" },
+	/* An operator's retry starts the request afresh (requested_at too, or the
+	 * reaper would fail an old one at once as never started); the entities
+	 * generated so far stay, the failed ones go (Q_DROP_FAILED). */
+	[Q_ADMIN_RETRY] = {
+		"UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+		"lease_expires_at = NULL, lease_seconds = NULL, started_at = NULL, completed_at = NULL, "
+		"cancelled_at = NULL, failure_reason = NULL, error_message = NULL, failed_count = 0, "
+		"requested_at = ?, updated_at = ?, version = version + 1 "
+		"WHERE id = ? AND status = ? AND attempt = ?",
+		"ttbsi", "" },
+	[Q_ACTION_INSERT] = {
+		"INSERT INTO admin_actions (action_id, actor, kind, created_at) VALUES (?, ?, ?, ?)",
+		"ssst", "" },
+	[Q_ACTION_GET] = {
+		"SELECT affected FROM admin_actions WHERE action_id = ?",
+		"s", "i" },
+	[Q_ACTION_FINISH] = {
+		"UPDATE admin_actions SET affected = ? WHERE action_id = ?",
+		"is", "" },
+	/* Derived from the audit trail, so every pool child reports the same. */
+	[Q_METRIC_TRANSITIONS] = {
+		"SELECT SUBSTRING_INDEX(actor, ':', 1) AS kind, to_status, COUNT(*) "
+		"FROM generation_events GROUP BY kind, to_status ORDER BY kind, to_status",
+		"", "ssi" },
+	/* From the event that made a request pending to the claim that took it. */
+	[Q_METRIC_CLAIM_LATENCY] = {
+		HIST_SELECT "(SELECT TIMESTAMPDIFF(MICROSECOND, prev_at, at) DIV 1000 AS ms FROM "
+		"(SELECT at, to_status, LAG(at) OVER (PARTITION BY request_id ORDER BY id) AS prev_at "
+		"FROM generation_events) ev WHERE to_status = 'processing' AND prev_at IS NOT NULL) x",
+		HIST_PARAMS, HIST_TYPES },
+	/* A worker's attempt from claim to complete (not timeouts, not operators). */
+	[Q_METRIC_DURATION] = {
+		HIST_SELECT "(SELECT TIMESTAMPDIFF(MICROSECOND, started_at, completed_at) DIV 1000 AS ms "
+		"FROM generation_requests WHERE (status IN ('completed', 'partial') "
+		"OR failure_reason = 'generator_failed') AND started_at IS NOT NULL "
+		"AND completed_at IS NOT NULL) x",
+		HIST_PARAMS, HIST_TYPES },
 };
 
 #define MAX_BINDS 24
@@ -1684,4 +1781,306 @@ int store_migration_apply(struct store *s, unsigned version, const char *name,
 		return rc;
 	struct sqlv p[] = { SV_INT(version), SV_STR(name), SV_TIME(now) };
 	return run(s, Q_MIG_RECORD, p, NULL, NULL, NULL, NULL);
+}
+
+/* ---- the admin page ---- */
+
+static int hash_row(void *ctx, const struct sqlcell *c)
+{
+	struct strbuf *sb = ctx;
+	if (!c[0].null)
+		strbuf_add(sb, c[0].s, c[0].len);
+	return 1;
+}
+
+int store_admin_user_get(struct store *s, const char *name, char *hash, size_t size)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct sqlv p[] = { SV_STR(name) };
+	size_t rows = 0;
+	int rc = run(s, Q_ADMIN_GET, p, hash_row, &sb, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK && (sb.oom || sb.len >= size)) {
+		store_set_error(s, "admin password hash does not fit");
+		rc = STORE_ERROR;
+	}
+	if (rc == STORE_OK)
+		memcpy(hash, sb.buf, sb.len + 1);
+	strbuf_release(&sb);
+	return rc;
+}
+
+struct admin_list_ctx {
+	int (*fn)(void *ctx, const struct store_admin_row *row);
+	void *ctx;
+};
+
+static int admin_list_row(void *ctx, const struct sqlcell *c)
+{
+	struct admin_list_ctx *a = ctx;
+	struct store_admin_row row;
+	copy_cell(&c[0], row.name, sizeof(row.name));
+	row.created_at = c[1].null ? TIME_NONE : c[1].i;
+	row.updated_at = c[2].null ? TIME_NONE : c[2].i;
+	return a->fn(a->ctx, &row);
+}
+
+int store_admin_user_list(struct store *s,
+			  int (*fn)(void *ctx, const struct store_admin_row *row), void *ctx)
+{
+	struct admin_list_ctx a = { fn, ctx };
+	return run(s, Q_ADMIN_LIST, NULL, admin_list_row, &a, NULL, NULL);
+}
+
+int store_admin_user_delete(struct store *s, const char *name)
+{
+	struct sqlv p[] = { SV_STR(name) };
+	unsigned long long n = 0;
+	int rc = run(s, Q_ADMIN_DELETE, p, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && !n)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}
+
+static int status_count_row(void *ctx, const struct sqlcell *c)
+{
+	unsigned long long *counts = ctx;
+	enum gen_status st;
+	if (!c[0].null && lifecycle_status_parse(c[0].s, &st) == 0)
+		counts[st] = (unsigned long long)c[1].i;
+	return 0;
+}
+
+int store_status_counts(struct store *s, int64_t since,
+			unsigned long long counts[GEN_STATUS_COUNT])
+{
+	memset(counts, 0, sizeof(counts[0]) * GEN_STATUS_COUNT);
+	if (since == TIME_NONE)
+		return run(s, Q_STATUS_COUNTS, NULL, status_count_row, counts, NULL, NULL);
+	struct sqlv p[] = { SV_TIME(since) };
+	return run(s, Q_STATUS_COUNTS_SINCE, p, status_count_row, counts, NULL, NULL);
+}
+
+/* The STUCK_WHERE parameters of f, in order (array of 9). */
+static void stuck_params(const struct store_stuck_filter *f, struct sqlv *p)
+{
+	const char *status = f->has_status ? lifecycle_status_name(f->status) : NULL;
+	p[0] = SV_TIME(f->processing_cutoff);
+	p[1] = SV_TIME(f->as_of);
+	p[2] = SV_TIME(f->age_cutoff);
+	p[3] = SV_TIME(f->pending_cutoff);
+	p[4] = SV_TIME(f->age_cutoff);
+	p[5] = SV_STR(f->entity_type);
+	p[6] = SV_STR(f->entity_type);
+	p[7] = SV_STR(status);
+	p[8] = SV_STR(status);
+}
+
+int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
+		     int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
+{
+	struct sqlv p[10];
+	struct list_ctx l = { fn, ctx, 0 };
+	stuck_params(f, p);
+	p[9] = SV_INT(f->limit);
+	int rc = run(s, Q_STUCK_LIST, p, list_row, &l, NULL, NULL);
+	if (rc == STORE_OK && l.failed) {
+		store_set_error(s, "out of memory");
+		return STORE_ERROR;
+	}
+	return rc;
+}
+
+static int u64_row(void *ctx, const struct sqlcell *c)
+{
+	*(unsigned long long *)ctx = c[0].null ? 0 : (unsigned long long)c[0].i;
+	return 1;
+}
+
+int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
+		      unsigned long long *count)
+{
+	struct sqlv p[9];
+	stuck_params(f, p);
+	*count = 0;
+	return run(s, Q_STUCK_COUNT, p, u64_row, count, NULL, NULL);
+}
+
+struct activity_ctx {
+	int (*fn)(void *ctx, const struct store_activity *a);
+	void *ctx;
+};
+
+static int activity_row(void *ctx, const struct sqlcell *c)
+{
+	struct activity_ctx *x = ctx;
+	struct store_activity a = {
+		.at = c[1].null ? TIME_NONE : c[1].i,
+		.event = {
+			.at = c[1].null ? TIME_NONE : c[1].i,
+			.actor = c[2].null ? "" : c[2].s,
+			.from_status = c[3].null ? NULL : c[3].s,
+			.to_status = c[4].null ? "" : c[4].s,
+			.message = c[5].null ? NULL : c[5].s,
+		},
+		.entity_type = c[6].null ? "" : c[6].s,
+	};
+	if (!c[0].null && c[0].len == 16)
+		memcpy(a.request_id.b, c[0].s, 16);
+	return x->fn(x->ctx, &a);
+}
+
+int store_recent_events(struct store *s, unsigned limit,
+			int (*fn)(void *ctx, const struct store_activity *a), void *ctx)
+{
+	struct activity_ctx x = { fn, ctx };
+	struct sqlv p[] = { SV_INT(limit) };
+	return run(s, Q_RECENT_EVENTS, p, activity_row, &x, NULL, NULL);
+}
+
+static enum gen_status admin_target(enum store_admin_action a)
+{
+	return a == ADMIN_FAIL ? GEN_FAILED : a == ADMIN_CANCEL ? GEN_CANCELLED : GEN_PENDING;
+}
+
+/* The retry's event message: what the next claim will find. */
+static void retry_message(const struct gen_request *r, const char *reason, char *out, size_t size)
+{
+	unsigned left = r->requested_count > r->generated_count
+			? r->requested_count - r->generated_count : 0;
+	snprintf(out, size, "%s%skeeps %u generated, %u remain", reason ? reason : "",
+		 reason && *reason ? "; " : "", r->generated_count, left);
+}
+
+int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_action action,
+		      const char *actor, const char *reason, const enum gen_status *expect,
+		      int64_t now, struct gen_request *out)
+{
+	struct sqlv lock[] = { SV_UUID(id), SV_STR(NULL), SV_STR(NULL) };
+	enum gen_status to = admin_target(action);
+	struct lock_row cur;
+	char message[1200];
+	size_t rows = 0;
+	unsigned long long n = 0;
+
+	gen_request_init(out);
+	int rc = txn_begin(s);
+	if (rc)
+		return rc;
+	rc = run(s, Q_REQ_LOCK, lock, lock_row_fn, &cur, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK && ((expect && *expect != cur.status) ||
+				    !lifecycle_can_transition(cur.status, to, ACTOR_ADMIN)))
+		rc = STORE_CONFLICT;
+	const char *from = rc == STORE_OK ? lifecycle_status_name(cur.status) : NULL;
+	snprintf(message, sizeof(message), "%s", reason ? reason : "");
+	if (rc == STORE_OK && action == ADMIN_FAIL) {
+		struct sqlv p[] = { SV_TIME(now), SV_TIME(now),
+				    SV_STR(lifecycle_failure_code(FAIL_OPERATOR)),
+				    SV_STR(reason && *reason ? reason : "Marked failed by an operator"),
+				    SV_UUID(id), SV_STR(from), SV_INT(cur.attempt) };
+		rc = run(s, Q_TIMEOUT_FAIL, p, NULL, NULL, &n, NULL);
+	} else if (rc == STORE_OK && action == ADMIN_CANCEL) {
+		struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id), SV_STR(from),
+				    SV_INT(cur.attempt) };
+		rc = run(s, Q_REQ_CANCEL, p, NULL, NULL, &n, NULL);
+	} else if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id), SV_STR(from),
+				    SV_INT(cur.attempt) };
+		/* DUPLICATE here: the owner has another active request for this subject. */
+		rc = run(s, Q_ADMIN_RETRY, p, NULL, NULL, &n, NULL);
+		if (rc == STORE_OK && n == 1) {
+			struct sqlv q[] = { SV_UUID(id) };
+			rc = run(s, Q_DROP_FAILED, q, NULL, NULL, NULL, NULL);
+		}
+		if (rc == STORE_OK && n == 1)
+			rc = store_request_get(s, id, NULL, out);
+		if (rc == STORE_OK && n == 1)
+			retry_message(out, reason, message, sizeof(message));
+	}
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK)
+		rc = event_insert(s, id, now, actor, from, lifecycle_status_name(to),
+				  *message ? message : NULL);
+	if (rc == STORE_OK)
+		rc = txn_commit(s);
+	else
+		txn_rollback(s);
+	if (rc != STORE_OK && rc != STORE_CONFLICT && rc != STORE_DUPLICATE)
+		return rc;
+	gen_request_release(out);
+	int rc2 = store_request_get(s, id, NULL, out);
+	return rc2 ? rc2 : rc;
+}
+
+/* affected, or -1 while the action runs (NULL). */
+static int affected_row(void *ctx, const struct sqlcell *c)
+{
+	*(long long *)ctx = c[0].null ? -1 : c[0].i;
+	return 1;
+}
+
+int store_action_begin(struct store *s, const char *action_id, const char *actor,
+		       const char *kind, int64_t now, long long *affected)
+{
+	struct sqlv p[] = { SV_STR(action_id), SV_STR(actor), SV_STR(kind), SV_TIME(now) };
+	int rc = run(s, Q_ACTION_INSERT, p, NULL, NULL, NULL, NULL);
+	*affected = -1;
+	if (rc != STORE_DUPLICATE)
+		return rc;
+	struct sqlv q[] = { SV_STR(action_id) };
+	rc = run(s, Q_ACTION_GET, q, affected_row, affected, NULL, NULL);
+	return rc ? rc : STORE_DUPLICATE;
+}
+
+int store_action_finish(struct store *s, const char *action_id, unsigned affected)
+{
+	struct sqlv p[] = { SV_INT(affected), SV_STR(action_id) };
+	return run(s, Q_ACTION_FINISH, p, NULL, NULL, NULL, NULL);
+}
+
+/* ---- metrics ---- */
+
+struct transitions_ctx {
+	int (*fn)(void *ctx, const char *actor_kind, const char *to, unsigned long long n);
+	void *ctx;
+};
+
+static int transition_row(void *ctx, const struct sqlcell *c)
+{
+	struct transitions_ctx *t = ctx;
+	return t->fn(t->ctx, c[0].null ? "" : c[0].s, c[1].null ? "" : c[1].s,
+		     (unsigned long long)c[2].i);
+}
+
+int store_metric_transitions(struct store *s,
+			     int (*fn)(void *ctx, const char *actor_kind, const char *to,
+				       unsigned long long n), void *ctx)
+{
+	struct transitions_ctx t = { fn, ctx };
+	return run(s, Q_METRIC_TRANSITIONS, NULL, transition_row, &t, NULL, NULL);
+}
+
+static int histogram_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_histogram *h = ctx;
+	h->count = (unsigned long long)c[0].i;
+	h->sum_ms = c[1].i;
+	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
+		h->le[k] = (unsigned long long)c[2 + k].i;
+	return 1;
+}
+
+int store_metric_histogram(struct store *s, enum store_hist which,
+			   const long long bounds_ms[STORE_HIST_BUCKETS], struct store_histogram *out)
+{
+	struct sqlv p[STORE_HIST_BUCKETS];
+	memset(out, 0, sizeof(*out));
+	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
+		p[k] = SV_INT(bounds_ms[k]);
+	return run(s, which == HIST_CLAIM_LATENCY ? Q_METRIC_CLAIM_LATENCY : Q_METRIC_DURATION,
+		   p, histogram_row, out, NULL, NULL);
 }

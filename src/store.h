@@ -275,6 +275,104 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 /* Forgets up to `limit` Idempotency-Key records made before `cutoff`. */
 int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
 
+/* ---- the admin page and metrics ---- */
+
+/* The Argon2id hash of admin `name`'s password into hash (size bytes). NOT_FOUND. */
+int store_admin_user_get(struct store *s, const char *name, char *hash, size_t size);
+struct store_admin_row {
+	char name[OWNER_MAX + 1];
+	int64_t created_at, updated_at;
+};
+/* Every admin account, by name; non-zero from fn stops. */
+int store_admin_user_list(struct store *s,
+			  int (*fn)(void *ctx, const struct store_admin_row *row), void *ctx);
+/* NOT_FOUND when there is no such account. */
+int store_admin_user_delete(struct store *s, const char *name);
+
+/* Requests by status, of every owner; since = TIME_NONE for all time, else requested since. */
+int store_status_counts(struct store *s, int64_t since,
+			unsigned long long counts[GEN_STATUS_COUNT]);
+
+/*
+ * Stuck requests as of `as_of`: processing and started before
+ * processing_cutoff (half of stale_after ago) or with a lease expired before
+ * as_of; pending and requested before pending_cutoff. Each also older than
+ * age_cutoff (its start, or its request when pending; as_of for no limit).
+ */
+struct store_stuck_filter {
+	int64_t as_of;
+	int64_t processing_cutoff;
+	int64_t pending_cutoff;
+	int64_t age_cutoff;
+	const char *entity_type;    /* NULL = any */
+	int has_status;
+	enum gen_status status;
+	unsigned limit;             /* rows wanted by store_stuck_list */
+};
+/* Oldest first; fn gets each row (borrowed for the call); non-zero from fn stops. */
+int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
+		     int (*fn)(void *ctx, const struct gen_request *r), void *ctx);
+int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
+		      unsigned long long *count);
+
+/* One row of the recent activity: an event with its request. Borrowed for the callback. */
+struct store_activity {
+	struct uuid request_id;
+	int64_t at;
+	struct store_event event;
+	const char *entity_type;
+};
+/* The `limit` latest events of every request, newest first. */
+int store_recent_events(struct store *s, unsigned limit,
+			int (*fn)(void *ctx, const struct store_activity *a), void *ctx);
+
+enum store_admin_action { ADMIN_FAIL, ADMIN_CANCEL, ADMIN_RETRY };
+/*
+ * An operator's transition (SPEC §2), one row lock and a conditional update
+ * with an event by `actor` (e.g. "admin:alice") carrying `reason`:
+ *   fail    pending/processing → failed, operator_failed, reason as error_message
+ *   cancel  pending/processing → cancelled
+ *   retry   failed/partial/cancelled → pending, generated entities kept, failed
+ *           ones dropped, requested_at reset to now (a fresh pending_timeout)
+ * When `expect` is not NULL the request must still be in that status (what the
+ * operator saw). NOT_FOUND; CONFLICT when the status does not allow it;
+ * DUPLICATE when a retry meets another active request of the owner with the
+ * same subject. Nothing is written unless OK. *out holds the current row after
+ * OK, CONFLICT and DUPLICATE (release it); it is initialised in every case.
+ */
+int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_action action,
+		      const char *actor, const char *reason, const enum gen_status *expect,
+		      int64_t now, struct gen_request *out);
+
+/*
+ * Records a bulk action by its id before it runs. OK when the id is new;
+ * DUPLICATE when it was seen: *affected is then what that run changed, or -1
+ * while it is still running.
+ */
+int store_action_begin(struct store *s, const char *action_id, const char *actor,
+		       const char *kind, int64_t now, long long *affected);
+int store_action_finish(struct store *s, const char *action_id, unsigned affected);
+
+/* Events by actor kind ("client", "worker", "reaper", "admin") and target status. */
+int store_metric_transitions(struct store *s,
+			     int (*fn)(void *ctx, const char *actor_kind, const char *to,
+				       unsigned long long n), void *ctx);
+
+#define STORE_HIST_BUCKETS 10
+enum store_hist {
+	HIST_CLAIM_LATENCY,        /* made pending → claimed, every claim so far */
+	HIST_GENERATION_DURATION,  /* claimed → completed by the worker */
+};
+struct store_histogram {
+	unsigned long long count;
+	long long sum_ms;
+	unsigned long long le[STORE_HIST_BUCKETS];  /* cumulative: how many <= bounds_ms[k] */
+};
+/* A cumulative histogram over every recorded value, with ascending bounds in ms. */
+int store_metric_histogram(struct store *s, enum store_hist which,
+			   const long long bounds_ms[STORE_HIST_BUCKETS],
+			   struct store_histogram *out);
+
 /* ---- migrations ---- */
 /* Creates schema_migrations if missing. */
 int store_migrations_init(struct store *s);

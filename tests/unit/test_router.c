@@ -70,6 +70,35 @@ static void test_every_route(void)
 	expect_route("GET", "/healthz", ROUTE_HEALTHZ);
 }
 
+#define ADMIN_ONE "/admin/generations/" ID_TEXT
+#define ADMIN_API_ONE "/admin/api/generations/" ID_TEXT
+
+static void test_admin_routes(void)
+{
+	expect_route("GET", "/metrics", ROUTE_METRICS);
+	expect_route("GET", "/admin/", ROUTE_ADMIN_HOME);
+	expect_route("GET", ADMIN_ONE, ROUTE_ADMIN_DETAIL);
+	expect_route("POST", ADMIN_ONE "/fail", ROUTE_ADMIN_FAIL);
+	expect_route("POST", ADMIN_ONE "/cancel", ROUTE_ADMIN_CANCEL);
+	expect_route("POST", ADMIN_ONE "/retry", ROUTE_ADMIN_RETRY);
+	expect_route("GET", "/admin/bulk-cancel", ROUTE_ADMIN_BULK_PREVIEW);
+	expect_route("POST", "/admin/bulk-cancel", ROUTE_ADMIN_BULK_CANCEL);
+	expect_route("GET", "/admin/logout", ROUTE_ADMIN_LOGOUT);
+	expect_route("GET", "/admin/static/admin.js", ROUTE_ADMIN_JS);
+	expect_route("GET", "/admin/static/admin.css", ROUTE_ADMIN_CSS);
+	expect_route("GET", "/admin/api/stuck", ROUTE_ADMIN_API_STUCK);
+	expect_route("POST", ADMIN_API_ONE "/fail", ROUTE_ADMIN_API_FAIL);
+	expect_route("POST", ADMIN_API_ONE "/cancel", ROUTE_ADMIN_API_CANCEL);
+	expect_route("POST", ADMIN_API_ONE "/retry", ROUTE_ADMIN_API_RETRY);
+	/* Actions are POST only: a link or a prefetch never changes anything. */
+	expect_405("GET", ADMIN_ONE "/fail", "POST");
+	expect_405("GET", ADMIN_API_ONE "/retry", "POST");
+	expect_405("POST", "/admin/", "GET");
+	expect_405("DELETE", "/admin/bulk-cancel", "GET, POST");
+	expect_status("GET", "/admin/generations/not-a-uuid", 400);
+	expect_status("POST", "/admin/generations/not-a-uuid/fail", 400);
+}
+
 #define WORKER_ONE "/api/v1/worker/generation-requests/" ID_TEXT
 
 static void test_worker_routes(void)
@@ -143,7 +172,9 @@ static void test_unknown_paths(void)
 		"/healthz/",
 		"/healthzz",
 		"/health",
-		"/admin/",
+		"/admin",
+		"/admin/generations",
+		"/admin/api/generations/" ID_TEXT,
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		expect_status("GET", paths[i], 404);
@@ -259,6 +290,7 @@ static void test_match_clears_allow(void)
 static const struct unit_case cases[] = {
 	{ "worker routes, their ids and methods", test_worker_routes },
 	{ "every route with its method", test_every_route },
+	{ "admin, metrics: routes, methods, ids", test_admin_routes },
 	{ "parsed id bytes", test_id_bytes },
 	{ "404 for unknown paths", test_unknown_paths },
 	{ "405 with the exact Allow", test_method_not_allowed },

@@ -1,0 +1,138 @@
+// The admin page in a real browser: headless Debian chromium driven by
+// playwright-core. An operator signs in, finds the seeded stuck request,
+// marks it failed (with the page's confirmation), and bulk-cancels stuck
+// requests after the preview. Prints one "ok"/"FAIL" line per check; exits 1
+// on any failure. Run by tests/browser/admin.sh, which seeds the store.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) {
+    console.log(`FAIL - environment variable ${name} is missing`);
+    process.exit(1);
+  }
+  return v;
+};
+const base = env('BASE_URL');
+const stuckId = env('STUCK_ID');
+const outDir = env('OUT_DIR');
+const require = createRequire(path.join(env('GT_NPM_DIR'), 'package.json'));
+const { chromium } = require('playwright-core');
+
+let failed = 0;
+let passed = 0;
+function check(name, cond, detail) {
+  if (cond) {
+    passed++;
+    console.log(`ok   - ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL - ${name}${detail ? `\n       ${detail}` : ''}`);
+  }
+}
+
+fs.mkdirSync(outDir, { recursive: true });
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gentrack-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  httpCredentials: { username: env('ADMIN_USER'), password: env('ADMIN_PASSWORD') },
+  viewport: { width: 1280, height: 900 },
+  timeout: 30000,
+});
+context.setDefaultTimeout(10000);
+const page = context.pages()[0] || await context.newPage();
+const consoleErrors = [];
+// Failed loads are judged by their URL below (browsers ask for /favicon.ico on their own).
+page.on('console', (m) => {
+  if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) consoleErrors.push(m.text());
+});
+page.on('response', (r) => {
+  if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) consoleErrors.push(`${r.status()} ${r.url()}`);
+});
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+try {
+  // ---- the dashboard ----
+  const resp = await page.goto(`${base}/admin/`);
+  check('dashboard: 200 after Basic sign-in', resp && resp.status() === 200, resp && resp.status());
+  const row = page.locator(`table.stuck tr:has(a[href="/admin/generations/${stuckId}"])`);
+  check('the seeded stuck request is in the stuck list', (await row.count()) === 1);
+  const rowText = (await row.first().innerText()).replace(/\s+/g, ' ');
+  check('its row shows status word, type, owner and worker',
+    /processing/.test(rowText) && /problem/.test(rowText) && /acme/.test(rowText) && /browser-host/.test(rowText), rowText);
+  const badge = row.locator('.st-processing');
+  const colour = await badge.evaluate((el) => getComputedStyle(el).backgroundColor);
+  check('status shown with a colour as well as the word', colour && colour !== 'rgba(0, 0, 0, 0)', colour);
+  check('the typed-in forms are outside the refreshed part',
+    await page.evaluate(() => document.querySelector('#live input, #live select') === null));
+  await page.screenshot({ path: path.join(outDir, 'admin-dashboard.png'), fullPage: true });
+
+  // The script refreshes the live part when nobody types.
+  await page.waitForFunction(() => /updated/.test(document.getElementById('refreshed').textContent),
+    null, { timeout: 20000 }).then(() => check('the dashboard refreshes itself', true),
+    (e) => check('the dashboard refreshes itself', false, String(e)));
+
+  // A phone: nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  check('on a phone (390 px) the page does not scroll sideways', overflow <= 392, `scrollWidth ${overflow}`);
+  await page.screenshot({ path: path.join(outDir, 'admin-dashboard-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // ---- open it, mark it failed ----
+  await row.first().locator('a.id').click();
+  await page.waitForURL(`**/admin/generations/${stuckId}`);
+  check('the detail page shows the request', (await page.locator('h1').innerText()).includes(stuckId));
+  check('the detail page has its audit trail', (await page.locator('table.trail tbody tr').count()) >= 2);
+  check('entities are collapsible', (await page.locator('details').count()) >= 1);
+  await page.screenshot({ path: path.join(outDir, 'admin-detail.png'), fullPage: true });
+
+  let question = '';
+  page.once('dialog', async (d) => { question = d.message(); await d.accept(); });
+  await page.locator('form.action-fail input[name=reason]').fill('worker host died (browser test)');
+  await Promise.all([
+    page.waitForURL('**/admin/generations/*?done=failed'),
+    page.locator('form.action-fail button[type=submit]').click(),
+  ]);
+  check('the page asked to confirm first', /failed/.test(question), question);
+  const flash = await page.locator('.flash.ok').innerText();
+  check('success message shown', /Marked failed/.test(flash), flash);
+  check('the new status is failed', (await page.locator('h1 .st').innerText()).trim() === 'failed');
+  const last = (await page.locator('table.trail tbody tr').last().innerText()).replace(/\s+/g, ' ');
+  check('the audit trail shows admin:admin processing → failed with the reason',
+    /admin:admin/.test(last) && /processing → failed/.test(last) && /worker host died/.test(last), last);
+  await page.screenshot({ path: path.join(outDir, 'admin-detail-failed.png'), fullPage: true });
+
+  // ---- bulk cancel: preview, confirm, result ----
+  await page.goto(`${base}/admin/?entity_type=bulkb`);
+  await page.locator('form.bulk input[name=older_than]').fill('30');
+  await Promise.all([
+    page.waitForURL('**/admin/bulk-cancel?*'),
+    page.locator('form.bulk button[type=submit]').click(),
+  ]);
+  const count = await page.locator('#bulk-count').innerText();
+  check('the preview says how many it will cancel', count === '2', count);
+  await page.screenshot({ path: path.join(outDir, 'admin-bulk-preview.png'), fullPage: true });
+  await Promise.all([
+    page.waitForURL('**/admin/?done=bulk*'),
+    page.locator('form.bulk-confirm button[type=submit]').click(),
+  ]);
+  const bulkFlash = await page.locator('.flash.ok').innerText();
+  check('the result says 2 were cancelled', /2 requests cancelled/.test(bulkFlash), bulkFlash);
+
+  check('no console errors, CSP violations or failed loads', consoleErrors.length === 0, consoleErrors.join(' | '));
+} catch (e) {
+  check('the flow ran to the end', false, String(e && e.stack || e));
+  await page.screenshot({ path: path.join(outDir, 'admin-failure.png'), fullPage: true }).catch(() => {});
+} finally {
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# jq programs and `eval` checks name their $variables inside single quotes on
+# purpose; helper functions are called through `check`.
+# shellcheck disable=SC2016,SC2317
+# End to end through nginx: the admin pages, their JSON twins, /metrics and
+# /healthz (SPEC §3 "Admin"). Basic auth (and what it refuses), CSRF on every
+# form post (a refused post writes nothing), escaping of stored values, the
+# security headers, the transitions with actor admin:NAME, bulk cancel with its
+# preview and action id, and the Prometheus text format with counters that
+# move after a create, a claim and a reap.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+
+require_programs mariadbd mariadb mariadb-install-db nginx curl jq awk
+start_stack admin --workers 2
+
+COLL=/api/v1/generation-requests
+ADMIN=(-u "admin:$ADMIN_PASSWORD")
+AUTH_KEY=$CLIENT_KEY
+
+# ---- helpers of this test ----
+
+writes() {
+	sql "SELECT (SELECT COUNT(*) FROM generation_requests), (SELECT COUNT(*) FROM generation_entities),
+	            (SELECT COUNT(*) FROM generation_events), (SELECT COALESCE(SUM(version), 0) FROM generation_requests),
+	            (SELECT COUNT(*) FROM admin_actions)" | tr '\t' ' '
+}
+jtrue() {
+	jq -e "$@" "$HB" >/dev/null 2>&1 && return 0
+	GT_DETAIL="jq $* is false on: $(head -c 400 "$HB")"
+	return 1
+}
+body_has() { grep -qF -- "$1" "$HB" && return 0; GT_DETAIL="'$1' not in the body: $(head -c 300 "$HB")"; return 1; }
+body_lacks() { ! grep -qF -- "$1" "$HB" && return 0; GT_DETAIL="'$1' found in the body"; return 1; }
+hex_id() { printf '%s' "$1" | tr -d '-'; }
+db_status() { sql "SELECT status FROM generation_requests WHERE id = UNHEX('$(hex_id "$1")')"; }
+last_event() {
+	sql "SELECT actor, COALESCE(from_status, '-'), to_status, COALESCE(message, '') FROM generation_events
+	     WHERE request_id = UNHEX('$(hex_id "$1")') ORDER BY id DESC LIMIT 1" | tr '\t' '|'
+}
+create() { api POST "$COLL" "$1"; ID=$(jb '.request_id // empty'); }
+claim() { # claim TYPE: the oldest pending of TYPE, by the demo worker key
+	AUTH_KEY=$WORKER_KEY api POST /api/v1/worker/claim \
+		"{\"worker_id\":\"e2e-host:1\",\"entity_types\":[\"$1\"],\"lease_seconds\":60}"
+}
+# make_stuck ID: a processing request whose lease and runtime look long gone.
+make_stuck() {
+	sql "UPDATE generation_requests SET started_at = NOW(6) - INTERVAL 20 MINUTE,
+	     lease_expires_at = NOW(6) - INTERVAL 15 MINUTE WHERE id = UNHEX('$(hex_id "$1")')"
+}
+csrf_of() { grep -o 'name="csrf_token" value="[^"]*"' "$HB" | head -1 | sed 's/.*value="//; s/"$//'; }
+form_value() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$HB" | head -1 | sed 's/.*value="//; s/"$//'; }
+admin_get() { req GET "$1" "${ADMIN[@]}"; }
+admin_post() { # admin_post PATH FORM-DATA [curl args]
+	local path=$1 data=$2
+	shift 2
+	req POST "$path" "${ADMIN[@]}" -H 'Content-Type: application/x-www-form-urlencoded' --data-raw "$data" "$@"
+}
+security_headers() {
+	match "$(hdr Content-Security-Policy)" "script-src 'self'" || return 1
+	lacks "$(hdr Content-Security-Policy)" "unsafe-inline" || return 1
+	match "$(hdr Content-Security-Policy)" "frame-ancestors 'none'" || return 1
+	eq "$(hdr X-Frame-Options)" DENY || return 1
+	match "$(hdr Referrer-Policy)" '^(no-referrer|same-origin)$' || return 1
+	eq "$(hdr Cache-Control)" no-store
+}
+# No inline script or style anywhere: only <script src=...> and stylesheet links.
+no_inline_script() {
+	local bad
+	bad=$(grep -oE '<script[^>]*>' "$HB" | grep -v 'src="/admin/static/admin.js"')
+	[[ -z $bad ]] || { GT_DETAIL="inline script: $bad"; return 1; }
+	! grep -qiE '<style|onclick=|onload=|onsubmit=|javascript:' "$HB" || { GT_DETAIL="inline handler or style"; return 1; }
+}
+
+# ==== authentication ====
+req GET /admin/
+check "no credentials: 401" status_is 401
+check "no credentials: WWW-Authenticate: Basic" match "$(hdr WWW-Authenticate)" '^Basic realm="gentrack admin"'
+check "401 page has the security headers" security_headers
+req GET /admin/ -u "admin:wrong-password"
+check "wrong password: 401" status_is 401
+check "wrong password: WWW-Authenticate: Basic" match "$(hdr WWW-Authenticate)" '^Basic '
+req GET /admin/ -u "nobody:$ADMIN_PASSWORD"
+check "unknown user: 401" status_is 401
+req GET /admin/ -H "Authorization: Bearer $CLIENT_KEY"
+check "client bearer key: 401" status_is 401
+req GET /admin/ -H "Authorization: Bearer $WORKER_KEY"
+check "worker bearer key: 401" status_is 401
+req GET /admin/api/stuck -H "Authorization: Bearer $WORKER_KEY"
+check "worker key on the JSON twin: 401 problem+json" is_problem 401
+req GET /admin/ -H "Authorization: Basic !!!notbase64"
+check "malformed Basic header: 401" status_is 401
+admin_get /admin/
+check "admin: 200" status_is 200
+check "admin page is HTML" match "$(hdr Content-Type)" '^text/html; charset=utf-8'
+check "admin page has the security headers" security_headers
+check "admin page has no inline script" no_inline_script
+check "admin page names the user and a way out" body_has 'href="/admin/logout"'
+req GET /admin/logout "${ADMIN[@]}"
+check "logout: 401 with another realm (browsers forget the credentials)" \
+	match "$ST $(hdr WWW-Authenticate)" '^401 Basic realm="gentrack admin \(signed out\)"'
+check "logout page links back" body_has 'href="/admin/"'
+req GET /admin/static/admin.js
+check "script served as a file" match "$ST $(hdr Content-Type)" '^200 text/javascript'
+req GET /admin/static/admin.css
+check "style served as a file" match "$ST $(hdr Content-Type)" '^200 text/css'
+
+# ==== accounts (gentrackctl admin-user) ====
+CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
+check "admin-user set bob" eval 'printf "bob-password-1\n" | "${CTL[@]}" admin-user set bob >/dev/null'
+check "admin-user list shows admin and bob" eq "$("${CTL[@]}" --json admin-user list | jq -r '[.[].name]|join(",")')" "admin,bob"
+req GET /admin/ -u "bob:bob-password-1"
+check "bob signs in" status_is 200
+check "admin-user delete bob" eval '"${CTL[@]}" admin-user delete bob >/dev/null'
+req GET /admin/ -u "bob:bob-password-1"
+check "deleted account: 401" status_is 401
+check "admin-user delete of an unknown name fails" eval '! "${CTL[@]}" admin-user delete bob 2>/dev/null'
+
+# ==== a stuck request with hostile values ====
+XSS='<script>alert(1)</script>'
+create "{\"entity_type\":\"xss\",\"count\":2,\"subject_key\":\"$XSS\",\"metadata\":{\"note\":\"$XSS\",\"q\":\"\\\"'&\"}}"
+check "create the hostile request: 202" status_is 202
+XID=$ID
+claim xss
+check "claim it: 200" status_is 200
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$XID/entities" \
+	"{\"worker_id\":\"e2e-host:1\",\"index\":0,\"entity\":{\"text\":\"$XSS\"}}"
+check "one entity recorded" status_is 200
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$XID/entities" \
+	"{\"worker_id\":\"e2e-host:1\",\"index\":1,\"error\":\"generator said $XSS\"}"
+check "one failure recorded" status_is 200
+make_stuck "$XID"
+admin_get /admin/
+check "dashboard lists the stuck request" body_has "/admin/generations/$XID"
+check "dashboard escapes the subject" body_has '&lt;script&gt;alert(1)&lt;/script&gt;'
+check "dashboard has no raw <script>alert" body_lacks '<script>alert'
+admin_get "/admin/?partial=1"
+check "the refresh fragment lists it too" body_has "/admin/generations/$XID"
+check "the refresh fragment escapes too" body_lacks '<script>alert'
+admin_get "/admin/?status=processing&entity_type=xss"
+check "filtered dashboard: 200 with the request" eval '[[ $ST == 200 ]] && grep -qF "/admin/generations/$XID" "$HB"'
+admin_get "/admin/?id=$XID"
+check "search by id: 303 to its page" match "$ST $(hdr Location)" "^303 /admin/generations/$XID\$"
+admin_get "/admin/?id=00000000-0000-7000-8000-000000000000"
+check "search for an unknown id: back with a message" match "$ST $(hdr Location)" '^303 /admin/\?done=notfound$'
+admin_get "/admin/generations/$XID"
+check "detail: 200" status_is 200
+check "detail has the security headers" security_headers
+check "detail has no inline script" no_inline_script
+check "detail escapes subject, metadata and entity" eval '! grep -qF "<script>alert" "$HB" && [[ $(grep -oF "&lt;script&gt;alert(1)&lt;/script&gt;" "$HB" | wc -l) -ge 3 ]]'
+check "detail shows the entity collapsible" body_has '<details'
+check "detail shows the audit trail actor" body_has 'worker:e2e-host:1'
+TOKEN=$(csrf_of)
+check "detail forms carry a CSRF token" match "$TOKEN" '^[0-9]+\.[A-Za-z0-9_-]{43}$'
+
+# ==== CSRF: refused posts change nothing ====
+before=$(writes)
+admin_post "/admin/generations/$XID/fail" "reason=no+token"
+check "fail without a CSRF token: 403" status_is 403
+admin_post "/admin/generations/$XID/fail" "reason=bad+token&csrf_token=${TOKEN%?}A"
+check "fail with a wrong CSRF token: 403" status_is 403
+admin_post "/admin/generations/$XID/fail" "reason=expired&csrf_token=1000.${TOKEN#*.}"
+check "fail with an expired token: 403" status_is 403
+req POST "/admin/generations/$XID/fail" -u "bob:x" -H 'Content-Type: application/x-www-form-urlencoded' --data-raw "reason=x&csrf_token=$TOKEN"
+check "a post without valid credentials: 401" status_is 401
+admin_post "/admin/generations/$XID/fail" "csrf_token=$TOKEN&reason="
+check "fail without a reason: 400" status_is 400
+check "nothing written by the refused posts" eq "$(writes)" "$before"
+check "still processing" eq "$(db_status "$XID")" processing
+
+# ==== mark failed ====
+admin_post "/admin/generations/$XID/fail" "csrf_token=$TOKEN&expect_status=processing&reason=worker+host+died+%3Cb%3E"
+check "mark failed: 303 back to the request" match "$ST $(hdr Location)" "^303 /admin/generations/$XID\\?done=failed\$"
+check "now failed" eq "$(db_status "$XID")" failed
+check "failure_reason operator_failed, reason kept" eq "$(sql "SELECT failure_reason, error_message FROM generation_requests WHERE id = UNHEX('$(hex_id "$XID")')" | tr '\t' '|')" 'operator_failed|worker host died <b>'
+check "event by admin:admin" eq "$(last_event "$XID")" 'admin:admin|processing|failed|worker host died <b>'
+admin_get "/admin/generations/$XID?done=failed"
+check "the page says it was done" body_has 'Marked failed'
+check "the reason is escaped on the page" body_has 'worker host died &lt;b&gt;'
+
+# A second try from the page the operator still had open: 409, nothing written.
+before=$(writes)
+admin_post "/admin/generations/$XID/fail" "csrf_token=$TOKEN&expect_status=processing&reason=again"
+check "fail again (changed meanwhile): 409" status_is 409
+check "the 409 page says what it is now" body_has 'the request is failed now'
+check "the 409 wrote nothing" eq "$(writes)" "$before"
+
+# ==== retry keeps generated entities and drops the failed ones ====
+admin_get "/admin/generations/$XID"
+TOKEN=$(csrf_of)
+admin_post "/admin/generations/$XID/retry" "csrf_token=$TOKEN&expect_status=failed&reason=try+again"
+check "retry: 303" match "$ST $(hdr Location)" "done=retried\$"
+check "retry: pending again" eq "$(db_status "$XID")" pending
+check "retry: generated entity kept, failed one dropped" eq "$(sql "SELECT GROUP_CONCAT(CONCAT(idx, status)) FROM generation_entities WHERE request_id = UNHEX('$(hex_id "$XID")')")" "0generated"
+check "retry: event says what remains" match "$(last_event "$XID")" '^admin:admin\|failed\|pending\|try again; keeps 1 generated, 1 remain$'
+claim xss
+check "retry: the next claim is told 1 remains" jtrue --arg id "$XID" '.request_id==$id and .remaining==1'
+
+# ==== retry refused by the one-active-per-subject rule ====
+create '{"entity_type":"dup","subject_key":"s-1"}'
+DUP1=$ID
+api POST "$COLL/$DUP1/cancel" '{"reason":"test"}'
+create '{"entity_type":"dup","subject_key":"s-1"}'
+DUP2=$ID
+admin_get "/admin/generations/$DUP1"
+TOKEN=$(csrf_of)
+before=$(writes)
+admin_post "/admin/generations/$DUP1/retry" "csrf_token=$TOKEN&reason=again"
+check "retry while the subject has another active request: 409" status_is 409
+check "the 409 page says why" body_has 'already has a pending or processing'
+check "nothing written" eq "$(writes)" "$before"
+check "the other request untouched" eq "$(db_status "$DUP2")" pending
+
+# ==== JSON twins ====
+req GET /admin/api/stuck "${ADMIN[@]}"
+check "api stuck: 200 JSON" eval '[[ $ST == 200 ]] && [[ $(hdr Content-Type) == application/json* ]]'
+check "api stuck: items with the stuck fields" jtrue '(.items|type)=="array" and (.as_of|type)=="string"'
+req GET /admin/api/stuck
+check "api stuck without credentials: 401 problem+json" is_problem 401
+check "api 401 asks for Basic" match "$(hdr WWW-Authenticate)" '^Basic '
+create '{"entity_type":"apitest"}'
+AID=$ID
+before=$(writes)
+req POST "/admin/api/generations/$AID/cancel" "${ADMIN[@]}" -H 'Content-Type: text/plain' --data-raw '{"reason":"x"}'
+check "api action with text/plain: 415" is_problem 415
+req POST "/admin/api/generations/$AID/cancel" "${ADMIN[@]}" -H 'Content-Type: application/x-www-form-urlencoded' --data-raw 'reason=x'
+check "api action with a form type: 415" is_problem 415
+req POST "/admin/api/generations/$AID/cancel" "${ADMIN[@]}" -F 'reason=x'
+check "api action with multipart: 415" is_problem 415
+req POST "/admin/api/generations/$AID/cancel" "${ADMIN[@]}" -H 'Content-Type: application/json' -H 'Cookie: s=1' --data-raw '{"reason":"x"}'
+check "api action carrying a cookie: 403" is_problem 403
+req POST "/admin/api/generations/$AID/cancel" "${ADMIN[@]}" -H 'Content-Type: application/json' --data-raw '{}'
+check "api action without a reason: 400" is_problem 400
+check "refused api actions wrote nothing" eq "$(writes)" "$before"
+req POST "/admin/api/generations/$AID/cancel" "${ADMIN[@]}" -H 'Content-Type: application/json' --data-raw '{"reason":"script says so"}'
+check "api cancel: 200 with the resource" jtrue --arg id "$AID" '.request_id==$id and .status=="cancelled"'
+check "api cancel: event by admin:admin" eq "$(last_event "$AID")" 'admin:admin|pending|cancelled|script says so'
+req POST "/admin/api/generations/$AID/fail" "${ADMIN[@]}" -H 'Content-Type: application/json' --data-raw '{"reason":"x"}'
+check "api fail of a cancelled request: 409" is_problem 409
+req POST "/admin/api/generations/$AID/retry" "${ADMIN[@]}" -H 'Content-Type: application/json' --data-raw '{"reason":"back"}'
+check "api retry: 200 pending" jtrue '.status=="pending"'
+
+# ==== bulk cancel: preview, confirm, once ====
+for i in 1 2 3; do create '{"entity_type":"bulkt"}'; done
+sql "UPDATE generation_requests SET requested_at = NOW(6) - INTERVAL 2 HOUR WHERE entity_type = 'bulkt'"
+create '{"entity_type":"bulkt"}'   # fresh: not stuck, must stay
+FRESH=$ID
+admin_get "/admin/bulk-cancel?older_than=30&entity_type=bulkt"
+check "bulk preview: 200" status_is 200
+check "bulk preview counts 3" body_has '<strong id="bulk-count">3</strong>'
+BTOKEN=$(csrf_of)
+FORM="csrf_token=$BTOKEN&action_id=$(form_value action_id)&as_of=$(form_value as_of)&expected=$(form_value expected)&older_than=30&entity_type=bulkt&reason=bulk+test"
+before=$(writes)
+admin_post /admin/bulk-cancel "${FORM/csrf_token=$BTOKEN/csrf_token=}"
+check "bulk without a CSRF token: 403" status_is 403
+check "bulk refused: nothing written" eq "$(writes)" "$before"
+admin_post /admin/bulk-cancel "$FORM"
+check "bulk confirm: 303 with the count" match "$ST $(hdr Location)" '^303 /admin/\?done=bulk&n=3$'
+check "bulk: 3 cancelled by admin:admin" eq "$(sql "SELECT COUNT(*) FROM generation_events e JOIN generation_requests r ON r.id = e.request_id WHERE r.entity_type = 'bulkt' AND e.actor = 'admin:admin' AND e.to_status = 'cancelled'")" 3
+check "bulk: the fresh one untouched" eq "$(db_status "$FRESH")" pending
+before=$(writes)
+admin_post /admin/bulk-cancel "$FORM"
+check "bulk submitted twice: applied once" match "$ST $(hdr Location)" '^303 /admin/\?done=bulk_repeat&n=3$'
+check "bulk repeat wrote nothing" eq "$(writes)" "$before"
+admin_get "/admin/?done=bulk&n=3"
+check "the dashboard says what bulk did" body_has 'Bulk cancel done: 3 requests cancelled.'
+
+# ==== /healthz and /metrics ====
+req GET /healthz
+check "healthz from loopback: 200" status_is 200
+req GET /metrics
+check "metrics from loopback: 200" status_is 200
+check "metrics content type is Prometheus text 0.0.4" match "$(hdr Content-Type)" '^text/plain; version=0\.0\.4'
+
+# Checks the exposition format: HELP/TYPE before samples, sample syntax,
+# histogram buckets cumulative and ending at +Inf = _count.
+prom_valid() {
+	local out
+	out=$(awk '
+	function fail(m) { print "line " NR ": " m ": " $0; bad = 1; exit 1 }
+	/^# HELP / { help[$3] = 1; next }
+	/^# TYPE / { if (!($3 in help)) fail("TYPE without HELP"); type[$3] = $4
+	             if ($4 !~ /^(counter|gauge|histogram|summary|untyped)$/) fail("bad type"); next }
+	/^#/ { next }
+	/^$/ { next }
+	{
+		if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? [-+]?([0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|Inf)$/) fail("bad sample")
+		name = $0; sub(/[{ ].*/, "", name)
+		fam = name; sub(/_(bucket|sum|count)$/, "", fam)
+		if (!(name in type) && !((fam in type) && type[fam] == "histogram")) fail("sample without TYPE")
+		if (name ~ /_bucket$/) {
+			le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+			if (fam != lastfam) { prev = -1; lastfam = fam }
+			if ($2 + 0 < prev) fail("buckets not cumulative")
+			prev = $2 + 0; lastle[fam] = le; infv[fam] = $2
+		}
+		if (name ~ /_count$/ && (fam in lastle)) {
+			if (lastle[fam] != "+Inf") fail("last bucket is not +Inf")
+			if (infv[fam] != $2) fail("+Inf bucket differs from _count")
+			seen[fam] = 1
+		}
+	}
+	END { if (bad) exit 1; n = 0; for (f in seen) n++; if (n < 2) { print "fewer than 2 histograms"; exit 1 } }
+	' "$HB") && return 0
+	GT_DETAIL=$out
+	return 1
+}
+check "metrics parse as Prometheus text" prom_valid
+metric() { grep -F "$1 " "$HB" | head -1 | awk '{print $NF}'; }
+metrics_now() { req GET /metrics; }
+check "metrics have requests by status" match "$(metric 'gentrack_requests{status="cancelled"}')" '^[0-9]+$'
+check "metrics have the two histograms" eval 'grep -q "^gentrack_claim_latency_seconds_bucket{le=\"+Inf\"}" "$HB" && grep -q "^gentrack_generation_duration_seconds_count" "$HB"'
+
+created0=$(metric 'gentrack_transitions_total{actor="client",to="pending"}')
+claims0=$(metric 'gentrack_claim_latency_seconds_count')
+worker0=$(metric 'gentrack_transitions_total{actor="worker",to="processing"}')
+reaped0=$(( $(metric 'gentrack_reaped_total{outcome="failed"}') + $(metric 'gentrack_reaped_total{outcome="retried"}') ))
+pending0=$(metric 'gentrack_requests{status="pending"}')
+create '{"entity_type":"metrict"}'
+MID=$ID
+metrics_now
+check "after a create: client transitions +1" eq "$(metric 'gentrack_transitions_total{actor="client",to="pending"}')" $((created0 + 1))
+check "after a create: pending gauge +1" eq "$(metric 'gentrack_requests{status="pending"}')" $((pending0 + 1))
+claim metrict
+check "claim the metrics request" jtrue --arg id "$MID" '.request_id==$id'
+metrics_now
+check "after a claim: worker transitions +1" eq "$(metric 'gentrack_transitions_total{actor="worker",to="processing"}')" $((worker0 + 1))
+check "after a claim: claim latency count +1" eq "$(metric 'gentrack_claim_latency_seconds_count')" $((claims0 + 1))
+sql "UPDATE generation_requests SET lease_expires_at = NOW(6) - INTERVAL 1 MINUTE WHERE id = UNHEX('$(hex_id "$MID")')"
+check "reap" eval '"${CTL[@]}" reap >/dev/null'
+metrics_now
+check "after a reap: reaped total +1" eq "$(( $(metric 'gentrack_reaped_total{outcome="failed"}') + $(metric 'gentrack_reaped_total{outcome="retried"}') ))" $((reaped0 + 1))
+check "metrics still parse" prom_valid
+req GET /metrics "${ADMIN[@]}"
+check "metrics with admin credentials too: 200" status_is 200
+
+finish
