@@ -18,6 +18,7 @@
 #endif
 
 #include "generator.h"
+#include "utf8.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -65,60 +66,6 @@ void generator_result_release(struct generator_result *r)
 	json_decref(r->entity);
 	free(r->error);
 	generator_result_init(r);
-}
-
-size_t generator_sanitize_utf8(const char *s, size_t len, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0;
-	while (i < len) {
-		unsigned char c = p[i];
-		size_t n = 0;
-		unsigned cp = 0;
-		if (c < 0x80)
-			n = 1;
-		else if (c >= 0xc2 && c <= 0xdf)
-			n = 2, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 3, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 4, cp = c & 0x07;
-		if (n > 1) {
-			if (i + n > len) {
-				n = 0;
-			} else {
-				for (size_t k = 1; k < n; k++) {
-					if ((p[i + k] & 0xc0) != 0x80) {
-						n = 0;
-						break;
-					}
-					cp = (cp << 6) | (p[i + k] & 0x3f);
-				}
-				/* Overlong forms, surrogates and past U+10FFFF. */
-				if (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-					n = 0;
-				if (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-					n = 0;
-			}
-		}
-		if (n == 0) {
-			/* One invalid byte becomes one '?'. */
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		if (o + n >= outlen)
-			break;
-		if (n == 1 && (c < 0x20 || c == 0x7f) && c != '\n' && c != '\t')
-			out[o++] = '?';
-		else
-			memcpy(out + o, p + i, n), o += n;
-		i += n;
-	}
-	out[o] = '\0';
-	return o;
 }
 
 static void close_fd(int *fd)
@@ -460,7 +407,7 @@ static void conclude(struct run *run, struct generator_result *res)
 		} else {
 			res->error = malloc(msg.len + 1);
 			if (res->error)
-				generator_sanitize_utf8(msg.buf, msg.len, res->error, msg.len + 1);
+				utf8_sanitize_copy(msg.buf, msg.len, res->error, msg.len + 1);
 		}
 	}
 	strbuf_release(&msg);

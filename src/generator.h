@@ -80,12 +80,5 @@ void generator_result_release(struct generator_result *r);
  */
 int generator_run(const struct generator_opts *o, struct generator_result *r);
 
-/*
- * Copies s into out (of size outlen >= 4) as valid UTF-8 of at most
- * outlen - 1 bytes: invalid bytes and control characters other than tab and
- * newline become '?', and a cut never splits a character. Returns the length.
- * Used for error texts that go into JSON.
- */
-size_t generator_sanitize_utf8(const char *s, size_t len, char *out, size_t outlen);
 
 #endif

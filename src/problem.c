@@ -5,6 +5,7 @@
 
 #include "jsonw.h"
 #include "problem.h"
+#include "utf8.h"
 #include "banned.h"
 
 struct status_entry {
@@ -42,51 +43,6 @@ const char *problem_status_title(int status)
 	return e ? e->title : "Error";
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0 if none starts there. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2; min = 0x80; cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3; min = 0x800; cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4; min = 0x10000; cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * Details quote input (a field name, a query parameter) and are cut at a byte
- * limit: either can leave bytes that are not UTF-8, which would make the
- * problem+json body invalid. Each such byte becomes '?'.
- */
-static void utf8_sanitize(char *text)
-{
-	unsigned char *s = (unsigned char *)text;
-	while (*s) {
-		size_t n = utf8_sequence(s);
-		if (n == 0) {
-			*s++ = '?';
-			continue;
-		}
-		s += n;
-	}
-}
-
 struct problem *problem_set(struct problem *p, int status, const char *slug,
 			    const char *fmt, ...)
 {
@@ -98,6 +54,8 @@ struct problem *problem_set(struct problem *p, int status, const char *slug,
 	va_start(ap, fmt);
 	vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
 	va_end(ap);
+	/* Details quote input and are cut at a byte limit: either can leave
+	 * bytes that are not UTF-8, which would make the body invalid JSON. */
 	utf8_sanitize(p->detail);
 	return p;
 }

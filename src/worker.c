@@ -17,6 +17,7 @@
 #include "log.h"
 #include "validate.h"
 #include "wclient.h"
+#include "utf8.h"
 #include "worker.h"
 #include "banned.h"
 
@@ -172,7 +173,7 @@ static void error_text(const char *msg, char out[ERROR_TEXT_MAX + 1])
 {
 	if (!msg)
 		msg = "the generator failed (no message: out of memory)";
-	generator_sanitize_utf8(msg, strlen(msg), out, ERROR_TEXT_MAX + 1);
+	utf8_sanitize_copy(msg, strlen(msg), out, ERROR_TEXT_MAX + 1);
 }
 
 /*

@@ -350,26 +350,6 @@ static void test_no_fd_leak(void)
 	close(extra);
 }
 
-static void test_sanitize_utf8(void)
-{
-	char out[16];
-	CU_ASSERT_EQUAL(generator_sanitize_utf8("h\xc3\xa9llo", 6, out, sizeof(out)), 6);
-	CU_ASSERT_STRING_EQUAL(out, "h\xc3\xa9llo");
-	generator_sanitize_utf8("a\xff" "b\x01" "c", 5, out, sizeof(out));
-	CU_ASSERT_STRING_EQUAL(out, "a?b?c");
-	/* A cut never splits a character: "ab" + 3-byte euro sign into 5 bytes. */
-	CU_ASSERT_EQUAL(generator_sanitize_utf8("ab\xe2\x82\xac", 5, out, 5), 2);
-	CU_ASSERT_STRING_EQUAL(out, "ab");
-	/* Truncated sequence, surrogate, overlong. */
-	generator_sanitize_utf8("\xe2\x82", 2, out, sizeof(out));
-	CU_ASSERT_STRING_EQUAL(out, "??");
-	generator_sanitize_utf8("\xed\xa0\x80", 3, out, sizeof(out));
-	CU_ASSERT_STRING_EQUAL(out, "???");
-	generator_sanitize_utf8("\xc0\xaf", 2, out, sizeof(out));
-	CU_ASSERT_STRING_EQUAL(out, "??");
-	generator_sanitize_utf8("a\nb\tc", 5, out, sizeof(out));
-	CU_ASSERT_STRING_EQUAL(out, "a\nb\tc");
-}
 
 static const struct unit_case cases[] = {
 	{ "a JSON object on stdout is the entity", test_success_object },
@@ -387,7 +367,6 @@ static const struct unit_case cases[] = {
 	{ "death by signal is reported", test_killed_by_signal },
 	{ "a leftover holding the pipes does not hang the run", test_leftover_holding_pipes },
 	{ "no file descriptors leak into the child", test_no_fd_leak },
-	{ "error texts are made valid UTF-8", test_sanitize_utf8 },
 	{ NULL, NULL },
 };
 
