@@ -8,7 +8,7 @@ set -uo pipefail
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 require_programs mariadbd mariadb nginx curl jq
-start_stack reaper --workers 2
+start_stack reaper_e2e --workers 2
 export GENTRACK_CONFIG
 
 # worker_call PATH BODY: a worker API call with the worker key.

@@ -224,6 +224,14 @@ _db_start() {
 		done
 		if _alive "$pid"; then
 			_tail_log "$DB_LOG"
+			# What it is stuck on, for whoever reads this failure.
+			{
+				echo "----- mariadbd (pid $pid) did not answer; its state -----"
+				ps -o pid,ppid,pgid,stat,wchan:24,etime,args -p "$pid" 2>&1 | cut -c1-220
+				grep -E 'State|Threads' "/proc/$pid/status" 2>&1
+				echo "socket: $(ls -la "$DB_SOCK" 2>&1)"
+				_sql_root -e 'SELECT 1' 2>&1 | tail -2
+			} >&2
 			kill -KILL "$pid" 2>/dev/null || true
 			_die "MariaDB did not answer SELECT 1 within 30s (log: $DB_LOG)"
 		fi
