@@ -37,14 +37,12 @@ static int is_b64url(char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-int auth_parse_bearer(const char *header, const char **key, size_t *len)
+int auth_scheme_token(const char *header, const char *scheme, const char **token, size_t *len)
 {
-	static const char scheme[] = "Bearer";
-	size_t prefix = sizeof(AUTH_KEY_PREFIX) - 1;
-
-	if (!header || strncasecmp(header, scheme, sizeof(scheme) - 1))
+	size_t scheme_len = strlen(scheme);
+	if (!header || strncasecmp(header, scheme, scheme_len))
 		return -1;
-	header += sizeof(scheme) - 1;
+	header += scheme_len;
 	if (*header != ' ')
 		return -1;
 	while (*header == ' ')
@@ -52,12 +50,24 @@ int auth_parse_bearer(const char *header, const char **key, size_t *len)
 	size_t n = strlen(header);
 	while (n > 0 && (header[n - 1] == ' ' || header[n - 1] == '\t'))
 		n--;
-	if (n != AUTH_KEY_LEN || memcmp(header, AUTH_KEY_PREFIX, prefix))
+	*token = header;
+	*len = n;
+	return 0;
+}
+
+int auth_parse_bearer(const char *header, const char **key, size_t *len)
+{
+	size_t prefix = sizeof(AUTH_KEY_PREFIX) - 1;
+	const char *tok;
+	size_t n;
+
+	if (auth_scheme_token(header, "Bearer", &tok, &n) < 0 ||
+	    n != AUTH_KEY_LEN || memcmp(tok, AUTH_KEY_PREFIX, prefix))
 		return -1;
 	for (size_t i = prefix; i < n; i++)
-		if (!is_b64url(header[i]))
+		if (!is_b64url(tok[i]))
 			return -1;
-	*key = header;
+	*key = tok;
 	*len = n;
 	return 0;
 }

@@ -31,6 +31,12 @@ int auth_init(void);
 void auth_key_generate(char out[AUTH_KEY_LEN + 1]);
 void auth_key_hash(const char *key, size_t len, unsigned char out[AUTH_HASH_LEN]);
 /*
+ * The credentials part of an Authorization header "<Scheme> <token>": the
+ * scheme matched case-insensitively, one or more spaces, trailing blanks
+ * dropped. 0 with token/len pointing into header, or -1 for another scheme.
+ */
+int auth_scheme_token(const char *header, const char *scheme, const char **token, size_t *len);
+/*
  * Extracts the token of "Bearer <token>" (scheme case-insensitive, one or more
  * spaces). The token must look like a key (prefix, length, alphabet): anything
  * else is refused before the store is asked. 0 with key and len set, or -1.

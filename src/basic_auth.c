@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 #include <string.h>
-#include <strings.h>
 
+#include "auth.h"
 #include "basic_auth.h"
 #include "banned.h"
 
@@ -15,22 +15,12 @@ static const char dummy_hash[] =
 
 int basic_auth_parse(const char *header, struct basic_credentials *out)
 {
-	static const char scheme[] = "Basic";
-	size_t bin_len = 0;
+	size_t bin_len = 0, n;
 	const char *end = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (!header || strncasecmp(header, scheme, sizeof(scheme) - 1))
-		return -1;
-	header += sizeof(scheme) - 1;
-	if (*header != ' ')
-		return -1;
-	while (*header == ' ')
-		header++;
-	size_t n = strlen(header);
-	while (n > 0 && (header[n - 1] == ' ' || header[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n > (BASIC_AUTH_MAX + 2) / 3 * 4)
+	if (auth_scheme_token(header, "Basic", &header, &n) < 0 ||
+	    n == 0 || n > (BASIC_AUTH_MAX + 2) / 3 * 4)
 		return -1;
 	/* Some clients drop the padding: accept both forms, nothing else. */
 	if (sodium_base642bin((unsigned char *)out->buf, BASIC_AUTH_MAX, header, n, NULL,
