@@ -231,8 +231,12 @@ check "... and its loops ($loops) are gone" wait_for 20 loops_gone
 sleep_left=$((killed_at + 3 - SECONDS))
 ((sleep_left <= 0)) || sleep "$sleep_left"
 check "lease+1 s after the SIGKILL the lease has expired" eq "$(lease_row)" "processing 1"
-# Its generator was told (SIGTERM on the worker's death); stop what is left.
-kill -KILL -- "-$victim_gen" 2>/dev/null || true
+# Its generator was told (SIGTERM on the worker's death); stop what is left,
+# but only if that pid is still the generator: pids are reused quickly here,
+# and a reused one may lead another test's process group.
+if tr '\0' ' ' <"/proc/$victim_gen/cmdline" 2>/dev/null | grep -q demo-generator; then
+	kill -KILL -- "-$victim_gen" 2>/dev/null || true
+fi
 fetch "$VICTIM"
 check "a status read then hands it back for a retry" field_is '"\(.status) \(.attempt)"' "pending 1"
 

@@ -180,8 +180,18 @@ _need() {
 
 # ---------------------------------------------------------------- MariaDB
 
+# When PID was forked (field 22 of /proc/PID/stat, in clock ticks since boot).
+_fork_time() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	# shellcheck disable=SC2086 # split the fields on purpose
+	set -- $stat
+	echo "${20}"
+}
+
 _db_start() {
-	local pid try i
+	local pid try i started
 	pid=$(_pid_from "$DB_PIDFILE" || true)
 	if _alive "$pid"; then
 		return 0
@@ -213,27 +223,32 @@ _db_start() {
 			--innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=2 \
 			--max-connections=300 </dev/null >>"$DB_LOG" 2>&1 &
 		pid=$!
+		# Pids are reused quickly under a parallel test run: a process with
+		# this pid but another fork time is not the server we started.
+		started=$(_fork_time "$pid")
 		for ((i = 0; i < 300; i++)); do
 			if _sql_root -e 'SELECT 1' >/dev/null 2>&1; then
 				# Prefer the server's own pid file; $! is the same process.
 				[[ -s $DB_PIDFILE ]] || echo "$pid" >"$DB_PIDFILE"
 				return 0
 			fi
-			_alive "$pid" || break
+			_alive "$pid" && [[ $(_fork_time "$pid") == "$started" ]] || break
 			sleep 0.1
 		done
-		if _alive "$pid"; then
+		if _alive "$pid" && [[ $(_fork_time "$pid") == "$started" ]]; then
 			_tail_log "$DB_LOG"
 			# What it is stuck on, for whoever reads this failure.
 			{
-				echo "----- mariadbd (pid $pid) did not answer; its state -----"
+				echo "----- mariadbd (pid $pid, forked at tick $started) did not answer; its state -----"
 				ps -o pid,ppid,pgid,stat,wchan:24,etime,args -p "$pid" 2>&1 | cut -c1-220
 				grep -E 'State|Threads' "/proc/$pid/status" 2>&1
 				echo "socket: $(ls -la "$DB_SOCK" 2>&1)"
 				_sql_root -e 'SELECT 1' 2>&1 | tail -2
 			} >&2
 			kill -KILL "$pid" 2>/dev/null || true
-			_die "MariaDB did not answer SELECT 1 within 30s (log: $DB_LOG)"
+			((try < 3)) || _die "MariaDB did not answer SELECT 1 within 30s (log: $DB_LOG)"
+			_log "MariaDB did not answer SELECT 1 within 30s; starting it again"
+			continue
 		fi
 		# Another stack may have taken the port in the meantime: try another.
 		if grep -qiE 'address already in use|bind on tcp/ip port' "$DB_LOG"; then
