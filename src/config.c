@@ -177,10 +177,13 @@ static int check_base_url(char *v)
 		return -1;
 	if (*host == '\0' || *host == ':')
 		return -1;
+	/* A DNS host name or IP address ([IPv6] too) and :port, nothing else: it is put in
+	 * front of a path in the Operation-Location header. */
 	for (const char *p = host; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == '?' || ch == '#' ||
-		    ch == '@' || ch == '\\')
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == ':' ||
+		      ch == '[' || ch == ']'))
 			return -1;
 	}
 	return 0;

@@ -343,6 +343,9 @@ static void test_base_url(void)
 		"gen.example", "ftp://gen.example", "https://", "https:///x",
 		"https://gen.example/api", "https://gen example", "https://u@gen.example",
 		"https://gen.example?x", "https://:443",
+		/* Characters no host has (found by fuzzing): they would reach a header. */
+		"https://exa\"mple.org", "https://gen<x>.example", "https://gen.example%2f",
+		"https://gen_example.org",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128], want[256];

@@ -1,0 +1,67 @@
+/*
+ * router_match: the input is "<method>\n<path>"; the method is a C string (a
+ * FastCGI param), the path an unterminated buffer of its own length, as
+ * http.c hands it over (the query string already split off).
+ */
+#include "build_config.h"
+
+#include "fuzz.h"
+#include "router.h"
+#include "uuid.h"
+
+static int method_in(const char *allow, const char *method)
+{
+	size_t mlen = strlen(method);
+	for (const char *p = allow; *p;) {
+		size_t tok = strcspn(p, ",");
+		if (tok == mlen && !strncmp(p, method, mlen))
+			return 1;
+		p += tok;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *nl = memchr(data, '\n', size);
+	if (!nl)
+		return 0;
+	char *method = fuzz_cstr(data, (size_t)(nl - data));
+	size_t path_len = size - (size_t)(nl - data) - 1;
+	char *path = fuzz_copy(nl + 1, path_len);
+	struct route_match m;
+	static const struct uuid zero;
+
+	router_match(method, path, path_len, &m);
+	FUZZ_ASSERT(m.status == 0 || m.status == 400 || m.status == 404 || m.status == 405);
+	FUZZ_ASSERT(memchr(m.allow, '\0', sizeof(m.allow)) != NULL);
+	if (m.status == 0) {
+		FUZZ_ASSERT(m.route != ROUTE_NONE);
+		FUZZ_ASSERT(m.allow[0] == '\0');
+		/* Every route starts with one of the three prefixes. */
+		FUZZ_ASSERT(path_len > 0 && path[0] == '/');
+	} else {
+		FUZZ_ASSERT(m.route == ROUTE_NONE);
+		FUZZ_ASSERT(memcmp(&m.id, &zero, sizeof(zero)) == 0);
+	}
+	if (m.status == 404)
+		FUZZ_ASSERT(m.allow[0] == '\0');
+	if (m.status == 405) {
+		FUZZ_ASSERT(m.allow[0] != '\0');
+		FUZZ_ASSERT(!method_in(m.allow, method));
+	}
+	if (m.status == 400)
+		FUZZ_ASSERT(method_in(m.allow, method));
+	if (m.status == 0 && memcmp(&m.id, &zero, sizeof(zero)) != 0) {
+		/* The id came from a 36-character segment of the path. */
+		char s[UUID_STR_LEN + 1];
+		struct uuid back;
+		uuid_format(&m.id, s);
+		FUZZ_ASSERT(uuid_parse(s, UUID_STR_LEN, &back) == 0);
+		FUZZ_ASSERT(memcmp(&back, &m.id, sizeof(back)) == 0);
+	}
+	free(method);
+	free(path);
+	return 0;
+}
