@@ -17,45 +17,14 @@
 #include "config.h"
 #include "store.h"
 #include "timeutil.h"
+#include "itest.h"
 #include "unit.h"
 
 static struct config cfg;
 static struct store *st;
-static MYSQL *raw;
 static struct uuid_gen ids;
 static int64_t clock_us;
 static char tag[16];
-
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_claims: %s: %s\n", what, detail);
-	exit(99);
-}
-
-static long count_where(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long count_where(const char *fmt, ...)
-{
-	char sql[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	if (mysql_query(raw, sql))
-		fatal(sql, mysql_error(raw));
-	MYSQL_RES *res = mysql_store_result(raw);
-	MYSQL_ROW row = mysql_fetch_row(res);
-	long n = row && row[0] ? atol(row[0]) : -1;
-	mysql_free_result(res);
-	return n;
-}
-
-static const char *hex_of(const struct uuid *id)
-{
-	static char hex[33];
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id->b[i]);
-	return hex;
-}
 
 /* A pending request of a type unique to this run, for `count` entities. */
 static struct uuid make_pending(const char *type, unsigned count)
@@ -65,7 +34,7 @@ static struct uuid make_pending(const char *type, unsigned count)
 	gen_request_init(&r);
 	clock_us += 10;
 	if (uuid_v7_next(&ids, clock_us / 1000, &r.id))
-		fatal("uuid", "clock");
+		itest_fatal("uuid", "clock");
 	snprintf(r.owner, sizeof(r.owner), "claims-%s", tag);
 	snprintf(r.entity_type, sizeof(r.entity_type), "%s", type);
 	r.status = GEN_PENDING;
@@ -75,7 +44,7 @@ static struct uuid make_pending(const char *type, unsigned count)
 	r.constraints_json = strdup("{}");
 	r.metadata_json = strdup("{}");
 	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
-		fatal("create", store_last_error(st));
+		itest_fatal("create", store_last_error(st));
 	struct uuid id = r.id;
 	gen_request_release(&r);
 	return id;
@@ -93,18 +62,7 @@ static int claim(struct store *s, const char *type, const char *worker, struct s
 
 static void setup(void)
 {
-	char err[512];
-	if (config_load(&cfg, NULL, err, sizeof(err)) < 0)
-		fatal("config", err);
-	st = store_new(&cfg);
-	if (!st || store_connect(st))
-		fatal("connect", st ? store_last_error(st) : "oom");
-	raw = mysql_init(NULL);
-	int tcp = cfg.store_host && *cfg.store_host;
-	if (!mysql_real_connect(raw, tcp ? cfg.store_host : "localhost", cfg.store_user,
-				cfg.store_password, cfg.store_database,
-				tcp ? (unsigned)cfg.store_port : 0, tcp ? NULL : cfg.store_socket, 0))
-		fatal("raw connect", mysql_error(raw));
+	itest_open("test_claims", &cfg, &st);
 	uuid_gen_init(&ids);
 	clock_us = time_now_us() - INT64_C(3600000000); /* older than anything else pending */
 	snprintf(tag, sizeof(tag), "%llx", (unsigned long long)(time_now_us() % 0xffffffffffLL));
@@ -130,9 +88,9 @@ static void test_claim_order_and_resource(void)
 	CU_ASSERT_EQUAL(memcmp(cl.request.id.b, second.b, 16), 0);
 	store_claimed_release(&cl);
 	CU_ASSERT_EQUAL(claim(st, type, "w-order", &cl), STORE_NOT_FOUND);
-	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_events WHERE request_id = "
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE request_id = "
 				    "UNHEX('%s') AND from_status = 'pending' AND to_status = "
-				    "'processing' AND actor = 'worker:w-order'", hex_of(&first)), 1);
+				    "'processing' AND actor = 'worker:w-order'", itest_hex(&first)), 1);
 }
 
 static void test_concurrent_claimers(void)
@@ -199,11 +157,11 @@ static void test_concurrent_claimers(void)
 	CU_ASSERT_EQUAL(dup, 0);
 	/* In the store: every one processing once, none left pending. */
 	snprintf(path, sizeof(path), "%s", type);
-	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
 				    "'%s' AND status = 'processing' AND attempt = 1", path), REQUESTS);
-	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
 				    "'%s' AND status = 'pending'", path), 0);
-	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_events e JOIN "
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events e JOIN "
 				    "generation_requests r ON r.id = e.request_id WHERE "
 				    "r.entity_type = '%s' AND e.to_status = 'processing'", path),
 			REQUESTS);
@@ -223,8 +181,8 @@ static void test_fencing(void)
 	CU_ASSERT_EQUAL_FATAL(claim(st, type, "holder", &cl), STORE_OK);
 	unsigned attempt = cl.request.attempt;
 	store_claimed_release(&cl);
-	long version = count_where("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
-				   hex_of(&id));
+	long version = itest_long("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
+				   itest_hex(&id));
 
 	struct store_lease intruder = { "intruder", 0 };
 	struct store_lease stale = { "holder", attempt + 1 };
@@ -238,10 +196,10 @@ static void test_fencing(void)
 	CU_ASSERT_EQUAL(store_complete(st, &id, &intruder, "worker:intruder", time_now_us(), &out),
 			STORE_CONFLICT);
 	/* ... and wrote nothing. */
-	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
-				    "UNHEX('%s')", hex_of(&id)), 0);
-	CU_ASSERT_EQUAL(count_where("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
-				    hex_of(&id)), version);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
+				    "UNHEX('%s')", itest_hex(&id)), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
+				    itest_hex(&id)), version);
 
 	/* The holder: heartbeat, the same index twice stores one entity, index range. */
 	struct store_lease holder = { "holder", attempt };
@@ -253,8 +211,8 @@ static void test_fencing(void)
 	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, time_now_us(), &res), STORE_OK);
 	CU_ASSERT_EQUAL(res.recorded, 0);
 	CU_ASSERT_EQUAL(res.generated_count, 1);
-	CU_ASSERT_EQUAL(count_where("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
-				    "UNHEX('%s')", hex_of(&id)), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
+				    "UNHEX('%s')", itest_hex(&id)), 1);
 	struct store_entity bad = { 3, "{}", NULL };
 	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &bad, time_now_us(), &res),
 			STORE_INVALID);
@@ -350,8 +308,6 @@ int main(void)
 {
 	setup();
 	int rc = unit_run("claims", cases);
-	store_free(st);
-	mysql_close(raw);
-	config_release(&cfg);
+	itest_close(&cfg, st);
 	return rc;
 }

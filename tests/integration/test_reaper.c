@@ -18,62 +18,16 @@
 #include "reaper.h"
 #include "store.h"
 #include "timeutil.h"
+#include "itest.h"
 #include "unit.h"
 
 #define S(x) (INT64_C(1000000) * (x))
 
 static struct config cfg;
 static struct store *st;
-static MYSQL *raw;
 static struct uuid_gen ids;
 static int64_t t0;          /* "now" at the start of the run */
 static char tag[16];
-
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_reaper: %s: %s\n", what, detail);
-	exit(99);
-}
-
-static long query_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long query_long(const char *fmt, ...)
-{
-	char sql[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	if (mysql_query(raw, sql))
-		fatal(sql, mysql_error(raw));
-	MYSQL_RES *res = mysql_store_result(raw);
-	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-	long n = row && row[0] ? atol(row[0]) : -1;
-	if (res)
-		mysql_free_result(res);
-	return n;
-}
-
-static void exec_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void exec_sql(const char *fmt, ...)
-{
-	char sql[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	if (mysql_query(raw, sql))
-		fatal(sql, mysql_error(raw));
-}
-
-static const char *hex_of(const struct uuid *id)
-{
-	static char ring[4][33];
-	static int next;
-	char *hex = ring[next++ % 4];
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id->b[i]);
-	return hex;
-}
 
 static struct uuid pending_at(const char *type, int64_t at)
 {
@@ -81,7 +35,7 @@ static struct uuid pending_at(const char *type, int64_t at)
 	struct uuid existing;
 	gen_request_init(&r);
 	if (uuid_v7_next(&ids, at / 1000, &r.id))
-		fatal("uuid", "clock");
+		itest_fatal("uuid", "clock");
 	snprintf(r.owner, sizeof(r.owner), "reaper-%s", tag);
 	snprintf(r.entity_type, sizeof(r.entity_type), "%s", type);
 	r.status = GEN_PENDING;
@@ -91,7 +45,7 @@ static struct uuid pending_at(const char *type, int64_t at)
 	r.constraints_json = strdup("{}");
 	r.metadata_json = strdup("{}");
 	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
-		fatal("create", store_last_error(st));
+		itest_fatal("create", store_last_error(st));
 	struct uuid id = r.id;
 	gen_request_release(&r);
 	return id;
@@ -105,7 +59,7 @@ static struct uuid claimed_at(const char *type, int64_t at, long long lease)
 	struct store_claim c = { .worker_id = "w1", .actor = "worker:w1", .entity_types = types,
 				 .n_types = 1, .lease_seconds = lease, .now = at };
 	if (store_claim_next(st, &c, &cl))
-		fatal("claim", store_last_error(st));
+		itest_fatal("claim", store_last_error(st));
 	struct uuid id = cl.request.id;
 	store_claimed_release(&cl);
 	return id;
@@ -114,8 +68,8 @@ static struct uuid claimed_at(const char *type, int64_t at, long long lease)
 static const char *status_of(const struct uuid *id)
 {
 	static char out[16];
-	exec_sql("SELECT status FROM generation_requests WHERE id = UNHEX('%s')", hex_of(id));
-	MYSQL_RES *res = mysql_store_result(raw);
+	itest_exec("SELECT status FROM generation_requests WHERE id = UNHEX('%s')", itest_hex(id));
+	MYSQL_RES *res = mysql_store_result(itest_raw);
 	MYSQL_ROW row = mysql_fetch_row(res);
 	snprintf(out, sizeof(out), "%s", row && row[0] ? row[0] : "(gone)");
 	mysql_free_result(res);
@@ -124,28 +78,17 @@ static const char *status_of(const struct uuid *id)
 
 static long events_to(const struct uuid *id, const char *to)
 {
-	return query_long("SELECT COUNT(*) FROM generation_events WHERE request_id = UNHEX('%s') "
-			  "AND actor = 'reaper' AND to_status = '%s'", hex_of(id), to);
+	return itest_long("SELECT COUNT(*) FROM generation_events WHERE request_id = UNHEX('%s') "
+			  "AND actor = 'reaper' AND to_status = '%s'", itest_hex(id), to);
 }
 
 static void setup(void)
 {
-	char err[512];
-	if (config_load(&cfg, NULL, err, sizeof(err)) < 0)
-		fatal("config", err);
+	itest_open("test_reaper", &cfg, &st);
 	/* The defaults of SPEC §2, stated here so the arithmetic below reads plainly. */
 	cfg.stale_after = 600;
 	cfg.pending_timeout = 3600;
 	cfg.max_attempts = 3;
-	st = store_new(&cfg);
-	if (!st || store_connect(st))
-		fatal("connect", st ? store_last_error(st) : "oom");
-	raw = mysql_init(NULL);
-	int tcp = cfg.store_host && *cfg.store_host;
-	if (!mysql_real_connect(raw, tcp ? cfg.store_host : "localhost", cfg.store_user,
-				cfg.store_password, cfg.store_database,
-				tcp ? (unsigned)cfg.store_port : 0, tcp ? NULL : cfg.store_socket, 0))
-		fatal("raw connect", mysql_error(raw));
 	uuid_gen_init(&ids);
 	t0 = time_now_us();
 	snprintf(tag, sizeof(tag), "%llx", (unsigned long long)(t0 % 0xffffffffffLL));
@@ -165,8 +108,8 @@ static void test_each_kind_once(void)
 	/* Claimed at T + 500 s with 60 s leases that then lapse, 160 s into the run. */
 	CU_ASSERT_EQUAL(memcmp(claimed_at(type, T + S(500), 60).b, retry.b, 16), 0);
 	claimed_at(type, T + S(500), 60);
-	exec_sql("UPDATE generation_requests SET attempt = 3 WHERE id = UNHEX('%s')",
-		 hex_of(&exhausted));
+	itest_exec("UPDATE generation_requests SET attempt = 3 WHERE id = UNHEX('%s')",
+		 itest_hex(&exhausted));
 	/* Heartbeating all along (a long lease), but running for 11 minutes. */
 	claimed_at(type, T, 3600);
 	/* Claimed at T + 500 s with a lease that still runs. */
@@ -181,16 +124,16 @@ static void test_each_kind_once(void)
 	CU_ASSERT_STRING_EQUAL(status_of(&retry), "pending");
 	CU_ASSERT_EQUAL(events_to(&retry, "pending"), 1);
 	CU_ASSERT_STRING_EQUAL(status_of(&exhausted), "failed");
-	CU_ASSERT_EQUAL(query_long("SELECT failure_reason = 'lease_expired' FROM generation_requests "
-				   "WHERE id = UNHEX('%s')", hex_of(&exhausted)), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT failure_reason = 'lease_expired' FROM generation_requests "
+				   "WHERE id = UNHEX('%s')", itest_hex(&exhausted)), 1);
 	CU_ASSERT_STRING_EQUAL(status_of(&too_long), "failed");
-	CU_ASSERT_EQUAL(query_long("SELECT failure_reason = 'max_runtime_exceeded' AND "
+	CU_ASSERT_EQUAL(itest_long("SELECT failure_reason = 'max_runtime_exceeded' AND "
 				   "error_message = 'Generation timed out after 10 minutes' "
 				   "FROM generation_requests WHERE id = UNHEX('%s')",
-				   hex_of(&too_long)), 1);
+				   itest_hex(&too_long)), 1);
 	CU_ASSERT_STRING_EQUAL(status_of(&abandoned), "failed");
-	CU_ASSERT_EQUAL(query_long("SELECT failure_reason = 'never_started' FROM "
-				   "generation_requests WHERE id = UNHEX('%s')", hex_of(&abandoned)), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT failure_reason = 'never_started' FROM "
+				   "generation_requests WHERE id = UNHEX('%s')", itest_hex(&abandoned)), 1);
 	CU_ASSERT_EQUAL(events_to(&exhausted, "failed") + events_to(&too_long, "failed") +
 			events_to(&abandoned, "failed"), 3);
 	/* Untouched: the heartbeating worker and the fresh pending one. */
@@ -213,13 +156,13 @@ static void test_dry_run_changes_nothing(void)
 	int64_t T = t0 - S(7200);
 	struct uuid id = pending_at(type, T);
 	claimed_at(type, T, 60);
-	long version = query_long("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
-				  hex_of(&id));
+	long version = itest_long("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
+				  itest_hex(&id));
 	CU_ASSERT_EQUAL(reaper_run(st, &cfg, T + S(120), 1, 10, NULL, NULL, &sum), STORE_OK);
 	CU_ASSERT(sum.retried >= 1);
 	CU_ASSERT_STRING_EQUAL(status_of(&id), "processing");
-	CU_ASSERT_EQUAL(query_long("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
-				   hex_of(&id)), version);
+	CU_ASSERT_EQUAL(itest_long("SELECT version FROM generation_requests WHERE id = UNHEX('%s')",
+				   itest_hex(&id)), version);
 	/* Leave it terminal for the cases after this one. */
 	CU_ASSERT_EQUAL(reaper_run(st, &cfg, T + S(120), 0, 10, NULL, NULL, &sum), STORE_OK);
 }
@@ -253,10 +196,10 @@ static void test_two_reapers_at_once(void)
 		ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
 	CU_ASSERT_EQUAL(ok, REAPERS);
-	CU_ASSERT_EQUAL(query_long("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
 				   "'%s' AND status = 'failed'", type), STALE);
 	/* Exactly one transition each, counted in the audit trail. */
-	CU_ASSERT_EQUAL(query_long("SELECT COUNT(*) FROM generation_events e JOIN "
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events e JOIN "
 				   "generation_requests r ON r.id = e.request_id WHERE "
 				   "r.entity_type = '%s' AND e.actor = 'reaper'", type), STALE);
 }
@@ -312,20 +255,20 @@ static void test_prune(void)
 	struct uuid old_pending = pending_at(type, T + 1000);
 	struct uuid fresh_done = pending_at(type, T + 2000);
 	struct uuid old_processing = pending_at(type, T + 3000);
-	exec_sql("UPDATE generation_requests SET status = 'completed', updated_at = "
-		 "UTC_TIMESTAMP(6) - INTERVAL 8 DAY WHERE id = UNHEX('%s')", hex_of(&old_done));
-	exec_sql("UPDATE generation_requests SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 8 DAY "
-		 "WHERE id = UNHEX('%s')", hex_of(&old_pending));
-	exec_sql("UPDATE generation_requests SET status = 'failed' WHERE id = UNHEX('%s')",
-		 hex_of(&fresh_done));
-	exec_sql("UPDATE generation_requests SET status = 'processing', updated_at = "
-		 "UTC_TIMESTAMP(6) - INTERVAL 8 DAY WHERE id = UNHEX('%s')", hex_of(&old_processing));
-	exec_sql("INSERT INTO generation_entities (request_id, idx, status, entity_json, attempt, "
+	itest_exec("UPDATE generation_requests SET status = 'completed', updated_at = "
+		 "UTC_TIMESTAMP(6) - INTERVAL 8 DAY WHERE id = UNHEX('%s')", itest_hex(&old_done));
+	itest_exec("UPDATE generation_requests SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 8 DAY "
+		 "WHERE id = UNHEX('%s')", itest_hex(&old_pending));
+	itest_exec("UPDATE generation_requests SET status = 'failed' WHERE id = UNHEX('%s')",
+		 itest_hex(&fresh_done));
+	itest_exec("UPDATE generation_requests SET status = 'processing', updated_at = "
+		 "UTC_TIMESTAMP(6) - INTERVAL 8 DAY WHERE id = UNHEX('%s')", itest_hex(&old_processing));
+	itest_exec("INSERT INTO generation_entities (request_id, idx, status, entity_json, attempt, "
 		 "created_at) VALUES (UNHEX('%s'), 0, 'generated', '{}', 1, UTC_TIMESTAMP(6))",
-		 hex_of(&old_done));
-	exec_sql("INSERT INTO idempotency_keys (owner, idem_key, body_hash, state, request_id, "
+		 itest_hex(&old_done));
+	itest_exec("INSERT INTO idempotency_keys (owner, idem_key, body_hash, state, request_id, "
 		 "created_at) VALUES ('x', 'k-%s', REPEAT('a', 32), 'done', UNHEX('%s'), "
-		 "UTC_TIMESTAMP(6))", tag, hex_of(&old_done));
+		 "UTC_TIMESTAMP(6))", tag, itest_hex(&old_done));
 
 	int64_t cutoff = time_now_us() - S(7 * 86400);
 	CU_ASSERT_EQUAL(store_prune_batch(st, cutoff, 500, 1, &n), STORE_OK);
@@ -334,12 +277,12 @@ static void test_prune(void)
 	CU_ASSERT_EQUAL(store_prune_batch(st, cutoff, 500, 0, &n), STORE_OK);
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(status_of(&old_done), "(gone)");
-	CU_ASSERT_EQUAL(query_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
-				   "UNHEX('%s')", hex_of(&old_done)), 0);
-	CU_ASSERT_EQUAL(query_long("SELECT COUNT(*) FROM generation_events WHERE request_id = "
-				   "UNHEX('%s')", hex_of(&old_done)), 0);
-	CU_ASSERT_EQUAL(query_long("SELECT COUNT(*) FROM idempotency_keys WHERE request_id = "
-				   "UNHEX('%s')", hex_of(&old_done)), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
+				   "UNHEX('%s')", itest_hex(&old_done)), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE request_id = "
+				   "UNHEX('%s')", itest_hex(&old_done)), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM idempotency_keys WHERE request_id = "
+				   "UNHEX('%s')", itest_hex(&old_done)), 0);
 	/* Never an active one, however old; never a recent terminal one. */
 	CU_ASSERT_STRING_EQUAL(status_of(&old_pending), "pending");
 	CU_ASSERT_STRING_EQUAL(status_of(&old_processing), "processing");
@@ -360,8 +303,6 @@ int main(void)
 {
 	setup();
 	int rc = unit_run("reaper", cases);
-	store_free(st);
-	mysql_close(raw);
-	config_release(&cfg);
+	itest_close(&cfg, st);
 	return rc;
 }

@@ -18,19 +18,13 @@
 #include "config.h"
 #include "store.h"
 #include "timeutil.h"
+#include "itest.h"
 #include "unit.h"
 
 static struct config cfg;
 static struct store *st;
-static MYSQL *raw;          /* for counting rows behind the store's back */
 static struct uuid_gen ids;
 static int64_t clock_us;    /* an injected clock, advanced by each case */
-
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_store: %s: %s\n", what, detail);
-	exit(99);
-}
 
 static char run_tag[16];    /* makes owner names unique per run: data persists */
 
@@ -46,52 +40,12 @@ static const char *O(const char *name)
 
 static void setup(void)
 {
-	char err[512];
-	if (config_load(&cfg, NULL, err, sizeof(err)) < 0)
-		fatal("config", err);
+	itest_open("test_store", &cfg, &st);
 	if (auth_init() < 0)
-		fatal("libsodium", "init");
-	st = store_new(&cfg);
-	if (!st || store_connect(st))
-		fatal("connect", st ? store_last_error(st) : "oom");
-	raw = mysql_init(NULL);
-	int tcp = cfg.store_host && *cfg.store_host;
-	if (!mysql_real_connect(raw, tcp ? cfg.store_host : "localhost", cfg.store_user,
-				cfg.store_password, cfg.store_database,
-				tcp ? (unsigned)cfg.store_port : 0, tcp ? NULL : cfg.store_socket, 0))
-		fatal("raw connect", mysql_error(raw));
+		itest_fatal("libsodium", "init");
 	uuid_gen_init(&ids);
 	clock_us = time_now_us();
 	snprintf(run_tag, sizeof(run_tag), "%llx", (unsigned long long)(clock_us % 0xffffffffffLL));
-}
-
-/* An id as 32 hex digits, for UNHEX() in test SQL. */
-static const char *hex_of(const struct uuid *id)
-{
-	static char hex[33];
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id->b[i]);
-	return hex;
-}
-
-/* SELECT COUNT(*) FROM table WHERE <printf-formatted condition>: test-only SQL. */
-static long count_where(const char *table, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static long count_where(const char *table, const char *fmt, ...)
-{
-	char cond[256], sql[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cond, sizeof(cond), fmt, ap);
-	va_end(ap);
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE %s", table, cond);
-	if (mysql_query(raw, sql))
-		fatal(sql, mysql_error(raw));
-	MYSQL_RES *res = mysql_store_result(raw);
-	MYSQL_ROW row = mysql_fetch_row(res);
-	long n = atol(row[0]);
-	mysql_free_result(res);
-	return n;
 }
 
 /* A pending request of `owner`, as the create handler builds it. */
@@ -147,7 +101,8 @@ static void test_keys(void)
 	CU_ASSERT_STRING_EQUAL(p.owner, O("keys-owner"));
 	CU_ASSERT_EQUAL(p.key_id, id);
 	/* Only the hash is stored: the key text appears nowhere. */
-	CU_ASSERT_EQUAL(count_where("api_keys", "prefix = '%s'", key), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM api_keys WHERE "
+				   "prefix = '%s'", key), 0);
 	CU_ASSERT_EQUAL(store_key_revoke(st, id, clock_us), STORE_OK);
 	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_NOT_FOUND);
 	CU_ASSERT_EQUAL(store_key_revoke(st, id, clock_us), STORE_CONFLICT);
@@ -182,9 +137,9 @@ static void test_create_get_entities(void)
 	CU_ASSERT_EQUAL(ents.count, 0);
 	gen_entity_list_release(&ents);
 	/* The creation is in the audit trail. */
-	CU_ASSERT_EQUAL(count_where("generation_events",
-				    "request_id = UNHEX('%s') AND from_status IS NULL "
-				    "AND to_status = 'pending' AND actor = 'client:get-owner'", hex_of(&r.id)), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE "
+				   "request_id = UNHEX('%s') AND from_status IS NULL "
+				    "AND to_status = 'pending' AND actor = 'client:get-owner'", itest_hex(&r.id)), 1);
 	gen_request_release(&r);
 }
 
@@ -218,13 +173,16 @@ static void test_one_active_per_subject(void)
 	long events_before;
 
 	CU_ASSERT_EQUAL_FATAL(create(O("subj-owner"), "problem", "topic-42", &first, NULL), STORE_OK);
-	events_before = count_where("generation_events", "1 = 1");
+	events_before = itest_long("SELECT COUNT(*) FROM generation_events WHERE "
+				   "1 = 1");
 	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", "topic-42", &second, &existing),
 			STORE_DUPLICATE);
 	CU_ASSERT_EQUAL(memcmp(existing.b, first.b, 16), 0);
 	/* The refused create wrote nothing. */
-	CU_ASSERT_EQUAL(count_where("generation_requests", "id = UNHEX('%s')", hex_of(&second)), 0);
-	CU_ASSERT_EQUAL(count_where("generation_events", "1 = 1"), events_before);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE "
+				   "id = UNHEX('%s')", itest_hex(&second)), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE "
+				   "1 = 1"), events_before);
 	/* Other types, subjects and owners are independent; no subject never conflicts. */
 	CU_ASSERT_EQUAL(create(O("subj-owner"), "sentence", "topic-42", NULL, NULL), STORE_OK);
 	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", "topic-43", NULL, NULL), STORE_OK);
@@ -272,8 +230,8 @@ static void test_concurrent_creates_one_subject(void)
 	CU_ASSERT_EQUAL(won, 1);
 	CU_ASSERT_EQUAL(lost, RACERS - 1);
 	CU_ASSERT_EQUAL(other, 0);
-	CU_ASSERT_EQUAL(count_where("generation_requests",
-				    "owner = '%s' AND subject_key = 'hot-topic'", O("race-owner")), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE "
+				   "owner = '%s' AND subject_key = 'hot-topic'", O("race-owner")), 1);
 }
 
 struct collected {
@@ -355,9 +313,9 @@ static void test_cancel(void)
 					     clock_us, &out), STORE_CONFLICT);
 	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
 	gen_request_release(&out);
-	CU_ASSERT_EQUAL(count_where("generation_events",
-				    "request_id = UNHEX('%s') AND from_status = 'pending' AND "
-				    "to_status = 'cancelled' AND message = 'no longer needed'", hex_of(&id)), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE "
+				   "request_id = UNHEX('%s') AND from_status = 'pending' AND "
+				    "to_status = 'cancelled' AND message = 'no longer needed'", itest_hex(&id)), 1);
 }
 
 static void test_pending_ahead(void)
@@ -423,7 +381,7 @@ static void test_idempotency(void)
 
 static void test_reconnects_after_connection_killed(void)
 {
-	/* Kill every connection of the service user but the raw one: what a
+	/* Kill every connection of the service user but the plain one: what a
 	 * server restart or wait_timeout does to a FastCGI child. */
 	struct gen_request out;
 	struct uuid id;
@@ -432,13 +390,13 @@ static void test_reconnects_after_connection_killed(void)
 	snprintf(sql, sizeof(sql),
 		 "SELECT id FROM information_schema.processlist WHERE user = '%s' AND id <> CONNECTION_ID()",
 		 cfg.store_user);
-	CU_ASSERT_FATAL(mysql_query(raw, sql) == 0);
-	MYSQL_RES *res = mysql_store_result(raw);
+	CU_ASSERT_FATAL(mysql_query(itest_raw, sql) == 0);
+	MYSQL_RES *res = mysql_store_result(itest_raw);
 	MYSQL_ROW row;
 	int killed = 0;
 	while ((row = mysql_fetch_row(res))) {
 		snprintf(sql, sizeof(sql), "KILL CONNECTION %s", row[0]);
-		killed += mysql_query(raw, sql) == 0;
+		killed += mysql_query(itest_raw, sql) == 0;
 	}
 	mysql_free_result(res);
 	CU_ASSERT(killed >= 1);
@@ -485,8 +443,6 @@ int main(void)
 {
 	setup();
 	int rc = unit_run("store", cases);
-	store_free(st);
-	mysql_close(raw);
-	config_release(&cfg);
+	itest_close(&cfg, st);
 	return rc;
 }

@@ -1,0 +1,102 @@
+#ifndef GENTRACK_TESTS_ITEST_H
+#define GENTRACK_TESTS_ITEST_H
+
+/*
+ * Shared by the integration programs that test the store against the real
+ * MariaDB their shell wrapper started ($GENTRACK_CONFIG): the configuration,
+ * a store, and a plain connection to check what was written behind the
+ * store's back, as an operator's SQL console would. Test-only SQL below is
+ * built with printf from values the tests made themselves, never from input.
+ */
+#include <mysql.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "store.h"
+#include "uuid.h"
+
+static const char *itest_program = "test";
+static MYSQL *itest_raw;
+
+/* Set-up failures are not test failures: exit 99, automake's hard error. */
+static inline void itest_fatal(const char *what, const char *detail)
+{
+	fprintf(stderr, "%s: %s: %s\n", itest_program, what, detail);
+	exit(99);
+}
+
+/* Loads the configuration, connects a store (*st) and the plain connection. */
+static inline void itest_open(const char *program, struct config *cfg, struct store **st)
+{
+	char err[512];
+	itest_program = program;
+	if (config_load(cfg, NULL, err, sizeof(err)) < 0)
+		itest_fatal("config", err);
+	*st = store_new(cfg);
+	if (!*st || store_connect(*st))
+		itest_fatal("connect", *st ? store_last_error(*st) : "out of memory");
+	itest_raw = mysql_init(NULL);
+	int tcp = cfg->store_host && *cfg->store_host;
+	if (!itest_raw ||
+	    !mysql_real_connect(itest_raw, tcp ? cfg->store_host : "localhost", cfg->store_user,
+				cfg->store_password, cfg->store_database,
+				tcp ? (unsigned)cfg->store_port : 0, tcp ? NULL : cfg->store_socket, 0))
+		itest_fatal("plain connection", itest_raw ? mysql_error(itest_raw) : "out of memory");
+}
+
+static inline void itest_close(struct config *cfg, struct store *st)
+{
+	store_free(st);
+	mysql_close(itest_raw);
+	config_release(cfg);
+}
+
+static inline void itest_vexec(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static inline void itest_vexec(const char *fmt, va_list ap)
+{
+	char sql[1024];
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	if (mysql_query(itest_raw, sql))
+		itest_fatal(sql, mysql_error(itest_raw));
+}
+
+/* Runs a statement; its result, if any, is left for mysql_store_result(itest_raw). */
+static inline void itest_exec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void itest_exec(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	itest_vexec(fmt, ap);
+	va_end(ap);
+}
+
+/* The first column of the first row as a number (a COUNT(*), a version), or -1. */
+static inline long itest_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline long itest_long(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	itest_vexec(fmt, ap);
+	va_end(ap);
+	MYSQL_RES *res = mysql_store_result(itest_raw);
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+	long n = row && row[0] ? atol(row[0]) : -1;
+	if (res)
+		mysql_free_result(res);
+	return n;
+}
+
+/* An id as 32 hex digits for UNHEX(); four buffers, so one call may use several. */
+static inline const char *itest_hex(const struct uuid *id)
+{
+	static char ring[4][33];
+	static int next;
+	char *hex = ring[next++ % 4];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id->b[i]);
+	return hex;
+}
+
+#endif
