@@ -973,8 +973,7 @@ static int bulk_params(struct app_call *c, const struct query *q, int64_t as_of,
 	const char *m = query_get(q, "older_than");
 	const char *type = query_get(q, "entity_type");
 	memset(b, 0, sizeof(*b));
-	if (!m || !*m || strlen(m) > 6 || strspn(m, "0123456789") != strlen(m) ||
-	    (b->older_than = strtoull(m, NULL, 10)) < 1 || b->older_than > 525600) {
+	if (!m || query_uint(m, 1, 525600, &b->older_than) < 0) {
 		admin_error_page(c, 400, "\xe2\x80\x9colder than\xe2\x80\x9d takes minutes, 1 to 525600.");
 		return -1;
 	}
@@ -1077,9 +1076,10 @@ cleanup:
 static int field_ll(const struct query *q, const char *name, long long *out)
 {
 	const char *v = query_get(q, name);
-	if (!v || !*v || strlen(v) > 18 || strspn(v, "0123456789") != strlen(v))
+	unsigned long long n;
+	if (!v || query_uint(v, 0, 999999999999999999ULL, &n) < 0)
 		return -1;
-	*out = strtoll(v, NULL, 10);
+	*out = (long long)n;
 	return 0;
 }
 

@@ -80,9 +80,8 @@ void admin_api_stuck(struct app_call *c)
 		f.has_status = 1;
 	}
 	if ((v = query_get(&q, "limit"))) {
-		char *end;
-		unsigned long n = strtoul(v, &end, 10);
-		if (!*v || *end || n < 1 || n > STUCK_API_MAX || *v == '-' || *v == '+') {
+		unsigned long long n;
+		if (query_uint(v, 1, STUCK_API_MAX, &n) < 0) {
 			app_problem(c, problem_set(&p, 400, "invalid-query",
 						   "limit must be an integer from 1 to %d", STUCK_API_MAX));
 			goto cleanup;

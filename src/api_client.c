@@ -325,23 +325,6 @@ static int list_item(void *ctx, const struct gen_request *r)
 	return 0;
 }
 
-/* Parses limit: digits only, 1..max. */
-static int parse_limit(const char *s, unsigned max, unsigned *out)
-{
-	unsigned long v = 0;
-	if (!*s || strlen(s) > 6)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	if (v < 1 || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* Validates the query into f. 0, or -1 with p set. */
 static int list_filter_parse(struct app_call *c, const struct query *q,
 			     struct store_list_filter *f, struct problem *p)
@@ -393,11 +376,14 @@ static int list_filter_parse(struct app_call *c, const struct query *q,
 		}
 		f->subject_key = v;
 	}
-	if ((v = query_get(q, "limit")) &&
-	    parse_limit(v, (unsigned)cfg->list_max, &f->limit) < 0) {
-		problem_set(p, 400, "invalid-query", "limit must be an integer from 1 to %d",
-			    cfg->list_max);
-		return -1;
+	unsigned long long limit;
+	if ((v = query_get(q, "limit"))) {
+		if (query_uint(v, 1, (unsigned long long)cfg->list_max, &limit) < 0) {
+			problem_set(p, 400, "invalid-query", "limit must be an integer from 1 to %d",
+				    cfg->list_max);
+			return -1;
+		}
+		f->limit = (unsigned)limit;
 	}
 	if ((v = query_get(q, "cursor"))) {
 		size_t bin_len = 0;

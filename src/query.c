@@ -150,3 +150,22 @@ void query_release(struct query *q)
 	q->params = NULL;
 	q->count = 0;
 }
+
+int query_uint(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out)
+{
+	size_t max_digits = 1, n = strlen(s);
+	unsigned long long v = 0;
+
+	for (unsigned long long m = max; m >= 10; m /= 10)
+		max_digits++;
+	/* Bounding the length first keeps the sum below from overflowing. */
+	if (n == 0 || n > max_digits || strspn(s, "0123456789") != n)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -35,5 +35,12 @@ const char *query_get(const struct query *q, const char *name);
 /* How many times `name` occurs (handlers refuse repeated parameters). */
 size_t query_count(const struct query *q, const char *name);
 void query_release(struct query *q);
+/*
+ * A parameter holding a whole number: digits only (no sign, no blank), no
+ * more digits than `max` has, and within min..max (max below 10^19).
+ * 0 with *out set, or -1.
+ */
+int query_uint(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out);
 
 #endif

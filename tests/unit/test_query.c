@@ -167,7 +167,31 @@ static void test_error_message_bounded(void)
 	CU_ASSERT_EQUAL(strlen(tiny), sizeof(tiny) - 1);
 }
 
+static void test_uint(void)
+{
+	unsigned long long v = 7;
+	CU_ASSERT_EQUAL(query_uint("20", 1, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 20);
+	CU_ASSERT_EQUAL(query_uint("1", 1, 100, &v), 0);
+	CU_ASSERT_EQUAL(query_uint("100", 1, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 100);
+	CU_ASSERT_EQUAL(query_uint("050", 1, 100, &v), 0); /* three digits, like 100 */
+	CU_ASSERT_EQUAL(v, 50);
+	v = 7;
+	/* Refused, and *out untouched: out of range, too many digits, not digits. */
+	static const char *const bad[] = { "0", "101", "0100", "", "-5", "+5", " 5", "5 ", "5x",
+					   "1e2", "0x10", "99999999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(query_uint(bad[i], 1, 100, &v), -1);
+	CU_ASSERT_EQUAL(v, 7);
+	CU_ASSERT_EQUAL(query_uint("999999999999999999", 0, 999999999999999999ULL, &v), 0);
+	CU_ASSERT_EQUAL(v, 999999999999999999ULL);
+	CU_ASSERT_EQUAL(query_uint("0", 0, 9, &v), 0);
+	CU_ASSERT_EQUAL(v, 0);
+}
+
 static const struct unit_case cases[] = {
+	{ "whole numbers: digits only, bounded in length and value", test_uint },
 	{ "basic pairs", test_basic_pairs },
 	{ "empty and NULL query", test_empty_and_null },
 	{ "empty pairs skipped", test_empty_pairs_skipped },
