@@ -10,13 +10,13 @@
 #include "jsonw.h"
 #include "log.h"
 #include "query.h"
+#include "queue_hint.h"
 #include "reaper.h"
 #include "resource.h"
 #include "validate.h"
 #include "banned.h"
 
 #define RESOURCE_PATH "/api/v1/generation-requests/"
-#define QUEUE_AHEAD_CAP 28          /* enough to reach the 30 s Retry-After cap */
 #define IDEM_STUCK_SECONDS 60       /* a 'processing' key older than this was abandoned */
 
 static void actor_of(const struct app_call *c, char *out, size_t size)
@@ -68,6 +68,12 @@ static void add_location(struct app_call *c, const struct uuid *id)
 			default_port ? "" : port, ids);
 }
 
+static int fetch_queue_head(void *store, const char *entity_type, unsigned cap,
+			    struct uuid *ids, unsigned *count)
+{
+	return store_pending_head(store, entity_type, cap, ids, count);
+}
+
 /* Retry-After for a request still in flight, from the queue or its progress. */
 static void add_retry_after(struct app_call *c, const struct gen_request *r)
 {
@@ -75,8 +81,9 @@ static void add_retry_after(struct app_call *c, const struct gen_request *r)
 	if (lifecycle_is_terminal(r->status))
 		return;
 	if (r->status == GEN_PENDING &&
-	    store_pending_ahead(c->app->store, r->entity_type, &r->id, QUEUE_AHEAD_CAP, &ahead))
-		ahead = 0; /* only a hint: a failed count is no reason to fail the answer */
+	    queue_hint_ahead(&c->app->queues, fetch_queue_head, c->app->store, r->entity_type,
+			     &r->id, c->now, &ahead))
+		ahead = 0; /* only a hint: a failed read is no reason to fail the answer */
 	http_add_header(c->resp, "Retry-After", "%d",
 			lifecycle_retry_after(r->status, ahead, r->generated_count,
 					      r->failed_count, r->requested_count,
@@ -214,52 +221,91 @@ cleanup:
 	gen_request_release(&r);
 }
 
-/* The resource with its entities into the response, with ETag and Retry-After. */
-static void answer_resource(struct app_call *c, int status, const struct gen_request *r)
+/* The resource with its entities as the answer, with ETag and Retry-After. */
+static void render_resource(struct app_call *c, int status, const struct gen_request *r,
+			    const struct gen_entity_list *entities)
 {
-	struct gen_entity_list entities = { 0 };
 	char tag[ETAG_MAX_LEN];
-	int rc = store_request_entities(c->app->store, &r->id, &entities);
-	if (rc) {
-		app_store_problem(c, rc, "generation request");
-		goto cleanup;
-	}
 	c->resp->status = status;
-	resource_render(r, &entities, RESOURCE_ENTITIES, &c->resp->body);
+	resource_render(r, entities, RESOURCE_ENTITIES, &c->resp->body);
 	etag_format(r->version, tag);
 	http_add_header(c->resp, "ETag", "%s", tag);
 	http_add_header(c->resp, "Cache-Control", "private, no-cache");
 	add_retry_after(c, r);
-cleanup:
+}
+
+/* The same, reading the entities first. */
+static void answer_resource(struct app_call *c, int status, const struct gen_request *r)
+{
+	struct gen_entity_list entities = { 0 };
+	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	if (rc)
+		app_store_problem(c, rc, "generation request");
+	else
+		render_resource(c, status, r, &entities);
 	gen_entity_list_release(&entities);
 }
 
+/*
+ * The status poll: key, request and entities in one statement (store_poll),
+ * so what thousands of pollers cost is one round trip each. The 401/403/404
+ * answers are the same as for any other endpoint.
+ */
 void api_client_get(struct app_call *c)
 {
 	struct gen_request r;
+	struct gen_entity_list entities = { 0 };
+	enum store_poll_found found;
+	unsigned char hash[AUTH_HASH_LEN];
 	char tag[ETAG_MAX_LEN];
+	const char *if_none_match = http_param(c->req, "HTTP_IF_NONE_MATCH");
+	long long known_version = etag_single_version(if_none_match);
 
-	gen_request_init(&r);
-	int rc = store_request_get(c->app->store, &c->route.id, c->who.owner, &r);
+	if (app_bearer_hash(c, hash) < 0)
+		return;
+	int rc = store_poll(c->app->store, hash, &c->route.id, known_version, &c->who, &found,
+			    &r, &entities);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		return;
+	}
+	if (found == POLL_NO_KEY) {
+		app_unknown_key(c);
+		goto cleanup;
+	}
+	if (app_require_role(c, ROLE_CLIENT) < 0)
+		goto cleanup;
+	if (found == POLL_NO_REQUEST) {
+		app_store_problem(c, STORE_NOT_FOUND, "generation request");
+		goto cleanup;
+	}
 	/* No poller watches a dead generation: a request whose time is up gets
 	 * the reaper's transition now, not at the next timer tick. */
-	if (rc == STORE_OK)
-		rc = reaper_check_request(c->app->store, c->app->cfg, c->now, &r, c->who.owner);
+	rc = reaper_check_request(c->app->store, c->app->cfg, c->now, &r, c->who.owner);
 	if (rc < 0) {
 		app_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	etag_format(r.version, tag);
-	if (etag_none_match(http_param(c->req, "HTTP_IF_NONE_MATCH"), tag)) {
-		/* Unchanged: no entities to read, no body to send. */
+	if (etag_none_match(if_none_match, tag)) {
+		/* Unchanged: no body to send. */
 		c->resp->status = 304;
 		http_add_header(c->resp, "ETag", "%s", tag);
 		http_add_header(c->resp, "Cache-Control", "private, no-cache");
 		add_retry_after(c, &r);
 		goto cleanup;
 	}
-	answer_resource(c, 200, &r);
+	/* The statement left the entities out when the version was the poller's,
+	 * and a transition just made (rc 1) may have changed them. */
+	if (rc == 1 || (known_version >= 0 && (uint64_t)known_version == r.version)) {
+		gen_entity_list_release(&entities);
+		answer_resource(c, 200, &r);
+		goto cleanup;
+	}
+	render_resource(c, 200, &r, &entities);
 cleanup:
+	gen_entity_list_release(&entities);
 	gen_request_release(&r);
 }
 

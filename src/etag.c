@@ -85,3 +85,30 @@ int etag_none_match(const char *header, const char *etag)
 	}
 	return matched;
 }
+
+long long etag_single_version(const char *header)
+{
+	const char *tag;
+	size_t len;
+	char ours[ETAG_MAX_LEN];
+	unsigned long long v = 0;
+
+	if (!header)
+		return -1;
+	const char *p = skip_ows(header);
+	if (read_tag(&p, &tag, &len) < 0 || *skip_ows(p) != '\0')
+		return -1;
+	/* tag is "v<digits>" with its quotes; at most 18 digits cannot overflow. */
+	if (len < 4 || len > 21 || tag[1] != 'v')
+		return -1;
+	for (size_t i = 2; i + 1 < len; i++) {
+		if (tag[i] < '0' || tag[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long long)(tag[i] - '0');
+	}
+	/* Only the spelling we hand out ("v042" is another tag than "v42"). */
+	etag_format(v, ours);
+	if (strlen(ours) != len || memcmp(ours, tag, len))
+		return -1;
+	return (long long)v;
+}

@@ -20,5 +20,11 @@ void etag_format(uint64_t version, char out[ETAG_MAX_LEN]);
  * matches nothing (0). header may be NULL.
  */
 int etag_none_match(const char *header, const char *etag);
+/*
+ * The version named by an If-None-Match value that is exactly one of our
+ * tags ("\"v42\"", optionally W/ and surrounded by whitespace), so a poll can
+ * skip reading what the client already has; -1 for anything else.
+ */
+long long etag_single_version(const char *header);
 
 #endif

@@ -34,7 +34,8 @@ enum query_id {
 	Q_ENTITIES,
 	Q_LIST_ALL,
 	Q_LIST_STATUS,
-	Q_PENDING_AHEAD,
+	Q_POLL,
+	Q_PENDING_HEAD,
 	Q_IDEM_INSERT,
 	Q_IDEM_GET,
 	Q_IDEM_RECLAIM,
@@ -100,6 +101,12 @@ struct query_def {
 	"lease_expires_at, requested_at, started_at, completed_at, cancelled_at, " \
 	"updated_at, failure_reason, error_message, constraints_json, metadata_json"
 #define REQ_TYPES "bssssiiiiisttttttssss"
+/* The same, qualified for joins on a table aliased r. */
+#define POLL_REQ_COLUMNS \
+	"r.id, r.owner, r.entity_type, r.subject_key, r.status, r.requested_count, " \
+	"r.generated_count, r.failed_count, r.attempt, r.version, r.worker_id, " \
+	"r.lease_expires_at, r.requested_at, r.started_at, r.completed_at, r.cancelled_at, " \
+	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json"
 #define STALE_COLUMNS \
 	"id, status, attempt, requested_at, started_at, lease_expires_at, owner, entity_type"
 #define STALE_TYPES "bsitttss"
@@ -194,10 +201,27 @@ static const struct query_def queries[Q_COUNT] = {
 		"WHERE owner = ? AND status = ? AND (? IS NULL OR entity_type = ?) "
 		"AND (? IS NULL OR subject_key = ?) AND id < ? ORDER BY id DESC LIMIT ?",
 		"ssssssbi", REQ_TYPES },
-	[Q_PENDING_AHEAD] = {
-		"SELECT COUNT(*) FROM (SELECT 1 FROM generation_requests "
-		"WHERE status = 'pending' AND entity_type = ? AND id < ? LIMIT ?) ahead",
-		"sbi", "i" },
+	/*
+	 * A status poll in one round trip: the key (found by its hash, not
+	 * revoked), the request if the key's owner owns it, and its generated
+	 * entities unless the poller already has this version (If-None-Match).
+	 * No ORDER BY: sorting on a column of an outer join's inner table makes
+	 * MariaDB copy every row, texts and all, into a temporary table. The
+	 * entities are put in order in C instead (store_poll).
+	 */
+	[Q_POLL] = {
+		"SELECT k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", e.idx, e.entity_json "
+		"FROM api_keys k "
+		"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
+		"LEFT JOIN generation_entities e ON e.request_id = r.id AND e.status = 'generated' "
+		"AND r.version <> ? "
+		"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+		"bib", "iss" REQ_TYPES "is" },
+	/* The head of a type's queue, oldest first, for Retry-After hints. */
+	[Q_PENDING_HEAD] = {
+		"SELECT id FROM generation_requests "
+		"WHERE status = 'pending' AND entity_type = ? ORDER BY id LIMIT ?",
+		"si", "b" },
 	[Q_IDEM_INSERT] = {
 		"INSERT INTO idempotency_keys (owner, idem_key, body_hash, state, created_at) "
 		"VALUES (?, ?, ?, 'processing', ?)",
@@ -395,7 +419,7 @@ static const struct query_def queries[Q_COUNT] = {
 		HIST_PARAMS, HIST_TYPES },
 };
 
-#define MAX_BINDS 24
+#define MAX_BINDS 32
 #define COLBUF_INITIAL 256
 #define COLBUF_MAX (64u << 20)
 
@@ -1119,6 +1143,67 @@ int store_request_entities(struct store *s, const struct uuid *id,
 	return rc;
 }
 
+struct poll_ctx {
+	struct principal *who;
+	enum store_poll_found *found;
+	struct gen_request *out;
+	struct gen_entity_list *entities;
+	int failed;
+};
+
+/* Columns: key (3), request (21, all NULL when not the owner's), entity (2). */
+static int poll_row(void *ctx, const struct sqlcell *c)
+{
+	struct poll_ctx *p = ctx;
+	if (*p->found == POLL_NO_KEY) {
+		key_lookup_row(p->who, c);
+		*p->found = POLL_NO_REQUEST;
+		if (!c[3].null) {
+			if (read_request(c + 3, p->out) < 0) {
+				p->failed = 1;
+				return 1;
+			}
+			*p->found = POLL_REQUEST;
+		}
+	}
+	if (*p->found == POLL_REQUEST && !c[24].null && entity_row(p->entities, c + 24) < 0) {
+		p->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int entity_cmp(const void *a, const void *b)
+{
+	unsigned x = ((const struct gen_entity *)a)->idx, y = ((const struct gen_entity *)b)->idx;
+	return (x > y) - (x < y);
+}
+
+int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
+	       const struct uuid *id, long long known_version, struct principal *who,
+	       enum store_poll_found *found, struct gen_request *out,
+	       struct gen_entity_list *entities)
+{
+	struct sqlv p[] = { SV_UUID(id), SV_INT(known_version), SV_BIN(key_hash, AUTH_HASH_LEN) };
+	struct poll_ctx ctx = { who, found, out, entities, 0 };
+	*found = POLL_NO_KEY;
+	gen_request_init(out);
+	int rc = run(s, Q_POLL, p, poll_row, &ctx, NULL, NULL);
+	if (rc == STORE_OK && ctx.failed) {
+		store_set_error(s, "out of memory");
+		rc = STORE_ERROR;
+	}
+	if (rc) {
+		gen_request_release(out);
+		gen_entity_list_release(entities);
+		return rc;
+	}
+	/* In primary-key order already, in practice; by index, by contract. */
+	if (entities->count > 1)
+		qsort(entities->items, entities->count, sizeof(entities->items[0]), entity_cmp);
+	return STORE_OK;
+}
+
 struct list_ctx {
 	int (*fn)(void *ctx, const struct gen_request *r);
 	void *ctx;
@@ -1232,18 +1317,14 @@ int store_request_cancel(struct store *s, const struct uuid *id, const char *own
 	return rc2 ? rc2 : rc;
 }
 
-static int count_row(void *ctx, const struct sqlcell *c)
+int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
+		       struct uuid *head, unsigned *count)
 {
-	*(unsigned *)ctx = (unsigned)c[0].i;
-	return 1;
-}
-
-int store_pending_ahead(struct store *s, const char *entity_type, const struct uuid *id,
-			unsigned cap, unsigned *count)
-{
-	struct sqlv p[] = { SV_STR(entity_type), SV_UUID(id), SV_INT(cap) };
-	*count = 0;
-	return run(s, Q_PENDING_AHEAD, p, count_row, count, NULL, NULL);
+	struct sqlv p[] = { SV_STR(entity_type), SV_INT(cap) };
+	struct id_batch_ctx b = { head, 0, cap };
+	int rc = run(s, Q_PENDING_HEAD, p, uuid_batch_row, &b, NULL, NULL);
+	*count = rc ? 0 : b.n;
+	return rc;
 }
 
 /* ---- Idempotency-Key ---- */

@@ -92,6 +92,23 @@ int store_request_get(struct store *s, const struct uuid *id, const char *owner,
 int store_request_entities(struct store *s, const struct uuid *id,
 			   struct gen_entity_list *out);
 
+/* What a client's status poll finds, from one statement. */
+enum store_poll_found {
+	POLL_NO_KEY,       /* no such key, or revoked */
+	POLL_NO_REQUEST,   /* the key is good; no request with that id of its owner */
+	POLL_REQUEST,      /* the key and its owner's request (*out set) */
+};
+/*
+ * The key with hash `key_hash` and, when its owner owns it, the request `id`
+ * with its generated entities: all of them unless the request's version is
+ * `known_version` (the poller's ETag; -1 for none), when there are none to
+ * send. *who is set unless POLL_NO_KEY; release *out and *entities on OK.
+ */
+int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
+	       const struct uuid *id, long long known_version, struct principal *who,
+	       enum store_poll_found *found, struct gen_request *out,
+	       struct gen_entity_list *entities);
+
 struct store_list_filter {
 	const char *owner;          /* NULL = every owner (operators; subject_key ignored) */
 	int has_status;
@@ -114,9 +131,9 @@ int store_request_list(struct store *s, const struct store_list_filter *f,
 int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
 			 const char *actor, const char *reason, int64_t now,
 			 struct gen_request *out);
-/* How many pending requests of this type are older than `id`, counting up to `cap`. */
-int store_pending_ahead(struct store *s, const char *entity_type, const struct uuid *id,
-			unsigned cap, unsigned *count);
+/* The ids of the oldest `cap` pending requests of a type, oldest first, into head[]. */
+int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
+		       struct uuid *head, unsigned *count);
 
 /* ---- Idempotency-Key ---- */
 enum store_idem_state {

@@ -111,6 +111,23 @@ check "get with If-None-Match of the ETag: 304" status_is 304
 check "304 has no body" eq "$(wc -c <"$HB" | tr -d ' ')" 0
 api GET "$COLL/$ID1" '' -H 'If-None-Match: "something-else"'
 check "get with another If-None-Match: 200" status_is 200
+api GET "$COLL/$ID1" '' -H "If-None-Match: W/$ETAG"
+check "get with the weak form of the ETag: 304" status_is 304
+
+# Retry-After paces a queue: each request ahead is a second more (SPEC §3).
+QTYPE=queue_$RANDOM$RANDOM
+QIDS=()
+for _ in 1 2 3 4 5 6; do
+	api POST "$COLL" "{\"entity_type\":\"$QTYPE\"}"
+	QIDS+=("$(jb .request_id)")
+done
+sleep 1.1 # each child trusts the queue's head it last read for a second
+api GET "$COLL/${QIDS[0]}"
+check "the first in its queue: Retry-After 2" eq "$(hdr Retry-After)" 2
+api GET "$COLL/${QIDS[5]}"
+check "five ahead in its queue: Retry-After 7" eq "$(hdr Retry-After)" 7
+api GET "$COLL/${QIDS[5]}" '' -H "If-None-Match: $(hdr ETag)"
+check "... the same on a 304" eq "$(hdr Retry-After)" 7
 
 # ==== cancel ====
 api POST "$COLL/$ID1/cancel" '{"reason":"no longer needed"}'

@@ -318,19 +318,93 @@ static void test_cancel(void)
 				    "to_status = 'cancelled' AND message = 'no longer needed'", itest_hex(&id)), 1);
 }
 
-static void test_pending_ahead(void)
+static void test_pending_head(void)
 {
-	struct uuid last;
+	struct uuid made[5], head[28];
 	unsigned n = 99;
 	char type[ENTITY_TYPE_MAX + 1];
 	/* A type of this run only: the queue of earlier runs must not count. */
 	snprintf(type, sizeof(type), "rare_%s", run_tag);
 	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL_FATAL(create(O("ahead-owner"), type, NULL, &last, NULL), STORE_OK);
-	CU_ASSERT_EQUAL(store_pending_ahead(st, type, &last, 28, &n), STORE_OK);
-	CU_ASSERT_EQUAL(n, 4);
-	CU_ASSERT_EQUAL(store_pending_ahead(st, type, &last, 2, &n), STORE_OK);
+		CU_ASSERT_EQUAL_FATAL(create(O("ahead-owner"), type, NULL, &made[i], NULL), STORE_OK);
+	CU_ASSERT_EQUAL(store_pending_head(st, type, 28, head, &n), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(uuid_compare(&head[i], &made[i]), 0);
+	CU_ASSERT_EQUAL(store_pending_head(st, type, 2, head, &n), STORE_OK);
 	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(uuid_compare(&head[1], &made[1]), 0);
+}
+
+/* A key of `role` for `owner`, returning its hash. */
+static void poll_key(enum auth_role role, const char *owner, unsigned char hash[AUTH_HASH_LEN],
+		     long long *id)
+{
+	char key[AUTH_KEY_LEN + 1];
+	auth_key_generate(key);
+	auth_key_hash(key, AUTH_KEY_LEN, hash);
+	CU_ASSERT_EQUAL_FATAL(store_key_insert(st, hash, "gtk_poll", role, owner, clock_us, id),
+			      STORE_OK);
+}
+
+static void test_poll_one_statement(void)
+{
+	unsigned char mine[AUTH_HASH_LEN], theirs[AUTH_HASH_LEN], worker[AUTH_HASH_LEN];
+	unsigned char unknown[AUTH_HASH_LEN];
+	long long mine_id, other_id;
+	struct principal who;
+	enum store_poll_found found;
+	struct gen_request r;
+	struct gen_entity_list ents = { 0 };
+	struct uuid id;
+
+	poll_key(ROLE_CLIENT, O("poll-owner"), mine, &mine_id);
+	poll_key(ROLE_CLIENT, O("poll-other"), theirs, &other_id);
+	poll_key(ROLE_WORKER, O("poll-owner"), worker, &other_id);
+	memset(unknown, 0x5a, sizeof(unknown));
+	CU_ASSERT_EQUAL_FATAL(create(O("poll-owner"), "problem", NULL, &id, NULL), STORE_OK);
+	/* Entities out of order, and one failed: the poll sends generated ones by index. */
+	itest_exec("INSERT INTO generation_entities (request_id, idx, attempt, status, entity_json, "
+		   "created_at) VALUES (UNHEX('%s'), 2, 1, 'generated', '{\\\"n\\\":2}', NOW()), "
+		   "(UNHEX('%s'), 0, 1, 'generated', '{\\\"n\\\":0}', NOW()), "
+		   "(UNHEX('%s'), 1, 1, 'failed', NULL, NOW())",
+		   itest_hex(&id), itest_hex(&id), itest_hex(&id));
+
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_REQUEST);
+	CU_ASSERT_EQUAL(who.role, ROLE_CLIENT);
+	CU_ASSERT_EQUAL(who.key_id, mine_id);
+	CU_ASSERT_STRING_EQUAL(who.owner, O("poll-owner"));
+	CU_ASSERT_EQUAL(uuid_compare(&r.id, &id), 0);
+	CU_ASSERT_EQUAL(r.status, GEN_PENDING);
+	CU_ASSERT_EQUAL_FATAL(ents.count, 2);
+	CU_ASSERT_EQUAL(ents.items[0].idx, 0);
+	CU_ASSERT_STRING_EQUAL(ents.items[0].json, "{\"n\":0}");
+	CU_ASSERT_EQUAL(ents.items[1].idx, 2);
+	gen_entity_list_release(&ents);
+	/* The poller has this version: the row, without entities to send. */
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)r.version, &who, &found, &r, &ents),
+			STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_REQUEST);
+	CU_ASSERT_EQUAL(ents.count, 0);
+	gen_request_release(&r);
+	/* Another owner's key: a good key, no request (a 404, not a leak). */
+	CU_ASSERT_EQUAL(store_poll(st, theirs, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_NO_REQUEST);
+	CU_ASSERT_STRING_EQUAL(who.owner, O("poll-other"));
+	CU_ASSERT_EQUAL(ents.count, 0);
+	/* A worker key of the same owner is reported as such (the caller says 403). */
+	CU_ASSERT_EQUAL(store_poll(st, worker, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(who.role, ROLE_WORKER);
+	gen_request_release(&r);
+	gen_entity_list_release(&ents);
+	/* Unknown and revoked keys find nothing at all. */
+	CU_ASSERT_EQUAL(store_poll(st, unknown, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_NO_KEY);
+	CU_ASSERT_EQUAL(store_key_revoke(st, mine_id, clock_us), STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_NO_KEY);
+	CU_ASSERT_EQUAL(ents.count, 0);
 }
 
 static void test_idempotency(void)
@@ -432,7 +506,8 @@ static const struct unit_case cases[] = {
 	{ "8 concurrent creates of one subject: exactly one wins", test_concurrent_creates_one_subject },
 	{ "list: keyset pages, filters, owner isolation", test_list_keyset_pages },
 	{ "cancel: owner only, once, with its event", test_cancel },
-	{ "pending requests ahead, capped", test_pending_ahead },
+	{ "the head of a type's queue, capped", test_pending_head },
+	{ "a poll: key, request and entities in one statement", test_poll_one_statement },
 	{ "idempotency keys: new, in progress, mismatch, replay, expiry", test_idempotency },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },

@@ -61,6 +61,24 @@ static void test_star(void)
 	CU_ASSERT_EQUAL(etag_none_match("**", "\"v42\""), 0);
 }
 
+static void test_single_version(void)
+{
+	CU_ASSERT_EQUAL(etag_single_version("\"v42\""), 42);
+	CU_ASSERT_EQUAL(etag_single_version(" W/\"v7\"\t"), 7);
+	CU_ASSERT_EQUAL(etag_single_version("\"v999999999999999999\""), 999999999999999999LL);
+	/* Anything that is not exactly one tag we hand out names no version. */
+	CU_ASSERT_EQUAL(etag_single_version(NULL), -1);
+	CU_ASSERT_EQUAL(etag_single_version(""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("*"), -1);
+	CU_ASSERT_EQUAL(etag_single_version("\"v1\", \"v2\""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("\"v042\""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("\"v\""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("\"x42\""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("\"v4a\""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("\"v9999999999999999999\""), -1);
+	CU_ASSERT_EQUAL(etag_single_version("v42"), -1);
+}
+
 static void test_malformed_matches_nothing(void)
 {
 	static const char *const bad[] = {
@@ -110,6 +128,7 @@ static const struct unit_case cases[] = {
 	{ "weak comparison", test_weak_comparison },
 	{ "lists", test_lists },
 	{ "star", test_star },
+	{ "single version for the poll", test_single_version },
 	{ "malformed matches nothing", test_malformed_matches_nothing },
 	{ "absent and empty header", test_absent_and_empty },
 	{ "round trip with etag_format", test_round_trip_with_format },
