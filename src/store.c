@@ -46,6 +46,7 @@ enum query_id {
 	Q_DROP_FAILED,
 	Q_GENERATED_IDX,
 	Q_LEASE_LOCK,
+	Q_COMPLETE_LOCK,
 	Q_LEASE_EXTEND,
 	Q_ENTITY_INSERT,
 	Q_COUNT_GENERATED,
@@ -247,11 +248,12 @@ static const struct query_def queries[Q_COUNT] = {
 	 * starts the walk at the oldest pending row; left to itself the optimizer
 	 * scanned the primary key, reading (and locking) the table's history. */
 	[Q_CLAIM_PICK] = {
-		"SELECT id FROM generation_requests FORCE INDEX (ix_status_id) "
+		"SELECT " REQ_COLUMNS " FROM generation_requests FORCE INDEX (ix_status_id) "
 		"WHERE status = 'pending' "
 		"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) "
 		"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-		"ssssssss", "b" },
+		"ssssssss", REQ_TYPES },
+	/* claim_applied() makes the same changes to the row read above. */
 	[Q_CLAIM_SET] = {
 		"UPDATE generation_requests SET status = 'processing', attempt = attempt + 1, "
 		"worker_id = ?, started_at = ?, lease_expires_at = ?, lease_seconds = ?, "
@@ -270,6 +272,10 @@ static const struct query_def queries[Q_COUNT] = {
 		"SELECT status, worker_id, attempt, requested_count, generated_count, failed_count, "
 		"lease_seconds FROM generation_requests WHERE id = ? FOR UPDATE",
 		"b", "ssiiiii" },
+	/* Completion locks the whole row: complete_applied() then stands in for a re-read. */
+	[Q_COMPLETE_LOCK] = {
+		"SELECT " REQ_COLUMNS " FROM generation_requests WHERE id = ? FOR UPDATE",
+		"b", REQ_TYPES },
 	[Q_LEASE_EXTEND] = {
 		"UPDATE generation_requests SET lease_expires_at = ? "
 		"WHERE id = ? AND status = 'processing' AND attempt = ?",
@@ -1436,15 +1442,35 @@ static int indexes_row(void *ctx, const struct sqlcell *c)
 	return 0;
 }
 
+/*
+ * The picked row as Q_CLAIM_SET leaves it, so the claim needs no second read
+ * (tests/integration/test_claims.c compares it with one).
+ */
+static int claim_applied(struct gen_request *r, const struct store_claim *c, int64_t expires)
+{
+	struct sqlcell worker = { .s = c->worker_id, .len = strlen(c->worker_id) };
+	free(r->worker_id);
+	if (!(r->worker_id = dup_cell(&worker)))
+		return -1;
+	r->status = GEN_PROCESSING;
+	r->attempt++;
+	r->started_at = r->updated_at = c->now;
+	r->lease_expires_at = expires;
+	r->failed_count = 0;
+	r->version++;
+	return 0;
+}
+
 int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)
 {
 	struct sqlv pick[CLAIM_MAX_TYPES];
-	struct uuid id;
+	struct gen_request *r = &out->request;
+	struct one_request picked = { r, 0 };
 	size_t rows = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	gen_request_init(&out->request);
+	gen_request_init(r);
 	if (c->n_types < 1 || c->n_types > CLAIM_MAX_TYPES)
 		return STORE_ERROR;
 	/* Unused slots repeat the first type: the statement has a fixed shape. */
@@ -1453,37 +1479,43 @@ int store_claim_next(struct store *s, const struct store_claim *c, struct store_
 	rc = txn_begin(s);
 	if (rc)
 		return rc;
-	rc = run(s, Q_CLAIM_PICK, pick, uuid_row, &id, NULL, &rows);
+	rc = run(s, Q_CLAIM_PICK, pick, one_request_row, &picked, NULL, &rows);
 	if (rc == STORE_OK && !rows)
 		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK && picked.failed) {
+		store_set_error(s, "out of memory");
+		rc = STORE_ERROR;
+	}
+	int64_t expires = c->now + c->lease_seconds * INT64_C(1000000);
 	if (rc == STORE_OK) {
-		int64_t expires = c->now + c->lease_seconds * INT64_C(1000000);
 		struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(c->now), SV_TIME(expires),
-				      SV_INT(c->lease_seconds), SV_TIME(c->now), SV_UUID(&id) };
+				      SV_INT(c->lease_seconds), SV_TIME(c->now), SV_UUID(&r->id) };
 		unsigned long long n = 0;
 		rc = run(s, Q_CLAIM_SET, set, NULL, NULL, &n, NULL);
 		if (rc == STORE_OK && n != 1)
 			rc = STORE_CONFLICT;
 	}
-	if (rc == STORE_OK) {
-		struct sqlv p[] = { SV_UUID(&id) };
+	if (rc == STORE_OK && claim_applied(r, c, expires) < 0) {
+		store_set_error(s, "out of memory");
+		rc = STORE_ERROR;
+	}
+	/* Entities exist only from an earlier attempt: a first claim skips both. */
+	if (rc == STORE_OK && r->attempt > 1) {
+		struct sqlv p[] = { SV_UUID(&r->id) };
 		rc = run(s, Q_DROP_FAILED, p, NULL, NULL, NULL, NULL);
 	}
-	if (rc == STORE_OK)
-		rc = store_request_get(s, &id, NULL, &out->request);
 	if (rc == STORE_OK) {
 		char msg[64];
-		snprintf(msg, sizeof(msg), "attempt %u", out->request.attempt);
-		rc = event_insert(s, &id, c->now, c->actor, "pending", "processing", msg);
+		snprintf(msg, sizeof(msg), "attempt %u", r->attempt);
+		rc = event_insert(s, &r->id, c->now, c->actor, "pending", "processing", msg);
 	}
 	if (rc == STORE_OK) {
-		struct sqlv p[] = { SV_UUID(&id) };
-		unsigned n = out->request.requested_count;
-		out->generated = calloc(n / 8 + 1, 1);
+		out->generated = calloc(r->requested_count / 8 + 1, 1);
 		if (!out->generated) {
 			store_set_error(s, "out of memory");
 			rc = STORE_ERROR;
-		} else {
+		} else if (r->generated_count > 0) {
+			struct sqlv p[] = { SV_UUID(&r->id) };
 			rc = run(s, Q_GENERATED_IDX, p, indexes_row, out, NULL, NULL);
 		}
 	}
@@ -1532,6 +1564,14 @@ static int lease_row_fn(void *ctx, const struct sqlcell *c)
 	return 1;
 }
 
+/* Whether `lease` holds a row: processing, this worker, this attempt (0 = any). */
+static int lease_holds(const struct store_lease *lease, enum gen_status status,
+		       const char *worker_id, unsigned attempt)
+{
+	return status == GEN_PROCESSING && worker_id && !strcmp(worker_id, lease->worker_id) &&
+	       (!lease->attempt || lease->attempt == attempt);
+}
+
 /*
  * Opens a transaction and locks the request, checking that `lease` holds it:
  * processing, this worker, this attempt (0 = the worker did not say).
@@ -1548,9 +1588,7 @@ static int lease_lock(struct store *s, const struct uuid *id, const struct store
 	rc = run(s, Q_LEASE_LOCK, p, lease_row_fn, row, NULL, &rows);
 	if (rc == STORE_OK && !rows)
 		rc = STORE_NOT_FOUND;
-	else if (rc == STORE_OK &&
-		 (row->status != GEN_PROCESSING || strcmp(row->worker_id, lease->worker_id) ||
-		  (lease->attempt && lease->attempt != row->attempt)))
+	else if (rc == STORE_OK && !lease_holds(lease, row->status, row->worker_id, row->attempt))
 		rc = STORE_CONFLICT;
 	if (rc)
 		txn_rollback(s);
@@ -1627,28 +1665,65 @@ static int text_row(void *ctx, const struct sqlcell *c)
 	return 1;
 }
 
+/* The locked row as Q_COMPLETE leaves it. 0, or -1 out of memory. */
+static int complete_applied(struct gen_request *r, enum gen_status final, const char *reason,
+			    const char *message, int64_t now)
+{
+	r->status = final;
+	r->completed_at = r->updated_at = now;
+	r->lease_expires_at = TIME_NONE;
+	snprintf(r->failure_reason, sizeof(r->failure_reason), "%s", reason ? reason : "");
+	free(r->error_message);
+	r->error_message = NULL;
+	if (message) {
+		struct sqlcell m = { .s = message, .len = strlen(message) };
+		if (!(r->error_message = dup_cell(&m)))
+			return -1;
+	}
+	r->version++;
+	return 0;
+}
+
 int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
 		   const char *actor, int64_t now, struct gen_request *out)
 {
-	struct lease_row row;
+	struct sqlv lock[] = { SV_UUID(id) };
+	struct one_request locked = { out, 0 };
 	char last_error[512] = "", message[1024] = "";
-	int rc = lease_lock(s, id, lease, &row);
+	size_t rows = 0;
+
+	gen_request_init(out);
+	int rc = txn_begin(s);
 	if (rc)
 		return rc;
-	enum gen_status final = lifecycle_completion_status(row.generated, row.requested);
+	rc = run(s, Q_COMPLETE_LOCK, lock, one_request_row, &locked, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK && locked.failed) {
+		store_set_error(s, "out of memory");
+		rc = STORE_ERROR;
+	} else if (rc == STORE_OK && !lease_holds(lease, out->status, out->worker_id, out->attempt))
+		rc = STORE_CONFLICT;
+	if (rc) {
+		txn_rollback(s);
+		gen_request_release(out);
+		return rc;
+	}
+	enum gen_status final = lifecycle_completion_status(out->generated_count,
+							    out->requested_count);
 	const char *reason = final == GEN_FAILED ? lifecycle_failure_code(FAIL_GENERATOR) : NULL;
 	if (final != GEN_COMPLETED) {
 		struct sqlv p[] = { SV_UUID(id) };
 		rc = run(s, Q_LAST_ERROR, p, text_row, last_error, NULL, NULL);
-		unsigned missing = row.requested - row.generated;
+		unsigned missing = out->requested_count - out->generated_count;
 		/* Operators read this first: how many, and the last generator error. */
 		snprintf(message, sizeof(message), "%u of %u entities not generated%s%s", missing,
-			 row.requested, *last_error ? "; last error: " : "", last_error);
+			 out->requested_count, *last_error ? "; last error: " : "", last_error);
 	}
 	if (rc == STORE_OK) {
 		struct sqlv p[] = { SV_STR(lifecycle_status_name(final)), SV_TIME(now), SV_TIME(now),
 				    SV_STR(reason), SV_STR(*message ? message : NULL), SV_UUID(id),
-				    SV_INT(row.attempt) };
+				    SV_INT(out->attempt) };
 		unsigned long long n = 0;
 		rc = run(s, Q_COMPLETE, p, NULL, NULL, &n, NULL);
 		if (rc == STORE_OK && n != 1)
@@ -1657,13 +1732,18 @@ int store_complete(struct store *s, const struct uuid *id, const struct store_le
 	if (rc == STORE_OK)
 		rc = event_insert(s, id, now, actor, "processing", lifecycle_status_name(final),
 				  *message ? message : NULL);
+	if (rc == STORE_OK && complete_applied(out, final, reason, *message ? message : NULL,
+					       now) < 0) {
+		store_set_error(s, "out of memory");
+		rc = STORE_ERROR;
+	}
 	if (rc == STORE_OK)
 		rc = txn_commit(s);
 	else
 		txn_rollback(s);
 	if (rc)
-		return rc;
-	return store_request_get(s, id, NULL, out);
+		gen_request_release(out);
+	return rc;
 }
 
 struct events_ctx {

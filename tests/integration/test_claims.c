@@ -295,8 +295,82 @@ static void test_cancel_ends_the_lease(void)
 			STORE_CONFLICT);
 }
 
+/* Field by field: what a claim or completion answered is what the store holds. */
+static int str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void assert_same_as_stored(const struct gen_request *got)
+{
+	struct gen_request row;
+	CU_ASSERT_EQUAL_FATAL(store_request_get(st, &got->id, NULL, &row), STORE_OK);
+	CU_ASSERT_STRING_EQUAL(got->owner, row.owner);
+	CU_ASSERT_STRING_EQUAL(got->entity_type, row.entity_type);
+	CU_ASSERT_EQUAL(got->status, row.status);
+	CU_ASSERT_EQUAL(got->requested_count, row.requested_count);
+	CU_ASSERT_EQUAL(got->generated_count, row.generated_count);
+	CU_ASSERT_EQUAL(got->failed_count, row.failed_count);
+	CU_ASSERT_EQUAL(got->attempt, row.attempt);
+	CU_ASSERT_EQUAL(got->version, row.version);
+	CU_ASSERT(str_same(got->worker_id, row.worker_id));
+	CU_ASSERT_EQUAL(got->lease_expires_at, row.lease_expires_at);
+	CU_ASSERT_EQUAL(got->requested_at, row.requested_at);
+	CU_ASSERT_EQUAL(got->started_at, row.started_at);
+	CU_ASSERT_EQUAL(got->completed_at, row.completed_at);
+	CU_ASSERT_EQUAL(got->cancelled_at, row.cancelled_at);
+	CU_ASSERT_EQUAL(got->updated_at, row.updated_at);
+	CU_ASSERT_STRING_EQUAL(got->failure_reason, row.failure_reason);
+	CU_ASSERT(str_same(got->error_message, row.error_message));
+	CU_ASSERT(str_same(got->constraints_json, row.constraints_json));
+	CU_ASSERT(str_same(got->metadata_json, row.metadata_json));
+	gen_request_release(&row);
+}
+
+static void test_answers_match_the_store(void)
+{
+	char type[32];
+	struct store_claimed cl;
+	struct store_entity_result res;
+	struct gen_request out;
+
+	snprintf(type, sizeof(type), "same_%s", tag);
+	struct uuid id = make_pending(type, 3);
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-same", &cl), STORE_OK);
+	assert_same_as_stored(&cl.request);
+	struct store_lease first = { "w-same", cl.request.attempt };
+	store_claimed_release(&cl);
+	struct store_entity made = { 0, "{\"n\":0}", NULL }, broken = { 1, NULL, "bad output" };
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &first, &made, time_now_us(), &res), STORE_OK);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &first, &broken, time_now_us(), &res), STORE_OK);
+
+	/* The lease lapses and the reaper puts it back (as Q_TIMEOUT_RETRY does). */
+	itest_exec("UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+		   "lease_expires_at = NULL, lease_seconds = NULL, version = version + 1 "
+		   "WHERE id = UNHEX('%s')", itest_hex(&id));
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-again", &cl), STORE_OK);
+	CU_ASSERT_EQUAL(cl.request.attempt, 2);
+	CU_ASSERT_EQUAL(cl.request.failed_count, 0);
+	CU_ASSERT(store_claimed_is_generated(&cl, 0));
+	CU_ASSERT_FALSE(store_claimed_is_generated(&cl, 1));
+	assert_same_as_stored(&cl.request);
+	/* The second attempt starts without the first one's failures. */
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
+				    "UNHEX('%s') AND status = 'failed'", itest_hex(&id)), 0);
+	struct store_lease second = { "w-again", cl.request.attempt };
+	store_claimed_release(&cl);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &second, &broken, time_now_us(), &res),
+			STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &second, "worker:w-again", time_now_us(),
+					     &out), STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_PARTIAL);
+	assert_same_as_stored(&out);
+	gen_request_release(&out);
+}
+
 static const struct unit_case cases[] = {
 	{ "claims go oldest first, with lease, attempt and event", test_claim_order_and_resource },
+	{ "what claim and complete answer is what the store holds", test_answers_match_the_store },
 	{ "8 concurrent claimers, 1,000 pending: each claimed once, none lost", test_concurrent_claimers },
 	{ "a worker without the lease changes nothing; entities are idempotent", test_fencing },
 	{ "complete: completed, partial, failed from the counts", test_completion_statuses },
