@@ -100,9 +100,10 @@ enum store_poll_found {
 };
 /*
  * The key with hash `key_hash` and, when its owner owns it, the request `id`
- * with its generated entities: all of them unless the request's version is
- * `known_version` (the poller's ETag; -1 for none), when there are none to
- * send. *who is set unless POLL_NO_KEY; release *out and *entities on OK.
+ * with its generated entities, in one statement. With a `known_version` (the
+ * poller's ETag; -1 for none) the first statement leaves the entities out;
+ * they are read by a second one only when the request has moved past that
+ * version. *who is set unless POLL_NO_KEY; release *out and *entities on OK.
  */
 int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	       const struct uuid *id, long long known_version, struct principal *who,

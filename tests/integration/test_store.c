@@ -387,6 +387,15 @@ static void test_poll_one_statement(void)
 			STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(ents.count, 0);
+	/* An older version: the entities after all. */
+	uint64_t version = r.version;
+	gen_request_release(&r);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version - 1, &who, &found, &r, &ents),
+			STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_REQUEST);
+	CU_ASSERT_EQUAL(r.version, version);
+	CU_ASSERT_EQUAL(ents.count, 2);
+	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* Another owner's key: a good key, no request (a 404, not a leak). */
 	CU_ASSERT_EQUAL(store_poll(st, theirs, &id, -1, &who, &found, &r, &ents), STORE_OK);
