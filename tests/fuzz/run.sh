@@ -43,7 +43,7 @@ declare -A TARGET_SRC=(
 	[router]="router uuid"
 	[query]="query"
 	[config]="config timeutil"
-	[headers]="auth basic_auth validate"
+	[headers]="auth basic_auth validate etag"
 	[generator_output]="generator"
 )
 
