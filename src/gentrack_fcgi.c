@@ -40,9 +40,9 @@ static int child_main(void *ctx)
 		goto cleanup;
 	}
 	app_init(&app, &m->cfg, store);
-	/* Connect up front so the first request is fast; a failure here is not fatal. */
-	if (store_connect(store))
-		log_warn("store not reachable yet: %s", store_last_error(store));
+	/* Connect up front so the first request is fast; a failure here is not
+	 * fatal (the store logs why) and the next request tries again. */
+	(void)store_connect(store);
 	while (!pool_child_should_stop()) {
 		pool_child_idle();
 		if (pool_child_should_stop() || http_request_accept(req) < 0)

@@ -471,6 +471,8 @@ struct store {
 	int in_txn;
 	char *colbuf[MAX_BINDS];      /* result buffers reused by every query */
 	unsigned long colcap[MAX_BINDS];
+	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
+	unsigned connect_failures;    /* failed connects since the last success */
 	char error[512];
 };
 
@@ -563,16 +565,28 @@ int store_connect(struct store *s)
 				/* Conditional updates count matched rows, even when a
 				 * value happens to be unchanged. */
 				CLIENT_FOUND_ROWS)) {
+		unsigned err = mysql_errno(s->mysql);
 		if (use_tcp)
-			store_set_error(s, "cannot connect to MariaDB at %s:%d: %s",
-					c->store_host, c->store_port, mysql_error(s->mysql));
+			store_set_error(s, "cannot connect to MariaDB at %s:%d: %s (%u)",
+					c->store_host, c->store_port, mysql_error(s->mysql), err);
 		else
-			store_set_error(s, "cannot connect to MariaDB at %s: %s",
-					c->store_socket, mysql_error(s->mysql));
+			store_set_error(s, "cannot connect to MariaDB at %s: %s (%u)",
+					c->store_socket, mysql_error(s->mysql), err);
+		/* Why, once per burst of failures (and again if the cause
+		 * changes), not once per request: an outage must not flood the log. */
+		if (err != s->connect_error)
+			log_warn("store unavailable: %s", s->error);
+		s->connect_error = err;
+		s->connect_failures++;
 		mysql_close(s->mysql);
 		s->mysql = NULL;
 		return STORE_UNAVAILABLE;
 	}
+	if (s->connect_failures)
+		log_info("store reachable again after %u failed connection attempts",
+			 s->connect_failures);
+	s->connect_error = 0;
+	s->connect_failures = 0;
 	return STORE_OK;
 }
 
