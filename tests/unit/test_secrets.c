@@ -1,0 +1,228 @@
+#include "build_config.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "basic_auth.h"
+#include "csrf.h"
+#include "unit.h"
+
+/*
+ * No secret reaches memcmp, strcmp or their kin (SECURITY.md, "Constant-time
+ * compares"): they stop at the first byte that differs, so the time a refusal
+ * takes tells an attacker how much of a guess was right.
+ *
+ * A grep of the sources cannot tell a secret from a role name, so this
+ * program watches instead. It links its own build of the modules that handle
+ * secrets (auth.c, basic_auth.c, csrf.c), compiled with -fno-builtin so that
+ * no compare is inlined, and the linker wraps the libc compares
+ * (-Wl,--wrap=memcmp,...: Makefile.am). Each wrapper looks at the bytes it is
+ * asked to compare and counts a leak when they hold WINDOW or more
+ * consecutive bytes of a secret the test registered. libsodium's own compares
+ * (sodium_memcmp, crypto_pwhash_str_verify) are constant-time and not wrapped.
+ */
+
+#define WINDOW 8
+#define MAX_SECRETS 8
+#define SECRET_MAX 128
+
+int __real_memcmp(const void *a, const void *b, size_t n);
+int __real_bcmp(const void *a, const void *b, size_t n);
+int __real_strcmp(const char *a, const char *b);
+int __real_strncmp(const char *a, const char *b, size_t n);
+int __real_strcasecmp(const char *a, const char *b);
+int __real_strncasecmp(const char *a, const char *b, size_t n);
+int __wrap_memcmp(const void *a, const void *b, size_t n);
+int __wrap_bcmp(const void *a, const void *b, size_t n);
+int __wrap_strcmp(const char *a, const char *b);
+int __wrap_strncmp(const char *a, const char *b, size_t n);
+int __wrap_strcasecmp(const char *a, const char *b);
+int __wrap_strncasecmp(const char *a, const char *b, size_t n);
+
+static struct {
+	unsigned char bytes[SECRET_MAX];
+	size_t len;
+} secrets[MAX_SECRETS];
+static size_t n_secrets;
+static unsigned compares;   /* wrapped calls since reset() */
+static unsigned leaks;      /* of which saw a secret */
+
+static void reset(void)
+{
+	n_secrets = 0;
+	compares = leaks = 0;
+}
+
+/* A copy of the secret: the code under test may wipe the original. */
+static void secret(const void *p, size_t len)
+{
+	CU_ASSERT_FATAL(n_secrets < MAX_SECRETS && len >= WINDOW && len <= SECRET_MAX);
+	memcpy(secrets[n_secrets].bytes, p, len);
+	secrets[n_secrets++].len = len;
+}
+
+static int holds_secret(const void *region, size_t len)
+{
+	const unsigned char *r = region;
+	for (size_t s = 0; s < n_secrets; s++)
+		for (size_t i = 0; i + WINDOW <= secrets[s].len; i++)
+			for (size_t j = 0; j + WINDOW <= len; j++)
+				if (!__real_memcmp(r + j, secrets[s].bytes + i, WINDOW))
+					return 1;
+	return 0;
+}
+
+static void seen(const void *a, size_t a_len, const void *b, size_t b_len)
+{
+	compares++;
+	if (holds_secret(a, a_len) || holds_secret(b, b_len))
+		leaks++;
+}
+
+int __wrap_memcmp(const void *a, const void *b, size_t n)
+{
+	seen(a, n, b, n);
+	return __real_memcmp(a, b, n);
+}
+
+int __wrap_bcmp(const void *a, const void *b, size_t n)
+{
+	seen(a, n, b, n);
+	return __real_bcmp(a, b, n);
+}
+
+int __wrap_strcmp(const char *a, const char *b)
+{
+	seen(a, strlen(a), b, strlen(b));
+	return __real_strcmp(a, b);
+}
+
+int __wrap_strncmp(const char *a, const char *b, size_t n)
+{
+	seen(a, strnlen(a, n), b, strnlen(b, n));
+	return __real_strncmp(a, b, n);
+}
+
+int __wrap_strcasecmp(const char *a, const char *b)
+{
+	seen(a, strlen(a), b, strlen(b));
+	return __real_strcasecmp(a, b);
+}
+
+int __wrap_strncasecmp(const char *a, const char *b, size_t n)
+{
+	seen(a, strnlen(a, n), b, strnlen(b, n));
+	return __real_strncasecmp(a, b, n);
+}
+
+/* The watch works: it sees the library's compares, and it would catch a leak. */
+static void test_watch_works(void)
+{
+	char header[] = "Bearer gtk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	const char *key;
+	size_t len;
+
+	reset();
+	CU_ASSERT_EQUAL(auth_parse_bearer(header, &key, &len), 0);
+	CU_ASSERT(compares > 0);   /* the scheme and the "gtk_" prefix */
+
+	/* A naive password check, as a regression would write it. */
+	const char stored[] = "correct horse battery staple";
+	char guess[] = "correct horse battery stapler";
+	reset();
+	secret(stored, strlen(stored));
+	CU_ASSERT_NOT_EQUAL(strcmp(guess, stored), 0);
+	CU_ASSERT_EQUAL(leaks, 1);
+}
+
+static void test_bearer_key(void)
+{
+	char key[AUTH_KEY_LEN + 1], header[AUTH_KEY_LEN + 16];
+	unsigned char hash[AUTH_HASH_LEN];
+	const char *tok;
+	size_t len;
+
+	auth_key_generate(key);
+	snprintf(header, sizeof(header), "Bearer %s", key);
+	reset();
+	/* The random part: the "gtk_" prefix is public and compared as such. */
+	secret(key + strlen(AUTH_KEY_PREFIX), AUTH_KEY_LEN - strlen(AUTH_KEY_PREFIX));
+	auth_key_hash(key, AUTH_KEY_LEN, hash);
+	secret(hash, sizeof(hash));
+	CU_ASSERT_EQUAL(auth_parse_bearer(header, &tok, &len), 0);
+	auth_key_hash(tok, len, hash);
+	CU_ASSERT(compares > 0);
+	CU_ASSERT_EQUAL(leaks, 0);
+}
+
+static void test_admin_password(void)
+{
+	const char password[] = "correct horse battery staple";
+	const char guess[] = "Tr0ub4dor&3";
+	char hash[crypto_pwhash_STRBYTES], b64[128], header[160];
+	char userpass[64];
+	struct basic_credentials cred;
+
+	CU_ASSERT_FATAL(auth_password_hash(password, strlen(password), hash, sizeof(hash)) == 0);
+	snprintf(userpass, sizeof(userpass), "alice:%s", password);
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)userpass, strlen(userpass),
+			  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(header, sizeof(header), "Basic %s", b64);
+	reset();
+	secret(password, strlen(password));
+	secret(strrchr(hash, '$') + 1, strlen(strrchr(hash, '$') + 1));   /* the Argon2 tag */
+	CU_ASSERT_FATAL(basic_auth_parse(header, &cred) == 0);
+	CU_ASSERT_EQUAL(basic_auth_verify(hash, cred.password, cred.password_len), 0);
+	CU_ASSERT_EQUAL(basic_auth_verify(hash, guess, strlen(guess)), -1);
+	CU_ASSERT_EQUAL(basic_auth_verify(NULL, cred.password, cred.password_len), -1);
+	basic_auth_clear(&cred);
+	CU_ASSERT(compares > 0);   /* the scheme name */
+	CU_ASSERT_EQUAL(leaks, 0);
+}
+
+static void test_csrf_token(void)
+{
+	const char hash[] = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
+	const int64_t now = INT64_C(1800000000);
+	unsigned char key[CSRF_KEY_LEN], mac[64];
+	char token[CSRF_TOKEN_MAX], bad[CSRF_TOKEN_MAX];
+	size_t mac_len = 0;
+
+	csrf_key_derive(hash, key);
+	csrf_make(key, "alice", now + 3600, token);
+	const char *mac_text = strchr(token, '.') + 1;
+	CU_ASSERT_FATAL(sodium_base642bin(mac, sizeof(mac), mac_text, strlen(mac_text), NULL,
+					  &mac_len, NULL,
+					  sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0);
+	reset();
+	secret(key, sizeof(key));
+	secret(mac, mac_len);
+	secret(mac_text, strlen(mac_text));
+	CU_ASSERT_EQUAL(csrf_verify(key, "alice", token, now), 0);
+	/* Wrong in the first and in the last MAC character. */
+	memcpy(bad, token, sizeof(bad));
+	size_t first = (size_t)(mac_text - token), last = strlen(token) - 2;
+	bad[first] = bad[first] == 'A' ? 'B' : 'A';
+	CU_ASSERT_EQUAL(csrf_verify(key, "alice", bad, now), -1);
+	memcpy(bad, token, sizeof(bad));
+	bad[last] = bad[last] == 'A' ? 'B' : 'A';
+	CU_ASSERT_EQUAL(csrf_verify(key, "alice", bad, now), -1);
+	CU_ASSERT_EQUAL(leaks, 0);
+}
+
+static const struct unit_case cases[] = {
+	{ "the watch sees the library's compares and catches a leak", test_watch_works },
+	{ "a bearer key and its hash reach no libc compare", test_bearer_key },
+	{ "an admin password and its hash reach no libc compare", test_admin_password },
+	{ "a CSRF key and MAC reach no libc compare", test_csrf_token },
+	{ NULL, NULL },
+};
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 99;
+	return unit_run("secrets", cases);
+}
