@@ -91,6 +91,18 @@ _group_alive() {
 
 _pid_from() { [[ -r $1 ]] && tr -dc '0-9' <"$1"; }
 
+# True while PID, a program this script has just started ($!), has not
+# exited. Not _alive: until its last exec (setsid, then the program, each
+# perhaps through a script) its command line is bash's, or for a moment
+# empty (mid-exec, seen), and does not name DIR/.
+_not_exited() {
+	local stat state
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	state=${stat##*) }
+	state=${state%% *}
+	[[ $state != Z && $state != X ]]
+}
+
 # Stops what PIDFILE names: TERM, a bounded wait, then KILL. The parts run as
 # leaders of their own process group (setsid), so the group is waited for
 # too: nginx workers and FastCGI children must not outlive their parent.
@@ -357,7 +369,7 @@ _fcgi_start() {
 	pid=$!
 	for ((i = 0; i < 150; i++)); do
 		[[ -S $FCGI_SOCK ]] && break
-		_alive "$pid" || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi exited at start (log: $FCGI_LOG)"; }
+		_not_exited "$pid" || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi exited at start (log: $FCGI_LOG)"; }
 		sleep 0.1
 	done
 	[[ -S $FCGI_SOCK ]] || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi made no socket within 15s (log: $FCGI_LOG)"; }
