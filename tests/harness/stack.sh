@@ -18,6 +18,11 @@
 # Environment: GENTRACK_BUILDDIR (binaries in its src/; default
 # $abs_top_builddir, else the repository), abs_top_srcdir (sql/ and nginx/;
 # default the repository). `make distcheck` builds out of tree: the two differ.
+# GT_FCGI_WRAPPER (tests): a command to start gentrack-fcgi under, split into
+# words on blanks (no quoting, no globbing), e.g. "valgrind --log-file=X.%p"
+# (tests/e2e/valgrind.sh). It must run the program in its own process, by
+# exec, as valgrind does: the pool's pid and `down` rely on that. Its output
+# goes to fcgi.log.
 
 _stack_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _stack_repo=$(cd "$_stack_here/../.." && pwd)
@@ -90,6 +95,18 @@ _group_alive() {
 }
 
 _pid_from() { [[ -r $1 ]] && tr -dc '0-9' <"$1"; }
+
+# True while PID, a program this script has just started ($!), has not
+# exited. Not _alive: until its last exec (setsid, then the program, each
+# perhaps through a script) its command line is bash's, or for a moment
+# empty (mid-exec, seen), and does not name DIR/.
+_not_exited() {
+	local stat state
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	state=${stat##*) }
+	state=${state%% *}
+	[[ $state != Z && $state != X ]]
+}
 
 # Stops what PIDFILE names: TERM, a bounded wait, then KILL. The parts run as
 # leaders of their own process group (setsid), so the group is waited for
@@ -352,12 +369,17 @@ _fcgi_start() {
 	[[ -x $FCGI_BIN ]] || _die "$FCGI_BIN not built (run make)"
 	# A socket file left by a killed pool: nobody listens on it any more.
 	rm -f "$FCGI_SOCK" "$FCGI_PIDFILE"
+	local wrapper=()
+	read -r -a wrapper <<<"${GT_FCGI_WRAPPER:-}"
 	printf '== start %s\n' "$(date -u +%FT%TZ)" >>"$FCGI_LOG"
-	setsid "$FCGI_BIN" --config "$CONF" --pid-file "$FCGI_PIDFILE" </dev/null >>"$FCGI_LOG" 2>&1 &
+	# The wrapper, when there is one, is exec()ed by setsid in place: $! is
+	# still the pool's supervisor (after valgrind's own exec of its tool).
+	setsid ${wrapper[@]+"${wrapper[@]}"} "$FCGI_BIN" --config "$CONF" --pid-file "$FCGI_PIDFILE" \
+		</dev/null >>"$FCGI_LOG" 2>&1 &
 	pid=$!
 	for ((i = 0; i < 150; i++)); do
 		[[ -S $FCGI_SOCK ]] && break
-		_alive "$pid" || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi exited at start (log: $FCGI_LOG)"; }
+		_not_exited "$pid" || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi exited at start (log: $FCGI_LOG)"; }
 		sleep 0.1
 	done
 	[[ -S $FCGI_SOCK ]] || { _tail_log "$FCGI_LOG"; _die "gentrack-fcgi made no socket within 15s (log: $FCGI_LOG)"; }
