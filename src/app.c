@@ -18,6 +18,7 @@
 
 void app_init(struct app *a, const struct config *cfg, struct store *store)
 {
+	memset(a, 0, sizeof(*a));   /* the queue heads start empty */
 	a->cfg = cfg;
 	a->store = store;
 	a->clock = time_now_us;
