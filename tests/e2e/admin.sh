@@ -21,16 +21,6 @@ AUTH_KEY=$CLIENT_KEY
 
 # ---- helpers of this test ----
 
-writes() {
-	sql "SELECT (SELECT COUNT(*) FROM generation_requests), (SELECT COUNT(*) FROM generation_entities),
-	            (SELECT COUNT(*) FROM generation_events), (SELECT COALESCE(SUM(version), 0) FROM generation_requests),
-	            (SELECT COUNT(*) FROM admin_actions)" | tr '\t' ' '
-}
-jtrue() {
-	jq -e "$@" "$HB" >/dev/null 2>&1 && return 0
-	GT_DETAIL="jq $* is false on: $(head -c 400 "$HB")"
-	return 1
-}
 body_has() { grep -qF -- "$1" "$HB" && return 0; GT_DETAIL="'$1' not in the body: $(head -c 300 "$HB")"; return 1; }
 body_lacks() { ! grep -qF -- "$1" "$HB" && return 0; GT_DETAIL="'$1' found in the body"; return 1; }
 hex_id() { printf '%s' "$1" | tr -d '-'; }

@@ -20,32 +20,6 @@ AUTH_KEY=$CLIENT_KEY
 
 # ---- helpers of this test ----
 
-# Everything a request could write: row counts, and the sum of row versions
-# (bumped by every update of a request).
-writes() {
-	sql "SELECT (SELECT COUNT(*) FROM generation_requests), (SELECT COUNT(*) FROM generation_entities),
-	            (SELECT COUNT(*) FROM generation_events), (SELECT COUNT(*) FROM idempotency_keys),
-	            (SELECT COALESCE(SUM(version), 0) FROM generation_requests)" | tr '\t' ' '
-}
-
-# refused NAME STATUS COMMAND...: COMMAND (api or req) gets a STATUS problem
-# and leaves the store untouched.
-refused() {
-	local name=$1 want=$2 before
-	shift 2
-	before=$(writes)
-	"$@"
-	check "$name: $want problem+json" is_problem "$want"
-	check "$name: nothing written" eq "$(writes)" "$before"
-}
-
-# jq -e FILTER on the last body.
-jtrue() {
-	jq -e "$@" "$HB" >/dev/null 2>&1 && return 0
-	GT_DETAIL="jq $* is false on: $(head -c 400 "$HB")"
-	return 1
-}
-
 # Request ids of an owner as the store has them, newest first.
 db_ids() {
 	sql "SELECT LOWER(CONCAT_WS('-', HEX(SUBSTR(id,1,4)), HEX(SUBSTR(id,5,2)), HEX(SUBSTR(id,7,2)),

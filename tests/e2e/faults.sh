@@ -42,17 +42,6 @@ trap 'end_background; eval "$HARNESS_EXIT"' EXIT
 
 # ---------------------------------------------------------------- helpers
 
-# wait_for TENTHS COMMAND...: retries COMMAND every 0.1 s, at most TENTHS times.
-wait_for() {
-	local tenths=$1 i
-	shift
-	for ((i = 0; i < tenths; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # True once PID has exited (a zombie counts: it no longer serves anything).
 gone() {
 	local state

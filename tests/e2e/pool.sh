@@ -13,16 +13,6 @@ AUTH_KEY=$CLIENT_KEY
 
 # The pids of the supervisor's children (its workers).
 children() { pgrep -P "$(cat "$GT_STACK_DIR/fcgi.pid")" | sort; }
-# Waits up to N tenths of a second for a command to succeed.
-wait_for() {
-	local tenths=$1
-	shift
-	for ((i = 0; i < tenths; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 two_children() { [[ $(children | wc -l) -eq 2 ]]; }
 
 api POST /api/v1/generation-requests '{"entity_type":"problem","count":2}'

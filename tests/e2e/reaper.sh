@@ -76,15 +76,6 @@ start_worker() { # start_worker NAME DELAY -> sets WPID
 	WPID=$!
 	WORKER_PIDS+=("$WPID")
 }
-wait_until() { # wait_until TENTHS COMMAND...
-	local tenths=$1
-	shift
-	for ((i = 0; i < tenths; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 generated_in_store() {
 	sql "SELECT generated_count FROM generation_requests WHERE id = UNHEX(REPLACE('$ID', '-', ''))"
 }
@@ -92,16 +83,16 @@ some_generated() { (($(generated_in_store) >= 1)); }
 
 create kill_kind 4
 start_worker worker-a 0.7
-check "worker A generates an entity" wait_until 100 some_generated
+check "worker A generates an entity" wait_for 100 some_generated
 { kill -KILL "$WPID"; wait "$WPID"; } 2>/dev/null
 # No client reads now: the timer's reap must be what finds the dead lease.
 reaped_one() { [[ $("$GENTRACKCTL" reap 2>&1) == "reaped: 0 failed, 1 retried, 0 expired-pending" ]]; }
-check "after the lease lapses, reap retries the request" wait_until 60 reaped_one
+check "after the lease lapses, reap retries the request" wait_for 60 reaped_one
 get
 check "it is pending again, its entities kept" eq "$(jb .status)/$(( $(jb .generated_count) >= 1 ))" "pending/1"
 start_worker worker-b 0.1
 finished() { get; [[ $(jb .status) == completed ]]; }
-check "worker B completes it" wait_until 150 finished
+check "worker B completes it" wait_for 150 finished
 check "on attempt 2" eq "$(jb .attempt)" 2
 check "with all 4 entities" eq "$(jb '.entities | length')/$(jb .generated_count)" "4/4"
 check "none stored twice" eq "$(sql "SELECT COUNT(*) FROM generation_entities WHERE request_id = UNHEX(REPLACE('$ID', '-', ''))")" 4

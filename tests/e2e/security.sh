@@ -27,31 +27,6 @@ AUTH_KEY=$CLIENT_KEY
 
 # ==== helpers ====
 
-# Everything a request could write: row counts, and the sum of row versions.
-writes() {
-	sql "SELECT (SELECT COUNT(*) FROM generation_requests), (SELECT COUNT(*) FROM generation_entities),
-	            (SELECT COUNT(*) FROM generation_events), (SELECT COUNT(*) FROM idempotency_keys),
-	            (SELECT COALESCE(SUM(version), 0) FROM generation_requests)" | tr '\t' ' '
-}
-
-# refused NAME STATUS COMMAND...: COMMAND (api or req) gets a STATUS problem
-# and leaves the store untouched.
-refused() {
-	local name=$1 want=$2 before
-	shift 2
-	before=$(writes)
-	"$@"
-	check "$name: $want problem+json" is_problem "$want"
-	check "$name: nothing written" eq "$(writes)" "$before"
-}
-
-# jq -e FILTER on the last body.
-jtrue() {
-	jq -e "$@" "$HB" >/dev/null 2>&1 && return 0
-	GT_DETAIL="jq $* is false on: $(head -c 300 "$HB")"
-	return 1
-}
-
 # A problem that nginx answered itself (its error pages say about:blank; the
 # application's problems have urn:gentrack: types): the request never
 # reached the application.

@@ -72,17 +72,6 @@ start_worker() {
 
 wlog() { cat "$GT_STACK_DIR/worker-$1.log"; }
 
-# Waits up to N tenths of a second for a command to succeed.
-wait_for() {
-	local tenths=$1 i
-	shift
-	for ((i = 0; i < tenths; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
 create() {
 	api POST "$COLL" "$1"
 	[[ $ST == 202 ]] || { echo "could not create $1: $ST $(head -c 300 "$HB")" >&2; return 1; }

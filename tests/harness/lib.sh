@@ -141,6 +141,44 @@ jb() { jq -r "$1" "$HB" 2>/dev/null || echo PARSE_ERROR; }
 
 status_is() { eq "$ST" "$1"; }
 
+# jq -e FILTER on the last body.
+jtrue() {
+	jq -e "$@" "$HB" >/dev/null 2>&1 && return 0
+	GT_DETAIL="jq $* is false on: $(head -c 400 "$HB")"
+	return 1
+}
+
+# wait_for TENTHS COMMAND...: retries COMMAND every 0.1 s, at most TENTHS times.
+wait_for() {
+	local tenths=$1 i
+	shift
+	for ((i = 0; i < tenths; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Everything a request could write: row counts, and the sum of request
+# versions (bumped by every update of a request).
+writes() {
+	sql "SELECT (SELECT COUNT(*) FROM generation_requests), (SELECT COUNT(*) FROM generation_entities),
+	            (SELECT COUNT(*) FROM generation_events), (SELECT COUNT(*) FROM idempotency_keys),
+	            (SELECT COALESCE(SUM(version), 0) FROM generation_requests),
+	            (SELECT COUNT(*) FROM admin_actions)" | tr '\t' ' '
+}
+
+# refused NAME STATUS COMMAND...: COMMAND (api or req) gets a STATUS problem
+# and leaves the store untouched.
+refused() {
+	local name=$1 want=$2 before
+	shift 2
+	before=$(writes)
+	"$@"
+	check "$name: $want problem+json" is_problem "$want"
+	check "$name: nothing written" eq "$(writes)" "$before"
+}
+
 # The last response is an RFC 9457 problem of STATUS.
 is_problem() {
 	local want=$1 ct
