@@ -10,17 +10,12 @@
  * SIGTERM to the parent stops the children and removes the socket.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fcgiapp.h>
 
-#define MAX_WORKERS 256
+#include "prefork.h"
 
 /* Exactly 200 bytes (checked at start), like a small gentrack resource. */
 static const char body[] =
@@ -35,21 +30,11 @@ static const char head[] =
 	"Content-Length: 200\r\n"
 	"\r\n";
 
-static volatile sig_atomic_t stopping;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
 static int serve(int sock)
 {
 	FCGX_Request req;
 	if (FCGX_InitRequest(&req, sock, 0) != 0)
 		return 1;
-	/* The default disposition: a TERM from the parent ends the child at once. */
-	signal(SIGTERM, SIG_DFL);
 	while (FCGX_Accept_r(&req) >= 0) {
 		FCGX_PutStr(head, (int)sizeof(head) - 1, req.out);
 		FCGX_PutStr(body, (int)sizeof(body) - 1, req.out);
@@ -60,8 +45,7 @@ static int serve(int sock)
 
 int main(int argc, char **argv)
 {
-	pid_t kids[MAX_WORKERS];
-	int n, i, sock;
+	int n, sock;
 	char *end;
 
 	if (argc != 3) {
@@ -70,56 +54,17 @@ int main(int argc, char **argv)
 	}
 	errno = 0;
 	n = (int)strtol(argv[2], &end, 10);
-	if (errno || *end || n < 1 || n > MAX_WORKERS) {
-		fprintf(stderr, "ceiling-fcgi: workers must be 1..%d\n", MAX_WORKERS);
+	if (errno || *end || n < 1 || n > PREFORK_MAX_WORKERS) {
+		fprintf(stderr, "ceiling-fcgi: workers must be 1..%d\n", PREFORK_MAX_WORKERS);
 		return 1;
 	}
 	if (sizeof(body) - 1 != 200) {
 		fprintf(stderr, "ceiling-fcgi: body is %zu bytes, not 200\n", sizeof(body) - 1);
 		return 1;
 	}
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "ceiling-fcgi: FCGX_Init failed\n");
-		return 1;
-	}
-	sock = FCGX_OpenSocket(argv[1], 1024);
-	if (sock < 0) {
+	if (FCGX_Init() != 0 || (sock = FCGX_OpenSocket(argv[1], 1024)) < 0) {
 		fprintf(stderr, "ceiling-fcgi: cannot listen on %s\n", argv[1]);
 		return 1;
 	}
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-
-	for (i = 0; i < n; i++) {
-		kids[i] = fork();
-		if (kids[i] < 0) {
-			perror("ceiling-fcgi: fork");
-			n = i;
-			stopping = 1;
-			break;
-		}
-		if (kids[i] == 0)
-			_exit(serve(sock));
-	}
-	/* No restarts: a benchmark wants to know when a child died, not hide it. */
-	while (!stopping) {
-		pid_t pid = wait(NULL);
-		if (pid < 0 && errno != EINTR)
-			break;
-		if (pid > 0) {
-			fprintf(stderr, "ceiling-fcgi: child %d exited\n", (int)pid);
-			break;
-		}
-	}
-	for (i = 0; i < n; i++)
-		kill(kids[i], SIGTERM);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
-	unlink(argv[1]);
-	return 0;
+	return prefork_run("ceiling-fcgi", argv[1], sock, n, serve);
 }

@@ -13,28 +13,16 @@
  * parent stops the children and removes the socket.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <fcgiapp.h>
 #include <mysql.h>
 
-#define MAX_WORKERS 256
+#include "prefork.h"
 
 static const char *db_socket, *db_name;
-static volatile sig_atomic_t stopping;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
 /* The 16 bytes of the UUID that ends `uri`; 0, or -1. */
 static int uuid_of(const char *uri, unsigned char out[16])
 {
@@ -66,7 +54,6 @@ static int serve(int sock)
 	static const char sql[] =
 		"SELECT status, version FROM generation_requests WHERE id = ?";
 
-	signal(SIGTERM, SIG_DFL);
 	if (!db || !mysql_real_connect(db, "localhost", "root", NULL, db_name, 0, db_socket, 0)) {
 		fprintf(stderr, "reference-fcgi: connect: %s\n", db ? mysql_error(db) : "oom");
 		return 1;
@@ -121,8 +108,7 @@ static int serve(int sock)
 
 int main(int argc, char **argv)
 {
-	pid_t kids[MAX_WORKERS];
-	int n, i, sock;
+	int n, sock;
 	char *end;
 
 	if (argc != 5) {
@@ -131,8 +117,8 @@ int main(int argc, char **argv)
 	}
 	errno = 0;
 	n = (int)strtol(argv[2], &end, 10);
-	if (errno || *end || n < 1 || n > MAX_WORKERS) {
-		fprintf(stderr, "reference-fcgi: workers must be 1..%d\n", MAX_WORKERS);
+	if (errno || *end || n < 1 || n > PREFORK_MAX_WORKERS) {
+		fprintf(stderr, "reference-fcgi: workers must be 1..%d\n", PREFORK_MAX_WORKERS);
 		return 1;
 	}
 	db_socket = argv[3];
@@ -141,36 +127,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "reference-fcgi: cannot listen on %s\n", argv[1]);
 		return 1;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	for (i = 0; i < n; i++) {
-		kids[i] = fork();
-		if (kids[i] < 0) {
-			perror("reference-fcgi: fork");
-			n = i;
-			stopping = 1;
-			break;
-		}
-		if (kids[i] == 0)
-			_exit(serve(sock));
-	}
-	while (!stopping) {
-		pid_t pid = wait(NULL);
-		if (pid < 0 && errno != EINTR)
-			break;
-		if (pid > 0) {
-			fprintf(stderr, "reference-fcgi: child %d exited\n", (int)pid);
-			break;
-		}
-	}
-	for (i = 0; i < n; i++)
-		kill(kids[i], SIGTERM);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
-	unlink(argv[1]);
-	return 0;
+	return prefork_run("reference-fcgi", argv[1], sock, n, serve);
 }

@@ -77,6 +77,22 @@ create_head() {
 		"Content-Type: application/json"
 }
 
+# settled NAME FD T0 WAIT: waits up to WAIT s for a line from nginx on FD;
+# when it answered or closed the connection, writes NAME.result ("answered
+# SECONDS LINE" or "closed SECONDS", timed from T0) and succeeds.
+settled() {
+	local name=$1 fd=$2 t0=$3 line rc
+	IFS= read -r -t "$4" -u "$fd" line
+	rc=$?
+	if ((rc == 0)) || [[ -n $line ]]; then
+		echo "answered $(secs_since "$t0") $line" >"$GT_TMP/$name.result"
+	elif ((rc <= 128)); then
+		echo "closed $(secs_since "$t0")" >"$GT_TMP/$name.result"
+	else
+		return 1
+	fi
+}
+
 # exchange NAME [MAX]: sends $GT_TMP/NAME.req on a new connection in one
 # write, then reads until nginx closes it, at most MAX seconds (8: after
 # refusing a request nginx may read on for lingering_timeout, 5 s, before it
@@ -260,22 +276,14 @@ check "smuggling: nothing written at all" eq "$(writes)" "$before"
 # moment nginx closed the connection, "answered SECS LINE", or "open SECS".
 drip_header() (
 	trap '' PIPE
-	local name=$1 fd t0 i line rc hdr
+	local name=$1 fd t0 i hdr
 	hdr="POST $COLL HTTP/1.1"$'\r\n'"Host: 127.0.0.1"$'\r\n'"Authorization: Bearer $CLIENT_KEY"$'\r\n'"X-Pad: $(repeat p 200)"
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || { echo noconnect >"$GT_TMP/$name.result"; exit; }
 	t0=$(now_us)
 	for ((i = 0; i < ${#hdr}; i++)); do
 		(($(now_us) - t0 < 15000000)) || break
 		printf '%s' "${hdr:i:1}" 1>&"$fd" 2>/dev/null
-		IFS= read -r -t 0.2 -u "$fd" line
-		rc=$?
-		if ((rc == 0)) || [[ -n $line ]]; then
-			echo "answered $(secs_since "$t0") $line" >"$GT_TMP/$name.result"
-			exit
-		elif ((rc <= 128)); then
-			echo "closed $(secs_since "$t0")" >"$GT_TMP/$name.result"
-			exit
-		fi
+		settled "$name" "$fd" "$t0" 0.2 && exit
 	done
 	echo "open $(secs_since "$t0")" >"$GT_TMP/$name.result"
 )
@@ -285,20 +293,12 @@ drip_header() (
 # byte sent.
 stall_body() (
 	trap '' PIPE
-	local name=$1 fd t0 line rc
+	local name=$1 fd t0
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || { echo noconnect >"$GT_TMP/$name.result"; exit; }
 	{ create_head; crlf "Content-Length: 100" ""; printf '{"entity_type":'; } >&"$fd"
 	t0=$(now_us)
 	while (($(now_us) - t0 < 15000000)); do
-		IFS= read -r -t 0.5 -u "$fd" line
-		rc=$?
-		if ((rc == 0)) || [[ -n $line ]]; then
-			echo "answered $(secs_since "$t0") $line" >"$GT_TMP/$name.result"
-			exit
-		elif ((rc <= 128)); then
-			echo "closed $(secs_since "$t0")" >"$GT_TMP/$name.result"
-			exit
-		fi
+		settled "$name" "$fd" "$t0" 0.5 && exit
 	done
 	echo "open $(secs_since "$t0")" >"$GT_TMP/$name.result"
 )
