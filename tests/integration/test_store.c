@@ -381,15 +381,16 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(ents.items[0].idx, 0);
 	CU_ASSERT_STRING_EQUAL(ents.items[0].json, "{\"n\":0}");
 	CU_ASSERT_EQUAL(ents.items[1].idx, 2);
+	uint64_t version = r.version;
 	gen_entity_list_release(&ents);
+	gen_request_release(&r);
 	/* The poller has this version: the row, without entities to send. */
-	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)r.version, &who, &found, &r, &ents),
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version, &who, &found, &r, &ents),
 			STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(ents.count, 0);
-	/* An older version: the entities after all. */
-	uint64_t version = r.version;
 	gen_request_release(&r);
+	/* An older version: the entities after all. */
 	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version - 1, &who, &found, &r, &ents),
 			STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
