@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "problem.h"
-#include "strbuf.h"
-#include "utf8.h"
+#include "web/problem.h"
+#include "base/strbuf.h"
+#include "base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

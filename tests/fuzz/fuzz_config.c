@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "fuzz.h"
 
 static void check_config(const struct config *c)

@@ -6,7 +6,7 @@
 #include "build_config.h"
 
 #include "fuzz.h"
-#include "validate.h"
+#include "api/validate.h"
 
 #define MAX_COUNT 10
 

@@ -1,6 +1,6 @@
 /*
  * The worker's reading of generator output. The parsing (conclude() in
- * src/generator.c) is static, so the input goes through the public
+ * src/worker/generator.c) is static, so the input goes through the public
  * generator_run with a real child: `cat` echoes it on stdout (mode 0), or
  * `sh -c 'cat >&2; exit 3'` returns it on stderr with a failure (mode 1);
  * the first byte picks the mode, the rest is what the generator prints.
@@ -14,7 +14,7 @@
 #include "build_config.h"
 
 #include "fuzz.h"
-#include "generator.h"
+#include "worker/generator.h"
 
 static int blanks_only(const uint8_t *s, size_t len)
 {

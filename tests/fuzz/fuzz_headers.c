@@ -10,11 +10,11 @@
 #include <sodium.h>
 #include <strings.h>
 
-#include "auth.h"
-#include "basic_auth.h"
-#include "etag.h"
+#include "model/auth.h"
+#include "web/basic_auth.h"
+#include "web/etag.h"
 #include "fuzz.h"
-#include "validate.h"
+#include "api/validate.h"
 
 static int b64url(char c)
 {

@@ -5,7 +5,7 @@
 #include "build_config.h"
 
 #include "fuzz.h"
-#include "query.h"
+#include "base/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,8 +6,8 @@
 #include "build_config.h"
 
 #include "fuzz.h"
-#include "router.h"
-#include "uuid.h"
+#include "web/router.h"
+#include "base/uuid.h"
 
 static int method_in(const char *allow, const char *method)
 {

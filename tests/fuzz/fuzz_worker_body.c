@@ -5,7 +5,7 @@
 #include "build_config.h"
 
 #include "fuzz.h"
-#include "validate.h"
+#include "api/validate.h"
 
 #define MAX_LEASE 3600
 

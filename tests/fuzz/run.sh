@@ -36,15 +36,15 @@ BIN=$OUT/bin
 ALL_TARGETS=(create_body worker_body router query config headers generator_output)
 
 # The src/ files each target compiles, beyond the common ones.
-COMMON_SRC=(strbuf jsonw utf8 problem)
+COMMON_SRC=(base/strbuf base/jsonw base/utf8 web/problem)
 declare -A TARGET_SRC=(
-	[create_body]="validate"
-	[worker_body]="validate"
-	[router]="router uuid"
-	[query]="query"
-	[config]="config timeutil"
-	[headers]="auth basic_auth validate etag"
-	[generator_output]="generator"
+	[create_body]="api/validate"
+	[worker_body]="api/validate"
+	[router]="web/router base/uuid"
+	[query]="base/query"
+	[config]="base/config base/timeutil"
+	[headers]="model/auth web/basic_auth api/validate web/etag"
+	[generator_output]="worker/generator"
 )
 
 passed=0

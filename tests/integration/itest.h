@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "store.h"
-#include "uuid.h"
+#include "base/config.h"
+#include "store/store.h"
+#include "base/uuid.h"
 
 static const char *itest_program = "test";
 static MYSQL *itest_raw;

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "store.h"
-#include "timeutil.h"
+#include "base/config.h"
+#include "store/store.h"
+#include "base/timeutil.h"
 #include "itest.h"
 #include "unit.h"
 

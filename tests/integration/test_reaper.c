@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "reaper.h"
-#include "store.h"
-#include "timeutil.h"
+#include "base/config.h"
+#include "ops/reaper.h"
+#include "store/store.h"
+#include "base/timeutil.h"
 #include "itest.h"
 #include "unit.h"
 

@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "config.h"
-#include "store.h"
-#include "timeutil.h"
+#include "model/auth.h"
+#include "base/config.h"
+#include "store/store.h"
+#include "base/timeutil.h"
 #include "itest.h"
 #include "unit.h"
 

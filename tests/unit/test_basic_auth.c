@@ -3,7 +3,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "basic_auth.h"
+#include "web/basic_auth.h"
 #include "unit.h"
 
 static void test_parse(void)

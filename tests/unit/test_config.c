@@ -1,6 +1,6 @@
 /* The build's config.h (feature macros) first; the module's header has the same name. */
 #include "build_config.h"
-#include "config.h"
+#include "base/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

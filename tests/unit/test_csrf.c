@@ -3,7 +3,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "csrf.h"
+#include "admin/csrf.h"
 #include "unit.h"
 
 #define HASH "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo"

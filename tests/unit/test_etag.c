@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "etag.h"
+#include "web/etag.h"
 #include "unit.h"
 
 static void test_format(void)

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "generator.h"
+#include "worker/generator.h"
 #include "unit.h"
 
 static int64_t now_ms(void)

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "html.h"
+#include "admin/html.h"
 #include "unit.h"
 
 static void expect_escape(const char *in, size_t len, const char *want)

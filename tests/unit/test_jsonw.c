@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "jsonw.h"
+#include "base/jsonw.h"
 #include "unit.h"
 
 /* Output of a writer session, checked for failure. */

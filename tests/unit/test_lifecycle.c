@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lifecycle.h"
+#include "model/lifecycle.h"
 #include "unit.h"
 
 #define S(x) (INT64_C(x) * 1000000)              /* seconds to µs */

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "metrics.h"
+#include "admin/metrics.h"
 #include "unit.h"
 
 static void test_family_and_samples(void)

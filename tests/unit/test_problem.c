@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "problem.h"
+#include "web/problem.h"
 #include "unit.h"
 
 /* Renders p and parses the body back; NULL (and an assertion) if not JSON. */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "query.h"
+#include "base/query.h"
 #include "unit.h"
 
 static void test_basic_pairs(void)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "queue_hint.h"
+#include "model/queue_hint.h"
 #include "unit.h"
 
 /* Ids 1..n as UUIDs that sort like the numbers. */

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "resource.h"
+#include "model/resource.h"
 #include "unit.h"
 
 #define ID_TEXT "0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5f"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "router.h"
+#include "web/router.h"
 #include "unit.h"
 
 #define COLLECTION "/api/v1/generation-requests"

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth.h"
-#include "basic_auth.h"
-#include "csrf.h"
+#include "model/auth.h"
+#include "web/basic_auth.h"
+#include "admin/csrf.h"
 #include "unit.h"
 
 /*

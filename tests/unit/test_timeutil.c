@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "timeutil.h"
+#include "base/timeutil.h"
 #include "unit.h"
 
 /* Reference values computed independently (Python datetime). */

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 static void test_char_len(void)
 {

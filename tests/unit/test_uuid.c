@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "uuid.h"
+#include "base/uuid.h"
 
 #define MS_2026 INT64_C(1795516200123) /* 2026-11-24T10:30:00.123Z */
 

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "validate.h"
+#include "api/validate.h"
 #include "unit.h"
 
 #define MAX_COUNT 10

@@ -1,0 +1,1184 @@
+#include "build_config.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin/admin.h"
+#include "web/basic_auth.h"
+#include "admin/csrf.h"
+#include "admin/html.h"
+#include "base/log.h"
+#include "base/query.h"
+#include "base/timeutil.h"
+#include "api/validate.h"
+#include "base/banned.h"
+
+#define US_PER_S INT64_C(1000000)
+#define US_PER_MIN (60 * US_PER_S)
+#define HTML_TYPE "text/html; charset=utf-8"
+#define STUCK_ROWS 100           /* the dashboard's stuck list */
+#define FILTERED_ROWS 50         /* the dashboard's filtered request list */
+#define ACTIVITY_ROWS 25         /* recent events on the dashboard */
+#define REASON_MAX 900           /* leaves room in the event message (1024) */
+#define BULK_BATCH 100           /* requests per batch of a bulk cancel */
+#define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
+#define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
+#define ACTION_ID_LEN 32         /* hex characters */
+#define CUT_SHORT 24
+#define CUT_LONG 60
+
+/* ---- headers, authentication ---- */
+
+void admin_add_security_headers(struct http_response *resp)
+{
+	http_add_header(resp, "Content-Security-Policy",
+			"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+			"base-uri 'none'");
+	http_add_header(resp, "X-Frame-Options", "DENY");
+	http_add_header(resp, "Referrer-Policy", "no-referrer");
+	http_add_header(resp, "X-Content-Type-Options", "nosniff");
+	http_add_header(resp, "Cache-Control", "no-store");
+}
+
+static void page_reset(struct app_call *c, int status)
+{
+	http_response_reset(c->resp);
+	c->resp->status = status;
+	c->resp->content_type = HTML_TYPE;
+}
+
+static void unauthorized(struct app_call *c, int json, const char *realm, const char *detail)
+{
+	struct problem p;
+	page_reset(c, 401);
+	if (json) {
+		c->resp->content_type = PROBLEM_CONTENT_TYPE;
+		problem_render(problem_set(&p, 401, NULL, "%s", detail), &c->resp->body);
+	} else {
+		strbuf_addstr(&c->resp->body,
+			      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+			      "<title>gentrack admin: sign in</title>"
+			      "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\"></head><body>"
+			      "<main><h1>Sign in needed</h1><p>");
+		html_text(&c->resp->body, detail);
+		strbuf_addstr(&c->resp->body,
+			      "</p><p><a href=\"/admin/\">Sign in</a></p></main></body></html>\n");
+	}
+	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"", realm);
+}
+
+int admin_authenticate(struct app_call *c, int json)
+{
+	struct basic_credentials cred;
+	char hash[256];
+	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
+	int ok = 0;
+
+	if (!header || basic_auth_parse(header, &cred) < 0) {
+		/* A bearer key of a client or worker lands here too: not an admin. */
+		unauthorized(c, json, BASIC_AUTH_REALM,
+			     "the admin pages need an admin account's user name and password");
+		return -1;
+	}
+	int rc = auth_owner_valid(cred.user)
+		 ? store_admin_user_get(c->app->store, cred.user, hash, sizeof(hash))
+		 : STORE_NOT_FOUND;
+	if (rc && rc != STORE_NOT_FOUND) {
+		basic_auth_clear(&cred);
+		app_store_problem(c, rc, "admin account");
+		return -1;
+	}
+	/* An unknown user is checked against a dummy hash: same time, same answer. */
+	ok = basic_auth_verify(rc == STORE_OK ? hash : NULL, cred.password,
+			       cred.password_len) == 0;
+	if (ok) {
+		snprintf(c->admin, sizeof(c->admin), "%s", cred.user);
+		csrf_key_derive(hash, c->csrf_key);
+	}
+	basic_auth_clear(&cred);
+	sodium_memzero(hash, sizeof(hash));
+	if (!ok) {
+		log_warn("admin sign-in refused");
+		unauthorized(c, json, BASIC_AUTH_REALM, "wrong user name or password");
+		return -1;
+	}
+	return 0;
+}
+
+void admin_logout(struct app_call *c)
+{
+	/* Another realm: browsers drop the cached credentials of the admin realm
+	 * and, when the prompt is dismissed, show this page. */
+	unauthorized(c, 0, BASIC_AUTH_REALM " (signed out)",
+		     "You are signed out. Close the prompt; sign in again when you need to.");
+}
+
+void admin_static(struct app_call *c)
+{
+	int js = c->route.route == ROUTE_ADMIN_JS;
+	c->resp->status = 200;
+	c->resp->content_type = js ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+	strbuf_addstr(&c->resp->body, js ? admin_js : admin_css);
+}
+
+/* ---- stuck ---- */
+
+void admin_stuck_filter(const struct config *cfg, int64_t now, struct store_stuck_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->as_of = now;
+	f->processing_cutoff = now - cfg->stale_after * US_PER_S / 2;
+	f->pending_cutoff = now - cfg->pending_timeout * US_PER_S;
+	f->age_cutoff = now;
+	f->limit = STUCK_ROWS;
+}
+
+const char *admin_stuck_reason(const struct config *cfg, const struct gen_request *r, int64_t now)
+{
+	if (r->status == GEN_PENDING)
+		return "not_picked_up";
+	if (r->lease_expires_at != TIME_NONE && r->lease_expires_at < now)
+		return "lease_expired";
+	(void)cfg;
+	return "running_long";
+}
+
+/* How long a request has been in its current state: running, or waiting. */
+static int64_t age_of(const struct gen_request *r, int64_t now)
+{
+	int64_t since = r->status == GEN_PROCESSING && r->started_at != TIME_NONE ? r->started_at
+			: r->requested_at;
+	return since == TIME_NONE ? -1 : now - since;
+}
+
+/* ---- page parts ---- */
+
+static void page_begin(struct app_call *c, const char *title)
+{
+	struct strbuf *sb = &c->resp->body;
+	strbuf_addstr(sb, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+			  "<title>");
+	html_text(sb, title);
+	strbuf_addstr(sb, " \xc2\xb7 gentrack admin</title>"
+			  "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\">"
+			  "<script src=\"/admin/static/admin.js\" defer></script></head><body>"
+			  "<header><a class=\"brand\" href=\"/admin/\">gentrack admin</a>"
+			  "<span class=\"who\">signed in as <b>");
+	html_text(sb, c->admin);
+	strbuf_addstr(sb, "</b> \xc2\xb7 <a href=\"/admin/logout\">Sign out</a></span></header><main>");
+}
+
+static void page_end(struct app_call *c)
+{
+	strbuf_addstr(&c->resp->body, "</main></body></html>\n");
+}
+
+static void flash(struct strbuf *sb, int ok, const char *text)
+{
+	strbuf_addf(sb, "<p class=\"flash %s\" role=\"status\">", ok ? "ok" : "error");
+	html_text(sb, text);
+	strbuf_addstr(sb, "</p>");
+}
+
+void admin_error_page(struct app_call *c, int status, const char *sentence)
+{
+	page_reset(c, status);
+	page_begin(c, problem_status_title(status));
+	strbuf_addf(&c->resp->body, "<h1>%d %s</h1>", status, problem_status_title(status));
+	flash(&c->resp->body, 0, sentence);
+	strbuf_addstr(&c->resp->body, "<p><a href=\"/admin/\">Back to the dashboard</a></p>");
+	page_end(c);
+}
+
+static void store_error_page(struct app_call *c, int rc)
+{
+	if (rc == STORE_NOT_FOUND) {
+		admin_error_page(c, 404, "There is no request with that id.");
+		return;
+	}
+	if (rc == STORE_UNAVAILABLE) {
+		admin_error_page(c, 503, "The store is unavailable; try again in a few seconds.");
+		http_add_header(c->resp, "Retry-After", "5");
+		return;
+	}
+	log_error("admin page: %s", store_last_error(c->app->store));
+	admin_error_page(c, 500, "Internal error; the details are in the service log.");
+}
+
+static void status_badge(struct strbuf *sb, enum gen_status st)
+{
+	const char *name = lifecycle_status_name(st);
+	strbuf_addf(sb, "<span class=\"st st-%s\">%s</span>", name, name);
+}
+
+static void status_name_badge(struct strbuf *sb, const char *name)
+{
+	enum gen_status st;
+	if (name && lifecycle_status_parse(name, &st) == 0)
+		status_badge(sb, st);
+	else
+		html_text(sb, name ? name : "\xe2\x80\x94");
+}
+
+static void id_link(struct strbuf *sb, const struct uuid *id)
+{
+	char ids[UUID_STR_LEN + 1];
+	uuid_format(id, ids);
+	strbuf_addf(sb, "<a class=\"id\" href=\"/admin/generations/%s\" title=\"%s\">%.8s\xe2\x80\xa6</a>",
+		    ids, ids, ids);
+}
+
+/* "12 min ago" with the exact time on hover. */
+static void when(struct strbuf *sb, int64_t at, int64_t now)
+{
+	char exact[TIME_RFC3339_LEN + 1], age[48];
+	if (at == TIME_NONE) {
+		strbuf_addstr(sb, "\xe2\x80\x94");
+		return;
+	}
+	time_format_rfc3339(at, exact);
+	html_age(age, sizeof(age), now - at);
+	strbuf_addf(sb, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", exact, exact, age);
+}
+
+static void exact_time(struct strbuf *sb, int64_t at, int64_t now)
+{
+	char exact[TIME_RFC3339_LEN + 1], age[48];
+	if (at == TIME_NONE) {
+		strbuf_addstr(sb, "\xe2\x80\x94");
+		return;
+	}
+	time_format_rfc3339(at, exact);
+	html_age(age, sizeof(age), now - at);
+	strbuf_addf(sb, "<time datetime=\"%s\">%s</time> <span class=\"muted\">(%s %s)</span>",
+		    exact, exact, age, at <= now ? "ago" : "from now");
+}
+
+/* ---- the dashboard ---- */
+
+struct dash {
+	struct app_call *c;
+	struct strbuf *sb;
+	unsigned rows;
+};
+
+static void counts_table(struct app_call *c, struct strbuf *sb)
+{
+	unsigned long long today[GEN_STATUS_COUNT], all[GEN_STATUS_COUNT];
+	struct civil_time ct;
+	int64_t midnight;
+	time_to_civil(c->now, &ct);
+	ct.hour = ct.minute = ct.second = ct.micro = 0;
+	if (time_from_civil(&ct, &midnight))
+		midnight = c->now;
+	if (store_status_counts(c->app->store, midnight, today) ||
+	    store_status_counts(c->app->store, TIME_NONE, all)) {
+		flash(sb, 0, "The counts could not be read from the store.");
+		return;
+	}
+	strbuf_addstr(sb, "<section><h2>Requests by status</h2><div class=\"table-wrap\">"
+			  "<table class=\"counts\"><thead><tr><th>status</th><th>today (UTC)</th>"
+			  "<th>all time</th></tr></thead><tbody>");
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		strbuf_addstr(sb, "<tr><td>");
+		status_badge(sb, (enum gen_status)st);
+		strbuf_addf(sb, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td></tr>",
+			    today[st], all[st]);
+	}
+	strbuf_addstr(sb, "</tbody></table></div></section>");
+}
+
+static int stuck_row(void *ctx, const struct gen_request *r)
+{
+	struct dash *d = ctx;
+	struct strbuf *sb = d->sb;
+	char age[48];
+	d->rows++;
+	strbuf_addstr(sb, "<tr><td>");
+	id_link(sb, &r->id);
+	strbuf_addstr(sb, "</td><td>");
+	status_badge(sb, r->status);
+	strbuf_addstr(sb, " <span class=\"muted\">");
+	html_text(sb, admin_stuck_reason(d->c->app->cfg, r, d->c->now));
+	strbuf_addstr(sb, "</span></td><td>");
+	html_cut(sb, r->entity_type, CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, r->owner, CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	if (r->subject_key)
+		html_cut(sb, r->subject_key, CUT_SHORT);
+	int64_t a = age_of(r, d->c->now);
+	html_age(age, sizeof(age), a);
+	strbuf_addf(sb, "</td><td class=\"num\" title=\"%s\">%lld</td><td class=\"num\">%u</td><td>",
+		    age, (long long)(a < 0 ? 0 : a / US_PER_MIN), r->attempt);
+	if (r->worker_id)
+		html_cut(sb, r->worker_id, CUT_SHORT);
+	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
+		    r->failed_count, r->requested_count);
+	if (r->error_message)
+		html_cut(sb, r->error_message, CUT_LONG);
+	strbuf_addstr(sb, "</td></tr>");
+	return 0;
+}
+
+static void stuck_table(struct app_call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	struct dash d = { c, sb, 0 };
+	strbuf_addstr(sb, "<section><h2>Stuck</h2><p class=\"muted\">Processing past half of "
+			  "stale_after or with an expired lease; pending past pending_timeout.</p>"
+			  "<div class=\"table-wrap\"><table class=\"stuck\"><thead><tr><th>id</th>"
+			  "<th>status</th><th>entity type</th><th>owner</th><th>subject</th>"
+			  "<th>age (min)</th><th>attempt</th><th>worker</th>"
+			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	int rc = store_stuck_list(c->app->store, f, stuck_row, &d);
+	if (rc)
+		strbuf_addstr(sb, "<tr><td colspan=\"10\">The store could not be read.</td></tr>");
+	else if (!d.rows)
+		strbuf_addstr(sb, "<tr><td colspan=\"10\" class=\"empty\">Nothing is stuck.</td></tr>");
+	strbuf_addstr(sb, "</tbody></table></div>");
+	if (d.rows >= f->limit)
+		strbuf_addf(sb, "<p class=\"muted\">Showing the oldest %u.</p>", f->limit);
+	strbuf_addstr(sb, "</section>");
+}
+
+static int request_row(void *ctx, const struct gen_request *r)
+{
+	struct dash *d = ctx;
+	struct strbuf *sb = d->sb;
+	d->rows++;
+	strbuf_addstr(sb, "<tr><td>");
+	id_link(sb, &r->id);
+	strbuf_addstr(sb, "</td><td>");
+	status_badge(sb, r->status);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, r->entity_type, CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, r->owner, CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	if (r->subject_key)
+		html_cut(sb, r->subject_key, CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	when(sb, r->requested_at, d->c->now);
+	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
+		    r->failed_count, r->requested_count);
+	if (r->error_message)
+		html_cut(sb, r->error_message, CUT_LONG);
+	strbuf_addstr(sb, "</td></tr>");
+	return 0;
+}
+
+static void filtered_table(struct app_call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	struct store_list_filter lf = {
+		.has_status = f->has_status, .status = f->status,
+		.entity_type = f->entity_type, .limit = FILTERED_ROWS,
+	};
+	struct dash d = { c, sb, 0 };
+	strbuf_addstr(sb, "<section><h2>Requests matching the filter</h2><div class=\"table-wrap\">"
+			  "<table><thead><tr><th>id</th><th>status</th><th>entity type</th>"
+			  "<th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
+			  "<th>error</th></tr></thead><tbody>");
+	int rc = store_request_list(c->app->store, &lf, request_row, &d);
+	if (rc)
+		strbuf_addstr(sb, "<tr><td colspan=\"8\">The store could not be read.</td></tr>");
+	else if (!d.rows)
+		strbuf_addstr(sb, "<tr><td colspan=\"8\" class=\"empty\">None.</td></tr>");
+	strbuf_addf(sb, "</tbody></table></div><p class=\"muted\">The newest %d.</p></section>",
+		    FILTERED_ROWS);
+}
+
+static void event_cells(struct strbuf *sb, const struct store_event *e, int64_t now)
+{
+	strbuf_addstr(sb, "<td>");
+	when(sb, e->at, now);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, e->actor, CUT_SHORT);
+	strbuf_addstr(sb, "</td><td class=\"nowrap\">");
+	if (e->from_status) {
+		status_name_badge(sb, e->from_status);
+		strbuf_addstr(sb, " \xe2\x86\x92 ");
+	} else {
+		strbuf_addstr(sb, "created \xe2\x86\x92 ");
+	}
+	status_name_badge(sb, e->to_status);
+	strbuf_addstr(sb, "</td><td>");
+	if (e->message)
+		html_cut(sb, e->message, CUT_LONG);
+	strbuf_addstr(sb, "</td>");
+}
+
+static int activity_row(void *ctx, const struct store_activity *a)
+{
+	struct dash *d = ctx;
+	d->rows++;
+	strbuf_addstr(d->sb, "<tr><td>");
+	id_link(d->sb, &a->request_id);
+	strbuf_addstr(d->sb, "</td><td>");
+	html_cut(d->sb, a->entity_type, CUT_SHORT);
+	strbuf_addstr(d->sb, "</td>");
+	event_cells(d->sb, &a->event, d->c->now);
+	strbuf_addstr(d->sb, "</tr>");
+	return 0;
+}
+
+static void activity_table(struct app_call *c, struct strbuf *sb)
+{
+	struct dash d = { c, sb, 0 };
+	strbuf_addstr(sb, "<section><h2>Recent activity</h2><div class=\"table-wrap\"><table>"
+			  "<thead><tr><th>id</th><th>entity type</th><th>when</th><th>actor</th>"
+			  "<th>transition</th><th>message</th></tr></thead><tbody>");
+	if (store_recent_events(c->app->store, ACTIVITY_ROWS, activity_row, &d))
+		strbuf_addstr(sb, "<tr><td colspan=\"6\">The store could not be read.</td></tr>");
+	else if (!d.rows)
+		strbuf_addstr(sb, "<tr><td colspan=\"6\" class=\"empty\">Nothing yet.</td></tr>");
+	strbuf_addstr(sb, "</tbody></table></div></section>");
+}
+
+/* The part of the dashboard the script refreshes. */
+static void live_sections(struct app_call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	char at[TIME_RFC3339_LEN + 1];
+	time_format_rfc3339(c->now, at);
+	strbuf_addf(sb, "<p class=\"muted\" id=\"as-of\">As of <time datetime=\"%s\">%.19s UTC</time>"
+			" \xc2\xb7 <span id=\"refreshed\">refreshes every 15 s</span></p>", at, at);
+	counts_table(c, sb);
+	stuck_table(c, sb, f);
+	if (f->has_status || f->entity_type)
+		filtered_table(c, sb, f);
+	activity_table(c, sb);
+}
+
+/* The flash message of a redirect back (codes only: no text from the URL). */
+static void done_message(struct strbuf *sb, const struct query *q)
+{
+	const char *done = query_get(q, "done");
+	const char *n = query_get(q, "n");
+	char text[200];
+	if (!done)
+		return;
+	if (!n || strspn(n, "0123456789") != strlen(n) || strlen(n) > 9)
+		n = "0";
+	if (!strcmp(done, "failed"))
+		flash(sb, 1, "Marked failed. The event is in the audit trail below.");
+	else if (!strcmp(done, "cancelled"))
+		flash(sb, 1, "Cancelled. The event is in the audit trail below.");
+	else if (!strcmp(done, "retried"))
+		flash(sb, 1, "Sent back to pending: the next worker claim generates what remains.");
+	else if (!strcmp(done, "bulk") || !strcmp(done, "bulk_capped")) {
+		snprintf(text, sizeof(text), "Bulk cancel done: %s request%s cancelled.%s", n,
+			 strcmp(n, "1") ? "s" : "",
+			 !strcmp(done, "bulk_capped") ? " The per-action cap was reached: preview again for the rest." : "");
+		flash(sb, 1, text);
+	} else if (!strcmp(done, "bulk_repeat")) {
+		snprintf(text, sizeof(text),
+			 "This bulk action was already applied (%s cancelled); nothing more was done.", n);
+		flash(sb, 1, text);
+	} else if (!strcmp(done, "bulk_running")) {
+		flash(sb, 0, "This bulk action is still running; reload in a moment.");
+	} else if (!strcmp(done, "notfound")) {
+		flash(sb, 0, "No request has that id.");
+	} else if (!strcmp(done, "badid")) {
+		flash(sb, 0, "That is not a request id: paste the whole id (a UUID).");
+	}
+}
+
+/* Reads ?status= and ?entity_type= into f; an invalid one is ignored with a message. */
+static void read_filters(struct strbuf *sb, const struct query *q, struct store_stuck_filter *f)
+{
+	const char *st = query_get(q, "status");
+	const char *type = query_get(q, "entity_type");
+	if (st && *st) {
+		if (lifecycle_status_parse(st, &f->status) == 0)
+			f->has_status = 1;
+		else if (sb)
+			flash(sb, 0, "Unknown status filter: ignored.");
+	}
+	if (type && *type) {
+		if (validate_entity_type(type, strlen(type)))
+			f->entity_type = type;
+		else if (sb)
+			flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");
+	}
+}
+
+static void redirect(struct app_call *c, const char *location)
+{
+	http_response_reset(c->resp);
+	c->resp->status = 303;
+	c->resp->content_type = HTML_TYPE;
+	http_add_header(c->resp, "Location", "%s", location);
+}
+
+/* ?id=: straight to that request's page, or back with a message. */
+static int search(struct app_call *c, const char *id_text)
+{
+	struct uuid id;
+	struct gen_request r;
+	char loc[64], ids[UUID_STR_LEN + 1];
+	size_t n = strlen(id_text);
+	while (n && (id_text[n - 1] == ' ' || id_text[n - 1] == '\t'))
+		n--;
+	while (n && (*id_text == ' ' || *id_text == '\t')) {
+		id_text++;
+		n--;
+	}
+	if (uuid_parse(id_text, n, &id) < 0) {
+		redirect(c, "/admin/?done=badid");
+		return 0;
+	}
+	gen_request_init(&r);
+	int rc = store_request_get(c->app->store, &id, NULL, &r);
+	gen_request_release(&r);
+	if (rc == STORE_NOT_FOUND) {
+		redirect(c, "/admin/?done=notfound");
+		return 0;
+	}
+	if (rc)
+		return rc;
+	uuid_format(&id, ids);
+	snprintf(loc, sizeof(loc), "/admin/generations/%s", ids);
+	redirect(c, loc);
+	return 0;
+}
+
+static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	strbuf_addstr(sb, "<section class=\"tools\"><form method=\"get\" action=\"/admin/\" "
+			  "class=\"search\" role=\"search\"><label>Find a request "
+			  "<input type=\"search\" name=\"id\" placeholder=\"full request id\" "
+			  "size=\"38\" autocomplete=\"off\" spellcheck=\"false\"></label> "
+			  "<button type=\"submit\">Open</button></form>"
+			  "<form method=\"get\" action=\"/admin/\" class=\"filters\"><label>Status "
+			  "<select name=\"status\"><option value=\"\">any</option>");
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		const char *name = lifecycle_status_name((enum gen_status)st);
+		strbuf_addf(sb, "<option value=\"%s\"%s>%s</option>", name,
+			    f->has_status && (int)f->status == st ? " selected" : "", name);
+	}
+	strbuf_addstr(sb, "</select></label> <label>Entity type <input type=\"text\" "
+			  "name=\"entity_type\" size=\"16\" autocomplete=\"off\" value=\"");
+	html_text(sb, f->entity_type);
+	strbuf_addstr(sb, "\"></label> <button type=\"submit\">Filter</button> "
+			  "<a href=\"/admin/\">clear</a></form>"
+			  "<form method=\"get\" action=\"/admin/bulk-cancel\" class=\"bulk\">"
+			  "<label>Cancel all stuck older than <input type=\"number\" "
+			  "name=\"older_than\" min=\"1\" max=\"525600\" value=\"30\" required> "
+			  "minutes</label>");
+	if (f->entity_type) {
+		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
+		html_text(sb, f->entity_type);
+		strbuf_addstr(sb, "\"> <span class=\"muted\">of type ");
+		html_text(sb, f->entity_type);
+		strbuf_addstr(sb, "</span>");
+	}
+	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form></section>");
+}
+
+void admin_home(struct app_call *c)
+{
+	struct query q = { 0 };
+	struct store_stuck_filter f;
+	struct strbuf *sb = &c->resp->body;
+	struct strbuf url = STRBUF_INIT;
+	char err[160];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return;
+	}
+	const char *id = query_get(&q, "id");
+	if (id && *id) {
+		int rc = search(c, id);
+		if (rc)
+			store_error_page(c, rc);
+		goto cleanup;
+	}
+	admin_stuck_filter(c->app->cfg, c->now, &f);
+	c->resp->status = 200;
+	c->resp->content_type = HTML_TYPE;
+	if (query_get(&q, "partial")) {
+		read_filters(NULL, &q, &f);
+		live_sections(c, sb, &f);
+		goto cleanup;
+	}
+	page_begin(c, "Dashboard");
+	strbuf_addstr(sb, "<h1>What is stuck, and what to do about it</h1>");
+	done_message(sb, &q);
+	read_filters(sb, &q, &f);
+	filter_form(sb, &f);
+	/* The script fetches this URL every 15 s and replaces only #live. */
+	strbuf_addstr(&url, "/admin/?partial=1");
+	if (f.has_status)
+		strbuf_addf(&url, "&status=%s", lifecycle_status_name(f.status));
+	if (f.entity_type) {
+		strbuf_addstr(&url, "&entity_type=");
+		html_url_encode(&url, f.entity_type);
+	}
+	strbuf_addstr(sb, "<div id=\"live\" data-refresh=\"");
+	html_text(sb, url.buf);
+	strbuf_addstr(sb, "\">");
+	live_sections(c, sb, &f);
+	strbuf_addstr(sb, "</div>");
+	page_end(c);
+cleanup:
+	strbuf_release(&url);
+	query_release(&q);
+}
+
+/* ---- one request ---- */
+
+/* A stored JSON text, indented for people; the raw text if it does not parse. */
+static void pretty_json(struct strbuf *sb, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+	char *pretty = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+	strbuf_addstr(sb, "<pre class=\"json\">");
+	if (pretty)
+		html_text(sb, pretty);
+	else
+		html_escape(sb, text, len);
+	strbuf_addstr(sb, "</pre>");
+	free(pretty);
+	json_decref(j);
+}
+
+static void field_row(struct strbuf *sb, const char *name)
+{
+	strbuf_addstr(sb, "<tr><th scope=\"row\">");
+	html_text(sb, name);
+	strbuf_addstr(sb, "</th><td>");
+}
+
+static void fields_table(struct app_call *c, struct strbuf *sb, const struct gen_request *r)
+{
+	char ids[UUID_STR_LEN + 1];
+	uuid_format(&r->id, ids);
+	strbuf_addstr(sb, "<section><h2>Fields</h2><div class=\"table-wrap\"><table class=\"fields\">");
+	field_row(sb, "request_id");
+	strbuf_addf(sb, "<code>%s</code></td></tr>", ids);
+	field_row(sb, "status");
+	status_badge(sb, r->status);
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "owner");
+	html_text(sb, r->owner);
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "entity_type");
+	html_text(sb, r->entity_type);
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "subject_key");
+	if (r->subject_key)
+		html_escape(sb, r->subject_key, r->subject_key_len);
+	else
+		strbuf_addstr(sb, "<span class=\"muted\">none</span>");
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "requested / generated / failed");
+	strbuf_addf(sb, "%u / %u / %u (progress %.0f%%)</td></tr>", r->requested_count,
+		    r->generated_count, r->failed_count,
+		    100.0 * lifecycle_progress(r->generated_count, r->failed_count, r->requested_count));
+	field_row(sb, "attempt");
+	strbuf_addf(sb, "%u of at most %d</td></tr>", r->attempt, c->app->cfg->max_attempts);
+	field_row(sb, "version");
+	strbuf_addf(sb, "%llu</td></tr>", (unsigned long long)r->version);
+	field_row(sb, "worker_id");
+	html_text(sb, r->worker_id ? r->worker_id : "\xe2\x80\x94");
+	strbuf_addstr(sb, "</td></tr>");
+	const struct { const char *name; int64_t at; } times[] = {
+		{ "lease_expires_at", r->lease_expires_at }, { "requested_at", r->requested_at },
+		{ "started_at", r->started_at }, { "completed_at", r->completed_at },
+		{ "cancelled_at", r->cancelled_at }, { "updated_at", r->updated_at },
+	};
+	for (size_t k = 0; k < sizeof(times) / sizeof(times[0]); k++) {
+		field_row(sb, times[k].name);
+		exact_time(sb, times[k].at, c->now);
+		strbuf_addstr(sb, "</td></tr>");
+	}
+	field_row(sb, "failure_reason");
+	html_text(sb, r->failure_reason[0] ? r->failure_reason : "\xe2\x80\x94");
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "error_message");
+	html_text(sb, r->error_message ? r->error_message : "\xe2\x80\x94");
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "constraints");
+	pretty_json(sb, r->constraints_json ? r->constraints_json : "{}",
+		    r->constraints_json ? strlen(r->constraints_json) : 2);
+	strbuf_addstr(sb, "</td></tr>");
+	field_row(sb, "metadata");
+	pretty_json(sb, r->metadata_json ? r->metadata_json : "{}",
+		    r->metadata_json ? strlen(r->metadata_json) : 2);
+	strbuf_addstr(sb, "</td></tr></table></div></section>");
+}
+
+struct trail {
+	struct strbuf *sb;
+	int64_t now;
+	unsigned rows;
+};
+
+static int trail_row(void *ctx, const struct store_event *e)
+{
+	struct trail *t = ctx;
+	char exact[TIME_RFC3339_LEN + 1];
+	t->rows++;
+	time_format_rfc3339(e->at, exact);
+	strbuf_addf(t->sb, "<tr><td class=\"nowrap\"><time datetime=\"%s\">%.10s %.15s</time></td><td>",
+		    exact, exact, exact + 11);
+	html_text(t->sb, e->actor);
+	strbuf_addstr(t->sb, "</td><td class=\"nowrap\">");
+	if (e->from_status) {
+		status_name_badge(t->sb, e->from_status);
+		strbuf_addstr(t->sb, " \xe2\x86\x92 ");
+	} else {
+		strbuf_addstr(t->sb, "created \xe2\x86\x92 ");
+	}
+	status_name_badge(t->sb, e->to_status);
+	strbuf_addstr(t->sb, "</td><td>");
+	html_text(t->sb, e->message ? e->message : "");
+	strbuf_addstr(t->sb, "</td></tr>");
+	return 0;
+}
+
+static void action_form(struct app_call *c, struct strbuf *sb, const struct gen_request *r,
+			const char *verb, const char *label, const char *confirm, const char *hint)
+{
+	char ids[UUID_STR_LEN + 1], token[CSRF_TOKEN_MAX];
+	uuid_format(&r->id, ids);
+	csrf_make(c->csrf_key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
+	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/generations/%s/%s\" class=\"action "
+			"action-%s\" data-confirm=\"", ids, verb, verb);
+	html_text(sb, confirm);
+	strbuf_addf(sb, "\"><input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"expect_status\" value=\"%s\">"
+			"<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
+			"autocomplete=\"off\" placeholder=\"", token, lifecycle_status_name(r->status),
+		    REASON_MAX);
+	html_text(sb, hint);
+	strbuf_addf(sb, "\"></label> <button type=\"submit\" name=\"action\" value=\"%s\">", verb);
+	html_text(sb, label);
+	strbuf_addstr(sb, "</button></form>");
+}
+
+static void actions_section(struct app_call *c, struct strbuf *sb, const struct gen_request *r)
+{
+	int active = r->status == GEN_PENDING || r->status == GEN_PROCESSING;
+	strbuf_addstr(sb, "<section class=\"actions\"><h2>Actions</h2>");
+	if (active) {
+		action_form(c, sb, r, "fail", "Mark failed",
+			    "Mark this request failed? Its worker will be told to stop.",
+			    "why, for the audit trail");
+		action_form(c, sb, r, "cancel", "Cancel",
+			    "Cancel this request? Its worker will be told to stop.",
+			    "why, for the audit trail");
+	} else if (lifecycle_can_transition(r->status, GEN_PENDING, ACTOR_ADMIN)) {
+		char hint[96];
+		snprintf(hint, sizeof(hint), "why; keeps %u generated, %u remain", r->generated_count,
+			 r->requested_count > r->generated_count
+			 ? r->requested_count - r->generated_count : 0);
+		action_form(c, sb, r, "retry", "Retry",
+			    "Send this request back to pending for another attempt?", hint);
+	} else {
+		strbuf_addstr(sb, "<p class=\"muted\">Completed: nothing to do.</p>");
+	}
+	strbuf_addstr(sb, "</section>");
+}
+
+/* The whole page of r, with an optional message on top. */
+static void detail_page(struct app_call *c, const struct gen_request *r, const struct query *q,
+			int ok, const char *message)
+{
+	struct strbuf *sb = &c->resp->body;
+	struct gen_entity_list entities = { 0 };
+	struct trail t = { sb, c->now, 0 };
+	char ids[UUID_STR_LEN + 1], title[64];
+
+	uuid_format(&r->id, ids);
+	snprintf(title, sizeof(title), "Request %.8s", ids);
+	page_begin(c, title);
+	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Request "
+			"<code>%s</code> ", ids);
+	status_badge(sb, r->status);
+	strbuf_addstr(sb, "</h1>");
+	if (q)
+		done_message(sb, q);
+	if (message)
+		flash(sb, ok, message);
+	actions_section(c, sb, r);
+	fields_table(c, sb, r);
+
+	strbuf_addstr(sb, "<section><h2>Entities</h2>");
+	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	if (rc)
+		strbuf_addstr(sb, "<p>The entities could not be read.</p>");
+	else if (!entities.count)
+		strbuf_addstr(sb, "<p class=\"muted\">None generated yet.</p>");
+	for (size_t i = 0; i < entities.count; i++) {
+		strbuf_addf(sb, "<details%s><summary>entity #%u</summary>", entities.count <= 3 ? " open" : "",
+			    entities.items[i].idx);
+		pretty_json(sb, entities.items[i].json, entities.items[i].json_len);
+		strbuf_addstr(sb, "</details>");
+	}
+	strbuf_addstr(sb, "</section><section><h2>Audit trail</h2><div class=\"table-wrap\">"
+			  "<table class=\"trail\"><thead><tr><th>time (UTC)</th><th>actor</th>"
+			  "<th>from \xe2\x86\x92 to</th><th>message</th></tr></thead><tbody>");
+	if (store_request_events(c->app->store, &r->id, trail_row, &t))
+		strbuf_addstr(sb, "<tr><td colspan=\"4\">The audit trail could not be read.</td></tr>");
+	strbuf_addstr(sb, "</tbody></table></div></section>");
+	page_end(c);
+	gen_entity_list_release(&entities);
+}
+
+void admin_detail(struct app_call *c)
+{
+	struct gen_request r;
+	struct query q = { 0 };
+	char err[160];
+
+	gen_request_init(&r);
+	/* Operator reads change nothing: no lazy timeout here (SPEC §2). */
+	int rc = store_request_get(c->app->store, &c->route.id, NULL, &r);
+	if (rc) {
+		store_error_page(c, rc);
+		goto cleanup;
+	}
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0)
+		memset(&q, 0, sizeof(q));
+	c->resp->status = 200;
+	c->resp->content_type = HTML_TYPE;
+	detail_page(c, &r, &q, 1, NULL);
+cleanup:
+	query_release(&q);
+	gen_request_release(&r);
+}
+
+/* ---- form posts ---- */
+
+static int is_form_type(const char *ct)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	return ct && !strncasecmp(ct, form, sizeof(form) - 1) &&
+	       (ct[sizeof(form) - 1] == '\0' || ct[sizeof(form) - 1] == ';' ||
+		ct[sizeof(form) - 1] == ' ');
+}
+
+/*
+ * Reads a form post: body, fields, CSRF token. 0 with *q filled (release it),
+ * or -1 with the answer set (403 for a missing or wrong token).
+ */
+static int read_form(struct app_call *c, struct query *q)
+{
+	struct problem p;
+	char err[160];
+	memset(q, 0, sizeof(*q));
+	if (!is_form_type(http_param(c->req, "CONTENT_TYPE"))) {
+		admin_error_page(c, 415, "The admin forms send application/x-www-form-urlencoded.");
+		return -1;
+	}
+	if (http_read_body(c->req, c->app->cfg->max_body, &p) < 0) {
+		admin_error_page(c, p.status, p.detail);
+		return -1;
+	}
+	if (query_parse(c->req->body, q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return -1;
+	}
+	if (query_count(q, "csrf_token") != 1 ||
+	    csrf_verify(c->csrf_key, c->admin, query_get(q, "csrf_token"), c->now / US_PER_S) < 0) {
+		log_warn("admin form refused: missing or wrong CSRF token (admin %s)", c->admin);
+		query_release(q);
+		admin_error_page(c, 403, "This form's security token is missing, wrong or expired. "
+				 "Nothing was changed: reload the page and try again.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The reason field: 1..REASON_MAX bytes of text. NULL after answering 400. */
+static const char *form_reason(struct app_call *c, const struct query *q)
+{
+	const char *reason = query_get(q, "reason");
+	size_t n = reason ? strlen(reason) : 0;
+	if (!n || n > REASON_MAX || !html_text_valid(reason, n)) {
+		admin_error_page(c, 400, "Give a reason (up to 900 characters of text): it goes to the "
+				 "audit trail. Nothing was changed.");
+		return NULL;
+	}
+	return reason;
+}
+
+void admin_action(struct app_call *c, enum store_admin_action action)
+{
+	static const char *const done[] = {
+		[ADMIN_FAIL] = "failed", [ADMIN_CANCEL] = "cancelled", [ADMIN_RETRY] = "retried",
+	};
+	struct query q;
+	struct gen_request r;
+	enum gen_status expect;
+	char actor[OWNER_MAX + 8], loc[96], ids[UUID_STR_LEN + 1], msg[256];
+
+	gen_request_init(&r);
+	if (read_form(c, &q) < 0)
+		return;
+	const char *reason = form_reason(c, &q);
+	if (!reason)
+		goto cleanup;
+	const char *es = query_get(&q, "expect_status");
+	int has_expect = es && *es && lifecycle_status_parse(es, &expect) == 0;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = store_admin_apply(c->app->store, &c->route.id, action, actor, reason,
+				   has_expect ? &expect : NULL, c->now, &r);
+	uuid_format(&c->route.id, ids);
+	if (rc == STORE_OK) {
+		log_info("%s: %s %s", actor, done[action], ids);
+		snprintf(loc, sizeof(loc), "/admin/generations/%s?done=%s", ids, done[action]);
+		redirect(c, loc);
+		goto cleanup;
+	}
+	if (rc == STORE_CONFLICT || rc == STORE_DUPLICATE) {
+		if (rc == STORE_DUPLICATE)
+			snprintf(msg, sizeof(msg), "Not retried: the owner already has a pending or "
+				 "processing %s request for this subject. Nothing was changed.",
+				 r.entity_type);
+		else
+			snprintf(msg, sizeof(msg), "Nothing was changed: the request is %s now%s%s.",
+				 lifecycle_status_name(r.status),
+				 has_expect && expect != r.status ? ", not " : "",
+				 has_expect && expect != r.status ? lifecycle_status_name(expect) : "");
+		page_reset(c, 409);
+		detail_page(c, &r, NULL, 0, msg);
+		goto cleanup;
+	}
+	store_error_page(c, rc);
+cleanup:
+	gen_request_release(&r);
+	query_release(&q);
+}
+
+/* ---- bulk cancel ---- */
+
+struct bulk {
+	unsigned long long older_than;   /* minutes */
+	const char *entity_type;
+	struct store_stuck_filter f;
+};
+
+/* older_than (minutes) and entity_type, with the filter they make as of `as_of`. */
+static int bulk_params(struct app_call *c, const struct query *q, int64_t as_of, struct bulk *b)
+{
+	const char *m = query_get(q, "older_than");
+	const char *type = query_get(q, "entity_type");
+	memset(b, 0, sizeof(*b));
+	if (!m || query_uint(m, 1, 525600, &b->older_than) < 0) {
+		admin_error_page(c, 400, "\xe2\x80\x9colder than\xe2\x80\x9d takes minutes, 1 to 525600.");
+		return -1;
+	}
+	if (type && *type) {
+		if (!validate_entity_type(type, strlen(type))) {
+			admin_error_page(c, 400, "An entity type is [a-z][a-z0-9_]{0,63}.");
+			return -1;
+		}
+		b->entity_type = type;
+	}
+	admin_stuck_filter(c->app->cfg, as_of, &b->f);
+	b->f.age_cutoff = as_of - (int64_t)b->older_than * US_PER_MIN;
+	b->f.entity_type = b->entity_type;
+	return 0;
+}
+
+static int preview_row(void *ctx, const struct gen_request *r)
+{
+	return request_row(ctx, r);
+}
+
+void admin_bulk_preview(struct app_call *c)
+{
+	struct query q = { 0 };
+	struct bulk b;
+	struct strbuf *sb = &c->resp->body;
+	unsigned long long n = 0;
+	unsigned char raw[ACTION_ID_LEN / 2];
+	char action_id[ACTION_ID_LEN + 1], token[CSRF_TOKEN_MAX], err[160];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return;
+	}
+	if (bulk_params(c, &q, c->now, &b) < 0)
+		goto cleanup;
+	int rc = store_stuck_count(c->app->store, &b.f, &n);
+	if (rc) {
+		store_error_page(c, rc);
+		goto cleanup;
+	}
+	c->resp->status = 200;
+	c->resp->content_type = HTML_TYPE;
+	page_begin(c, "Bulk cancel");
+	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel stuck "
+			"requests older than %llu minutes</h1>", b.older_than);
+	strbuf_addf(sb, "<p class=\"preview\">This will cancel <strong id=\"bulk-count\">%llu</strong> "
+			"stuck request%s", n, n == 1 ? "" : "s");
+	if (b.entity_type) {
+		strbuf_addstr(sb, " of type <code>");
+		html_text(sb, b.entity_type);
+		strbuf_addstr(sb, "</code>");
+	}
+	strbuf_addstr(sb, ", as they stand now. Requests that get stuck after this preview are not "
+			  "touched.</p>");
+	if (n > (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES)
+		strbuf_addf(sb, "<p class=\"flash error\">One action cancels at most %d: preview again "
+				"afterwards for the rest.</p>", BULK_BATCH * BULK_MAX_BATCHES);
+	if (n == 0) {
+		strbuf_addstr(sb, "<p>Nothing to do.</p>");
+		page_end(c);
+		goto cleanup;
+	}
+	struct dash d = { c, sb, 0 };
+	struct store_stuck_filter first = b.f;
+	first.limit = 10;
+	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
+			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
+			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	store_stuck_list(c->app->store, &first, preview_row, &d);
+	strbuf_addstr(sb, "</tbody></table></div>");
+	if (n > 10)
+		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
+	/* The action id makes a double submit apply once; as_of binds it to this preview. */
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
+	csrf_make(c->csrf_key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
+	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-cancel\" class=\"action bulk-confirm\">"
+			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"as_of\" value=\"%lld\">"
+			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">"
+			"<input type=\"hidden\" name=\"older_than\" value=\"%llu\">",
+		    token, action_id, (long long)c->now, n, b.older_than);
+	if (b.entity_type) {
+		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
+		html_text(sb, b.entity_type);
+		strbuf_addstr(sb, "\">");
+	}
+	strbuf_addf(sb, "<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
+			"value=\"stuck; cancelled in bulk from the admin page\"></label> "
+			"<button type=\"submit\" class=\"danger\">Cancel %llu request%s</button> "
+			"<a href=\"/admin/\">Back</a></form>", REASON_MAX, n, n == 1 ? "" : "s");
+	page_end(c);
+cleanup:
+	query_release(&q);
+}
+
+/* A signed integer field of digits only. */
+static int field_ll(const struct query *q, const char *name, long long *out)
+{
+	const char *v = query_get(q, name);
+	unsigned long long n;
+	if (!v || query_uint(v, 0, 999999999999999999ULL, &n) < 0)
+		return -1;
+	*out = (long long)n;
+	return 0;
+}
+
+struct id_batch {
+	struct uuid ids[BULK_BATCH];
+	unsigned n;
+};
+
+static int collect_id(void *ctx, const struct gen_request *r)
+{
+	struct id_batch *b = ctx;
+	if (b->n >= BULK_BATCH)
+		return 1;
+	b->ids[b->n++] = r->id;
+	return 0;
+}
+
+/* Cancels what the preview showed, in batches, never more than it counted. */
+static int bulk_run(struct app_call *c, struct bulk *b, const char *actor, const char *reason,
+		    unsigned long long expected, unsigned *cancelled, int *capped)
+{
+	struct id_batch batch;
+	unsigned long long cap = expected;
+	*cancelled = 0;
+	*capped = 0;
+	if (cap > (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES)
+		cap = (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES;
+	b->f.limit = BULK_BATCH;
+	for (int round = 0; round < BULK_MAX_BATCHES && *cancelled < cap; round++) {
+		batch.n = 0;
+		int rc = store_stuck_list(c->app->store, &b->f, collect_id, &batch);
+		if (rc)
+			return rc;
+		unsigned done_now = 0;
+		for (unsigned i = 0; i < batch.n && *cancelled < cap; i++) {
+			struct gen_request r;
+			/* One short transaction per request: no long lock on the table. */
+			rc = store_admin_apply(c->app->store, &batch.ids[i], ADMIN_CANCEL, actor, reason,
+					       NULL, c->now, &r);
+			gen_request_release(&r);
+			if (rc == STORE_OK) {
+				(*cancelled)++;
+				done_now++;
+			} else if (rc != STORE_CONFLICT && rc != STORE_NOT_FOUND) {
+				return rc;
+			}
+		}
+		if (batch.n < BULK_BATCH || !done_now)
+			return STORE_OK;
+	}
+	*capped = expected > *cancelled;
+	return STORE_OK;
+}
+
+void admin_bulk_cancel(struct app_call *c)
+{
+	struct query q;
+	struct bulk b;
+	long long as_of, expected;
+	char actor[OWNER_MAX + 8], loc[96];
+	unsigned cancelled = 0;
+	int capped = 0;
+
+	if (read_form(c, &q) < 0)
+		return;
+	const char *action_id = query_get(&q, "action_id");
+	if (field_ll(&q, "as_of", &as_of) < 0 || field_ll(&q, "expected", &expected) < 0 ||
+	    !action_id || strlen(action_id) != ACTION_ID_LEN ||
+	    strspn(action_id, "0123456789abcdef") != ACTION_ID_LEN) {
+		admin_error_page(c, 400, "This is not a bulk cancel form of this page: preview again.");
+		goto cleanup;
+	}
+	if (as_of > c->now || c->now - as_of > BULK_PREVIEW_MAX_AGE) {
+		admin_error_page(c, 409, "This preview is too old: preview again. Nothing was changed.");
+		goto cleanup;
+	}
+	const char *reason = form_reason(c, &q);
+	if (!reason || bulk_params(c, &q, as_of, &b) < 0)
+		goto cleanup;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	long long before = -1;
+	int rc = store_action_begin(c->app->store, action_id, actor, "bulk-cancel", c->now, &before);
+	if (rc == STORE_DUPLICATE) {
+		snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%lld",
+			 before < 0 ? "bulk_running" : "bulk_repeat", before < 0 ? 0 : before);
+		redirect(c, loc);
+		goto cleanup;
+	}
+	if (rc == STORE_OK)
+		rc = bulk_run(c, &b, actor, reason, (unsigned long long)expected, &cancelled, &capped);
+	if (rc == STORE_OK || cancelled)
+		store_action_finish(c->app->store, action_id, cancelled);
+	if (rc) {
+		store_error_page(c, rc);
+		goto cleanup;
+	}
+	log_info("%s: bulk cancel of %u stuck requests", actor, cancelled);
+	snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%u", capped ? "bulk_capped" : "bulk", cancelled);
+	redirect(c, loc);
+cleanup:
+	query_release(&q);
+}

@@ -1,0 +1,283 @@
+#include "build_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "admin/admin_api.h"
+#include "base/jsonw.h"
+#include "base/log.h"
+#include "admin/metrics.h"
+#include "base/query.h"
+#include "model/resource.h"
+#include "api/validate.h"
+#include "base/banned.h"
+
+#define US_PER_S INT64_C(1000000)
+#define STUCK_API_DEFAULT 100
+#define STUCK_API_MAX 500
+#define REASON_MAX 900
+
+/* ---- GET /admin/api/stuck ---- */
+
+struct stuck_json {
+	struct app_call *c;
+	struct jsonw *w;
+};
+
+static int stuck_item(void *ctx, const struct gen_request *r)
+{
+	struct stuck_json *s = ctx;
+	struct jsonw *w = s->w;
+	int64_t since = r->status == GEN_PROCESSING && r->started_at != TIME_NONE ? r->started_at
+			: r->requested_at;
+	jsonw_object_begin(w);
+	resource_render_members(r, NULL, 0, w);
+	jsonw_key(w, "owner");
+	jsonw_cstr(w, r->owner);
+	jsonw_key(w, "worker_id");
+	jsonw_cstr(w, r->worker_id);
+	resource_render_time(w, "lease_expires_at", r->lease_expires_at);
+	jsonw_key(w, "age_minutes");
+	jsonw_int(w, since == TIME_NONE ? 0 : (s->c->now - since) / (60 * US_PER_S));
+	jsonw_key(w, "stuck_reason");
+	jsonw_cstr(w, admin_stuck_reason(s->c->app->cfg, r, s->c->now));
+	jsonw_object_end(w);
+	return 0;
+}
+
+void admin_api_stuck(struct app_call *c)
+{
+	struct problem p;
+	struct query q = { 0 };
+	struct store_stuck_filter f;
+	struct jsonw w;
+	char err[160];
+	const char *v;
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		app_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
+		return;
+	}
+	admin_stuck_filter(c->app->cfg, c->now, &f);
+	f.limit = STUCK_API_DEFAULT;
+	if ((v = query_get(&q, "entity_type"))) {
+		if (!validate_entity_type(v, strlen(v))) {
+			app_problem(c, problem_set(&p, 400, "invalid-query",
+						   "entity_type must match [a-z][a-z0-9_]{0,63}"));
+			goto cleanup;
+		}
+		f.entity_type = v;
+	}
+	if ((v = query_get(&q, "status"))) {
+		if (lifecycle_status_parse(v, &f.status) < 0 ||
+		    (f.status != GEN_PENDING && f.status != GEN_PROCESSING)) {
+			app_problem(c, problem_set(&p, 400, "invalid-query",
+						   "a stuck request is pending or processing"));
+			goto cleanup;
+		}
+		f.has_status = 1;
+	}
+	if ((v = query_get(&q, "limit"))) {
+		unsigned long long n;
+		if (query_uint(v, 1, STUCK_API_MAX, &n) < 0) {
+			app_problem(c, problem_set(&p, 400, "invalid-query",
+						   "limit must be an integer from 1 to %d", STUCK_API_MAX));
+			goto cleanup;
+		}
+		f.limit = (unsigned)n;
+	}
+	struct stuck_json s = { c, &w };
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	resource_render_time(&w, "as_of", c->now);
+	jsonw_key(&w, "items");
+	jsonw_array_begin(&w);
+	int rc = store_stuck_list(c->app->store, &f, stuck_item, &s);
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+cleanup:
+	query_release(&q);
+}
+
+/* ---- POST /admin/api/generations/{id}/{fail|cancel|retry} ---- */
+
+/* What a plain HTML form (or a CORS "simple" request) cannot send: JSON, no cookies. */
+static int refuse_browser_forms(struct app_call *c)
+{
+	struct problem p;
+	if (http_param(c->req, "HTTP_COOKIE")) {
+		app_problem(c, problem_set(&p, 403, NULL,
+					   "the admin JSON API does not take cookies; browsers use the "
+					   "admin pages' forms"));
+		return -1;
+	}
+	if (!validate_is_json_content_type(http_param(c->req, "CONTENT_TYPE"))) {
+		app_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
+		http_add_header(c->resp, "Accept-Post", "application/json");
+		return -1;
+	}
+	return 0;
+}
+
+static void answer_request(struct app_call *c, int status, const struct gen_request *r)
+{
+	struct gen_entity_list entities = { 0 };
+	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	c->resp->status = status;
+	resource_render(r, &entities, RESOURCE_ENTITIES, &c->resp->body);
+cleanup:
+	gen_entity_list_release(&entities);
+}
+
+void admin_api_action(struct app_call *c, enum store_admin_action action)
+{
+	static const char *const verbs[] = {
+		[ADMIN_FAIL] = "marked failed", [ADMIN_CANCEL] = "cancelled",
+		[ADMIN_RETRY] = "retried",
+	};
+	struct problem p;
+	struct gen_request r;
+	char *reason = NULL;
+	char actor[OWNER_MAX + 8];
+
+	gen_request_init(&r);
+	if (refuse_browser_forms(c) < 0)
+		return;
+	if (http_read_body(c->req, c->app->cfg->max_body, &p) < 0 ||
+	    validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
+		app_problem(c, &p);
+		return;
+	}
+	if (!reason || !*reason || strlen(reason) > REASON_MAX) {
+		app_problem(c, problem_set(&p, 400, "invalid-body",
+					   "reason is required: a string of 1 to %d bytes", REASON_MAX));
+		goto cleanup;
+	}
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = store_admin_apply(c->app->store, &c->route.id, action, actor, reason, NULL,
+				   c->now, &r);
+	if (rc == STORE_CONFLICT) {
+		app_problem(c, problem_set(&p, 409, "invalid-transition",
+					   "a %s request cannot be %s", lifecycle_status_name(r.status),
+					   verbs[action]));
+		goto cleanup;
+	}
+	if (rc == STORE_DUPLICATE) {
+		app_problem(c, problem_set(&p, 409, "active-request-exists",
+					   "the owner already has a pending or processing %s request "
+					   "for this subject_key", r.entity_type));
+		goto cleanup;
+	}
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	answer_request(c, 200, &r);
+cleanup:
+	free(reason);
+	gen_request_release(&r);
+}
+
+/* ---- /metrics ---- */
+
+static const double claim_bounds_s[STORE_HIST_BUCKETS] = {
+	0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600,
+};
+static const double duration_bounds_s[STORE_HIST_BUCKETS] = {
+	0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800,
+};
+
+struct transitions {
+	struct strbuf *sb;
+	unsigned long long reaped_failed, reaped_retried;
+};
+
+static int transition_sample(void *ctx, const char *kind, const char *to, unsigned long long n)
+{
+	struct transitions *t = ctx;
+	const char *labels[] = { "actor", kind, "to", to, NULL };
+	metrics_sample(t->sb, "gentrack_transitions_total", labels, (double)n);
+	if (!strcmp(kind, "reaper")) {
+		if (!strcmp(to, "failed"))
+			t->reaped_failed += n;
+		else if (!strcmp(to, "pending"))
+			t->reaped_retried += n;
+	}
+	return 0;
+}
+
+static int histogram(struct app_call *c, struct strbuf *sb, enum store_hist which,
+		     const char *name, const char *help, const double *bounds_s)
+{
+	struct store_histogram h;
+	long long bounds_ms[STORE_HIST_BUCKETS];
+	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
+		bounds_ms[k] = (long long)(bounds_s[k] * 1000.0 + 0.5);
+	int rc = store_metric_histogram(c->app->store, which, bounds_ms, &h);
+	if (rc)
+		return rc;
+	metrics_histogram(sb, name, help, bounds_s, h.le, STORE_HIST_BUCKETS, h.count,
+			  (double)h.sum_ms / 1000.0);
+	return 0;
+}
+
+void admin_api_metrics(struct app_call *c)
+{
+	struct strbuf *sb = &c->resp->body;
+	unsigned long long counts[GEN_STATUS_COUNT], stuck = 0;
+	struct store_stuck_filter f;
+	struct transitions t = { sb, 0, 0 };
+	int rc = store_status_counts(c->app->store, TIME_NONE, counts);
+	if (rc)
+		goto fail;
+	metrics_family(sb, "gentrack_requests", "gauge", "Generation requests in the store, by status.");
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		const char *labels[] = { "status", lifecycle_status_name((enum gen_status)st), NULL };
+		metrics_sample(sb, "gentrack_requests", labels, (double)counts[st]);
+	}
+	admin_stuck_filter(c->app->cfg, c->now, &f);
+	rc = store_stuck_count(c->app->store, &f, &stuck);
+	if (rc)
+		goto fail;
+	metrics_family(sb, "gentrack_stuck_requests", "gauge",
+		       "Requests the admin page lists as stuck right now.");
+	metrics_sample(sb, "gentrack_stuck_requests", NULL, (double)stuck);
+	metrics_family(sb, "gentrack_transitions_total", "counter",
+		       "State transitions recorded in the audit trail, by actor kind and target status.");
+	rc = store_metric_transitions(c->app->store, transition_sample, &t);
+	if (rc)
+		goto fail;
+	metrics_family(sb, "gentrack_reaped_total", "counter",
+		       "Requests the reaper (or a status read on its behalf) failed or sent back to pending.");
+	const char *failed[] = { "outcome", "failed", NULL };
+	const char *retried[] = { "outcome", "retried", NULL };
+	metrics_sample(sb, "gentrack_reaped_total", failed, (double)t.reaped_failed);
+	metrics_sample(sb, "gentrack_reaped_total", retried, (double)t.reaped_retried);
+	rc = histogram(c, sb, HIST_CLAIM_LATENCY, "gentrack_claim_latency_seconds",
+		       "Time from a request becoming pending to a worker claiming it.",
+		       claim_bounds_s);
+	if (rc)
+		goto fail;
+	rc = histogram(c, sb, HIST_GENERATION_DURATION, "gentrack_generation_duration_seconds",
+		       "Time from a worker's claim to its complete (completed, partial, generator_failed).",
+		       duration_bounds_s);
+	if (rc)
+		goto fail;
+	c->resp->status = 200;
+	c->resp->content_type = METRICS_CONTENT_TYPE;
+	http_add_header(c->resp, "Cache-Control", "no-store");
+	return;
+fail:
+	app_store_problem(c, rc, "metrics");
+}

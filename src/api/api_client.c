@@ -1,0 +1,490 @@
+#include "build_config.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_client.h"
+#include "web/etag.h"
+#include "base/jsonw.h"
+#include "base/log.h"
+#include "base/query.h"
+#include "model/queue_hint.h"
+#include "ops/reaper.h"
+#include "model/resource.h"
+#include "api/validate.h"
+#include "base/banned.h"
+
+#define RESOURCE_PATH "/api/v1/generation-requests/"
+#define IDEM_STUCK_SECONDS 60       /* a 'processing' key older than this was abandoned */
+
+static void actor_of(const struct app_call *c, char *out, size_t size)
+{
+	snprintf(out, size, "client:%s", c->who.owner);
+}
+
+/* Host names as nginx passes them: letters, digits, '.', '-', ':', '[', ']'. */
+static int host_is_plain(const char *h)
+{
+	if (!h || !*h || strlen(h) > 255)
+		return 0;
+	for (; *h; h++) {
+		char ch = *h;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ':' ||
+		      ch == '[' || ch == ']'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Location (relative) and Operation-Location (absolute) of a request. The
+ * absolute form comes from [server] base_url, or else from the Host nginx saw
+ * (Debian's fastcgi_params pass $host, without the port) and SERVER_PORT.
+ */
+static void add_location(struct app_call *c, const struct uuid *id)
+{
+	char ids[UUID_STR_LEN + 1];
+	const char *base = c->app->cfg->base_url;
+	const char *host = http_param(c->req, "HTTP_HOST");
+	const char *port = http_param(c->req, "SERVER_PORT");
+	const char *https = http_param(c->req, "HTTPS");
+	int tls = https && *https;
+
+	uuid_format(id, ids);
+	http_add_header(c->resp, "Location", RESOURCE_PATH "%s", ids);
+	if (base && *base) {
+		http_add_header(c->resp, "Operation-Location", "%s" RESOURCE_PATH "%s", base, ids);
+		return;
+	}
+	if (!host_is_plain(host))
+		return;
+	int default_port = !port || !*port || strchr(host, ':') ||
+			   !strcmp(port, tls ? "443" : "80") || strspn(port, "0123456789") != strlen(port);
+	http_add_header(c->resp, "Operation-Location", "%s://%s%s%s" RESOURCE_PATH "%s",
+			tls ? "https" : "http", host, default_port ? "" : ":",
+			default_port ? "" : port, ids);
+}
+
+static int fetch_queue_head(void *store, const char *entity_type, unsigned cap,
+			    struct uuid *ids, unsigned *count)
+{
+	return store_pending_head(store, entity_type, cap, ids, count);
+}
+
+/* Retry-After for a request still in flight, from the queue or its progress. */
+static void add_retry_after(struct app_call *c, const struct gen_request *r)
+{
+	unsigned ahead = 0;
+	if (lifecycle_is_terminal(r->status))
+		return;
+	if (r->status == GEN_PENDING &&
+	    queue_hint_ahead(&c->app->queues, fetch_queue_head, c->app->store, r->entity_type,
+			     &r->id, c->now, &ahead))
+		ahead = 0; /* only a hint: a failed read is no reason to fail the answer */
+	http_add_header(c->resp, "Retry-After", "%d",
+			lifecycle_retry_after(r->status, ahead, r->generated_count,
+					      r->failed_count, r->requested_count,
+					      r->started_at, c->now));
+}
+
+static int require_json(struct app_call *c)
+{
+	struct problem p;
+	if (validate_is_json_content_type(http_param(c->req, "CONTENT_TYPE")))
+		return 0;
+	app_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
+	http_add_header(c->resp, "Accept-Post", "application/json");
+	return -1;
+}
+
+static void answer_idempotent_replay(struct app_call *c, struct store_idem_result *res)
+{
+	c->resp->status = res->response_status;
+	c->resp->content_type = "application/json";
+	strbuf_addstr(&c->resp->body, res->response_body ? res->response_body : "");
+	add_location(c, &res->request_id);
+	http_add_header(c->resp, "Retry-After", "2");
+	http_add_header(c->resp, "Idempotent-Replayed", "true");
+}
+
+void api_client_create(struct app_call *c)
+{
+	struct app *a = c->app;
+	struct problem p;
+	struct create_input in;
+	struct gen_request r;
+	struct store_idem idem;
+	struct store_idem *idemp = NULL;
+	struct uuid existing;
+	char actor[OWNER_MAX + 16];
+	int rc;
+
+	gen_request_init(&r);
+	memset(&in, 0, sizeof(in));
+	if (require_json(c) < 0)
+		return;
+	if (http_read_body(c->req, a->cfg->max_body, &p) < 0 ||
+	    validate_create_body(c->req->body, c->req->body_len, (unsigned)a->cfg->max_count,
+				 &in, &p) < 0) {
+		app_problem(c, &p);
+		return;
+	}
+
+	const char *idem_header = http_param(c->req, "HTTP_IDEMPOTENCY_KEY");
+	if (idem_header) {
+		if (validate_idempotency_key(idem_header, &idem.key, &idem.key_len, &p) < 0) {
+			app_problem(c, &p);
+			goto cleanup;
+		}
+		idem.owner = c->who.owner;
+		crypto_generichash(idem.body_hash, sizeof(idem.body_hash),
+				   (const unsigned char *)c->req->body, c->req->body_len, NULL, 0);
+		struct store_idem_result res;
+		rc = store_idem_begin(a->store, &idem, c->now, a->cfg->idempotency_ttl,
+				      IDEM_STUCK_SECONDS, &res);
+		if (rc) {
+			app_store_problem(c, rc, "idempotency key");
+			goto cleanup;
+		}
+		switch (res.state) {
+		case IDEM_NEW:
+			idemp = &idem;
+			break;
+		case IDEM_MISMATCH:
+			app_problem(c, problem_set(&p, 422, "idempotency-key-reused",
+						   "this Idempotency-Key was already used with another body"));
+			goto cleanup;
+		case IDEM_IN_PROGRESS:
+			app_problem(c, problem_set(&p, 409, "idempotency-key-in-use",
+						   "a request with this Idempotency-Key is still being handled"));
+			goto cleanup;
+		case IDEM_REPLAY:
+			answer_idempotent_replay(c, &res);
+			free(res.response_body);
+			goto cleanup;
+		}
+	}
+
+	/* The row is made here, so the response can be rendered before the commit. */
+	if (uuid_v7_next(&a->ids, c->now / 1000, &r.id) < 0) {
+		app_problem(c, problem_set(&p, 500, NULL, "clock out of range"));
+		goto abandon;
+	}
+	memcpy(r.owner, c->who.owner, sizeof(r.owner));
+	memcpy(r.entity_type, in.entity_type, sizeof(r.entity_type));
+	r.requested_count = in.count;
+	r.subject_key = in.subject_key;
+	r.subject_key_len = in.subject_key_len;
+	r.constraints_json = in.constraints_json;
+	r.metadata_json = in.metadata_json;
+	memset(&in, 0, sizeof(in)); /* r owns them now */
+	r.status = GEN_PENDING;
+	r.version = 1;
+	r.requested_at = r.updated_at = c->now;
+	resource_render(&r, NULL, 0, &c->resp->body);
+	if (c->resp->body.oom) {
+		app_problem(c, problem_set(&p, 500, NULL, "out of memory"));
+		goto abandon;
+	}
+
+	actor_of(c, actor, sizeof(actor));
+	rc = store_request_create(a->store, &r, actor, idemp, c->resp->body.buf, &existing);
+	if (rc == STORE_DUPLICATE) {
+		char ids[UUID_STR_LEN + 1];
+		uuid_format(&existing, ids);
+		problem_set(&p, 409, "active-request-exists",
+			    "a %s request for this subject_key is already pending or processing",
+			    r.entity_type);
+		p.extra_key = "existing_request_id";
+		memcpy(p.extra_value, ids, sizeof(ids));
+		app_problem(c, &p);
+		goto abandon;
+	}
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto abandon;
+	}
+	c->resp->status = 202;
+	add_location(c, &r.id);
+	add_retry_after(c, &r);
+	goto cleanup;
+
+abandon:
+	/* Refused: the idempotency record we claimed must not outlive the refusal. */
+	if (idemp && store_idem_abandon(a->store, idemp))
+		log_warn("could not release an Idempotency-Key: %s", store_last_error(a->store));
+cleanup:
+	create_input_release(&in);
+	gen_request_release(&r);
+}
+
+/* The resource with its entities as the answer, with ETag and Retry-After. */
+static void render_resource(struct app_call *c, int status, const struct gen_request *r,
+			    const struct gen_entity_list *entities)
+{
+	char tag[ETAG_MAX_LEN];
+	c->resp->status = status;
+	resource_render(r, entities, RESOURCE_ENTITIES, &c->resp->body);
+	etag_format(r->version, tag);
+	http_add_header(c->resp, "ETag", "%s", tag);
+	http_add_header(c->resp, "Cache-Control", "private, no-cache");
+	add_retry_after(c, r);
+}
+
+/* The same, reading the entities first. */
+static void answer_resource(struct app_call *c, int status, const struct gen_request *r)
+{
+	struct gen_entity_list entities = { 0 };
+	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	if (rc)
+		app_store_problem(c, rc, "generation request");
+	else
+		render_resource(c, status, r, &entities);
+	gen_entity_list_release(&entities);
+}
+
+/*
+ * The status poll: key, request and entities in one statement (store_poll),
+ * so what thousands of pollers cost is one round trip each. The 401/403/404
+ * answers are the same as for any other endpoint.
+ */
+void api_client_get(struct app_call *c)
+{
+	struct gen_request r;
+	struct gen_entity_list entities = { 0 };
+	enum store_poll_found found;
+	unsigned char hash[AUTH_HASH_LEN];
+	char tag[ETAG_MAX_LEN];
+	const char *if_none_match = http_param(c->req, "HTTP_IF_NONE_MATCH");
+	long long known_version = etag_single_version(if_none_match);
+
+	if (app_bearer_hash(c, hash) < 0)
+		return;
+	int rc = store_poll(c->app->store, hash, &c->route.id, known_version, &c->who, &found,
+			    &r, &entities);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		return;
+	}
+	if (found == POLL_NO_KEY) {
+		app_unknown_key(c);
+		goto cleanup;
+	}
+	if (app_require_role(c, ROLE_CLIENT) < 0)
+		goto cleanup;
+	if (found == POLL_NO_REQUEST) {
+		app_store_problem(c, STORE_NOT_FOUND, "generation request");
+		goto cleanup;
+	}
+	/* No poller watches a dead generation: a request whose time is up gets
+	 * the reaper's transition now, not at the next timer tick. */
+	rc = reaper_check_request(c->app->store, c->app->cfg, c->now, &r, c->who.owner);
+	if (rc < 0) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	etag_format(r.version, tag);
+	if (etag_none_match(if_none_match, tag)) {
+		/* Unchanged: no body to send. */
+		c->resp->status = 304;
+		http_add_header(c->resp, "ETag", "%s", tag);
+		http_add_header(c->resp, "Cache-Control", "private, no-cache");
+		add_retry_after(c, &r);
+		goto cleanup;
+	}
+	/* The statement left the entities out when the version was the poller's,
+	 * and a transition just made (rc 1) may have changed them. */
+	if (rc == 1 || (known_version >= 0 && (uint64_t)known_version == r.version)) {
+		gen_entity_list_release(&entities);
+		answer_resource(c, 200, &r);
+		goto cleanup;
+	}
+	render_resource(c, 200, &r, &entities);
+cleanup:
+	gen_entity_list_release(&entities);
+	gen_request_release(&r);
+}
+
+void api_client_cancel(struct app_call *c)
+{
+	struct problem p;
+	struct gen_request r;
+	char *reason = NULL;
+	char actor[OWNER_MAX + 16];
+
+	gen_request_init(&r);
+	if (http_read_body(c->req, c->app->cfg->max_body, &p) < 0) {
+		app_problem(c, &p);
+		return;
+	}
+	if (c->req->body_len && require_json(c) < 0)
+		return;
+	if (validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
+		app_problem(c, &p);
+		return;
+	}
+	actor_of(c, actor, sizeof(actor));
+	int rc = store_request_cancel(c->app->store, &c->route.id, c->who.owner, actor, reason,
+				      c->now, &r);
+	if (rc == STORE_CONFLICT) {
+		app_problem(c, problem_set(&p, 409, "already-finished",
+					   "the request is already %s and cannot be cancelled",
+					   lifecycle_status_name(r.status)));
+		goto cleanup;
+	}
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	answer_resource(c, 200, &r);
+cleanup:
+	free(reason);
+	gen_request_release(&r);
+}
+
+/* ---- list ---- */
+
+static const char *const list_params[] = {
+	"status", "entity_type", "subject_key", "limit", "cursor", NULL,
+};
+
+struct list_page {
+	struct jsonw *w;
+	unsigned wanted;        /* items to render; one more row means a next page */
+	unsigned seen;
+	struct uuid last;
+};
+
+static int list_item(void *ctx, const struct gen_request *r)
+{
+	struct list_page *pg = ctx;
+	if (pg->seen++ >= pg->wanted)
+		return 1;
+	/* resource_render writes a whole value: count it as the array's next element. */
+	jsonw_raw(pg->w, "", 0);
+	resource_render(r, NULL, 0, pg->w->sb);
+	pg->last = r->id;
+	return 0;
+}
+
+/* Validates the query into f. 0, or -1 with p set. */
+static int list_filter_parse(struct app_call *c, const struct query *q,
+			     struct store_list_filter *f, struct problem *p)
+{
+	const struct config *cfg = c->app->cfg;
+	const char *v;
+
+	for (size_t i = 0; i < q->count; i++) {
+		int known = 0;
+		for (const char *const *n = list_params; *n; n++)
+			known |= !strcmp(*n, q->params[i].name);
+		if (!known) {
+			problem_set(p, 400, "invalid-query", "unknown query parameter '%.64s'",
+				    q->params[i].name);
+			return -1;
+		}
+		if (query_count(q, q->params[i].name) > 1) {
+			problem_set(p, 400, "invalid-query", "query parameter '%.64s' is repeated",
+				    q->params[i].name);
+			return -1;
+		}
+	}
+	memset(f, 0, sizeof(*f));
+	f->owner = c->who.owner;
+	f->limit = (unsigned)cfg->list_limit;
+	if ((v = query_get(q, "status"))) {
+		if (lifecycle_status_parse(v, &f->status) < 0) {
+			problem_set(p, 400, "invalid-query",
+				    "unknown status filter; use pending, processing, completed, "
+				    "partial, failed or cancelled");
+			return -1;
+		}
+		f->has_status = 1;
+	}
+	if ((v = query_get(q, "entity_type"))) {
+		if (!validate_entity_type(v, strlen(v))) {
+			problem_set(p, 400, "invalid-query",
+				    "entity_type must match [a-z][a-z0-9_]{0,63}");
+			return -1;
+		}
+		f->entity_type = v;
+	}
+	if ((v = query_get(q, "subject_key"))) {
+		size_t n = strlen(v);
+		if (n < 1 || n > SUBJECT_KEY_MAX) {
+			problem_set(p, 400, "invalid-query", "subject_key must be 1 to %d bytes",
+				    SUBJECT_KEY_MAX);
+			return -1;
+		}
+		f->subject_key = v;
+	}
+	unsigned long long limit;
+	if ((v = query_get(q, "limit"))) {
+		if (query_uint(v, 1, (unsigned long long)cfg->list_max, &limit) < 0) {
+			problem_set(p, 400, "invalid-query", "limit must be an integer from 1 to %d",
+				    cfg->list_max);
+			return -1;
+		}
+		f->limit = (unsigned)limit;
+	}
+	if ((v = query_get(q, "cursor"))) {
+		size_t bin_len = 0;
+		if (sodium_base642bin(f->before.b, sizeof(f->before.b), v, strlen(v), NULL,
+				      &bin_len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
+		    bin_len != sizeof(f->before.b)) {
+			problem_set(p, 400, "invalid-cursor",
+				    "cursor is not one this service returned");
+			return -1;
+		}
+		f->has_before = 1;
+	}
+	return 0;
+}
+
+void api_client_list(struct app_call *c)
+{
+	struct problem p;
+	struct query q = { 0 };
+	struct store_list_filter f;
+	struct jsonw w;
+	char err[160];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		app_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
+		return;
+	}
+	if (list_filter_parse(c, &q, &f, &p) < 0) {
+		app_problem(c, &p);
+		goto cleanup;
+	}
+	struct list_page pg = { .w = &w, .wanted = f.limit };
+	f.limit += 1;
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "items");
+	jsonw_array_begin(&w);
+	int rc = store_request_list(c->app->store, &f, list_item, &pg);
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	jsonw_array_end(&w);
+	jsonw_key(&w, "next_cursor");
+	if (pg.seen > pg.wanted) {
+		char cursor[32];
+		sodium_bin2base64(cursor, sizeof(cursor), pg.last.b, sizeof(pg.last.b),
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		jsonw_cstr(&w, cursor);
+	} else {
+		jsonw_null(&w);
+	}
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+	http_add_header(c->resp, "Cache-Control", "private, no-cache");
+cleanup:
+	query_release(&q);
+}

@@ -1,0 +1,194 @@
+#include "build_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_worker.h"
+#include "base/jsonw.h"
+#include "model/resource.h"
+#include "api/validate.h"
+#include "base/banned.h"
+
+#define ACTOR_MAX (WORKER_ID_MAX + 8)
+
+/* Reads and checks the JSON body of a worker call. 0, or -1 with the answer set. */
+static int read_input(struct app_call *c, enum worker_call call, struct worker_input *in)
+{
+	struct problem p;
+	const struct config *cfg = c->app->cfg;
+	if (!validate_is_json_content_type(http_param(c->req, "CONTENT_TYPE"))) {
+		app_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
+		return -1;
+	}
+	if (http_read_body(c->req, cfg->max_body, &p) < 0 ||
+	    validate_worker_body(c->req->body, c->req->body_len, call, cfg->max_lease, in, &p) < 0) {
+		app_problem(c, &p);
+		return -1;
+	}
+	return 0;
+}
+
+static void actor_of(const struct worker_input *in, char *out, size_t size)
+{
+	snprintf(out, size, "worker:%s", in->worker_id);
+}
+
+/* 409 for a lease this worker does not hold: its signal to stop. */
+static void lease_problem(struct app_call *c, int rc)
+{
+	struct problem p;
+	if (rc == STORE_CONFLICT)
+		app_problem(c, problem_set(&p, 409, "lease-lost",
+					   "this worker does not hold the request's lease "
+					   "(cancelled, reaped or claimed again): stop working on it"));
+	else
+		app_store_problem(c, rc, "generation request");
+}
+
+void api_worker_claim(struct app_call *c)
+{
+	struct worker_input in;
+	struct store_claimed claimed;
+	char actor[ACTOR_MAX];
+	const char *types[WORKER_TYPES_MAX];
+
+	if (read_input(c, WORKER_CLAIM, &in) < 0)
+		return;
+	for (size_t i = 0; i < in.n_types; i++)
+		types[i] = in.entity_types[i];
+	actor_of(&in, actor, sizeof(actor));
+	struct store_claim claim = {
+		.worker_id = in.worker_id, .actor = actor, .entity_types = types,
+		.n_types = in.n_types,
+		.lease_seconds = in.lease_seconds ? in.lease_seconds : c->app->cfg->default_lease,
+		.now = c->now,
+	};
+	int rc = store_claim_next(c->app->store, &claim, &claimed);
+	if (rc == STORE_NOT_FOUND) {
+		c->resp->status = 204;
+		goto cleanup;
+	}
+	if (rc) {
+		app_store_problem(c, rc, "generation request");
+		goto cleanup;
+	}
+	/* The resource, plus what the worker needs to do and by when. */
+	const struct gen_request *r = &claimed.request;
+	struct jsonw w;
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	resource_render_members(r, NULL, 0, &w);
+	jsonw_key(&w, "remaining");
+	jsonw_int(&w, r->requested_count - r->generated_count);
+	resource_render_time(&w, "lease_expires_at", r->lease_expires_at);
+	jsonw_key(&w, "lease_seconds");
+	jsonw_int(&w, claim.lease_seconds);
+	jsonw_key(&w, "pending_indexes");
+	jsonw_array_begin(&w);
+	for (unsigned i = 0; i < r->requested_count; i++)
+		if (!store_claimed_is_generated(&claimed, i))
+			jsonw_int(&w, i);
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+	store_claimed_release(&claimed);
+cleanup:
+	worker_input_release(&in);
+}
+
+void api_worker_heartbeat(struct app_call *c)
+{
+	struct worker_input in;
+	int64_t expires;
+	long long secs;
+	char id[UUID_STR_LEN + 1];
+
+	if (read_input(c, WORKER_HEARTBEAT, &in) < 0)
+		return;
+	struct store_lease lease = { in.worker_id, in.attempt };
+	int rc = store_lease_extend(c->app->store, &c->route.id, &lease, in.lease_seconds, c->now,
+				    &expires, &secs);
+	if (rc) {
+		lease_problem(c, rc);
+		goto cleanup;
+	}
+	struct jsonw w;
+	uuid_format(&c->route.id, id);
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "request_id");
+	jsonw_cstr(&w, id);
+	jsonw_key(&w, "status");
+	jsonw_cstr(&w, "processing");
+	resource_render_time(&w, "lease_expires_at", expires);
+	jsonw_key(&w, "lease_seconds");
+	jsonw_int(&w, secs);
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+cleanup:
+	worker_input_release(&in);
+}
+
+void api_worker_entities(struct app_call *c)
+{
+	struct worker_input in;
+	struct store_entity_result res;
+	struct problem p;
+	char id[UUID_STR_LEN + 1];
+
+	if (read_input(c, WORKER_ENTITY, &in) < 0)
+		return;
+	struct store_lease lease = { in.worker_id, in.attempt };
+	struct store_entity e = { in.index, in.entity_json, in.error };
+	int rc = store_entity_record(c->app->store, &c->route.id, &lease, &e, c->now, &res);
+	if (rc == STORE_INVALID) {
+		app_problem(c, problem_set(&p, 400, "invalid-field",
+					   "'index' %u is past the requested count", in.index));
+		goto cleanup;
+	}
+	if (rc) {
+		lease_problem(c, rc);
+		goto cleanup;
+	}
+	struct jsonw w;
+	uuid_format(&c->route.id, id);
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "request_id");
+	jsonw_cstr(&w, id);
+	jsonw_key(&w, "index");
+	jsonw_int(&w, in.index);
+	jsonw_key(&w, "recorded");
+	jsonw_bool(&w, res.recorded);
+	jsonw_key(&w, "generated_count");
+	jsonw_int(&w, res.generated_count);
+	jsonw_key(&w, "failed_count");
+	jsonw_int(&w, res.failed_count);
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+cleanup:
+	worker_input_release(&in);
+}
+
+void api_worker_complete(struct app_call *c)
+{
+	struct worker_input in;
+	struct gen_request r;
+	char actor[ACTOR_MAX];
+
+	gen_request_init(&r);
+	if (read_input(c, WORKER_COMPLETE, &in) < 0)
+		return;
+	struct store_lease lease = { in.worker_id, in.attempt };
+	actor_of(&in, actor, sizeof(actor));
+	int rc = store_complete(c->app->store, &c->route.id, &lease, actor, c->now, &r);
+	if (rc) {
+		lease_problem(c, rc);
+		goto cleanup;
+	}
+	resource_render(&r, NULL, 0, &c->resp->body);
+	c->resp->status = 200;
+cleanup:
+	gen_request_release(&r);
+	worker_input_release(&in);
+}

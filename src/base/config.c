@@ -1,0 +1,538 @@
+#include "build_config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/config.h"
+#include "base/strbuf.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+/* Far beyond any sane config or password file; stops reading /dev/zero forever. */
+#define CONFIG_MAX_FILE (1024 * 1024)
+#define CONFIG_MAX_PASSWORD 4096
+#define MIB ((int64_t)1024 * 1024)
+/* Ten years: long enough for any timeout, short enough for microsecond math. */
+#define TEN_YEARS ((int64_t)3650 * 86400)
+
+enum cfg_type {
+	CFG_STRING,        /* any text */
+	CFG_NONEMPTY,      /* any text but "" */
+	CFG_INT,           /* int in min..max */
+	CFG_DURATION,      /* int64_t seconds in min..max */
+	CFG_SIZE,          /* size_t bytes in min..max */
+	CFG_PASSWORD_FILE, /* read into store_password */
+	CFG_BASE_URL,
+	CFG_LOG_LEVEL,
+};
+
+struct cfg_key {
+	const char *section;
+	const char *name;
+	enum cfg_type type;
+	size_t offset;
+	int64_t min, max;
+};
+
+#define KEY(sec, name, type, field, min, max) \
+	{ sec, name, type, offsetof(struct config, field), min, max }
+
+static const struct cfg_key keys[] = {
+	KEY("store", "host", CFG_STRING, store_host, 0, 0),
+	KEY("store", "port", CFG_INT, store_port, 1, 65535),
+	KEY("store", "socket", CFG_STRING, store_socket, 0, 0),
+	KEY("store", "user", CFG_NONEMPTY, store_user, 0, 0),
+	KEY("store", "password", CFG_STRING, store_password, 0, 0),
+	KEY("store", "password_file", CFG_PASSWORD_FILE, store_password, 0, 0),
+	KEY("store", "database", CFG_NONEMPTY, store_database, 0, 0),
+	KEY("store", "connect_timeout", CFG_DURATION, store_connect_timeout, 1, 3600),
+	KEY("store", "migrations_dir", CFG_NONEMPTY, migrations_dir, 0, 0),
+	KEY("server", "listen", CFG_STRING, listen, 0, 0),
+	KEY("server", "workers", CFG_INT, workers, 1, 256),
+	KEY("server", "max_body", CFG_SIZE, max_body, 1, 16 * MIB),
+	KEY("server", "base_url", CFG_BASE_URL, base_url, 0, 0),
+	KEY("limits", "max_count", CFG_INT, max_count, 1, 100000),
+	KEY("limits", "default_lease", CFG_DURATION, default_lease, 1, 86400),
+	KEY("limits", "max_lease", CFG_DURATION, max_lease, 1, 86400),
+	KEY("limits", "max_attempts", CFG_INT, max_attempts, 1, 100),
+	KEY("limits", "stale_after", CFG_DURATION, stale_after, 1, TEN_YEARS),
+	KEY("limits", "pending_timeout", CFG_DURATION, pending_timeout, 1, TEN_YEARS),
+	KEY("limits", "idempotency_ttl", CFG_DURATION, idempotency_ttl, 1, TEN_YEARS),
+	KEY("limits", "list_limit", CFG_INT, list_limit, 1, 1000),
+	KEY("limits", "list_max", CFG_INT, list_max, 1, 1000),
+	KEY("log", "level", CFG_LOG_LEVEL, log_level, 0, 0),
+};
+
+static const char *const sections[] = { "store", "server", "limits", "log" };
+
+static char *dup_mem(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Replaces *slot with a copy of s; the old value stays on allocation failure. */
+static int set_string(char **slot, const char *s)
+{
+	char *p = dup_mem(s, strlen(s));
+	if (!p)
+		return -1;
+	free(*slot);
+	*slot = p;
+	return 0;
+}
+
+int config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (set_string(&c->store_host, "") ||
+	    set_string(&c->store_socket, "/run/mysqld/mysqld.sock") ||
+	    set_string(&c->store_user, "gentrack") ||
+	    set_string(&c->store_password, "") ||
+	    set_string(&c->store_database, "gentrack") ||
+	    set_string(&c->migrations_dir, GENTRACK_SQL_DIR) ||
+	    set_string(&c->listen, "") ||
+	    set_string(&c->base_url, "") ||
+	    set_string(&c->log_level, "info")) {
+		config_release(c);
+		return -1;
+	}
+	c->store_port = 3306;
+	c->store_connect_timeout = 5;
+	c->workers = 4;
+	c->max_body = 64 * 1024;
+	c->max_count = 10;
+	c->default_lease = 60;
+	c->max_lease = 3600;
+	c->max_attempts = 3;
+	c->stale_after = 600;
+	c->pending_timeout = 3600;
+	c->idempotency_ttl = 24 * 3600;
+	c->list_limit = 20;
+	c->list_max = 100;
+	return 0;
+}
+
+void config_release(struct config *c)
+{
+	char **strings[] = {
+		&c->store_host, &c->store_socket, &c->store_user, &c->store_password,
+		&c->store_database, &c->migrations_dir, &c->listen, &c->base_url,
+		&c->log_level,
+	};
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		free(*strings[i]);
+		*strings[i] = NULL;
+	}
+}
+
+/* A non-negative decimal with an optional suffix multiplier; -1 if malformed or overflowing. */
+static int parse_number(const char *s, int64_t *out, int allow_size_suffix)
+{
+	int64_t v = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		int d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	int64_t mult = 1;
+	if (allow_size_suffix && (*p == 'k' || *p == 'K')) {
+		mult = 1024;
+		p++;
+	} else if (allow_size_suffix && (*p == 'm' || *p == 'M')) {
+		mult = MIB;
+		p++;
+	}
+	if (*p != '\0' || v > INT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* "https://host[:port]" with nothing after the authority; a trailing '/' is dropped. */
+static int check_base_url(char *v)
+{
+	size_t len = strlen(v);
+	if (len == 0)
+		return 0;
+	while (len > 0 && v[len - 1] == '/')
+		v[--len] = '\0';
+	const char *host;
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		return -1;
+	if (*host == '\0' || *host == ':')
+		return -1;
+	/* A DNS host name or IP address ([IPv6] too) and :port, nothing else: it is put in
+	 * front of a path in the Operation-Location header. */
+	for (const char *p = host; *p; p++) {
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == ':' ||
+		      ch == '[' || ch == ']'))
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads a password file into *out, without its trailing newline. */
+static int read_password_file(const char *path, char **out, char *why, size_t whylen)
+{
+	int rc = -1;
+	struct strbuf sb = STRBUF_INIT;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(why, whylen, "cannot open '%s': %s", path, strerror(errno));
+		goto cleanup;
+	}
+	char chunk[512];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sb.len + n > CONFIG_MAX_PASSWORD) {
+			snprintf(why, whylen, "'%s' is longer than %d bytes", path,
+				 CONFIG_MAX_PASSWORD);
+			goto cleanup;
+		}
+		strbuf_add(&sb, chunk, n);
+	}
+	if (ferror(f)) {
+		snprintf(why, whylen, "cannot read '%s'", path);
+		goto cleanup;
+	}
+	if (sb.len > 0 && sb.buf[sb.len - 1] == '\n')
+		sb.len--;
+	if (sb.len > 0 && sb.buf[sb.len - 1] == '\r')
+		sb.len--;
+	if (memchr(sb.buf, '\0', sb.len)) {
+		snprintf(why, whylen, "'%s' contains a NUL byte", path);
+		goto cleanup;
+	}
+	if (sb.oom) {
+		snprintf(why, whylen, "out of memory");
+		goto cleanup;
+	}
+	char *p = dup_mem(sb.buf, sb.len);
+	if (!p) {
+		snprintf(why, whylen, "out of memory");
+		goto cleanup;
+	}
+	free(*out);
+	*out = p;
+	rc = 0;
+cleanup:
+	if (f)
+		fclose(f);
+	strbuf_release(&sb);
+	return rc;
+}
+
+static void range_text(const struct cfg_key *k, char *buf, size_t len)
+{
+	if (k->type == CFG_DURATION)
+		snprintf(buf, len, "must be a duration (600, 90s, 10m, 1h, 7d) from %llds to %llds",
+			 (long long)k->min, (long long)k->max);
+	else if (k->type == CFG_SIZE)
+		snprintf(buf, len, "must be a size (65536, 64k, 1M) from %lld to %lld bytes",
+			 (long long)k->min, (long long)k->max);
+	else
+		snprintf(buf, len, "must be %lld..%lld", (long long)k->min, (long long)k->max);
+}
+
+/* Stores value v (NUL-terminated, may be modified) for key k. 0, or -1 with why set. */
+static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, size_t whylen)
+{
+	char *base = (char *)c + k->offset;
+	int64_t n;
+
+	switch (k->type) {
+	case CFG_NONEMPTY:
+		if (*v == '\0') {
+			snprintf(why, whylen, "must not be empty");
+			return -1;
+		}
+		/* fall through */
+	case CFG_STRING:
+		break;
+	case CFG_INT:
+		if (parse_number(v, &n, 0) < 0 || n < k->min || n > k->max)
+			goto range;
+		*(int *)(void *)base = (int)n;
+		return 0;
+	case CFG_DURATION:
+		if (time_parse_duration(v, &n) < 0 || n < k->min || n > k->max)
+			goto range;
+		*(int64_t *)(void *)base = n;
+		return 0;
+	case CFG_SIZE:
+		if (parse_number(v, &n, 1) < 0 || n < k->min || n > k->max)
+			goto range;
+		*(size_t *)(void *)base = (size_t)n;
+		return 0;
+	case CFG_PASSWORD_FILE:
+		if (*v == '\0') /* "" is the default: the password key applies */
+			return 0;
+		return read_password_file(v, (char **)(void *)base, why, whylen);
+	case CFG_BASE_URL:
+		if (check_base_url(v) < 0) {
+			snprintf(why, whylen, "must be http(s)://host[:port] with no path");
+			return -1;
+		}
+		break;
+	case CFG_LOG_LEVEL:
+		if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") &&
+		    strcmp(v, "error")) {
+			snprintf(why, whylen, "must be debug, info, warn or error");
+			return -1;
+		}
+		break;
+	}
+	if (set_string((char **)(void *)base, v) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
+range:
+	range_text(k, why, whylen);
+	return -1;
+}
+
+static int is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/* Trims blanks around s[0..*len) and returns the new start. */
+static const char *trim(const char *s, size_t *len)
+{
+	size_t n = *len;
+	while (n > 0 && is_blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+static int slice_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/*
+ * Handles one line. 0, or -1 with the reason in why. *section is the index
+ * into sections[] of the current section, -1 before the first header.
+ */
+static int parse_line(struct config *c, const char *line, size_t len, int *section,
+		      char *why, size_t whylen)
+{
+	const char *s = trim(line, &len);
+	if (len == 0 || *s == '#' || *s == ';')
+		return 0;
+
+	if (*s == '[') {
+		if (s[len - 1] != ']' || len < 2) {
+			snprintf(why, whylen, "section header without closing ']'");
+			return -1;
+		}
+		size_t nlen = len - 2;
+		const char *name = trim(s + 1, &nlen);
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+			if (slice_is(name, nlen, sections[i])) {
+				*section = (int)i;
+				return 0;
+			}
+		}
+		snprintf(why, whylen, "unknown section [%.*s]", (int)nlen, name);
+		return -1;
+	}
+
+	const char *eq = memchr(s, '=', len);
+	if (!eq) {
+		snprintf(why, whylen, "expected 'key = value' or '[section]'");
+		return -1;
+	}
+	size_t klen = (size_t)(eq - s);
+	const char *key = trim(s, &klen);
+	size_t vlen = len - (size_t)(eq - s) - 1;
+	const char *val = trim(eq + 1, &vlen);
+	if (klen == 0) {
+		snprintf(why, whylen, "missing key before '='");
+		return -1;
+	}
+	if (*section < 0) {
+		snprintf(why, whylen, "key '%.*s' outside a section", (int)klen, key);
+		return -1;
+	}
+	const char *sec = sections[*section];
+	const struct cfg_key *k = NULL;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(keys[i].section, sec) == 0 && slice_is(key, klen, keys[i].name)) {
+			k = &keys[i];
+			break;
+		}
+	}
+	if (!k) {
+		snprintf(why, whylen, "unknown key '%.*s' in [%s]", (int)klen, key, sec);
+		return -1;
+	}
+	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+		val++;
+		vlen -= 2;
+	}
+	char *v = dup_mem(val, vlen);
+	if (!v) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	char detail[256];
+	int rc = apply(c, k, v, detail, sizeof(detail));
+	if (rc < 0)
+		snprintf(why, whylen, "bad value for '%s' in [%s]: %s", k->name, sec, detail);
+	free(v);
+	return rc;
+}
+
+int config_load_string(struct config *c, const char *name, const char *text,
+		       char *err, size_t errlen)
+{
+	int section = -1;
+	int lineno = 0;
+	char why[512];
+
+	for (const char *p = text; *p; ) {
+		size_t n = strcspn(p, "\n");
+		const char *line = p;
+		p += n + (p[n] == '\n');
+		lineno++;
+		size_t len = n;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (parse_line(c, line, len, &section, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s\n>>> %.*s", name, lineno, why,
+				 (int)len, line);
+			return -1;
+		}
+	}
+	/* Checked once at the end, so the keys may come in any order. */
+	if (c->default_lease > c->max_lease) {
+		snprintf(err, errlen, "%s: default_lease (%llds) is greater than max_lease (%llds)",
+			 name, (long long)c->default_lease, (long long)c->max_lease);
+		return -1;
+	}
+	if (c->list_limit > c->list_max) {
+		snprintf(err, errlen, "%s: list_limit (%d) is greater than list_max (%d)",
+			 name, c->list_limit, c->list_max);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads path into a NUL-terminated string. When missing_ok and the file does
+ * not exist, returns 0 with *text NULL.
+ */
+static int read_file(const char *path, int missing_ok, char **text, char *err, size_t errlen)
+{
+	int rc = -1;
+	struct strbuf sb = STRBUF_INIT;
+	*text = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sb.len + n > CONFIG_MAX_FILE) {
+			snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
+			goto cleanup;
+		}
+		strbuf_add(&sb, chunk, n);
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		goto cleanup;
+	}
+	if (memchr(sb.buf, '\0', sb.len)) {
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		goto cleanup;
+	}
+	*text = strbuf_detach(&sb, NULL);
+	if (!*text) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (f)
+		fclose(f);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	if (read_file(path, 0, &text, err, errlen) < 0)
+		return -1;
+	int rc = config_load_string(c, path, text, err, errlen);
+	free(text);
+	return rc;
+}
+
+const char *config_pick_path(const char *explicit_path, int *required)
+{
+	if (explicit_path) {
+		*required = 1;
+		return explicit_path;
+	}
+	const char *env = getenv("GENTRACK_CONFIG");
+	if (env && *env) {
+		*required = 1;
+		return env;
+	}
+	*required = 0;
+	return CONFIG_DEFAULT_PATH;
+}
+
+int config_load(struct config *c, const char *explicit_path, char *err, size_t errlen)
+{
+	int required;
+	const char *path = config_pick_path(explicit_path, &required);
+	char *text = NULL;
+	int rc = -1;
+
+	if (config_init(c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (read_file(path, !required, &text, err, errlen) < 0)
+		goto cleanup;
+	if (text && config_load_string(c, path, text, err, errlen) < 0)
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(text);
+	if (rc < 0)
+		config_release(c);
+	return rc;
+}

@@ -1,0 +1,77 @@
+#include "build_config.h"
+
+#include <string.h>
+
+#include "base/utf8.h"
+#include "base/banned.h"
+
+size_t utf8_char_len(const unsigned char *s, size_t avail)
+{
+	size_t n;
+	unsigned min, cp;
+
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; min = 0x80; cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; min = 0x800; cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; min = 0x10000; cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void utf8_sanitize(char *text)
+{
+	unsigned char *s = (unsigned char *)text;
+	size_t left = strlen(text);
+	while (left) {
+		size_t n = utf8_char_len(s, left);
+		if (n == 0) {
+			*s = '?';
+			n = 1;
+		}
+		s += n;
+		left -= n;
+	}
+}
+
+size_t utf8_sanitize_copy(const char *s, size_t len, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+	while (i < len) {
+		size_t n = utf8_char_len(p + i, len - i);
+		if (n == 0) {
+			/* One invalid byte becomes one '?'. */
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n >= outlen)
+			break;
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f) && p[i] != '\n' && p[i] != '\t')
+			out[o++] = '?';
+		else
+			memcpy(out + o, p + i, n), o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return o;
+}

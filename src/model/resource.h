@@ -1,0 +1,84 @@
+#ifndef GENTRACK_RESOURCE_H
+#define GENTRACK_RESOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/jsonw.h"
+#include "model/lifecycle.h"
+#include "base/strbuf.h"
+#include "base/uuid.h"
+
+/*
+ * The generation request as the service sees it (one row of
+ * generation_requests), and its JSON rendering (SPEC §3 "The resource").
+ */
+
+#define TIME_NONE INT64_MIN /* a NULL time column */
+#define OWNER_MAX 64
+#define ENTITY_TYPE_MAX 64
+#define SUBJECT_KEY_MAX 255
+#define FAILURE_CODE_MAX 32
+
+struct gen_request {
+	struct uuid id;
+	char owner[OWNER_MAX + 1];
+	char entity_type[ENTITY_TYPE_MAX + 1];
+	char *subject_key;            /* owned; NULL when none */
+	size_t subject_key_len;
+	enum gen_status status;
+	unsigned requested_count;
+	unsigned generated_count;
+	unsigned failed_count;
+	unsigned attempt;
+	uint64_t version;             /* bumped by every change; the ETag */
+	char *worker_id;              /* owned; NULL when none */
+	int64_t lease_expires_at;     /* µs or TIME_NONE, likewise below */
+	int64_t requested_at;
+	int64_t started_at;
+	int64_t completed_at;
+	int64_t cancelled_at;
+	int64_t updated_at;
+	char failure_reason[FAILURE_CODE_MAX + 1]; /* "" when none */
+	char *error_message;          /* owned; NULL when none */
+	char *constraints_json;       /* owned; compact JSON object text */
+	char *metadata_json;          /* owned; compact JSON object text */
+};
+
+/* One generated entity: its index and JSON text (owned). */
+struct gen_entity {
+	unsigned idx;
+	char *json;
+	size_t json_len;
+};
+
+struct gen_entity_list {
+	struct gen_entity *items;     /* owned array */
+	size_t count;
+	size_t alloc;
+};
+
+/* Zero-fills r with every time TIME_NONE. */
+void gen_request_init(struct gen_request *r);
+/* Frees what r owns and re-initialises it. */
+void gen_request_release(struct gen_request *r);
+void gen_entity_list_release(struct gen_entity_list *l);
+
+/* Which optional parts render_request adds. */
+enum {
+	RESOURCE_ENTITIES = 1 << 0,   /* "entities": [...] (needs `entities`) */
+};
+
+/*
+ * Appends the resource JSON of r to sb (check sb->oom). `entities` is only
+ * read when RESOURCE_ENTITIES is set.
+ */
+void resource_render(const struct gen_request *r, const struct gen_entity_list *entities,
+		     unsigned flags, struct strbuf *sb);
+/* The same members into an object the caller opened on w, so it can add its own. */
+void resource_render_members(const struct gen_request *r, const struct gen_entity_list *entities,
+			     unsigned flags, struct jsonw *w);
+/* "key": RFC 3339 time, or null for TIME_NONE. */
+void resource_render_time(struct jsonw *w, const char *key, int64_t us);
+
+#endif

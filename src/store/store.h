@@ -1,0 +1,403 @@
+#ifndef GENTRACK_STORE_H
+#define GENTRACK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/auth.h"
+#include "base/config.h"
+#include "model/resource.h"
+
+/*
+ * The MariaDB store: the only module that includes mysql.h. One connection per
+ * process, opened lazily, every query a prepared statement prepared once per
+ * connection and re-prepared after a reconnect. When the connection is lost
+ * (server restarted, wait_timeout) the next call reconnects; a read that failed
+ * on a dead connection is retried once on the new one.
+ *
+ * Functions return STORE_OK (0) or a negative domain code; the detail of an
+ * unexpected error is logged and available from store_last_error().
+ */
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND = -1,   /* no such row (or not the caller's) */
+	STORE_CONFLICT = -2,    /* the row is not in a state that allows this */
+	STORE_UNAVAILABLE = -3, /* cannot reach the server: 503 + Retry-After */
+	STORE_ERROR = -4,       /* anything else: 500, logged */
+	STORE_DUPLICATE = -5,   /* a unique key already holds this value */
+	STORE_INVALID = -6,     /* a value the row does not allow (entity index out of range) */
+};
+
+struct store;
+
+/* Makes a store for cfg (borrowed, must outlive it). Does not connect. NULL on OOM. */
+struct store *store_new(const struct config *cfg);
+void store_free(struct store *s);
+/* Connects now if not connected (the CLI wants errors up front). */
+int store_connect(struct store *s);
+/* One round trip: healthz. */
+int store_ping(struct store *s);
+const char *store_last_error(const struct store *s);
+
+/* ---- API keys ---- */
+
+/* The active (not revoked) key with this hash. NOT_FOUND otherwise. */
+int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+		     struct principal *out);
+int store_key_insert(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+		     const char *prefix, enum auth_role role, const char *owner,
+		     int64_t now, long long *id);
+struct store_key_row {
+	long long id;
+	char prefix[AUTH_KEY_SHOWN_PREFIX + 1];
+	enum auth_role role;
+	char owner[OWNER_MAX + 1];
+	int64_t created_at;
+	int64_t revoked_at;     /* TIME_NONE when active */
+};
+/* Calls fn for each key, oldest first; a non-zero return from fn stops. */
+int store_key_list(struct store *s, int (*fn)(void *ctx, const struct store_key_row *row),
+		   void *ctx);
+/* NOT_FOUND if no such id; CONFLICT if already revoked. */
+int store_key_revoke(struct store *s, long long id, int64_t now);
+
+/* ---- admin users ---- */
+int store_admin_user_set(struct store *s, const char *name, const char *password_hash,
+			 int64_t now);
+
+/* ---- generation requests ---- */
+
+/* The Idempotency-Key of a create, when the client sent one. */
+struct store_idem {
+	const char *owner;
+	const char *key;
+	size_t key_len;
+	unsigned char body_hash[32];
+};
+
+/*
+ * Inserts r (fully filled by the caller: id, times, status pending, version 1)
+ * with its "created" event by `actor`, and, when idem is not NULL, records
+ * `response_body` as the replay of that key, all in one transaction.
+ * STORE_DUPLICATE when the owner already has an active request with this
+ * entity type and subject key: *existing is then its id (nothing written).
+ */
+int store_request_create(struct store *s, const struct gen_request *r, const char *actor,
+			 const struct store_idem *idem, const char *response_body,
+			 struct uuid *existing);
+/* The request `id` if owned by `owner` (NULL = any owner). Fills *out (release it). */
+int store_request_get(struct store *s, const struct uuid *id, const char *owner,
+		      struct gen_request *out);
+/* The generated entities of a request, by index. Appends to *out. */
+int store_request_entities(struct store *s, const struct uuid *id,
+			   struct gen_entity_list *out);
+
+/* What a client's status poll finds, from one statement. */
+enum store_poll_found {
+	POLL_NO_KEY,       /* no such key, or revoked */
+	POLL_NO_REQUEST,   /* the key is good; no request with that id of its owner */
+	POLL_REQUEST,      /* the key and its owner's request (*out set) */
+};
+/*
+ * The key with hash `key_hash` and, when its owner owns it, the request `id`
+ * with its generated entities, in one statement. With a `known_version` (the
+ * poller's ETag; -1 for none) the first statement leaves the entities out;
+ * they are read by a second one only when the request has moved past that
+ * version. *who is set unless POLL_NO_KEY; release *out and *entities on OK.
+ */
+int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
+	       const struct uuid *id, long long known_version, struct principal *who,
+	       enum store_poll_found *found, struct gen_request *out,
+	       struct gen_entity_list *entities);
+
+struct store_list_filter {
+	const char *owner;          /* NULL = every owner (operators; subject_key ignored) */
+	int has_status;
+	enum gen_status status;
+	const char *entity_type;    /* NULL = any */
+	const char *subject_key;    /* NULL = any */
+	int has_before;             /* keyset: only ids older than `before` */
+	struct uuid before;
+	unsigned limit;             /* rows wanted */
+};
+/* Newest first; fn gets each row (borrowed for the call); non-zero from fn stops. */
+int store_request_list(struct store *s, const struct store_list_filter *f,
+		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx);
+
+/*
+ * Cancels a pending or processing request of `owner` (NULL = any owner) with an
+ * event by `actor` carrying `reason` (may be NULL). NOT_FOUND, or CONFLICT when
+ * already terminal (*out then holds the current row either way on OK/CONFLICT).
+ */
+int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
+			 const char *actor, const char *reason, int64_t now,
+			 struct gen_request *out);
+/* The ids of the oldest `cap` pending requests of a type, oldest first, into head[]. */
+int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
+		       struct uuid *head, unsigned *count);
+
+/* ---- Idempotency-Key ---- */
+enum store_idem_state {
+	IDEM_NEW,          /* the key is ours now: go on and create */
+	IDEM_IN_PROGRESS,  /* the first request with this key is still running */
+	IDEM_MISMATCH,     /* the key was used with another body */
+	IDEM_REPLAY,       /* done: replay response_status / response_body / request_id */
+};
+struct store_idem_result {
+	enum store_idem_state state;
+	int response_status;
+	char *response_body;       /* owned when IDEM_REPLAY */
+	struct uuid request_id;
+};
+/*
+ * Claims the key for a new request, or says why not. A record older than
+ * `ttl_s` is forgotten; one left 'processing' by a crashed handler for longer
+ * than `stuck_s` is taken over.
+ */
+int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now,
+		     int64_t ttl_s, int64_t stuck_s, struct store_idem_result *out);
+/* Forgets a key we claimed whose request was refused (nothing stays written). */
+int store_idem_abandon(struct store *s, const struct store_idem *idem);
+
+/* ---- workers ---- */
+
+struct store_claim {
+	const char *worker_id;          /* as the worker named itself */
+	const char *actor;              /* "worker:<worker_id>", for the event */
+	const char *const *entity_types;
+	size_t n_types;                 /* 1..8 */
+	long long lease_seconds;
+	int64_t now;
+};
+struct store_claimed {
+	struct gen_request request;     /* the row after the claim */
+	unsigned char *generated;       /* owned bitmap: indexes already generated */
+};
+/*
+ * Claims the oldest pending request of the given types for this worker:
+ * processing, attempt + 1, its lease, the failed entities of earlier attempts
+ * dropped, an event. Concurrent claims never get the same request.
+ * NOT_FOUND when nothing is pending. On OK release *out with store_claimed_release.
+ */
+int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out);
+int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx);
+void store_claimed_release(struct store_claimed *cl);
+
+/* Who claims to hold a lease: the worker and the attempt it was given (0 = unknown). */
+struct store_lease {
+	const char *worker_id;
+	unsigned attempt;
+};
+
+/*
+ * Extends the lease of a request this worker holds by `lease_seconds` (0 = the
+ * claim's). NOT_FOUND; CONFLICT when it does not hold it (cancelled, reaped,
+ * claimed again): the worker must stop.
+ */
+int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		       long long lease_seconds, int64_t now, int64_t *expires_at,
+		       long long *used_seconds);
+
+struct store_entity {
+	unsigned index;
+	const char *entity_json;        /* a generated entity, or NULL ... */
+	const char *error;              /* ... and the failure instead */
+};
+struct store_entity_result {
+	int recorded;                   /* 0: that index was recorded before (a retry) */
+	unsigned generated_count;
+	unsigned failed_count;
+};
+/* Records one entity or failure. INVALID when the index is out of range. */
+int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			const struct store_entity *e, int64_t now, struct store_entity_result *out);
+/*
+ * Ends the attempt: completed, partial or failed (generator_failed) from the
+ * counts (SPEC §2), with an event by `actor`. *out is the final row.
+ */
+int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		   const char *actor, int64_t now, struct gen_request *out);
+
+/* One row of the audit trail; strings borrowed for the callback only. */
+struct store_event {
+	int64_t at;
+	const char *actor;
+	const char *from_status;    /* NULL for the creation */
+	const char *to_status;
+	const char *message;        /* may be NULL */
+};
+/* The audit trail of a request, oldest first; non-zero from fn stops. */
+int store_request_events(struct store *s, const struct uuid *id,
+			 int (*fn)(void *ctx, const struct store_event *e), void *ctx);
+
+/* ---- the reaper ---- */
+
+#define STORE_STALE_BATCH 500
+
+enum store_stale_kind {
+	STALE_LEASE,      /* processing, lease expired before the cutoff */
+	STALE_RUNTIME,    /* processing, started before the cutoff */
+	STALE_PENDING,    /* pending, requested before the cutoff */
+};
+/* What the reaper needs of a row to decide, and to say what it did. */
+struct store_stale {
+	struct uuid id;
+	enum gen_status status;
+	unsigned attempt;
+	int64_t requested_at, started_at, lease_expires_at;
+	char owner[OWNER_MAX + 1];
+	char entity_type[ENTITY_TYPE_MAX + 1];
+};
+struct store_stale_batch {
+	struct store_stale rows[STORE_STALE_BATCH];
+	unsigned count;
+};
+/* Up to `limit` (at most STORE_STALE_BATCH) rows of one kind, oldest deadline first. */
+int store_stale_list(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+		     unsigned limit, struct store_stale_batch *out);
+
+/* How MariaDB runs a query: EXPLAIN's access type, key, row estimate, Extra. */
+struct store_plan {
+	char access[32];   /* "range", "ref", ... ; "ALL" is a table scan */
+	char key[64];      /* the index used, "" for none */
+	long rows;
+	char extra[128];
+};
+/* EXPLAINs the reaper's query for `kind`, so tests can check it uses an index. */
+int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+			struct store_plan *out);
+
+/* One timeout transition, conditional on the status and attempt the decider saw. */
+struct store_timeout {
+	const struct uuid *id;
+	enum gen_status from;
+	unsigned attempt;
+	int retry;                  /* 1: back to pending; 0: failed */
+	const char *failure_code;   /* when failing */
+	const char *message;        /* error_message and the event's message */
+	const char *actor;
+	int64_t now;
+};
+/* OK, or CONFLICT when the row changed meanwhile (then nothing was written). */
+int store_timeout_apply(struct store *s, const struct store_timeout *t);
+
+/* ---- prune ---- */
+
+/*
+ * Deletes up to `limit` terminal requests last changed before `cutoff`, with
+ * their entities, events and idempotency keys, in one transaction. With
+ * dry_run only counts. *deleted: how many.
+ */
+int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_run,
+		      unsigned *deleted);
+/* Forgets up to `limit` Idempotency-Key records made before `cutoff`. */
+int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
+
+/* ---- the admin page and metrics ---- */
+
+/* The Argon2id hash of admin `name`'s password into hash (size bytes). NOT_FOUND. */
+int store_admin_user_get(struct store *s, const char *name, char *hash, size_t size);
+struct store_admin_row {
+	char name[OWNER_MAX + 1];
+	int64_t created_at, updated_at;
+};
+/* Every admin account, by name; non-zero from fn stops. */
+int store_admin_user_list(struct store *s,
+			  int (*fn)(void *ctx, const struct store_admin_row *row), void *ctx);
+/* NOT_FOUND when there is no such account. */
+int store_admin_user_delete(struct store *s, const char *name);
+
+/* Requests by status, of every owner; since = TIME_NONE for all time, else requested since. */
+int store_status_counts(struct store *s, int64_t since,
+			unsigned long long counts[GEN_STATUS_COUNT]);
+
+/*
+ * Stuck requests as of `as_of`: processing and started before
+ * processing_cutoff (half of stale_after ago) or with a lease expired before
+ * as_of; pending and requested before pending_cutoff. Each also older than
+ * age_cutoff (its start, or its request when pending; as_of for no limit).
+ */
+struct store_stuck_filter {
+	int64_t as_of;
+	int64_t processing_cutoff;
+	int64_t pending_cutoff;
+	int64_t age_cutoff;
+	const char *entity_type;    /* NULL = any */
+	int has_status;
+	enum gen_status status;
+	unsigned limit;             /* rows wanted by store_stuck_list */
+};
+/* Oldest first; fn gets each row (borrowed for the call); non-zero from fn stops. */
+int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
+		     int (*fn)(void *ctx, const struct gen_request *r), void *ctx);
+int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
+		      unsigned long long *count);
+
+/* One row of the recent activity: an event with its request. Borrowed for the callback. */
+struct store_activity {
+	struct uuid request_id;
+	int64_t at;
+	struct store_event event;
+	const char *entity_type;
+};
+/* The `limit` latest events of every request, newest first. */
+int store_recent_events(struct store *s, unsigned limit,
+			int (*fn)(void *ctx, const struct store_activity *a), void *ctx);
+
+enum store_admin_action { ADMIN_FAIL, ADMIN_CANCEL, ADMIN_RETRY };
+/*
+ * An operator's transition (SPEC §2), one row lock and a conditional update
+ * with an event by `actor` (e.g. "admin:alice") carrying `reason`:
+ *   fail    pending/processing → failed, operator_failed, reason as error_message
+ *   cancel  pending/processing → cancelled
+ *   retry   failed/partial/cancelled → pending, generated entities kept, failed
+ *           ones dropped, requested_at reset to now (a fresh pending_timeout)
+ * When `expect` is not NULL the request must still be in that status (what the
+ * operator saw). NOT_FOUND; CONFLICT when the status does not allow it;
+ * DUPLICATE when a retry meets another active request of the owner with the
+ * same subject. Nothing is written unless OK. *out holds the current row after
+ * OK, CONFLICT and DUPLICATE (release it); it is initialised in every case.
+ */
+int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_action action,
+		      const char *actor, const char *reason, const enum gen_status *expect,
+		      int64_t now, struct gen_request *out);
+
+/*
+ * Records a bulk action by its id before it runs. OK when the id is new;
+ * DUPLICATE when it was seen: *affected is then what that run changed, or -1
+ * while it is still running.
+ */
+int store_action_begin(struct store *s, const char *action_id, const char *actor,
+		       const char *kind, int64_t now, long long *affected);
+int store_action_finish(struct store *s, const char *action_id, unsigned affected);
+
+/* Events by actor kind ("client", "worker", "reaper", "admin") and target status. */
+int store_metric_transitions(struct store *s,
+			     int (*fn)(void *ctx, const char *actor_kind, const char *to,
+				       unsigned long long n), void *ctx);
+
+#define STORE_HIST_BUCKETS 10
+enum store_hist {
+	HIST_CLAIM_LATENCY,        /* made pending → claimed, every claim so far */
+	HIST_GENERATION_DURATION,  /* claimed → completed by the worker */
+};
+struct store_histogram {
+	unsigned long long count;
+	long long sum_ms;
+	unsigned long long le[STORE_HIST_BUCKETS];  /* cumulative: how many <= bounds_ms[k] */
+};
+/* A cumulative histogram over every recorded value, with ascending bounds in ms. */
+int store_metric_histogram(struct store *s, enum store_hist which,
+			   const long long bounds_ms[STORE_HIST_BUCKETS],
+			   struct store_histogram *out);
+
+/* ---- migrations ---- */
+/* Creates schema_migrations if missing. */
+int store_migrations_init(struct store *s);
+/* Whether `version` was applied: 1, 0, or a negative code. */
+int store_migration_applied(struct store *s, unsigned version);
+/* Runs a migration file's SQL (several statements) and records it. */
+int store_migration_apply(struct store *s, unsigned version, const char *name,
+			  const char *sql, int64_t now);
+
+#endif

@@ -1,0 +1,292 @@
+#include "build_config.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "web/http.h"
+#include "base/banned.h"
+
+#define LISTEN_BACKLOG 1024
+
+const char *http_param(const struct http_request *req, const char *name)
+{
+	FCGX_Request *r = req->fcgx;
+	return FCGX_GetParam(name, r->envp);
+}
+
+int http_read_body(struct http_request *req, size_t max, struct problem *p)
+{
+	FCGX_Request *r = req->fcgx;
+	const char *cl = http_param(req, "CONTENT_LENGTH");
+	size_t len = 0;
+
+	if (cl && *cl) {
+		for (const char *c = cl; *c; c++) {
+			if (*c < '0' || *c > '9') {
+				problem_set(p, 400, "invalid-request", "malformed Content-Length");
+				return -1;
+			}
+			/* Anything past max is refused, so stop counting there. */
+			if (len <= max)
+				len = len * 10 + (size_t)(*c - '0');
+		}
+	}
+	if (len > max) {
+		problem_set(p, 413, NULL, "request body is larger than %zu bytes", max);
+		return -1;
+	}
+	req->body = malloc(len + 1);
+	if (!req->body) {
+		problem_set(p, 500, NULL, "out of memory");
+		return -1;
+	}
+	size_t got = 0;
+	while (got < len) {
+		int n = FCGX_GetStr(req->body + got, (int)(len - got), r->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	req->body[got] = '\0';
+	req->body_len = got;
+	if (got != len) {
+		problem_set(p, 400, "invalid-request", "request body shorter than Content-Length");
+		return -1;
+	}
+	return 0;
+}
+
+void http_response_init(struct http_response *resp)
+{
+	resp->status = 200;
+	resp->content_type = NULL;
+	strbuf_init(&resp->headers);
+	strbuf_init(&resp->body);
+}
+
+void http_response_reset(struct http_response *resp)
+{
+	resp->status = 200;
+	resp->content_type = NULL;
+	strbuf_reset(&resp->headers);
+	strbuf_reset(&resp->body);
+	resp->headers.oom = 0;
+	resp->body.oom = 0;
+}
+
+void http_response_release(struct http_response *resp)
+{
+	strbuf_release(&resp->headers);
+	strbuf_release(&resp->body);
+}
+
+void http_add_header(struct http_response *resp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	strbuf_addstr(&resp->headers, name);
+	strbuf_add(&resp->headers, ": ", 2);
+	va_start(ap, fmt);
+	strbuf_vaddf(&resp->headers, fmt, ap);
+	va_end(ap);
+	strbuf_add(&resp->headers, "\r\n", 2);
+}
+
+void http_set_problem(struct http_response *resp, const struct problem *p)
+{
+	http_response_reset(resp);
+	resp->status = p->status;
+	resp->content_type = PROBLEM_CONTENT_TYPE;
+	problem_render(p, &resp->body);
+	if (p->status == 503)
+		http_add_header(resp, "Retry-After", "5");
+	if (p->status == 401)
+		http_add_header(resp, "WWW-Authenticate", "Bearer realm=\"gentrack\"");
+}
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	default: return problem_status_title(status);
+	}
+}
+
+int http_send(struct http_request *req, const struct http_response *resp)
+{
+	FCGX_Request *r = req->fcgx;
+	static const char oom_body[] =
+		"{\"type\":\"urn:gentrack:problem:internal-error\",\"title\":\"Internal Server Error\","
+		"\"status\":500,\"detail\":\"out of memory\"}";
+	char head[256];
+	int status = resp->status;
+	const char *ctype = resp->content_type ? resp->content_type : "application/json";
+	const char *body = resp->body.buf;
+	size_t body_len = resp->body.len;
+	const char *extra = resp->headers.buf;
+	size_t extra_len = resp->headers.len;
+
+	if (resp->body.oom || resp->headers.oom) {
+		status = 500;
+		ctype = PROBLEM_CONTENT_TYPE;
+		body = oom_body;
+		body_len = sizeof(oom_body) - 1;
+		extra_len = 0;
+	}
+	int no_body = status == 204 || status == 304;
+	/* FCGX_FPrintF does not know %zu: format here, write with PutStr. */
+	int n = snprintf(head, sizeof(head), "Status: %d %s\r\n", status, reason_phrase(status));
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	if (FCGX_PutStr(head, n, r->out) < 0)
+		return -1;
+	if (!no_body) {
+		n = snprintf(head, sizeof(head), "Content-Type: %s\r\nContent-Length: %zu\r\n",
+			     ctype, body_len);
+		if (n < 0 || (size_t)n >= sizeof(head) || FCGX_PutStr(head, n, r->out) < 0)
+			return -1;
+	}
+	if (extra_len && FCGX_PutStr(extra, (int)extra_len, r->out) < 0)
+		return -1;
+	if (FCGX_PutStr("\r\n", 2, r->out) < 0)
+		return -1;
+	if (!no_body && body_len && FCGX_PutStr(body, (int)body_len, r->out) < 0)
+		return -1;
+	return 0;
+}
+
+int http_init(void)
+{
+	return FCGX_Init() ? -1 : 0;
+}
+
+/* Whether a unix socket at path answers: then another instance owns it. */
+static int unix_socket_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	int used = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return used;
+}
+
+int http_listen(const char *addr, char *err, size_t errlen)
+{
+	if (!addr || !*addr) {
+		int listening = 0;
+		socklen_t len = sizeof(listening);
+		if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) {
+			snprintf(err, errlen,
+				 "no listen address configured and fd 0 is not a listening socket "
+				 "(use --listen, [server] listen, spawn-fcgi or a systemd socket)");
+			return -1;
+		}
+		return 0;
+	}
+	int is_path = strchr(addr, '/') != NULL;
+	if (!is_path && addr[0] == ':') {
+		/* ":9000" would listen on every interface: say which one. */
+		snprintf(err, errlen, "listen address '%s' has no host: use 127.0.0.1%s", addr, addr);
+		return -1;
+	}
+	/* FCGX_OpenSocket unlinks an existing path, stealing a running instance's socket. */
+	if (is_path && unix_socket_in_use(addr)) {
+		snprintf(err, errlen, "socket %s is in use by another process", addr);
+		return -1;
+	}
+	int fd = FCGX_OpenSocket(addr, LISTEN_BACKLOG);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+struct http_request *http_request_new(int fd)
+{
+	struct http_request *req = calloc(1, sizeof(*req));
+	FCGX_Request *r = calloc(1, sizeof(*r));
+	if (!req || !r || FCGX_InitRequest(r, fd, FCGI_FAIL_ACCEPT_ON_INTR)) {
+		free(req);
+		free(r);
+		return NULL;
+	}
+	req->fcgx = r;
+	return req;
+}
+
+int http_request_accept(struct http_request *req)
+{
+	FCGX_Request *r = req->fcgx;
+	if (FCGX_Accept_r(r) < 0)
+		return -1;
+	req->method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+	if (!req->method)
+		req->method = "GET";
+	req->query = FCGX_GetParam("QUERY_STRING", r->envp);
+	if (!req->query)
+		req->query = "";
+	const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
+	if (!uri)
+		uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
+	if (!uri)
+		uri = "/";
+	size_t n = strcspn(uri, "?");
+	req->path = malloc(n + 1);
+	if (!req->path) {
+		FCGX_Finish_r(r);
+		return -1;
+	}
+	memcpy(req->path, uri, n);
+	req->path[n] = '\0';
+	req->path_len = n;
+	return 0;
+}
+
+void http_request_finish(struct http_request *req)
+{
+	FCGX_Finish_r(req->fcgx);
+	free(req->path);
+	free(req->body);
+	req->path = NULL;
+	req->body = NULL;
+	req->body_len = 0;
+	req->path_len = 0;
+	req->method = NULL;
+	req->query = NULL;
+}
+
+void http_request_free(struct http_request *req)
+{
+	if (!req)
+		return;
+	free(req->path);
+	free(req->body);
+	FCGX_Free(req->fcgx, 0);
+	free(req->fcgx);
+	free(req);
+}
+
+void http_shutdown_pending(void)
+{
+	FCGX_ShutdownPending();
+}
