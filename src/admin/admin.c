@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/limits.h"
 #include "admin/admin.h"
 #include "web/basic_auth.h"
 #include "admin/csrf.h"
@@ -17,13 +18,10 @@
 #include "api/validate.h"
 #include "base/banned.h"
 
-#define US_PER_S INT64_C(1000000)
-#define US_PER_MIN (60 * US_PER_S)
 #define HTML_TYPE "text/html; charset=utf-8"
 #define STUCK_ROWS 100           /* the dashboard's stuck list */
 #define FILTERED_ROWS 50         /* the dashboard's filtered request list */
 #define ACTIVITY_ROWS 25         /* recent events on the dashboard */
-#define REASON_MAX 900           /* leaves room in the event message (1024) */
 #define BULK_BATCH 100           /* requests per batch of a bulk cancel */
 #define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
 #define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
@@ -757,7 +755,7 @@ static void action_form(struct app_call *c, struct strbuf *sb, const struct gen_
 			"<input type=\"hidden\" name=\"expect_status\" value=\"%s\">"
 			"<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
 			"autocomplete=\"off\" placeholder=\"", token, lifecycle_status_name(r->status),
-		    REASON_MAX);
+		    ADMIN_REASON_MAX);
 	html_text(sb, hint);
 	strbuf_addf(sb, "\"></label> <button type=\"submit\" name=\"action\" value=\"%s\">", verb);
 	html_text(sb, label);
@@ -898,12 +896,12 @@ static int read_form(struct app_call *c, struct query *q)
 	return 0;
 }
 
-/* The reason field: 1..REASON_MAX bytes of text. NULL after answering 400. */
+/* The reason field: 1..ADMIN_REASON_MAX bytes of text. NULL after answering 400. */
 static const char *form_reason(struct app_call *c, const struct query *q)
 {
 	const char *reason = query_get(q, "reason");
 	size_t n = reason ? strlen(reason) : 0;
-	if (!n || n > REASON_MAX || !html_text_valid(reason, n)) {
+	if (!n || n > ADMIN_REASON_MAX || !html_text_valid(reason, n)) {
 		admin_error_page(c, 400, "Give a reason (up to 900 characters of text): it goes to the "
 				 "audit trail. Nothing was changed.");
 		return NULL;
@@ -1066,7 +1064,7 @@ void admin_bulk_preview(struct app_call *c)
 	strbuf_addf(sb, "<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
 			"value=\"stuck; cancelled in bulk from the admin page\"></label> "
 			"<button type=\"submit\" class=\"danger\">Cancel %llu request%s</button> "
-			"<a href=\"/admin/\">Back</a></form>", REASON_MAX, n, n == 1 ? "" : "s");
+			"<a href=\"/admin/\">Back</a></form>", ADMIN_REASON_MAX, n, n == 1 ? "" : "s");
 	page_end(c);
 cleanup:
 	query_release(&q);

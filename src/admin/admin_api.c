@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "admin/admin.h"
 #include "admin/admin_api.h"
 #include "base/jsonw.h"
@@ -14,10 +15,8 @@
 #include "api/validate.h"
 #include "base/banned.h"
 
-#define US_PER_S INT64_C(1000000)
 #define STUCK_API_DEFAULT 100
 #define STUCK_API_MAX 500
-#define REASON_MAX 900
 
 /* ---- GET /admin/api/stuck ---- */
 
@@ -159,9 +158,9 @@ void admin_api_action(struct app_call *c, enum store_admin_action action)
 		app_problem(c, &p);
 		return;
 	}
-	if (!reason || !*reason || strlen(reason) > REASON_MAX) {
+	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
 		app_problem(c, problem_set(&p, 400, "invalid-body",
-					   "reason is required: a string of 1 to %d bytes", REASON_MAX));
+					   "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
 		goto cleanup;
 	}
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);

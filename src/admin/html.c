@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "admin/html.h"
 #include "base/banned.h"
 
-#define US_PER_S INT64_C(1000000)
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)

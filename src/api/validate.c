@@ -8,8 +8,6 @@
 #include "api/validate.h"
 #include "base/banned.h"
 
-#define REASON_MAX 1024
-#define IDEMPOTENCY_KEY_MAX 255
 
 int validate_is_json_content_type(const char *ct)
 {
@@ -216,9 +214,9 @@ int validate_reason_body(const char *body, size_t len, char **reason, struct pro
 		goto cleanup;
 	json_t *v = json_object_get(root, "reason");
 	if (v && !json_is_null(v)) {
-		if (!json_is_string(v) || json_string_length(v) > REASON_MAX) {
+		if (!json_is_string(v) || json_string_length(v) > CANCEL_REASON_MAX) {
 			problem_set(p, 400, "invalid-field",
-				    "'reason' must be a string of at most %d bytes", REASON_MAX);
+				    "'reason' must be a string of at most %d bytes", CANCEL_REASON_MAX);
 			goto cleanup;
 		}
 		*reason = strdup(json_string_value(v));

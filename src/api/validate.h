@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "base/limits.h"
 #include "web/problem.h"
 #include "model/resource.h"
 
@@ -50,9 +51,6 @@ int validate_idempotency_key(const char *value, const char **key, size_t *len,
 
 /* ---- worker API bodies ---- */
 
-#define WORKER_ID_MAX 200
-#define WORKER_TYPES_MAX 8
-#define ENTITY_ERROR_MAX 1024
 
 enum worker_call { WORKER_CLAIM, WORKER_HEARTBEAT, WORKER_ENTITY, WORKER_COMPLETE };
 

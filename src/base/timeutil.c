@@ -3,11 +3,10 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "base/limits.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
-#define US_PER_SEC INT64_C(1000000)
-#define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
 
 int64_t time_now_us(void)
 {
@@ -15,7 +14,7 @@ int64_t time_now_us(void)
 	/* C11's timespec_get(TIME_UTC) is CLOCK_REALTIME, without needing POSIX. */
 	if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
 		return 0;
-	return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
+	return (int64_t)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
 }
 
 /* Floor division, so times before 1970 land on the right day. */
@@ -69,8 +68,8 @@ void time_to_civil(int64_t us, struct civil_time *out)
 	int64_t y;
 	civil_from_days(days, &y, &out->month, &out->day);
 	out->year = (int)y;
-	int64_t secs = rest / US_PER_SEC;
-	out->micro = (int)(rest % US_PER_SEC);
+	int64_t secs = rest / US_PER_S;
+	out->micro = (int)(rest % US_PER_S);
 	out->hour = (int)(secs / 3600);
 	out->minute = (int)(secs / 60 % 60);
 	out->second = (int)(secs % 60);
@@ -86,7 +85,7 @@ int time_from_civil(const struct civil_time *c, int64_t *us)
 		return -1;
 	int64_t days = days_from_civil(c->year, c->month, c->day);
 	int64_t secs = days * 86400 + c->hour * 3600 + c->minute * 60 + c->second;
-	*us = secs * US_PER_SEC + c->micro;
+	*us = secs * US_PER_S + c->micro;
 	return 0;
 }
 
@@ -151,7 +150,7 @@ int time_parse_rfc3339(const char *s, int64_t *us)
 	int64_t local;
 	if (time_from_civil(&c, &local) < 0)
 		return -1;
-	*us = local - (int64_t)offset_min * 60 * US_PER_SEC;
+	*us = local - (int64_t)offset_min * 60 * US_PER_S;
 	return 0;
 }
 

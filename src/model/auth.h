@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "model/resource.h"
+#include "base/limits.h"
 
 /*
  * API keys and admin passwords. Keys are "gtk_" + 43 base64url characters

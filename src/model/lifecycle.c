@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "model/lifecycle.h"
 #include "base/banned.h"
 
-#define US_PER_S INT64_C(1000000)
 
 static const char *const status_names[GEN_STATUS_COUNT] = {
 	"pending", "processing", "completed", "partial", "failed", "cancelled",

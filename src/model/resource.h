@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "base/jsonw.h"
+#include "base/limits.h"
 #include "model/lifecycle.h"
 #include "base/strbuf.h"
 #include "base/uuid.h"
@@ -15,10 +16,6 @@
  */
 
 #define TIME_NONE INT64_MIN /* a NULL time column */
-#define OWNER_MAX 64
-#define ENTITY_TYPE_MAX 64
-#define SUBJECT_KEY_MAX 255
-#define FAILURE_CODE_MAX 32
 
 struct gen_request {
 	struct uuid id;

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/log.h"
 #include "ops/reaper.h"
 #include "base/banned.h"
 
-#define US_PER_S INT64_C(1000000)
 
 static struct lifecycle_limits limits_of(const struct config *cfg)
 {

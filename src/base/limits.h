@@ -1,0 +1,37 @@
+#ifndef GENTRACK_LIMITS_H
+#define GENTRACK_LIMITS_H
+
+#include <stdint.h>
+
+/*
+ * One home for the sizes every layer agrees on (the column widths of
+ * sql/001_initial.sql) and for the time units. Buffers are sized from these
+ * plus one byte for the NUL.
+ */
+
+/* time units: gentrack keeps times as int64 microseconds since the epoch */
+#define US_PER_MS INT64_C(1000)
+#define US_PER_S INT64_C(1000000)
+#define US_PER_MIN (60 * US_PER_S)
+#define US_PER_DAY (INT64_C(86400) * US_PER_S)
+
+/* a generation request's fields */
+#define OWNER_MAX 64           /* api_keys.owner, also admin user names */
+#define ENTITY_TYPE_MAX 64     /* [a-z][a-z0-9_]{0,63} */
+#define SUBJECT_KEY_MAX 255
+#define FAILURE_CODE_MAX 32    /* lease_expired, max_runtime_exceeded, ... */
+#define IDEMPOTENCY_KEY_MAX 255
+
+/* generation_events.message and generation_requests.error_message */
+#define EVENT_MESSAGE_MAX 1024
+/* A client's cancel reason is the event message itself. */
+#define CANCEL_REASON_MAX EVENT_MESSAGE_MAX
+/* An operator's reason is prefixed ("marked failed by NAME: ..."): room for it. */
+#define ADMIN_REASON_MAX 900
+
+/* the worker API */
+#define WORKER_ID_MAX 200
+#define WORKER_TYPES_MAX 8     /* entity types one claim may ask for */
+#define ENTITY_ERROR_MAX EVENT_MESSAGE_MAX
+
+#endif
