@@ -110,6 +110,100 @@ static void answer_idempotent_replay(struct call *c, struct store_idem_result *r
 	http_add_header(c->resp, "Idempotent-Replayed", "true");
 }
 
+/*
+ * Looks the request's Idempotency-Key up (when it has one). 0 to go on, with
+ * *claimed set when this request now holds a fresh key (NULL without a key);
+ * -1 with the answer set (a replay, a mismatch, a key in use, a refusal).
+ */
+static int idempotency_begin(struct call *c, struct store_idem *idem,
+			     struct store_idem **claimed)
+{
+	struct problem p;
+	struct store_idem_result res;
+	const char *idem_header = http_param(c->req, "HTTP_IDEMPOTENCY_KEY");
+
+	*claimed = NULL;
+	if (!idem_header)
+		return 0;
+	if (validate_idempotency_key(idem_header, &idem->key, &idem->key_len, &p) < 0) {
+		handler_problem(c, &p);
+		return -1;
+	}
+	idem->owner = c->who.owner;
+	crypto_generichash(idem->body_hash, sizeof(idem->body_hash),
+			   (const unsigned char *)c->req->body, c->req->body_len, NULL, 0);
+	int rc = store_idem_begin(c->store, idem, c->now, c->cfg->idempotency_ttl,
+				  IDEM_STUCK_SECONDS, &res);
+	if (rc) {
+		handler_store_problem(c, rc, "idempotency key");
+		return -1;
+	}
+	switch (res.state) {
+	case IDEM_NEW:
+		*claimed = idem;
+		return 0;
+	case IDEM_MISMATCH:
+		handler_problem(c, problem_set(&p, 422, "idempotency-key-reused",
+					       "this Idempotency-Key was already used with another body"));
+		return -1;
+	case IDEM_IN_PROGRESS:
+		handler_problem(c, problem_set(&p, 409, "idempotency-key-in-use",
+					       "a request with this Idempotency-Key is still being handled"));
+		return -1;
+	case IDEM_REPLAY:
+		answer_idempotent_replay(c, &res);
+		free(res.response_body);
+		return -1;
+	}
+	return -1;
+}
+
+/*
+ * The new row from the validated input (which it takes over), rendered into
+ * the answer's body: the row is made here, so the response can be rendered
+ * before the commit. 0, or -1 with the answer set.
+ */
+static int request_from_input(struct call *c, struct create_input *in, struct gen_request *r)
+{
+	struct problem p;
+	if (uuid_v7_next(c->ids, c->now / 1000, &r->id) < 0) {
+		handler_problem(c, problem_set(&p, 500, NULL, "clock out of range"));
+		return -1;
+	}
+	memcpy(r->owner, c->who.owner, sizeof(r->owner));
+	memcpy(r->entity_type, in->entity_type, sizeof(r->entity_type));
+	r->requested_count = in->count;
+	r->subject_key = in->subject_key;
+	r->subject_key_len = in->subject_key_len;
+	r->constraints_json = in->constraints_json;
+	r->metadata_json = in->metadata_json;
+	memset(in, 0, sizeof(*in)); /* r owns them now */
+	r->status = GEN_PENDING;
+	r->version = 1;
+	r->requested_at = r->updated_at = c->now;
+	resource_render(r, NULL, 0, &c->resp->body);
+	if (c->resp->body.oom) {
+		handler_problem(c, problem_set(&p, 500, NULL, "out of memory"));
+		return -1;
+	}
+	return 0;
+}
+
+/* 409: one active generation per subject, naming the one there is. */
+static void answer_duplicate(struct call *c, const struct gen_request *r,
+			     const struct uuid *existing)
+{
+	struct problem p;
+	char ids[UUID_STR_LEN + 1];
+	uuid_format(existing, ids);
+	problem_set(&p, 409, "active-request-exists",
+		    "a %s request for this subject_key is already pending or processing",
+		    r->entity_type);
+	p.extra_key = "existing_request_id";
+	memcpy(p.extra_value, ids, sizeof(ids));
+	handler_problem(c, &p);
+}
+
 void api_client_create(struct call *c)
 {
 	struct problem p;
@@ -131,75 +225,14 @@ void api_client_create(struct call *c)
 		handler_problem(c, &p);
 		return;
 	}
-
-	const char *idem_header = http_param(c->req, "HTTP_IDEMPOTENCY_KEY");
-	if (idem_header) {
-		if (validate_idempotency_key(idem_header, &idem.key, &idem.key_len, &p) < 0) {
-			handler_problem(c, &p);
-			goto cleanup;
-		}
-		idem.owner = c->who.owner;
-		crypto_generichash(idem.body_hash, sizeof(idem.body_hash),
-				   (const unsigned char *)c->req->body, c->req->body_len, NULL, 0);
-		struct store_idem_result res;
-		rc = store_idem_begin(c->store, &idem, c->now, c->cfg->idempotency_ttl,
-				      IDEM_STUCK_SECONDS, &res);
-		if (rc) {
-			handler_store_problem(c, rc, "idempotency key");
-			goto cleanup;
-		}
-		switch (res.state) {
-		case IDEM_NEW:
-			idemp = &idem;
-			break;
-		case IDEM_MISMATCH:
-			handler_problem(c, problem_set(&p, 422, "idempotency-key-reused",
-						       "this Idempotency-Key was already used with another body"));
-			goto cleanup;
-		case IDEM_IN_PROGRESS:
-			handler_problem(c, problem_set(&p, 409, "idempotency-key-in-use",
-						       "a request with this Idempotency-Key is still being handled"));
-			goto cleanup;
-		case IDEM_REPLAY:
-			answer_idempotent_replay(c, &res);
-			free(res.response_body);
-			goto cleanup;
-		}
-	}
-
-	/* The row is made here, so the response can be rendered before the commit. */
-	if (uuid_v7_next(c->ids, c->now / 1000, &r.id) < 0) {
-		handler_problem(c, problem_set(&p, 500, NULL, "clock out of range"));
+	if (idempotency_begin(c, &idem, &idemp) < 0)
+		goto cleanup;
+	if (request_from_input(c, &in, &r) < 0)
 		goto abandon;
-	}
-	memcpy(r.owner, c->who.owner, sizeof(r.owner));
-	memcpy(r.entity_type, in.entity_type, sizeof(r.entity_type));
-	r.requested_count = in.count;
-	r.subject_key = in.subject_key;
-	r.subject_key_len = in.subject_key_len;
-	r.constraints_json = in.constraints_json;
-	r.metadata_json = in.metadata_json;
-	memset(&in, 0, sizeof(in)); /* r owns them now */
-	r.status = GEN_PENDING;
-	r.version = 1;
-	r.requested_at = r.updated_at = c->now;
-	resource_render(&r, NULL, 0, &c->resp->body);
-	if (c->resp->body.oom) {
-		handler_problem(c, problem_set(&p, 500, NULL, "out of memory"));
-		goto abandon;
-	}
-
 	actor_of(c, actor, sizeof(actor));
 	rc = store_request_create(c->store, &r, actor, idemp, c->resp->body.buf, &existing);
 	if (rc == STORE_DUPLICATE) {
-		char ids[UUID_STR_LEN + 1];
-		uuid_format(&existing, ids);
-		problem_set(&p, 409, "active-request-exists",
-			    "a %s request for this subject_key is already pending or processing",
-			    r.entity_type);
-		p.extra_key = "existing_request_id";
-		memcpy(p.extra_value, ids, sizeof(ids));
-		handler_problem(c, &p);
+		answer_duplicate(c, &r, &existing);
 		goto abandon;
 	}
 	if (rc) {

@@ -45,6 +45,17 @@ static void lease_problem(struct call *c, int rc)
 		handler_store_problem(c, rc, "generation request");
 }
 
+/* Opens the answer of a call on one request: {"request_id": ..., then the caller's members. */
+static void reply_begin(struct call *c, struct jsonw *w)
+{
+	char id[UUID_STR_LEN + 1];
+	uuid_format(&c->route.id, id);
+	jsonw_init(w, &c->resp->body);
+	jsonw_object_begin(w);
+	jsonw_key(w, "request_id");
+	jsonw_cstr(w, id);
+}
+
 void api_worker_claim(struct call *c)
 {
 	struct worker_input in;
@@ -101,7 +112,6 @@ void api_worker_heartbeat(struct call *c)
 	struct worker_input in;
 	int64_t expires;
 	long long secs;
-	char id[UUID_STR_LEN + 1];
 
 	if (read_input(c, WORKER_HEARTBEAT, &in) < 0)
 		return;
@@ -113,11 +123,7 @@ void api_worker_heartbeat(struct call *c)
 		goto cleanup;
 	}
 	struct jsonw w;
-	uuid_format(&c->route.id, id);
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "request_id");
-	jsonw_cstr(&w, id);
+	reply_begin(c, &w);
 	jsonw_key(&w, "status");
 	jsonw_cstr(&w, "processing");
 	resource_render_time(&w, "lease_expires_at", expires);
@@ -134,7 +140,6 @@ void api_worker_entities(struct call *c)
 	struct worker_input in;
 	struct store_entity_result res;
 	struct problem p;
-	char id[UUID_STR_LEN + 1];
 
 	if (read_input(c, WORKER_ENTITY, &in) < 0)
 		return;
@@ -151,11 +156,7 @@ void api_worker_entities(struct call *c)
 		goto cleanup;
 	}
 	struct jsonw w;
-	uuid_format(&c->route.id, id);
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "request_id");
-	jsonw_cstr(&w, id);
+	reply_begin(c, &w);
 	jsonw_key(&w, "index");
 	jsonw_int(&w, in.index);
 	jsonw_key(&w, "recorded");
