@@ -29,99 +29,83 @@
 #define CUT_SHORT 24
 #define CUT_LONG 60
 
-/* ---- headers, authentication ---- */
+/* ---- sign-in, sign-out, refusals, static files ---- */
 
-void admin_add_security_headers(struct http_response *resp)
-{
-	http_add_header(resp, "Content-Security-Policy",
-			"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-			"base-uri 'none'");
-	http_add_header(resp, "X-Frame-Options", "DENY");
-	http_add_header(resp, "Referrer-Policy", "no-referrer");
-	http_add_header(resp, "X-Content-Type-Options", "nosniff");
-	http_add_header(resp, "Cache-Control", "no-store");
-}
-
-static void page_reset(struct app_call *c, int status)
+static void page_reset(struct call *c, int status)
 {
 	http_response_reset(c->resp);
 	c->resp->status = status;
 	c->resp->content_type = HTML_TYPE;
 }
 
-static void unauthorized(struct app_call *c, int json, const char *realm, const char *detail)
+/* The sign-in page of a 401; the caller adds the WWW-Authenticate challenge. */
+static void sign_in_page(struct call *c, const char *sentence)
 {
-	struct problem p;
 	page_reset(c, 401);
-	if (json) {
-		c->resp->content_type = PROBLEM_CONTENT_TYPE;
-		problem_render(problem_set(&p, 401, NULL, "%s", detail), &c->resp->body);
-	} else {
-		strbuf_addstr(&c->resp->body,
-			      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-			      "<title>gentrack admin: sign in</title>"
-			      "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\"></head><body>"
-			      "<main><h1>Sign in needed</h1><p>");
-		html_text(&c->resp->body, detail);
-		strbuf_addstr(&c->resp->body,
-			      "</p><p><a href=\"/admin/\">Sign in</a></p></main></body></html>\n");
-	}
-	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"", realm);
+	strbuf_addstr(&c->resp->body,
+		      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+		      "<title>gentrack admin: sign in</title>"
+		      "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\"></head><body>"
+		      "<main><h1>Sign in needed</h1><p>");
+	html_text(&c->resp->body, sentence);
+	strbuf_addstr(&c->resp->body,
+		      "</p><p><a href=\"/admin/\">Sign in</a></p></main></body></html>\n");
 }
 
-int admin_authenticate(struct app_call *c, int json)
+void admin_refusal_page(struct call *c, int status, const char *sentence)
 {
-	struct basic_credentials cred;
-	char hash[256];
-	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
-	int ok = 0;
-
-	if (!header || basic_auth_parse(header, &cred) < 0) {
-		/* A bearer key of a client or worker lands here too: not an admin. */
-		unauthorized(c, json, BASIC_AUTH_REALM,
-			     "the admin pages need an admin account's user name and password");
-		return -1;
-	}
-	int rc = auth_owner_valid(cred.user)
-		 ? store_admin_user_get(c->app->store, cred.user, hash, sizeof(hash))
-		 : STORE_NOT_FOUND;
-	if (rc && rc != STORE_NOT_FOUND) {
-		basic_auth_clear(&cred);
-		app_store_problem(c, rc, "admin account");
-		return -1;
-	}
-	/* An unknown user is checked against a dummy hash: same time, same answer. */
-	ok = basic_auth_verify(rc == STORE_OK ? hash : NULL, cred.password,
-			       cred.password_len) == 0;
-	if (ok) {
-		snprintf(c->admin, sizeof(c->admin), "%s", cred.user);
-		csrf_key_derive(hash, c->csrf_key);
-	}
-	basic_auth_clear(&cred);
-	sodium_memzero(hash, sizeof(hash));
-	if (!ok) {
-		log_warn("admin sign-in refused");
-		unauthorized(c, json, BASIC_AUTH_REALM, "wrong user name or password");
-		return -1;
-	}
-	return 0;
+	if (status == 401)
+		sign_in_page(c, sentence);
+	else
+		admin_error_page(c, status, sentence);
 }
 
-void admin_logout(struct app_call *c)
+void admin_logout(struct call *c)
 {
 	/* Another realm: browsers drop the cached credentials of the admin realm
 	 * and, when the prompt is dismissed, show this page. */
-	unauthorized(c, 0, BASIC_AUTH_REALM " (signed out)",
-		     "You are signed out. Close the prompt; sign in again when you need to.");
+	sign_in_page(c, "You are signed out. Close the prompt; sign in again when you need to.");
+	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"",
+			BASIC_AUTH_REALM " (signed out)");
 }
 
-void admin_static(struct app_call *c)
+static void answer_static(struct call *c, const char *type, const char *text)
 {
-	int js = c->route.route == ROUTE_ADMIN_JS;
 	c->resp->status = 200;
-	c->resp->content_type = js ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
-	strbuf_addstr(&c->resp->body, js ? admin_js : admin_css);
+	c->resp->content_type = type;
+	strbuf_addstr(&c->resp->body, text);
+}
+
+void admin_static_js(struct call *c)
+{
+	answer_static(c, "text/javascript; charset=utf-8", admin_js);
+}
+
+void admin_static_css(struct call *c)
+{
+	answer_static(c, "text/css; charset=utf-8", admin_css);
+}
+
+/*
+ * CSRF tokens of the signed-in admin. The key is derived from the stored
+ * password hash the dispatcher checked (c->admin_hash) each time it is
+ * needed, and wiped at once: no copy of it outlives the call.
+ */
+static void form_token(const struct call *c, char token[CSRF_TOKEN_MAX])
+{
+	unsigned char key[CSRF_KEY_LEN];
+	csrf_key_derive(c->admin_hash, key);
+	csrf_make(key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
+	sodium_memzero(key, sizeof(key));
+}
+
+static int form_token_valid(const struct call *c, const char *token)
+{
+	unsigned char key[CSRF_KEY_LEN];
+	csrf_key_derive(c->admin_hash, key);
+	int rc = csrf_verify(key, c->admin, token, c->now / US_PER_S);
+	sodium_memzero(key, sizeof(key));
+	return rc;
 }
 
 /* ---- stuck ---- */
@@ -156,7 +140,7 @@ static int64_t age_of(const struct gen_request *r, int64_t now)
 
 /* ---- page parts ---- */
 
-static void page_begin(struct app_call *c, const char *title)
+static void page_begin(struct call *c, const char *title)
 {
 	struct strbuf *sb = &c->resp->body;
 	strbuf_addstr(sb, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -172,7 +156,7 @@ static void page_begin(struct app_call *c, const char *title)
 	strbuf_addstr(sb, "</b> \xc2\xb7 <a href=\"/admin/logout\">Sign out</a></span></header><main>");
 }
 
-static void page_end(struct app_call *c)
+static void page_end(struct call *c)
 {
 	strbuf_addstr(&c->resp->body, "</main></body></html>\n");
 }
@@ -184,7 +168,7 @@ static void flash(struct strbuf *sb, int ok, const char *text)
 	strbuf_addstr(sb, "</p>");
 }
 
-void admin_error_page(struct app_call *c, int status, const char *sentence)
+void admin_error_page(struct call *c, int status, const char *sentence)
 {
 	page_reset(c, status);
 	page_begin(c, problem_status_title(status));
@@ -194,7 +178,7 @@ void admin_error_page(struct app_call *c, int status, const char *sentence)
 	page_end(c);
 }
 
-static void store_error_page(struct app_call *c, int rc)
+static void store_error_page(struct call *c, int rc)
 {
 	if (rc == STORE_NOT_FOUND) {
 		admin_error_page(c, 404, "There is no request with that id.");
@@ -205,7 +189,7 @@ static void store_error_page(struct app_call *c, int rc)
 		http_add_header(c->resp, "Retry-After", "5");
 		return;
 	}
-	log_error("admin page: %s", store_last_error(c->app->store));
+	log_error("admin page: %s", store_last_error(c->store));
 	admin_error_page(c, 500, "Internal error; the details are in the service log.");
 }
 
@@ -261,12 +245,12 @@ static void exact_time(struct strbuf *sb, int64_t at, int64_t now)
 /* ---- the dashboard ---- */
 
 struct dash {
-	struct app_call *c;
+	struct call *c;
 	struct strbuf *sb;
 	unsigned rows;
 };
 
-static void counts_table(struct app_call *c, struct strbuf *sb)
+static void counts_table(struct call *c, struct strbuf *sb)
 {
 	unsigned long long today[GEN_STATUS_COUNT], all[GEN_STATUS_COUNT];
 	struct civil_time ct;
@@ -275,8 +259,8 @@ static void counts_table(struct app_call *c, struct strbuf *sb)
 	ct.hour = ct.minute = ct.second = ct.micro = 0;
 	if (time_from_civil(&ct, &midnight))
 		midnight = c->now;
-	if (store_status_counts(c->app->store, midnight, today) ||
-	    store_status_counts(c->app->store, TIME_NONE, all)) {
+	if (store_status_counts(c->store, midnight, today) ||
+	    store_status_counts(c->store, TIME_NONE, all)) {
 		flash(sb, 0, "The counts could not be read from the store.");
 		return;
 	}
@@ -303,7 +287,7 @@ static int stuck_row(void *ctx, const struct gen_request *r)
 	strbuf_addstr(sb, "</td><td>");
 	status_badge(sb, r->status);
 	strbuf_addstr(sb, " <span class=\"muted\">");
-	html_text(sb, admin_stuck_reason(d->c->app->cfg, r, d->c->now));
+	html_text(sb, admin_stuck_reason(d->c->cfg, r, d->c->now));
 	strbuf_addstr(sb, "</span></td><td>");
 	html_cut(sb, r->entity_type, CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
@@ -325,7 +309,7 @@ static int stuck_row(void *ctx, const struct gen_request *r)
 	return 0;
 }
 
-static void stuck_table(struct app_call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+static void stuck_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
 {
 	struct dash d = { c, sb, 0 };
 	strbuf_addstr(sb, "<section><h2>Stuck</h2><p class=\"muted\">Processing past half of "
@@ -334,7 +318,7 @@ static void stuck_table(struct app_call *c, struct strbuf *sb, const struct stor
 			  "<th>status</th><th>entity type</th><th>owner</th><th>subject</th>"
 			  "<th>age (min)</th><th>attempt</th><th>worker</th>"
 			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
-	int rc = store_stuck_list(c->app->store, f, stuck_row, &d);
+	int rc = store_stuck_list(c->store, f, stuck_row, &d);
 	if (rc)
 		strbuf_addstr(sb, "<tr><td colspan=\"10\">The store could not be read.</td></tr>");
 	else if (!d.rows)
@@ -371,7 +355,7 @@ static int request_row(void *ctx, const struct gen_request *r)
 	return 0;
 }
 
-static void filtered_table(struct app_call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+static void filtered_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
 {
 	struct store_list_filter lf = {
 		.has_status = f->has_status, .status = f->status,
@@ -382,7 +366,7 @@ static void filtered_table(struct app_call *c, struct strbuf *sb, const struct s
 			  "<table><thead><tr><th>id</th><th>status</th><th>entity type</th>"
 			  "<th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
 			  "<th>error</th></tr></thead><tbody>");
-	int rc = store_request_list(c->app->store, &lf, request_row, &d);
+	int rc = store_request_list(c->store, &lf, request_row, &d);
 	if (rc)
 		strbuf_addstr(sb, "<tr><td colspan=\"8\">The store could not be read.</td></tr>");
 	else if (!d.rows)
@@ -425,13 +409,13 @@ static int activity_row(void *ctx, const struct store_activity *a)
 	return 0;
 }
 
-static void activity_table(struct app_call *c, struct strbuf *sb)
+static void activity_table(struct call *c, struct strbuf *sb)
 {
 	struct dash d = { c, sb, 0 };
 	strbuf_addstr(sb, "<section><h2>Recent activity</h2><div class=\"table-wrap\"><table>"
 			  "<thead><tr><th>id</th><th>entity type</th><th>when</th><th>actor</th>"
 			  "<th>transition</th><th>message</th></tr></thead><tbody>");
-	if (store_recent_events(c->app->store, ACTIVITY_ROWS, activity_row, &d))
+	if (store_recent_events(c->store, ACTIVITY_ROWS, activity_row, &d))
 		strbuf_addstr(sb, "<tr><td colspan=\"6\">The store could not be read.</td></tr>");
 	else if (!d.rows)
 		strbuf_addstr(sb, "<tr><td colspan=\"6\" class=\"empty\">Nothing yet.</td></tr>");
@@ -439,7 +423,7 @@ static void activity_table(struct app_call *c, struct strbuf *sb)
 }
 
 /* The part of the dashboard the script refreshes. */
-static void live_sections(struct app_call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+static void live_sections(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
 {
 	char at[TIME_RFC3339_LEN + 1];
 	time_format_rfc3339(c->now, at);
@@ -505,7 +489,7 @@ static void read_filters(struct strbuf *sb, const struct query *q, struct store_
 	}
 }
 
-static void redirect(struct app_call *c, const char *location)
+static void redirect(struct call *c, const char *location)
 {
 	http_response_reset(c->resp);
 	c->resp->status = 303;
@@ -514,7 +498,7 @@ static void redirect(struct app_call *c, const char *location)
 }
 
 /* ?id=: straight to that request's page, or back with a message. */
-static int search(struct app_call *c, const char *id_text)
+static int search(struct call *c, const char *id_text)
 {
 	struct uuid id;
 	struct gen_request r;
@@ -531,7 +515,7 @@ static int search(struct app_call *c, const char *id_text)
 		return 0;
 	}
 	gen_request_init(&r);
-	int rc = store_request_get(c->app->store, &id, NULL, &r);
+	int rc = store_request_get(c->store, &id, NULL, &r);
 	gen_request_release(&r);
 	if (rc == STORE_NOT_FOUND) {
 		redirect(c, "/admin/?done=notfound");
@@ -578,7 +562,7 @@ static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
 	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form></section>");
 }
 
-void admin_home(struct app_call *c)
+void admin_home(struct call *c)
 {
 	struct query q = { 0 };
 	struct store_stuck_filter f;
@@ -597,7 +581,7 @@ void admin_home(struct app_call *c)
 			store_error_page(c, rc);
 		goto cleanup;
 	}
-	admin_stuck_filter(c->app->cfg, c->now, &f);
+	admin_stuck_filter(c->cfg, c->now, &f);
 	c->resp->status = 200;
 	c->resp->content_type = HTML_TYPE;
 	if (query_get(&q, "partial")) {
@@ -654,7 +638,7 @@ static void field_row(struct strbuf *sb, const char *name)
 	strbuf_addstr(sb, "</th><td>");
 }
 
-static void fields_table(struct app_call *c, struct strbuf *sb, const struct gen_request *r)
+static void fields_table(struct call *c, struct strbuf *sb, const struct gen_request *r)
 {
 	char ids[UUID_STR_LEN + 1];
 	uuid_format(&r->id, ids);
@@ -681,7 +665,7 @@ static void fields_table(struct app_call *c, struct strbuf *sb, const struct gen
 		    r->generated_count, r->failed_count,
 		    100.0 * lifecycle_progress(r->generated_count, r->failed_count, r->requested_count));
 	field_row(sb, "attempt");
-	strbuf_addf(sb, "%u of at most %d</td></tr>", r->attempt, c->app->cfg->max_attempts);
+	strbuf_addf(sb, "%u of at most %d</td></tr>", r->attempt, c->cfg->max_attempts);
 	field_row(sb, "version");
 	strbuf_addf(sb, "%llu</td></tr>", (unsigned long long)r->version);
 	field_row(sb, "worker_id");
@@ -742,12 +726,12 @@ static int trail_row(void *ctx, const struct store_event *e)
 	return 0;
 }
 
-static void action_form(struct app_call *c, struct strbuf *sb, const struct gen_request *r,
+static void action_form(struct call *c, struct strbuf *sb, const struct gen_request *r,
 			const char *verb, const char *label, const char *confirm, const char *hint)
 {
 	char ids[UUID_STR_LEN + 1], token[CSRF_TOKEN_MAX];
 	uuid_format(&r->id, ids);
-	csrf_make(c->csrf_key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
+	form_token(c, token);
 	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/generations/%s/%s\" class=\"action "
 			"action-%s\" data-confirm=\"", ids, verb, verb);
 	html_text(sb, confirm);
@@ -762,7 +746,7 @@ static void action_form(struct app_call *c, struct strbuf *sb, const struct gen_
 	strbuf_addstr(sb, "</button></form>");
 }
 
-static void actions_section(struct app_call *c, struct strbuf *sb, const struct gen_request *r)
+static void actions_section(struct call *c, struct strbuf *sb, const struct gen_request *r)
 {
 	int active = r->status == GEN_PENDING || r->status == GEN_PROCESSING;
 	strbuf_addstr(sb, "<section class=\"actions\"><h2>Actions</h2>");
@@ -787,7 +771,7 @@ static void actions_section(struct app_call *c, struct strbuf *sb, const struct 
 }
 
 /* The whole page of r, with an optional message on top. */
-static void detail_page(struct app_call *c, const struct gen_request *r, const struct query *q,
+static void detail_page(struct call *c, const struct gen_request *r, const struct query *q,
 			int ok, const char *message)
 {
 	struct strbuf *sb = &c->resp->body;
@@ -810,7 +794,7 @@ static void detail_page(struct app_call *c, const struct gen_request *r, const s
 	fields_table(c, sb, r);
 
 	strbuf_addstr(sb, "<section><h2>Entities</h2>");
-	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	int rc = store_request_entities(c->store, &r->id, &entities);
 	if (rc)
 		strbuf_addstr(sb, "<p>The entities could not be read.</p>");
 	else if (!entities.count)
@@ -824,14 +808,14 @@ static void detail_page(struct app_call *c, const struct gen_request *r, const s
 	strbuf_addstr(sb, "</section><section><h2>Audit trail</h2><div class=\"table-wrap\">"
 			  "<table class=\"trail\"><thead><tr><th>time (UTC)</th><th>actor</th>"
 			  "<th>from \xe2\x86\x92 to</th><th>message</th></tr></thead><tbody>");
-	if (store_request_events(c->app->store, &r->id, trail_row, &t))
+	if (store_request_events(c->store, &r->id, trail_row, &t))
 		strbuf_addstr(sb, "<tr><td colspan=\"4\">The audit trail could not be read.</td></tr>");
 	strbuf_addstr(sb, "</tbody></table></div></section>");
 	page_end(c);
 	gen_entity_list_release(&entities);
 }
 
-void admin_detail(struct app_call *c)
+void admin_detail(struct call *c)
 {
 	struct gen_request r;
 	struct query q = { 0 };
@@ -839,7 +823,7 @@ void admin_detail(struct app_call *c)
 
 	gen_request_init(&r);
 	/* Operator reads change nothing: no lazy timeout here (SPEC §2). */
-	int rc = store_request_get(c->app->store, &c->route.id, NULL, &r);
+	int rc = store_request_get(c->store, &c->route.id, NULL, &r);
 	if (rc) {
 		store_error_page(c, rc);
 		goto cleanup;
@@ -868,7 +852,7 @@ static int is_form_type(const char *ct)
  * Reads a form post: body, fields, CSRF token. 0 with *q filled (release it),
  * or -1 with the answer set (403 for a missing or wrong token).
  */
-static int read_form(struct app_call *c, struct query *q)
+static int read_form(struct call *c, struct query *q)
 {
 	struct problem p;
 	char err[160];
@@ -877,7 +861,7 @@ static int read_form(struct app_call *c, struct query *q)
 		admin_error_page(c, 415, "The admin forms send application/x-www-form-urlencoded.");
 		return -1;
 	}
-	if (http_read_body(c->req, c->app->cfg->max_body, &p) < 0) {
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0) {
 		admin_error_page(c, p.status, p.detail);
 		return -1;
 	}
@@ -886,7 +870,7 @@ static int read_form(struct app_call *c, struct query *q)
 		return -1;
 	}
 	if (query_count(q, "csrf_token") != 1 ||
-	    csrf_verify(c->csrf_key, c->admin, query_get(q, "csrf_token"), c->now / US_PER_S) < 0) {
+	    form_token_valid(c, query_get(q, "csrf_token")) < 0) {
 		log_warn("admin form refused: missing or wrong CSRF token (admin %s)", c->admin);
 		query_release(q);
 		admin_error_page(c, 403, "This form's security token is missing, wrong or expired. "
@@ -897,7 +881,7 @@ static int read_form(struct app_call *c, struct query *q)
 }
 
 /* The reason field: 1..ADMIN_REASON_MAX bytes of text. NULL after answering 400. */
-static const char *form_reason(struct app_call *c, const struct query *q)
+static const char *form_reason(struct call *c, const struct query *q)
 {
 	const char *reason = query_get(q, "reason");
 	size_t n = reason ? strlen(reason) : 0;
@@ -909,7 +893,7 @@ static const char *form_reason(struct app_call *c, const struct query *q)
 	return reason;
 }
 
-void admin_action(struct app_call *c, enum store_admin_action action)
+static void admin_action(struct call *c, enum store_admin_action action)
 {
 	static const char *const done[] = {
 		[ADMIN_FAIL] = "failed", [ADMIN_CANCEL] = "cancelled", [ADMIN_RETRY] = "retried",
@@ -928,7 +912,7 @@ void admin_action(struct app_call *c, enum store_admin_action action)
 	const char *es = query_get(&q, "expect_status");
 	int has_expect = es && *es && lifecycle_status_parse(es, &expect) == 0;
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
-	int rc = store_admin_apply(c->app->store, &c->route.id, action, actor, reason,
+	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason,
 				   has_expect ? &expect : NULL, c->now, &r);
 	uuid_format(&c->route.id, ids);
 	if (rc == STORE_OK) {
@@ -957,6 +941,21 @@ cleanup:
 	query_release(&q);
 }
 
+void admin_fail(struct call *c)
+{
+	admin_action(c, ADMIN_FAIL);
+}
+
+void admin_cancel(struct call *c)
+{
+	admin_action(c, ADMIN_CANCEL);
+}
+
+void admin_retry(struct call *c)
+{
+	admin_action(c, ADMIN_RETRY);
+}
+
 /* ---- bulk cancel ---- */
 
 struct bulk {
@@ -966,7 +965,7 @@ struct bulk {
 };
 
 /* older_than (minutes) and entity_type, with the filter they make as of `as_of`. */
-static int bulk_params(struct app_call *c, const struct query *q, int64_t as_of, struct bulk *b)
+static int bulk_params(struct call *c, const struct query *q, int64_t as_of, struct bulk *b)
 {
 	const char *m = query_get(q, "older_than");
 	const char *type = query_get(q, "entity_type");
@@ -982,7 +981,7 @@ static int bulk_params(struct app_call *c, const struct query *q, int64_t as_of,
 		}
 		b->entity_type = type;
 	}
-	admin_stuck_filter(c->app->cfg, as_of, &b->f);
+	admin_stuck_filter(c->cfg, as_of, &b->f);
 	b->f.age_cutoff = as_of - (int64_t)b->older_than * US_PER_MIN;
 	b->f.entity_type = b->entity_type;
 	return 0;
@@ -993,7 +992,7 @@ static int preview_row(void *ctx, const struct gen_request *r)
 	return request_row(ctx, r);
 }
 
-void admin_bulk_preview(struct app_call *c)
+void admin_bulk_preview(struct call *c)
 {
 	struct query q = { 0 };
 	struct bulk b;
@@ -1008,7 +1007,7 @@ void admin_bulk_preview(struct app_call *c)
 	}
 	if (bulk_params(c, &q, c->now, &b) < 0)
 		goto cleanup;
-	int rc = store_stuck_count(c->app->store, &b.f, &n);
+	int rc = store_stuck_count(c->store, &b.f, &n);
 	if (rc) {
 		store_error_page(c, rc);
 		goto cleanup;
@@ -1041,14 +1040,14 @@ void admin_bulk_preview(struct app_call *c)
 	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
 			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
 			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
-	store_stuck_list(c->app->store, &first, preview_row, &d);
+	store_stuck_list(c->store, &first, preview_row, &d);
 	strbuf_addstr(sb, "</tbody></table></div>");
 	if (n > 10)
 		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
 	/* The action id makes a double submit apply once; as_of binds it to this preview. */
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
-	csrf_make(c->csrf_key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
+	form_token(c, token);
 	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-cancel\" class=\"action bulk-confirm\">"
 			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
 			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
@@ -1096,7 +1095,7 @@ static int collect_id(void *ctx, const struct gen_request *r)
 }
 
 /* Cancels what the preview showed, in batches, never more than it counted. */
-static int bulk_run(struct app_call *c, struct bulk *b, const char *actor, const char *reason,
+static int bulk_run(struct call *c, struct bulk *b, const char *actor, const char *reason,
 		    unsigned long long expected, unsigned *cancelled, int *capped)
 {
 	struct id_batch batch;
@@ -1108,14 +1107,14 @@ static int bulk_run(struct app_call *c, struct bulk *b, const char *actor, const
 	b->f.limit = BULK_BATCH;
 	for (int round = 0; round < BULK_MAX_BATCHES && *cancelled < cap; round++) {
 		batch.n = 0;
-		int rc = store_stuck_list(c->app->store, &b->f, collect_id, &batch);
+		int rc = store_stuck_list(c->store, &b->f, collect_id, &batch);
 		if (rc)
 			return rc;
 		unsigned done_now = 0;
 		for (unsigned i = 0; i < batch.n && *cancelled < cap; i++) {
 			struct gen_request r;
 			/* One short transaction per request: no long lock on the table. */
-			rc = store_admin_apply(c->app->store, &batch.ids[i], ADMIN_CANCEL, actor, reason,
+			rc = store_admin_apply(c->store, &batch.ids[i], ADMIN_CANCEL, actor, reason,
 					       NULL, c->now, &r);
 			gen_request_release(&r);
 			if (rc == STORE_OK) {
@@ -1132,7 +1131,7 @@ static int bulk_run(struct app_call *c, struct bulk *b, const char *actor, const
 	return STORE_OK;
 }
 
-void admin_bulk_cancel(struct app_call *c)
+void admin_bulk_cancel(struct call *c)
 {
 	struct query q;
 	struct bulk b;
@@ -1159,7 +1158,7 @@ void admin_bulk_cancel(struct app_call *c)
 		goto cleanup;
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
 	long long before = -1;
-	int rc = store_action_begin(c->app->store, action_id, actor, "bulk-cancel", c->now, &before);
+	int rc = store_action_begin(c->store, action_id, actor, "bulk-cancel", c->now, &before);
 	if (rc == STORE_DUPLICATE) {
 		snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%lld",
 			 before < 0 ? "bulk_running" : "bulk_repeat", before < 0 ? 0 : before);
@@ -1169,7 +1168,7 @@ void admin_bulk_cancel(struct app_call *c)
 	if (rc == STORE_OK)
 		rc = bulk_run(c, &b, actor, reason, (unsigned long long)expected, &cancelled, &capped);
 	if (rc == STORE_OK || cancelled)
-		store_action_finish(c->app->store, action_id, cancelled);
+		store_action_finish(c->store, action_id, cancelled);
 	if (rc) {
 		store_error_page(c, rc);
 		goto cleanup;

@@ -21,7 +21,7 @@
 /* ---- GET /admin/api/stuck ---- */
 
 struct stuck_json {
-	struct app_call *c;
+	struct call *c;
 	struct jsonw *w;
 };
 
@@ -41,12 +41,12 @@ static int stuck_item(void *ctx, const struct gen_request *r)
 	jsonw_key(w, "age_minutes");
 	jsonw_int(w, since == TIME_NONE ? 0 : (s->c->now - since) / (60 * US_PER_S));
 	jsonw_key(w, "stuck_reason");
-	jsonw_cstr(w, admin_stuck_reason(s->c->app->cfg, r, s->c->now));
+	jsonw_cstr(w, admin_stuck_reason(s->c->cfg, r, s->c->now));
 	jsonw_object_end(w);
 	return 0;
 }
 
-void admin_api_stuck(struct app_call *c)
+void admin_api_stuck(struct call *c)
 {
 	struct problem p;
 	struct query q = { 0 };
@@ -56,15 +56,15 @@ void admin_api_stuck(struct app_call *c)
 	const char *v;
 
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
-		app_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
+		handler_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
 		return;
 	}
-	admin_stuck_filter(c->app->cfg, c->now, &f);
+	admin_stuck_filter(c->cfg, c->now, &f);
 	f.limit = STUCK_API_DEFAULT;
 	if ((v = query_get(&q, "entity_type"))) {
 		if (!validate_entity_type(v, strlen(v))) {
-			app_problem(c, problem_set(&p, 400, "invalid-query",
-						   "entity_type must match [a-z][a-z0-9_]{0,63}"));
+			handler_problem(c, problem_set(&p, 400, "invalid-query",
+						       "entity_type must match [a-z][a-z0-9_]{0,63}"));
 			goto cleanup;
 		}
 		f.entity_type = v;
@@ -72,8 +72,8 @@ void admin_api_stuck(struct app_call *c)
 	if ((v = query_get(&q, "status"))) {
 		if (lifecycle_status_parse(v, &f.status) < 0 ||
 		    (f.status != GEN_PENDING && f.status != GEN_PROCESSING)) {
-			app_problem(c, problem_set(&p, 400, "invalid-query",
-						   "a stuck request is pending or processing"));
+			handler_problem(c, problem_set(&p, 400, "invalid-query",
+						       "a stuck request is pending or processing"));
 			goto cleanup;
 		}
 		f.has_status = 1;
@@ -81,8 +81,8 @@ void admin_api_stuck(struct app_call *c)
 	if ((v = query_get(&q, "limit"))) {
 		unsigned long long n;
 		if (query_uint(v, 1, STUCK_API_MAX, &n) < 0) {
-			app_problem(c, problem_set(&p, 400, "invalid-query",
-						   "limit must be an integer from 1 to %d", STUCK_API_MAX));
+			handler_problem(c, problem_set(&p, 400, "invalid-query",
+						       "limit must be an integer from 1 to %d", STUCK_API_MAX));
 			goto cleanup;
 		}
 		f.limit = (unsigned)n;
@@ -93,9 +93,9 @@ void admin_api_stuck(struct app_call *c)
 	resource_render_time(&w, "as_of", c->now);
 	jsonw_key(&w, "items");
 	jsonw_array_begin(&w);
-	int rc = store_stuck_list(c->app->store, &f, stuck_item, &s);
+	int rc = store_stuck_list(c->store, &f, stuck_item, &s);
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	jsonw_array_end(&w);
@@ -108,29 +108,29 @@ cleanup:
 /* ---- POST /admin/api/generations/{id}/{fail|cancel|retry} ---- */
 
 /* What a plain HTML form (or a CORS "simple" request) cannot send: JSON, no cookies. */
-static int refuse_browser_forms(struct app_call *c)
+static int refuse_browser_forms(struct call *c)
 {
 	struct problem p;
 	if (http_param(c->req, "HTTP_COOKIE")) {
-		app_problem(c, problem_set(&p, 403, NULL,
-					   "the admin JSON API does not take cookies; browsers use the "
-					   "admin pages' forms"));
+		handler_problem(c, problem_set(&p, 403, NULL,
+					       "the admin JSON API does not take cookies; browsers use the "
+					       "admin pages' forms"));
 		return -1;
 	}
 	if (!validate_is_json_content_type(http_param(c->req, "CONTENT_TYPE"))) {
-		app_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
+		handler_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
 		http_add_header(c->resp, "Accept-Post", "application/json");
 		return -1;
 	}
 	return 0;
 }
 
-static void answer_request(struct app_call *c, int status, const struct gen_request *r)
+static void answer_request(struct call *c, int status, const struct gen_request *r)
 {
 	struct gen_entity_list entities = { 0 };
-	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	int rc = store_request_entities(c->store, &r->id, &entities);
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	c->resp->status = status;
@@ -139,7 +139,7 @@ cleanup:
 	gen_entity_list_release(&entities);
 }
 
-void admin_api_action(struct app_call *c, enum store_admin_action action)
+static void api_action(struct call *c, enum store_admin_action action)
 {
 	static const char *const verbs[] = {
 		[ADMIN_FAIL] = "marked failed", [ADMIN_CANCEL] = "cancelled",
@@ -153,39 +153,71 @@ void admin_api_action(struct app_call *c, enum store_admin_action action)
 	gen_request_init(&r);
 	if (refuse_browser_forms(c) < 0)
 		return;
-	if (http_read_body(c->req, c->app->cfg->max_body, &p) < 0 ||
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
 	    validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
-		app_problem(c, &p);
+		handler_problem(c, &p);
 		return;
 	}
 	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
-		app_problem(c, problem_set(&p, 400, "invalid-body",
-					   "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
+		handler_problem(c, problem_set(&p, 400, "invalid-body",
+					       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
 		goto cleanup;
 	}
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
-	int rc = store_admin_apply(c->app->store, &c->route.id, action, actor, reason, NULL,
+	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason, NULL,
 				   c->now, &r);
 	if (rc == STORE_CONFLICT) {
-		app_problem(c, problem_set(&p, 409, "invalid-transition",
-					   "a %s request cannot be %s", lifecycle_status_name(r.status),
-					   verbs[action]));
+		handler_problem(c, problem_set(&p, 409, "invalid-transition",
+					       "a %s request cannot be %s", lifecycle_status_name(r.status),
+					       verbs[action]));
 		goto cleanup;
 	}
 	if (rc == STORE_DUPLICATE) {
-		app_problem(c, problem_set(&p, 409, "active-request-exists",
-					   "the owner already has a pending or processing %s request "
-					   "for this subject_key", r.entity_type));
+		handler_problem(c, problem_set(&p, 409, "active-request-exists",
+					       "the owner already has a pending or processing %s request "
+					       "for this subject_key", r.entity_type));
 		goto cleanup;
 	}
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	answer_request(c, 200, &r);
 cleanup:
 	free(reason);
 	gen_request_release(&r);
+}
+
+void admin_api_fail(struct call *c)
+{
+	api_action(c, ADMIN_FAIL);
+}
+
+void admin_api_cancel(struct call *c)
+{
+	api_action(c, ADMIN_CANCEL);
+}
+
+void admin_api_retry(struct call *c)
+{
+	api_action(c, ADMIN_RETRY);
+}
+
+/* ---- /healthz ---- */
+
+void admin_api_healthz(struct call *c)
+{
+	struct problem p;
+	int rc = store_ping(c->store);
+	if (rc) {
+		log_warn("healthz: %s", store_last_error(c->store));
+		handler_problem(c, problem_set(&p, 503, NULL, "the store is unreachable"));
+		http_add_header(c->resp, "Cache-Control", "no-store");
+		return;
+	}
+	http_add_header(c->resp, "Cache-Control", "no-store");
+	c->resp->status = 200;
+	strbuf_addstr(&c->resp->body, "{\"status\":\"ok\",\"store\":\"ok\"}");
 }
 
 /* ---- /metrics ---- */
@@ -216,14 +248,14 @@ static int transition_sample(void *ctx, const char *kind, const char *to, unsign
 	return 0;
 }
 
-static int histogram(struct app_call *c, struct strbuf *sb, enum store_hist which,
+static int histogram(struct call *c, struct strbuf *sb, enum store_hist which,
 		     const char *name, const char *help, const double *bounds_s)
 {
 	struct store_histogram h;
 	long long bounds_ms[STORE_HIST_BUCKETS];
 	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
 		bounds_ms[k] = (long long)(bounds_s[k] * 1000.0 + 0.5);
-	int rc = store_metric_histogram(c->app->store, which, bounds_ms, &h);
+	int rc = store_metric_histogram(c->store, which, bounds_ms, &h);
 	if (rc)
 		return rc;
 	metrics_histogram(sb, name, help, bounds_s, h.le, STORE_HIST_BUCKETS, h.count,
@@ -231,13 +263,13 @@ static int histogram(struct app_call *c, struct strbuf *sb, enum store_hist whic
 	return 0;
 }
 
-void admin_api_metrics(struct app_call *c)
+void admin_api_metrics(struct call *c)
 {
 	struct strbuf *sb = &c->resp->body;
 	unsigned long long counts[GEN_STATUS_COUNT], stuck = 0;
 	struct store_stuck_filter f;
 	struct transitions t = { sb, 0, 0 };
-	int rc = store_status_counts(c->app->store, TIME_NONE, counts);
+	int rc = store_status_counts(c->store, TIME_NONE, counts);
 	if (rc)
 		goto fail;
 	metrics_family(sb, "gentrack_requests", "gauge", "Generation requests in the store, by status.");
@@ -245,8 +277,8 @@ void admin_api_metrics(struct app_call *c)
 		const char *labels[] = { "status", lifecycle_status_name((enum gen_status)st), NULL };
 		metrics_sample(sb, "gentrack_requests", labels, (double)counts[st]);
 	}
-	admin_stuck_filter(c->app->cfg, c->now, &f);
-	rc = store_stuck_count(c->app->store, &f, &stuck);
+	admin_stuck_filter(c->cfg, c->now, &f);
+	rc = store_stuck_count(c->store, &f, &stuck);
 	if (rc)
 		goto fail;
 	metrics_family(sb, "gentrack_stuck_requests", "gauge",
@@ -254,7 +286,7 @@ void admin_api_metrics(struct app_call *c)
 	metrics_sample(sb, "gentrack_stuck_requests", NULL, (double)stuck);
 	metrics_family(sb, "gentrack_transitions_total", "counter",
 		       "State transitions recorded in the audit trail, by actor kind and target status.");
-	rc = store_metric_transitions(c->app->store, transition_sample, &t);
+	rc = store_metric_transitions(c->store, transition_sample, &t);
 	if (rc)
 		goto fail;
 	metrics_family(sb, "gentrack_reaped_total", "counter",
@@ -278,5 +310,5 @@ void admin_api_metrics(struct app_call *c)
 	http_add_header(c->resp, "Cache-Control", "no-store");
 	return;
 fail:
-	app_store_problem(c, rc, "metrics");
+	handler_store_problem(c, rc, "metrics");
 }

@@ -1,17 +1,22 @@
 #ifndef GENTRACK_ADMIN_API_H
 #define GENTRACK_ADMIN_API_H
 
-#include "web/app.h"
+#include "web/handler.h"
 #include "store/store.h"
 
 /*
  * The JSON twins of the admin pages, for scripts: Basic auth like the pages,
  * no CSRF token, so they accept only what a cross-site HTML form cannot send:
- * Content-Type application/json and no Cookie header. Also /metrics.
+ * Content-Type application/json and no Cookie header. Also /healthz and
+ * /metrics, the operator's (loopback or an admin).
  */
-void admin_api_stuck(struct app_call *c);
-void admin_api_action(struct app_call *c, enum store_admin_action action);
-/* Prometheus text exposition of the store's counts and histograms. */
-void admin_api_metrics(struct app_call *c);
+void admin_api_stuck(struct call *c);
+void admin_api_fail(struct call *c);
+void admin_api_cancel(struct call *c);
+void admin_api_retry(struct call *c);
+/* GET /healthz: 200 when the store answers, else 503. */
+void admin_api_healthz(struct call *c);
+/* GET /metrics: Prometheus text exposition of the store's counts and histograms. */
+void admin_api_metrics(struct call *c);
 
 #endif

@@ -19,7 +19,7 @@
 #define RESOURCE_PATH "/api/v1/generation-requests/"
 #define IDEM_STUCK_SECONDS 60       /* a 'processing' key older than this was abandoned */
 
-static void actor_of(const struct app_call *c, char *out, size_t size)
+static void actor_of(const struct call *c, char *out, size_t size)
 {
 	snprintf(out, size, "client:%s", c->who.owner);
 }
@@ -44,10 +44,10 @@ static int host_is_plain(const char *h)
  * absolute form comes from [server] base_url, or else from the Host nginx saw
  * (Debian's fastcgi_params pass $host, without the port) and SERVER_PORT.
  */
-static void add_location(struct app_call *c, const struct uuid *id)
+static void add_location(struct call *c, const struct uuid *id)
 {
 	char ids[UUID_STR_LEN + 1];
-	const char *base = c->app->cfg->base_url;
+	const char *base = c->cfg->base_url;
 	const char *host = http_param(c->req, "HTTP_HOST");
 	const char *port = http_param(c->req, "SERVER_PORT");
 	const char *https = http_param(c->req, "HTTPS");
@@ -75,13 +75,13 @@ static int fetch_queue_head(void *store, const char *entity_type, unsigned cap,
 }
 
 /* Retry-After for a request still in flight, from the queue or its progress. */
-static void add_retry_after(struct app_call *c, const struct gen_request *r)
+static void add_retry_after(struct call *c, const struct gen_request *r)
 {
 	unsigned ahead = 0;
 	if (lifecycle_is_terminal(r->status))
 		return;
 	if (r->status == GEN_PENDING &&
-	    queue_hint_ahead(&c->app->queues, fetch_queue_head, c->app->store, r->entity_type,
+	    queue_hint_ahead(c->queues, fetch_queue_head, c->store, r->entity_type,
 			     &r->id, c->now, &ahead))
 		ahead = 0; /* only a hint: a failed read is no reason to fail the answer */
 	http_add_header(c->resp, "Retry-After", "%d",
@@ -90,17 +90,17 @@ static void add_retry_after(struct app_call *c, const struct gen_request *r)
 					      r->started_at, c->now));
 }
 
-static int require_json(struct app_call *c)
+static int require_json(struct call *c)
 {
 	struct problem p;
 	if (validate_is_json_content_type(http_param(c->req, "CONTENT_TYPE")))
 		return 0;
-	app_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
+	handler_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
 	http_add_header(c->resp, "Accept-Post", "application/json");
 	return -1;
 }
 
-static void answer_idempotent_replay(struct app_call *c, struct store_idem_result *res)
+static void answer_idempotent_replay(struct call *c, struct store_idem_result *res)
 {
 	c->resp->status = res->response_status;
 	c->resp->content_type = "application/json";
@@ -110,9 +110,102 @@ static void answer_idempotent_replay(struct app_call *c, struct store_idem_resul
 	http_add_header(c->resp, "Idempotent-Replayed", "true");
 }
 
-void api_client_create(struct app_call *c)
+/*
+ * Looks the request's Idempotency-Key up (when it has one). 0 to go on, with
+ * *claimed set when this request now holds a fresh key (NULL without a key);
+ * -1 with the answer set (a replay, a mismatch, a key in use, a refusal).
+ */
+static int idempotency_begin(struct call *c, struct store_idem *idem,
+			     struct store_idem **claimed)
 {
-	struct app *a = c->app;
+	struct problem p;
+	struct store_idem_result res;
+	const char *idem_header = http_param(c->req, "HTTP_IDEMPOTENCY_KEY");
+
+	*claimed = NULL;
+	if (!idem_header)
+		return 0;
+	if (validate_idempotency_key(idem_header, &idem->key, &idem->key_len, &p) < 0) {
+		handler_problem(c, &p);
+		return -1;
+	}
+	idem->owner = c->who.owner;
+	crypto_generichash(idem->body_hash, sizeof(idem->body_hash),
+			   (const unsigned char *)c->req->body, c->req->body_len, NULL, 0);
+	int rc = store_idem_begin(c->store, idem, c->now, c->cfg->idempotency_ttl,
+				  IDEM_STUCK_SECONDS, &res);
+	if (rc) {
+		handler_store_problem(c, rc, "idempotency key");
+		return -1;
+	}
+	switch (res.state) {
+	case IDEM_NEW:
+		*claimed = idem;
+		return 0;
+	case IDEM_MISMATCH:
+		handler_problem(c, problem_set(&p, 422, "idempotency-key-reused",
+					       "this Idempotency-Key was already used with another body"));
+		return -1;
+	case IDEM_IN_PROGRESS:
+		handler_problem(c, problem_set(&p, 409, "idempotency-key-in-use",
+					       "a request with this Idempotency-Key is still being handled"));
+		return -1;
+	case IDEM_REPLAY:
+		answer_idempotent_replay(c, &res);
+		free(res.response_body);
+		return -1;
+	}
+	return -1;
+}
+
+/*
+ * The new row from the validated input (which it takes over), rendered into
+ * the answer's body: the row is made here, so the response can be rendered
+ * before the commit. 0, or -1 with the answer set.
+ */
+static int request_from_input(struct call *c, struct create_input *in, struct gen_request *r)
+{
+	struct problem p;
+	if (uuid_v7_next(c->ids, c->now / 1000, &r->id) < 0) {
+		handler_problem(c, problem_set(&p, 500, NULL, "clock out of range"));
+		return -1;
+	}
+	memcpy(r->owner, c->who.owner, sizeof(r->owner));
+	memcpy(r->entity_type, in->entity_type, sizeof(r->entity_type));
+	r->requested_count = in->count;
+	r->subject_key = in->subject_key;
+	r->subject_key_len = in->subject_key_len;
+	r->constraints_json = in->constraints_json;
+	r->metadata_json = in->metadata_json;
+	memset(in, 0, sizeof(*in)); /* r owns them now */
+	r->status = GEN_PENDING;
+	r->version = 1;
+	r->requested_at = r->updated_at = c->now;
+	resource_render(r, NULL, 0, &c->resp->body);
+	if (c->resp->body.oom) {
+		handler_problem(c, problem_set(&p, 500, NULL, "out of memory"));
+		return -1;
+	}
+	return 0;
+}
+
+/* 409: one active generation per subject, naming the one there is. */
+static void answer_duplicate(struct call *c, const struct gen_request *r,
+			     const struct uuid *existing)
+{
+	struct problem p;
+	char ids[UUID_STR_LEN + 1];
+	uuid_format(existing, ids);
+	problem_set(&p, 409, "active-request-exists",
+		    "a %s request for this subject_key is already pending or processing",
+		    r->entity_type);
+	p.extra_key = "existing_request_id";
+	memcpy(p.extra_value, ids, sizeof(ids));
+	handler_problem(c, &p);
+}
+
+void api_client_create(struct call *c)
+{
 	struct problem p;
 	struct create_input in;
 	struct gen_request r;
@@ -126,85 +219,24 @@ void api_client_create(struct app_call *c)
 	memset(&in, 0, sizeof(in));
 	if (require_json(c) < 0)
 		return;
-	if (http_read_body(c->req, a->cfg->max_body, &p) < 0 ||
-	    validate_create_body(c->req->body, c->req->body_len, (unsigned)a->cfg->max_count,
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
+	    validate_create_body(c->req->body, c->req->body_len, (unsigned)c->cfg->max_count,
 				 &in, &p) < 0) {
-		app_problem(c, &p);
+		handler_problem(c, &p);
 		return;
 	}
-
-	const char *idem_header = http_param(c->req, "HTTP_IDEMPOTENCY_KEY");
-	if (idem_header) {
-		if (validate_idempotency_key(idem_header, &idem.key, &idem.key_len, &p) < 0) {
-			app_problem(c, &p);
-			goto cleanup;
-		}
-		idem.owner = c->who.owner;
-		crypto_generichash(idem.body_hash, sizeof(idem.body_hash),
-				   (const unsigned char *)c->req->body, c->req->body_len, NULL, 0);
-		struct store_idem_result res;
-		rc = store_idem_begin(a->store, &idem, c->now, a->cfg->idempotency_ttl,
-				      IDEM_STUCK_SECONDS, &res);
-		if (rc) {
-			app_store_problem(c, rc, "idempotency key");
-			goto cleanup;
-		}
-		switch (res.state) {
-		case IDEM_NEW:
-			idemp = &idem;
-			break;
-		case IDEM_MISMATCH:
-			app_problem(c, problem_set(&p, 422, "idempotency-key-reused",
-						   "this Idempotency-Key was already used with another body"));
-			goto cleanup;
-		case IDEM_IN_PROGRESS:
-			app_problem(c, problem_set(&p, 409, "idempotency-key-in-use",
-						   "a request with this Idempotency-Key is still being handled"));
-			goto cleanup;
-		case IDEM_REPLAY:
-			answer_idempotent_replay(c, &res);
-			free(res.response_body);
-			goto cleanup;
-		}
-	}
-
-	/* The row is made here, so the response can be rendered before the commit. */
-	if (uuid_v7_next(&a->ids, c->now / 1000, &r.id) < 0) {
-		app_problem(c, problem_set(&p, 500, NULL, "clock out of range"));
+	if (idempotency_begin(c, &idem, &idemp) < 0)
+		goto cleanup;
+	if (request_from_input(c, &in, &r) < 0)
 		goto abandon;
-	}
-	memcpy(r.owner, c->who.owner, sizeof(r.owner));
-	memcpy(r.entity_type, in.entity_type, sizeof(r.entity_type));
-	r.requested_count = in.count;
-	r.subject_key = in.subject_key;
-	r.subject_key_len = in.subject_key_len;
-	r.constraints_json = in.constraints_json;
-	r.metadata_json = in.metadata_json;
-	memset(&in, 0, sizeof(in)); /* r owns them now */
-	r.status = GEN_PENDING;
-	r.version = 1;
-	r.requested_at = r.updated_at = c->now;
-	resource_render(&r, NULL, 0, &c->resp->body);
-	if (c->resp->body.oom) {
-		app_problem(c, problem_set(&p, 500, NULL, "out of memory"));
-		goto abandon;
-	}
-
 	actor_of(c, actor, sizeof(actor));
-	rc = store_request_create(a->store, &r, actor, idemp, c->resp->body.buf, &existing);
+	rc = store_request_create(c->store, &r, actor, idemp, c->resp->body.buf, &existing);
 	if (rc == STORE_DUPLICATE) {
-		char ids[UUID_STR_LEN + 1];
-		uuid_format(&existing, ids);
-		problem_set(&p, 409, "active-request-exists",
-			    "a %s request for this subject_key is already pending or processing",
-			    r.entity_type);
-		p.extra_key = "existing_request_id";
-		memcpy(p.extra_value, ids, sizeof(ids));
-		app_problem(c, &p);
+		answer_duplicate(c, &r, &existing);
 		goto abandon;
 	}
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto abandon;
 	}
 	c->resp->status = 202;
@@ -214,15 +246,15 @@ void api_client_create(struct app_call *c)
 
 abandon:
 	/* Refused: the idempotency record we claimed must not outlive the refusal. */
-	if (idemp && store_idem_abandon(a->store, idemp))
-		log_warn("could not release an Idempotency-Key: %s", store_last_error(a->store));
+	if (idemp && store_idem_abandon(c->store, idemp))
+		log_warn("could not release an Idempotency-Key: %s", store_last_error(c->store));
 cleanup:
 	create_input_release(&in);
 	gen_request_release(&r);
 }
 
 /* The resource with its entities as the answer, with ETag and Retry-After. */
-static void render_resource(struct app_call *c, int status, const struct gen_request *r,
+static void render_resource(struct call *c, int status, const struct gen_request *r,
 			    const struct gen_entity_list *entities)
 {
 	char tag[ETAG_MAX_LEN];
@@ -235,12 +267,12 @@ static void render_resource(struct app_call *c, int status, const struct gen_req
 }
 
 /* The same, reading the entities first. */
-static void answer_resource(struct app_call *c, int status, const struct gen_request *r)
+static void answer_resource(struct call *c, int status, const struct gen_request *r)
 {
 	struct gen_entity_list entities = { 0 };
-	int rc = store_request_entities(c->app->store, &r->id, &entities);
+	int rc = store_request_entities(c->store, &r->id, &entities);
 	if (rc)
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 	else
 		render_resource(c, status, r, &entities);
 	gen_entity_list_release(&entities);
@@ -251,7 +283,7 @@ static void answer_resource(struct app_call *c, int status, const struct gen_req
  * so what thousands of pollers cost is one round trip each. The 401/403/404
  * answers are the same as for any other endpoint.
  */
-void api_client_get(struct app_call *c)
+void api_client_get(struct call *c)
 {
 	struct gen_request r;
 	struct gen_entity_list entities = { 0 };
@@ -261,30 +293,30 @@ void api_client_get(struct app_call *c)
 	const char *if_none_match = http_param(c->req, "HTTP_IF_NONE_MATCH");
 	long long known_version = etag_single_version(if_none_match);
 
-	if (app_bearer_hash(c, hash) < 0)
+	if (handler_bearer_hash(c, hash) < 0)
 		return;
-	int rc = store_poll(c->app->store, hash, &c->route.id, known_version, &c->who, &found,
+	int rc = store_poll(c->store, hash, &c->route.id, known_version, &c->who, &found,
 			    &r, &entities);
 	sodium_memzero(hash, sizeof(hash));
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		return;
 	}
 	if (found == POLL_NO_KEY) {
-		app_unknown_key(c);
+		handler_unknown_key(c);
 		goto cleanup;
 	}
-	if (app_require_role(c, ROLE_CLIENT) < 0)
+	if (handler_require_role(c, ROLE_CLIENT) < 0)
 		goto cleanup;
 	if (found == POLL_NO_REQUEST) {
-		app_store_problem(c, STORE_NOT_FOUND, "generation request");
+		handler_store_problem(c, STORE_NOT_FOUND, "generation request");
 		goto cleanup;
 	}
 	/* No poller watches a dead generation: a request whose time is up gets
 	 * the reaper's transition now, not at the next timer tick. */
-	rc = reaper_check_request(c->app->store, c->app->cfg, c->now, &r, c->who.owner);
+	rc = reaper_check_request(c->store, c->cfg, c->now, &r, c->who.owner);
 	if (rc < 0) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	etag_format(r.version, tag);
@@ -309,7 +341,7 @@ cleanup:
 	gen_request_release(&r);
 }
 
-void api_client_cancel(struct app_call *c)
+void api_client_cancel(struct call *c)
 {
 	struct problem p;
 	struct gen_request r;
@@ -317,27 +349,27 @@ void api_client_cancel(struct app_call *c)
 	char actor[OWNER_MAX + 16];
 
 	gen_request_init(&r);
-	if (http_read_body(c->req, c->app->cfg->max_body, &p) < 0) {
-		app_problem(c, &p);
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0) {
+		handler_problem(c, &p);
 		return;
 	}
 	if (c->req->body_len && require_json(c) < 0)
 		return;
 	if (validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
-		app_problem(c, &p);
+		handler_problem(c, &p);
 		return;
 	}
 	actor_of(c, actor, sizeof(actor));
-	int rc = store_request_cancel(c->app->store, &c->route.id, c->who.owner, actor, reason,
+	int rc = store_request_cancel(c->store, &c->route.id, c->who.owner, actor, reason,
 				      c->now, &r);
 	if (rc == STORE_CONFLICT) {
-		app_problem(c, problem_set(&p, 409, "already-finished",
-					   "the request is already %s and cannot be cancelled",
-					   lifecycle_status_name(r.status)));
+		handler_problem(c, problem_set(&p, 409, "already-finished",
+					       "the request is already %s and cannot be cancelled",
+					       lifecycle_status_name(r.status)));
 		goto cleanup;
 	}
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	answer_resource(c, 200, &r);
@@ -372,10 +404,10 @@ static int list_item(void *ctx, const struct gen_request *r)
 }
 
 /* Validates the query into f. 0, or -1 with p set. */
-static int list_filter_parse(struct app_call *c, const struct query *q,
+static int list_filter_parse(struct call *c, const struct query *q,
 			     struct store_list_filter *f, struct problem *p)
 {
-	const struct config *cfg = c->app->cfg;
+	const struct config *cfg = c->cfg;
 	const char *v;
 
 	for (size_t i = 0; i < q->count; i++) {
@@ -445,7 +477,7 @@ static int list_filter_parse(struct app_call *c, const struct query *q,
 	return 0;
 }
 
-void api_client_list(struct app_call *c)
+void api_client_list(struct call *c)
 {
 	struct problem p;
 	struct query q = { 0 };
@@ -454,11 +486,11 @@ void api_client_list(struct app_call *c)
 	char err[160];
 
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
-		app_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
+		handler_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
 		return;
 	}
 	if (list_filter_parse(c, &q, &f, &p) < 0) {
-		app_problem(c, &p);
+		handler_problem(c, &p);
 		goto cleanup;
 	}
 	struct list_page pg = { .w = &w, .wanted = f.limit };
@@ -467,9 +499,9 @@ void api_client_list(struct app_call *c)
 	jsonw_object_begin(&w);
 	jsonw_key(&w, "items");
 	jsonw_array_begin(&w);
-	int rc = store_request_list(c->app->store, &f, list_item, &pg);
+	int rc = store_request_list(c->store, &f, list_item, &pg);
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	jsonw_array_end(&w);

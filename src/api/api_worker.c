@@ -12,17 +12,17 @@
 #define ACTOR_MAX (WORKER_ID_MAX + 8)
 
 /* Reads and checks the JSON body of a worker call. 0, or -1 with the answer set. */
-static int read_input(struct app_call *c, enum worker_call call, struct worker_input *in)
+static int read_input(struct call *c, enum worker_call call, struct worker_input *in)
 {
 	struct problem p;
-	const struct config *cfg = c->app->cfg;
+	const struct config *cfg = c->cfg;
 	if (!validate_is_json_content_type(http_param(c->req, "CONTENT_TYPE"))) {
-		app_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
+		handler_problem(c, problem_set(&p, 415, NULL, "the body must be application/json"));
 		return -1;
 	}
 	if (http_read_body(c->req, cfg->max_body, &p) < 0 ||
 	    validate_worker_body(c->req->body, c->req->body_len, call, cfg->max_lease, in, &p) < 0) {
-		app_problem(c, &p);
+		handler_problem(c, &p);
 		return -1;
 	}
 	return 0;
@@ -34,18 +34,29 @@ static void actor_of(const struct worker_input *in, char *out, size_t size)
 }
 
 /* 409 for a lease this worker does not hold: its signal to stop. */
-static void lease_problem(struct app_call *c, int rc)
+static void lease_problem(struct call *c, int rc)
 {
 	struct problem p;
 	if (rc == STORE_CONFLICT)
-		app_problem(c, problem_set(&p, 409, "lease-lost",
-					   "this worker does not hold the request's lease "
-					   "(cancelled, reaped or claimed again): stop working on it"));
+		handler_problem(c, problem_set(&p, 409, "lease-lost",
+					       "this worker does not hold the request's lease "
+					       "(cancelled, reaped or claimed again): stop working on it"));
 	else
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 }
 
-void api_worker_claim(struct app_call *c)
+/* Opens the answer of a call on one request: {"request_id": ..., then the caller's members. */
+static void reply_begin(struct call *c, struct jsonw *w)
+{
+	char id[UUID_STR_LEN + 1];
+	uuid_format(&c->route.id, id);
+	jsonw_init(w, &c->resp->body);
+	jsonw_object_begin(w);
+	jsonw_key(w, "request_id");
+	jsonw_cstr(w, id);
+}
+
+void api_worker_claim(struct call *c)
 {
 	struct worker_input in;
 	struct store_claimed claimed;
@@ -60,16 +71,16 @@ void api_worker_claim(struct app_call *c)
 	struct store_claim claim = {
 		.worker_id = in.worker_id, .actor = actor, .entity_types = types,
 		.n_types = in.n_types,
-		.lease_seconds = in.lease_seconds ? in.lease_seconds : c->app->cfg->default_lease,
+		.lease_seconds = in.lease_seconds ? in.lease_seconds : c->cfg->default_lease,
 		.now = c->now,
 	};
-	int rc = store_claim_next(c->app->store, &claim, &claimed);
+	int rc = store_claim_next(c->store, &claim, &claimed);
 	if (rc == STORE_NOT_FOUND) {
 		c->resp->status = 204;
 		goto cleanup;
 	}
 	if (rc) {
-		app_store_problem(c, rc, "generation request");
+		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
 	/* The resource, plus what the worker needs to do and by when. */
@@ -96,28 +107,23 @@ cleanup:
 	worker_input_release(&in);
 }
 
-void api_worker_heartbeat(struct app_call *c)
+void api_worker_heartbeat(struct call *c)
 {
 	struct worker_input in;
 	int64_t expires;
 	long long secs;
-	char id[UUID_STR_LEN + 1];
 
 	if (read_input(c, WORKER_HEARTBEAT, &in) < 0)
 		return;
 	struct store_lease lease = { in.worker_id, in.attempt };
-	int rc = store_lease_extend(c->app->store, &c->route.id, &lease, in.lease_seconds, c->now,
+	int rc = store_lease_extend(c->store, &c->route.id, &lease, in.lease_seconds, c->now,
 				    &expires, &secs);
 	if (rc) {
 		lease_problem(c, rc);
 		goto cleanup;
 	}
 	struct jsonw w;
-	uuid_format(&c->route.id, id);
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "request_id");
-	jsonw_cstr(&w, id);
+	reply_begin(c, &w);
 	jsonw_key(&w, "status");
 	jsonw_cstr(&w, "processing");
 	resource_render_time(&w, "lease_expires_at", expires);
@@ -129,21 +135,20 @@ cleanup:
 	worker_input_release(&in);
 }
 
-void api_worker_entities(struct app_call *c)
+void api_worker_entities(struct call *c)
 {
 	struct worker_input in;
 	struct store_entity_result res;
 	struct problem p;
-	char id[UUID_STR_LEN + 1];
 
 	if (read_input(c, WORKER_ENTITY, &in) < 0)
 		return;
 	struct store_lease lease = { in.worker_id, in.attempt };
 	struct store_entity e = { in.index, in.entity_json, in.error };
-	int rc = store_entity_record(c->app->store, &c->route.id, &lease, &e, c->now, &res);
+	int rc = store_entity_record(c->store, &c->route.id, &lease, &e, c->now, &res);
 	if (rc == STORE_INVALID) {
-		app_problem(c, problem_set(&p, 400, "invalid-field",
-					   "'index' %u is past the requested count", in.index));
+		handler_problem(c, problem_set(&p, 400, "invalid-field",
+					       "'index' %u is past the requested count", in.index));
 		goto cleanup;
 	}
 	if (rc) {
@@ -151,11 +156,7 @@ void api_worker_entities(struct app_call *c)
 		goto cleanup;
 	}
 	struct jsonw w;
-	uuid_format(&c->route.id, id);
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "request_id");
-	jsonw_cstr(&w, id);
+	reply_begin(c, &w);
 	jsonw_key(&w, "index");
 	jsonw_int(&w, in.index);
 	jsonw_key(&w, "recorded");
@@ -170,7 +171,7 @@ cleanup:
 	worker_input_release(&in);
 }
 
-void api_worker_complete(struct app_call *c)
+void api_worker_complete(struct call *c)
 {
 	struct worker_input in;
 	struct gen_request r;
@@ -181,7 +182,7 @@ void api_worker_complete(struct app_call *c)
 		return;
 	struct store_lease lease = { in.worker_id, in.attempt };
 	actor_of(&in, actor, sizeof(actor));
-	int rc = store_complete(c->app->store, &c->route.id, &lease, actor, c->now, &r);
+	int rc = store_complete(c->store, &c->route.id, &lease, actor, c->now, &r);
 	if (rc) {
 		lease_problem(c, rc);
 		goto cleanup;

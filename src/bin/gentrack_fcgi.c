@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "web/app.h"
+#include "bin/routes.h"
+#include "web/dispatch.h"
 #include "model/auth.h"
 #include "web/http.h"
 #include "base/log.h"
@@ -30,7 +31,7 @@ static int child_main(void *ctx)
 	struct store *store = store_new(&m->cfg);
 	struct http_request *req = http_request_new(m->listen_fd);
 	struct http_response resp;
-	struct app app;
+	struct dispatcher disp;
 	int status = 0;
 
 	http_response_init(&resp);
@@ -39,7 +40,7 @@ static int child_main(void *ctx)
 		status = 1;
 		goto cleanup;
 	}
-	app_init(&app, &m->cfg, store);
+	dispatch_init(&disp, &routes_table, &m->cfg, store);
 	/* Connect up front so the first request is fast; a failure here is not
 	 * fatal (the store logs why) and the next request tries again. */
 	(void)store_connect(store);
@@ -48,7 +49,7 @@ static int child_main(void *ctx)
 		if (pool_child_should_stop() || http_request_accept(req) < 0)
 			break;
 		pool_child_busy();
-		app_handle(&app, req, &resp);
+		dispatch_handle(&disp, req, &resp);
 		if (http_send(req, &resp) < 0)
 			log_debug("client went away before the answer was sent");
 		http_request_finish(req);

@@ -18,8 +18,7 @@
 
 const char *http_param(const struct http_request *req, const char *name)
 {
-	FCGX_Request *r = req->fcgx;
-	return FCGX_GetParam(name, r->envp);
+	return FCGX_GetParam(name, req->envp);
 }
 
 int http_read_body(struct http_request *req, size_t max, struct problem *p)
@@ -49,7 +48,7 @@ int http_read_body(struct http_request *req, size_t max, struct problem *p)
 		return -1;
 	}
 	size_t got = 0;
-	while (got < len) {
+	while (r && got < len) {
 		int n = FCGX_GetStr(req->body + got, (int)(len - got), r->in);
 		if (n <= 0)
 			break;
@@ -239,6 +238,7 @@ int http_request_accept(struct http_request *req)
 	FCGX_Request *r = req->fcgx;
 	if (FCGX_Accept_r(r) < 0)
 		return -1;
+	req->envp = r->envp;
 	req->method = FCGX_GetParam("REQUEST_METHOD", r->envp);
 	if (!req->method)
 		req->method = "GET";
@@ -273,6 +273,7 @@ void http_request_finish(struct http_request *req)
 	req->path_len = 0;
 	req->method = NULL;
 	req->query = NULL;
+	req->envp = NULL;
 }
 
 void http_request_free(struct http_request *req)

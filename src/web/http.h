@@ -13,7 +13,9 @@
  */
 
 struct http_request {
-	void *fcgx;            /* FCGX_Request *, opaque outside http.c */
+	void *fcgx;            /* FCGX_Request *, opaque outside http.c; NULL in a request a
+	                        * test made itself (no body stream: a body reads as empty) */
+	char **envp;           /* the parameters, "NAME=value", NULL-terminated; borrowed */
 	const char *method;    /* REQUEST_METHOD, borrowed */
 	char *path;            /* the raw path of REQUEST_URI without the query; owned */
 	size_t path_len;

@@ -5,48 +5,65 @@
 #include "base/uuid.h"
 
 /*
- * Maps a method and a raw request path (no query string) to a route. Pure:
- * no I/O, so every path and method is unit-tested.
+ * Maps a method and a raw request path (no query string) to an entry of a
+ * route table. The table is given by the caller (src/bin/routes.c names the
+ * handlers, so it sits above them); the matcher is pure: no I/O, so every
+ * path and method is unit-tested and fuzzed.
  */
-enum route {
-	ROUTE_NONE = 0,
-	ROUTE_REQUEST_CREATE,     /* POST /api/v1/generation-requests */
-	ROUTE_REQUEST_LIST,       /* GET  /api/v1/generation-requests */
-	ROUTE_REQUEST_GET,        /* GET  /api/v1/generation-requests/{id} */
-	ROUTE_REQUEST_CANCEL,     /* POST /api/v1/generation-requests/{id}/cancel */
-	ROUTE_WORKER_CLAIM,       /* POST /api/v1/worker/claim */
-	ROUTE_WORKER_HEARTBEAT,   /* POST /api/v1/worker/generation-requests/{id}/heartbeat */
-	ROUTE_WORKER_ENTITIES,    /* POST /api/v1/worker/generation-requests/{id}/entities */
-	ROUTE_WORKER_COMPLETE,    /* POST /api/v1/worker/generation-requests/{id}/complete */
-	ROUTE_HEALTHZ,            /* GET  /healthz */
-	ROUTE_METRICS,            /* GET  /metrics */
-	/* the admin pages (HTML, Basic auth, CSRF-checked forms) */
-	ROUTE_ADMIN_HOME,         /* GET  /admin/ */
-	ROUTE_ADMIN_DETAIL,       /* GET  /admin/generations/{id} */
-	ROUTE_ADMIN_FAIL,         /* POST /admin/generations/{id}/fail */
-	ROUTE_ADMIN_CANCEL,       /* POST /admin/generations/{id}/cancel */
-	ROUTE_ADMIN_RETRY,        /* POST /admin/generations/{id}/retry */
-	ROUTE_ADMIN_BULK_PREVIEW, /* GET  /admin/bulk-cancel */
-	ROUTE_ADMIN_BULK_CANCEL,  /* POST /admin/bulk-cancel */
-	ROUTE_ADMIN_LOGOUT,       /* GET  /admin/logout */
-	ROUTE_ADMIN_JS,           /* GET  /admin/static/admin.js */
-	ROUTE_ADMIN_CSS,          /* GET  /admin/static/admin.css */
-	/* their JSON twins for scripts */
-	ROUTE_ADMIN_API_STUCK,    /* GET  /admin/api/stuck */
-	ROUTE_ADMIN_API_FAIL,     /* POST /admin/api/generations/{id}/fail */
-	ROUTE_ADMIN_API_CANCEL,   /* POST /admin/api/generations/{id}/cancel */
-	ROUTE_ADMIN_API_RETRY,    /* POST /admin/api/generations/{id}/retry */
+struct call;
+/* A handler: answers the call in c->resp (never fails to answer). */
+typedef void route_handler(struct call *c);
+/*
+ * The HTML page of a refusal on a route for people (ROUTE_HTML): a 401 sign-in
+ * page or a 400 error page saying `sentence`. The dispatcher adds the
+ * WWW-Authenticate challenge of a 401 after it.
+ */
+typedef void route_page(struct call *c, int status, const char *sentence);
+
+/* The credential a route needs, checked by the dispatcher before its handler. */
+enum route_auth {
+	ROUTE_AUTH_NONE,          /* public: a static asset, the sign-out page */
+	ROUTE_AUTH_CLIENT,        /* Bearer key of role client */
+	ROUTE_AUTH_CLIENT_INLINE, /* the same, checked by the handler in the statement that
+	                           * reads the row (the status poll: one round trip) */
+	ROUTE_AUTH_WORKER,        /* Bearer key of role worker */
+	ROUTE_AUTH_ADMIN,         /* HTTP Basic, an admin account */
+	ROUTE_AUTH_OPERATOR,      /* loopback (REMOTE_ADDR), or an admin's Basic credentials */
+};
+
+/* Per-route flags (bits of route.flags). */
+enum route_flag {
+	ROUTE_ADMIN_AREA = 1u << 0, /* every answer carries the admin pages' security headers */
+	ROUTE_HTML = 1u << 1,       /* a page for people: refusals are the table's page, not
+	                             * problem+json */
+};
+
+struct route {
+	const char *method;
+	const char *pattern;        /* "{id}" stands for one path segment holding a UUID */
+	enum route_auth auth;
+	unsigned flags;             /* enum route_flag bits */
+	route_handler *handler;
+};
+
+struct route_table {
+	const struct route *routes;
+	size_t count;
+	route_page *page;           /* for ROUTE_HTML refusals; NULL when no route has the flag */
 };
 
 struct route_match {
-	enum route route;  /* ROUTE_NONE unless status is 0 */
+	const struct route *route; /* status 0: the route; 400: the route whose {id} was bad;
+	                            * NULL otherwise; borrowed from the table */
 	int status;        /* 0 matched; 404 unknown path; 405 wrong method; 400 bad id */
+	unsigned flags;    /* the flags of every route whose pattern the path matches, or-ed
+	                    * (0 with 404): a 405 still gets its area's headers */
 	char allow[64];    /* with 405: the Allow header value, e.g. "GET, POST" */
-	struct uuid id;    /* the {id} segment, when the route has one */
+	struct uuid id;    /* the {id} segment, when the route has one and status is 0 */
 };
 
 /* `path` is `path_len` bytes, need not be NUL-terminated. Fills *m. */
-void router_match(const char *method, const char *path, size_t path_len,
-		  struct route_match *m);
+void router_match(const struct route_table *t, const char *method, const char *path,
+		  size_t path_len, struct route_match *m);
 
 #endif

@@ -68,7 +68,7 @@ static void check_basic(const char *h)
 		FUZZ_ASSERT((unsigned char)*s >= 0x20 && *s != 0x7f);
 	for (const char *s = c.password; *s; s++)
 		FUZZ_ASSERT((unsigned char)*s >= 0x20 && *s != 0x7f);
-	/* admin_authenticate checks the user name before asking the store. */
+	/* admin_auth_check checks the user name before asking the store. */
 	(void)auth_owner_valid(c.user);
 	basic_auth_clear(&c);
 	FUZZ_ASSERT(c.user == NULL && c.password == NULL);

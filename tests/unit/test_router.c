@@ -3,6 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/admin.h"
+#include "admin/admin_api.h"
+#include "api/api_client.h"
+#include "api/api_worker.h"
+#include "bin/routes.h"
 #include "web/router.h"
 #include "unit.h"
 
@@ -27,7 +32,7 @@ static void match_len(const char *method, const char *path, size_t len,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	memcpy(copy, path, len);
 	memset(m, 0x5a, sizeof(*m)); /* garbage in: the router must fill every field */
-	router_match(method, copy, len, m);
+	router_match(&routes_table, method, copy, len, m);
 	free(copy);
 }
 
@@ -36,12 +41,14 @@ static void match(const char *method, const char *path, struct route_match *m)
 	match_len(method, path, strlen(path), m);
 }
 
-static void expect_route(const char *method, const char *path, enum route want)
+static void expect_route(const char *method, const char *path, route_handler *want)
 {
 	struct route_match m;
 	match(method, path, &m);
 	CU_ASSERT_EQUAL(m.status, 0);
-	CU_ASSERT_EQUAL(m.route, want);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m.route);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, want);
+	CU_ASSERT_STRING_EQUAL(m.route->method, method);
 }
 
 static void expect_status(const char *method, const char *path, int status)
@@ -49,7 +56,12 @@ static void expect_status(const char *method, const char *path, int status)
 	struct route_match m;
 	match(method, path, &m);
 	CU_ASSERT_EQUAL(m.status, status);
-	CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+	/* A bad id names the route whose credential is checked before the 400. */
+	if (status == 400) {
+		CU_ASSERT_PTR_NOT_NULL(m.route);
+	} else {
+		CU_ASSERT_PTR_NULL(m.route);
+	}
 }
 
 static void expect_405(const char *method, const char *path, const char *allow)
@@ -57,17 +69,17 @@ static void expect_405(const char *method, const char *path, const char *allow)
 	struct route_match m;
 	match(method, path, &m);
 	CU_ASSERT_EQUAL(m.status, 405);
-	CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+	CU_ASSERT_PTR_NULL(m.route);
 	CU_ASSERT_STRING_EQUAL(m.allow, allow);
 }
 
 static void test_every_route(void)
 {
-	expect_route("POST", COLLECTION, ROUTE_REQUEST_CREATE);
-	expect_route("GET", COLLECTION, ROUTE_REQUEST_LIST);
-	expect_route("GET", ONE, ROUTE_REQUEST_GET);
-	expect_route("POST", CANCEL, ROUTE_REQUEST_CANCEL);
-	expect_route("GET", "/healthz", ROUTE_HEALTHZ);
+	expect_route("POST", COLLECTION, api_client_create);
+	expect_route("GET", COLLECTION, api_client_list);
+	expect_route("GET", ONE, api_client_get);
+	expect_route("POST", CANCEL, api_client_cancel);
+	expect_route("GET", "/healthz", admin_api_healthz);
 }
 
 #define ADMIN_ONE "/admin/generations/" ID_TEXT
@@ -75,21 +87,21 @@ static void test_every_route(void)
 
 static void test_admin_routes(void)
 {
-	expect_route("GET", "/metrics", ROUTE_METRICS);
-	expect_route("GET", "/admin/", ROUTE_ADMIN_HOME);
-	expect_route("GET", ADMIN_ONE, ROUTE_ADMIN_DETAIL);
-	expect_route("POST", ADMIN_ONE "/fail", ROUTE_ADMIN_FAIL);
-	expect_route("POST", ADMIN_ONE "/cancel", ROUTE_ADMIN_CANCEL);
-	expect_route("POST", ADMIN_ONE "/retry", ROUTE_ADMIN_RETRY);
-	expect_route("GET", "/admin/bulk-cancel", ROUTE_ADMIN_BULK_PREVIEW);
-	expect_route("POST", "/admin/bulk-cancel", ROUTE_ADMIN_BULK_CANCEL);
-	expect_route("GET", "/admin/logout", ROUTE_ADMIN_LOGOUT);
-	expect_route("GET", "/admin/static/admin.js", ROUTE_ADMIN_JS);
-	expect_route("GET", "/admin/static/admin.css", ROUTE_ADMIN_CSS);
-	expect_route("GET", "/admin/api/stuck", ROUTE_ADMIN_API_STUCK);
-	expect_route("POST", ADMIN_API_ONE "/fail", ROUTE_ADMIN_API_FAIL);
-	expect_route("POST", ADMIN_API_ONE "/cancel", ROUTE_ADMIN_API_CANCEL);
-	expect_route("POST", ADMIN_API_ONE "/retry", ROUTE_ADMIN_API_RETRY);
+	expect_route("GET", "/metrics", admin_api_metrics);
+	expect_route("GET", "/admin/", admin_home);
+	expect_route("GET", ADMIN_ONE, admin_detail);
+	expect_route("POST", ADMIN_ONE "/fail", admin_fail);
+	expect_route("POST", ADMIN_ONE "/cancel", admin_cancel);
+	expect_route("POST", ADMIN_ONE "/retry", admin_retry);
+	expect_route("GET", "/admin/bulk-cancel", admin_bulk_preview);
+	expect_route("POST", "/admin/bulk-cancel", admin_bulk_cancel);
+	expect_route("GET", "/admin/logout", admin_logout);
+	expect_route("GET", "/admin/static/admin.js", admin_static_js);
+	expect_route("GET", "/admin/static/admin.css", admin_static_css);
+	expect_route("GET", "/admin/api/stuck", admin_api_stuck);
+	expect_route("POST", ADMIN_API_ONE "/fail", admin_api_fail);
+	expect_route("POST", ADMIN_API_ONE "/cancel", admin_api_cancel);
+	expect_route("POST", ADMIN_API_ONE "/retry", admin_api_retry);
 	/* Actions are POST only: a link or a prefetch never changes anything. */
 	expect_405("GET", ADMIN_ONE "/fail", "POST");
 	expect_405("GET", ADMIN_API_ONE "/retry", "POST");
@@ -104,10 +116,10 @@ static void test_admin_routes(void)
 static void test_worker_routes(void)
 {
 	struct route_match m;
-	expect_route("POST", "/api/v1/worker/claim", ROUTE_WORKER_CLAIM);
-	expect_route("POST", WORKER_ONE "/heartbeat", ROUTE_WORKER_HEARTBEAT);
-	expect_route("POST", WORKER_ONE "/entities", ROUTE_WORKER_ENTITIES);
-	expect_route("POST", WORKER_ONE "/complete", ROUTE_WORKER_COMPLETE);
+	expect_route("POST", "/api/v1/worker/claim", api_worker_claim);
+	expect_route("POST", WORKER_ONE "/heartbeat", api_worker_heartbeat);
+	expect_route("POST", WORKER_ONE "/entities", api_worker_entities);
+	expect_route("POST", WORKER_ONE "/complete", api_worker_complete);
 	match("POST", WORKER_ONE "/entities", &m);
 	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
 	expect_405("GET", "/api/v1/worker/claim", "POST");
@@ -134,7 +146,7 @@ static void test_id_bytes(void)
 	/* Upper-case hex is the same id. */
 	match("GET", COLLECTION "/0192E4C1-7A1B-7C3D-8E9F-0A1B2C3D4E5F", &m);
 	CU_ASSERT_EQUAL_FATAL(m.status, 0);
-	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_GET);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_get);
 	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
 
 	/* Another id gives other bytes: nothing is cached between calls. */
@@ -219,7 +231,8 @@ static void test_bad_id(void)
 		snprintf(path, sizeof(path), "%s/%s", COLLECTION, bad[i]);
 		match("GET", path, &m);
 		CU_ASSERT_EQUAL(m.status, 400);
-		CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m.route);
+		CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_get);
 		/* Not allowed here whatever the id: 405, not 400. */
 		match("POST", path, &m);
 		CU_ASSERT_EQUAL(m.status, 405);
@@ -231,7 +244,8 @@ static void test_bad_id(void)
 		snprintf(path, sizeof(path), "%s/%s/cancel", COLLECTION, bad[i]);
 		match("POST", path, &m);
 		CU_ASSERT_EQUAL(m.status, 400);
-		CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m.route);
+		CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_cancel);
 		match("GET", path, &m);
 		CU_ASSERT_EQUAL(m.status, 405);
 		CU_ASSERT_STRING_EQUAL(m.allow, "POST");
@@ -244,12 +258,12 @@ static void test_length_shorter_than_string(void)
 	const char *healthz = "/healthz?verbose=1";
 	match_len("GET", healthz, 8, &m);
 	CU_ASSERT_EQUAL(m.status, 0);
-	CU_ASSERT_EQUAL(m.route, ROUTE_HEALTHZ);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, admin_api_healthz);
 
 	/* The cancel path cut right after the id is the GET of that id. */
 	match_len("GET", CANCEL, strlen(ONE), &m);
 	CU_ASSERT_EQUAL(m.status, 0);
-	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_GET);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_get);
 	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
 
 	/* Cut in the middle of the id: 35 hex-and-dash bytes are a bad id. */
@@ -262,7 +276,7 @@ static void test_length_shorter_than_string(void)
 
 	match_len("POST", COLLECTION "/whatever", strlen(COLLECTION), &m);
 	CU_ASSERT_EQUAL(m.status, 0);
-	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_CREATE);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_create);
 
 	/* Length zero is the empty path, whatever follows in memory. */
 	match_len("GET", "/healthz", 0, &m);
@@ -277,17 +291,56 @@ static void test_match_clears_allow(void)
 {
 	struct route_match m;
 	/* A 405 then a match on the same struct: no stale Allow or status. */
-	router_match("DELETE", COLLECTION, strlen(COLLECTION), &m);
+	router_match(&routes_table, "DELETE", COLLECTION, strlen(COLLECTION), &m);
 	CU_ASSERT_EQUAL(m.status, 405);
-	router_match("GET", COLLECTION, strlen(COLLECTION), &m);
+	router_match(&routes_table, "GET", COLLECTION, strlen(COLLECTION), &m);
 	CU_ASSERT_EQUAL(m.status, 0);
-	CU_ASSERT_EQUAL(m.route, ROUTE_REQUEST_LIST);
-	router_match("GET", "/nowhere", 8, &m);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_list);
+	router_match(&routes_table, "GET", "/nowhere", 8, &m);
 	CU_ASSERT_EQUAL(m.status, 404);
-	CU_ASSERT_EQUAL(m.route, ROUTE_NONE);
+	CU_ASSERT_PTR_NULL(m.route);
+}
+
+/*
+ * What the dispatcher once derived from path prefixes is now written on each
+ * route: check that the table still says what the prefixes said.
+ */
+static void test_table_shape(void)
+{
+	const struct route_table *t = &routes_table;
+	CU_ASSERT_FATAL(t->count > 0);
+	CU_ASSERT_PTR_NOT_NULL(t->page);
+	for (size_t i = 0; i < t->count; i++) {
+		const struct route *r = &t->routes[i];
+		int admin_area = !strncmp(r->pattern, "/admin/", 7);
+		int has_id = strstr(r->pattern, "{id}") != NULL;
+		CU_ASSERT_PTR_NOT_NULL(r->handler);
+		CU_ASSERT(!strcmp(r->method, "GET") || !strcmp(r->method, "POST"));
+		/* the admin pages' headers on every answer under /admin/, nowhere else */
+		CU_ASSERT_EQUAL(!!(r->flags & ROUTE_ADMIN_AREA), admin_area);
+		/* HTML refusals for the pages only, never for the JSON twins */
+		if (r->flags & ROUTE_HTML)
+			CU_ASSERT(admin_area && strncmp(r->pattern, "/admin/api/", 11));
+		if (!strncmp(r->pattern, "/api/v1/worker/", 15)) {
+			CU_ASSERT_EQUAL(r->auth, ROUTE_AUTH_WORKER);
+		} else if (!strncmp(r->pattern, "/api/", 5)) {
+			CU_ASSERT(r->auth == ROUTE_AUTH_CLIENT || r->auth == ROUTE_AUTH_CLIENT_INLINE);
+		} else if (!strcmp(r->pattern, "/healthz") || !strcmp(r->pattern, "/metrics")) {
+			CU_ASSERT_EQUAL(r->auth, ROUTE_AUTH_OPERATOR);
+		} else if (r->auth == ROUTE_AUTH_NONE) {
+			/* public: static, no data, no id */
+			CU_ASSERT(admin_area && !has_id && !strcmp(r->method, "GET"));
+		} else {
+			CU_ASSERT(admin_area && r->auth == ROUTE_AUTH_ADMIN);
+		}
+		/* a route and its handler, one to one */
+		for (size_t j = 0; j < i; j++)
+			CU_ASSERT(t->routes[j].handler != r->handler);
+	}
 }
 
 static const struct unit_case cases[] = {
+	{ "the table: credentials and flags by area", test_table_shape },
 	{ "worker routes, their ids and methods", test_worker_routes },
 	{ "every route with its method", test_every_route },
 	{ "admin, metrics: routes, methods, ids", test_admin_routes },

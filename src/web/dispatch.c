@@ -1,0 +1,146 @@
+#include "build_config.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "web/admin_auth.h"
+#include "web/dispatch.h"
+#include "web/handler.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+void dispatch_init(struct dispatcher *d, const struct route_table *routes,
+		   const struct config *cfg, struct store *store)
+{
+	memset(d, 0, sizeof(*d));   /* the queue heads start empty */
+	d->routes = routes;
+	d->cfg = cfg;
+	d->store = store;
+	d->clock = time_now_us;
+	uuid_gen_init(&d->ids);
+}
+
+/* Checks the bearer key and its role. 0, or -1 with the answer set. */
+static int authenticate(struct call *c, enum auth_role role)
+{
+	unsigned char hash[AUTH_HASH_LEN];
+
+	if (handler_bearer_hash(c, hash) < 0)
+		return -1;
+	int rc = store_key_lookup(c->store, hash, &c->who);
+	if (rc == STORE_NOT_FOUND) {
+		handler_unknown_key(c);
+		return -1;
+	}
+	if (rc) {
+		handler_store_problem(c, rc, "key");
+		return -1;
+	}
+	return handler_require_role(c, role);
+}
+
+/* /healthz and /metrics trust loopback (see SECURITY.md, "Loopback trust"). */
+static int is_loopback(const char *addr)
+{
+	return addr && (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1"));
+}
+
+/* The HTML page hook of a route for people, NULL for a JSON route. */
+static route_page *page_of(const struct dispatcher *d, const struct route *r)
+{
+	return (r->flags & ROUTE_HTML) ? d->routes->page : NULL;
+}
+
+/*
+ * The credential route r needs, before its body or the store is read for
+ * the request itself. 0, or -1 with the answer set.
+ */
+static int check_credential(struct dispatcher *d, struct call *c, const struct route *r)
+{
+	switch (r->auth) {
+	case ROUTE_AUTH_NONE:
+		return 0;
+	case ROUTE_AUTH_CLIENT_INLINE:
+		/* The status poll, the hot path, checks its key in the same
+		 * statement that reads the request; with a bad id there is no
+		 * statement, so the key is checked here first, as for any route. */
+		if (c->route.status == 0)
+			return 0;
+		return authenticate(c, ROLE_CLIENT);
+	case ROUTE_AUTH_CLIENT:
+		return authenticate(c, ROLE_CLIENT);
+	case ROUTE_AUTH_WORKER:
+		return authenticate(c, ROLE_WORKER);
+	case ROUTE_AUTH_ADMIN:
+		return admin_auth_check(c, page_of(d, r));
+	case ROUTE_AUTH_OPERATOR:
+		if (is_loopback(http_param(c->req, "REMOTE_ADDR")))
+			return 0;
+		return admin_auth_check(c, page_of(d, r));
+	}
+	return -1;
+}
+
+static void dispatch(struct dispatcher *d, struct call *c)
+{
+	struct http_request *req = c->req;
+	struct problem p;
+
+	router_match(d->routes, req->method, req->path, req->path_len, &c->route);
+	if (c->route.status == 404) {
+		handler_problem(c, problem_set(&p, 404, NULL, "no such resource"));
+		return;
+	}
+	if (c->route.status == 405) {
+		handler_problem(c, problem_set(&p, 405, NULL, "method %.16s is not allowed here",
+					       req->method));
+		http_add_header(c->resp, "Allow", "%s", c->route.allow);
+		return;
+	}
+	const struct route *r = c->route.route;
+	/* Credentials before anything else, a bad id included. */
+	if (check_credential(d, c, r) < 0)
+		return;
+	if (c->route.status == 400) {
+		route_page *page = page_of(d, r);
+		if (page) {
+			page(c, 400, "That is not a request id (a UUID).");
+			return;
+		}
+		handler_problem(c, problem_set(&p, 400, "invalid-id",
+					       "the id in the path is not a UUID"));
+		return;
+	}
+	r->handler(c);
+}
+
+/* The admin area's browser hardening (SECURITY.md, "Browser hardening"). */
+static void add_admin_area_headers(struct http_response *resp)
+{
+	http_add_header(resp, "Content-Security-Policy",
+			"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+			"base-uri 'none'");
+	http_add_header(resp, "X-Frame-Options", "DENY");
+	http_add_header(resp, "Referrer-Policy", "no-referrer");
+	http_add_header(resp, "X-Content-Type-Options", "nosniff");
+	http_add_header(resp, "Cache-Control", "no-store");
+}
+
+void dispatch_handle(struct dispatcher *d, struct http_request *req,
+		     struct http_response *resp)
+{
+	struct call c = {
+		.req = req, .resp = resp, .store = d->store, .cfg = d->cfg, .ids = &d->ids,
+		.queues = &d->queues,
+	};
+
+	http_response_reset(resp);
+	c.now = d->clock();
+	dispatch(d, &c);
+	/* Whatever the answer (a page, a refusal, a redirect, a 405), the admin
+	 * area's headers go on it: handlers may have reset the response on the way. */
+	if (c.route.flags & ROUTE_ADMIN_AREA)
+		add_admin_area_headers(resp);
+	sodium_memzero(c.admin_hash, sizeof(c.admin_hash));
+}

@@ -1,0 +1,60 @@
+#ifndef GENTRACK_HANDLER_H
+#define GENTRACK_HANDLER_H
+
+#include <stdint.h>
+
+#include "base/config.h"
+#include "base/uuid.h"
+#include "model/auth.h"
+#include "model/queue_hint.h"
+#include "store/store.h"
+#include "web/http.h"
+#include "web/router.h"
+
+/*
+ * The handler API: what a handler of the route table receives and the
+ * helpers it answers with. Below every handler and above nothing of them:
+ * this header names no handler, and handlers need nothing else from web/
+ * (no dispatcher, no other handler).
+ */
+
+/* An admin's stored password hash (a crypto_pwhash_str string) with its NUL. */
+#define HANDLER_ADMIN_HASH_MAX 256
+
+/* One request being handled. Everything borrowed lives until the handler returns. */
+struct call {
+	struct http_request *req;     /* borrowed */
+	struct http_response *resp;   /* the answer, empty when the handler starts */
+	struct store *store;          /* borrowed: this child's connection */
+	const struct config *cfg;     /* borrowed */
+	struct uuid_gen *ids;         /* this process' UUIDv7 sequence */
+	struct queue_hint *queues;    /* this process' queue heads for Retry-After hints */
+	int64_t now;                  /* µs, one clock reading per request */
+	struct route_match route;     /* the route and its {id} */
+	struct principal who;         /* set for ROUTE_AUTH_CLIENT and _WORKER routes, and by
+	                               * the handler of a ROUTE_AUTH_CLIENT_INLINE one */
+	char admin[OWNER_MAX + 1];    /* the admin's name on a route an admin signed in to,
+	                               * else "" (loopback on ROUTE_AUTH_OPERATOR) */
+	/*
+	 * That admin's stored password hash, a secret: the admin pages derive
+	 * their CSRF key from it (admin/csrf.h), so changing the password voids
+	 * the tokens. Wiped when the call ends.
+	 */
+	char admin_hash[HANDLER_ADMIN_HASH_MAX];
+};
+
+/* Answers with problem p. */
+void handler_problem(struct call *c, const struct problem *p);
+/* Answers with a problem built from a store status (404/409/503/500). */
+void handler_store_problem(struct call *c, int store_rc, const char *what);
+/*
+ * The key in the request's Authorization header, as the hash it is stored
+ * under. 0, or -1 with a 401 answer set.
+ */
+int handler_bearer_hash(struct call *c, unsigned char hash[AUTH_HASH_LEN]);
+/* Answers 401 for a key that is unknown or revoked. */
+void handler_unknown_key(struct call *c);
+/* 0 when c->who has `role`, or -1 with a 403 answer set. */
+int handler_require_role(struct call *c, enum auth_role role);
+
+#endif

@@ -1,0 +1,304 @@
+#include "build_config.h"
+
+/*
+ * The route table x every kind of credential -> the expected status (issue
+ * 11): one data table, one row per route of src/bin/routes.c, one column per
+ * credential. Credentials are checked against the store, so this runs the
+ * real dispatcher against the real MariaDB its wrapper started
+ * (tests/integration/routes.sh, $GENTRACK_CONFIG), with requests made here
+ * (struct http_request with our own parameters: no FastCGI connection).
+ *
+ * A row's statuses are what the credential leads to: a refusal (401, 403)
+ * from the dispatcher, or else what the handler answers a request without a
+ * body for an id nobody has (415, 404, 200...), which proves the credential
+ * was let through. Every route of the table must have its row, and every row
+ * its route: a route added without a row fails here.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bin/routes.h"
+#include "model/auth.h"
+#include "web/dispatch.h"
+#include "base/timeutil.h"
+#include "itest.h"
+#include "unit.h"
+
+/* The credentials every route is tried with. */
+enum cred {
+	CRED_NONE,          /* no Authorization header, from a remote address */
+	CRED_MALFORMED,     /* an Authorization header that is neither a key nor Basic */
+	CRED_CLIENT,        /* Bearer, an active client key */
+	CRED_WORKER,        /* Bearer, an active worker key */
+	CRED_REVOKED,       /* Bearer, a revoked client key */
+	CRED_ADMIN,         /* Basic, an admin's right password */
+	CRED_ADMIN_WRONG,   /* Basic, the same admin, a wrong password */
+	CRED_LOOPBACK,      /* no Authorization header, from 127.0.0.1 */
+	CRED_COUNT,
+};
+
+static const char *const cred_names[CRED_COUNT] = {
+	"none", "malformed", "client key", "worker key", "revoked key", "admin",
+	"admin, wrong password", "loopback, none",
+};
+
+struct row {
+	const char *method;
+	const char *pattern;         /* as in the table */
+	int want[CRED_COUNT];        /* in enum cred order */
+};
+
+/* The refusals of a route that takes a key of one role, by column. */
+#define CLIENT_ROUTE(ok) { 401, 401, ok, 403, 401, 401, 401, 401 }
+#define WORKER_ROUTE(ok) { 401, 401, 403, ok, 401, 401, 401, 401 }
+#define ADMIN_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, 401 }
+#define OPERATOR_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, ok }
+#define PUBLIC_ROUTE(ok) { ok, ok, ok, ok, ok, ok, ok, ok }
+
+#define API "/api/v1/generation-requests"
+#define WORKER "/api/v1/worker/generation-requests/{id}"
+
+/*
+ * With the credential let through, each handler answers a request with no
+ * body, no query and an unknown id: 415 where a JSON or form body is
+ * required, 400 where a query is (the bulk preview's filter), 404 for the
+ * unknown id, 200 for what lists or shows.
+ */
+static const struct row rows[] = {
+	{ "POST", API, CLIENT_ROUTE(415) },
+	{ "GET", API, CLIENT_ROUTE(200) },
+	{ "GET", API "/{id}", CLIENT_ROUTE(404) },
+	{ "POST", API "/{id}/cancel", CLIENT_ROUTE(404) },
+	{ "POST", "/api/v1/worker/claim", WORKER_ROUTE(415) },
+	{ "POST", WORKER "/heartbeat", WORKER_ROUTE(415) },
+	{ "POST", WORKER "/entities", WORKER_ROUTE(415) },
+	{ "POST", WORKER "/complete", WORKER_ROUTE(415) },
+	{ "GET", "/healthz", OPERATOR_ROUTE(200) },
+	{ "GET", "/metrics", OPERATOR_ROUTE(200) },
+	{ "GET", "/admin/", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/generations/{id}", ADMIN_ROUTE(404) },
+	{ "POST", "/admin/generations/{id}/fail", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/generations/{id}/cancel", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/generations/{id}/retry", ADMIN_ROUTE(415) },
+	{ "GET", "/admin/bulk-cancel", ADMIN_ROUTE(400) },
+	{ "POST", "/admin/bulk-cancel", ADMIN_ROUTE(415) },
+	/* signing out is a 401 whoever asks: that is how browsers forget */
+	{ "GET", "/admin/logout", PUBLIC_ROUTE(401) },
+	{ "GET", "/admin/static/admin.js", PUBLIC_ROUTE(200) },
+	{ "GET", "/admin/static/admin.css", PUBLIC_ROUTE(200) },
+	{ "GET", "/admin/api/stuck", ADMIN_ROUTE(200) },
+	{ "POST", "/admin/api/generations/{id}/fail", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/api/generations/{id}/cancel", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/api/generations/{id}/retry", ADMIN_ROUTE(415) },
+};
+#define N_ROWS (sizeof(rows) / sizeof(rows[0]))
+
+#define UNKNOWN_ID "0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5f"
+#define BAD_ID "not-a-uuid"
+#define ADMIN_PASSWORD "correct horse battery staple"
+
+static struct config cfg;
+static struct store *st;
+static struct dispatcher disp;
+static char run_tag[16];
+static char admin_name[OWNER_MAX + 1];
+/* The Authorization header of each credential ("" for none). */
+static char authorization[CRED_COUNT][256];
+static unsigned cases_run;
+
+static void make_key(enum auth_role role, const char *owner, char *header, size_t size,
+		     long long *id)
+{
+	char key[AUTH_KEY_LEN + 1];
+	unsigned char hash[AUTH_HASH_LEN];
+	auth_key_generate(key);
+	auth_key_hash(key, AUTH_KEY_LEN, hash);
+	if (store_key_insert(st, hash, "gtk_routes", role, owner, time_now_us(), id))
+		itest_fatal("key insert", store_last_error(st));
+	snprintf(header, size, "Bearer %s", key);
+}
+
+static void basic_header(const char *user, const char *password, char *header, size_t size)
+{
+	char plain[160];
+	char b64[sodium_base64_ENCODED_LEN(sizeof(plain), sodium_base64_VARIANT_ORIGINAL)];
+	int n = snprintf(plain, sizeof(plain), "%s:%s", user, password);
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)plain, (size_t)n,
+			  sodium_base64_VARIANT_ORIGINAL);
+	snprintf(header, size, "Basic %s", b64);
+}
+
+static void setup(void)
+{
+	char owner[OWNER_MAX + 1], hash[crypto_pwhash_STRBYTES];
+	long long id;
+
+	itest_open("test_routes", &cfg, &st);
+	if (auth_init() < 0)
+		itest_fatal("libsodium", "init");
+	snprintf(run_tag, sizeof(run_tag), "%llx",
+		 (unsigned long long)(time_now_us() % 0xffffffffffLL));
+	snprintf(owner, sizeof(owner), "routes-%s", run_tag);
+	snprintf(admin_name, sizeof(admin_name), "routes-admin-%s", run_tag);
+
+	snprintf(authorization[CRED_MALFORMED], sizeof(authorization[0]), "Bearer not-a-key");
+	make_key(ROLE_CLIENT, owner, authorization[CRED_CLIENT], sizeof(authorization[0]), &id);
+	make_key(ROLE_WORKER, owner, authorization[CRED_WORKER], sizeof(authorization[0]), &id);
+	make_key(ROLE_CLIENT, owner, authorization[CRED_REVOKED], sizeof(authorization[0]), &id);
+	if (store_key_revoke(st, id, time_now_us()))
+		itest_fatal("key revoke", store_last_error(st));
+	if (auth_password_hash(ADMIN_PASSWORD, strlen(ADMIN_PASSWORD), hash, sizeof(hash)) < 0 ||
+	    store_admin_user_set(st, admin_name, hash, time_now_us()))
+		itest_fatal("admin user", store_last_error(st));
+	basic_header(admin_name, ADMIN_PASSWORD, authorization[CRED_ADMIN],
+		     sizeof(authorization[0]));
+	basic_header(admin_name, "not the password", authorization[CRED_ADMIN_WRONG],
+		     sizeof(authorization[0]));
+	dispatch_init(&disp, &routes_table, &cfg, st);
+}
+
+/* The row of route r, or NULL. */
+static const struct row *row_of(const struct route *r)
+{
+	for (size_t i = 0; i < N_ROWS; i++)
+		if (!strcmp(rows[i].method, r->method) && !strcmp(rows[i].pattern, r->pattern))
+			return &rows[i];
+	return NULL;
+}
+
+/* The pattern with its {id} replaced by `id`. */
+static void path_of(const char *pattern, const char *id, char *out, size_t size)
+{
+	const char *at = strstr(pattern, "{id}");
+	if (!at) {
+		snprintf(out, size, "%s", pattern);
+		return;
+	}
+	snprintf(out, size, "%.*s%s%s", (int)(at - pattern), pattern, id, at + 4);
+}
+
+static int has_header(const struct http_response *resp, const char *line)
+{
+	return resp->headers.buf && strstr(resp->headers.buf, line) != NULL;
+}
+
+/*
+ * One request through the dispatcher; checks its status, and what any
+ * answer of that path must carry whatever the table says: the admin area's
+ * headers under /admin/, and a 401's challenge and form by the path's kind.
+ */
+static void run_case(const char *method, const char *path, enum cred cred, int want)
+{
+	char auth_param[300], method_param[32], addr_param[32];
+	char *envp[4];
+	int n = 0;
+	struct http_response resp;
+	struct http_request req = { 0 };
+
+	snprintf(method_param, sizeof(method_param), "REQUEST_METHOD=%s", method);
+	snprintf(addr_param, sizeof(addr_param), "REMOTE_ADDR=%s",
+		 cred == CRED_LOOPBACK ? "127.0.0.1" : "192.0.2.7");
+	envp[n++] = method_param;
+	envp[n++] = addr_param;
+	if (*authorization[cred]) {
+		snprintf(auth_param, sizeof(auth_param), "HTTP_AUTHORIZATION=%s", authorization[cred]);
+		envp[n++] = auth_param;
+	}
+	envp[n] = NULL;
+	req.envp = envp;
+	req.method = method;
+	req.path = strdup(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(req.path);
+	req.path_len = strlen(path);
+	req.query = "";
+
+	http_response_init(&resp);
+	dispatch_handle(&disp, &req, &resp);
+	cases_run++;
+	if (resp.status != want) {
+		fprintf(stderr, "FAIL: %s %s with %s: %d, expected %d: %.200s\n", method, path,
+			cred_names[cred], resp.status, want, resp.body.buf ? resp.body.buf : "");
+		CU_FAIL("status");
+	}
+	int admin_area = !strncmp(path, "/admin/", 7);
+	CU_ASSERT_EQUAL(has_header(&resp, "X-Frame-Options: DENY\r\n"), admin_area);
+	if (resp.status == 401) {
+		int basic = admin_area || !strncmp(path, "/healthz", 8) ||
+			    !strncmp(path, "/metrics", 8);
+		int page = admin_area && strncmp(path, "/admin/api/", 11);
+		CU_ASSERT(has_header(&resp, basic ? "WWW-Authenticate: Basic " :
+				     "WWW-Authenticate: Bearer "));
+		CU_ASSERT_STRING_EQUAL(resp.content_type,
+				       page ? "text/html; charset=utf-8" : PROBLEM_CONTENT_TYPE);
+	}
+	http_response_release(&resp);
+	free(req.path);
+	free(req.body);
+}
+
+/* Every route has its row and every row its route. */
+static void test_rows_cover_the_table(void)
+{
+	for (size_t i = 0; i < routes_table.count; i++) {
+		const struct route *r = &routes_table.routes[i];
+		if (!row_of(r)) {
+			fprintf(stderr, "FAIL: route %s %s has no row in tests/integration/"
+				"test_routes.c\n", r->method, r->pattern);
+			CU_FAIL("a route without a row");
+		}
+	}
+	for (size_t i = 0; i < N_ROWS; i++) {
+		int found = 0;
+		for (size_t j = 0; j < routes_table.count; j++)
+			found |= !strcmp(rows[i].method, routes_table.routes[j].method) &&
+				 !strcmp(rows[i].pattern, routes_table.routes[j].pattern);
+		if (!found) {
+			fprintf(stderr, "FAIL: row %s %s names no route\n", rows[i].method,
+				rows[i].pattern);
+			CU_FAIL("a row without a route");
+		}
+	}
+}
+
+/*
+ * Every route x every credential. A route with an {id} is also asked with a
+ * bad id: refused the same (credentials come first), else 400.
+ */
+static void test_route_by_credential(void)
+{
+	char path[256];
+	for (size_t i = 0; i < routes_table.count; i++) {
+		const struct route *r = &routes_table.routes[i];
+		const struct row *row = row_of(r);
+		if (!row)
+			continue; /* test_rows_cover_the_table says so */
+		for (int cred = 0; cred < CRED_COUNT; cred++) {
+			int want = row->want[cred];
+			path_of(r->pattern, UNKNOWN_ID, path, sizeof(path));
+			run_case(r->method, path, (enum cred)cred, want);
+			if (!strstr(r->pattern, "{id}"))
+				continue;
+			path_of(r->pattern, BAD_ID, path, sizeof(path));
+			run_case(r->method, path, (enum cred)cred,
+				 want == 401 || want == 403 ? want : 400);
+		}
+	}
+	printf("%u requests: %zu routes x %d credentials, and a bad id where a route has one\n",
+	       cases_run, routes_table.count, CRED_COUNT);
+}
+
+static const struct unit_case cases[] = {
+	{ "every route of the table has its row", test_rows_cover_the_table },
+	{ "every route x every credential: the expected status", test_route_by_credential },
+	{ NULL, NULL },
+};
+
+int main(void)
+{
+	setup();
+	int rc = unit_run("routes", cases);
+	itest_close(&cfg, st);
+	return rc;
+}
