@@ -55,6 +55,12 @@ static const struct route routes[] = {
 	  admin_api_retry },
 };
 
+/* An unknown path under /admin/ is answered with the area's headers too. */
+static const struct route_area areas[] = {
+	{ ADMIN "/", ROUTE_ADMIN_AREA },
+};
+
 const struct route_table routes_table = {
 	routes, sizeof(routes) / sizeof(routes[0]), admin_refusal_page,
+	areas, sizeof(areas) / sizeof(areas[0]),
 };

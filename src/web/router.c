@@ -68,6 +68,11 @@ void router_match(const struct route_table *t, const char *method, const char *p
 	const struct route *bad_id = NULL;
 
 	memset(m, 0, sizeof(*m));
+	for (size_t a = 0; a < t->area_count; a++) {
+		size_t plen = strlen(t->areas[a].prefix);
+		if (path_len >= plen && !memcmp(path, t->areas[a].prefix, plen))
+			m->flags |= t->areas[a].flags;
+	}
 	for (size_t r = 0; r < t->count; r++) {
 		const struct route *rt = &t->routes[r];
 		const char *seg;

@@ -46,18 +46,27 @@ struct route {
 	route_handler *handler;
 };
 
+/* A path prefix whose every answer carries flags, a route matching or not. */
+struct route_area {
+	const char *prefix;         /* e.g. "/admin/" */
+	unsigned flags;             /* enum route_flag bits */
+};
+
 struct route_table {
 	const struct route *routes;
 	size_t count;
 	route_page *page;           /* for ROUTE_HTML refusals; NULL when no route has the flag */
+	const struct route_area *areas;   /* so that a 404 inside an area keeps its headers */
+	size_t area_count;
 };
 
 struct route_match {
 	const struct route *route; /* status 0: the route; 400: the route whose {id} was bad;
 	                            * NULL otherwise; borrowed from the table */
 	int status;        /* 0 matched; 404 unknown path; 405 wrong method; 400 bad id */
-	unsigned flags;    /* the flags of every route whose pattern the path matches, or-ed
-	                    * (0 with 404): a 405 still gets its area's headers */
+	unsigned flags;    /* the flags of every route whose pattern the path matches and of
+	                    * every area it is in, or-ed: a 404 or 405 still gets its area's
+	                    * headers */
 	char allow[64];    /* with 405: the Allow header value, e.g. "GET, POST" */
 	struct uuid id;    /* the {id} segment, when the route has one and status is 0 */
 };

@@ -285,6 +285,10 @@ static void test_route_by_credential(void)
 				 want == 401 || want == 403 ? want : 400);
 		}
 	}
+	/* No route at all: a 404, with the admin headers only inside /admin/. */
+	run_case("GET", "/admin/nowhere", CRED_NONE, 404);
+	run_case("POST", "/admin/api/nowhere", CRED_NONE, 404);
+	run_case("GET", "/nowhere", CRED_NONE, 404);
 	printf("%u requests: %zu routes x %d credentials, and a bad id where a route has one\n",
 	       cases_run, routes_table.count, CRED_COUNT);
 }

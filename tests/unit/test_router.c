@@ -301,6 +301,27 @@ static void test_match_clears_allow(void)
 	CU_ASSERT_PTR_NULL(m.route);
 }
 
+/* A 404 inside /admin/ still carries the area's headers; outside it, none. */
+static void test_area_of_unknown_paths(void)
+{
+	struct route_match m;
+	router_match(&routes_table, "GET", "/admin/nowhere", 14, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+	CU_ASSERT(m.flags & ROUTE_ADMIN_AREA);
+	router_match(&routes_table, "GET", "/admin/api/nowhere", 18, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+	CU_ASSERT(m.flags & ROUTE_ADMIN_AREA);
+	router_match(&routes_table, "GET", "/administrator", 14, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+	CU_ASSERT_EQUAL(m.flags, 0);
+	router_match(&routes_table, "GET", "/api/v1/nowhere", 15, &m);
+	CU_ASSERT_EQUAL(m.status, 404);
+	CU_ASSERT_EQUAL(m.flags, 0);
+	/* a path shorter than the prefix is outside it */
+	router_match(&routes_table, "GET", "/admin/", 6, &m);
+	CU_ASSERT_EQUAL(m.flags, 0);
+}
+
 /*
  * What the dispatcher once derived from path prefixes is now written on each
  * route: check that the table still says what the prefixes said.
@@ -341,6 +362,7 @@ static void test_table_shape(void)
 
 static const struct unit_case cases[] = {
 	{ "the table: credentials and flags by area", test_table_shape },
+	{ "an unknown path keeps its area's flags", test_area_of_unknown_paths },
 	{ "worker routes, their ids and methods", test_worker_routes },
 	{ "every route with its method", test_every_route },
 	{ "admin, metrics: routes, methods, ids", test_admin_routes },
