@@ -9,7 +9,9 @@
 #include "model/resource.h"
 
 /*
- * The MariaDB store: the only module that includes mysql.h. One connection per
+ * The MariaDB store: the only folder that includes mysql.h (src/store/engine.c,
+ * the connection engine; one file per concern around it, each statement next
+ * to the function that runs it). One connection per
  * process, opened lazily, every query a prepared statement prepared once per
  * connection and re-prepared after a reconnect. When the connection is lost
  * (server restarted, wait_timeout) the next call reconnects; a read that failed
