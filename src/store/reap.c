@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/limits.h"
+#include "base/log.h"
 #include "store/internal.h"
 #include "base/banned.h"
 
 /*
- * The timeout transitions of SPEC §2: the reaper's stale rows and the
- * conditional write of what it decided (ops/reaper.c).
+ * The timeout transitions of SPEC §2: the reaper's stale rows, and the one
+ * write that both the reaper (ops/reaper.c) and a client's status read make
+ * when lifecycle_decide_timeout() says a request's time is up.
  */
 
 #define STALE_COLUMNS \
@@ -131,4 +132,58 @@ int store_timeout_apply(struct store *s, const struct store_timeout *t)
 		rc = events_insert(s, t->id, t->now, t->actor, lifecycle_status_name(t->from),
 				   lifecycle_status_name(to), t->message);
 	return engine_finish(s, rc);
+}
+
+struct lifecycle_limits store_timeout_limits(const struct config *cfg)
+{
+	return (struct lifecycle_limits){
+		.stale_after = cfg->stale_after,
+		.pending_timeout = cfg->pending_timeout,
+		.max_attempts = (unsigned)cfg->max_attempts,
+	};
+}
+
+int store_timeout_reap(struct store *s, const struct store_stale *row,
+		       const struct lifecycle_limits *l, int64_t now, int dry_run,
+		       struct lifecycle_timeout *d)
+{
+	struct lifecycle_timing timing = {
+		.status = row->status, .attempt = row->attempt,
+		.requested_at = row->requested_at, .started_at = row->started_at,
+		.lease_expires_at = row->lease_expires_at,
+	};
+	if (lifecycle_decide_timeout(&timing, l, now, d) == LC_NONE || dry_run)
+		return STORE_OK;
+	struct store_timeout t = {
+		.id = &row->id, .from = row->status, .attempt = row->attempt,
+		.retry = d->action == LC_RETRY, .failure_code = lifecycle_failure_code(d->reason),
+		.message = d->message, .actor = STORE_REAPER_ACTOR, .now = now,
+	};
+	return store_timeout_apply(s, &t);
+}
+
+int store_request_check_timeout(struct store *s, const struct config *cfg, int64_t now,
+				struct gen_request *r, const char *owner)
+{
+	struct lifecycle_limits l = store_timeout_limits(cfg);
+	struct store_stale row = {
+		.id = r->id, .status = r->status, .attempt = r->attempt,
+		.requested_at = r->requested_at, .started_at = r->started_at,
+		.lease_expires_at = r->lease_expires_at,
+	};
+	struct lifecycle_timeout d;
+
+	if (lifecycle_is_terminal(r->status))
+		return 0;
+	int rc = store_timeout_reap(s, &row, &l, now, 0, &d);
+	if (d.action == LC_NONE)
+		return 0;
+	/* A conflict means someone else moved it: the re-read shows what they did. */
+	if (rc && rc != STORE_CONFLICT)
+		return rc;
+	if (rc == STORE_OK)
+		log_info("request timed out on a status read: %s", d.message);
+	gen_request_release(r);
+	rc = store_request_get(s, &row.id, owner, r);
+	return rc ? rc : 1;
 }

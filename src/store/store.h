@@ -6,6 +6,7 @@
 
 #include "model/auth.h"
 #include "base/config.h"
+#include "model/lifecycle.h"
 #include "model/resource.h"
 
 /*
@@ -282,6 +283,28 @@ struct store_timeout {
 };
 /* OK, or CONFLICT when the row changed meanwhile (then nothing was written). */
 int store_timeout_apply(struct store *s, const struct store_timeout *t);
+
+/* The actor of the timeout transitions, in the audit trail. */
+#define STORE_REAPER_ACTOR "reaper"
+/* The limits lifecycle_decide_timeout() needs, from the configuration. */
+struct lifecycle_limits store_timeout_limits(const struct config *cfg);
+/*
+ * Decides row's timeout at `now` into *d (lifecycle_decide_timeout) and,
+ * unless dry_run or nothing is due (d->action LC_NONE), makes that
+ * transition with store_timeout_apply(). OK, CONFLICT (raced: nothing
+ * written), or a store code. The reaper's batches and a status read both
+ * come here.
+ */
+int store_timeout_reap(struct store *s, const struct store_stale *row,
+		       const struct lifecycle_limits *l, int64_t now, int dry_run,
+		       struct lifecycle_timeout *d);
+/*
+ * For a client's status read: if r's time is up, makes the reaper's
+ * transition now and re-reads r (of `owner`). 1 when r changed, 0 when not,
+ * or a negative store code.
+ */
+int store_request_check_timeout(struct store *s, const struct config *cfg, int64_t now,
+				struct gen_request *r, const char *owner);
 
 /* ---- prune ---- */
 
