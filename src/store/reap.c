@@ -115,6 +115,10 @@ int store_timeout_apply(struct store *s, const struct store_timeout *t)
 {
 	enum gen_status to = t->retry ? GEN_PENDING : GEN_FAILED;
 	unsigned long long n = 0;
+
+	/* The SQL binds the status the decider saw: the model says which it may be. */
+	if (!lifecycle_can_transition(t->from, to, ACTOR_REAPER))
+		return STORE_CONFLICT;
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;

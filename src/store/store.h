@@ -281,7 +281,10 @@ struct store_timeout {
 	const char *actor;
 	int64_t now;
 };
-/* OK, or CONFLICT when the row changed meanwhile (then nothing was written). */
+/*
+ * OK, or CONFLICT when the row changed meanwhile or the model does not allow
+ * the transition from t->from (then nothing was written).
+ */
 int store_timeout_apply(struct store *s, const struct store_timeout *t);
 
 /* The actor of the timeout transitions, in the audit trail. */
