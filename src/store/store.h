@@ -42,7 +42,7 @@ int store_connect(struct store *s);
 int store_ping(struct store *s);
 const char *store_last_error(const struct store *s);
 
-/* ---- API keys ---- */
+/* ---- API keys (store/keys.c) ---- */
 
 /* The active (not revoked) key with this hash. NOT_FOUND otherwise. */
 int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
@@ -64,11 +64,11 @@ int store_key_list(struct store *s, int (*fn)(void *ctx, const struct store_key_
 /* NOT_FOUND if no such id; CONFLICT if already revoked. */
 int store_key_revoke(struct store *s, long long id, int64_t now);
 
-/* ---- admin users ---- */
+/* ---- admin users (store/keys.c) ---- */
 int store_admin_user_set(struct store *s, const char *name, const char *password_hash,
 			 int64_t now);
 
-/* ---- generation requests ---- */
+/* ---- generation requests (store/requests.c) ---- */
 
 /* The Idempotency-Key of a create, when the client sent one. */
 struct store_idem {
@@ -139,7 +139,7 @@ int store_request_cancel(struct store *s, const struct uuid *id, const char *own
 int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
 		       struct uuid *head, unsigned *count);
 
-/* ---- Idempotency-Key ---- */
+/* ---- Idempotency-Key (store/idem.c) ---- */
 enum store_idem_state {
 	IDEM_NEW,          /* the key is ours now: go on and create */
 	IDEM_IN_PROGRESS,  /* the first request with this key is still running */
@@ -162,7 +162,7 @@ int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now
 /* Forgets a key we claimed whose request was refused (nothing stays written). */
 int store_idem_abandon(struct store *s, const struct store_idem *idem);
 
-/* ---- workers ---- */
+/* ---- workers (store/work.c; the audit trail in store/events.c) ---- */
 
 struct store_claim {
 	const char *worker_id;          /* as the worker named itself */
@@ -233,7 +233,7 @@ struct store_event {
 int store_request_events(struct store *s, const struct uuid *id,
 			 int (*fn)(void *ctx, const struct store_event *e), void *ctx);
 
-/* ---- the reaper ---- */
+/* ---- the reaper and the timeouts (store/reap.c) ---- */
 
 #define STORE_STALE_BATCH 500
 
@@ -309,7 +309,7 @@ int store_timeout_reap(struct store *s, const struct store_stale *row,
 int store_request_check_timeout(struct store *s, const struct config *cfg, int64_t now,
 				struct gen_request *r, const char *owner);
 
-/* ---- prune ---- */
+/* ---- prune (store/ops.c) ---- */
 
 /*
  * Deletes up to `limit` terminal requests last changed before `cutoff`, with
@@ -321,7 +321,7 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 /* Forgets up to `limit` Idempotency-Key records made before `cutoff`. */
 int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
 
-/* ---- the admin page and metrics ---- */
+/* ---- the admin page (store/keys.c, ops.c, events.c) and metrics (store/metrics.c) ---- */
 
 /* The Argon2id hash of admin `name`'s password into hash (size bytes). NOT_FOUND. */
 int store_admin_user_get(struct store *s, const char *name, char *hash, size_t size);
@@ -419,7 +419,7 @@ int store_metric_histogram(struct store *s, enum store_hist which,
 			   const long long bounds_ms[STORE_HIST_BUCKETS],
 			   struct store_histogram *out);
 
-/* ---- migrations ---- */
+/* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */
 int store_migrations_init(struct store *s);
 /* Whether `version` was applied: 1, 0, or a negative code. */
