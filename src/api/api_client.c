@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "base/query.h"
 #include "model/queue_hint.h"
-#include "ops/reaper.h"
+#include "store/store.h"
 #include "model/resource.h"
 #include "api/validate.h"
 #include "base/banned.h"
@@ -314,7 +314,7 @@ void api_client_get(struct call *c)
 	}
 	/* No poller watches a dead generation: a request whose time is up gets
 	 * the reaper's transition now, not at the next timer tick. */
-	rc = reaper_check_request(c->store, c->cfg, c->now, &r, c->who.owner);
+	rc = store_request_check_timeout(c->store, c->cfg, c->now, &r, c->who.owner);
 	if (rc < 0) {
 		handler_store_problem(c, rc, "generation request");
 		goto cleanup;

@@ -157,6 +157,24 @@ void lifecycle_failure_message(enum gen_failure reason, const struct lifecycle_l
 	}
 }
 
+enum lifecycle_action lifecycle_decide_timeout(const struct lifecycle_timing *t,
+					       const struct lifecycle_limits *l, int64_t now,
+					       struct lifecycle_timeout *out)
+{
+	out->action = lifecycle_check_timeout(t, l, now, &out->reason);
+	out->to = out->action == LC_RETRY ? GEN_PENDING
+		  : out->action == LC_FAIL ? GEN_FAILED : t->status;
+	out->message[0] = '\0';
+	if (out->action == LC_RETRY)
+		snprintf(out->message, sizeof(out->message),
+			 "Worker stopped sending heartbeats; lease expired on attempt %u of %u, retrying",
+			 t->attempt, l->max_attempts);
+	else if (out->action == LC_FAIL)
+		lifecycle_failure_message(out->reason, l, t->attempt, out->message,
+					  sizeof(out->message));
+	return out->action;
+}
+
 static int clamp_seconds(int64_t v)
 {
 	if (v < 1)

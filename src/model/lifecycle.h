@@ -82,6 +82,23 @@ enum lifecycle_action lifecycle_check_timeout(const struct lifecycle_timing *t,
 void lifecycle_failure_message(enum gen_failure reason, const struct lifecycle_limits *l,
 			       unsigned attempt, char *out, size_t size);
 
+/* A timeout decided, with the sentence its transition carries. */
+struct lifecycle_timeout {
+	enum lifecycle_action action;
+	enum gen_failure reason;     /* FAIL_NONE unless LC_FAIL */
+	enum gen_status to;          /* GEN_PENDING for a retry, GEN_FAILED for a failure */
+	char message[256];           /* error_message (failures) and the event's message */
+};
+/*
+ * The whole decision on a request whose time may be up, for the reaper and
+ * for a client's status read alike: lifecycle_check_timeout() and the
+ * message. out->action is LC_NONE when nothing is due (terminal requests
+ * included).
+ */
+enum lifecycle_action lifecycle_decide_timeout(const struct lifecycle_timing *t,
+					       const struct lifecycle_limits *l, int64_t now,
+					       struct lifecycle_timeout *out);
+
 /*
  * Seconds a poller should wait before asking again (1..30), so thousands of
  * pollers pace themselves: for a pending request from the queue ahead of it,

@@ -9,12 +9,13 @@
 #include "store/store.h"
 
 /*
- * The reaper: finds requests whose time is up (SPEC §2, §4) and makes the
- * transition lifecycle_check_timeout() decides, each conditional on the
- * status and attempt it read, so several reapers (and a status read doing the
- * same on the spot) never change a request twice.
+ * The reaper's batch runs: finds requests whose time is up (SPEC §2, §4) and
+ * makes the transition lifecycle_decide_timeout() decides, through
+ * store_timeout_reap(), each conditional on the status and attempt it read,
+ * so several reapers (and a status read doing the same on the spot, with
+ * store_request_check_timeout()) never change a request twice.
  */
-#define REAPER_ACTOR "reaper"
+#define REAPER_ACTOR STORE_REAPER_ACTOR
 
 struct reaper_summary {
 	unsigned failed;            /* processing → failed */
@@ -36,12 +37,5 @@ typedef void (*reaper_report_fn)(void *ctx, const struct store_stale *row,
 int reaper_run(struct store *s, const struct config *cfg, int64_t now, int dry_run,
 	       unsigned max_batches, reaper_report_fn report, void *ctx,
 	       struct reaper_summary *out);
-
-/*
- * For a client's status read: if r's time is up, makes the reaper's transition
- * now and re-reads r. 1 when r changed, 0 when not, or a negative store code.
- */
-int reaper_check_request(struct store *s, const struct config *cfg, int64_t now,
-			 struct gen_request *r, const char *owner);
 
 #endif

@@ -6,10 +6,13 @@
 
 #include "model/auth.h"
 #include "base/config.h"
+#include "model/lifecycle.h"
 #include "model/resource.h"
 
 /*
- * The MariaDB store: the only module that includes mysql.h. One connection per
+ * The MariaDB store: the only folder that includes mysql.h (src/store/engine.c,
+ * the connection engine; one file per concern around it, each statement next
+ * to the function that runs it). One connection per
  * process, opened lazily, every query a prepared statement prepared once per
  * connection and re-prepared after a reconnect. When the connection is lost
  * (server restarted, wait_timeout) the next call reconnects; a read that failed
@@ -39,7 +42,7 @@ int store_connect(struct store *s);
 int store_ping(struct store *s);
 const char *store_last_error(const struct store *s);
 
-/* ---- API keys ---- */
+/* ---- API keys (store/keys.c) ---- */
 
 /* The active (not revoked) key with this hash. NOT_FOUND otherwise. */
 int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
@@ -61,11 +64,11 @@ int store_key_list(struct store *s, int (*fn)(void *ctx, const struct store_key_
 /* NOT_FOUND if no such id; CONFLICT if already revoked. */
 int store_key_revoke(struct store *s, long long id, int64_t now);
 
-/* ---- admin users ---- */
+/* ---- admin users (store/keys.c) ---- */
 int store_admin_user_set(struct store *s, const char *name, const char *password_hash,
 			 int64_t now);
 
-/* ---- generation requests ---- */
+/* ---- generation requests (store/requests.c) ---- */
 
 /* The Idempotency-Key of a create, when the client sent one. */
 struct store_idem {
@@ -136,7 +139,7 @@ int store_request_cancel(struct store *s, const struct uuid *id, const char *own
 int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
 		       struct uuid *head, unsigned *count);
 
-/* ---- Idempotency-Key ---- */
+/* ---- Idempotency-Key (store/idem.c) ---- */
 enum store_idem_state {
 	IDEM_NEW,          /* the key is ours now: go on and create */
 	IDEM_IN_PROGRESS,  /* the first request with this key is still running */
@@ -159,7 +162,7 @@ int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now
 /* Forgets a key we claimed whose request was refused (nothing stays written). */
 int store_idem_abandon(struct store *s, const struct store_idem *idem);
 
-/* ---- workers ---- */
+/* ---- workers (store/work.c; the audit trail in store/events.c) ---- */
 
 struct store_claim {
 	const char *worker_id;          /* as the worker named itself */
@@ -230,7 +233,7 @@ struct store_event {
 int store_request_events(struct store *s, const struct uuid *id,
 			 int (*fn)(void *ctx, const struct store_event *e), void *ctx);
 
-/* ---- the reaper ---- */
+/* ---- the reaper and the timeouts (store/reap.c) ---- */
 
 #define STORE_STALE_BATCH 500
 
@@ -278,10 +281,35 @@ struct store_timeout {
 	const char *actor;
 	int64_t now;
 };
-/* OK, or CONFLICT when the row changed meanwhile (then nothing was written). */
+/*
+ * OK, or CONFLICT when the row changed meanwhile or the model does not allow
+ * the transition from t->from (then nothing was written).
+ */
 int store_timeout_apply(struct store *s, const struct store_timeout *t);
 
-/* ---- prune ---- */
+/* The actor of the timeout transitions, in the audit trail. */
+#define STORE_REAPER_ACTOR "reaper"
+/* The limits lifecycle_decide_timeout() needs, from the configuration. */
+struct lifecycle_limits store_timeout_limits(const struct config *cfg);
+/*
+ * Decides row's timeout at `now` into *d (lifecycle_decide_timeout) and,
+ * unless dry_run or nothing is due (d->action LC_NONE), makes that
+ * transition with store_timeout_apply(). OK, CONFLICT (raced: nothing
+ * written), or a store code. The reaper's batches and a status read both
+ * come here.
+ */
+int store_timeout_reap(struct store *s, const struct store_stale *row,
+		       const struct lifecycle_limits *l, int64_t now, int dry_run,
+		       struct lifecycle_timeout *d);
+/*
+ * For a client's status read: if r's time is up, makes the reaper's
+ * transition now and re-reads r (of `owner`). 1 when r changed, 0 when not,
+ * or a negative store code.
+ */
+int store_request_check_timeout(struct store *s, const struct config *cfg, int64_t now,
+				struct gen_request *r, const char *owner);
+
+/* ---- prune (store/ops.c) ---- */
 
 /*
  * Deletes up to `limit` terminal requests last changed before `cutoff`, with
@@ -293,7 +321,7 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 /* Forgets up to `limit` Idempotency-Key records made before `cutoff`. */
 int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
 
-/* ---- the admin page and metrics ---- */
+/* ---- the admin page (store/keys.c, ops.c, events.c) and metrics (store/metrics.c) ---- */
 
 /* The Argon2id hash of admin `name`'s password into hash (size bytes). NOT_FOUND. */
 int store_admin_user_get(struct store *s, const char *name, char *hash, size_t size);
@@ -391,7 +419,7 @@ int store_metric_histogram(struct store *s, enum store_hist which,
 			   const long long bounds_ms[STORE_HIST_BUCKETS],
 			   struct store_histogram *out);
 
-/* ---- migrations ---- */
+/* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */
 int store_migrations_init(struct store *s);
 /* Whether `version` was applied: 1, 0, or a negative code. */

@@ -234,10 +234,10 @@ static void test_status_read_times_out(void)
 	claimed_at(type, T, 3600);
 	CU_ASSERT_EQUAL_FATAL(store_request_get(st, &id, owner, &r), STORE_OK);
 	/* Not yet due: a read changes nothing. */
-	CU_ASSERT_EQUAL(reaper_check_request(st, &cfg, T + S(300), &r, owner), 0);
+	CU_ASSERT_EQUAL(store_request_check_timeout(st, &cfg, T + S(300), &r, owner), 0);
 	CU_ASSERT_EQUAL(r.status, GEN_PROCESSING);
 	/* Past stale_after: the read itself fails it, as the reaper would. */
-	CU_ASSERT_EQUAL(reaper_check_request(st, &cfg, T + S(700), &r, owner), 1);
+	CU_ASSERT_EQUAL(store_request_check_timeout(st, &cfg, T + S(700), &r, owner), 1);
 	CU_ASSERT_EQUAL(r.status, GEN_FAILED);
 	CU_ASSERT_STRING_EQUAL(r.failure_reason, "max_runtime_exceeded");
 	CU_ASSERT_STRING_EQUAL(r.error_message, "Generation timed out after 10 minutes");

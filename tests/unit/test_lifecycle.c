@@ -277,6 +277,38 @@ static void test_timeout_terminal(void)
 	}
 }
 
+static void test_decide_timeout(void)
+{
+	int64_t started = T0 + S(10);
+	struct lifecycle_timing t = {
+		.status = GEN_PROCESSING, .attempt = 1, .requested_at = T0,
+		.started_at = started, .lease_expires_at = started + S(60),
+	};
+	struct lifecycle_timeout d;
+	/* Nothing due: no transition, no message. */
+	CU_ASSERT_EQUAL(lifecycle_decide_timeout(&t, &limits, started + S(30), &d), LC_NONE);
+	CU_ASSERT_EQUAL(d.action, LC_NONE);
+	CU_ASSERT_EQUAL(d.to, GEN_PROCESSING);
+	CU_ASSERT_STRING_EQUAL(d.message, "");
+	/* A lapsed lease with attempts left: back to pending, saying so. */
+	CU_ASSERT_EQUAL(lifecycle_decide_timeout(&t, &limits, started + S(61), &d), LC_RETRY);
+	CU_ASSERT_EQUAL(d.to, GEN_PENDING);
+	CU_ASSERT_EQUAL(d.reason, FAIL_NONE);
+	CU_ASSERT_STRING_EQUAL(d.message, "Worker stopped sending heartbeats; lease expired on "
+				      "attempt 1 of 3, retrying");
+	/* Too long: failed, with the sentence of lifecycle_failure_message(). */
+	CU_ASSERT_EQUAL(lifecycle_decide_timeout(&t, &limits, started + S(601), &d), LC_FAIL);
+	CU_ASSERT_EQUAL(d.to, GEN_FAILED);
+	CU_ASSERT_EQUAL(d.reason, FAIL_MAX_RUNTIME);
+	CU_ASSERT_STRING_EQUAL(d.message, "Generation timed out after 10 minutes");
+	/* Each decided transition is one the model lets the reaper make. */
+	CU_ASSERT(lifecycle_can_transition(GEN_PROCESSING, GEN_PENDING, ACTOR_REAPER));
+	CU_ASSERT(lifecycle_can_transition(GEN_PROCESSING, GEN_FAILED, ACTOR_REAPER));
+	t.status = GEN_COMPLETED;
+	CU_ASSERT_EQUAL(lifecycle_decide_timeout(&t, &limits, started + S(100000), &d), LC_NONE);
+	CU_ASSERT_EQUAL(d.to, GEN_COMPLETED);
+}
+
 static void message(enum gen_failure reason, int64_t stale, int64_t pending, unsigned attempt,
 		    char *out, size_t size)
 {
@@ -424,6 +456,7 @@ static const struct unit_case cases[] = {
 	{ "timeout: lease expiry, retry or fail", test_timeout_processing },
 	{ "timeout: stale_after beats retry", test_timeout_max_runtime },
 	{ "timeout: terminal never times out", test_timeout_terminal },
+	{ "timeout decided with its message", test_decide_timeout },
 	{ "failure messages", test_failure_messages },
 	{ "retry_after always 1..30", test_retry_after_range },
 	{ "retry_after grows with the queue", test_retry_after_pending_queue },

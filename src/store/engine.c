@@ -1,0 +1,620 @@
+#include "build_config.h"
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "store/engine.h"
+#include "base/banned.h"
+
+#define COLBUF_INITIAL 256
+#define COLBUF_MAX (64u << 20)
+/* Over three times the statements there are (about 70): short probes. 2^8,
+ * the top byte of the hash. */
+#define STMT_SLOTS 256
+
+/* A statement prepared on this connection, found by its query's address. */
+struct stmt_slot {
+	const struct engine_query *q;
+	MYSQL_STMT *st;
+};
+
+struct store {
+	const struct config *cfg;
+	MYSQL *mysql;                 /* NULL while disconnected */
+	struct stmt_slot stmts[STMT_SLOTS];  /* prepared on this connection */
+	unsigned n_stmts;
+	int in_txn;
+	char *colbuf[ENGINE_MAX_BINDS];      /* result buffers reused by every query */
+	unsigned long colcap[ENGINE_MAX_BINDS];
+	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
+	unsigned connect_failures;    /* failed connects since the last success */
+	char error[512];
+};
+
+void engine_set_error(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+}
+
+int engine_oom(struct store *s)
+{
+	engine_set_error(s, "out of memory");
+	return STORE_ERROR;
+}
+
+int engine_sink_result(struct store *s, const struct engine_sink *sink, int rc)
+{
+	return rc == STORE_OK && sink->failed ? engine_oom(s) : rc;
+}
+
+const char *store_last_error(const struct store *s)
+{
+	return s->error;
+}
+
+struct store *store_new(const struct config *cfg)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	return s;
+}
+
+/* Statements die with their connection: the next run prepares them anew. */
+static void store_disconnect(struct store *s)
+{
+	for (unsigned k = 0; k < STMT_SLOTS; k++) {
+		if (s->stmts[k].st)
+			mysql_stmt_close(s->stmts[k].st);
+		s->stmts[k] = (struct stmt_slot){ NULL, NULL };
+	}
+	s->n_stmts = 0;
+	if (s->mysql)
+		mysql_close(s->mysql);
+	s->mysql = NULL;
+	s->in_txn = 0;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	store_disconnect(s);
+	for (int i = 0; i < ENGINE_MAX_BINDS; i++)
+		free(s->colbuf[i]);
+	free(s);
+}
+
+/* Errors after which the connection is gone and must be made anew. */
+static int is_connection_error(unsigned err)
+{
+	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
+	       err == CR_SERVER_LOST_EXTENDED || err == CR_CONNECTION_ERROR ||
+	       err == CR_CONN_HOST_ERROR || err == ER_CONNECTION_KILLED ||
+	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */;
+}
+
+static void set_connect_options(MYSQL *m, const struct config *c)
+{
+	unsigned timeout = (unsigned)c->store_connect_timeout;
+	unsigned io_timeout = 30;
+
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* A hung server must not hang a worker past nginx's timeout. */
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* READ COMMITTED: every transition is a conditional update or a locked
+	 * read, so nothing needs repeatable reads, and scans keep no locks on
+	 * rows they pass over (claims would otherwise queue behind each other). */
+	mysql_options(m, MYSQL_INIT_COMMAND,
+		      "SET time_zone = '+00:00', innodb_lock_wait_timeout = 5, "
+		      "tx_isolation = 'READ-COMMITTED', "
+		      "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
+}
+
+static int connect_failed(struct store *s, int use_tcp)
+{
+	const struct config *c = s->cfg;
+	unsigned err = mysql_errno(s->mysql);
+
+	if (use_tcp)
+		engine_set_error(s, "cannot connect to MariaDB at %s:%d: %s (%u)",
+				 c->store_host, c->store_port, mysql_error(s->mysql), err);
+	else
+		engine_set_error(s, "cannot connect to MariaDB at %s: %s (%u)",
+				 c->store_socket, mysql_error(s->mysql), err);
+	/* Why, once per burst of failures (and again if the cause
+	 * changes), not once per request: an outage must not flood the log. */
+	if (err != s->connect_error)
+		log_warn("store unavailable: %s", s->error);
+	s->connect_error = err;
+	s->connect_failures++;
+	mysql_close(s->mysql);
+	s->mysql = NULL;
+	return STORE_UNAVAILABLE;
+}
+
+int store_connect(struct store *s)
+{
+	const struct config *c = s->cfg;
+	int use_tcp = c->store_host && c->store_host[0];
+
+	if (s->mysql)
+		return STORE_OK;
+	s->mysql = mysql_init(NULL);
+	if (!s->mysql)
+		return engine_oom(s);
+	set_connect_options(s->mysql, c);
+	if (!mysql_real_connect(s->mysql, use_tcp ? c->store_host : "localhost",
+				c->store_user, c->store_password, c->store_database,
+				use_tcp ? (unsigned)c->store_port : 0,
+				use_tcp ? NULL : c->store_socket,
+				/* Conditional updates count matched rows, even when a
+				 * value happens to be unchanged. */
+				CLIENT_FOUND_ROWS))
+		return connect_failed(s, use_tcp);
+	if (s->connect_failures)
+		log_info("store reachable again after %u failed connection attempts",
+			 s->connect_failures);
+	s->connect_error = 0;
+	s->connect_failures = 0;
+	return STORE_OK;
+}
+
+int store_ping(struct store *s)
+{
+	int rc = store_connect(s);
+	if (rc)
+		return rc;
+	if (mysql_ping(s->mysql) == 0)
+		return STORE_OK;
+	store_disconnect(s);
+	rc = store_connect(s);
+	if (rc)
+		return rc;
+	return mysql_ping(s->mysql) == 0 ? STORE_OK : STORE_UNAVAILABLE;
+}
+
+/* Maps a server or client error code to a domain code, dropping dead connections. */
+static int classify(struct store *s, unsigned err, const char *msg, const char *what)
+{
+	if (err == ER_DUP_ENTRY)
+		return STORE_DUPLICATE;
+	engine_set_error(s, "%s: %s (%u)", what, msg, err);
+	if (is_connection_error(err)) {
+		log_warn("store connection lost: %s", s->error);
+		store_disconnect(s);
+		return STORE_UNAVAILABLE;
+	}
+	if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
+		log_warn("store busy: %s", s->error);
+		return STORE_UNAVAILABLE;
+	}
+	log_error("store error: %s", s->error);
+	return STORE_ERROR;
+}
+
+static int stmt_classify(struct store *s, MYSQL_STMT *st, const char *what)
+{
+	return classify(s, mysql_stmt_errno(st), mysql_stmt_error(st), what);
+}
+
+/* The slot of q: where it is, or the free one where it goes. */
+static struct stmt_slot *stmt_slot(struct store *s, const struct engine_query *q)
+{
+	/* Statements are static objects, so their addresses are spread and stable. */
+	unsigned h = (unsigned)(((uint64_t)(uintptr_t)q * UINT64_C(0x9E3779B97F4A7C15)) >> 56);
+	for (unsigned probe = 0; probe < STMT_SLOTS; probe++) {
+		struct stmt_slot *slot = &s->stmts[(h + probe) % STMT_SLOTS];
+		if (!slot->q || slot->q == q)
+			return slot;
+	}
+	return NULL;
+}
+
+/* q prepared on this connection: once, the first time it runs there. */
+static MYSQL_STMT *prepared(struct store *s, const struct engine_query *q, int *rc)
+{
+	*rc = store_connect(s);
+	if (*rc)
+		return NULL;
+	struct stmt_slot *slot = stmt_slot(s, q);
+	if (slot && slot->st)
+		return slot->st;
+	/* Half full at most: a fuller table means SQL that is not one of ours. */
+	if (!slot || s->n_stmts >= STMT_SLOTS / 2) {
+		engine_set_error(s, "too many distinct statements");
+		*rc = STORE_ERROR;
+		return NULL;
+	}
+	MYSQL_STMT *st = mysql_stmt_init(s->mysql);
+	if (!st) {
+		*rc = classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), "statement init");
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, q->sql, (unsigned long)strlen(q->sql))) {
+		*rc = stmt_classify(s, st, "prepare");
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	*slot = (struct stmt_slot){ q, st };
+	s->n_stmts++;
+	return st;
+}
+
+long long engine_insert_id(struct store *s, const struct engine_query *q)
+{
+	struct stmt_slot *slot = s->mysql ? stmt_slot(s, q) : NULL;
+	return slot && slot->st ? (long long)mysql_stmt_insert_id(slot->st) : 0;
+}
+
+static void us_to_mysql_time(int64_t us, MYSQL_TIME *t)
+{
+	struct civil_time c;
+	time_to_civil(us, &c);
+	memset(t, 0, sizeof(*t));
+	t->year = (unsigned)c.year;
+	t->month = (unsigned)c.month;
+	t->day = (unsigned)c.day;
+	t->hour = (unsigned)c.hour;
+	t->minute = (unsigned)c.minute;
+	t->second = (unsigned)c.second;
+	t->second_part = (unsigned long)c.micro;
+	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+static int64_t mysql_time_to_us(const MYSQL_TIME *t)
+{
+	struct civil_time c = {
+		.year = (int)t->year, .month = (int)t->month, .day = (int)t->day,
+		.hour = (int)t->hour, .minute = (int)t->minute, .second = (int)t->second,
+		.micro = (int)t->second_part,
+	};
+	int64_t us;
+	return time_from_civil(&c, &us) ? TIME_NONE : us;
+}
+
+static int colbuf_reserve(struct store *s, unsigned col, unsigned long need)
+{
+	if (s->colcap[col] >= need)
+		return 0;
+	unsigned long cap = s->colcap[col] ? s->colcap[col] : COLBUF_INITIAL;
+	while (cap < need)
+		cap *= 2;
+	if (cap > COLBUF_MAX)
+		return -1;
+	char *p = realloc(s->colbuf[col], cap);
+	if (!p)
+		return -1;
+	s->colbuf[col] = p;
+	s->colcap[col] = cap;
+	return 0;
+}
+
+/* The parameter binds of one run. */
+struct param_binds {
+	MYSQL_BIND b[ENGINE_MAX_BINDS];
+	MYSQL_TIME time[ENGINE_MAX_BINDS];
+	my_bool null[ENGINE_MAX_BINDS];
+};
+
+/* The result binds of one run, and what the connector writes into them. */
+struct result_binds {
+	MYSQL_BIND b[ENGINE_MAX_BINDS];
+	MYSQL_TIME time[ENGINE_MAX_BINDS];
+	my_bool null[ENGINE_MAX_BINDS], err[ENGINE_MAX_BINDS];
+	unsigned long len[ENGINE_MAX_BINDS];
+	long long i[ENGINE_MAX_BINDS];
+};
+
+static void bind_params(const char *types, const struct sqlv *params, struct param_binds *p)
+{
+	size_t n = strlen(types);
+	memset(p->b, 0, sizeof(p->b[0]) * n);
+	for (size_t k = 0; k < n; k++) {
+		MYSQL_BIND *b = &p->b[k];
+		p->null[k] = 0;
+		b->is_null = &p->null[k];
+		switch (types[k]) {
+		case 'i':
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer = (void *)&params[k].i;
+			break;
+		case 't':
+			b->buffer_type = MYSQL_TYPE_DATETIME;
+			if (params[k].i == TIME_NONE) {
+				p->null[k] = 1;
+			} else {
+				us_to_mysql_time(params[k].i, &p->time[k]);
+				b->buffer = &p->time[k];
+			}
+			break;
+		default: /* 's', 'b' */
+			b->buffer_type = types[k] == 'b' ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+			b->buffer = (void *)params[k].p;
+			b->buffer_length = params[k].len;
+			p->null[k] = params[k].p == NULL;
+			break;
+		}
+	}
+}
+
+/* -1 when a text buffer cannot be had. */
+static int bind_results(struct store *s, const char *types, struct result_binds *r)
+{
+	size_t n = strlen(types);
+	memset(r->b, 0, sizeof(r->b[0]) * n);
+	for (size_t k = 0; k < n; k++) {
+		MYSQL_BIND *b = &r->b[k];
+		b->is_null = &r->null[k];
+		b->length = &r->len[k];
+		b->error = &r->err[k];
+		switch (types[k]) {
+		case 'i':
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer = &r->i[k];
+			break;
+		case 't':
+			b->buffer_type = MYSQL_TYPE_DATETIME;
+			b->buffer = &r->time[k];
+			break;
+		default:
+			if (colbuf_reserve(s, (unsigned)k, COLBUF_INITIAL))
+				return -1;
+			b->buffer_type = MYSQL_TYPE_BLOB;
+			b->buffer = s->colbuf[k];
+			/* Leave room for the NUL we add. */
+			b->buffer_length = s->colcap[k] - 1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* A text longer than its buffer: grow the buffer, fetch the column again. */
+static int refetch_truncated(struct store *s, MYSQL_STMT *st, const char *types,
+			     struct result_binds *r)
+{
+	size_t n = strlen(types);
+	int rebind = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!r->err[k] || (types[k] != 's' && types[k] != 'b'))
+			continue;
+		if (colbuf_reserve(s, (unsigned)k, r->len[k] + 1))
+			return engine_oom(s);
+		r->b[k].buffer = s->colbuf[k];
+		r->b[k].buffer_length = s->colcap[k] - 1;
+		if (mysql_stmt_fetch_column(st, &r->b[k], (unsigned)k, 0))
+			return stmt_classify(s, st, "fetch column");
+		rebind = 1;
+	}
+	if (rebind && mysql_stmt_bind_result(st, r->b))
+		return stmt_classify(s, st, "rebind");
+	return STORE_OK;
+}
+
+static void cells_of(struct store *s, const char *types, const struct result_binds *r,
+		     struct sqlcell *cells)
+{
+	size_t n = strlen(types);
+	for (size_t k = 0; k < n; k++) {
+		cells[k] = (struct sqlcell){ .null = r->null[k] != 0 };
+		if (r->null[k])
+			continue;
+		switch (types[k]) {
+		case 'i':
+			cells[k].i = r->i[k];
+			break;
+		case 't':
+			cells[k].i = mysql_time_to_us(&r->time[k]);
+			break;
+		default:
+			s->colbuf[k][r->len[k]] = '\0';
+			cells[k].s = s->colbuf[k];
+			cells[k].len = r->len[k];
+			break;
+		}
+	}
+}
+
+static int fetch_rows(struct store *s, MYSQL_STMT *st, const char *types,
+		      struct result_binds *r, row_fn fn, void *ctx, size_t *rows)
+{
+	struct sqlcell cells[ENGINE_MAX_BINDS];
+	size_t n = strlen(types);
+	for (;;) {
+		/* The connector sets these only when a column is truncated. */
+		memset(r->err, 0, sizeof(r->err[0]) * n);
+		int f = mysql_stmt_fetch(st);
+		if (f == MYSQL_NO_DATA)
+			return STORE_OK;
+		if (f == 1)
+			return stmt_classify(s, st, "fetch");
+		if (f == MYSQL_DATA_TRUNCATED) {
+			int rc = refetch_truncated(s, st, types, r);
+			if (rc)
+				return rc;
+		}
+		cells_of(s, types, r, cells);
+		if (rows)
+			(*rows)++;
+		if (fn && fn(ctx, cells))
+			return STORE_OK;
+	}
+}
+
+/*
+ * One try of engine_run. *again is set when it failed in a way that a retry
+ * on a new connection may cure (the connection died before any row came).
+ */
+static int run_once(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		    row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int *again)
+{
+	struct param_binds pb;
+	struct result_binds rb;
+	int rc;
+
+	*again = 0;
+	MYSQL_STMT *st = prepared(s, q, &rc);
+	if (!st) {
+		*again = 1;
+		return rc;
+	}
+	bind_params(q->params, params, &pb);
+	if ((q->params[0] && mysql_stmt_bind_param(st, pb.b)) || mysql_stmt_execute(st)) {
+		*again = 1;
+		return stmt_classify(s, st, "execute");
+	}
+	if (affected)
+		*affected = (unsigned long long)mysql_stmt_affected_rows(st);
+	if (!q->columns[0])
+		return STORE_OK;
+	if (bind_results(s, q->columns, &rb)) {
+		mysql_stmt_free_result(st);
+		return engine_oom(s);
+	}
+	if (mysql_stmt_bind_result(st, rb.b) || mysql_stmt_store_result(st)) {
+		rc = stmt_classify(s, st, "result");
+		mysql_stmt_free_result(st);
+		*again = 1;
+		return rc;
+	}
+	rc = fetch_rows(s, st, q->columns, &rb, fn, ctx, rows);
+	if (s->mysql)
+		mysql_stmt_free_result(st);
+	return rc;
+}
+
+int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
+	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+{
+	/* Only reads are retried, and only outside a transaction: a write may
+	 * have been applied before the connection died. */
+	int attempts = (q->columns[0] && !s->in_txn) ? 2 : 1;
+	int rc = STORE_OK;
+
+	if (rows)
+		*rows = 0;
+	for (int attempt = 0; attempt < attempts; attempt++) {
+		int again;
+		rc = run_once(s, q, params, fn, ctx, affected, rows, &again);
+		if (!(again && rc == STORE_UNAVAILABLE && !s->mysql))
+			return rc;
+	}
+	return rc;
+}
+
+/* Runs a fixed statement of ours (transaction control) outside the cache. */
+static int run_text(struct store *s, const char *sql)
+{
+	int rc = store_connect(s);
+	if (rc)
+		return rc;
+	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)))
+		return classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), sql);
+	return STORE_OK;
+}
+
+int engine_begin(struct store *s)
+{
+	int rc = run_text(s, "START TRANSACTION");
+	/* The first statement of a transaction may meet a connection that died idle. */
+	if (rc == STORE_UNAVAILABLE && !s->mysql)
+		rc = run_text(s, "START TRANSACTION");
+	if (rc == STORE_OK)
+		s->in_txn = 1;
+	return rc;
+}
+
+int engine_commit(struct store *s)
+{
+	int rc = run_text(s, "COMMIT");
+	s->in_txn = 0;
+	return rc;
+}
+
+void engine_rollback(struct store *s)
+{
+	if (s->mysql && s->in_txn)
+		run_text(s, "ROLLBACK");
+	s->in_txn = 0;
+}
+
+int engine_finish(struct store *s, int rc)
+{
+	if (rc == STORE_OK)
+		return engine_commit(s);
+	engine_rollback(s);
+	return rc;
+}
+
+int engine_run_script(struct store *s, const char *sql, const char *what)
+{
+	int rc = store_connect(s);
+	if (rc)
+		return rc;
+	if (mysql_set_server_option(s->mysql, MYSQL_OPTION_MULTI_STATEMENTS_ON))
+		return classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), what);
+	int status = mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql));
+	for (;;) {
+		if (status) {
+			rc = classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), what);
+			break;
+		}
+		MYSQL_RES *res = mysql_store_result(s->mysql);
+		if (res)
+			mysql_free_result(res);
+		int more = mysql_next_result(s->mysql);
+		if (more == -1)
+			break;
+		status = more;
+	}
+	/* Multi-statements stay off everywhere else: no input ever runs as two. */
+	if (s->mysql)
+		mysql_set_server_option(s->mysql, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	return rc;
+}
+
+char *engine_cell_dup(const struct sqlcell *c)
+{
+	if (c->null)
+		return NULL;
+	char *p = malloc(c->len + 1);
+	if (p)
+		memcpy(p, c->s, c->len + 1);
+	return p;
+}
+
+void engine_cell_copy(const struct sqlcell *c, char *out, size_t size)
+{
+	size_t n = c->null ? 0 : c->len;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(out, c->s, n);
+	out[n] = '\0';
+}
+
+void engine_cell_uuid(const struct sqlcell *c, struct uuid *out)
+{
+	if (!c->null && c->len == 16)
+		memcpy(out->b, c->s, 16);
+}
+
+int64_t engine_cell_time(const struct sqlcell *c)
+{
+	return c->null ? TIME_NONE : c->i;
+}

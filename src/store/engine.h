@@ -1,0 +1,116 @@
+#ifndef GENTRACK_STORE_ENGINE_H
+#define GENTRACK_STORE_ENGINE_H
+
+/*
+ * The store's engine, for src/store/ files only: the connection, its prepared
+ * statements, running one with binds, transactions, and the error of the
+ * last failure. engine.c is the only file that includes mysql.h; the concern
+ * files (keys.c, requests.c, work.c, ...) hold their statements and the
+ * functions that run them.
+ *
+ * A statement is a `static const struct engine_query` next to the function
+ * that runs it. Its address names it: the engine prepares it the first time
+ * it runs on a connection, keeps it for the next runs, and prepares it again
+ * after a reconnect. Only such static statements may be run (never SQL built
+ * from input), so the set of texts is fixed and the cache never fills.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/*
+ * Types of the parameters and of the result columns, one letter each:
+ *   i = integer, s = text, b = bytes (BINARY/BLOB), t = DATETIME(6) as µs.
+ */
+struct engine_query {
+	const char *sql;
+	const char *params;   /* one type letter per '?' */
+	const char *columns;  /* one type letter per result column; "" for none */
+};
+
+/* At most this many parameters or result columns per statement. */
+#define ENGINE_MAX_BINDS 32
+
+/* A parameter value; which member is used depends on the query's type letter. */
+struct sqlv {
+	long long i;        /* 'i'; 't' as µs (TIME_NONE = NULL) */
+	const void *p;      /* 's', 'b'; NULL = SQL NULL */
+	unsigned long len;
+};
+#define SV_INT(x) ((struct sqlv){ .i = (long long)(x) })
+#define SV_TIME(us) ((struct sqlv){ .i = (us) })
+static inline struct sqlv sv_str(const char *s)
+{
+	return (struct sqlv){ .p = s, .len = s ? (unsigned long)strlen(s) : 0 };
+}
+#define SV_STR(s) sv_str(s)
+#define SV_BIN(ptr, n) ((struct sqlv){ .p = (ptr), .len = (unsigned long)(n) })
+#define SV_UUID(u) SV_BIN((u)->b, 16)
+
+/* A result cell, borrowed for the duration of a row callback. */
+struct sqlcell {
+	int null;
+	long long i;        /* 'i'; 't' as µs */
+	const char *s;      /* 's', 'b': NUL-terminated, `len` bytes */
+	unsigned long len;
+};
+
+/* Called for each row; non-zero stops the fetch. Must not run other queries. */
+typedef int (*row_fn)(void *ctx, const struct sqlcell *cells);
+
+/*
+ * The one adapter between a row reader and the caller's typed callback
+ * (store_key_list, store_request_list, ...): the reader turns the cells into
+ * the caller's row type, casts fn back to the caller's type and calls it.
+ * void (*)(void) is C's generic function pointer: a cast to it and back is
+ * defined, and -Wcast-function-type allows it.
+ */
+typedef void (*engine_any_fn)(void);
+struct engine_sink {
+	engine_any_fn fn;
+	void *ctx;
+	int failed;         /* the reader ran out of memory: the call answers STORE_ERROR */
+};
+#define ENGINE_SINK(f, c) ((struct engine_sink){ (engine_any_fn)(f), (c), 0 })
+
+/*
+ * Runs q with params (as many as q->params has letters). For a SELECT, calls
+ * fn for each row; *rows and *affected are set when not NULL. A read that
+ * hits a dead connection outside a transaction is retried once after a
+ * reconnect: that is how a child recovers after wait_timeout or a restart.
+ */
+int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
+	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows);
+/* The AUTO_INCREMENT id the last run of q (an INSERT) made. */
+long long engine_insert_id(struct store *s, const struct engine_query *q);
+/*
+ * Runs several statements of ours (a migration file shipped with the
+ * program, never input) as one multi-statement query. `what` names it in
+ * errors.
+ */
+int engine_run_script(struct store *s, const char *sql, const char *what);
+
+/* Transactions: begin retries once on a connection that died idle. */
+int engine_begin(struct store *s);
+int engine_commit(struct store *s);
+void engine_rollback(struct store *s);
+/* Commits when rc is STORE_OK, else rolls back; the outcome. */
+int engine_finish(struct store *s, int rc);
+
+/* The detail store_last_error() returns. */
+void engine_set_error(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records "out of memory"; STORE_ERROR. */
+int engine_oom(struct store *s);
+/* STORE_ERROR after an out-of-memory in a reader (sink->failed), else rc. */
+int engine_sink_result(struct store *s, const struct engine_sink *sink, int rc);
+
+/* Cells: a NUL-terminated copy (NULL for SQL NULL or no memory), or into a buffer. */
+char *engine_cell_dup(const struct sqlcell *c);
+void engine_cell_copy(const struct sqlcell *c, char *out, size_t size);
+/* A 16-byte id cell into *out (left as is when NULL or of another size). */
+void engine_cell_uuid(const struct sqlcell *c, struct uuid *out);
+/* A DATETIME cell as µs, TIME_NONE for NULL. */
+int64_t engine_cell_time(const struct sqlcell *c);
+
+#endif

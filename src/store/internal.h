@@ -1,0 +1,92 @@
+#ifndef GENTRACK_STORE_INTERNAL_H
+#define GENTRACK_STORE_INTERNAL_H
+
+/*
+ * What the store's concern files share, for src/store/ files only: the request
+ * row and its readers (rows.c), and the runners of the few statements that
+ * more than one concern makes, each defined in the file that owns the
+ * statement. Everything else stays static in its file.
+ */
+#include "store/engine.h"
+
+/* The columns of a request row, in the order rows_read_request() expects. */
+#define REQ_COLUMNS \
+	"id, owner, entity_type, subject_key, status, requested_count, " \
+	"generated_count, failed_count, attempt, version, worker_id, " \
+	"lease_expires_at, requested_at, started_at, completed_at, cancelled_at, " \
+	"updated_at, failure_reason, error_message, constraints_json, metadata_json"
+#define REQ_TYPES "bssssiiiiisttttttssss"
+#define REQ_NCOLUMNS 21
+
+/* ---- rows.c ---- */
+
+/* Fills r from a REQ_COLUMNS row. -1 on allocation failure (r released). */
+int rows_read_request(const struct sqlcell *c, struct gen_request *r);
+/* A status cell; an unknown one reads as failed (a row we cannot act on). */
+enum gen_status rows_status(const struct sqlcell *c);
+
+/* Reads one REQ_COLUMNS row into *out; failed on allocation failure. */
+struct rows_one {
+	struct gen_request *out;
+	int failed;
+};
+int rows_one_request(void *ctx, const struct sqlcell *c);
+/* Calls the sink's int (*)(void *, const struct gen_request *) for each REQ_COLUMNS row. */
+int rows_request_sink(void *ctx, const struct sqlcell *c);
+/* One id (ctx: struct uuid *). */
+int rows_uuid(void *ctx, const struct sqlcell *c);
+/* Ids up to cap. */
+struct rows_ids {
+	struct uuid *ids;
+	unsigned n, cap;
+};
+int rows_uuid_batch(void *ctx, const struct sqlcell *c);
+/* (idx, entity_json) appended to a struct gen_entity_list; -1 out of memory. */
+int rows_entity(void *ctx, const struct sqlcell *c);
+/* A count (ctx: unsigned long long *), 0 for NULL. */
+int rows_u64(void *ctx, const struct sqlcell *c);
+
+/* ---- keys.c ---- */
+
+/* (id, role, owner) of a key into a struct principal. */
+int keys_principal_row(void *ctx, const struct sqlcell *c);
+
+/* ---- events.c ---- */
+
+/* One row of the audit trail (from NULL for the creation). */
+int events_insert(struct store *s, const struct uuid *id, int64_t at, const char *actor,
+		  const char *from, const char *to, const char *message);
+
+/* ---- requests.c ---- */
+
+/* The status and attempt of a request, read under its row lock. */
+struct requests_locked {
+	enum gen_status status;
+	unsigned attempt;
+};
+/* Locks request `id` of `owner` (NULL = any) inside the caller's transaction. NOT_FOUND. */
+int requests_lock(struct store *s, const struct uuid *id, const char *owner,
+		  struct requests_locked *out);
+/* from → cancelled, fenced on the status and attempt read; *n rows changed. */
+int requests_cancel_row(struct store *s, const struct uuid *id, enum gen_status from,
+			unsigned attempt, int64_t now, unsigned long long *n);
+
+/* ---- idem.c ---- */
+
+/* Records a create's response as the replay of its Idempotency-Key. */
+int idem_finish(struct store *s, const struct store_idem *idem, const struct uuid *id,
+		const char *response_body);
+
+/* ---- work.c ---- */
+
+/* Drops the failed entities of a request: a new attempt makes them again. */
+int work_drop_failed(struct store *s, const struct uuid *id);
+
+/* ---- reap.c ---- */
+
+/* from → failed with a code and message, fenced on the status and attempt; *n rows changed. */
+int reap_fail_row(struct store *s, const struct uuid *id, enum gen_status from,
+		  unsigned attempt, const char *code, const char *message, int64_t now,
+		  unsigned long long *n);
+
+#endif

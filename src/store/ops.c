@@ -1,0 +1,253 @@
+#include "build_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/internal.h"
+#include "base/banned.h"
+
+/* Operators' work: the admin transitions, stuck lists, bulk actions, prune. */
+
+static enum gen_status admin_target(enum store_admin_action a)
+{
+	return a == ADMIN_FAIL ? GEN_FAILED : a == ADMIN_CANCEL ? GEN_CANCELLED : GEN_PENDING;
+}
+
+/* An operator's retry starts the request afresh (requested_at too, or the
+ * reaper would fail an old one at once as never started); the entities
+ * generated so far stay, the failed ones go (work_drop_failed). */
+static const struct engine_query Q_ADMIN_RETRY = {
+	"UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+	"lease_expires_at = NULL, lease_seconds = NULL, started_at = NULL, completed_at = NULL, "
+	"cancelled_at = NULL, failure_reason = NULL, error_message = NULL, failed_count = 0, "
+	"requested_at = ?, updated_at = ?, version = version + 1 "
+	"WHERE id = ? AND status = ? AND attempt = ?",
+	"ttbsi", "" };
+
+/* The retry's event message: what the next claim will find. */
+static void retry_message(const struct gen_request *r, const char *reason, char *out, size_t size)
+{
+	unsigned left = r->requested_count > r->generated_count
+			? r->requested_count - r->generated_count : 0;
+	snprintf(out, size, "%s%skeeps %u generated, %u remain", reason ? reason : "",
+		 reason && *reason ? "; " : "", r->generated_count, left);
+}
+
+/* The retry's writes; *message becomes what the next claim will find. */
+static int admin_retry(struct store *s, const struct uuid *id, const struct requests_locked *cur,
+		       const char *reason, int64_t now, unsigned long long *n,
+		       struct gen_request *out, char *message, size_t size)
+{
+	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id),
+			    SV_STR(lifecycle_status_name(cur->status)), SV_INT(cur->attempt) };
+	/* DUPLICATE here: the owner has another active request for this subject. */
+	int rc = engine_run(s, &Q_ADMIN_RETRY, p, NULL, NULL, n, NULL);
+	if (rc || *n != 1)
+		return rc;
+	rc = work_drop_failed(s, id);
+	if (rc == STORE_OK)
+		rc = store_request_get(s, id, NULL, out);
+	if (rc == STORE_OK)
+		retry_message(out, reason, message, size);
+	return rc;
+}
+
+/* The transition under the row lock, its event, committed or rolled back. */
+static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_action action,
+		     const char *actor, const char *reason, const enum gen_status *expect,
+		     int64_t now, struct gen_request *out)
+{
+	enum gen_status to = admin_target(action);
+	struct requests_locked cur;
+	char message[1200];
+	unsigned long long n = 0;
+
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = requests_lock(s, id, NULL, &cur);
+	if (rc == STORE_OK && ((expect && *expect != cur.status) ||
+			       !lifecycle_can_transition(cur.status, to, ACTOR_ADMIN)))
+		rc = STORE_CONFLICT;
+	snprintf(message, sizeof(message), "%s", reason ? reason : "");
+	if (rc == STORE_OK && action == ADMIN_FAIL)
+		rc = reap_fail_row(s, id, cur.status, cur.attempt,
+				   lifecycle_failure_code(FAIL_OPERATOR),
+				   reason && *reason ? reason : "Marked failed by an operator", now, &n);
+	else if (rc == STORE_OK && action == ADMIN_CANCEL)
+		rc = requests_cancel_row(s, id, cur.status, cur.attempt, now, &n);
+	else if (rc == STORE_OK)
+		rc = admin_retry(s, id, &cur, reason, now, &n, out, message, sizeof(message));
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK)
+		rc = events_insert(s, id, now, actor, lifecycle_status_name(cur.status),
+				   lifecycle_status_name(to), *message ? message : NULL);
+	return engine_finish(s, rc);
+}
+
+int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_action action,
+		      const char *actor, const char *reason, const enum gen_status *expect,
+		      int64_t now, struct gen_request *out)
+{
+	gen_request_init(out);
+	int rc = admin_txn(s, id, action, actor, reason, expect, now, out);
+	if (rc != STORE_OK && rc != STORE_CONFLICT && rc != STORE_DUPLICATE)
+		return rc;
+	gen_request_release(out);
+	int rc2 = store_request_get(s, id, NULL, out);
+	return rc2 ? rc2 : rc;
+}
+
+/* ---- bulk actions ---- */
+
+static const struct engine_query Q_ACTION_INSERT = {
+	"INSERT INTO admin_actions (action_id, actor, kind, created_at) VALUES (?, ?, ?, ?)",
+	"ssst", "" };
+static const struct engine_query Q_ACTION_GET = {
+	"SELECT affected FROM admin_actions WHERE action_id = ?",
+	"s", "i" };
+
+/* affected, or -1 while the action runs (NULL). */
+static int affected_row(void *ctx, const struct sqlcell *c)
+{
+	*(long long *)ctx = c[0].null ? -1 : c[0].i;
+	return 1;
+}
+
+int store_action_begin(struct store *s, const char *action_id, const char *actor,
+		       const char *kind, int64_t now, long long *affected)
+{
+	struct sqlv p[] = { SV_STR(action_id), SV_STR(actor), SV_STR(kind), SV_TIME(now) };
+	int rc = engine_run(s, &Q_ACTION_INSERT, p, NULL, NULL, NULL, NULL);
+	*affected = -1;
+	if (rc != STORE_DUPLICATE)
+		return rc;
+	struct sqlv q[] = { SV_STR(action_id) };
+	rc = engine_run(s, &Q_ACTION_GET, q, affected_row, affected, NULL, NULL);
+	return rc ? rc : STORE_DUPLICATE;
+}
+
+static const struct engine_query Q_ACTION_FINISH = {
+	"UPDATE admin_actions SET affected = ? WHERE action_id = ?",
+	"is", "" };
+
+int store_action_finish(struct store *s, const char *action_id, unsigned affected)
+{
+	struct sqlv p[] = { SV_INT(affected), SV_STR(action_id) };
+	return engine_run(s, &Q_ACTION_FINISH, p, NULL, NULL, NULL, NULL);
+}
+
+/* ---- stuck requests ---- */
+
+/*
+ * The admin page's stuck requests (SPEC §3): processing past half of
+ * stale_after or with an expired lease, pending past pending_timeout; each
+ * also older than an age cutoff (bulk cancel), with optional type and status.
+ */
+#define STUCK_WHERE \
+	"WHERE ((status = 'processing' AND (started_at < ? OR lease_expires_at < ?) " \
+	"AND started_at < ?) OR (status = 'pending' AND requested_at < ? AND requested_at < ?)) " \
+	"AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR status = ?) "
+#define STUCK_TYPES "tttttssss"
+
+static const struct engine_query Q_STUCK_LIST = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests " STUCK_WHERE "ORDER BY id LIMIT ?",
+	STUCK_TYPES "i", REQ_TYPES };
+static const struct engine_query Q_STUCK_COUNT = {
+	"SELECT COUNT(*) FROM generation_requests " STUCK_WHERE,
+	STUCK_TYPES, "i" };
+
+/* The STUCK_WHERE parameters of f, in order (array of 9). */
+static void stuck_params(const struct store_stuck_filter *f, struct sqlv *p)
+{
+	const char *status = f->has_status ? lifecycle_status_name(f->status) : NULL;
+	p[0] = SV_TIME(f->processing_cutoff);
+	p[1] = SV_TIME(f->as_of);
+	p[2] = SV_TIME(f->age_cutoff);
+	p[3] = SV_TIME(f->pending_cutoff);
+	p[4] = SV_TIME(f->age_cutoff);
+	p[5] = SV_STR(f->entity_type);
+	p[6] = SV_STR(f->entity_type);
+	p[7] = SV_STR(status);
+	p[8] = SV_STR(status);
+}
+
+int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
+		     int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
+{
+	struct sqlv p[10];
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	stuck_params(f, p);
+	p[9] = SV_INT(f->limit);
+	int rc = engine_run(s, &Q_STUCK_LIST, p, rows_request_sink, &k, NULL, NULL);
+	return engine_sink_result(s, &k, rc);
+}
+
+int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
+		      unsigned long long *count)
+{
+	struct sqlv p[9];
+	stuck_params(f, p);
+	*count = 0;
+	return engine_run(s, &Q_STUCK_COUNT, p, rows_u64, count, NULL, NULL);
+}
+
+/* ---- prune ---- */
+
+static const struct engine_query Q_PRUNE_PICK = {
+	"SELECT id FROM generation_requests "
+	"WHERE status IN ('completed', 'partial', 'failed', 'cancelled') AND updated_at < ? "
+	"LIMIT ?",
+	"ti", "b" };
+static const struct engine_query Q_PRUNE_IDEM_OF = {
+	"DELETE FROM idempotency_keys WHERE request_id = ?",
+	"b", "" };
+/* Entities and events go with it (ON DELETE CASCADE). */
+static const struct engine_query Q_PRUNE_REQUEST = {
+	"DELETE FROM generation_requests WHERE id = ? "
+	"AND status IN ('completed', 'partial', 'failed', 'cancelled')",
+	"b", "" };
+
+int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_run,
+		      unsigned *deleted)
+{
+	struct uuid ids[STORE_STALE_BATCH];
+	struct rows_ids b = { ids, 0, STORE_STALE_BATCH };
+	*deleted = 0;
+	if (limit > STORE_STALE_BATCH)
+		limit = STORE_STALE_BATCH;
+	struct sqlv pick[] = { SV_TIME(cutoff), SV_INT(limit) };
+	int rc = engine_run(s, &Q_PRUNE_PICK, pick, rows_uuid_batch, &b, NULL, NULL);
+	if (rc || dry_run || !b.n) {
+		*deleted = b.n;
+		return rc;
+	}
+	rc = engine_begin(s);
+	for (unsigned i = 0; rc == STORE_OK && i < b.n; i++) {
+		struct sqlv p[] = { SV_UUID(&ids[i]) };
+		unsigned long long n = 0;
+		rc = engine_run(s, &Q_PRUNE_IDEM_OF, p, NULL, NULL, NULL, NULL);
+		if (rc == STORE_OK)
+			rc = engine_run(s, &Q_PRUNE_REQUEST, p, NULL, NULL, &n, NULL);
+		*deleted += (unsigned)n;
+	}
+	if (rc == STORE_OK)
+		return engine_commit(s);
+	engine_rollback(s);
+	*deleted = 0;
+	return rc;
+}
+
+static const struct engine_query Q_PRUNE_IDEM_OLD = {
+	"DELETE FROM idempotency_keys WHERE created_at < ? LIMIT ?",
+	"ti", "" };
+
+int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted)
+{
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	unsigned long long n = 0;
+	int rc = engine_run(s, &Q_PRUNE_IDEM_OLD, p, NULL, NULL, &n, NULL);
+	*deleted = (unsigned)n;
+	return rc;
+}

@@ -1,0 +1,193 @@
+#include "build_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "store/internal.h"
+#include "base/banned.h"
+
+/*
+ * The timeout transitions of SPEC §2: the reaper's stale rows, and the one
+ * write that both the reaper (ops/reaper.c) and a client's status read make
+ * when lifecycle_decide_timeout() says a request's time is up.
+ */
+
+#define STALE_COLUMNS \
+	"id, status, attempt, requested_at, started_at, lease_expires_at, owner, entity_type"
+#define STALE_TYPES "bsitttss"
+#define SQL_STALE_LEASE \
+	"SELECT " STALE_COLUMNS " FROM generation_requests " \
+	"WHERE status = 'processing' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"
+#define SQL_STALE_RUNTIME \
+	"SELECT " STALE_COLUMNS " FROM generation_requests " \
+	"WHERE status = 'processing' AND started_at < ? ORDER BY started_at LIMIT ?"
+#define SQL_STALE_PENDING \
+	"SELECT " STALE_COLUMNS " FROM generation_requests " \
+	"WHERE status = 'pending' AND requested_at < ? ORDER BY requested_at LIMIT ?"
+/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
+#define EXPLAIN_TYPES "ssssssssss"
+
+/* The reaper's three kinds of stale rows, each an index range scan
+ * (status + deadline column), oldest deadline first. */
+static const struct engine_query Q_STALE[] = {
+	[STALE_LEASE] = { SQL_STALE_LEASE, "ti", STALE_TYPES },
+	[STALE_RUNTIME] = { SQL_STALE_RUNTIME, "ti", STALE_TYPES },
+	[STALE_PENDING] = { SQL_STALE_PENDING, "ti", STALE_TYPES },
+};
+/* The same, explained: the test suite checks they walk an index. */
+static const struct engine_query Q_EXPLAIN[] = {
+	[STALE_LEASE] = { "EXPLAIN " SQL_STALE_LEASE, "ti", EXPLAIN_TYPES },
+	[STALE_RUNTIME] = { "EXPLAIN " SQL_STALE_RUNTIME, "ti", EXPLAIN_TYPES },
+	[STALE_PENDING] = { "EXPLAIN " SQL_STALE_PENDING, "ti", EXPLAIN_TYPES },
+};
+
+static int stale_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_stale_batch *b = ctx;
+	if (b->count >= STORE_STALE_BATCH)
+		return 1;
+	struct store_stale *r = &b->rows[b->count++];
+	memset(r, 0, sizeof(*r));
+	engine_cell_uuid(&c[0], &r->id);
+	r->status = rows_status(&c[1]);
+	r->attempt = (unsigned)c[2].i;
+	r->requested_at = engine_cell_time(&c[3]);
+	r->started_at = engine_cell_time(&c[4]);
+	r->lease_expires_at = engine_cell_time(&c[5]);
+	engine_cell_copy(&c[6], r->owner, sizeof(r->owner));
+	engine_cell_copy(&c[7], r->entity_type, sizeof(r->entity_type));
+	return 0;
+}
+
+int store_stale_list(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+		     unsigned limit, struct store_stale_batch *out)
+{
+	if (limit > STORE_STALE_BATCH)
+		limit = STORE_STALE_BATCH;
+	out->count = 0;
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	return engine_run(s, &Q_STALE[kind], p, stale_row, out, NULL, NULL);
+}
+
+static int explain_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_plan *p = ctx;
+	engine_cell_copy(&c[3], p->access, sizeof(p->access));
+	engine_cell_copy(&c[5], p->key, sizeof(p->key));
+	engine_cell_copy(&c[9], p->extra, sizeof(p->extra));
+	p->rows = c[8].null ? -1 : atol(c[8].s);
+	return 1;
+}
+
+int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cutoff,
+			struct store_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(STORE_STALE_BATCH) };
+	return engine_run(s, &Q_EXPLAIN[kind], p, explain_row, out, NULL, NULL);
+}
+
+/* Fenced on the status and attempt the decider saw: a request that completed,
+ * was retried or claimed again a moment before is left alone. */
+static const struct engine_query Q_TIMEOUT_RETRY = {
+	"UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+	"lease_expires_at = NULL, lease_seconds = NULL, updated_at = ?, version = version + 1 "
+	"WHERE id = ? AND status = 'processing' AND attempt = ?",
+	"tbi", "" };
+/* Also an operator's "mark failed" (ops.c), from the status read under its lock. */
+static const struct engine_query Q_TIMEOUT_FAIL = {
+	"UPDATE generation_requests SET status = 'failed', completed_at = ?, updated_at = ?, "
+	"lease_expires_at = NULL, failure_reason = ?, error_message = ?, version = version + 1 "
+	"WHERE id = ? AND status = ? AND attempt = ?",
+	"ttssbsi", "" };
+
+int reap_fail_row(struct store *s, const struct uuid *id, enum gen_status from,
+		  unsigned attempt, const char *code, const char *message, int64_t now,
+		  unsigned long long *n)
+{
+	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_STR(code), SV_STR(message), SV_UUID(id),
+			    SV_STR(lifecycle_status_name(from)), SV_INT(attempt) };
+	return engine_run(s, &Q_TIMEOUT_FAIL, p, NULL, NULL, n, NULL);
+}
+
+int store_timeout_apply(struct store *s, const struct store_timeout *t)
+{
+	enum gen_status to = t->retry ? GEN_PENDING : GEN_FAILED;
+	unsigned long long n = 0;
+
+	/* The SQL binds the status the decider saw: the model says which it may be. */
+	if (!lifecycle_can_transition(t->from, to, ACTOR_REAPER))
+		return STORE_CONFLICT;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	if (t->retry) {
+		struct sqlv p[] = { SV_TIME(t->now), SV_UUID(t->id), SV_INT(t->attempt) };
+		rc = engine_run(s, &Q_TIMEOUT_RETRY, p, NULL, NULL, &n, NULL);
+	} else {
+		rc = reap_fail_row(s, t->id, t->from, t->attempt, t->failure_code, t->message,
+				   t->now, &n);
+	}
+	/* Someone else (a worker's complete, a cancel, another reaper) got there first. */
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK)
+		rc = events_insert(s, t->id, t->now, t->actor, lifecycle_status_name(t->from),
+				   lifecycle_status_name(to), t->message);
+	return engine_finish(s, rc);
+}
+
+struct lifecycle_limits store_timeout_limits(const struct config *cfg)
+{
+	return (struct lifecycle_limits){
+		.stale_after = cfg->stale_after,
+		.pending_timeout = cfg->pending_timeout,
+		.max_attempts = (unsigned)cfg->max_attempts,
+	};
+}
+
+int store_timeout_reap(struct store *s, const struct store_stale *row,
+		       const struct lifecycle_limits *l, int64_t now, int dry_run,
+		       struct lifecycle_timeout *d)
+{
+	struct lifecycle_timing timing = {
+		.status = row->status, .attempt = row->attempt,
+		.requested_at = row->requested_at, .started_at = row->started_at,
+		.lease_expires_at = row->lease_expires_at,
+	};
+	if (lifecycle_decide_timeout(&timing, l, now, d) == LC_NONE || dry_run)
+		return STORE_OK;
+	struct store_timeout t = {
+		.id = &row->id, .from = row->status, .attempt = row->attempt,
+		.retry = d->action == LC_RETRY, .failure_code = lifecycle_failure_code(d->reason),
+		.message = d->message, .actor = STORE_REAPER_ACTOR, .now = now,
+	};
+	return store_timeout_apply(s, &t);
+}
+
+int store_request_check_timeout(struct store *s, const struct config *cfg, int64_t now,
+				struct gen_request *r, const char *owner)
+{
+	struct lifecycle_limits l = store_timeout_limits(cfg);
+	struct store_stale row = {
+		.id = r->id, .status = r->status, .attempt = r->attempt,
+		.requested_at = r->requested_at, .started_at = r->started_at,
+		.lease_expires_at = r->lease_expires_at,
+	};
+	struct lifecycle_timeout d;
+
+	if (lifecycle_is_terminal(r->status))
+		return 0;
+	int rc = store_timeout_reap(s, &row, &l, now, 0, &d);
+	if (d.action == LC_NONE)
+		return 0;
+	/* A conflict means someone else moved it: the re-read shows what they did. */
+	if (rc && rc != STORE_CONFLICT)
+		return rc;
+	if (rc == STORE_OK)
+		log_info("request timed out on a status read: %s", d.message);
+	gen_request_release(r);
+	rc = store_request_get(s, &row.id, owner, r);
+	return rc ? rc : 1;
+}

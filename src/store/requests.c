@@ -1,0 +1,341 @@
+#include "build_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+#include "base/banned.h"
+
+/* A client's requests: create, read, poll, list, cancel. */
+
+static const struct engine_query Q_REQ_INSERT = {
+	"INSERT INTO generation_requests (id, owner, entity_type, subject_key, status, "
+	"requested_count, version, requested_at, updated_at, constraints_json, metadata_json) "
+	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?)",
+	"bsssittss", "" };
+/* The owner's active request for a subject: the generated column active_subject
+ * is set only while pending or processing, and unique. */
+static const struct engine_query Q_ACTIVE_SUBJECT = {
+	"SELECT id FROM generation_requests "
+	"WHERE owner = ? AND entity_type = ? AND active_subject = ?",
+	"sss", "b" };
+
+/* The row, its creation event and the idempotency replay, or nothing. */
+static int create_txn(struct store *s, const struct gen_request *r, const char *actor,
+		      const struct store_idem *idem, const char *response_body)
+{
+	struct sqlv ins[] = {
+		SV_UUID(&r->id), SV_STR(r->owner), SV_STR(r->entity_type),
+		SV_BIN(r->subject_key, r->subject_key_len), SV_INT(r->requested_count),
+		SV_TIME(r->requested_at), SV_TIME(r->updated_at),
+		SV_STR(r->constraints_json), SV_STR(r->metadata_json),
+	};
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = engine_run(s, &Q_REQ_INSERT, ins, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK)
+		rc = events_insert(s, &r->id, r->requested_at, actor, NULL, "pending", NULL);
+	if (rc == STORE_OK && idem)
+		rc = idem_finish(s, idem, &r->id, response_body);
+	return engine_finish(s, rc);
+}
+
+int store_request_create(struct store *s, const struct gen_request *r, const char *actor,
+			 const struct store_idem *idem, const char *response_body,
+			 struct uuid *existing)
+{
+	int rc = create_txn(s, r, actor, idem, response_body);
+	if (rc == STORE_DUPLICATE && r->subject_key) {
+		struct sqlv q[] = { SV_STR(r->owner), SV_STR(r->entity_type),
+				    SV_BIN(r->subject_key, r->subject_key_len) };
+		size_t rows;
+		memset(existing, 0, sizeof(*existing));
+		int rc2 = engine_run(s, &Q_ACTIVE_SUBJECT, q, rows_uuid, existing, NULL, &rows);
+		if (rc2)
+			return rc2;
+		/* It finished between our insert and this read: the client may retry. */
+		if (!rows)
+			return STORE_CONFLICT;
+	}
+	return rc;
+}
+
+static const struct engine_query Q_REQ_GET = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests WHERE id = ? AND (? IS NULL OR owner = ?)",
+	"bss", REQ_TYPES };
+
+int store_request_get(struct store *s, const struct uuid *id, const char *owner,
+		      struct gen_request *out)
+{
+	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
+	struct rows_one o = { out, 0 };
+	size_t rows;
+	int rc = engine_run(s, &Q_REQ_GET, p, rows_one_request, &o, NULL, &rows);
+	if (rc)
+		return rc;
+	if (o.failed)
+		return engine_oom(s);
+	return rows ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static const struct engine_query Q_ENTITIES = {
+	"SELECT idx, entity_json FROM generation_entities "
+	"WHERE request_id = ? AND status = 'generated' ORDER BY idx",
+	"b", "is" };
+
+int store_request_entities(struct store *s, const struct uuid *id,
+			   struct gen_entity_list *out)
+{
+	struct sqlv p[] = { SV_UUID(id) };
+	size_t before = out->count, rows;
+	int rc = engine_run(s, &Q_ENTITIES, p, rows_entity, out, NULL, &rows);
+	if (rc == STORE_OK && out->count - before != rows)
+		return engine_oom(s);
+	return rc;
+}
+
+/* The same request columns, qualified for joins on a table aliased r. */
+#define POLL_REQ_COLUMNS \
+	"r.id, r.owner, r.entity_type, r.subject_key, r.status, r.requested_count, " \
+	"r.generated_count, r.failed_count, r.attempt, r.version, r.worker_id, " \
+	"r.lease_expires_at, r.requested_at, r.started_at, r.completed_at, r.cancelled_at, " \
+	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json"
+/*
+ * A status poll in one round trip: the key (found by its hash, not
+ * revoked), the request if the key's owner owns it, and its generated
+ * entities unless the poller already has this version (If-None-Match).
+ * No ORDER BY: sorting on a column of an outer join's inner table makes
+ * MariaDB copy every row, texts and all, into a temporary table. The
+ * entities are put in order in C instead (store_poll).
+ */
+static const struct engine_query Q_POLL = {
+	"SELECT k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", e.idx, e.entity_json "
+	"FROM api_keys k "
+	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
+	"LEFT JOIN generation_entities e ON e.request_id = r.id AND e.status = 'generated' "
+	"AND r.version <> ? "
+	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+	"bib", "iss" REQ_TYPES "is" };
+/* The same without entities, for a poller that names a version (a 304,
+ * mostly): the third table costs the server a third more per poll. */
+static const struct engine_query Q_POLL_HEAD = {
+	"SELECT k.id, k.role, k.owner, " POLL_REQ_COLUMNS " "
+	"FROM api_keys k "
+	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
+	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+	"bb", "iss" REQ_TYPES };
+
+struct poll_ctx {
+	int with_entities;            /* Q_POLL rather than Q_POLL_HEAD */
+	struct principal *who;
+	enum store_poll_found *found;
+	struct gen_request *out;
+	struct gen_entity_list *entities;
+	int failed;
+};
+
+/* Columns: key (3), request (21, all NULL when not the owner's), entity (2). */
+static int poll_row(void *ctx, const struct sqlcell *c)
+{
+	struct poll_ctx *p = ctx;
+	if (*p->found == POLL_NO_KEY) {
+		keys_principal_row(p->who, c);
+		*p->found = POLL_NO_REQUEST;
+		if (!c[3].null) {
+			if (rows_read_request(c + 3, p->out) < 0) {
+				p->failed = 1;
+				return 1;
+			}
+			*p->found = POLL_REQUEST;
+		}
+	}
+	if (p->with_entities && *p->found == POLL_REQUEST && !c[3 + REQ_NCOLUMNS].null &&
+	    rows_entity(p->entities, c + 3 + REQ_NCOLUMNS) < 0) {
+		p->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int entity_cmp(const void *a, const void *b)
+{
+	unsigned x = ((const struct gen_entity *)a)->idx, y = ((const struct gen_entity *)b)->idx;
+	return (x > y) - (x < y);
+}
+
+int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
+	       const struct uuid *id, long long known_version, struct principal *who,
+	       enum store_poll_found *found, struct gen_request *out,
+	       struct gen_entity_list *entities)
+{
+	struct sqlv p[] = { SV_UUID(id), SV_INT(known_version), SV_BIN(key_hash, AUTH_HASH_LEN) };
+	struct sqlv head[] = { SV_UUID(id), SV_BIN(key_hash, AUTH_HASH_LEN) };
+	struct poll_ctx ctx = { known_version < 0, who, found, out, entities, 0 };
+	*found = POLL_NO_KEY;
+	gen_request_init(out);
+	int rc = ctx.with_entities ? engine_run(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL)
+				   : engine_run(s, &Q_POLL_HEAD, head, poll_row, &ctx, NULL, NULL);
+	if (rc == STORE_OK && ctx.failed)
+		rc = engine_oom(s);
+	/* The poller's version is old: it gets the entities after all. */
+	if (rc == STORE_OK && !ctx.with_entities && *found == POLL_REQUEST &&
+	    out->version != (uint64_t)known_version)
+		rc = store_request_entities(s, id, entities);
+	if (rc) {
+		gen_request_release(out);
+		gen_entity_list_release(entities);
+		return rc;
+	}
+	/* In primary-key order already, in practice; by index, by contract. */
+	if (entities->count > 1)
+		qsort(entities->items, entities->count, sizeof(entities->items[0]), entity_cmp);
+	return STORE_OK;
+}
+
+/* A client's own requests, newest first (keyset on id). */
+static const struct engine_query Q_LIST_ALL = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests "
+	"WHERE owner = ? AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR subject_key = ?) "
+	"AND id < ? ORDER BY id DESC LIMIT ?",
+	"sssssbi", REQ_TYPES };
+static const struct engine_query Q_LIST_STATUS = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests "
+	"WHERE owner = ? AND status = ? AND (? IS NULL OR entity_type = ?) "
+	"AND (? IS NULL OR subject_key = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+	"ssssssbi", REQ_TYPES };
+/* Every owner's, for operators; the subject filter is the clients' only. */
+static const struct engine_query Q_OPS_LIST_ALL = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests "
+	"WHERE (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+	"ssbi", REQ_TYPES };
+static const struct engine_query Q_OPS_LIST_STATUS = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests "
+	"WHERE status = ? AND (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+	"sssbi", REQ_TYPES };
+
+/* The list statement for f and its parameters (up to 8) into p. */
+static const struct engine_query *list_query(const struct store_list_filter *f,
+					     const void *before, struct sqlv *p)
+{
+	const char *status = f->has_status ? lifecycle_status_name(f->status) : NULL;
+	size_t n = 0;
+
+	if (f->owner)
+		p[n++] = SV_STR(f->owner);
+	if (f->has_status)
+		p[n++] = SV_STR(status);
+	p[n++] = SV_STR(f->entity_type);
+	p[n++] = SV_STR(f->entity_type);
+	if (f->owner) {
+		p[n++] = SV_STR(f->subject_key);
+		p[n++] = SV_STR(f->subject_key);
+	}
+	p[n++] = SV_BIN(before, 16);
+	p[n++] = SV_INT(f->limit);
+	if (!f->owner)
+		return f->has_status ? &Q_OPS_LIST_STATUS : &Q_OPS_LIST_ALL;
+	return f->has_status ? &Q_LIST_STATUS : &Q_LIST_ALL;
+}
+
+int store_request_list(struct store *s, const struct store_list_filter *f,
+		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
+{
+	static const unsigned char newest[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[8];
+	const struct engine_query *q = list_query(f, f->has_before ? f->before.b : newest, p);
+	int rc = engine_run(s, q, p, rows_request_sink, &k, NULL, NULL);
+	return engine_sink_result(s, &k, rc);
+}
+
+/* A transition decided in C reads the row under its lock first. */
+static const struct engine_query Q_REQ_LOCK = {
+	"SELECT status, attempt FROM generation_requests "
+	"WHERE id = ? AND (? IS NULL OR owner = ?) FOR UPDATE",
+	"bss", "si" };
+
+static int locked_row(void *ctx, const struct sqlcell *c)
+{
+	struct requests_locked *l = ctx;
+	l->status = rows_status(&c[0]);
+	l->attempt = (unsigned)c[1].i;
+	return 1;
+}
+
+int requests_lock(struct store *s, const struct uuid *id, const char *owner,
+		  struct requests_locked *out)
+{
+	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
+	size_t rows = 0;
+	int rc = engine_run(s, &Q_REQ_LOCK, p, locked_row, out, NULL, &rows);
+	return rc == STORE_OK && !rows ? STORE_NOT_FOUND : rc;
+}
+
+/* Client or admin cancel: from the status and attempt read under the lock. */
+static const struct engine_query Q_REQ_CANCEL = {
+	"UPDATE generation_requests SET status = 'cancelled', cancelled_at = ?, updated_at = ?, "
+	"lease_expires_at = NULL, version = version + 1 "
+	"WHERE id = ? AND status = ? AND attempt = ?",
+	"ttbsi", "" };
+
+int requests_cancel_row(struct store *s, const struct uuid *id, enum gen_status from,
+			unsigned attempt, int64_t now, unsigned long long *n)
+{
+	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id),
+			    SV_STR(lifecycle_status_name(from)), SV_INT(attempt) };
+	return engine_run(s, &Q_REQ_CANCEL, p, NULL, NULL, n, NULL);
+}
+
+static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
+		      const char *actor, const char *reason, int64_t now)
+{
+	struct requests_locked cur;
+	unsigned long long n = 0;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = requests_lock(s, id, owner, &cur);
+	if (rc == STORE_OK && !lifecycle_can_transition(cur.status, GEN_CANCELLED, ACTOR_CLIENT))
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK) {
+		rc = requests_cancel_row(s, id, cur.status, cur.attempt, now, &n);
+		/* The row is locked, so the guard can only fail if the lock did not hold. */
+		if (rc == STORE_OK && n != 1)
+			rc = STORE_CONFLICT;
+	}
+	if (rc == STORE_OK)
+		rc = events_insert(s, id, now, actor, lifecycle_status_name(cur.status),
+				   "cancelled", reason);
+	return engine_finish(s, rc);
+}
+
+int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
+			 const char *actor, const char *reason, int64_t now,
+			 struct gen_request *out)
+{
+	int rc = cancel_txn(s, id, owner, actor, reason, now);
+	if (rc != STORE_OK && rc != STORE_CONFLICT)
+		return rc;
+	int rc2 = store_request_get(s, id, owner, out);
+	return rc2 ? rc2 : rc;
+}
+
+/* The head of a type's queue, oldest first, for Retry-After hints. */
+static const struct engine_query Q_PENDING_HEAD = {
+	"SELECT id FROM generation_requests "
+	"WHERE status = 'pending' AND entity_type = ? ORDER BY id LIMIT ?",
+	"si", "b" };
+
+int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
+		       struct uuid *head, unsigned *count)
+{
+	struct sqlv p[] = { SV_STR(entity_type), SV_INT(cap) };
+	struct rows_ids b = { head, 0, cap };
+	int rc = engine_run(s, &Q_PENDING_HEAD, p, rows_uuid_batch, &b, NULL, NULL);
+	*count = rc ? 0 : b.n;
+	return rc;
+}

@@ -1,0 +1,402 @@
+#include "build_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "store/internal.h"
+#include "base/banned.h"
+
+/* A worker's side: claim, lease (heartbeat), entities, complete. */
+
+#define CLAIM_MAX_TYPES 8
+
+/* Oldest pending of up to 8 types; SKIP LOCKED lets concurrent claims pass
+ * each other instead of queueing on the same row. The (status, id) index
+ * starts the walk at the oldest pending row; left to itself the optimizer
+ * scanned the primary key, reading (and locking) the table's history. */
+static const struct engine_query Q_CLAIM_PICK = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests FORCE INDEX (ix_status_id) "
+	"WHERE status = 'pending' "
+	"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) "
+	"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+	"ssssssss", REQ_TYPES };
+/* claim_applied() makes the same changes to the row read above. */
+static const struct engine_query Q_CLAIM_SET = {
+	"UPDATE generation_requests SET status = 'processing', attempt = attempt + 1, "
+	"worker_id = ?, started_at = ?, lease_expires_at = ?, lease_seconds = ?, "
+	"updated_at = ?, failed_count = 0, version = version + 1 "
+	"WHERE id = ? AND status = 'pending'",
+	"sttitb", "" };
+/* A new attempt makes the entities the last one failed. */
+static const struct engine_query Q_DROP_FAILED = {
+	"DELETE FROM generation_entities WHERE request_id = ? AND status = 'failed'",
+	"b", "" };
+static const struct engine_query Q_GENERATED_IDX = {
+	"SELECT idx FROM generation_entities WHERE request_id = ? AND status = 'generated' "
+	"ORDER BY idx",
+	"b", "i" };
+
+int work_drop_failed(struct store *s, const struct uuid *id)
+{
+	struct sqlv p[] = { SV_UUID(id) };
+	return engine_run(s, &Q_DROP_FAILED, p, NULL, NULL, NULL, NULL);
+}
+
+static int indexes_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_claimed *cl = ctx;
+	unsigned idx = (unsigned)c[0].i;
+	if (idx < cl->request.requested_count)
+		cl->generated[idx / 8] |= (unsigned char)(1u << (idx % 8));
+	return 0;
+}
+
+/*
+ * The picked row as Q_CLAIM_SET leaves it, so the claim needs no second read
+ * (tests/integration/test_claims.c compares it with one).
+ */
+static int claim_applied(struct gen_request *r, const struct store_claim *c, int64_t expires)
+{
+	struct sqlcell worker = { .s = c->worker_id, .len = strlen(c->worker_id) };
+	free(r->worker_id);
+	if (!(r->worker_id = engine_cell_dup(&worker)))
+		return -1;
+	r->status = GEN_PROCESSING;
+	r->attempt++;
+	r->started_at = r->updated_at = c->now;
+	r->lease_expires_at = expires;
+	r->failed_count = 0;
+	r->version++;
+	return 0;
+}
+
+/* Picks and takes the row into out->request, inside the caller's transaction. */
+static int claim_take(struct store *s, const struct store_claim *c, struct store_claimed *out)
+{
+	struct sqlv pick[CLAIM_MAX_TYPES];
+	struct gen_request *r = &out->request;
+	struct rows_one picked = { r, 0 };
+	size_t rows = 0;
+
+	/* Unused slots repeat the first type: the statement has a fixed shape. */
+	for (size_t k = 0; k < CLAIM_MAX_TYPES; k++)
+		pick[k] = SV_STR(c->entity_types[k < c->n_types ? k : 0]);
+	int rc = engine_run(s, &Q_CLAIM_PICK, pick, rows_one_request, &picked, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		return STORE_NOT_FOUND;
+	if (rc == STORE_OK && picked.failed)
+		return engine_oom(s);
+	if (rc)
+		return rc;
+	int64_t expires = c->now + c->lease_seconds * US_PER_S;
+	struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(c->now), SV_TIME(expires),
+			      SV_INT(c->lease_seconds), SV_TIME(c->now), SV_UUID(&r->id) };
+	unsigned long long n = 0;
+	rc = engine_run(s, &Q_CLAIM_SET, set, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && n != 1)
+		return STORE_CONFLICT;
+	if (rc == STORE_OK && claim_applied(r, c, expires) < 0)
+		return engine_oom(s);
+	return rc;
+}
+
+int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)
+{
+	struct gen_request *r = &out->request;
+
+	memset(out, 0, sizeof(*out));
+	gen_request_init(r);
+	if (c->n_types < 1 || c->n_types > CLAIM_MAX_TYPES)
+		return STORE_ERROR;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = claim_take(s, c, out);
+	/* Entities exist only from an earlier attempt: a first claim skips both. */
+	if (rc == STORE_OK && r->attempt > 1)
+		rc = work_drop_failed(s, &r->id);
+	if (rc == STORE_OK) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "attempt %u", r->attempt);
+		rc = events_insert(s, &r->id, c->now, c->actor, "pending", "processing", msg);
+	}
+	if (rc == STORE_OK) {
+		out->generated = calloc(r->requested_count / 8 + 1, 1);
+		if (!out->generated) {
+			rc = engine_oom(s);
+		} else if (r->generated_count > 0) {
+			struct sqlv p[] = { SV_UUID(&r->id) };
+			rc = engine_run(s, &Q_GENERATED_IDX, p, indexes_row, out, NULL, NULL);
+		}
+	}
+	rc = engine_finish(s, rc);
+	if (rc)
+		store_claimed_release(out);
+	return rc;
+}
+
+int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx)
+{
+	return idx < cl->request.requested_count &&
+	       (cl->generated[idx / 8] & (1u << (idx % 8)));
+}
+
+void store_claimed_release(struct store_claimed *cl)
+{
+	gen_request_release(&cl->request);
+	free(cl->generated);
+	cl->generated = NULL;
+}
+
+/* ---- the lease ---- */
+
+static const struct engine_query Q_LEASE_LOCK = {
+	"SELECT status, worker_id, attempt, requested_count, generated_count, failed_count, "
+	"lease_seconds FROM generation_requests WHERE id = ? FOR UPDATE",
+	"b", "ssiiiii" };
+
+/* The row behind a lease, read under its lock. */
+struct lease_row {
+	enum gen_status status;
+	char worker_id[256];
+	unsigned attempt;
+	unsigned requested, generated, failed;
+	long long lease_seconds;
+};
+
+static int lease_row_fn(void *ctx, const struct sqlcell *c)
+{
+	struct lease_row *l = ctx;
+	l->status = rows_status(&c[0]);
+	engine_cell_copy(&c[1], l->worker_id, sizeof(l->worker_id));
+	l->attempt = (unsigned)c[2].i;
+	l->requested = (unsigned)c[3].i;
+	l->generated = (unsigned)c[4].i;
+	l->failed = (unsigned)c[5].i;
+	l->lease_seconds = c[6].null ? 0 : c[6].i;
+	return 1;
+}
+
+/* Whether `lease` holds a row: processing, this worker, this attempt (0 = any). */
+static int lease_holds(const struct store_lease *lease, enum gen_status status,
+		       const char *worker_id, unsigned attempt)
+{
+	return status == GEN_PROCESSING && worker_id && !strcmp(worker_id, lease->worker_id) &&
+	       (!lease->attempt || lease->attempt == attempt);
+}
+
+/*
+ * Opens a transaction and locks the request, checking that `lease` holds it:
+ * processing, this worker, this attempt (0 = the worker did not say).
+ * NOT_FOUND, CONFLICT (transaction already rolled back), or OK inside it.
+ */
+static int lease_lock(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		      struct lease_row *row)
+{
+	struct sqlv p[] = { SV_UUID(id) };
+	size_t rows = 0;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = engine_run(s, &Q_LEASE_LOCK, p, lease_row_fn, row, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK && !lease_holds(lease, row->status, row->worker_id, row->attempt))
+		rc = STORE_CONFLICT;
+	if (rc)
+		engine_rollback(s);
+	return rc;
+}
+
+static const struct engine_query Q_LEASE_EXTEND = {
+	"UPDATE generation_requests SET lease_expires_at = ? "
+	"WHERE id = ? AND status = 'processing' AND attempt = ?",
+	"tbi", "" };
+
+int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		       long long lease_seconds, int64_t now, int64_t *expires_at,
+		       long long *used_seconds)
+{
+	struct lease_row row;
+	int rc = lease_lock(s, id, lease, &row);
+	if (rc)
+		return rc;
+	long long secs = lease_seconds > 0 ? lease_seconds
+			 : row.lease_seconds > 0 ? row.lease_seconds : 60;
+	*expires_at = now + secs * US_PER_S;
+	*used_seconds = secs;
+	struct sqlv p[] = { SV_TIME(*expires_at), SV_UUID(id), SV_INT(row.attempt) };
+	rc = engine_run(s, &Q_LEASE_EXTEND, p, NULL, NULL, NULL, NULL);
+	return engine_finish(s, rc);
+}
+
+/* ---- entities ---- */
+
+static const struct engine_query Q_ENTITY_INSERT = {
+	"INSERT INTO generation_entities (request_id, idx, status, entity_json, error, "
+	"attempt, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	"bisssist", "" };
+static const struct engine_query Q_COUNT_GENERATED = {
+	"UPDATE generation_requests SET generated_count = generated_count + 1, "
+	"updated_at = ?, version = version + 1 WHERE id = ?",
+	"tb", "" };
+static const struct engine_query Q_COUNT_FAILED = {
+	"UPDATE generation_requests SET failed_count = failed_count + 1, "
+	"updated_at = ?, version = version + 1 WHERE id = ?",
+	"tb", "" };
+
+int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			const struct store_entity *e, int64_t now, struct store_entity_result *out)
+{
+	struct lease_row row;
+	int rc = lease_lock(s, id, lease, &row);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	if (e->index >= row.requested) {
+		engine_rollback(s);
+		return STORE_INVALID;
+	}
+	struct sqlv ins[] = {
+		SV_UUID(id), SV_INT(e->index), SV_STR(e->entity_json ? "generated" : "failed"),
+		SV_STR(e->entity_json), SV_STR(e->entity_json ? NULL : e->error),
+		SV_INT(row.attempt), SV_STR(lease->worker_id), SV_TIME(now),
+	};
+	rc = engine_run(s, &Q_ENTITY_INSERT, ins, NULL, NULL, NULL, NULL);
+	out->generated_count = row.generated;
+	out->failed_count = row.failed;
+	if (rc == STORE_DUPLICATE) {
+		/* The same index again: a retried report, nothing to change. */
+		out->recorded = 0;
+		return engine_commit(s);
+	}
+	if (rc == STORE_OK) {
+		struct sqlv cnt[] = { SV_TIME(now), SV_UUID(id) };
+		rc = engine_run(s, e->entity_json ? &Q_COUNT_GENERATED : &Q_COUNT_FAILED, cnt,
+				NULL, NULL, NULL, NULL);
+	}
+	rc = engine_finish(s, rc);
+	if (rc == STORE_OK) {
+		out->recorded = 1;
+		if (e->entity_json)
+			out->generated_count++;
+		else
+			out->failed_count++;
+	}
+	return rc;
+}
+
+/* ---- complete ---- */
+
+/* Completion locks the whole row: complete_applied() then stands in for a re-read. */
+static const struct engine_query Q_COMPLETE_LOCK = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests WHERE id = ? FOR UPDATE",
+	"b", REQ_TYPES };
+static const struct engine_query Q_LAST_ERROR = {
+	"SELECT error FROM generation_entities WHERE request_id = ? AND status = 'failed' "
+	"ORDER BY idx DESC LIMIT 1",
+	"b", "s" };
+static const struct engine_query Q_COMPLETE = {
+	"UPDATE generation_requests SET status = ?, completed_at = ?, updated_at = ?, "
+	"lease_expires_at = NULL, failure_reason = ?, error_message = ?, "
+	"version = version + 1 WHERE id = ? AND status = 'processing' AND attempt = ?",
+	"sttssbi", "" };
+
+/* The row behind `lease`, locked into *out, inside a transaction left open on OK. */
+static int complete_lock(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			 struct gen_request *out)
+{
+	struct sqlv lock[] = { SV_UUID(id) };
+	struct rows_one locked = { out, 0 };
+	size_t rows = 0;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = engine_run(s, &Q_COMPLETE_LOCK, lock, rows_one_request, &locked, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK && locked.failed)
+		rc = engine_oom(s);
+	else if (rc == STORE_OK && !lease_holds(lease, out->status, out->worker_id, out->attempt))
+		rc = STORE_CONFLICT;
+	if (rc)
+		engine_rollback(s);
+	return rc;
+}
+
+static int text_row(void *ctx, const struct sqlcell *c)
+{
+	engine_cell_copy(&c[0], ctx, 512);
+	return 1;
+}
+
+/* Operators read this first: how many are missing, and the last generator error. */
+static int completion_message(struct store *s, const struct gen_request *r, char *message,
+			      size_t size)
+{
+	char last_error[512] = "";
+	struct sqlv p[] = { SV_UUID(&r->id) };
+	int rc = engine_run(s, &Q_LAST_ERROR, p, text_row, last_error, NULL, NULL);
+	unsigned missing = r->requested_count - r->generated_count;
+	snprintf(message, size, "%u of %u entities not generated%s%s", missing,
+		 r->requested_count, *last_error ? "; last error: " : "", last_error);
+	return rc;
+}
+
+/* The locked row as Q_COMPLETE leaves it. 0, or -1 out of memory. */
+static int complete_applied(struct gen_request *r, enum gen_status final, const char *reason,
+			    const char *message, int64_t now)
+{
+	r->status = final;
+	r->completed_at = r->updated_at = now;
+	r->lease_expires_at = TIME_NONE;
+	snprintf(r->failure_reason, sizeof(r->failure_reason), "%s", reason ? reason : "");
+	free(r->error_message);
+	r->error_message = NULL;
+	if (message) {
+		struct sqlcell m = { .s = message, .len = strlen(message) };
+		if (!(r->error_message = engine_cell_dup(&m)))
+			return -1;
+	}
+	r->version++;
+	return 0;
+}
+
+int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		   const char *actor, int64_t now, struct gen_request *out)
+{
+	char message[1024] = "";
+
+	gen_request_init(out);
+	int rc = complete_lock(s, id, lease, out);
+	if (rc) {
+		gen_request_release(out);
+		return rc;
+	}
+	enum gen_status final = lifecycle_completion_status(out->generated_count,
+							    out->requested_count);
+	const char *reason = final == GEN_FAILED ? lifecycle_failure_code(FAIL_GENERATOR) : NULL;
+	const char *msg = NULL;
+	if (final != GEN_COMPLETED) {
+		rc = completion_message(s, out, message, sizeof(message));
+		msg = message;
+	}
+	if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_STR(lifecycle_status_name(final)), SV_TIME(now), SV_TIME(now),
+				    SV_STR(reason), SV_STR(msg), SV_UUID(id), SV_INT(out->attempt) };
+		unsigned long long n = 0;
+		rc = engine_run(s, &Q_COMPLETE, p, NULL, NULL, &n, NULL);
+		if (rc == STORE_OK && n != 1)
+			rc = STORE_CONFLICT;
+	}
+	if (rc == STORE_OK)
+		rc = events_insert(s, id, now, actor, "processing", lifecycle_status_name(final), msg);
+	if (rc == STORE_OK && complete_applied(out, final, reason, msg, now) < 0)
+		rc = engine_oom(s);
+	rc = engine_finish(s, rc);
+	if (rc)
+		gen_request_release(out);
+	return rc;
+}
