@@ -17,6 +17,30 @@ int64_t time_now_us(void)
 	return (int64_t)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
 }
 
+int64_t time_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int time_nap_ms(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	int64_t end = time_mono_ms() + ms;
+	for (;;) {
+		if (stop && *stop)
+			return -1;
+		int64_t left = end - time_mono_ms();
+		if (left <= 0)
+			return 0;
+		if (left > TIME_NAP_SLICE_MS)
+			left = TIME_NAP_SLICE_MS;
+		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
+		/* EINTR is fine: the next turn looks at *stop and the time left. */
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Floor division, so times before 1970 land on the right day. */
 static int64_t floor_div(int64_t a, int64_t b)
 {

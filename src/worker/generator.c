@@ -20,6 +20,7 @@
 #include "worker/generator.h"
 #include "base/utf8.h"
 #include "base/strbuf.h"
+#include "base/timeutil.h"
 #include "base/banned.h"
 
 /* A child that exited while something it started still holds its pipes. */
@@ -44,13 +45,6 @@ struct run {
 	int wstatus;
 	int64_t reaped_at;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void generator_result_init(struct generator_result *r)
 {
@@ -171,7 +165,7 @@ static void supervise(struct run *r, int64_t start)
 	int64_t next_tick = o->tick && o->tick_ms > 0 ? start + o->tick_ms : INT64_MAX;
 
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = time_mono_ms();
 		try_reap(r, now);
 		if (r->reaped && r->out_fd < 0 && r->err_fd < 0)
 			break;
@@ -189,7 +183,7 @@ static void supervise(struct run *r, int64_t start)
 					r->aborted = 1;
 					start_kill(r, now);
 				}
-				now = mono_ms();
+				now = time_mono_ms();
 				next_tick = now + o->tick_ms;
 			}
 		}
@@ -231,7 +225,7 @@ static void supervise(struct run *r, int64_t start)
 				next_tick = 0;
 			continue;
 		}
-		now = mono_ms();
+		now = time_mono_ms();
 		if (in_i >= 0 && pfd[in_i].revents)
 			pump_input(r);
 		if (out_i >= 0 && pfd[out_i].revents)
@@ -434,7 +428,7 @@ int generator_run(const struct generator_opts *o, struct generator_result *res)
 	int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
 	int rep_p[2] = { -1, -1 };
 	struct sigaction ign, old_pipe;
-	int64_t start = mono_ms();
+	int64_t start = time_mono_ms();
 
 	memset(&r, 0, sizeof(r));
 	strbuf_init(&r.out);
@@ -493,7 +487,7 @@ int generator_run(const struct generator_opts *o, struct generator_result *res)
 			;
 		set_error(res, GENERATOR_FAILED, "cannot run '%s': %s", o->argv[0],
 			  strerror(child_errno));
-		res->elapsed_ms = mono_ms() - start;
+		res->elapsed_ms = time_mono_ms() - start;
 		goto cleanup;
 	}
 
@@ -508,7 +502,7 @@ int generator_run(const struct generator_opts *o, struct generator_result *res)
 		close_fd(&r.in_fd);
 
 	supervise(&r, start);
-	res->elapsed_ms = mono_ms() - start;
+	res->elapsed_ms = time_mono_ms() - start;
 	conclude(&r, res);
 cleanup:
 	for (int i = 0; i < 2; i++) {

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "base/timeutil.h"
 #include "base/uuid.h"
 #include "worker/wclient.h"
 #include "base/banned.h"
@@ -35,13 +36,6 @@ struct wclient {
 	long last_status;
 	char last_error[512];
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint32_t next_random(struct wclient *c)
 {
@@ -300,23 +294,6 @@ static int curl_transient(CURLcode rc)
 	}
 }
 
-/* Sleeps up to ms in short slices; returns early (-1) when *stop is raised and honoured. */
-static int nap(struct wclient *c, int64_t ms, int interruptible)
-{
-	int64_t end = mono_ms() + ms;
-	for (;;) {
-		if (interruptible && c->stop && *c->stop)
-			return -1;
-		int64_t left = end - mono_ms();
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-}
-
 /*
  * One call with its retries. what: "claim", "heartbeat <id>", ... for logs.
  * Returns a wclient_rc; on WCLIENT_OK with out non-NULL, *out is the parsed
@@ -326,7 +303,7 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 		int64_t budget_ms, int interruptible, json_t **out)
 {
 	struct strbuf url = STRBUF_INIT;
-	int64_t start = mono_ms();
+	int64_t start = time_mono_ms();
 	int64_t deadline = budget_ms < 0 ? INT64_MAX : start + budget_ms;
 	int stop_seen = 0;
 	int ret = WCLIENT_REJECTED;
@@ -356,7 +333,7 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 			}
 			if (!stop_seen) {
 				stop_seen = 1;
-				int64_t cut = mono_ms() + WCLIENT_STOP_BUDGET_MS;
+				int64_t cut = time_mono_ms() + WCLIENT_STOP_BUDGET_MS;
 				if (cut < deadline)
 					deadline = cut;
 			}
@@ -429,14 +406,14 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 		}
 		int64_t wait = wclient_backoff_ms(retry, c->backoff_base_ms, c->backoff_cap_ms,
 						  c->retry_after_ms, next_random(c));
-		if (mono_ms() + wait >= deadline) {
+		if (time_mono_ms() + wait >= deadline) {
 			log_warn("%s: %s; giving up after %d attempts", what, c->last_error, retry + 1);
 			ret = WCLIENT_UNAVAILABLE;
 			goto cleanup;
 		}
 		log_warn("%s: %s; backoff %.1f s (attempt %d)", what, c->last_error,
 			 (double)wait / 1000.0, retry + 1);
-		if (nap(c, wait, interruptible) < 0) {
+		if (time_nap_ms(wait, interruptible ? c->stop : NULL) < 0) {
 			ret = WCLIENT_STOPPED;
 			goto cleanup;
 		}
