@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "base/limits.h"
+#include "base/number.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -180,27 +181,8 @@ int time_parse_rfc3339(const char *s, int64_t *us)
 
 int time_parse_duration(const char *s, int64_t *seconds)
 {
-	int64_t v = 0;
-	const char *p = s;
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		int d = *p - '0';
-		if (v > (INT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	int64_t unit = 1;
-	switch (*p) {
-	case '\0': break;
-	case 's': unit = 1; p++; break;
-	case 'm': unit = 60; p++; break;
-	case 'h': unit = 3600; p++; break;
-	case 'd': unit = 86400; p++; break;
-	default: return -1;
-	}
-	if (*p != '\0' || v > INT64_MAX / unit)
-		return -1;
-	*seconds = v * unit;
-	return 0;
+	static const struct number_unit units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { '\0', 0 },
+	};
+	return number_parse(s, units, seconds);
 }

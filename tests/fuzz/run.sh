@@ -40,9 +40,9 @@ COMMON_SRC=(base/strbuf base/jsonw base/utf8 web/problem)
 declare -A TARGET_SRC=(
 	[create_body]="api/validate"
 	[worker_body]="api/validate"
-	[router]="web/router base/uuid"
-	[query]="base/query"
-	[config]="base/config base/timeutil"
+	[router]="web/router base/uuid base/number"
+	[query]="base/query base/number"
+	[config]="base/config base/timeutil base/number"
 	[headers]="model/auth web/basic_auth api/validate web/etag"
 	[generator_output]="worker/generator"
 )
