@@ -24,18 +24,6 @@ int validate_is_json_content_type(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
-int validate_entity_type(const char *s, size_t len)
-{
-	if (len < 1 || len > ENTITY_TYPE_MAX || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 /* Parses a whole body as one JSON value; a problem naming the position if not. */
 static json_t *parse_body(const char *body, size_t len, struct problem *p)
 {

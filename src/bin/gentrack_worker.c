@@ -17,6 +17,7 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "model/resource.h"
 #include "base/timeutil.h"
 #include "worker/worker.h"
 #include "base/banned.h"
@@ -68,17 +69,6 @@ static int parse_seconds(const char *s, double max_s, int64_t *ms)
 		return -1;
 	*ms = (int64_t)(v * 1000.0 + 0.5);
 	return 0;
-}
-
-static int valid_entity_type(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return 0;
-	return 1;
 }
 
 /* The first line of FILE, newline dropped; you own the result. NULL with err. */
@@ -165,7 +155,7 @@ int main(int argc, char **argv)
 		case 'c': config_path = optarg; break;
 		case 'L': log_level = optarg; break;
 		case 't':
-			if (o.n_types == MAX_TYPES || !valid_entity_type(optarg)) {
+			if (o.n_types == MAX_TYPES || !resource_entity_type_valid(optarg, strlen(optarg))) {
 				fprintf(stderr, "gentrack-worker: --entity-type: '%s' is not [a-z][a-z0-9_]{0,63}, or more than %d types\n",
 					optarg, MAX_TYPES);
 				return 1;

@@ -14,9 +14,9 @@
 #endif
 
 #include "worker/generator.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/timeutil.h"
-#include "api/validate.h"
 #include "worker/wclient.h"
 #include "base/utf8.h"
 #include "worker/worker.h"
