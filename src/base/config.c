@@ -206,28 +206,60 @@ static enum read_status read_capped(const char *path, size_t max, struct strbuf 
 	return st;
 }
 
+/*
+ * Says why read_capped failed. A config file's own errors start with its
+ * path, as every error about the file does; a password_file's error is the
+ * detail of a bad value ("bad value for 'password_file' ...: "), so there the
+ * path is quoted inside the sentence.
+ */
+static void read_failure(enum read_status st, const char *path, size_t max, int as_value,
+			 char *why, size_t whylen)
+{
+	const char *sys = strerror(errno);
+	switch (st) {
+	case READ_OK:
+		break;
+	case READ_CANNOT_OPEN:
+		if (as_value)
+			snprintf(why, whylen, "cannot open '%s': %s", path, sys);
+		else
+			snprintf(why, whylen, "%s: cannot open: %s", path, sys);
+		break;
+	case READ_TOO_LARGE:
+		if (as_value)
+			snprintf(why, whylen, "'%s' is longer than %zu bytes", path, max);
+		else
+			snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
+		break;
+	case READ_CANNOT_READ:
+		if (as_value)
+			snprintf(why, whylen, "cannot read '%s'", path);
+		else
+			snprintf(why, whylen, "%s: cannot read", path);
+		break;
+	case READ_HAS_NUL:
+		if (as_value)
+			snprintf(why, whylen, "'%s' contains a NUL byte", path);
+		else
+			snprintf(why, whylen, "%s: contains a NUL byte", path);
+		break;
+	case READ_NO_MEMORY:
+		if (as_value)
+			snprintf(why, whylen, "out of memory");
+		else
+			snprintf(why, whylen, "%s: out of memory", path);
+		break;
+	}
+}
+
 /* Reads a password file into *out, without its trailing newline. */
 static int read_password_file(const char *path, char **out, char *why, size_t whylen)
 {
 	int rc = -1;
 	struct strbuf sb = STRBUF_INIT;
-	switch (read_capped(path, CONFIG_MAX_PASSWORD, &sb)) {
-	case READ_OK:
-		break;
-	case READ_CANNOT_OPEN:
-		snprintf(why, whylen, "cannot open '%s': %s", path, strerror(errno));
-		goto cleanup;
-	case READ_TOO_LARGE:
-		snprintf(why, whylen, "'%s' is longer than %d bytes", path, CONFIG_MAX_PASSWORD);
-		goto cleanup;
-	case READ_CANNOT_READ:
-		snprintf(why, whylen, "cannot read '%s'", path);
-		goto cleanup;
-	case READ_HAS_NUL:
-		snprintf(why, whylen, "'%s' contains a NUL byte", path);
-		goto cleanup;
-	case READ_NO_MEMORY:
-		snprintf(why, whylen, "out of memory");
+	enum read_status st = read_capped(path, CONFIG_MAX_PASSWORD, &sb);
+	if (st != READ_OK) {
+		read_failure(st, path, CONFIG_MAX_PASSWORD, 1, why, whylen);
 		goto cleanup;
 	}
 	if (sb.len > 0 && sb.buf[sb.len - 1] == '\n')
@@ -459,27 +491,13 @@ static int read_file(const char *path, int missing_ok, char **text, char *err, s
 	int rc = -1;
 	struct strbuf sb = STRBUF_INIT;
 	*text = NULL;
-	switch (read_capped(path, CONFIG_MAX_FILE, &sb)) {
-	case READ_OK:
-		break;
-	case READ_CANNOT_OPEN:
-		if (missing_ok && errno == ENOENT) {
-			rc = 0;
-			goto cleanup;
-		}
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	enum read_status st = read_capped(path, CONFIG_MAX_FILE, &sb);
+	if (st == READ_CANNOT_OPEN && missing_ok && errno == ENOENT) {
+		rc = 0;
 		goto cleanup;
-	case READ_TOO_LARGE:
-		snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
-		goto cleanup;
-	case READ_CANNOT_READ:
-		snprintf(err, errlen, "%s: cannot read", path);
-		goto cleanup;
-	case READ_HAS_NUL:
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		goto cleanup;
-	case READ_NO_MEMORY:
-		snprintf(err, errlen, "%s: out of memory", path);
+	}
+	if (st != READ_OK) {
+		read_failure(st, path, CONFIG_MAX_FILE, 0, err, errlen);
 		goto cleanup;
 	}
 	*text = strbuf_detach(&sb, NULL);
