@@ -44,7 +44,7 @@ declare -A TARGET_SRC=(
 	[query]="base/query base/number"
 	[config]="base/config base/timeutil base/number"
 	[headers]="model/auth web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid base/number"
-	[generator_output]="worker/generator"
+	[generator_output]="worker/generator base/timeutil base/number"
 )
 
 passed=0
