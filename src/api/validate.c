@@ -24,18 +24,6 @@ int validate_is_json_content_type(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
-int validate_entity_type(const char *s, size_t len)
-{
-	if (len < 1 || len > ENTITY_TYPE_MAX || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 /* Parses a whole body as one JSON value; a problem naming the position if not. */
 static json_t *parse_body(const char *body, size_t len, struct problem *p)
 {
@@ -107,6 +95,29 @@ static int check_fields(json_t *root, const char *const *fields, struct problem 
 	return 0;
 }
 
+/*
+ * A whole body that must be one JSON object with only the given members: the
+ * object (a new reference: you own it), or NULL with p set.
+ */
+static json_t *parse_object(const char *body, size_t len, const char *const *fields,
+			    struct problem *p)
+{
+	json_t *root = parse_body(body, len, p);
+	if (!root)
+		return NULL;
+	if (!json_is_object(root)) {
+		problem_set(p, 400, "invalid-body", "request body must be a JSON object, not %s",
+			    json_type_name(root));
+		json_decref(root);
+		return NULL;
+	}
+	if (check_fields(root, fields, p) < 0) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
 int validate_create_body(const char *body, size_t len, unsigned max_count,
 			 struct create_input *out, struct problem *p)
 {
@@ -115,15 +126,8 @@ int validate_create_body(const char *body, size_t len, unsigned max_count,
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	root = parse_body(body, len, p);
+	root = parse_object(body, len, create_fields, p);
 	if (!root)
-		goto cleanup;
-	if (!json_is_object(root)) {
-		problem_set(p, 400, "invalid-body", "request body must be a JSON object, not %s",
-			    json_type_name(root));
-		goto cleanup;
-	}
-	if (check_fields(root, create_fields, p) < 0)
 		goto cleanup;
 
 	v = json_object_get(root, "entity_type");
@@ -202,15 +206,8 @@ int validate_reason_body(const char *body, size_t len, char **reason, struct pro
 	*reason = NULL;
 	if (len == 0)
 		return 0;
-	root = parse_body(body, len, p);
+	root = parse_object(body, len, reason_fields, p);
 	if (!root)
-		goto cleanup;
-	if (!json_is_object(root)) {
-		problem_set(p, 400, "invalid-body", "request body must be a JSON object, not %s",
-			    json_type_name(root));
-		goto cleanup;
-	}
-	if (check_fields(root, reason_fields, p) < 0)
 		goto cleanup;
 	json_t *v = json_object_get(root, "reason");
 	if (v && !json_is_null(v)) {
@@ -358,15 +355,8 @@ int validate_worker_body(const char *body, size_t len, enum worker_call call,
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	root = parse_body(body, len, p);
+	root = parse_object(body, len, worker_fields[call], p);
 	if (!root)
-		goto cleanup;
-	if (!json_is_object(root)) {
-		problem_set(p, 400, "invalid-body", "request body must be a JSON object, not %s",
-			    json_type_name(root));
-		goto cleanup;
-	}
-	if (check_fields(root, worker_fields[call], p) < 0)
 		goto cleanup;
 	v = json_object_get(root, "worker_id");
 	if (!json_is_string(v) || json_string_length(v) < 1 ||

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/number.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -133,32 +134,10 @@ void config_release(struct config *c)
 	}
 }
 
-/* A non-negative decimal with an optional suffix multiplier; -1 if malformed or overflowing. */
-static int parse_number(const char *s, int64_t *out, int allow_size_suffix)
-{
-	int64_t v = 0;
-	const char *p = s;
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		int d = *p - '0';
-		if (v > (INT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	int64_t mult = 1;
-	if (allow_size_suffix && (*p == 'k' || *p == 'K')) {
-		mult = 1024;
-		p++;
-	} else if (allow_size_suffix && (*p == 'm' || *p == 'M')) {
-		mult = MIB;
-		p++;
-	}
-	if (*p != '\0' || v > INT64_MAX / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
+/* Sizes take KiB and MiB suffixes, either case. */
+static const struct number_unit size_units[] = {
+	{ 'k', 1024 }, { 'K', 1024 }, { 'm', MIB }, { 'M', MIB }, { '\0', 0 },
+};
 
 /* "https://host[:port]" with nothing after the authority; a trailing '/' is dropped. */
 static int check_base_url(char *v)
@@ -189,42 +168,104 @@ static int check_base_url(char *v)
 	return 0;
 }
 
+/* How read_capped went; errno still says why for READ_CANNOT_OPEN. */
+enum read_status {
+	READ_OK,
+	READ_CANNOT_OPEN,
+	READ_TOO_LARGE,
+	READ_CANNOT_READ,
+	READ_HAS_NUL,
+	READ_NO_MEMORY,
+};
+
+/*
+ * The whole of path into sb (released by the caller either way), refused
+ * past max bytes, so that a path like /dev/zero cannot make us read forever.
+ */
+static enum read_status read_capped(const char *path, size_t max, struct strbuf *sb)
+{
+	enum read_status st = READ_OK;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return READ_CANNOT_OPEN;
+	char chunk[4096];
+	size_t n;
+	while (st == READ_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (sb->len + n > max)
+			st = READ_TOO_LARGE;
+		else
+			strbuf_add(sb, chunk, n);
+	}
+	if (st == READ_OK && ferror(f))
+		st = READ_CANNOT_READ;
+	else if (st == READ_OK && sb->oom)
+		st = READ_NO_MEMORY;
+	else if (st == READ_OK && memchr(sb->buf, '\0', sb->len))
+		st = READ_HAS_NUL;
+	fclose(f);
+	return st;
+}
+
+/*
+ * Says why read_capped failed. A config file's own errors start with its
+ * path, as every error about the file does; a password_file's error is the
+ * detail of a bad value ("bad value for 'password_file' ...: "), so there the
+ * path is quoted inside the sentence.
+ */
+static void read_failure(enum read_status st, const char *path, size_t max, int as_value,
+			 char *why, size_t whylen)
+{
+	const char *sys = strerror(errno);
+	switch (st) {
+	case READ_OK:
+		break;
+	case READ_CANNOT_OPEN:
+		if (as_value)
+			snprintf(why, whylen, "cannot open '%s': %s", path, sys);
+		else
+			snprintf(why, whylen, "%s: cannot open: %s", path, sys);
+		break;
+	case READ_TOO_LARGE:
+		if (as_value)
+			snprintf(why, whylen, "'%s' is longer than %zu bytes", path, max);
+		else
+			snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
+		break;
+	case READ_CANNOT_READ:
+		if (as_value)
+			snprintf(why, whylen, "cannot read '%s'", path);
+		else
+			snprintf(why, whylen, "%s: cannot read", path);
+		break;
+	case READ_HAS_NUL:
+		if (as_value)
+			snprintf(why, whylen, "'%s' contains a NUL byte", path);
+		else
+			snprintf(why, whylen, "%s: contains a NUL byte", path);
+		break;
+	case READ_NO_MEMORY:
+		if (as_value)
+			snprintf(why, whylen, "out of memory");
+		else
+			snprintf(why, whylen, "%s: out of memory", path);
+		break;
+	}
+}
+
 /* Reads a password file into *out, without its trailing newline. */
 static int read_password_file(const char *path, char **out, char *why, size_t whylen)
 {
 	int rc = -1;
 	struct strbuf sb = STRBUF_INIT;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(why, whylen, "cannot open '%s': %s", path, strerror(errno));
-		goto cleanup;
-	}
-	char chunk[512];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (sb.len + n > CONFIG_MAX_PASSWORD) {
-			snprintf(why, whylen, "'%s' is longer than %d bytes", path,
-				 CONFIG_MAX_PASSWORD);
-			goto cleanup;
-		}
-		strbuf_add(&sb, chunk, n);
-	}
-	if (ferror(f)) {
-		snprintf(why, whylen, "cannot read '%s'", path);
+	enum read_status st = read_capped(path, CONFIG_MAX_PASSWORD, &sb);
+	if (st != READ_OK) {
+		read_failure(st, path, CONFIG_MAX_PASSWORD, 1, why, whylen);
 		goto cleanup;
 	}
 	if (sb.len > 0 && sb.buf[sb.len - 1] == '\n')
 		sb.len--;
 	if (sb.len > 0 && sb.buf[sb.len - 1] == '\r')
 		sb.len--;
-	if (memchr(sb.buf, '\0', sb.len)) {
-		snprintf(why, whylen, "'%s' contains a NUL byte", path);
-		goto cleanup;
-	}
-	if (sb.oom) {
-		snprintf(why, whylen, "out of memory");
-		goto cleanup;
-	}
 	char *p = dup_mem(sb.buf, sb.len);
 	if (!p) {
 		snprintf(why, whylen, "out of memory");
@@ -234,8 +275,6 @@ static int read_password_file(const char *path, char **out, char *why, size_t wh
 	*out = p;
 	rc = 0;
 cleanup:
-	if (f)
-		fclose(f);
 	strbuf_release(&sb);
 	return rc;
 }
@@ -268,7 +307,7 @@ static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, 
 	case CFG_STRING:
 		break;
 	case CFG_INT:
-		if (parse_number(v, &n, 0) < 0 || n < k->min || n > k->max)
+		if (number_parse(v, NULL, &n) < 0 || n < k->min || n > k->max)
 			goto range;
 		*(int *)(void *)base = (int)n;
 		return 0;
@@ -278,7 +317,7 @@ static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, 
 		*(int64_t *)(void *)base = n;
 		return 0;
 	case CFG_SIZE:
-		if (parse_number(v, &n, 1) < 0 || n < k->min || n > k->max)
+		if (number_parse(v, size_units, &n) < 0 || n < k->min || n > k->max)
 			goto range;
 		*(size_t *)(void *)base = (size_t)n;
 		return 0;
@@ -452,28 +491,13 @@ static int read_file(const char *path, int missing_ok, char **text, char *err, s
 	int rc = -1;
 	struct strbuf sb = STRBUF_INIT;
 	*text = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		if (missing_ok && errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	enum read_status st = read_capped(path, CONFIG_MAX_FILE, &sb);
+	if (st == READ_CANNOT_OPEN && missing_ok && errno == ENOENT) {
+		rc = 0;
 		goto cleanup;
 	}
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (sb.len + n > CONFIG_MAX_FILE) {
-			snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_FILE);
-			goto cleanup;
-		}
-		strbuf_add(&sb, chunk, n);
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		goto cleanup;
-	}
-	if (memchr(sb.buf, '\0', sb.len)) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
+	if (st != READ_OK) {
+		read_failure(st, path, CONFIG_MAX_FILE, 0, err, errlen);
 		goto cleanup;
 	}
 	*text = strbuf_detach(&sb, NULL);
@@ -483,8 +507,6 @@ static int read_file(const char *path, int missing_ok, char **text, char *err, s
 	}
 	rc = 0;
 cleanup:
-	if (f)
-		fclose(f);
 	strbuf_release(&sb);
 	return rc;
 }

@@ -4,22 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "base/query.h"
 #include "base/banned.h"
 
 /* How much of a raw parameter name an error message quotes. */
 #define QUERY_ERR_NAME_MAX 64
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Decodes s[0..len) into a new NUL-terminated string. NULL with *why set to a
@@ -37,8 +27,8 @@ static char *decode(const char *s, size_t len, size_t *out_len, const char **why
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int h = i + 1 < len ? hex_value(s[i + 1]) : -1;
-			int l = i + 2 < len ? hex_value(s[i + 2]) : -1;
+			int h = i + 1 < len ? number_hex_digit(s[i + 1]) : -1;
+			int l = i + 2 < len ? number_hex_digit(s[i + 2]) : -1;
 			if (h < 0 || l < 0) {
 				*why = "bad percent-encoding";
 				goto fail;

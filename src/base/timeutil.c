@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "base/limits.h"
+#include "base/number.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -15,6 +16,30 @@ int64_t time_now_us(void)
 	if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
 		return 0;
 	return (int64_t)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
+}
+
+int64_t time_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int time_nap_ms(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	int64_t end = time_mono_ms() + ms;
+	for (;;) {
+		if (stop && *stop)
+			return -1;
+		int64_t left = end - time_mono_ms();
+		if (left <= 0)
+			return 0;
+		if (left > TIME_NAP_SLICE_MS)
+			left = TIME_NAP_SLICE_MS;
+		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
+		/* EINTR is fine: the next turn looks at *stop and the time left. */
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* Floor division, so times before 1970 land on the right day. */
@@ -156,27 +181,8 @@ int time_parse_rfc3339(const char *s, int64_t *us)
 
 int time_parse_duration(const char *s, int64_t *seconds)
 {
-	int64_t v = 0;
-	const char *p = s;
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		int d = *p - '0';
-		if (v > (INT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	int64_t unit = 1;
-	switch (*p) {
-	case '\0': break;
-	case 's': unit = 1; p++; break;
-	case 'm': unit = 60; p++; break;
-	case 'h': unit = 3600; p++; break;
-	case 'd': unit = 86400; p++; break;
-	default: return -1;
-	}
-	if (*p != '\0' || v > INT64_MAX / unit)
-		return -1;
-	*seconds = v * unit;
-	return 0;
+	static const struct number_unit units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { '\0', 0 },
+	};
+	return number_parse(s, units, seconds);
 }

@@ -1,6 +1,7 @@
 #ifndef GENTRACK_TIMEUTIL_H
 #define GENTRACK_TIMEUTIL_H
 
+#include <signal.h>
 #include <stdint.h>
 
 /*
@@ -19,6 +20,21 @@ struct civil_time {
 
 /* CLOCK_REALTIME now, in microseconds. */
 int64_t time_now_us(void);
+/*
+ * CLOCK_MONOTONIC now, in milliseconds: for deadlines, timeouts and backoff
+ * (a clock step must not stretch or cut them), never for stored times.
+ */
+int64_t time_mono_ms(void);
+
+/* The longest slice time_nap_ms sleeps before looking at *stop again. */
+#define TIME_NAP_SLICE_MS 100
+/*
+ * Sleeps ms on the monotonic clock, in slices of at most TIME_NAP_SLICE_MS so
+ * that a raised *stop (a signal handler's flag; stop may be NULL) ends the
+ * nap within a slice. 0 once the time is up, -1 when *stop ended it (also
+ * when it was raised before the call).
+ */
+int time_nap_ms(int64_t ms, const volatile sig_atomic_t *stop);
 /* Proleptic Gregorian conversion, no libc time zone involved. */
 void time_to_civil(int64_t us, struct civil_time *out);
 /*

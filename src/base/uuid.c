@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "base/number.h"
 #include "base/uuid.h"
 #include "base/banned.h"
 
@@ -124,17 +125,6 @@ void uuid_format(const struct uuid *u, char out[UUID_STR_LEN + 1])
 	out[o] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int uuid_parse(const char *s, size_t len, struct uuid *out)
 {
 	struct uuid u;
@@ -146,8 +136,8 @@ int uuid_parse(const char *s, size_t len, struct uuid *out)
 			if (s[pos++] != '-')
 				return -1;
 		}
-		int h = hex_value(s[pos]);
-		int l = hex_value(s[pos + 1]);
+		int h = number_hex_digit(s[pos]);
+		int l = number_hex_digit(s[pos + 1]);
 		if (h < 0 || l < 0)
 			return -1;
 		u.b[i] = (unsigned char)(h << 4 | l);

@@ -1,107 +1,21 @@
 /*
  * gentrack-worker: the reference worker. Claims generation requests over the
- * worker API and runs a generator command once per entity (see worker.h).
+ * worker API and runs a generator command once per entity (see worker.h);
+ * its command line is worker/options.h.
  */
 #include "build_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
-#include "base/config.h"
 #include "base/log.h"
-#include "base/timeutil.h"
+#include "worker/options.h"
 #include "worker/worker.h"
 #include "base/banned.h"
-
-#define MAX_TYPES 8
-#define KEY_MAX 4096
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: gentrack-worker [options] --entity-type T [--entity-type T]... -- COMMAND [ARGS...]\n"
-		"\n"
-		"Claims generation requests and runs COMMAND once per entity: the request\n"
-		"JSON (with \"index\") on its stdin, one JSON object expected on its stdout.\n"
-		"\n"
-		"  --url URL          the service, e.g. https://gentrack.example (default $GENTRACK_URL)\n"
-		"  --key KEY          the worker key (default $GENTRACK_WORKER_KEY; prefer the\n"
-		"                     environment or --key-file: command lines are visible in ps)\n"
-		"  --key-file FILE    read the worker key from FILE\n"
-		"  --entity-type T    an entity type to work on (repeatable, 1 to %d)\n"
-		"  --concurrency N    worker loops in parallel, 1..64 (default 1)\n"
-		"  --lease S          lease asked for at claim (default: the server's)\n"
-		"  --timeout S        per entity; the generator is killed after it (default 120)\n"
-		"  --grace S          on SIGTERM, how long the running entity may still take\n"
-		"                     (default the --timeout, at most 30)\n"
-		"  --poll S           wait between claims when nothing is pending (default 2)\n"
-		"  --worker-id ID     (default hostname:pid)\n"
-		"  --once             one claim cycle, then exit\n"
-		"  --config FILE      configuration, for [log] level (default $GENTRACK_CONFIG)\n"
-		"  --log-level L      debug, info, warn or error\n"
-		"\n"
-		"Durations are seconds (\"1.5\") or take a unit (\"90s\", \"10m\", \"1h\").\n",
-		MAX_TYPES);
-}
-
-/* Seconds as a decimal ("0.5") or a duration ("10m") into milliseconds, 1 ms..max_s. */
-static int parse_seconds(const char *s, double max_s, int64_t *ms)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v)) {
-		int64_t secs;
-		if (time_parse_duration(s, &secs) < 0)
-			return -1;
-		v = (double)secs;
-	}
-	if (v * 1000.0 < 1.0 || v > max_s)
-		return -1;
-	*ms = (int64_t)(v * 1000.0 + 0.5);
-	return 0;
-}
-
-static int valid_entity_type(const char *s)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
-/* The first line of FILE, newline dropped; you own the result. NULL with err. */
-static char *read_key_file(const char *path, char *err, size_t errlen)
-{
-	char buf[KEY_MAX + 2];
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		snprintf(err, errlen, "%s is empty", path);
-		return NULL;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *key = strdup(buf);
-	if (!key)
-		snprintf(err, errlen, "out of memory");
-	return key;
-}
 
 /* A program started with 0, 1 or 2 closed must not hand a pipe that number. */
 static void open_standard_fds(void)
@@ -117,166 +31,25 @@ static void open_standard_fds(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "key-file", required_argument, NULL, 'K' },
-		{ "entity-type", required_argument, NULL, 't' },
-		{ "concurrency", required_argument, NULL, 'n' },
-		{ "lease", required_argument, NULL, 'l' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "poll", required_argument, NULL, 'p' },
-		{ "worker-id", required_argument, NULL, 'w' },
-		{ "once", no_argument, NULL, '1' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "log-level", required_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *types[MAX_TYPES];
-	const char *config_path = NULL, *key_file = NULL, *log_level = NULL;
-	struct worker_opts o;
-	struct config cfg;
-	char *key_owned = NULL;
-	char err[512];
-	int64_t ms;
-	int opt, grace_set = 0, cfg_loaded = 0, ret = 1, curl_up = 0;
+	struct options op;
+	int ret = 1;
 
-	memset(&o, 0, sizeof(o));
-	memset(&cfg, 0, sizeof(cfg));
-	o.url = getenv("GENTRACK_URL");
-	o.key = getenv("GENTRACK_WORKER_KEY");
-	o.entity_types = types;
-	o.timeout_ms = 120000;
-	o.poll_ms = 2000;
-	o.concurrency = 1;
 	log_init("gentrack-worker");
 	open_standard_fds();
-
-	/* '+': stop at the first non-option, the generator command. */
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'u': o.url = optarg; break;
-		case 'k': o.key = optarg; break;
-		case 'K': key_file = optarg; break;
-		case 'w': o.worker_id = optarg; break;
-		case '1': o.once = 1; break;
-		case 'c': config_path = optarg; break;
-		case 'L': log_level = optarg; break;
-		case 't':
-			if (o.n_types == MAX_TYPES || !valid_entity_type(optarg)) {
-				fprintf(stderr, "gentrack-worker: --entity-type: '%s' is not [a-z][a-z0-9_]{0,63}, or more than %d types\n",
-					optarg, MAX_TYPES);
-				return 1;
-			}
-			types[o.n_types++] = optarg;
-			break;
-		case 'n': {
-			char *end;
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 64) {
-				fprintf(stderr, "gentrack-worker: --concurrency must be 1..64, not '%s'\n", optarg);
-				return 1;
-			}
-			o.concurrency = (int)v;
-			break;
-		}
-		case 'l':
-			if (parse_seconds(optarg, 86400, &ms) < 0 || ms < 1000) {
-				fprintf(stderr, "gentrack-worker: --lease must be 1 s..1 d, not '%s'\n", optarg);
-				return 1;
-			}
-			o.lease_seconds = (long)(ms / 1000);
-			break;
-		case 'T':
-			if (parse_seconds(optarg, 86400, &o.timeout_ms) < 0) {
-				fprintf(stderr, "gentrack-worker: --timeout must be a duration up to 1 d, not '%s'\n", optarg);
-				return 1;
-			}
-			break;
-		case 'g':
-			if (parse_seconds(optarg, 86400, &o.grace_ms) < 0) {
-				fprintf(stderr, "gentrack-worker: --grace must be a duration up to 1 d, not '%s'\n", optarg);
-				return 1;
-			}
-			grace_set = 1;
-			break;
-		case 'p':
-			if (parse_seconds(optarg, 3600, &o.poll_ms) < 0) {
-				fprintf(stderr, "gentrack-worker: --poll must be a duration up to 1 h, not '%s'\n", optarg);
-				return 1;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
-		}
+	switch (options_parse(&op, argc, argv)) {
+	case OPTIONS_GO: break;
+	case OPTIONS_HELP: return 0;
+	default: return 1;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "gentrack-worker: no generator command given (after --)\n");
-		usage(stderr);
-		return 1;
-	}
-	o.argv = argv + optind;
-	if (!o.n_types) {
-		fprintf(stderr, "gentrack-worker: give at least one --entity-type\n");
-		return 1;
-	}
-	if (!o.url || !*o.url) {
-		fprintf(stderr, "gentrack-worker: no --url (or $GENTRACK_URL)\n");
-		return 1;
-	}
-	if (strncmp(o.url, "http://", 7) && strncmp(o.url, "https://", 8)) {
-		fprintf(stderr, "gentrack-worker: --url must start with http:// or https://\n");
-		return 1;
-	}
-	if (key_file) {
-		key_owned = read_key_file(key_file, err, sizeof(err));
-		if (!key_owned) {
-			fprintf(stderr, "gentrack-worker: %s\n", err);
-			goto cleanup;
-		}
-		o.key = key_owned;
-	}
-	if (!o.key || !*o.key) {
-		fprintf(stderr, "gentrack-worker: no worker key: set $GENTRACK_WORKER_KEY, or use --key-file or --key\n");
+	if (options_load(&op) < 0)
 		goto cleanup;
-	}
-	if (!grace_set)
-		o.grace_ms = o.timeout_ms < 30000 ? o.timeout_ms : 30000;
-
-	/* A configuration only when one is named: a worker host may have none. */
-	int required = 0;
-	config_pick_path(config_path, &required);
-	if (required) {
-		if (config_load(&cfg, config_path, err, sizeof(err)) < 0) {
-			fprintf(stderr, "gentrack-worker: %s\n", err);
-			goto cleanup;
-		}
-		cfg_loaded = 1;
-		if (!log_level)
-			log_level = cfg.log_level;
-	}
-	if (log_level) {
-		int lv = log_level_parse(log_level);
-		if (lv < 0) {
-			fprintf(stderr, "gentrack-worker: --log-level must be debug, info, warn or error\n");
-			goto cleanup;
-		}
-		log_set_level((enum log_level)lv);
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "gentrack-worker: cannot initialise libcurl\n");
 		goto cleanup;
 	}
-	curl_up = 1;
-	ret = worker_main(&o);
+	ret = worker_main(&op.run);
+	curl_global_cleanup();
 cleanup:
-	if (curl_up)
-		curl_global_cleanup();
-	if (cfg_loaded)
-		config_release(&cfg);
-	free(key_owned);
+	options_release(&op);
 	return ret;
 }

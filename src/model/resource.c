@@ -8,6 +8,18 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
+int resource_entity_type_valid(const char *s, size_t len)
+{
+	if (len < 1 || len > ENTITY_TYPE_MAX || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
 void gen_request_init(struct gen_request *r)
 {
 	memset(r, 0, sizeof(*r));

@@ -55,6 +55,13 @@ struct gen_entity_list {
 	size_t alloc;
 };
 
+/*
+ * An entity type as the API, the admin pages and the worker accept it:
+ * [a-z][a-z0-9_]{0,63}, so at most ENTITY_TYPE_MAX bytes. s[0..len) need not
+ * be NUL-terminated (a NUL inside is refused). 1 when valid, else 0.
+ */
+int resource_entity_type_valid(const char *s, size_t len);
+
 /* Zero-fills r with every time TIME_NONE. */
 void gen_request_init(struct gen_request *r);
 /* Frees what r owns and re-initialises it. */

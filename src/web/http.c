@@ -21,24 +21,44 @@ const char *http_param(const struct http_request *req, const char *name)
 	return FCGX_GetParam(name, req->envp);
 }
 
+int http_parse_content_length(const char *value, size_t max, size_t *len)
+{
+	size_t n = 0;
+	int over = 0;
+
+	if (!value)
+		value = "";
+	/* Every byte is looked at, so a malformed value is 400 even when it is also huge. */
+	for (const char *c = value; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return HTTP_LENGTH_MALFORMED;
+		size_t d = (size_t)(*c - '0');
+		if (over)
+			continue;
+		/* Past max the value is refused anyway: stop counting before it could wrap. */
+		if (n > max / 10 || (n == max / 10 && d > max % 10))
+			over = 1;
+		else
+			n = n * 10 + d;
+	}
+	if (over)
+		return HTTP_LENGTH_TOO_LARGE;
+	*len = n;
+	return HTTP_LENGTH_OK;
+}
+
 int http_read_body(struct http_request *req, size_t max, struct problem *p)
 {
 	FCGX_Request *r = req->fcgx;
-	const char *cl = http_param(req, "CONTENT_LENGTH");
 	size_t len = 0;
 
-	if (cl && *cl) {
-		for (const char *c = cl; *c; c++) {
-			if (*c < '0' || *c > '9') {
-				problem_set(p, 400, "invalid-request", "malformed Content-Length");
-				return -1;
-			}
-			/* Anything past max is refused, so stop counting there. */
-			if (len <= max)
-				len = len * 10 + (size_t)(*c - '0');
-		}
-	}
-	if (len > max) {
+	switch (http_parse_content_length(http_param(req, "CONTENT_LENGTH"), max, &len)) {
+	case HTTP_LENGTH_OK:
+		break;
+	case HTTP_LENGTH_MALFORMED:
+		problem_set(p, 400, "invalid-request", "malformed Content-Length");
+		return -1;
+	default:
 		problem_set(p, 413, NULL, "request body is larger than %zu bytes", max);
 		return -1;
 	}

@@ -34,6 +34,22 @@ struct http_response {
 /* A FastCGI parameter (e.g. "HTTP_AUTHORIZATION"), or NULL. Borrowed. */
 const char *http_param(const struct http_request *req, const char *name);
 
+enum http_length {
+	HTTP_LENGTH_OK = 0,
+	HTTP_LENGTH_MALFORMED = -1,   /* 400 */
+	HTTP_LENGTH_TOO_LARGE = -2,   /* 413 */
+};
+
+/*
+ * A CONTENT_LENGTH value as the web server passes it: NULL or "" means 0;
+ * otherwise ASCII digits only (leading zeros allowed; no sign, blank or
+ * other byte), at most max. HTTP_LENGTH_OK with *len set, or
+ * HTTP_LENGTH_MALFORMED (which wins over too large), or
+ * HTTP_LENGTH_TOO_LARGE for any value over max, however long. Needs no
+ * FastCGI request: http_read_body calls it, the unit test calls it alone.
+ */
+int http_parse_content_length(const char *value, size_t max, size_t *len);
+
 /*
  * Reads the body, refusing one over `max` bytes (from CONTENT_LENGTH, before
  * reading) with 413, and a short or malformed one with 400. 0, or -1 with p set.

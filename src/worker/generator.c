@@ -20,6 +20,7 @@
 #include "worker/generator.h"
 #include "base/utf8.h"
 #include "base/strbuf.h"
+#include "base/timeutil.h"
 #include "base/banned.h"
 
 /* A child that exited while something it started still holds its pipes. */
@@ -44,13 +45,6 @@ struct run {
 	int wstatus;
 	int64_t reaped_at;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void generator_result_init(struct generator_result *r)
 {
@@ -163,6 +157,74 @@ static void try_reap(struct run *r, int64_t now)
 	}
 }
 
+/* Timeout, tick and the SIGKILL that follows a SIGTERM, as they fall due. */
+static void check_clocks(struct run *r, int64_t *now, int64_t deadline, int64_t *next_tick)
+{
+	const struct generator_opts *o = r->o;
+	if (!r->killing) {
+		if (*now >= deadline) {
+			r->timed_out = 1;
+			start_kill(r, *now);
+		} else if (*now >= *next_tick) {
+			if (o->tick(o->tick_ctx)) {
+				r->aborted = 1;
+				start_kill(r, *now);
+			}
+			*now = time_mono_ms();
+			*next_tick = *now + o->tick_ms;
+		}
+	}
+	if (r->killing && !r->sent_kill && *now >= r->kill_at) {
+		kill(-r->pid, SIGKILL);
+		r->sent_kill = 1;
+	}
+}
+
+/* How long poll may wait: until the next clock falls due, at most 100 ms. */
+static int64_t poll_wait(const struct run *r, int64_t now, int64_t deadline, int64_t next_tick)
+{
+	/* Pipes closed, child not reaped yet: look again soon. */
+	int64_t wait = r->out_fd < 0 && r->err_fd < 0 ? 5 : 100;
+	if (!r->killing) {
+		if (deadline - now < wait)
+			wait = deadline - now;
+		if (next_tick - now < wait)
+			wait = next_tick - now;
+	} else if (!r->sent_kill && r->kill_at - now < wait) {
+		wait = r->kill_at - now;
+	}
+	return wait < 0 ? 0 : wait;
+}
+
+/* One poll over the open pipes, then the reads and writes it allows. -1 on EINTR. */
+static int pump_pipes(struct run *r, int64_t wait)
+{
+	struct pollfd pfd[3];
+	int nfd = 0, in_i = -1, out_i = -1, err_i = -1;
+	if (r->in_fd >= 0 && !r->killing) {
+		pfd[nfd] = (struct pollfd){ .fd = r->in_fd, .events = POLLOUT };
+		in_i = nfd++;
+	}
+	if (r->out_fd >= 0) {
+		pfd[nfd] = (struct pollfd){ .fd = r->out_fd, .events = POLLIN };
+		out_i = nfd++;
+	}
+	if (r->err_fd >= 0) {
+		pfd[nfd] = (struct pollfd){ .fd = r->err_fd, .events = POLLIN };
+		err_i = nfd++;
+	}
+	if (poll(pfd, (nfds_t)nfd, (int)wait) < 0)
+		return errno == EINTR ? -1 : 0;
+	int64_t now = time_mono_ms();
+	if (in_i >= 0 && pfd[in_i].revents)
+		pump_input(r);
+	if (out_i >= 0 && pfd[out_i].revents)
+		pump_output(r, &r->out_fd, 1, now);
+	if (err_i >= 0 && pfd[err_i].revents)
+		pump_output(r, &r->err_fd, 0, now);
+	return 0;
+}
+
 /* The poll loop: returns once the child is reaped and its pipes are closed. */
 static void supervise(struct run *r, int64_t start)
 {
@@ -171,7 +233,7 @@ static void supervise(struct run *r, int64_t start)
 	int64_t next_tick = o->tick && o->tick_ms > 0 ? start + o->tick_ms : INT64_MAX;
 
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = time_mono_ms();
 		try_reap(r, now);
 		if (r->reaped && r->out_fd < 0 && r->err_fd < 0)
 			break;
@@ -180,64 +242,11 @@ static void supervise(struct run *r, int64_t start)
 			kill(-r->pid, SIGKILL);
 			break;
 		}
-		if (!r->killing) {
-			if (now >= deadline) {
-				r->timed_out = 1;
-				start_kill(r, now);
-			} else if (now >= next_tick) {
-				if (o->tick(o->tick_ctx)) {
-					r->aborted = 1;
-					start_kill(r, now);
-				}
-				now = mono_ms();
-				next_tick = now + o->tick_ms;
-			}
-		}
-		if (r->killing && !r->sent_kill && now >= r->kill_at) {
-			kill(-r->pid, SIGKILL);
-			r->sent_kill = 1;
-		}
-
-		int64_t wait = r->out_fd < 0 && r->err_fd < 0 ? 5 : 100;
-		if (!r->killing) {
-			if (deadline - now < wait)
-				wait = deadline - now;
-			if (next_tick - now < wait)
-				wait = next_tick - now;
-		} else if (!r->sent_kill && r->kill_at - now < wait) {
-			wait = r->kill_at - now;
-		}
-		if (wait < 0)
-			wait = 0;
-
-		struct pollfd pfd[3];
-		int nfd = 0, in_i = -1, out_i = -1, err_i = -1;
-		if (r->in_fd >= 0 && !r->killing) {
-			pfd[nfd] = (struct pollfd){ .fd = r->in_fd, .events = POLLOUT };
-			in_i = nfd++;
-		}
-		if (r->out_fd >= 0) {
-			pfd[nfd] = (struct pollfd){ .fd = r->out_fd, .events = POLLIN };
-			out_i = nfd++;
-		}
-		if (r->err_fd >= 0) {
-			pfd[nfd] = (struct pollfd){ .fd = r->err_fd, .events = POLLIN };
-			err_i = nfd++;
-		}
-		int n = poll(pfd, (nfds_t)nfd, (int)wait);
-		if (n < 0) {
-			/* A signal (SIGTERM to the worker): let the tick look at once. */
-			if (errno == EINTR && next_tick != INT64_MAX)
-				next_tick = 0;
-			continue;
-		}
-		now = mono_ms();
-		if (in_i >= 0 && pfd[in_i].revents)
-			pump_input(r);
-		if (out_i >= 0 && pfd[out_i].revents)
-			pump_output(r, &r->out_fd, 1, now);
-		if (err_i >= 0 && pfd[err_i].revents)
-			pump_output(r, &r->err_fd, 0, now);
+		check_clocks(r, &now, deadline, &next_tick);
+		/* A signal (SIGTERM to the worker): let the tick look at once. */
+		if (pump_pipes(r, poll_wait(r, now, deadline, next_tick)) < 0 &&
+		    next_tick != INT64_MAX)
+			next_tick = 0;
 	}
 	close_fd(&r->in_fd);
 	close_fd(&r->out_fd);
@@ -428,13 +437,79 @@ static void set_error(struct generator_result *res, enum generator_status st,
 	res->error = strbuf_detach(&sb, NULL);
 }
 
+/*
+ * Forks and execs the command with its three pipes; on 0 the child runs and
+ * r holds our ends (non-blocking). -1 with res set when it could not start:
+ * the pipes or fork failed, or exec did (reported through a fourth pipe).
+ */
+static int start_child(struct run *r, struct generator_result *res, int64_t start)
+{
+	const struct generator_opts *o = r->o;
+	int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
+	int rep_p[2] = { -1, -1 };
+	int ret = -1;
+
+	if (pipe2(in_p, O_CLOEXEC) < 0 || pipe2(out_p, O_CLOEXEC) < 0 ||
+	    pipe2(err_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
+		set_error(res, GENERATOR_ERROR, "cannot make pipes: %s", strerror(errno));
+		goto cleanup;
+	}
+	pid_t parent = getpid();
+	r->pid = fork();
+	if (r->pid < 0) {
+		set_error(res, GENERATOR_ERROR, "cannot fork: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (r->pid == 0)
+		child_exec(o, parent, in_p[0], out_p[1], err_p[1], rep_p[1]);
+	/* Both sides set the group, so a kill(-pid) never misses it. */
+	setpgid(r->pid, r->pid);
+	close_fd(&in_p[0]);
+	close_fd(&out_p[1]);
+	close_fd(&err_p[1]);
+	close_fd(&rep_p[1]);
+
+	/* exec closes the report pipe (EOF); a failed exec sends its errno first. */
+	int child_errno = 0;
+	ssize_t got;
+	do
+		got = read(rep_p[0], &child_errno, sizeof(child_errno));
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof(child_errno)) {
+		int ws;
+		while (waitpid(r->pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		set_error(res, GENERATOR_FAILED, "cannot run '%s': %s", o->argv[0],
+			  strerror(child_errno));
+		res->elapsed_ms = time_mono_ms() - start;
+		goto cleanup;
+	}
+
+	r->in_fd = in_p[1];
+	r->out_fd = out_p[0];
+	r->err_fd = err_p[0];
+	in_p[1] = out_p[0] = err_p[0] = -1;
+	fcntl(r->in_fd, F_SETFL, O_NONBLOCK);
+	fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
+	if (!o->input || o->input_len == 0)
+		close_fd(&r->in_fd);
+	ret = 0;
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&in_p[i]);
+		close_fd(&out_p[i]);
+		close_fd(&err_p[i]);
+		close_fd(&rep_p[i]);
+	}
+	return ret;
+}
+
 int generator_run(const struct generator_opts *o, struct generator_result *res)
 {
 	struct run r;
-	int in_p[2] = { -1, -1 }, out_p[2] = { -1, -1 }, err_p[2] = { -1, -1 };
-	int rep_p[2] = { -1, -1 };
 	struct sigaction ign, old_pipe;
-	int64_t start = mono_ms();
+	int64_t start = time_mono_ms();
 
 	memset(&r, 0, sizeof(r));
 	strbuf_init(&r.out);
@@ -460,63 +535,12 @@ int generator_run(const struct generator_opts *o, struct generator_result *res)
 		set_error(res, GENERATOR_ERROR, "out of memory");
 		goto cleanup;
 	}
-	if (pipe2(in_p, O_CLOEXEC) < 0 || pipe2(out_p, O_CLOEXEC) < 0 ||
-	    pipe2(err_p, O_CLOEXEC) < 0 || pipe2(rep_p, O_CLOEXEC) < 0) {
-		set_error(res, GENERATOR_ERROR, "cannot make pipes: %s", strerror(errno));
+	if (start_child(&r, res, start) < 0)
 		goto cleanup;
-	}
-	pid_t parent = getpid();
-	r.pid = fork();
-	if (r.pid < 0) {
-		set_error(res, GENERATOR_ERROR, "cannot fork: %s", strerror(errno));
-		goto cleanup;
-	}
-	if (r.pid == 0)
-		child_exec(o, parent, in_p[0], out_p[1], err_p[1], rep_p[1]);
-	/* Both sides set the group, so a kill(-pid) never misses it. */
-	setpgid(r.pid, r.pid);
-	close_fd(&in_p[0]);
-	close_fd(&out_p[1]);
-	close_fd(&err_p[1]);
-	close_fd(&rep_p[1]);
-
-	/* exec closes the report pipe (EOF); a failed exec sends its errno first. */
-	int child_errno = 0;
-	ssize_t got;
-	do
-		got = read(rep_p[0], &child_errno, sizeof(child_errno));
-	while (got < 0 && errno == EINTR);
-	close_fd(&rep_p[0]);
-	if (got == (ssize_t)sizeof(child_errno)) {
-		int ws;
-		while (waitpid(r.pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		set_error(res, GENERATOR_FAILED, "cannot run '%s': %s", o->argv[0],
-			  strerror(child_errno));
-		res->elapsed_ms = mono_ms() - start;
-		goto cleanup;
-	}
-
-	r.in_fd = in_p[1];
-	r.out_fd = out_p[0];
-	r.err_fd = err_p[0];
-	in_p[1] = out_p[0] = err_p[0] = -1;
-	fcntl(r.in_fd, F_SETFL, O_NONBLOCK);
-	fcntl(r.out_fd, F_SETFL, O_NONBLOCK);
-	fcntl(r.err_fd, F_SETFL, O_NONBLOCK);
-	if (!o->input || o->input_len == 0)
-		close_fd(&r.in_fd);
-
 	supervise(&r, start);
-	res->elapsed_ms = mono_ms() - start;
+	res->elapsed_ms = time_mono_ms() - start;
 	conclude(&r, res);
 cleanup:
-	for (int i = 0; i < 2; i++) {
-		close_fd(&in_p[i]);
-		close_fd(&out_p[i]);
-		close_fd(&err_p[i]);
-		close_fd(&rep_p[i]);
-	}
 	close_fd(&r.in_fd);
 	close_fd(&r.out_fd);
 	close_fd(&r.err_fd);

@@ -10,8 +10,10 @@
 
 #include <curl/curl.h>
 
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "base/timeutil.h"
 #include "base/uuid.h"
 #include "worker/wclient.h"
 #include "base/banned.h"
@@ -35,13 +37,6 @@ struct wclient {
 	long last_status;
 	char last_error[512];
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint32_t next_random(struct wclient *c)
 {
@@ -138,73 +133,60 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return c->abort_on_stop && c->stop && *c->stop;
 }
 
-struct wclient *wclient_new(const struct wclient_opts *o, char *err, size_t errlen)
+/* The options wclient_new refuses. 0, or -1 with err set. */
+static int check_opts(const struct wclient_opts *o, char *err, size_t errlen)
 {
-	struct wclient *c = calloc(1, sizeof(*c));
-	struct strbuf auth = STRBUF_INIT;
-	int ok = 0;
-
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	strbuf_init(&c->body);
 	if (!o->base_url || (strncmp(o->base_url, "http://", 7) && strncmp(o->base_url, "https://", 8))) {
 		snprintf(err, errlen, "the URL must start with http:// or https://");
-		goto cleanup;
+		return -1;
 	}
 	if (!visible_ascii(o->key, 4096)) {
 		snprintf(err, errlen, "the worker key is missing or not visible ASCII");
-		goto cleanup;
+		return -1;
 	}
-	if (!visible_ascii(o->worker_id, 200)) {
+	if (!visible_ascii(o->worker_id, WORKER_ID_MAX)) {
 		snprintf(err, errlen, "the worker id must be 1 to 200 visible ASCII characters");
-		goto cleanup;
+		return -1;
 	}
-	c->base_url = strdup(o->base_url);
-	c->worker_id = strdup(o->worker_id);
-	if (!c->base_url || !c->worker_id) {
-		snprintf(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	size_t blen = strlen(c->base_url);
-	while (blen && c->base_url[blen - 1] == '/')
-		c->base_url[--blen] = '\0';
-	c->stop = o->stop;
-	c->backoff_base_ms = o->backoff_base_ms > 0 ? o->backoff_base_ms : WCLIENT_BACKOFF_BASE_MS;
-	c->backoff_cap_ms = o->backoff_cap_ms > 0 ? o->backoff_cap_ms : WCLIENT_BACKOFF_CAP_MS;
+	return 0;
+}
+
+/* Seeds the jitter so that workers started together do not retry in step. */
+static void seed_random(struct wclient *c)
+{
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec ^
 		 UINT64_C(0x9e3779b97f4a7c15);
 	if (!c->rng)
 		c->rng = 1;
+}
 
-	strbuf_addf(&auth, "Authorization: Bearer %s", o->key);
-	if (auth.oom) {
-		snprintf(err, errlen, "out of memory");
-		goto cleanup;
-	}
+/* The headers of every call (you own the list), or NULL when out of memory. */
+static struct curl_slist *make_headers(const char *key)
+{
 	static const char *const fixed[] = {
 		"Content-Type: application/json", "Accept: application/json, application/problem+json",
 		"Expect:",
 	};
-	struct curl_slist *h = curl_slist_append(NULL, auth.buf);
+	struct strbuf auth = STRBUF_INIT;
+	strbuf_addf(&auth, "Authorization: Bearer %s", key);
+	struct curl_slist *h = auth.oom ? NULL : curl_slist_append(NULL, auth.buf);
+	strbuf_release(&auth);
 	for (size_t i = 0; h && i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 		struct curl_slist *next = curl_slist_append(h, fixed[i]);
 		if (!next) {
 			curl_slist_free_all(h);
-			h = NULL;
-			break;
+			return NULL;
 		}
 		h = next;
 	}
-	c->headers = h;
-	c->curl = curl_easy_init();
-	if (!c->headers || !c->curl) {
-		snprintf(err, errlen, "cannot initialise libcurl");
-		goto cleanup;
-	}
+	return h;
+}
+
+/* The easy handle's options for every call. 0, or -1 when libcurl refuses one. */
+static int set_curl_options(struct wclient *c, const struct wclient_opts *o)
+{
 	CURL *k = c->curl;
 	int bad = 0;
 	bad |= curl_easy_setopt(k, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK;
@@ -225,13 +207,46 @@ struct wclient *wclient_new(const struct wclient_opts *o, char *err, size_t errl
 #if LIBCURL_VERSION_NUM >= 0x075500
 	bad |= curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
 #endif
-	if (bad) {
+	return bad ? -1 : 0;
+}
+
+struct wclient *wclient_new(const struct wclient_opts *o, char *err, size_t errlen)
+{
+	struct wclient *c = calloc(1, sizeof(*c));
+	int ok = 0;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	strbuf_init(&c->body);
+	if (check_opts(o, err, errlen) < 0)
+		goto cleanup;
+	c->base_url = strdup(o->base_url);
+	c->worker_id = strdup(o->worker_id);
+	c->headers = make_headers(o->key);
+	if (!c->base_url || !c->worker_id || !c->headers) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	size_t blen = strlen(c->base_url);
+	while (blen && c->base_url[blen - 1] == '/')
+		c->base_url[--blen] = '\0';
+	c->stop = o->stop;
+	c->backoff_base_ms = o->backoff_base_ms > 0 ? o->backoff_base_ms : WCLIENT_BACKOFF_BASE_MS;
+	c->backoff_cap_ms = o->backoff_cap_ms > 0 ? o->backoff_cap_ms : WCLIENT_BACKOFF_CAP_MS;
+	seed_random(c);
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		goto cleanup;
+	}
+	if (set_curl_options(c, o) < 0) {
 		snprintf(err, errlen, "cannot set libcurl options");
 		goto cleanup;
 	}
 	ok = 1;
 cleanup:
-	strbuf_release(&auth);
 	if (!ok) {
 		wclient_free(c);
 		return NULL;
@@ -300,21 +315,97 @@ static int curl_transient(CURLcode rc)
 	}
 }
 
-/* Sleeps up to ms in short slices; returns early (-1) when *stop is raised and honoured. */
-static int nap(struct wclient *c, int64_t ms, int interruptible)
+/* attempt(): a transient failure, worth another attempt after a backoff. */
+#define CALL_RETRY 100
+
+/* Sets the URL and body of the call's attempts. 0, or -1 with last_error set. */
+static int prepare(struct wclient *c, struct strbuf *url, const char *path, const char *body,
+		   int interruptible)
 {
-	int64_t end = mono_ms() + ms;
-	for (;;) {
-		if (interruptible && c->stop && *c->stop)
-			return -1;
-		int64_t left = end - mono_ms();
-		if (left <= 0)
-			return 0;
-		if (left > 100)
-			left = 100;
-		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
+	strbuf_addf(url, "%s%s", c->base_url, path);
+	if (url->oom) {
+		snprintf(c->last_error, sizeof(c->last_error), "out of memory");
+		return -1;
 	}
+	c->abort_on_stop = interruptible;
+	if (curl_easy_setopt(c->curl, CURLOPT_URL, url->buf) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) != CURLE_OK) {
+		snprintf(c->last_error, sizeof(c->last_error), "cannot set the request options");
+		return -1;
+	}
+	return 0;
+}
+
+/* A 200: WCLIENT_OK with *out the JSON object when the caller wants it. */
+static int take_answer(struct wclient *c, const char *what, json_t **out)
+{
+	json_error_t jerr;
+	if (!out)
+		return WCLIENT_OK;
+	*out = json_loadb(c->body.buf, c->body.len, 0, &jerr);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		snprintf(c->last_error, sizeof(c->last_error), "HTTP 200 without a JSON object: %s",
+			 jerr.text);
+		log_error("%s: %s", what, c->last_error);
+		return WCLIENT_REJECTED;
+	}
+	return WCLIENT_OK;
+}
+
+/* A transfer that did not finish: last_error says why. */
+static void describe_curl_failure(struct wclient *c, CURLcode rc)
+{
+	if (c->body_too_large)
+		snprintf(c->last_error, sizeof(c->last_error), "answer larger than %d bytes",
+			 MAX_RESPONSE);
+	else if (c->body.oom)
+		snprintf(c->last_error, sizeof(c->last_error), "out of memory");
+	else
+		snprintf(c->last_error, sizeof(c->last_error), "%s", curl_easy_strerror(rc));
+}
+
+/*
+ * One attempt of a call: a wclient_rc when the call is over, CALL_RETRY
+ * after a transient failure (last_error and retry_after_ms say more).
+ */
+static int attempt(struct wclient *c, const char *what, int interruptible, json_t **out)
+{
+	long status = 0;
+
+	strbuf_reset(&c->body);
+	c->body_too_large = 0;
+	c->retry_after_ms = -1;
+	c->last_status = 0;
+	CURLcode rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && interruptible && c->stop && *c->stop)
+		return WCLIENT_STOPPED;
+	if (rc != CURLE_OK) {
+		describe_curl_failure(c, rc);
+		if (curl_transient(rc))
+			return CALL_RETRY;
+		log_error("%s: %s (not retried)", what, c->last_error);
+		return WCLIENT_REJECTED;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	c->last_status = status;
+	if (status == 204)
+		return WCLIENT_NO_CONTENT;
+	if (status == 200)
+		return take_answer(c, what, out);
+	describe_answer(c, status);
+	if (status == 409)
+		return WCLIENT_CONFLICT;
+	if (status == 401 || status == 403) {
+		log_error("%s: %s", what, c->last_error);
+		return WCLIENT_DENIED;
+	}
+	if (status == 429 || status == 502 || status == 503 || status == 504)
+		return CALL_RETRY;
+	log_error("%s: %s (not retried)", what, c->last_error);
+	return WCLIENT_REJECTED;
 }
 
 /*
@@ -326,8 +417,7 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 		int64_t budget_ms, int interruptible, json_t **out)
 {
 	struct strbuf url = STRBUF_INIT;
-	int64_t start = mono_ms();
-	int64_t deadline = budget_ms < 0 ? INT64_MAX : start + budget_ms;
+	int64_t deadline = budget_ms < 0 ? INT64_MAX : time_mono_ms() + budget_ms;
 	int stop_seen = 0;
 	int ret = WCLIENT_REJECTED;
 
@@ -335,19 +425,8 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 		*out = NULL;
 	c->last_status = 0;
 	c->last_error[0] = '\0';
-	strbuf_addf(&url, "%s%s", c->base_url, path);
-	if (url.oom) {
-		snprintf(c->last_error, sizeof(c->last_error), "out of memory");
+	if (prepare(c, &url, path, body, interruptible) < 0)
 		goto cleanup;
-	}
-	c->abort_on_stop = interruptible;
-	if (curl_easy_setopt(c->curl, CURLOPT_URL, url.buf) != CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) != CURLE_OK) {
-		snprintf(c->last_error, sizeof(c->last_error), "cannot set the request options");
-		goto cleanup;
-	}
-
 	for (int retry = 0;; retry++) {
 		if (c->stop && *c->stop) {
 			if (interruptible) {
@@ -356,87 +435,24 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 			}
 			if (!stop_seen) {
 				stop_seen = 1;
-				int64_t cut = mono_ms() + WCLIENT_STOP_BUDGET_MS;
+				int64_t cut = time_mono_ms() + WCLIENT_STOP_BUDGET_MS;
 				if (cut < deadline)
 					deadline = cut;
 			}
 		}
-		strbuf_reset(&c->body);
-		c->body_too_large = 0;
-		c->retry_after_ms = -1;
-		c->last_status = 0;
-		CURLcode rc = curl_easy_perform(c->curl);
-		long status = 0;
-		int transient;
-		if (rc == CURLE_OK) {
-			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-			c->last_status = status;
-		}
-		if (rc == CURLE_ABORTED_BY_CALLBACK && interruptible && c->stop && *c->stop) {
-			ret = WCLIENT_STOPPED;
+		ret = attempt(c, what, interruptible, out);
+		if (ret != CALL_RETRY)
 			goto cleanup;
-		}
-		if (rc != CURLE_OK) {
-			transient = curl_transient(rc);
-			if (c->body_too_large)
-				snprintf(c->last_error, sizeof(c->last_error), "answer larger than %d bytes",
-					 MAX_RESPONSE);
-			else if (c->body.oom)
-				snprintf(c->last_error, sizeof(c->last_error), "out of memory");
-			else
-				snprintf(c->last_error, sizeof(c->last_error), "%s", curl_easy_strerror(rc));
-		} else if (status == 200 || status == 204) {
-			if (status == 204) {
-				ret = WCLIENT_NO_CONTENT;
-				goto cleanup;
-			}
-			if (out) {
-				json_error_t jerr;
-				*out = json_loadb(c->body.buf, c->body.len, 0, &jerr);
-				if (!json_is_object(*out)) {
-					json_decref(*out);
-					*out = NULL;
-					snprintf(c->last_error, sizeof(c->last_error),
-						 "HTTP 200 without a JSON object: %s", jerr.text);
-					log_error("%s: %s", what, c->last_error);
-					goto cleanup;
-				}
-			}
-			ret = WCLIENT_OK;
-			goto cleanup;
-		} else {
-			describe_answer(c, status);
-			if (status == 409) {
-				ret = WCLIENT_CONFLICT;
-				goto cleanup;
-			}
-			if (status == 401 || status == 403) {
-				log_error("%s: %s", what, c->last_error);
-				ret = WCLIENT_DENIED;
-				goto cleanup;
-			}
-			transient = status == 429 || status == 502 || status == 503 || status == 504;
-			if (!transient) {
-				log_error("%s: %s (not retried)", what, c->last_error);
-				ret = WCLIENT_REJECTED;
-				goto cleanup;
-			}
-		}
-		if (!transient) {
-			log_error("%s: %s (not retried)", what, c->last_error);
-			ret = WCLIENT_REJECTED;
-			goto cleanup;
-		}
 		int64_t wait = wclient_backoff_ms(retry, c->backoff_base_ms, c->backoff_cap_ms,
 						  c->retry_after_ms, next_random(c));
-		if (mono_ms() + wait >= deadline) {
+		if (time_mono_ms() + wait >= deadline) {
 			log_warn("%s: %s; giving up after %d attempts", what, c->last_error, retry + 1);
 			ret = WCLIENT_UNAVAILABLE;
 			goto cleanup;
 		}
 		log_warn("%s: %s; backoff %.1f s (attempt %d)", what, c->last_error,
 			 (double)wait / 1000.0, retry + 1);
-		if (nap(c, wait, interruptible) < 0) {
+		if (time_nap_ms(wait, interruptible ? c->stop : NULL) < 0) {
 			ret = WCLIENT_STOPPED;
 			goto cleanup;
 		}

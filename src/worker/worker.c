@@ -14,8 +14,9 @@
 #endif
 
 #include "worker/generator.h"
+#include "base/limits.h"
 #include "base/log.h"
-#include "api/validate.h"
+#include "base/timeutil.h"
 #include "worker/wclient.h"
 #include "base/utf8.h"
 #include "worker/worker.h"
@@ -66,28 +67,6 @@ static int install_signals(void)
 	return 0;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps ms, in slices; returns early when a stop is asked for. */
-static void idle(int64_t ms)
-{
-	int64_t end = mono_ms() + ms;
-	while (!stop_flag) {
-		int64_t left = end - mono_ms();
-		if (left <= 0)
-			return;
-		if (left > 200)
-			left = 200;
-		struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* ---- one loop ---- */
 
 enum abort_reason { ABORT_NONE, ABORT_LOST, ABORT_SHUTDOWN };
@@ -124,7 +103,7 @@ static int heartbeat(struct job *j)
 	json_t *ans = NULL;
 	int64_t budget = j->lease_ms / 3 > 1000 ? j->lease_ms / 3 : 1000;
 	int rc = wclient_heartbeat(l->client, j->id, j->attempt, budget, &ans);
-	int64_t now = mono_ms();
+	int64_t now = time_mono_ms();
 	if (rc == WCLIENT_OK) {
 		json_int_t secs = json_integer_value(json_object_get(ans, "lease_seconds"));
 		if (secs > 0)
@@ -151,7 +130,7 @@ static int heartbeat(struct job *j)
 static int on_tick(void *ctx)
 {
 	struct job *j = ctx;
-	int64_t now = mono_ms();
+	int64_t now = time_mono_ms();
 	if (stop_flag) {
 		if (!j->stop_deadline) {
 			j->stop_deadline = now + j->loop->o->grace_ms;
@@ -303,7 +282,7 @@ static int run_entity(struct job *j, const struct generator_opts *base)
 	if (record(j, &res) < 0)
 		goto cleanup;
 	/* Quick generators never tick: keep the lease alive between entities too. */
-	if (mono_ms() >= j->next_heartbeat && heartbeat(j) < 0)
+	if (time_mono_ms() >= j->next_heartbeat && heartbeat(j) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:
@@ -333,7 +312,7 @@ static void work_on(struct loop *l, json_t *resource)
 	j.lease_ms = lease_s > 0 ? (int64_t)lease_s * 1000
 				 : o->lease_seconds > 0 ? (int64_t)o->lease_seconds * 1000
 							: DEFAULT_LEASE_MS;
-	schedule_heartbeat(&j, mono_ms());
+	schedule_heartbeat(&j, time_mono_ms());
 	/* The indexes are copied: "index" is written into the resource per entity. */
 	size_t n = json_array_size(pending);
 	log_info("claimed %s (%s, attempt %ld, %zu of %lld pending, lease %lld s)", j.id,
@@ -426,7 +405,8 @@ static int run_loop(const struct worker_opts *o, int slot)
 			if (o->once)
 				break;
 			/* Jittered so that a fleet started together spreads out. */
-			idle(o->poll_ms / 2 + (int64_t)(rnd32() % (uint32_t)(o->poll_ms + 1)));
+			int64_t nap = o->poll_ms / 2 + (int64_t)(rnd32() % (uint32_t)(o->poll_ms + 1));
+			time_nap_ms(nap, &stop_flag);
 			continue;
 		}
 		if (rc == WCLIENT_STOPPED)
@@ -446,7 +426,7 @@ static int run_loop(const struct worker_opts *o, int slot)
 		int64_t wait = wclient_backoff_ms(failures++, 1000, 30000, 0, rnd32());
 		log_warn("claim failed (%s): backoff %.1f s", wclient_last_error(l.client),
 			 (double)wait / 1000.0);
-		idle(wait);
+		time_nap_ms(wait, &stop_flag);
 	}
 	if (l.fatal)
 		ret = 1;
@@ -521,7 +501,7 @@ static int supervise(const struct worker_opts *o)
 		else
 			log_error("worker loop %d (pid %ld) exited with status %d; restarting", slot + 1,
 				  (long)pid, WEXITSTATUS(st));
-		idle(1000);
+		time_nap_ms(1000, &stop_flag);
 		if (stop_flag)
 			continue;
 		pids[slot] = spawn_loop(o, slot + 1);

@@ -38,13 +38,13 @@ ALL_TARGETS=(create_body worker_body router query config headers generator_outpu
 # The src/ files each target compiles, beyond the common ones.
 COMMON_SRC=(base/strbuf base/jsonw base/utf8 web/problem)
 declare -A TARGET_SRC=(
-	[create_body]="api/validate"
-	[worker_body]="api/validate"
-	[router]="web/router base/uuid bin/routes"
-	[query]="base/query"
-	[config]="base/config base/timeutil"
-	[headers]="model/auth web/basic_auth api/validate web/etag"
-	[generator_output]="worker/generator"
+	[create_body]="api/validate model/resource model/lifecycle base/timeutil base/uuid base/number"
+	[worker_body]="api/validate model/resource model/lifecycle base/timeutil base/uuid base/number"
+	[router]="web/router base/uuid base/number bin/routes"
+	[query]="base/query base/number"
+	[config]="base/config base/timeutil base/number"
+	[headers]="model/auth web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid base/number"
+	[generator_output]="worker/generator base/timeutil base/number"
 )
 
 passed=0

@@ -513,8 +513,48 @@ static void test_long_line_in_small_buffer(void)
 	config_release(&c);
 }
 
+/* The file readers' refusals, in the config's voice and in a value's. */
+static void test_read_refusals(void)
+{
+	char path[64], text[256], want[512];
+	struct config c;
+
+	/* /dev/zero never ends: both readers stop at their cap. */
+	expect_error("[store]\npassword_file = /dev/zero\n",
+		     "t.conf:2: bad value for 'password_file' in [store]: '/dev/zero' is longer "
+		     "than 4096 bytes\n>>> password_file = /dev/zero");
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_file(&c, "/dev/zero", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "/dev/zero: larger than 1048576 bytes");
+	config_release(&c);
+
+	/* A NUL byte inside: write_temp writes strings, so put it in by hand. */
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), ""), 0);
+	FILE *f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite("pw\0x\n", 1, 5, f);
+	fclose(f);
+	snprintf(text, sizeof(text), "[store]\npassword_file = %s\n", path);
+	snprintf(want, sizeof(want), "t.conf:2: bad value for 'password_file' in [store]: "
+		 "'%s' contains a NUL byte\n>>> password_file = %s", path, path);
+	expect_error(text, want);
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_file(&c, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: contains a NUL byte", path);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	config_release(&c);
+	unlink(path);
+
+	/* A folder opens but does not read. */
+	CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+	CU_ASSERT_EQUAL(config_load_file(&c, "/tmp", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "/tmp: cannot read");
+	config_release(&c);
+}
+
 static const struct unit_case cases[] = {
 	{ "defaults", test_defaults },
+	{ "file read refusals", test_read_refusals },
 	{ "every key", test_every_key },
 	{ "blanks, CRLF, repeated sections", test_layout_tolerance },
 	{ "quotes", test_quotes },

@@ -383,6 +383,24 @@ static void test_init_release(void)
 	gen_request_release(&r);
 }
 
+/* The one rule behind the API, the admin filters and gentrack-worker --entity-type. */
+static void test_entity_type_valid(void)
+{
+	char name[ENTITY_TYPE_MAX + 2];
+	memset(name, 'q', sizeof(name));
+	CU_ASSERT_TRUE(resource_entity_type_valid(name, ENTITY_TYPE_MAX));
+	CU_ASSERT_FALSE(resource_entity_type_valid(name, ENTITY_TYPE_MAX + 1));
+	CU_ASSERT_TRUE(resource_entity_type_valid("quiz_2", 6));
+	CU_ASSERT_TRUE(resource_entity_type_valid("a", 1));
+	CU_ASSERT_FALSE(resource_entity_type_valid("", 0));
+	CU_ASSERT_FALSE(resource_entity_type_valid("2quiz", 5));
+	CU_ASSERT_FALSE(resource_entity_type_valid("Quiz", 4));
+	CU_ASSERT_FALSE(resource_entity_type_valid("qu iz", 5));
+	CU_ASSERT_FALSE(resource_entity_type_valid("qu\0iz", 5));
+	/* Only len bytes are read. */
+	CU_ASSERT_TRUE(resource_entity_type_valid("quiz!", 4));
+}
+
 static const struct unit_case cases[] = {
 	{ "processing resource, every SPEC member", test_processing_resource },
 	{ "failed resource: reason and message", test_failed_resource },
@@ -393,6 +411,7 @@ static const struct unit_case cases[] = {
 	{ "hostile subject_key round trip", test_hostile_subject_key },
 	{ "subject_key rendered by length", test_subject_key_uses_length },
 	{ "init and release", test_init_release },
+	{ "entity type rule", test_entity_type_valid },
 	{ NULL, NULL },
 };
 

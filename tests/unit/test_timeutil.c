@@ -262,6 +262,27 @@ static void test_duration_rejects(void)
 	}
 }
 
+static void test_mono_ms_moves_forward(void)
+{
+	int64_t a = time_mono_ms();
+	CU_ASSERT_EQUAL(time_nap_ms(20, NULL), 0);
+	int64_t b = time_mono_ms();
+	CU_ASSERT_TRUE(b - a >= 20);
+	/* Generous: a loaded machine of two cores may be slow, never early. */
+	CU_ASSERT_TRUE(b - a < 2000);
+}
+
+static void test_nap_stops_early(void)
+{
+	volatile sig_atomic_t stop = 1;
+	int64_t a = time_mono_ms();
+	CU_ASSERT_EQUAL(time_nap_ms(5000, &stop), -1);
+	CU_ASSERT_TRUE(time_mono_ms() - a < 1000);
+	stop = 0;
+	CU_ASSERT_EQUAL(time_nap_ms(0, &stop), 0);
+	CU_ASSERT_EQUAL(time_nap_ms(-5, &stop), 0);
+}
+
 static const struct unit_case cases[] = {
 	{ "format known instants", test_format_known },
 	{ "parse known instants", test_parse_known },
@@ -275,6 +296,8 @@ static const struct unit_case cases[] = {
 	{ "now is plausible", test_now_is_plausible },
 	{ "duration", test_duration },
 	{ "duration rejects", test_duration_rejects },
+	{ "monotonic ms and a nap", test_mono_ms_moves_forward },
+	{ "a raised stop ends a nap", test_nap_stops_early },
 	{ NULL, NULL },
 };
 

@@ -1,0 +1,41 @@
+#ifndef GENTRACK_CTL_CMD_H
+#define GENTRACK_CTL_CMD_H
+
+#include <stdio.h>
+
+#include "base/config.h"
+#include "base/strbuf.h"
+#include "store/store.h"
+
+/*
+ * Inside gentrackctl (ops/ctl*.c only): what ctl.c, the dispatcher, hands
+ * each command, the helpers they share, and the commands, a file per group:
+ * ctl_migrate.c, ctl_keys.c, ctl_admin_user.c, ctl_reap.c (reap, prune),
+ * ctl_requests.c (get, list, cancel). Each command takes its own argv
+ * (argv[0] is its name) and returns CTL_OK, CTL_USAGE or CTL_STORE.
+ */
+
+struct ctl {
+	const char *config_path;   /* --config, or NULL */
+	struct config cfg;
+	struct store *store;
+	int json;                  /* --json: one JSON document on stdout */
+};
+
+/* The usage text of gentrackctl, to out. */
+void ctl_usage(FILE *out);
+/* Says what the store answered rc on stderr; CTL_STORE. */
+int ctl_store_failed(struct ctl *c, int rc);
+/* Prints the JSON document in sb with a newline: CTL_OK, or CTL_STORE when sb ran out of memory. */
+int ctl_print_json(struct strbuf *sb);
+
+int ctl_cmd_migrate(struct ctl *c, int argc, char **argv);
+int ctl_cmd_key(struct ctl *c, int argc, char **argv);
+int ctl_cmd_admin_user(struct ctl *c, int argc, char **argv);
+int ctl_cmd_reap(struct ctl *c, int argc, char **argv);
+int ctl_cmd_prune(struct ctl *c, int argc, char **argv);
+int ctl_cmd_get(struct ctl *c, int argc, char **argv);
+int ctl_cmd_list(struct ctl *c, int argc, char **argv);
+int ctl_cmd_cancel(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,273 @@
+#include "build_config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jsonw.h"
+#include "base/strbuf.h"
+#include "base/timeutil.h"
+#include "base/uuid.h"
+#include "model/lifecycle.h"
+#include "model/resource.h"
+#include "ops/ctl.h"
+#include "ops/ctl_cmd.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+static int parse_id(const char *text, struct uuid *id)
+{
+	if (uuid_parse(text, strlen(text), id) < 0) {
+		fprintf(stderr, "gentrackctl: '%s' is not a request id (a UUID)\n", text);
+		return -1;
+	}
+	return 0;
+}
+
+/* "12 min", "3 h", "2 d": ages at a glance, in minutes below two hours. */
+static void format_age(int64_t since, int64_t now, char *out, size_t size)
+{
+	if (since == TIME_NONE) {
+		snprintf(out, size, "-");
+		return;
+	}
+	long long min = (long long)((now - since) / INT64_C(60000000));
+	if (min < 120)
+		snprintf(out, size, "%lld min", min < 0 ? 0 : min);
+	else if (min < 48 * 60)
+		snprintf(out, size, "%lld h", min / 60);
+	else
+		snprintf(out, size, "%lld d", min / 1440);
+}
+
+static void print_time_line(const char *label, int64_t t)
+{
+	char buf[TIME_RFC3339_LEN + 1];
+	if (t == TIME_NONE)
+		return;
+	time_format_rfc3339(t, buf);
+	printf("%-17s %s\n", label, buf);
+}
+
+static void print_request(const struct gen_request *r, const struct gen_entity_list *ents,
+			  int64_t now)
+{
+	char id[UUID_STR_LEN + 1], age[32];
+	uuid_format(&r->id, id);
+	format_age(r->requested_at, now, age, sizeof(age));
+	printf("%-17s %s\n", "request_id", id);
+	printf("%-17s %s\n", "status", lifecycle_status_name(r->status));
+	printf("%-17s %s\n", "entity_type", r->entity_type);
+	printf("%-17s %s\n", "owner", r->owner);
+	printf("%-17s %s\n", "subject_key", r->subject_key ? r->subject_key : "-");
+	printf("%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
+	       r->failed_count, r->requested_count);
+	printf("%-17s %u\n", "attempt", r->attempt);
+	printf("%-17s %s\n", "worker", r->worker_id ? r->worker_id : "-");
+	printf("%-17s %s\n", "age", age);
+	print_time_line("requested_at", r->requested_at);
+	print_time_line("started_at", r->started_at);
+	print_time_line("lease_expires_at", r->lease_expires_at);
+	print_time_line("completed_at", r->completed_at);
+	print_time_line("cancelled_at", r->cancelled_at);
+	if (r->failure_reason[0])
+		printf("%-17s %s\n", "failure_reason", r->failure_reason);
+	if (r->error_message)
+		printf("%-17s %s\n", "error_message", r->error_message);
+	printf("%-17s %s\n", "constraints", r->constraints_json ? r->constraints_json : "{}");
+	printf("%-17s %s\n", "metadata", r->metadata_json ? r->metadata_json : "{}");
+	for (size_t i = 0; ents && i < ents->count; i++)
+		printf("entity %-10u %s\n", ents->items[i].idx, ents->items[i].json);
+}
+
+static int print_event(void *ctx, const struct store_event *e)
+{
+	char at[TIME_RFC3339_LEN + 1];
+	(void)ctx;
+	time_format_rfc3339(e->at, at);
+	printf("  %s  %-24s %10s -> %-10s %s\n", at, e->actor,
+	       e->from_status ? e->from_status : "(new)", e->to_status,
+	       e->message ? e->message : "");
+	return 0;
+}
+
+int ctl_cmd_get(struct ctl *c, int argc, char **argv)
+{
+	struct uuid id;
+	struct gen_request r;
+	struct gen_entity_list ents = { 0 };
+	int ret = CTL_OK;
+
+	if (argc != 2) {
+		fprintf(stderr, "gentrackctl: usage: get ID\n");
+		return CTL_USAGE;
+	}
+	if (parse_id(argv[1], &id) < 0)
+		return CTL_USAGE;
+	gen_request_init(&r);
+	/* An operator's read changes nothing: no lazy timeout here. */
+	int rc = store_request_get(c->store, &id, NULL, &r);
+	if (rc == STORE_NOT_FOUND) {
+		fprintf(stderr, "gentrackctl: no request %s\n", argv[1]);
+		return CTL_USAGE;
+	}
+	if (rc == STORE_OK)
+		rc = store_request_entities(c->store, &id, &ents);
+	if (rc) {
+		ret = ctl_store_failed(c, rc);
+		goto cleanup;
+	}
+	if (c->json) {
+		struct strbuf sb = STRBUF_INIT;
+		resource_render(&r, &ents, RESOURCE_ENTITIES, &sb);
+		ret = ctl_print_json(&sb);
+		strbuf_release(&sb);
+	} else {
+		print_request(&r, &ents, time_now_us());
+		printf("audit trail\n");
+		rc = store_request_events(c->store, &id, print_event, NULL);
+		if (rc)
+			ret = ctl_store_failed(c, rc);
+	}
+cleanup:
+	gen_entity_list_release(&ents);
+	gen_request_release(&r);
+	return ret;
+}
+
+struct list_out {
+	int json;
+	struct jsonw *w;
+	int64_t now;
+	unsigned rows;
+};
+
+static int list_row_out(void *ctx, const struct gen_request *r)
+{
+	struct list_out *o = ctx;
+	char id[UUID_STR_LEN + 1], age[32], counts[40];
+	o->rows++;
+	if (o->json) {
+		jsonw_raw(o->w, "", 0);
+		resource_render(r, NULL, 0, o->w->sb);
+		return 0;
+	}
+	uuid_format(&r->id, id);
+	format_age(r->requested_at, o->now, age, sizeof(age));
+	snprintf(counts, sizeof(counts), "%u+%u/%u", r->generated_count, r->failed_count,
+		 r->requested_count);
+	printf("%-36s  %-10s  %-16.16s  %-16.16s  %8s  %7u  %-9s  %.24s\n", id,
+	       lifecycle_status_name(r->status), r->entity_type, r->owner, age, r->attempt, counts,
+	       r->worker_id ? r->worker_id : "-");
+	return 0;
+}
+
+int ctl_cmd_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "entity-type", required_argument, NULL, 't' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_list_filter f = { .owner = NULL, .limit = 50 };
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonw w;
+	int opt;
+	char *end;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "s:t:l:", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (lifecycle_status_parse(optarg, &f.status) < 0) {
+				fprintf(stderr, "gentrackctl: unknown status '%s' (pending, processing, "
+					"completed, partial, failed, cancelled)\n", optarg);
+				return CTL_USAGE;
+			}
+			f.has_status = 1;
+			break;
+		case 't':
+			f.entity_type = optarg;
+			break;
+		case 'l': {
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 10000) {
+				fprintf(stderr, "gentrackctl: --limit must be 1..10000\n");
+				return CTL_USAGE;
+			}
+			f.limit = (unsigned)v;
+			break;
+		}
+		default:
+			return CTL_USAGE;
+		}
+	}
+	if (optind != argc)
+		return CTL_USAGE;
+	struct list_out o = { c->json, &w, time_now_us(), 0 };
+	jsonw_init(&w, &sb);
+	jsonw_array_begin(&w);
+	if (!c->json)
+		printf("%-36s  %-10s  %-16s  %-16s  %8s  %7s  %-9s  %s\n", "ID", "STATUS", "TYPE",
+		       "OWNER", "AGE", "ATTEMPT", "GEN+FAIL", "WORKER");
+	int rc = store_request_list(c->store, &f, list_row_out, &o);
+	jsonw_array_end(&w);
+	int ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb) : CTL_OK;
+	strbuf_release(&sb);
+	return ret;
+}
+
+int ctl_cmd_cancel(struct ctl *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	struct uuid id;
+	struct gen_request r;
+	char actor[96];
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "r:", options, NULL)) != -1) {
+		if (opt != 'r')
+			return CTL_USAGE;
+		reason = optarg;
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "gentrackctl: usage: cancel ID [--reason TEXT]\n");
+		return CTL_USAGE;
+	}
+	if (parse_id(argv[optind], &id) < 0)
+		return CTL_USAGE;
+	const char *user = getenv("SUDO_USER");
+	if (!user || !*user)
+		user = getenv("USER");
+	/* The audit trail says who, as far as the shell knows. */
+	snprintf(actor, sizeof(actor), "cli:%.64s", user && *user ? user : "unknown");
+	gen_request_init(&r);
+	int rc = store_request_cancel(c->store, &id, NULL, actor, reason, time_now_us(), &r);
+	int ret = CTL_OK;
+	if (rc == STORE_NOT_FOUND) {
+		fprintf(stderr, "gentrackctl: no request %s\n", argv[optind]);
+		ret = CTL_USAGE;
+	} else if (rc == STORE_CONFLICT) {
+		fprintf(stderr, "gentrackctl: %s is already %s; nothing cancelled\n", argv[optind],
+			lifecycle_status_name(r.status));
+		ret = CTL_USAGE;
+	} else if (rc) {
+		ret = ctl_store_failed(c, rc);
+	} else if (c->json) {
+		struct strbuf sb = STRBUF_INIT;
+		resource_render(&r, NULL, 0, &sb);
+		ret = ctl_print_json(&sb);
+		strbuf_release(&sb);
+	} else {
+		printf("cancelled %s\n", argv[optind]);
+	}
+	gen_request_release(&r);
+	return ret;
+}
