@@ -29,7 +29,7 @@
 #define CUT_SHORT 24
 #define CUT_LONG 60
 
-/* ---- sign-in, sign-out, refusals, static files ---- */
+/* ---- sign-in, sign-out, refusals ---- */
 
 static void page_reset(struct call *c, int status)
 {
@@ -67,23 +67,6 @@ void admin_logout(struct call *c)
 	sign_in_page(c, "You are signed out. Close the prompt; sign in again when you need to.");
 	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"",
 			BASIC_AUTH_REALM " (signed out)");
-}
-
-static void answer_static(struct call *c, const char *type, const char *text)
-{
-	c->resp->status = 200;
-	c->resp->content_type = type;
-	strbuf_addstr(&c->resp->body, text);
-}
-
-void admin_static_js(struct call *c)
-{
-	answer_static(c, "text/javascript; charset=utf-8", admin_js);
-}
-
-void admin_static_css(struct call *c)
-{
-	answer_static(c, "text/css; charset=utf-8", admin_css);
 }
 
 /*

@@ -40,8 +40,4 @@ void admin_retry(struct call *c);
 void admin_bulk_preview(struct call *c);
 void admin_bulk_cancel(struct call *c);
 
-/* The static files, in admin_assets.c. */
-extern const char admin_js[];
-extern const char admin_css[];
-
 #endif
