@@ -12,13 +12,13 @@
 #include "web/basic_auth.h"
 #include "admin/csrf.h"
 #include "admin/html.h"
+#include "admin/page.h"
 #include "base/log.h"
 #include "base/query.h"
 #include "base/timeutil.h"
 #include "api/validate.h"
 #include "base/banned.h"
 
-#define HTML_TYPE "text/html; charset=utf-8"
 #define STUCK_ROWS 100           /* the dashboard's stuck list */
 #define FILTERED_ROWS 50         /* the dashboard's filtered request list */
 #define ACTIVITY_ROWS 25         /* recent events on the dashboard */
@@ -26,70 +26,6 @@
 #define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
 #define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
 #define ACTION_ID_LEN 32         /* hex characters */
-#define CUT_SHORT 24
-#define CUT_LONG 60
-
-/* ---- sign-in, sign-out, refusals ---- */
-
-static void page_reset(struct call *c, int status)
-{
-	http_response_reset(c->resp);
-	c->resp->status = status;
-	c->resp->content_type = HTML_TYPE;
-}
-
-/* The sign-in page of a 401; the caller adds the WWW-Authenticate challenge. */
-static void sign_in_page(struct call *c, const char *sentence)
-{
-	page_reset(c, 401);
-	strbuf_addstr(&c->resp->body,
-		      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-		      "<title>gentrack admin: sign in</title>"
-		      "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\"></head><body>"
-		      "<main><h1>Sign in needed</h1><p>");
-	html_text(&c->resp->body, sentence);
-	strbuf_addstr(&c->resp->body,
-		      "</p><p><a href=\"/admin/\">Sign in</a></p></main></body></html>\n");
-}
-
-void admin_refusal_page(struct call *c, int status, const char *sentence)
-{
-	if (status == 401)
-		sign_in_page(c, sentence);
-	else
-		admin_error_page(c, status, sentence);
-}
-
-void admin_logout(struct call *c)
-{
-	/* Another realm: browsers drop the cached credentials of the admin realm
-	 * and, when the prompt is dismissed, show this page. */
-	sign_in_page(c, "You are signed out. Close the prompt; sign in again when you need to.");
-	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"",
-			BASIC_AUTH_REALM " (signed out)");
-}
-
-/*
- * CSRF tokens of the signed-in admin. The key is derived from the stored
- * password hash the dispatcher checked (c->admin_hash) each time it is
- * needed, and wiped at once: no copy of it outlives the call.
- */
-static void form_token(const struct call *c, char token[CSRF_TOKEN_MAX])
-{
-	unsigned char key[CSRF_KEY_LEN];
-	csrf_key_derive(c->admin_hash, key);
-	csrf_make(key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
-	sodium_memzero(key, sizeof(key));
-}
-
-static int form_token_valid(const struct call *c, const char *token)
-{
-	unsigned char key[CSRF_KEY_LEN];
-	csrf_key_derive(c->admin_hash, key);
-	int rc = csrf_verify(key, c->admin, token, c->now / US_PER_S);
-	sodium_memzero(key, sizeof(key));
-	return rc;
-}
 
 /* ---- stuck ---- */
 
@@ -121,97 +57,6 @@ static int64_t age_of(const struct gen_request *r, int64_t now)
 	return since == TIME_NONE ? -1 : now - since;
 }
 
-/* ---- page parts ---- */
-
-static void page_begin(struct call *c, const char *title)
-{
-	struct strbuf *sb = &c->resp->body;
-	strbuf_addstr(sb, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-			  "<title>");
-	html_text(sb, title);
-	strbuf_addstr(sb, " \xc2\xb7 gentrack admin</title>"
-			  "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\">"
-			  "<script src=\"/admin/static/admin.js\" defer></script></head><body>"
-			  "<header><a class=\"brand\" href=\"/admin/\">gentrack admin</a>"
-			  "<span class=\"who\">signed in as <b>");
-	html_text(sb, c->admin);
-	strbuf_addstr(sb, "</b> \xc2\xb7 <a href=\"/admin/logout\">Sign out</a></span></header><main>");
-}
-
-static void page_end(struct call *c)
-{
-	strbuf_addstr(&c->resp->body, "</main></body></html>\n");
-}
-
-static void flash(struct strbuf *sb, int ok, const char *text)
-{
-	strbuf_addf(sb, "<p class=\"flash %s\" role=\"status\">", ok ? "ok" : "error");
-	html_text(sb, text);
-	strbuf_addstr(sb, "</p>");
-}
-
-void admin_error_page(struct call *c, int status, const char *sentence)
-{
-	page_reset(c, status);
-	page_begin(c, problem_status_title(status));
-	strbuf_addf(&c->resp->body, "<h1>%d %s</h1>", status, problem_status_title(status));
-	flash(&c->resp->body, 0, sentence);
-	strbuf_addstr(&c->resp->body, "<p><a href=\"/admin/\">Back to the dashboard</a></p>");
-	page_end(c);
-}
-
-static void store_error_page(struct call *c, int rc)
-{
-	if (rc == STORE_NOT_FOUND) {
-		admin_error_page(c, 404, "There is no request with that id.");
-		return;
-	}
-	if (rc == STORE_UNAVAILABLE) {
-		admin_error_page(c, 503, "The store is unavailable; try again in a few seconds.");
-		http_add_header(c->resp, "Retry-After", "5");
-		return;
-	}
-	log_error("admin page: %s", store_last_error(c->store));
-	admin_error_page(c, 500, "Internal error; the details are in the service log.");
-}
-
-static void status_badge(struct strbuf *sb, enum gen_status st)
-{
-	const char *name = lifecycle_status_name(st);
-	strbuf_addf(sb, "<span class=\"st st-%s\">%s</span>", name, name);
-}
-
-static void status_name_badge(struct strbuf *sb, const char *name)
-{
-	enum gen_status st;
-	if (name && lifecycle_status_parse(name, &st) == 0)
-		status_badge(sb, st);
-	else
-		html_text(sb, name ? name : "\xe2\x80\x94");
-}
-
-static void id_link(struct strbuf *sb, const struct uuid *id)
-{
-	char ids[UUID_STR_LEN + 1];
-	uuid_format(id, ids);
-	strbuf_addf(sb, "<a class=\"id\" href=\"/admin/generations/%s\" title=\"%s\">%.8s\xe2\x80\xa6</a>",
-		    ids, ids, ids);
-}
-
-/* "12 min ago" with the exact time on hover. */
-static void when(struct strbuf *sb, int64_t at, int64_t now)
-{
-	char exact[TIME_RFC3339_LEN + 1], age[48];
-	if (at == TIME_NONE) {
-		strbuf_addstr(sb, "\xe2\x80\x94");
-		return;
-	}
-	time_format_rfc3339(at, exact);
-	html_age(age, sizeof(age), now - at);
-	strbuf_addf(sb, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", exact, exact, age);
-}
-
 static void exact_time(struct strbuf *sb, int64_t at, int64_t now)
 {
 	char exact[TIME_RFC3339_LEN + 1], age[48];
@@ -226,12 +71,6 @@ static void exact_time(struct strbuf *sb, int64_t at, int64_t now)
 }
 
 /* ---- the dashboard ---- */
-
-struct dash {
-	struct call *c;
-	struct strbuf *sb;
-	unsigned rows;
-};
 
 static void counts_table(struct call *c, struct strbuf *sb)
 {
@@ -310,32 +149,6 @@ static void stuck_table(struct call *c, struct strbuf *sb, const struct store_st
 	if (d.rows >= f->limit)
 		strbuf_addf(sb, "<p class=\"muted\">Showing the oldest %u.</p>", f->limit);
 	strbuf_addstr(sb, "</section>");
-}
-
-static int request_row(void *ctx, const struct gen_request *r)
-{
-	struct dash *d = ctx;
-	struct strbuf *sb = d->sb;
-	d->rows++;
-	strbuf_addstr(sb, "<tr><td>");
-	id_link(sb, &r->id);
-	strbuf_addstr(sb, "</td><td>");
-	status_badge(sb, r->status);
-	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->entity_type, CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->owner, CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	if (r->subject_key)
-		html_cut(sb, r->subject_key, CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	when(sb, r->requested_at, d->c->now);
-	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
-		    r->failed_count, r->requested_count);
-	if (r->error_message)
-		html_cut(sb, r->error_message, CUT_LONG);
-	strbuf_addstr(sb, "</td></tr>");
-	return 0;
 }
 
 static void filtered_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
@@ -419,40 +232,6 @@ static void live_sections(struct call *c, struct strbuf *sb, const struct store_
 	activity_table(c, sb);
 }
 
-/* The flash message of a redirect back (codes only: no text from the URL). */
-static void done_message(struct strbuf *sb, const struct query *q)
-{
-	const char *done = query_get(q, "done");
-	const char *n = query_get(q, "n");
-	char text[200];
-	if (!done)
-		return;
-	if (!n || strspn(n, "0123456789") != strlen(n) || strlen(n) > 9)
-		n = "0";
-	if (!strcmp(done, "failed"))
-		flash(sb, 1, "Marked failed. The event is in the audit trail below.");
-	else if (!strcmp(done, "cancelled"))
-		flash(sb, 1, "Cancelled. The event is in the audit trail below.");
-	else if (!strcmp(done, "retried"))
-		flash(sb, 1, "Sent back to pending: the next worker claim generates what remains.");
-	else if (!strcmp(done, "bulk") || !strcmp(done, "bulk_capped")) {
-		snprintf(text, sizeof(text), "Bulk cancel done: %s request%s cancelled.%s", n,
-			 strcmp(n, "1") ? "s" : "",
-			 !strcmp(done, "bulk_capped") ? " The per-action cap was reached: preview again for the rest." : "");
-		flash(sb, 1, text);
-	} else if (!strcmp(done, "bulk_repeat")) {
-		snprintf(text, sizeof(text),
-			 "This bulk action was already applied (%s cancelled); nothing more was done.", n);
-		flash(sb, 1, text);
-	} else if (!strcmp(done, "bulk_running")) {
-		flash(sb, 0, "This bulk action is still running; reload in a moment.");
-	} else if (!strcmp(done, "notfound")) {
-		flash(sb, 0, "No request has that id.");
-	} else if (!strcmp(done, "badid")) {
-		flash(sb, 0, "That is not a request id: paste the whole id (a UUID).");
-	}
-}
-
 /* Reads ?status= and ?entity_type= into f; an invalid one is ignored with a message. */
 static void read_filters(struct strbuf *sb, const struct query *q, struct store_stuck_filter *f)
 {
@@ -470,14 +249,6 @@ static void read_filters(struct strbuf *sb, const struct query *q, struct store_
 		else if (sb)
 			flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");
 	}
-}
-
-static void redirect(struct call *c, const char *location)
-{
-	http_response_reset(c->resp);
-	c->resp->status = 303;
-	c->resp->content_type = HTML_TYPE;
-	http_add_header(c->resp, "Location", "%s", location);
 }
 
 /* ?id=: straight to that request's page, or back with a message. */
