@@ -19,35 +19,12 @@
 #include "api/validate.h"
 #include "base/banned.h"
 
-#define STUCK_ROWS 100           /* the dashboard's stuck list */
 #define FILTERED_ROWS 50         /* the dashboard's filtered request list */
 #define ACTIVITY_ROWS 25         /* recent events on the dashboard */
 #define BULK_BATCH 100           /* requests per batch of a bulk cancel */
 #define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
 #define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
 #define ACTION_ID_LEN 32         /* hex characters */
-
-/* ---- stuck ---- */
-
-void admin_stuck_filter(const struct config *cfg, int64_t now, struct store_stuck_filter *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->as_of = now;
-	f->processing_cutoff = now - cfg->stale_after * US_PER_S / 2;
-	f->pending_cutoff = now - cfg->pending_timeout * US_PER_S;
-	f->age_cutoff = now;
-	f->limit = STUCK_ROWS;
-}
-
-const char *admin_stuck_reason(const struct config *cfg, const struct gen_request *r, int64_t now)
-{
-	if (r->status == GEN_PENDING)
-		return "not_picked_up";
-	if (r->lease_expires_at != TIME_NONE && r->lease_expires_at < now)
-		return "lease_expired";
-	(void)cfg;
-	return "running_long";
-}
 
 /* How long a request has been in its current state: running, or waiting. */
 static int64_t age_of(const struct gen_request *r, int64_t now)

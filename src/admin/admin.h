@@ -16,7 +16,7 @@
  * /admin/static/, so the Content-Security-Policy allows no inline script.
  */
 
-/* The stuck filter of the page at `now`, from stale_after and pending_timeout. */
+/* The stuck filter (stuck.c) of the page at `now`, from stale_after and pending_timeout. */
 void admin_stuck_filter(const struct config *cfg, int64_t now, struct store_stuck_filter *f);
 /* "lease_expired", "running_long" or "not_picked_up": why r counts as stuck at now. */
 const char *admin_stuck_reason(const struct config *cfg, const struct gen_request *r, int64_t now);
