@@ -56,7 +56,7 @@ static int read_form(struct call *c, struct query *q)
 		return -1;
 	}
 	if (query_count(q, "csrf_token") != 1 ||
-	    form_token_valid(c, query_get(q, "csrf_token")) < 0) {
+	    page_form_token_valid(c, query_get(q, "csrf_token")) < 0) {
 		log_warn("admin form refused: missing or wrong CSRF token (admin %s)", c->admin);
 		query_release(q);
 		admin_error_page(c, 403, "This form's security token is missing, wrong or expired. "
@@ -104,7 +104,7 @@ static void admin_action(struct call *c, enum store_admin_action action)
 	if (rc == STORE_OK) {
 		log_info("%s: %s %s", actor, done[action], ids);
 		snprintf(loc, sizeof(loc), "/admin/generations/%s?done=%s", ids, done[action]);
-		redirect(c, loc);
+		page_redirect(c, loc);
 		goto cleanup;
 	}
 	if (rc == STORE_CONFLICT || rc == STORE_DUPLICATE) {
@@ -121,7 +121,7 @@ static void admin_action(struct call *c, enum store_admin_action action)
 		detail_page(c, &r, NULL, 0, msg);
 		goto cleanup;
 	}
-	store_error_page(c, rc);
+	page_store_error(c, rc);
 cleanup:
 	gen_request_release(&r);
 	query_release(&q);
@@ -175,7 +175,7 @@ static int bulk_params(struct call *c, const struct query *q, int64_t as_of, str
 
 static int preview_row(void *ctx, const struct gen_request *r)
 {
-	return request_row(ctx, r);
+	return page_request_row(ctx, r);
 }
 
 void admin_bulk_preview(struct call *c)
@@ -195,11 +195,11 @@ void admin_bulk_preview(struct call *c)
 		goto cleanup;
 	int rc = store_stuck_count(c->store, &b.f, &n);
 	if (rc) {
-		store_error_page(c, rc);
+		page_store_error(c, rc);
 		goto cleanup;
 	}
 	c->resp->status = 200;
-	c->resp->content_type = HTML_TYPE;
+	c->resp->content_type = PAGE_HTML_TYPE;
 	page_begin(c, "Bulk cancel");
 	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel stuck "
 			"requests older than %llu minutes</h1>", b.older_than);
@@ -220,7 +220,7 @@ void admin_bulk_preview(struct call *c)
 		page_end(c);
 		goto cleanup;
 	}
-	struct dash d = { c, sb, 0 };
+	struct page_rows d = { c, sb, 0 };
 	struct store_stuck_filter first = b.f;
 	first.limit = 10;
 	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
@@ -233,7 +233,7 @@ void admin_bulk_preview(struct call *c)
 	/* The action id makes a double submit apply once; as_of binds it to this preview. */
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
-	form_token(c, token);
+	page_form_token(c, token);
 	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-cancel\" class=\"action bulk-confirm\">"
 			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
 			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
@@ -348,7 +348,7 @@ void admin_bulk_cancel(struct call *c)
 	if (rc == STORE_DUPLICATE) {
 		snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%lld",
 			 before < 0 ? "bulk_running" : "bulk_repeat", before < 0 ? 0 : before);
-		redirect(c, loc);
+		page_redirect(c, loc);
 		goto cleanup;
 	}
 	if (rc == STORE_OK)
@@ -356,12 +356,12 @@ void admin_bulk_cancel(struct call *c)
 	if (rc == STORE_OK || cancelled)
 		store_action_finish(c->store, action_id, cancelled);
 	if (rc) {
-		store_error_page(c, rc);
+		page_store_error(c, rc);
 		goto cleanup;
 	}
 	log_info("%s: bulk cancel of %u stuck requests", actor, cancelled);
 	snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%u", capped ? "bulk_capped" : "bulk", cancelled);
-	redirect(c, loc);
+	page_redirect(c, loc);
 cleanup:
 	query_release(&q);
 }

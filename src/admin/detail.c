@@ -57,7 +57,7 @@ static void fields_table(struct call *c, struct strbuf *sb, const struct gen_req
 	field_row(sb, "request_id");
 	strbuf_addf(sb, "<code>%s</code></td></tr>", ids);
 	field_row(sb, "status");
-	status_badge(sb, r->status);
+	page_status_badge(sb, r->status);
 	strbuf_addstr(sb, "</td></tr>");
 	field_row(sb, "owner");
 	html_text(sb, r->owner);
@@ -125,12 +125,12 @@ static int trail_row(void *ctx, const struct store_event *e)
 	html_text(t->sb, e->actor);
 	strbuf_addstr(t->sb, "</td><td class=\"nowrap\">");
 	if (e->from_status) {
-		status_name_badge(t->sb, e->from_status);
+		page_status_name_badge(t->sb, e->from_status);
 		strbuf_addstr(t->sb, " \xe2\x86\x92 ");
 	} else {
 		strbuf_addstr(t->sb, "created \xe2\x86\x92 ");
 	}
-	status_name_badge(t->sb, e->to_status);
+	page_status_name_badge(t->sb, e->to_status);
 	strbuf_addstr(t->sb, "</td><td>");
 	html_text(t->sb, e->message ? e->message : "");
 	strbuf_addstr(t->sb, "</td></tr>");
@@ -142,7 +142,7 @@ static void action_form(struct call *c, struct strbuf *sb, const struct gen_requ
 {
 	char ids[UUID_STR_LEN + 1], token[CSRF_TOKEN_MAX];
 	uuid_format(&r->id, ids);
-	form_token(c, token);
+	page_form_token(c, token);
 	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/generations/%s/%s\" class=\"action "
 			"action-%s\" data-confirm=\"", ids, verb, verb);
 	html_text(sb, confirm);
@@ -194,12 +194,12 @@ void detail_page(struct call *c, const struct gen_request *r, const struct query
 	page_begin(c, title);
 	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Request "
 			"<code>%s</code> ", ids);
-	status_badge(sb, r->status);
+	page_status_badge(sb, r->status);
 	strbuf_addstr(sb, "</h1>");
 	if (q)
-		done_message(sb, q);
+		page_done_message(sb, q);
 	if (message)
-		flash(sb, ok, message);
+		page_flash(sb, ok, message);
 	actions_section(c, sb, r);
 	fields_table(c, sb, r);
 
@@ -235,13 +235,13 @@ void admin_detail(struct call *c)
 	/* Operator reads change nothing: no lazy timeout here (SPEC §2). */
 	int rc = store_request_get(c->store, &c->route.id, NULL, &r);
 	if (rc) {
-		store_error_page(c, rc);
+		page_store_error(c, rc);
 		goto cleanup;
 	}
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0)
 		memset(&q, 0, sizeof(q));
 	c->resp->status = 200;
-	c->resp->content_type = HTML_TYPE;
+	c->resp->content_type = PAGE_HTML_TYPE;
 	detail_page(c, &r, &q, 1, NULL);
 cleanup:
 	query_release(&q);

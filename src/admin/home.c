@@ -40,7 +40,7 @@ static void counts_table(struct call *c, struct strbuf *sb)
 		midnight = c->now;
 	if (store_status_counts(c->store, midnight, today) ||
 	    store_status_counts(c->store, TIME_NONE, all)) {
-		flash(sb, 0, "The counts could not be read from the store.");
+		page_flash(sb, 0, "The counts could not be read from the store.");
 		return;
 	}
 	strbuf_addstr(sb, "<section><h2>Requests by status</h2><div class=\"table-wrap\">"
@@ -48,7 +48,7 @@ static void counts_table(struct call *c, struct strbuf *sb)
 			  "<th>all time</th></tr></thead><tbody>");
 	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
 		strbuf_addstr(sb, "<tr><td>");
-		status_badge(sb, (enum gen_status)st);
+		page_status_badge(sb, (enum gen_status)st);
 		strbuf_addf(sb, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td></tr>",
 			    today[st], all[st]);
 	}
@@ -57,40 +57,40 @@ static void counts_table(struct call *c, struct strbuf *sb)
 
 static int stuck_row(void *ctx, const struct gen_request *r)
 {
-	struct dash *d = ctx;
+	struct page_rows *d = ctx;
 	struct strbuf *sb = d->sb;
 	char age[48];
 	d->rows++;
 	strbuf_addstr(sb, "<tr><td>");
-	id_link(sb, &r->id);
+	page_id_link(sb, &r->id);
 	strbuf_addstr(sb, "</td><td>");
-	status_badge(sb, r->status);
+	page_status_badge(sb, r->status);
 	strbuf_addstr(sb, " <span class=\"muted\">");
 	html_text(sb, admin_stuck_reason(d->c->cfg, r, d->c->now));
 	strbuf_addstr(sb, "</span></td><td>");
-	html_cut(sb, r->entity_type, CUT_SHORT);
+	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->owner, CUT_SHORT);
+	html_cut(sb, r->owner, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
 	if (r->subject_key)
-		html_cut(sb, r->subject_key, CUT_SHORT);
+		html_cut(sb, r->subject_key, PAGE_CUT_SHORT);
 	int64_t a = age_of(r, d->c->now);
 	html_age(age, sizeof(age), a);
 	strbuf_addf(sb, "</td><td class=\"num\" title=\"%s\">%lld</td><td class=\"num\">%u</td><td>",
 		    age, (long long)(a < 0 ? 0 : a / US_PER_MIN), r->attempt);
 	if (r->worker_id)
-		html_cut(sb, r->worker_id, CUT_SHORT);
+		html_cut(sb, r->worker_id, PAGE_CUT_SHORT);
 	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
 		    r->failed_count, r->requested_count);
 	if (r->error_message)
-		html_cut(sb, r->error_message, CUT_LONG);
+		html_cut(sb, r->error_message, PAGE_CUT_LONG);
 	strbuf_addstr(sb, "</td></tr>");
 	return 0;
 }
 
 static void stuck_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
 {
-	struct dash d = { c, sb, 0 };
+	struct page_rows d = { c, sb, 0 };
 	strbuf_addstr(sb, "<section><h2>Stuck</h2><p class=\"muted\">Processing past half of "
 			  "stale_after or with an expired lease; pending past pending_timeout.</p>"
 			  "<div class=\"table-wrap\"><table class=\"stuck\"><thead><tr><th>id</th>"
@@ -114,12 +114,12 @@ static void filtered_table(struct call *c, struct strbuf *sb, const struct store
 		.has_status = f->has_status, .status = f->status,
 		.entity_type = f->entity_type, .limit = FILTERED_ROWS,
 	};
-	struct dash d = { c, sb, 0 };
+	struct page_rows d = { c, sb, 0 };
 	strbuf_addstr(sb, "<section><h2>Requests matching the filter</h2><div class=\"table-wrap\">"
 			  "<table><thead><tr><th>id</th><th>status</th><th>entity type</th>"
 			  "<th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
 			  "<th>error</th></tr></thead><tbody>");
-	int rc = store_request_list(c->store, &lf, request_row, &d);
+	int rc = store_request_list(c->store, &lf, page_request_row, &d);
 	if (rc)
 		strbuf_addstr(sb, "<tr><td colspan=\"8\">The store could not be read.</td></tr>");
 	else if (!d.rows)
@@ -131,31 +131,31 @@ static void filtered_table(struct call *c, struct strbuf *sb, const struct store
 static void event_cells(struct strbuf *sb, const struct store_event *e, int64_t now)
 {
 	strbuf_addstr(sb, "<td>");
-	when(sb, e->at, now);
+	page_when(sb, e->at, now);
 	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, e->actor, CUT_SHORT);
+	html_cut(sb, e->actor, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td class=\"nowrap\">");
 	if (e->from_status) {
-		status_name_badge(sb, e->from_status);
+		page_status_name_badge(sb, e->from_status);
 		strbuf_addstr(sb, " \xe2\x86\x92 ");
 	} else {
 		strbuf_addstr(sb, "created \xe2\x86\x92 ");
 	}
-	status_name_badge(sb, e->to_status);
+	page_status_name_badge(sb, e->to_status);
 	strbuf_addstr(sb, "</td><td>");
 	if (e->message)
-		html_cut(sb, e->message, CUT_LONG);
+		html_cut(sb, e->message, PAGE_CUT_LONG);
 	strbuf_addstr(sb, "</td>");
 }
 
 static int activity_row(void *ctx, const struct store_activity *a)
 {
-	struct dash *d = ctx;
+	struct page_rows *d = ctx;
 	d->rows++;
 	strbuf_addstr(d->sb, "<tr><td>");
-	id_link(d->sb, &a->request_id);
+	page_id_link(d->sb, &a->request_id);
 	strbuf_addstr(d->sb, "</td><td>");
-	html_cut(d->sb, a->entity_type, CUT_SHORT);
+	html_cut(d->sb, a->entity_type, PAGE_CUT_SHORT);
 	strbuf_addstr(d->sb, "</td>");
 	event_cells(d->sb, &a->event, d->c->now);
 	strbuf_addstr(d->sb, "</tr>");
@@ -164,7 +164,7 @@ static int activity_row(void *ctx, const struct store_activity *a)
 
 static void activity_table(struct call *c, struct strbuf *sb)
 {
-	struct dash d = { c, sb, 0 };
+	struct page_rows d = { c, sb, 0 };
 	strbuf_addstr(sb, "<section><h2>Recent activity</h2><div class=\"table-wrap\"><table>"
 			  "<thead><tr><th>id</th><th>entity type</th><th>when</th><th>actor</th>"
 			  "<th>transition</th><th>message</th></tr></thead><tbody>");
@@ -198,13 +198,13 @@ static void read_filters(struct strbuf *sb, const struct query *q, struct store_
 		if (lifecycle_status_parse(st, &f->status) == 0)
 			f->has_status = 1;
 		else if (sb)
-			flash(sb, 0, "Unknown status filter: ignored.");
+			page_flash(sb, 0, "Unknown status filter: ignored.");
 	}
 	if (type && *type) {
 		if (validate_entity_type(type, strlen(type)))
 			f->entity_type = type;
 		else if (sb)
-			flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");
+			page_flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");
 	}
 }
 
@@ -222,21 +222,21 @@ static int search(struct call *c, const char *id_text)
 		n--;
 	}
 	if (uuid_parse(id_text, n, &id) < 0) {
-		redirect(c, "/admin/?done=badid");
+		page_redirect(c, "/admin/?done=badid");
 		return 0;
 	}
 	gen_request_init(&r);
 	int rc = store_request_get(c->store, &id, NULL, &r);
 	gen_request_release(&r);
 	if (rc == STORE_NOT_FOUND) {
-		redirect(c, "/admin/?done=notfound");
+		page_redirect(c, "/admin/?done=notfound");
 		return 0;
 	}
 	if (rc)
 		return rc;
 	uuid_format(&id, ids);
 	snprintf(loc, sizeof(loc), "/admin/generations/%s", ids);
-	redirect(c, loc);
+	page_redirect(c, loc);
 	return 0;
 }
 
@@ -289,12 +289,12 @@ void admin_home(struct call *c)
 	if (id && *id) {
 		int rc = search(c, id);
 		if (rc)
-			store_error_page(c, rc);
+			page_store_error(c, rc);
 		goto cleanup;
 	}
 	admin_stuck_filter(c->cfg, c->now, &f);
 	c->resp->status = 200;
-	c->resp->content_type = HTML_TYPE;
+	c->resp->content_type = PAGE_HTML_TYPE;
 	if (query_get(&q, "partial")) {
 		read_filters(NULL, &q, &f);
 		live_sections(c, sb, &f);
@@ -302,7 +302,7 @@ void admin_home(struct call *c)
 	}
 	page_begin(c, "Dashboard");
 	strbuf_addstr(sb, "<h1>What is stuck, and what to do about it</h1>");
-	done_message(sb, &q);
+	page_done_message(sb, &q);
 	read_filters(sb, &q, &f);
 	filter_form(sb, &f);
 	/* The script fetches this URL every 15 s and replaces only #live. */

@@ -17,7 +17,7 @@ void page_reset(struct call *c, int status)
 {
 	http_response_reset(c->resp);
 	c->resp->status = status;
-	c->resp->content_type = HTML_TYPE;
+	c->resp->content_type = PAGE_HTML_TYPE;
 }
 
 /* The sign-in page of a 401; the caller adds the WWW-Authenticate challenge. */
@@ -56,7 +56,7 @@ void admin_logout(struct call *c)
  * password hash the dispatcher checked (c->admin_hash) each time it is
  * needed, and wiped at once: no copy of it outlives the call.
  */
-void form_token(const struct call *c, char token[CSRF_TOKEN_MAX])
+void page_form_token(const struct call *c, char token[CSRF_TOKEN_MAX])
 {
 	unsigned char key[CSRF_KEY_LEN];
 	csrf_key_derive(c->admin_hash, key);
@@ -64,7 +64,7 @@ void form_token(const struct call *c, char token[CSRF_TOKEN_MAX])
 	sodium_memzero(key, sizeof(key));
 }
 
-int form_token_valid(const struct call *c, const char *token)
+int page_form_token_valid(const struct call *c, const char *token)
 {
 	unsigned char key[CSRF_KEY_LEN];
 	csrf_key_derive(c->admin_hash, key);
@@ -94,7 +94,7 @@ void page_end(struct call *c)
 	strbuf_addstr(&c->resp->body, "</main></body></html>\n");
 }
 
-void flash(struct strbuf *sb, int ok, const char *text)
+void page_flash(struct strbuf *sb, int ok, const char *text)
 {
 	strbuf_addf(sb, "<p class=\"flash %s\" role=\"status\">", ok ? "ok" : "error");
 	html_text(sb, text);
@@ -106,12 +106,12 @@ void admin_error_page(struct call *c, int status, const char *sentence)
 	page_reset(c, status);
 	page_begin(c, problem_status_title(status));
 	strbuf_addf(&c->resp->body, "<h1>%d %s</h1>", status, problem_status_title(status));
-	flash(&c->resp->body, 0, sentence);
+	page_flash(&c->resp->body, 0, sentence);
 	strbuf_addstr(&c->resp->body, "<p><a href=\"/admin/\">Back to the dashboard</a></p>");
 	page_end(c);
 }
 
-void store_error_page(struct call *c, int rc)
+void page_store_error(struct call *c, int rc)
 {
 	if (rc == STORE_NOT_FOUND) {
 		admin_error_page(c, 404, "There is no request with that id.");
@@ -126,22 +126,22 @@ void store_error_page(struct call *c, int rc)
 	admin_error_page(c, 500, "Internal error; the details are in the service log.");
 }
 
-void status_badge(struct strbuf *sb, enum gen_status st)
+void page_status_badge(struct strbuf *sb, enum gen_status st)
 {
 	const char *name = lifecycle_status_name(st);
 	strbuf_addf(sb, "<span class=\"st st-%s\">%s</span>", name, name);
 }
 
-void status_name_badge(struct strbuf *sb, const char *name)
+void page_status_name_badge(struct strbuf *sb, const char *name)
 {
 	enum gen_status st;
 	if (name && lifecycle_status_parse(name, &st) == 0)
-		status_badge(sb, st);
+		page_status_badge(sb, st);
 	else
 		html_text(sb, name ? name : "\xe2\x80\x94");
 }
 
-void id_link(struct strbuf *sb, const struct uuid *id)
+void page_id_link(struct strbuf *sb, const struct uuid *id)
 {
 	char ids[UUID_STR_LEN + 1];
 	uuid_format(id, ids);
@@ -149,7 +149,7 @@ void id_link(struct strbuf *sb, const struct uuid *id)
 		    ids, ids, ids);
 }
 
-void when(struct strbuf *sb, int64_t at, int64_t now)
+void page_when(struct strbuf *sb, int64_t at, int64_t now)
 {
 	char exact[TIME_RFC3339_LEN + 1], age[48];
 	if (at == TIME_NONE) {
@@ -161,15 +161,15 @@ void when(struct strbuf *sb, int64_t at, int64_t now)
 	strbuf_addf(sb, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", exact, exact, age);
 }
 
-void redirect(struct call *c, const char *location)
+void page_redirect(struct call *c, const char *location)
 {
 	http_response_reset(c->resp);
 	c->resp->status = 303;
-	c->resp->content_type = HTML_TYPE;
+	c->resp->content_type = PAGE_HTML_TYPE;
 	http_add_header(c->resp, "Location", "%s", location);
 }
 
-void done_message(struct strbuf *sb, const struct query *q)
+void page_done_message(struct strbuf *sb, const struct query *q)
 {
 	const char *done = query_get(q, "done");
 	const char *n = query_get(q, "n");
@@ -179,51 +179,51 @@ void done_message(struct strbuf *sb, const struct query *q)
 	if (!n || strspn(n, "0123456789") != strlen(n) || strlen(n) > 9)
 		n = "0";
 	if (!strcmp(done, "failed"))
-		flash(sb, 1, "Marked failed. The event is in the audit trail below.");
+		page_flash(sb, 1, "Marked failed. The event is in the audit trail below.");
 	else if (!strcmp(done, "cancelled"))
-		flash(sb, 1, "Cancelled. The event is in the audit trail below.");
+		page_flash(sb, 1, "Cancelled. The event is in the audit trail below.");
 	else if (!strcmp(done, "retried"))
-		flash(sb, 1, "Sent back to pending: the next worker claim generates what remains.");
+		page_flash(sb, 1, "Sent back to pending: the next worker claim generates what remains.");
 	else if (!strcmp(done, "bulk") || !strcmp(done, "bulk_capped")) {
 		snprintf(text, sizeof(text), "Bulk cancel done: %s request%s cancelled.%s", n,
 			 strcmp(n, "1") ? "s" : "",
 			 !strcmp(done, "bulk_capped") ? " The per-action cap was reached: preview again for the rest." : "");
-		flash(sb, 1, text);
+		page_flash(sb, 1, text);
 	} else if (!strcmp(done, "bulk_repeat")) {
 		snprintf(text, sizeof(text),
 			 "This bulk action was already applied (%s cancelled); nothing more was done.", n);
-		flash(sb, 1, text);
+		page_flash(sb, 1, text);
 	} else if (!strcmp(done, "bulk_running")) {
-		flash(sb, 0, "This bulk action is still running; reload in a moment.");
+		page_flash(sb, 0, "This bulk action is still running; reload in a moment.");
 	} else if (!strcmp(done, "notfound")) {
-		flash(sb, 0, "No request has that id.");
+		page_flash(sb, 0, "No request has that id.");
 	} else if (!strcmp(done, "badid")) {
-		flash(sb, 0, "That is not a request id: paste the whole id (a UUID).");
+		page_flash(sb, 0, "That is not a request id: paste the whole id (a UUID).");
 	}
 }
 
-int request_row(void *ctx, const struct gen_request *r)
+int page_request_row(void *ctx, const struct gen_request *r)
 {
-	struct dash *d = ctx;
+	struct page_rows *d = ctx;
 	struct strbuf *sb = d->sb;
 	d->rows++;
 	strbuf_addstr(sb, "<tr><td>");
-	id_link(sb, &r->id);
+	page_id_link(sb, &r->id);
 	strbuf_addstr(sb, "</td><td>");
-	status_badge(sb, r->status);
+	page_status_badge(sb, r->status);
 	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->entity_type, CUT_SHORT);
+	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->owner, CUT_SHORT);
+	html_cut(sb, r->owner, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
 	if (r->subject_key)
-		html_cut(sb, r->subject_key, CUT_SHORT);
+		html_cut(sb, r->subject_key, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
-	when(sb, r->requested_at, d->c->now);
+	page_when(sb, r->requested_at, d->c->now);
 	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
 		    r->failed_count, r->requested_count);
 	if (r->error_message)
-		html_cut(sb, r->error_message, CUT_LONG);
+		html_cut(sb, r->error_message, PAGE_CUT_LONG);
 	strbuf_addstr(sb, "</td></tr>");
 	return 0;
 }

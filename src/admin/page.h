@@ -15,9 +15,9 @@
  * through html.h.
  */
 
-#define HTML_TYPE "text/html; charset=utf-8"
-#define CUT_SHORT 24             /* characters of a short value in a table cell */
-#define CUT_LONG 60              /* of a message in a table cell */
+#define PAGE_HTML_TYPE "text/html; charset=utf-8"
+#define PAGE_CUT_SHORT 24        /* characters of a short value in a table cell */
+#define PAGE_CUT_LONG 60         /* of a message in a table cell */
 
 /* Empties the answer and makes it an HTML page of `status`. */
 void page_reset(struct call *c, int status);
@@ -26,35 +26,35 @@ void page_begin(struct call *c, const char *title);
 /* Closes what page_begin opened. */
 void page_end(struct call *c);
 /* A status message, styled as a success when ok, else as an error. */
-void flash(struct strbuf *sb, int ok, const char *text);
+void page_flash(struct strbuf *sb, int ok, const char *text);
 /* The flash of a redirect back, from ?done= and ?n= (codes only: no text from the URL). */
-void done_message(struct strbuf *sb, const struct query *q);
+void page_done_message(struct strbuf *sb, const struct query *q);
 /* The error page of a store status: 404, 503 with Retry-After, else a logged 500. */
-void store_error_page(struct call *c, int rc);
+void page_store_error(struct call *c, int rc);
 /* Answers 303 to `location`, a path of ours. */
-void redirect(struct call *c, const char *location);
+void page_redirect(struct call *c, const char *location);
 
 /* A status as a badge styled by its name. */
-void status_badge(struct strbuf *sb, enum gen_status st);
+void page_status_badge(struct strbuf *sb, enum gen_status st);
 /* The badge of a status by name; an unknown name as text, NULL as a dash. */
-void status_name_badge(struct strbuf *sb, const char *name);
+void page_status_name_badge(struct strbuf *sb, const char *name);
 /* A link to id's request page showing its first 8 characters, the whole id on hover. */
-void id_link(struct strbuf *sb, const struct uuid *id);
+void page_id_link(struct strbuf *sb, const struct uuid *id);
 /* "12 min ago" with the exact time on hover; a dash for TIME_NONE. */
-void when(struct strbuf *sb, int64_t at, int64_t now);
+void page_when(struct strbuf *sb, int64_t at, int64_t now);
 
-/* The context of a table of requests: request_row counts its rows. */
-struct dash {
+/* The context of a table of requests: page_request_row counts its rows. */
+struct page_rows {
 	struct call *c;     /* borrowed */
 	struct strbuf *sb;  /* borrowed: where the rows go */
 	unsigned rows;
 };
-/* One <tr> of a request list (a store row callback; ctx is a struct dash). */
-int request_row(void *ctx, const struct gen_request *r);
+/* One <tr> of a request list (a store row callback; ctx is a struct page_rows). */
+int page_request_row(void *ctx, const struct gen_request *r);
 
 /* A CSRF token of the signed-in admin for a form of this page. */
-void form_token(const struct call *c, char token[CSRF_TOKEN_MAX]);
-/* 0 when token is one form_token made for this admin and has not expired, else -1. */
-int form_token_valid(const struct call *c, const char *token);
+void page_form_token(const struct call *c, char token[CSRF_TOKEN_MAX]);
+/* 0 when token is one page_form_token made for this admin and has not expired, else -1. */
+int page_form_token_valid(const struct call *c, const char *token);
 
 #endif
