@@ -16,10 +16,13 @@
  * /admin/static/, so the Content-Security-Policy allows no inline script.
  */
 
+/* stuck.c: what counts as stuck, for the pages and the JSON twins. */
 /* The stuck filter of the page at `now`, from stale_after and pending_timeout. */
 void admin_stuck_filter(const struct config *cfg, int64_t now, struct store_stuck_filter *f);
 /* "lease_expired", "running_long" or "not_picked_up": why r counts as stuck at now. */
 const char *admin_stuck_reason(const struct config *cfg, const struct gen_request *r, int64_t now);
+
+/* page.c: the error, sign-in and sign-out pages. */
 /* An HTML error page of `status` with a sentence and a link back. */
 void admin_error_page(struct call *c, int status, const char *sentence);
 /*
@@ -29,19 +32,15 @@ void admin_error_page(struct call *c, int status, const char *sentence);
 void admin_refusal_page(struct call *c, int status, const char *sentence);
 
 /* The handlers of the route table (src/bin/routes.c). */
-void admin_logout(struct call *c);
-void admin_static_js(struct call *c);
+void admin_logout(struct call *c);        /* page.c */
+void admin_static_js(struct call *c);     /* assets.c */
 void admin_static_css(struct call *c);
-void admin_home(struct call *c);
-void admin_detail(struct call *c);
-void admin_fail(struct call *c);
+void admin_home(struct call *c);          /* home.c */
+void admin_detail(struct call *c);        /* detail.c */
+void admin_fail(struct call *c);          /* actions.c */
 void admin_cancel(struct call *c);
 void admin_retry(struct call *c);
 void admin_bulk_preview(struct call *c);
 void admin_bulk_cancel(struct call *c);
-
-/* The static files, in admin_assets.c. */
-extern const char admin_js[];
-extern const char admin_css[];
 
 #endif

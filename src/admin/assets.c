@@ -6,10 +6,11 @@
 /*
  * The admin pages' script and style, served from /admin/static/ so that the
  * Content-Security-Policy can forbid every inline script and style. Kept here
- * as text so the binary needs no files at run time.
+ * as text so the binary needs no files at run time; the two handlers at the
+ * end answer them.
  */
 
-const char admin_js[] =
+static const char admin_js[] =
 	"/* gentrack admin: confirms actions, and refreshes the dashboard without\n"
 	" * losing what the operator is typing. Loaded from /admin/static/ so the\n"
 	" * Content-Security-Policy needs no inline script. */\n"
@@ -85,7 +86,7 @@ const char admin_js[] =
 	"  window.setInterval(refresh, 15000);\n"
 	"}());\n";
 
-const char admin_css[] =
+static const char admin_css[] =
 	"/* gentrack admin: readable at 1280 px and on a phone. */\n"
 	":root { --fg: #1d2330; --muted: #5f6b7a; --line: #d9dee5; --bg: #f6f7f9; --link: #1f5fbf; }\n"
 	"* { box-sizing: border-box; }\n"
@@ -140,3 +141,20 @@ const char admin_css[] =
 	"  .tools form { width: 100%; }\n"
 	"  .search input { width: 100%; }\n"
 	"}\n";
+
+static void answer_static(struct call *c, const char *type, const char *text)
+{
+	c->resp->status = 200;
+	c->resp->content_type = type;
+	strbuf_addstr(&c->resp->body, text);
+}
+
+void admin_static_js(struct call *c)
+{
+	answer_static(c, "text/javascript; charset=utf-8", admin_js);
+}
+
+void admin_static_css(struct call *c)
+{
+	answer_static(c, "text/css; charset=utf-8", admin_css);
+}

@@ -1,0 +1,367 @@
+#include "build_config.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/limits.h"
+#include "admin/admin.h"
+#include "admin/detail.h"
+#include "admin/html.h"
+#include "admin/page.h"
+#include "base/log.h"
+#include "base/query.h"
+#include "api/validate.h"
+#include "base/banned.h"
+
+/*
+ * The admin forms that change something: fail, cancel and retry of one
+ * request, and the bulk cancel with its preview. Each post carries the CSRF
+ * token of its page (read_form) and a reason for the audit trail.
+ */
+
+#define BULK_BATCH 100           /* requests per batch of a bulk cancel */
+#define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
+#define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
+#define ACTION_ID_LEN 32         /* hex characters */
+
+static int is_form_type(const char *ct)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	return ct && !strncasecmp(ct, form, sizeof(form) - 1) &&
+	       (ct[sizeof(form) - 1] == '\0' || ct[sizeof(form) - 1] == ';' ||
+		ct[sizeof(form) - 1] == ' ');
+}
+
+/*
+ * Reads a form post: body, fields, CSRF token. 0 with *q filled (release it),
+ * or -1 with the answer set (403 for a missing or wrong token).
+ */
+static int read_form(struct call *c, struct query *q)
+{
+	struct problem p;
+	char err[160];
+	memset(q, 0, sizeof(*q));
+	if (!is_form_type(http_param(c->req, "CONTENT_TYPE"))) {
+		admin_error_page(c, 415, "The admin forms send application/x-www-form-urlencoded.");
+		return -1;
+	}
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0) {
+		admin_error_page(c, p.status, p.detail);
+		return -1;
+	}
+	if (query_parse(c->req->body, q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return -1;
+	}
+	if (query_count(q, "csrf_token") != 1 ||
+	    page_form_token_valid(c, query_get(q, "csrf_token")) < 0) {
+		log_warn("admin form refused: missing or wrong CSRF token (admin %s)", c->admin);
+		query_release(q);
+		admin_error_page(c, 403, "This form's security token is missing, wrong or expired. "
+				 "Nothing was changed: reload the page and try again.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The reason field: 1..ADMIN_REASON_MAX bytes of text. NULL after answering 400. */
+static const char *form_reason(struct call *c, const struct query *q)
+{
+	const char *reason = query_get(q, "reason");
+	size_t n = reason ? strlen(reason) : 0;
+	if (!n || n > ADMIN_REASON_MAX || !html_text_valid(reason, n)) {
+		admin_error_page(c, 400, "Give a reason (up to 900 characters of text): it goes to the "
+				 "audit trail. Nothing was changed.");
+		return NULL;
+	}
+	return reason;
+}
+
+static void admin_action(struct call *c, enum store_admin_action action)
+{
+	static const char *const done[] = {
+		[ADMIN_FAIL] = "failed", [ADMIN_CANCEL] = "cancelled", [ADMIN_RETRY] = "retried",
+	};
+	struct query q;
+	struct gen_request r;
+	enum gen_status expect;
+	char actor[OWNER_MAX + 8], loc[96], ids[UUID_STR_LEN + 1], msg[256];
+
+	gen_request_init(&r);
+	if (read_form(c, &q) < 0)
+		return;
+	const char *reason = form_reason(c, &q);
+	if (!reason)
+		goto cleanup;
+	const char *es = query_get(&q, "expect_status");
+	int has_expect = es && *es && lifecycle_status_parse(es, &expect) == 0;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason,
+				   has_expect ? &expect : NULL, c->now, &r);
+	uuid_format(&c->route.id, ids);
+	if (rc == STORE_OK) {
+		log_info("%s: %s %s", actor, done[action], ids);
+		snprintf(loc, sizeof(loc), "/admin/generations/%s?done=%s", ids, done[action]);
+		page_redirect(c, loc);
+		goto cleanup;
+	}
+	if (rc == STORE_CONFLICT || rc == STORE_DUPLICATE) {
+		if (rc == STORE_DUPLICATE)
+			snprintf(msg, sizeof(msg), "Not retried: the owner already has a pending or "
+				 "processing %s request for this subject. Nothing was changed.",
+				 r.entity_type);
+		else
+			snprintf(msg, sizeof(msg), "Nothing was changed: the request is %s now%s%s.",
+				 lifecycle_status_name(r.status),
+				 has_expect && expect != r.status ? ", not " : "",
+				 has_expect && expect != r.status ? lifecycle_status_name(expect) : "");
+		page_reset(c, 409);
+		detail_page(c, &r, NULL, 0, msg);
+		goto cleanup;
+	}
+	page_store_error(c, rc);
+cleanup:
+	gen_request_release(&r);
+	query_release(&q);
+}
+
+void admin_fail(struct call *c)
+{
+	admin_action(c, ADMIN_FAIL);
+}
+
+void admin_cancel(struct call *c)
+{
+	admin_action(c, ADMIN_CANCEL);
+}
+
+void admin_retry(struct call *c)
+{
+	admin_action(c, ADMIN_RETRY);
+}
+
+/* ---- bulk cancel ---- */
+
+struct bulk {
+	unsigned long long older_than;   /* minutes */
+	const char *entity_type;
+	struct store_stuck_filter f;
+};
+
+/* older_than (minutes) and entity_type, with the filter they make as of `as_of`. */
+static int bulk_params(struct call *c, const struct query *q, int64_t as_of, struct bulk *b)
+{
+	const char *m = query_get(q, "older_than");
+	const char *type = query_get(q, "entity_type");
+	memset(b, 0, sizeof(*b));
+	if (!m || query_uint(m, 1, 525600, &b->older_than) < 0) {
+		admin_error_page(c, 400, "\xe2\x80\x9colder than\xe2\x80\x9d takes minutes, 1 to 525600.");
+		return -1;
+	}
+	if (type && *type) {
+		if (!validate_entity_type(type, strlen(type))) {
+			admin_error_page(c, 400, "An entity type is [a-z][a-z0-9_]{0,63}.");
+			return -1;
+		}
+		b->entity_type = type;
+	}
+	admin_stuck_filter(c->cfg, as_of, &b->f);
+	b->f.age_cutoff = as_of - (int64_t)b->older_than * US_PER_MIN;
+	b->f.entity_type = b->entity_type;
+	return 0;
+}
+
+static int preview_row(void *ctx, const struct gen_request *r)
+{
+	return page_request_row(ctx, r);
+}
+
+void admin_bulk_preview(struct call *c)
+{
+	struct query q = { 0 };
+	struct bulk b;
+	struct strbuf *sb = &c->resp->body;
+	unsigned long long n = 0;
+	unsigned char raw[ACTION_ID_LEN / 2];
+	char action_id[ACTION_ID_LEN + 1], token[CSRF_TOKEN_MAX], err[160];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return;
+	}
+	if (bulk_params(c, &q, c->now, &b) < 0)
+		goto cleanup;
+	int rc = store_stuck_count(c->store, &b.f, &n);
+	if (rc) {
+		page_store_error(c, rc);
+		goto cleanup;
+	}
+	c->resp->status = 200;
+	c->resp->content_type = PAGE_HTML_TYPE;
+	page_begin(c, "Bulk cancel");
+	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel stuck "
+			"requests older than %llu minutes</h1>", b.older_than);
+	strbuf_addf(sb, "<p class=\"preview\">This will cancel <strong id=\"bulk-count\">%llu</strong> "
+			"stuck request%s", n, n == 1 ? "" : "s");
+	if (b.entity_type) {
+		strbuf_addstr(sb, " of type <code>");
+		html_text(sb, b.entity_type);
+		strbuf_addstr(sb, "</code>");
+	}
+	strbuf_addstr(sb, ", as they stand now. Requests that get stuck after this preview are not "
+			  "touched.</p>");
+	if (n > (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES)
+		strbuf_addf(sb, "<p class=\"flash error\">One action cancels at most %d: preview again "
+				"afterwards for the rest.</p>", BULK_BATCH * BULK_MAX_BATCHES);
+	if (n == 0) {
+		strbuf_addstr(sb, "<p>Nothing to do.</p>");
+		page_end(c);
+		goto cleanup;
+	}
+	struct page_rows d = { c, sb, 0 };
+	struct store_stuck_filter first = b.f;
+	first.limit = 10;
+	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
+			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
+			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	store_stuck_list(c->store, &first, preview_row, &d);
+	strbuf_addstr(sb, "</tbody></table></div>");
+	if (n > 10)
+		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
+	/* The action id makes a double submit apply once; as_of binds it to this preview. */
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
+	page_form_token(c, token);
+	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-cancel\" class=\"action bulk-confirm\">"
+			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"as_of\" value=\"%lld\">"
+			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">"
+			"<input type=\"hidden\" name=\"older_than\" value=\"%llu\">",
+		    token, action_id, (long long)c->now, n, b.older_than);
+	if (b.entity_type) {
+		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
+		html_text(sb, b.entity_type);
+		strbuf_addstr(sb, "\">");
+	}
+	strbuf_addf(sb, "<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
+			"value=\"stuck; cancelled in bulk from the admin page\"></label> "
+			"<button type=\"submit\" class=\"danger\">Cancel %llu request%s</button> "
+			"<a href=\"/admin/\">Back</a></form>", ADMIN_REASON_MAX, n, n == 1 ? "" : "s");
+	page_end(c);
+cleanup:
+	query_release(&q);
+}
+
+/* A signed integer field of digits only. */
+static int field_ll(const struct query *q, const char *name, long long *out)
+{
+	const char *v = query_get(q, name);
+	unsigned long long n;
+	if (!v || query_uint(v, 0, 999999999999999999ULL, &n) < 0)
+		return -1;
+	*out = (long long)n;
+	return 0;
+}
+
+struct id_batch {
+	struct uuid ids[BULK_BATCH];
+	unsigned n;
+};
+
+static int collect_id(void *ctx, const struct gen_request *r)
+{
+	struct id_batch *b = ctx;
+	if (b->n >= BULK_BATCH)
+		return 1;
+	b->ids[b->n++] = r->id;
+	return 0;
+}
+
+/* Cancels what the preview showed, in batches, never more than it counted. */
+static int bulk_run(struct call *c, struct bulk *b, const char *actor, const char *reason,
+		    unsigned long long expected, unsigned *cancelled, int *capped)
+{
+	struct id_batch batch;
+	unsigned long long cap = expected;
+	*cancelled = 0;
+	*capped = 0;
+	if (cap > (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES)
+		cap = (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES;
+	b->f.limit = BULK_BATCH;
+	for (int round = 0; round < BULK_MAX_BATCHES && *cancelled < cap; round++) {
+		batch.n = 0;
+		int rc = store_stuck_list(c->store, &b->f, collect_id, &batch);
+		if (rc)
+			return rc;
+		unsigned done_now = 0;
+		for (unsigned i = 0; i < batch.n && *cancelled < cap; i++) {
+			struct gen_request r;
+			/* One short transaction per request: no long lock on the table. */
+			rc = store_admin_apply(c->store, &batch.ids[i], ADMIN_CANCEL, actor, reason,
+					       NULL, c->now, &r);
+			gen_request_release(&r);
+			if (rc == STORE_OK) {
+				(*cancelled)++;
+				done_now++;
+			} else if (rc != STORE_CONFLICT && rc != STORE_NOT_FOUND) {
+				return rc;
+			}
+		}
+		if (batch.n < BULK_BATCH || !done_now)
+			return STORE_OK;
+	}
+	*capped = expected > *cancelled;
+	return STORE_OK;
+}
+
+void admin_bulk_cancel(struct call *c)
+{
+	struct query q;
+	struct bulk b;
+	long long as_of, expected;
+	char actor[OWNER_MAX + 8], loc[96];
+	unsigned cancelled = 0;
+	int capped = 0;
+
+	if (read_form(c, &q) < 0)
+		return;
+	const char *action_id = query_get(&q, "action_id");
+	if (field_ll(&q, "as_of", &as_of) < 0 || field_ll(&q, "expected", &expected) < 0 ||
+	    !action_id || strlen(action_id) != ACTION_ID_LEN ||
+	    strspn(action_id, "0123456789abcdef") != ACTION_ID_LEN) {
+		admin_error_page(c, 400, "This is not a bulk cancel form of this page: preview again.");
+		goto cleanup;
+	}
+	if (as_of > c->now || c->now - as_of > BULK_PREVIEW_MAX_AGE) {
+		admin_error_page(c, 409, "This preview is too old: preview again. Nothing was changed.");
+		goto cleanup;
+	}
+	const char *reason = form_reason(c, &q);
+	if (!reason || bulk_params(c, &q, as_of, &b) < 0)
+		goto cleanup;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	long long before = -1;
+	int rc = store_action_begin(c->store, action_id, actor, "bulk-cancel", c->now, &before);
+	if (rc == STORE_DUPLICATE) {
+		snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%lld",
+			 before < 0 ? "bulk_running" : "bulk_repeat", before < 0 ? 0 : before);
+		page_redirect(c, loc);
+		goto cleanup;
+	}
+	if (rc == STORE_OK)
+		rc = bulk_run(c, &b, actor, reason, (unsigned long long)expected, &cancelled, &capped);
+	if (rc == STORE_OK || cancelled)
+		store_action_finish(c->store, action_id, cancelled);
+	if (rc) {
+		page_store_error(c, rc);
+		goto cleanup;
+	}
+	log_info("%s: bulk cancel of %u stuck requests", actor, cancelled);
+	snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%u", capped ? "bulk_capped" : "bulk", cancelled);
+	page_redirect(c, loc);
+cleanup:
+	query_release(&q);
+}

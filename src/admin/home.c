@@ -1,0 +1,325 @@
+#include "build_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "admin/admin.h"
+#include "admin/html.h"
+#include "admin/page.h"
+#include "base/query.h"
+#include "base/timeutil.h"
+#include "api/validate.h"
+#include "base/banned.h"
+
+/*
+ * The dashboard, GET /admin/: counts by status, what is stuck, the requests
+ * of a filter, recent activity, and the search, filter and bulk forms. The
+ * script refreshes its live part with ?partial=1; ?id= jumps to a request.
+ */
+
+#define FILTERED_ROWS 50         /* the dashboard's filtered request list */
+#define ACTIVITY_ROWS 25         /* recent events on the dashboard */
+
+/* How long a request has been in its current state: running, or waiting. */
+static int64_t age_of(const struct gen_request *r, int64_t now)
+{
+	int64_t since = r->status == GEN_PROCESSING && r->started_at != TIME_NONE ? r->started_at
+			: r->requested_at;
+	return since == TIME_NONE ? -1 : now - since;
+}
+
+static void counts_table(struct call *c, struct strbuf *sb)
+{
+	unsigned long long today[GEN_STATUS_COUNT], all[GEN_STATUS_COUNT];
+	struct civil_time ct;
+	int64_t midnight;
+	time_to_civil(c->now, &ct);
+	ct.hour = ct.minute = ct.second = ct.micro = 0;
+	if (time_from_civil(&ct, &midnight))
+		midnight = c->now;
+	if (store_status_counts(c->store, midnight, today) ||
+	    store_status_counts(c->store, TIME_NONE, all)) {
+		page_flash(sb, 0, "The counts could not be read from the store.");
+		return;
+	}
+	strbuf_addstr(sb, "<section><h2>Requests by status</h2><div class=\"table-wrap\">"
+			  "<table class=\"counts\"><thead><tr><th>status</th><th>today (UTC)</th>"
+			  "<th>all time</th></tr></thead><tbody>");
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		strbuf_addstr(sb, "<tr><td>");
+		page_status_badge(sb, (enum gen_status)st);
+		strbuf_addf(sb, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td></tr>",
+			    today[st], all[st]);
+	}
+	strbuf_addstr(sb, "</tbody></table></div></section>");
+}
+
+static int stuck_row(void *ctx, const struct gen_request *r)
+{
+	struct page_rows *d = ctx;
+	struct strbuf *sb = d->sb;
+	char age[48];
+	d->rows++;
+	strbuf_addstr(sb, "<tr><td>");
+	page_id_link(sb, &r->id);
+	strbuf_addstr(sb, "</td><td>");
+	page_status_badge(sb, r->status);
+	strbuf_addstr(sb, " <span class=\"muted\">");
+	html_text(sb, admin_stuck_reason(d->c->cfg, r, d->c->now));
+	strbuf_addstr(sb, "</span></td><td>");
+	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, r->owner, PAGE_CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	if (r->subject_key)
+		html_cut(sb, r->subject_key, PAGE_CUT_SHORT);
+	int64_t a = age_of(r, d->c->now);
+	html_age(age, sizeof(age), a);
+	strbuf_addf(sb, "</td><td class=\"num\" title=\"%s\">%lld</td><td class=\"num\">%u</td><td>",
+		    age, (long long)(a < 0 ? 0 : a / US_PER_MIN), r->attempt);
+	if (r->worker_id)
+		html_cut(sb, r->worker_id, PAGE_CUT_SHORT);
+	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
+		    r->failed_count, r->requested_count);
+	if (r->error_message)
+		html_cut(sb, r->error_message, PAGE_CUT_LONG);
+	strbuf_addstr(sb, "</td></tr>");
+	return 0;
+}
+
+static void stuck_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	struct page_rows d = { c, sb, 0 };
+	strbuf_addstr(sb, "<section><h2>Stuck</h2><p class=\"muted\">Processing past half of "
+			  "stale_after or with an expired lease; pending past pending_timeout.</p>"
+			  "<div class=\"table-wrap\"><table class=\"stuck\"><thead><tr><th>id</th>"
+			  "<th>status</th><th>entity type</th><th>owner</th><th>subject</th>"
+			  "<th>age (min)</th><th>attempt</th><th>worker</th>"
+			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	int rc = store_stuck_list(c->store, f, stuck_row, &d);
+	if (rc)
+		strbuf_addstr(sb, "<tr><td colspan=\"10\">The store could not be read.</td></tr>");
+	else if (!d.rows)
+		strbuf_addstr(sb, "<tr><td colspan=\"10\" class=\"empty\">Nothing is stuck.</td></tr>");
+	strbuf_addstr(sb, "</tbody></table></div>");
+	if (d.rows >= f->limit)
+		strbuf_addf(sb, "<p class=\"muted\">Showing the oldest %u.</p>", f->limit);
+	strbuf_addstr(sb, "</section>");
+}
+
+static void filtered_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	struct store_list_filter lf = {
+		.has_status = f->has_status, .status = f->status,
+		.entity_type = f->entity_type, .limit = FILTERED_ROWS,
+	};
+	struct page_rows d = { c, sb, 0 };
+	strbuf_addstr(sb, "<section><h2>Requests matching the filter</h2><div class=\"table-wrap\">"
+			  "<table><thead><tr><th>id</th><th>status</th><th>entity type</th>"
+			  "<th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
+			  "<th>error</th></tr></thead><tbody>");
+	int rc = store_request_list(c->store, &lf, page_request_row, &d);
+	if (rc)
+		strbuf_addstr(sb, "<tr><td colspan=\"8\">The store could not be read.</td></tr>");
+	else if (!d.rows)
+		strbuf_addstr(sb, "<tr><td colspan=\"8\" class=\"empty\">None.</td></tr>");
+	strbuf_addf(sb, "</tbody></table></div><p class=\"muted\">The newest %d.</p></section>",
+		    FILTERED_ROWS);
+}
+
+static void event_cells(struct strbuf *sb, const struct store_event *e, int64_t now)
+{
+	strbuf_addstr(sb, "<td>");
+	page_when(sb, e->at, now);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, e->actor, PAGE_CUT_SHORT);
+	strbuf_addstr(sb, "</td><td class=\"nowrap\">");
+	if (e->from_status) {
+		page_status_name_badge(sb, e->from_status);
+		strbuf_addstr(sb, " \xe2\x86\x92 ");
+	} else {
+		strbuf_addstr(sb, "created \xe2\x86\x92 ");
+	}
+	page_status_name_badge(sb, e->to_status);
+	strbuf_addstr(sb, "</td><td>");
+	if (e->message)
+		html_cut(sb, e->message, PAGE_CUT_LONG);
+	strbuf_addstr(sb, "</td>");
+}
+
+static int activity_row(void *ctx, const struct store_activity *a)
+{
+	struct page_rows *d = ctx;
+	d->rows++;
+	strbuf_addstr(d->sb, "<tr><td>");
+	page_id_link(d->sb, &a->request_id);
+	strbuf_addstr(d->sb, "</td><td>");
+	html_cut(d->sb, a->entity_type, PAGE_CUT_SHORT);
+	strbuf_addstr(d->sb, "</td>");
+	event_cells(d->sb, &a->event, d->c->now);
+	strbuf_addstr(d->sb, "</tr>");
+	return 0;
+}
+
+static void activity_table(struct call *c, struct strbuf *sb)
+{
+	struct page_rows d = { c, sb, 0 };
+	strbuf_addstr(sb, "<section><h2>Recent activity</h2><div class=\"table-wrap\"><table>"
+			  "<thead><tr><th>id</th><th>entity type</th><th>when</th><th>actor</th>"
+			  "<th>transition</th><th>message</th></tr></thead><tbody>");
+	if (store_recent_events(c->store, ACTIVITY_ROWS, activity_row, &d))
+		strbuf_addstr(sb, "<tr><td colspan=\"6\">The store could not be read.</td></tr>");
+	else if (!d.rows)
+		strbuf_addstr(sb, "<tr><td colspan=\"6\" class=\"empty\">Nothing yet.</td></tr>");
+	strbuf_addstr(sb, "</tbody></table></div></section>");
+}
+
+/* The part of the dashboard the script refreshes. */
+static void live_sections(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	char at[TIME_RFC3339_LEN + 1];
+	time_format_rfc3339(c->now, at);
+	strbuf_addf(sb, "<p class=\"muted\" id=\"as-of\">As of <time datetime=\"%s\">%.19s UTC</time>"
+			" \xc2\xb7 <span id=\"refreshed\">refreshes every 15 s</span></p>", at, at);
+	counts_table(c, sb);
+	stuck_table(c, sb, f);
+	if (f->has_status || f->entity_type)
+		filtered_table(c, sb, f);
+	activity_table(c, sb);
+}
+
+/* Reads ?status= and ?entity_type= into f; an invalid one is ignored with a message. */
+static void read_filters(struct strbuf *sb, const struct query *q, struct store_stuck_filter *f)
+{
+	const char *st = query_get(q, "status");
+	const char *type = query_get(q, "entity_type");
+	if (st && *st) {
+		if (lifecycle_status_parse(st, &f->status) == 0)
+			f->has_status = 1;
+		else if (sb)
+			page_flash(sb, 0, "Unknown status filter: ignored.");
+	}
+	if (type && *type) {
+		if (validate_entity_type(type, strlen(type)))
+			f->entity_type = type;
+		else if (sb)
+			page_flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");
+	}
+}
+
+/* ?id=: straight to that request's page, or back with a message. */
+static int search(struct call *c, const char *id_text)
+{
+	struct uuid id;
+	struct gen_request r;
+	char loc[64], ids[UUID_STR_LEN + 1];
+	size_t n = strlen(id_text);
+	while (n && (id_text[n - 1] == ' ' || id_text[n - 1] == '\t'))
+		n--;
+	while (n && (*id_text == ' ' || *id_text == '\t')) {
+		id_text++;
+		n--;
+	}
+	if (uuid_parse(id_text, n, &id) < 0) {
+		page_redirect(c, "/admin/?done=badid");
+		return 0;
+	}
+	gen_request_init(&r);
+	int rc = store_request_get(c->store, &id, NULL, &r);
+	gen_request_release(&r);
+	if (rc == STORE_NOT_FOUND) {
+		page_redirect(c, "/admin/?done=notfound");
+		return 0;
+	}
+	if (rc)
+		return rc;
+	uuid_format(&id, ids);
+	snprintf(loc, sizeof(loc), "/admin/generations/%s", ids);
+	page_redirect(c, loc);
+	return 0;
+}
+
+static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
+{
+	strbuf_addstr(sb, "<section class=\"tools\"><form method=\"get\" action=\"/admin/\" "
+			  "class=\"search\" role=\"search\"><label>Find a request "
+			  "<input type=\"search\" name=\"id\" placeholder=\"full request id\" "
+			  "size=\"38\" autocomplete=\"off\" spellcheck=\"false\"></label> "
+			  "<button type=\"submit\">Open</button></form>"
+			  "<form method=\"get\" action=\"/admin/\" class=\"filters\"><label>Status "
+			  "<select name=\"status\"><option value=\"\">any</option>");
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		const char *name = lifecycle_status_name((enum gen_status)st);
+		strbuf_addf(sb, "<option value=\"%s\"%s>%s</option>", name,
+			    f->has_status && (int)f->status == st ? " selected" : "", name);
+	}
+	strbuf_addstr(sb, "</select></label> <label>Entity type <input type=\"text\" "
+			  "name=\"entity_type\" size=\"16\" autocomplete=\"off\" value=\"");
+	html_text(sb, f->entity_type);
+	strbuf_addstr(sb, "\"></label> <button type=\"submit\">Filter</button> "
+			  "<a href=\"/admin/\">clear</a></form>"
+			  "<form method=\"get\" action=\"/admin/bulk-cancel\" class=\"bulk\">"
+			  "<label>Cancel all stuck older than <input type=\"number\" "
+			  "name=\"older_than\" min=\"1\" max=\"525600\" value=\"30\" required> "
+			  "minutes</label>");
+	if (f->entity_type) {
+		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
+		html_text(sb, f->entity_type);
+		strbuf_addstr(sb, "\"> <span class=\"muted\">of type ");
+		html_text(sb, f->entity_type);
+		strbuf_addstr(sb, "</span>");
+	}
+	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form></section>");
+}
+
+void admin_home(struct call *c)
+{
+	struct query q = { 0 };
+	struct store_stuck_filter f;
+	struct strbuf *sb = &c->resp->body;
+	struct strbuf url = STRBUF_INIT;
+	char err[160];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return;
+	}
+	const char *id = query_get(&q, "id");
+	if (id && *id) {
+		int rc = search(c, id);
+		if (rc)
+			page_store_error(c, rc);
+		goto cleanup;
+	}
+	admin_stuck_filter(c->cfg, c->now, &f);
+	c->resp->status = 200;
+	c->resp->content_type = PAGE_HTML_TYPE;
+	if (query_get(&q, "partial")) {
+		read_filters(NULL, &q, &f);
+		live_sections(c, sb, &f);
+		goto cleanup;
+	}
+	page_begin(c, "Dashboard");
+	strbuf_addstr(sb, "<h1>What is stuck, and what to do about it</h1>");
+	page_done_message(sb, &q);
+	read_filters(sb, &q, &f);
+	filter_form(sb, &f);
+	/* The script fetches this URL every 15 s and replaces only #live. */
+	strbuf_addstr(&url, "/admin/?partial=1");
+	if (f.has_status)
+		strbuf_addf(&url, "&status=%s", lifecycle_status_name(f.status));
+	if (f.entity_type) {
+		strbuf_addstr(&url, "&entity_type=");
+		html_url_encode(&url, f.entity_type);
+	}
+	strbuf_addstr(sb, "<div id=\"live\" data-refresh=\"");
+	html_text(sb, url.buf);
+	strbuf_addstr(sb, "\">");
+	live_sections(c, sb, &f);
+	strbuf_addstr(sb, "</div>");
+	page_end(c);
+cleanup:
+	strbuf_release(&url);
+	query_release(&q);
+}

@@ -1,0 +1,60 @@
+#ifndef GENTRACK_ADMIN_PAGE_H
+#define GENTRACK_ADMIN_PAGE_H
+
+#include <stdint.h>
+
+#include "admin/csrf.h"
+#include "base/query.h"
+#include "base/strbuf.h"
+#include "web/handler.h"
+
+/*
+ * The page kit of the admin pages, internal to src/admin/: the frame every
+ * page is written in, the error and sign-in pages, the small parts several
+ * pages show, and the CSRF tokens of their forms. Every value written goes
+ * through html.h.
+ */
+
+#define PAGE_HTML_TYPE "text/html; charset=utf-8"
+#define PAGE_CUT_SHORT 24        /* characters of a short value in a table cell */
+#define PAGE_CUT_LONG 60         /* of a message in a table cell */
+
+/* Empties the answer and makes it an HTML page of `status`. */
+void page_reset(struct call *c, int status);
+/* The page's head, header and <main> of a page titled `title`. */
+void page_begin(struct call *c, const char *title);
+/* Closes what page_begin opened. */
+void page_end(struct call *c);
+/* A status message, styled as a success when ok, else as an error. */
+void page_flash(struct strbuf *sb, int ok, const char *text);
+/* The flash of a redirect back, from ?done= and ?n= (codes only: no text from the URL). */
+void page_done_message(struct strbuf *sb, const struct query *q);
+/* The error page of a store status: 404, 503 with Retry-After, else a logged 500. */
+void page_store_error(struct call *c, int rc);
+/* Answers 303 to `location`, a path of ours. */
+void page_redirect(struct call *c, const char *location);
+
+/* A status as a badge styled by its name. */
+void page_status_badge(struct strbuf *sb, enum gen_status st);
+/* The badge of a status by name; an unknown name as text, NULL as a dash. */
+void page_status_name_badge(struct strbuf *sb, const char *name);
+/* A link to id's request page showing its first 8 characters, the whole id on hover. */
+void page_id_link(struct strbuf *sb, const struct uuid *id);
+/* "12 min ago" with the exact time on hover; a dash for TIME_NONE. */
+void page_when(struct strbuf *sb, int64_t at, int64_t now);
+
+/* The context of a table of requests: page_request_row counts its rows. */
+struct page_rows {
+	struct call *c;     /* borrowed */
+	struct strbuf *sb;  /* borrowed: where the rows go */
+	unsigned rows;
+};
+/* One <tr> of a request list (a store row callback; ctx is a struct page_rows). */
+int page_request_row(void *ctx, const struct gen_request *r);
+
+/* A CSRF token of the signed-in admin for a form of this page. */
+void page_form_token(const struct call *c, char token[CSRF_TOKEN_MAX]);
+/* 0 when token is one page_form_token made for this admin and has not expired, else -1. */
+int page_form_token_valid(const struct call *c, const char *token);
+
+#endif
