@@ -12,7 +12,7 @@
 #include "admin/page.h"
 #include "base/log.h"
 #include "base/query.h"
-#include "api/validate.h"
+#include "model/resource.h"
 #include "base/banned.h"
 
 /*
@@ -161,7 +161,7 @@ static int bulk_params(struct call *c, const struct query *q, int64_t as_of, str
 		return -1;
 	}
 	if (type && *type) {
-		if (!validate_entity_type(type, strlen(type))) {
+		if (!resource_entity_type_valid(type, strlen(type))) {
 			admin_error_page(c, 400, "An entity type is [a-z][a-z0-9_]{0,63}.");
 			return -1;
 		}

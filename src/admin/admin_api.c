@@ -62,7 +62,7 @@ void admin_api_stuck(struct call *c)
 	admin_stuck_filter(c->cfg, c->now, &f);
 	f.limit = STUCK_API_DEFAULT;
 	if ((v = query_get(&q, "entity_type"))) {
-		if (!validate_entity_type(v, strlen(v))) {
+		if (!resource_entity_type_valid(v, strlen(v))) {
 			handler_problem(c, problem_set(&p, 400, "invalid-query",
 						       "entity_type must match [a-z][a-z0-9_]{0,63}"));
 			goto cleanup;

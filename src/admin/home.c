@@ -9,7 +9,7 @@
 #include "admin/page.h"
 #include "base/query.h"
 #include "base/timeutil.h"
-#include "api/validate.h"
+#include "model/resource.h"
 #include "base/banned.h"
 
 /*
@@ -201,7 +201,7 @@ static void read_filters(struct strbuf *sb, const struct query *q, struct store_
 			page_flash(sb, 0, "Unknown status filter: ignored.");
 	}
 	if (type && *type) {
-		if (validate_entity_type(type, strlen(type)))
+		if (resource_entity_type_valid(type, strlen(type)))
 			f->entity_type = type;
 		else if (sb)
 			page_flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");

@@ -438,7 +438,7 @@ static int list_filter_parse(struct call *c, const struct query *q,
 		f->has_status = 1;
 	}
 	if ((v = query_get(q, "entity_type"))) {
-		if (!validate_entity_type(v, strlen(v))) {
+		if (!resource_entity_type_valid(v, strlen(v))) {
 			problem_set(p, 400, "invalid-query",
 				    "entity_type must match [a-z][a-z0-9_]{0,63}");
 			return -1;

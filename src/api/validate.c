@@ -135,7 +135,7 @@ int validate_create_body(const char *body, size_t len, unsigned max_count,
 		problem_set(p, 400, "invalid-field", "'entity_type' is required");
 		goto cleanup;
 	}
-	if (!json_is_string(v) || !validate_entity_type(json_string_value(v), json_string_length(v))) {
+	if (!json_is_string(v) || !resource_entity_type_valid(json_string_value(v), json_string_length(v))) {
 		problem_set(p, 400, "invalid-field",
 			    "'entity_type' must be a string matching [a-z][a-z0-9_]{0,63}");
 		goto cleanup;
@@ -301,7 +301,7 @@ static int take_entity_types(json_t *root, struct worker_input *out, struct prob
 	}
 	json_array_foreach(types, i, v) {
 		if (!json_is_string(v) ||
-		    !validate_entity_type(json_string_value(v), json_string_length(v))) {
+		    !resource_entity_type_valid(json_string_value(v), json_string_length(v))) {
 			problem_set(p, 400, "invalid-field",
 				    "'entity_types' must hold strings matching [a-z][a-z0-9_]{0,63}");
 			return -1;

@@ -25,15 +25,6 @@ struct create_input {
 /* Media type check: application/json, any case, optional parameters. */
 int validate_is_json_content_type(const char *content_type);
 /*
- * [a-z][a-z0-9_]{0,63}: resource_entity_type_valid() under the name the
- * handlers know; the rule itself lives in model/resource.
- */
-static inline int validate_entity_type(const char *s, size_t len)
-{
-	return resource_entity_type_valid(s, len);
-}
-
-/*
  * Parses and checks a create body. 0 with *out filled (release it), or -1
  * with p set (nothing to release).
  */

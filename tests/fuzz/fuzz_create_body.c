@@ -24,7 +24,7 @@ static void check_create(const char *body, size_t size)
 	}
 	size_t tlen = strnlen(in.entity_type, sizeof(in.entity_type));
 	FUZZ_ASSERT(tlen < sizeof(in.entity_type));
-	FUZZ_ASSERT(validate_entity_type(in.entity_type, tlen));
+	FUZZ_ASSERT(resource_entity_type_valid(in.entity_type, tlen));
 	FUZZ_ASSERT(in.count >= 1 && in.count <= MAX_COUNT);
 	if (in.subject_key) {
 		FUZZ_ASSERT(in.subject_key_len >= 1 && in.subject_key_len <= SUBJECT_KEY_MAX);

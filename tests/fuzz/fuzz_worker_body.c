@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < in.n_types; i++) {
 			size_t n = strnlen(in.entity_types[i], sizeof(in.entity_types[i]));
 			FUZZ_ASSERT(n < sizeof(in.entity_types[i]));
-			FUZZ_ASSERT(validate_entity_type(in.entity_types[i], n));
+			FUZZ_ASSERT(resource_entity_type_valid(in.entity_types[i], n));
 		}
 	} else {
 		FUZZ_ASSERT(in.n_types == 0);

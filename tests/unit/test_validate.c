@@ -32,7 +32,7 @@ static void test_content_type(void)
 
 static int entity_ok(const char *s)
 {
-	return validate_entity_type(s, strlen(s));
+	return resource_entity_type_valid(s, strlen(s));
 }
 
 static void test_entity_type(void)
@@ -58,8 +58,8 @@ static void test_entity_type(void)
 	CU_ASSERT_FALSE(entity_ok("a.b"));
 	CU_ASSERT_FALSE(entity_ok("caf\xc3\xa9"));
 	/* The length is what counts, not a NUL. */
-	CU_ASSERT_TRUE(validate_entity_type("abc-def", 3));
-	CU_ASSERT_FALSE(validate_entity_type("ab\0c", 4));
+	CU_ASSERT_TRUE(resource_entity_type_valid("abc-def", 3));
+	CU_ASSERT_FALSE(resource_entity_type_valid("ab\0c", 4));
 }
 
 /* ---- create bodies ---- */
