@@ -36,19 +36,6 @@ static void field_row(struct strbuf *sb, const char *name)
 	strbuf_addstr(sb, "</th><td>");
 }
 
-static void exact_time(struct strbuf *sb, int64_t at, int64_t now)
-{
-	char exact[TIME_RFC3339_LEN + 1], age[48];
-	if (at == TIME_NONE) {
-		strbuf_addstr(sb, "\xe2\x80\x94");
-		return;
-	}
-	time_format_rfc3339(at, exact);
-	html_age(age, sizeof(age), now - at);
-	strbuf_addf(sb, "<time datetime=\"%s\">%s</time> <span class=\"muted\">(%s %s)</span>",
-		    exact, exact, age, at <= now ? "ago" : "from now");
-}
-
 static void fields_table(struct call *c, struct strbuf *sb, const struct gen_request *r)
 {
 	char ids[UUID_STR_LEN + 1];
@@ -89,7 +76,7 @@ static void fields_table(struct call *c, struct strbuf *sb, const struct gen_req
 	};
 	for (size_t k = 0; k < sizeof(times) / sizeof(times[0]); k++) {
 		field_row(sb, times[k].name);
-		exact_time(sb, times[k].at, c->now);
+		page_time(sb, times[k].at, c->now, 1);
 		strbuf_addstr(sb, "</td></tr>");
 	}
 	field_row(sb, "failure_reason");

@@ -61,30 +61,14 @@ static int stuck_row(void *ctx, const struct gen_request *r)
 	struct strbuf *sb = d->sb;
 	char age[48];
 	d->rows++;
-	strbuf_addstr(sb, "<tr><td>");
-	page_id_link(sb, &r->id);
-	strbuf_addstr(sb, "</td><td>");
-	page_status_badge(sb, r->status);
-	strbuf_addstr(sb, " <span class=\"muted\">");
-	html_text(sb, admin_stuck_reason(d->c->cfg, r, d->c->now));
-	strbuf_addstr(sb, "</span></td><td>");
-	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->owner, PAGE_CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	if (r->subject_key)
-		html_cut(sb, r->subject_key, PAGE_CUT_SHORT);
+	page_request_cells(sb, r, admin_stuck_reason(d->c->cfg, r, d->c->now));
 	int64_t a = age_of(r, d->c->now);
 	html_age(age, sizeof(age), a);
 	strbuf_addf(sb, "</td><td class=\"num\" title=\"%s\">%lld</td><td class=\"num\">%u</td><td>",
 		    age, (long long)(a < 0 ? 0 : a / US_PER_MIN), r->attempt);
 	if (r->worker_id)
 		html_cut(sb, r->worker_id, PAGE_CUT_SHORT);
-	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
-		    r->failed_count, r->requested_count);
-	if (r->error_message)
-		html_cut(sb, r->error_message, PAGE_CUT_LONG);
-	strbuf_addstr(sb, "</td></tr>");
+	page_request_counts(sb, r);
 	return 0;
 }
 

@@ -149,7 +149,7 @@ void page_id_link(struct strbuf *sb, const struct uuid *id)
 		    ids, ids, ids);
 }
 
-void page_when(struct strbuf *sb, int64_t at, int64_t now)
+void page_time(struct strbuf *sb, int64_t at, int64_t now, int exact_first)
 {
 	char exact[TIME_RFC3339_LEN + 1], age[48];
 	if (at == TIME_NONE) {
@@ -158,7 +158,37 @@ void page_when(struct strbuf *sb, int64_t at, int64_t now)
 	}
 	time_format_rfc3339(at, exact);
 	html_age(age, sizeof(age), now - at);
-	strbuf_addf(sb, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", exact, exact, age);
+	if (exact_first)
+		strbuf_addf(sb, "<time datetime=\"%s\">%s</time> <span class=\"muted\">(%s %s)</span>",
+			    exact, exact, age, at <= now ? "ago" : "from now");
+	else
+		strbuf_addf(sb, "<time datetime=\"%s\" title=\"%s\">%s ago</time>", exact, exact,
+			    age);
+}
+
+void page_when(struct strbuf *sb, int64_t at, int64_t now)
+{
+	page_time(sb, at, now, 0);
+}
+
+void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note)
+{
+	strbuf_addstr(sb, "<tr><td>");
+	page_id_link(sb, &r->id);
+	strbuf_addstr(sb, "</td><td>");
+	page_status_badge(sb, r->status);
+	if (note) {
+		strbuf_addstr(sb, " <span class=\"muted\">");
+		html_text(sb, note);
+		strbuf_addstr(sb, "</span>");
+	}
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	html_cut(sb, r->owner, PAGE_CUT_SHORT);
+	strbuf_addstr(sb, "</td><td>");
+	if (r->subject_key)
+		html_cut(sb, r->subject_key, PAGE_CUT_SHORT);
 }
 
 void page_redirect(struct call *c, const char *location)
@@ -202,28 +232,23 @@ void page_done_message(struct strbuf *sb, const struct query *q)
 	}
 }
 
-int page_request_row(void *ctx, const struct gen_request *r)
+void page_request_counts(struct strbuf *sb, const struct gen_request *r)
 {
-	struct page_rows *d = ctx;
-	struct strbuf *sb = d->sb;
-	d->rows++;
-	strbuf_addstr(sb, "<tr><td>");
-	page_id_link(sb, &r->id);
-	strbuf_addstr(sb, "</td><td>");
-	page_status_badge(sb, r->status);
-	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	html_cut(sb, r->owner, PAGE_CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	if (r->subject_key)
-		html_cut(sb, r->subject_key, PAGE_CUT_SHORT);
-	strbuf_addstr(sb, "</td><td>");
-	page_when(sb, r->requested_at, d->c->now);
 	strbuf_addf(sb, "</td><td class=\"num\">%u/%u of %u</td><td>", r->generated_count,
 		    r->failed_count, r->requested_count);
 	if (r->error_message)
 		html_cut(sb, r->error_message, PAGE_CUT_LONG);
 	strbuf_addstr(sb, "</td></tr>");
+}
+
+int page_request_row(void *ctx, const struct gen_request *r)
+{
+	struct page_rows *d = ctx;
+	struct strbuf *sb = d->sb;
+	d->rows++;
+	page_request_cells(sb, r, NULL);
+	strbuf_addstr(sb, "</td><td>");
+	page_when(sb, r->requested_at, d->c->now);
+	page_request_counts(sb, r);
 	return 0;
 }

@@ -42,6 +42,19 @@ void page_status_name_badge(struct strbuf *sb, const char *name);
 void page_id_link(struct strbuf *sb, const struct uuid *id);
 /* "12 min ago" with the exact time on hover; a dash for TIME_NONE. */
 void page_when(struct strbuf *sb, int64_t at, int64_t now);
+/*
+ * A time as page_when does, or, with exact_first, the exact time followed by
+ * "(12 min ago)" / "(3 min from now)" as the detail page lists its times.
+ */
+void page_time(struct strbuf *sb, int64_t at, int64_t now, int exact_first);
+/*
+ * A request's row up to its subject: "<tr>", the id link, the status badge
+ * (with `note` after it, unless NULL), entity type, owner, subject, each
+ * cut short and escaped. The caller closes the subject's cell.
+ */
+void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note);
+/* The end of a request's row: closes the open cell, then generated/failed and the error. */
+void page_request_counts(struct strbuf *sb, const struct gen_request *r);
 
 /* The context of a table of requests: page_request_row counts its rows. */
 struct page_rows {
