@@ -222,13 +222,6 @@ void admin_api_healthz(struct call *c)
 
 /* ---- /metrics ---- */
 
-static const double claim_bounds_s[STORE_HIST_BUCKETS] = {
-	0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600,
-};
-static const double duration_bounds_s[STORE_HIST_BUCKETS] = {
-	0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800,
-};
-
 struct transitions {
 	struct strbuf *sb;
 	unsigned long long reaped_failed, reaped_retried;
@@ -249,15 +242,15 @@ static int transition_sample(void *ctx, const char *kind, const char *to, unsign
 }
 
 static int histogram(struct call *c, struct strbuf *sb, enum store_hist which,
-		     const char *name, const char *help, const double *bounds_s)
+		     const char *name, const char *help)
 {
 	struct store_histogram h;
-	long long bounds_ms[STORE_HIST_BUCKETS];
-	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
-		bounds_ms[k] = (long long)(bounds_s[k] * 1000.0 + 0.5);
-	int rc = store_metric_histogram(c->store, which, bounds_ms, &h);
+	double bounds_s[STORE_HIST_BUCKETS];
+	int rc = store_metric_histogram(c->store, which, &h);
 	if (rc)
 		return rc;
+	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
+		bounds_s[k] = (double)h.bounds_ms[k] / 1000.0;
 	metrics_histogram(sb, name, help, bounds_s, h.le, STORE_HIST_BUCKETS, h.count,
 			  (double)h.sum_ms / 1000.0);
 	return 0;
@@ -266,16 +259,26 @@ static int histogram(struct call *c, struct strbuf *sb, enum store_hist which,
 void admin_api_metrics(struct call *c)
 {
 	struct strbuf *sb = &c->resp->body;
-	unsigned long long counts[GEN_STATUS_COUNT], stuck = 0;
+	struct store_request_counts counts;
+	unsigned long long stuck = 0;
 	struct store_stuck_filter f;
 	struct transitions t = { sb, 0, 0 };
-	int rc = store_status_counts(c->store, TIME_NONE, counts);
+	/* From the counters, not COUNT(*): a scrape never reads the history. */
+	int rc = store_metric_requests(c->store, &counts);
 	if (rc)
 		goto fail;
 	metrics_family(sb, "gentrack_requests", "gauge", "Generation requests in the store, by status.");
 	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
 		const char *labels[] = { "status", lifecycle_status_name((enum gen_status)st), NULL };
-		metrics_sample(sb, "gentrack_requests", labels, (double)counts[st]);
+		metrics_sample(sb, "gentrack_requests", labels, (double)counts.in_status[st]);
+	}
+	metrics_family(sb, "gentrack_pruned_total", "counter",
+		       "Requests deleted by gentrackctl prune, by the status they ended in.");
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		if (!lifecycle_is_terminal((enum gen_status)st))
+			continue;
+		const char *labels[] = { "status", lifecycle_status_name((enum gen_status)st), NULL };
+		metrics_sample(sb, "gentrack_pruned_total", labels, (double)counts.pruned[st]);
 	}
 	admin_stuck_filter(c->cfg, c->now, &f);
 	rc = store_stuck_count(c->store, &f, &stuck);
@@ -285,7 +288,7 @@ void admin_api_metrics(struct call *c)
 		       "Requests the admin page lists as stuck right now.");
 	metrics_sample(sb, "gentrack_stuck_requests", NULL, (double)stuck);
 	metrics_family(sb, "gentrack_transitions_total", "counter",
-		       "State transitions recorded in the audit trail, by actor kind and target status.");
+		       "State transitions, by actor kind and target status (kept across prune).");
 	rc = store_metric_transitions(c->store, transition_sample, &t);
 	if (rc)
 		goto fail;
@@ -296,13 +299,11 @@ void admin_api_metrics(struct call *c)
 	metrics_sample(sb, "gentrack_reaped_total", failed, (double)t.reaped_failed);
 	metrics_sample(sb, "gentrack_reaped_total", retried, (double)t.reaped_retried);
 	rc = histogram(c, sb, HIST_CLAIM_LATENCY, "gentrack_claim_latency_seconds",
-		       "Time from a request becoming pending to a worker claiming it.",
-		       claim_bounds_s);
+		       "Time from a request becoming pending to a worker claiming it.");
 	if (rc)
 		goto fail;
 	rc = histogram(c, sb, HIST_GENERATION_DURATION, "gentrack_generation_duration_seconds",
-		       "Time from a worker's claim to its complete (completed, partial, generator_failed).",
-		       duration_bounds_s);
+		       "Time from a worker's claim to its complete (completed, partial, generator_failed).");
 	if (rc)
 		goto fail;
 	c->resp->status = 200;

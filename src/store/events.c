@@ -5,7 +5,11 @@
 #include "store/internal.h"
 #include "base/banned.h"
 
-/* The audit trail (generation_events): one row per transition, SPEC §2. */
+/*
+ * The audit trail (generation_events): one row per transition, SPEC §2.
+ * Every transition passes here, in its transaction, so its counters are
+ * bumped here too (store/metrics.c).
+ */
 
 static const struct engine_query Q_EVENT_INSERT = {
 	"INSERT INTO generation_events (request_id, at, actor, from_status, to_status, message) "
@@ -17,7 +21,10 @@ int events_insert(struct store *s, const struct uuid *id, int64_t at, const char
 {
 	struct sqlv p[] = { SV_UUID(id), SV_TIME(at), SV_STR(actor), SV_STR(from), SV_STR(to),
 			    SV_STR(message) };
-	return engine_run(s, &Q_EVENT_INSERT, p, NULL, NULL, NULL, NULL);
+	int rc = engine_run(s, &Q_EVENT_INSERT, p, NULL, NULL, NULL, NULL);
+	if (rc)
+		return rc;
+	return metrics_on_transition(s, id, engine_insert_id(s, &Q_EVENT_INSERT), actor, from, to);
 }
 
 /* at, actor, from, to, message from five cells. */

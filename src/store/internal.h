@@ -57,6 +57,18 @@ int keys_principal_row(void *ctx, const struct sqlcell *c);
 int events_insert(struct store *s, const struct uuid *id, int64_t at, const char *actor,
 		  const char *from, const char *to, const char *message);
 
+/* ---- metrics.c ---- */
+
+/*
+ * The counters of one transition whose event (id event_id, the request's
+ * latest) was just written, in the caller's transaction: its count, and the
+ * histogram bucket of the wait it ended (a claim, a worker's complete).
+ */
+int metrics_on_transition(struct store *s, const struct uuid *id, long long event_id,
+			  const char *actor, const char *from, const char *to);
+/* Counts request `id` as pruned in its (terminal) status, before its delete in the same transaction. */
+int metrics_on_prune(struct store *s, const struct uuid *id);
+
 /* ---- requests.c ---- */
 
 /* The status and attempt of a request, read under its row lock. */

@@ -33,10 +33,128 @@ int store_status_counts(struct store *s, int64_t since,
 	return engine_run(s, &Q_STATUS_COUNTS_SINCE, p, status_count_row, counts, NULL, NULL);
 }
 
-/* Derived from the audit trail, so every pool child reports the same. */
+/*
+ * The counters and histograms behind /metrics (sql/005_counters.sql): bumped
+ * by every transition in its own transaction (metrics_on_transition, called
+ * by events_insert) and by prune (metrics_on_prune), read by a scrape from
+ * two small tables, so a scrape costs the same at 10k and at 1M events and
+ * no counter goes down when prune deletes history.
+ */
+
+/*
+ * Each key is split into METRICS_SHARDS rows by the last byte of the request
+ * id (random in a UUIDv7): under Galera two concurrent transitions of one
+ * kind then update the same row, and fail certification, 1 time in 8 rather
+ * than every time. A scrape sums the shards. Changing the count is safe: a
+ * row's shard only spreads the writes.
+ */
+#define METRICS_SHARDS 8
+
+static unsigned shard_of(const struct uuid *id)
+{
+	return id->b[15] % METRICS_SHARDS;
+}
+
+/* The upper bounds, in ms; sql/005_counters.sql backfilled with the same. */
+static const long long claim_bounds_ms[STORE_HIST_BUCKETS] = {
+	50, 100, 500, 1000, 5000, 15000, 60000, 300000, 900000, 3600000,
+};
+static const long long duration_bounds_ms[STORE_HIST_BUCKETS] = {
+	500, 1000, 5000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000,
+};
+
+static const char *hist_name(enum store_hist which)
+{
+	return which == HIST_CLAIM_LATENCY ? "claim_latency" : "generation_duration";
+}
+
+static const long long *hist_bounds(enum store_hist which)
+{
+	return which == HIST_CLAIM_LATENCY ? claim_bounds_ms : duration_bounds_ms;
+}
+
+static const struct engine_query Q_COUNT_TRANSITION = {
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
+	"VALUES ('transitions', SUBSTRING_INDEX(?, ':', 1), COALESCE(?, ''), ?, ?, 1) "
+	"ON DUPLICATE KEY UPDATE n = n + 1",
+	"sssi", "" };
+
+/*
+ * The wait that event `event_id` ended, from the request's event before it
+ * (by id, as the audit trail orders them), into its bucket: one statement,
+ * reading the two events' stored times, so it measures whatever clock
+ * stamped them.
+ */
+#define HIST_CASE_WHEN "WHEN d.ms <= ? THEN ? "
+static const struct engine_query Q_HIST_OBSERVE = {
+	"INSERT INTO gentrack_histograms (histogram, le_ms, shard, n, sum_ms) "
+	"SELECT ?, CASE " HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN
+	HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN
+	HIST_CASE_WHEN "ELSE 9223372036854775807 END, ?, 1, d.ms FROM "
+	"(SELECT TIMESTAMPDIFF(MICROSECOND, p.at, c.at) DIV 1000 AS ms "
+	"FROM generation_events c JOIN generation_events p "
+	"ON p.request_id = c.request_id AND p.id < c.id "
+	"WHERE c.id = ? ORDER BY p.id DESC LIMIT 1) d "
+	"ON DUPLICATE KEY UPDATE n = n + 1, sum_ms = sum_ms + VALUES(sum_ms)",
+	"s" "iiiiiiiiiiiiiiiiiiii" "ii", "" };
+
+static int hist_observe(struct store *s, enum store_hist which, const struct uuid *id,
+			long long event_id)
+{
+	struct sqlv p[2 + 2 * STORE_HIST_BUCKETS + 1];
+	const long long *b = hist_bounds(which);
+	size_t k = 0;
+	p[k++] = SV_STR(hist_name(which));
+	for (int i = 0; i < STORE_HIST_BUCKETS; i++) {
+		p[k++] = SV_INT(b[i]);
+		p[k++] = SV_INT(b[i]);
+	}
+	p[k++] = SV_INT(shard_of(id));
+	p[k++] = SV_INT(event_id);
+	return engine_run(s, &Q_HIST_OBSERVE, p, NULL, NULL, NULL, NULL);
+}
+
+/* The actor's kind, as Q_COUNT_TRANSITION derives it: "worker" of "worker:host-1:4242". */
+static int actor_is(const char *actor, const char *kind)
+{
+	size_t n = strlen(kind);
+	return !strncmp(actor, kind, n) && (actor[n] == ':' || !actor[n]);
+}
+
+int metrics_on_transition(struct store *s, const struct uuid *id, long long event_id,
+			  const char *actor, const char *from, const char *to)
+{
+	int rc = STORE_OK;
+	/* A claim ends the wait for a worker, however the request became pending. */
+	if (from && !strcmp(from, "pending") && !strcmp(to, "processing"))
+		rc = hist_observe(s, HIST_CLAIM_LATENCY, id, event_id);
+	/* A worker's complete ends its attempt; timeouts and operators do not count. */
+	else if (from && !strcmp(from, "processing") && actor_is(actor, "worker") &&
+		 (!strcmp(to, "completed") || !strcmp(to, "partial") || !strcmp(to, "failed")))
+		rc = hist_observe(s, HIST_GENERATION_DURATION, id, event_id);
+	if (rc)
+		return rc;
+	struct sqlv p[] = { SV_STR(actor), SV_STR(from), SV_STR(to), SV_INT(shard_of(id)) };
+	return engine_run(s, &Q_COUNT_TRANSITION, p, NULL, NULL, NULL, NULL);
+}
+
+/* Read under the shared lock INSERT ... SELECT takes, so the delete that follows sees the same status. */
+static const struct engine_query Q_COUNT_PRUNED = {
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
+	"SELECT 'pruned', '', '', status, ?, 1 FROM generation_requests "
+	"WHERE id = ? AND status IN ('completed', 'partial', 'failed', 'cancelled') "
+	"ON DUPLICATE KEY UPDATE n = n + 1",
+	"ib", "" };
+
+int metrics_on_prune(struct store *s, const struct uuid *id)
+{
+	struct sqlv p[] = { SV_INT(shard_of(id)), SV_UUID(id) };
+	return engine_run(s, &Q_COUNT_PRUNED, p, NULL, NULL, NULL, NULL);
+}
+
 static const struct engine_query Q_METRIC_TRANSITIONS = {
-	"SELECT SUBSTRING_INDEX(actor, ':', 1) AS kind, to_status, COUNT(*) "
-	"FROM generation_events GROUP BY kind, to_status ORDER BY kind, to_status",
+	"SELECT actor_kind, to_status, CAST(SUM(n) AS SIGNED) FROM gentrack_counters "
+	"WHERE metric = 'transitions' GROUP BY actor_kind, to_status ORDER BY actor_kind, to_status",
 	"", "ssi" };
 
 static int transition_row(void *ctx, const struct sqlcell *c)
@@ -56,47 +174,63 @@ int store_metric_transitions(struct store *s,
 	return engine_run(s, &Q_METRIC_TRANSITIONS, NULL, transition_row, &k, NULL, NULL);
 }
 
-/* A histogram over `ms`: count, sum, then how many are <= each of 10 bounds. */
-#define HIST_LE "CAST(COALESCE(SUM(ms <= ?), 0) AS SIGNED)"
-#define HIST_SELECT \
-	"SELECT COUNT(*), CAST(COALESCE(SUM(ms), 0) AS SIGNED), " \
-	HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE ", " \
-	HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE ", " HIST_LE " FROM "
-#define HIST_PARAMS "iiiiiiiiii"
-#define HIST_TYPES "iiiiiiiiiiii"
+/* In a status: transitions into it, less those out of it, less those pruned in it. */
+static const struct engine_query Q_METRIC_REQUESTS = {
+	"SELECT st, CAST(SUM(d) AS SIGNED), CAST(SUM(p) AS SIGNED) FROM ("
+	"SELECT to_status AS st, CAST(n AS SIGNED) AS d, 0 AS p FROM gentrack_counters "
+	"WHERE metric = 'transitions' "
+	"UNION ALL SELECT from_status, -CAST(n AS SIGNED), 0 FROM gentrack_counters "
+	"WHERE metric = 'transitions' AND from_status <> '' "
+	"UNION ALL SELECT to_status, -CAST(n AS SIGNED), CAST(n AS SIGNED) FROM gentrack_counters "
+	"WHERE metric = 'pruned') x GROUP BY st",
+	"", "sii" };
 
-/* From the event that made a request pending to the claim that took it. */
-static const struct engine_query Q_METRIC_CLAIM_LATENCY = {
-	HIST_SELECT "(SELECT TIMESTAMPDIFF(MICROSECOND, prev_at, at) DIV 1000 AS ms FROM "
-	"(SELECT at, to_status, LAG(at) OVER (PARTITION BY request_id ORDER BY id) AS prev_at "
-	"FROM generation_events) ev WHERE to_status = 'processing' AND prev_at IS NOT NULL) x",
-	HIST_PARAMS, HIST_TYPES };
-/* A worker's attempt from claim to complete (not timeouts, not operators). */
-static const struct engine_query Q_METRIC_DURATION = {
-	HIST_SELECT "(SELECT TIMESTAMPDIFF(MICROSECOND, started_at, completed_at) DIV 1000 AS ms "
-	"FROM generation_requests WHERE (status IN ('completed', 'partial') "
-	"OR failure_reason = 'generator_failed') AND started_at IS NOT NULL "
-	"AND completed_at IS NOT NULL) x",
-	HIST_PARAMS, HIST_TYPES };
-
-static int histogram_row(void *ctx, const struct sqlcell *c)
+static int requests_row(void *ctx, const struct sqlcell *c)
 {
-	struct store_histogram *h = ctx;
-	h->count = (unsigned long long)c[0].i;
-	h->sum_ms = c[1].i;
-	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
-		h->le[k] = (unsigned long long)c[2 + k].i;
-	return 1;
+	struct store_request_counts *out = ctx;
+	enum gen_status st;
+	if (!c[0].null && lifecycle_status_parse(c[0].s, &st) == 0) {
+		/* Below 0 only if rows were deleted behind the store's back. */
+		out->in_status[st] = c[1].i > 0 ? (unsigned long long)c[1].i : 0;
+		out->pruned[st] = c[2].i > 0 ? (unsigned long long)c[2].i : 0;
+	}
+	return 0;
 }
 
-int store_metric_histogram(struct store *s, enum store_hist which,
-			   const long long bounds_ms[STORE_HIST_BUCKETS], struct store_histogram *out)
+int store_metric_requests(struct store *s, struct store_request_counts *out)
 {
-	struct sqlv p[STORE_HIST_BUCKETS];
 	memset(out, 0, sizeof(*out));
+	return engine_run(s, &Q_METRIC_REQUESTS, NULL, requests_row, out, NULL, NULL);
+}
+
+static const struct engine_query Q_METRIC_HISTOGRAM = {
+	"SELECT le_ms, CAST(SUM(n) AS SIGNED), CAST(SUM(sum_ms) AS SIGNED) "
+	"FROM gentrack_histograms WHERE histogram = ? GROUP BY le_ms",
+	"s", "iii" };
+
+struct hist_fold {
+	struct store_histogram *h;
+	const long long *bounds;
+};
+
+/* A bucket row into the cumulative counts: it counts toward every bound at or above its own. */
+static int histogram_row(void *ctx, const struct sqlcell *c)
+{
+	struct hist_fold *f = ctx;
+	unsigned long long n = c[1].i > 0 ? (unsigned long long)c[1].i : 0;
+	f->h->count += n;
+	f->h->sum_ms += c[2].i;
 	for (int k = 0; k < STORE_HIST_BUCKETS; k++)
-		p[k] = SV_INT(bounds_ms[k]);
-	return engine_run(s, which == HIST_CLAIM_LATENCY ? &Q_METRIC_CLAIM_LATENCY
-							 : &Q_METRIC_DURATION,
-			  p, histogram_row, out, NULL, NULL);
+		if (c[0].i <= f->bounds[k])
+			f->h->le[k] += n;
+	return 0;
+}
+
+int store_metric_histogram(struct store *s, enum store_hist which, struct store_histogram *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->bounds_ms, hist_bounds(which), sizeof(out->bounds_ms));
+	struct hist_fold f = { out, hist_bounds(which) };
+	struct sqlv p[] = { SV_STR(hist_name(which)) };
+	return engine_run(s, &Q_METRIC_HISTOGRAM, p, histogram_row, &f, NULL, NULL);
 }

@@ -229,6 +229,8 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 		unsigned long long n = 0;
 		rc = engine_run(s, &Q_PRUNE_IDEM_OF, p, NULL, NULL, NULL, NULL);
 		if (rc == STORE_OK)
+			rc = metrics_on_prune(s, &ids[i]);
+		if (rc == STORE_OK)
 			rc = engine_run(s, &Q_PRUNE_REQUEST, p, NULL, NULL, &n, NULL);
 		*deleted += (unsigned)n;
 	}

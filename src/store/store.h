@@ -399,25 +399,37 @@ int store_action_begin(struct store *s, const char *action_id, const char *actor
 		       const char *kind, int64_t now, long long *affected);
 int store_action_finish(struct store *s, const char *action_id, unsigned affected);
 
-/* Events by actor kind ("client", "worker", "reaper", "admin") and target status. */
+/*
+ * /metrics reads counters, never the history (sql/005_counters.sql): each
+ * transition bumps its counter in its own transaction, prune counts what it
+ * deletes, so these only go up and a scrape reads a few hundred rows at most.
+ */
+
+/* Transitions by actor kind ("client", "worker", "reaper", "admin") and target status, all time. */
 int store_metric_transitions(struct store *s,
 			     int (*fn)(void *ctx, const char *actor_kind, const char *to,
 				       unsigned long long n), void *ctx);
 
+/* Requests by status, derived from the counters: into it, less out of it, less pruned. */
+struct store_request_counts {
+	unsigned long long in_status[GEN_STATUS_COUNT];  /* in the store now */
+	unsigned long long pruned[GEN_STATUS_COUNT];     /* deleted by prune, all time */
+};
+int store_metric_requests(struct store *s, struct store_request_counts *out);
+
 #define STORE_HIST_BUCKETS 10
 enum store_hist {
 	HIST_CLAIM_LATENCY,        /* made pending → claimed, every claim so far */
-	HIST_GENERATION_DURATION,  /* claimed → completed by the worker */
+	HIST_GENERATION_DURATION,  /* claimed → completed by the worker, every attempt */
 };
 struct store_histogram {
+	long long bounds_ms[STORE_HIST_BUCKETS];    /* ascending upper bounds, the store's */
 	unsigned long long count;
 	long long sum_ms;
 	unsigned long long le[STORE_HIST_BUCKETS];  /* cumulative: how many <= bounds_ms[k] */
 };
-/* A cumulative histogram over every recorded value, with ascending bounds in ms. */
-int store_metric_histogram(struct store *s, enum store_hist which,
-			   const long long bounds_ms[STORE_HIST_BUCKETS],
-			   struct store_histogram *out);
+/* A cumulative histogram over every value observed so far (kept at each claim and complete). */
+int store_metric_histogram(struct store *s, enum store_hist which, struct store_histogram *out);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */

@@ -60,10 +60,41 @@ static void test_histogram(void)
 	strbuf_release(&sb);
 }
 
+/*
+ * The store keeps bounds and sums in ms (sql/005_counters.sql); /metrics
+ * divides by 1000: the le labels must stay the ones dashboards already
+ * query (0.05, not 0.050000000000000003), and the sum exact to the ms.
+ */
+static void test_histogram_from_ms(void)
+{
+	static const long long bounds_ms[] = { 50, 100, 500, 1000, 15000, 3600000 };
+	const unsigned long long le[] = { 1, 1, 2, 2, 3, 3 };
+	double bounds[6];
+	for (int k = 0; k < 6; k++)
+		bounds[k] = (double)bounds_ms[k] / 1000.0;
+	struct strbuf sb = STRBUF_INIT;
+	metrics_histogram(&sb, "gentrack_c_seconds", "Claims.", bounds, le, 6, 4,
+			  (double)1234567 / 1000.0);
+	CU_ASSERT_STRING_EQUAL(sb.buf,
+			       "# HELP gentrack_c_seconds Claims.\n"
+			       "# TYPE gentrack_c_seconds histogram\n"
+			       "gentrack_c_seconds_bucket{le=\"0.05\"} 1\n"
+			       "gentrack_c_seconds_bucket{le=\"0.1\"} 1\n"
+			       "gentrack_c_seconds_bucket{le=\"0.5\"} 2\n"
+			       "gentrack_c_seconds_bucket{le=\"1\"} 2\n"
+			       "gentrack_c_seconds_bucket{le=\"15\"} 3\n"
+			       "gentrack_c_seconds_bucket{le=\"3600\"} 3\n"
+			       "gentrack_c_seconds_bucket{le=\"+Inf\"} 4\n"
+			       "gentrack_c_seconds_sum 1234.567\n"
+			       "gentrack_c_seconds_count 4\n");
+	strbuf_release(&sb);
+}
+
 static const struct unit_case cases[] = {
 	{ "HELP, TYPE and samples with escaped labels", test_family_and_samples },
 	{ "numbers as Prometheus writes them", test_numbers },
 	{ "a histogram with +Inf, _sum and _count", test_histogram },
+	{ "a histogram kept in ms, written in seconds", test_histogram_from_ms },
 	{ NULL, NULL },
 };
 

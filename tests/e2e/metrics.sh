@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# jq programs and `eval` checks name their $variables inside single quotes on
+# purpose; helper functions are called through `check`.
+# shellcheck disable=SC2016,SC2317
+# /metrics counters that only go up (issue 12, item 4), end to end: they move
+# with each transition, stay after `gentrackctl prune` deletes the history
+# they came from, survive a restart of gentrack-fcgi, and the migration's
+# backfill (sql/005_counters.sql) gives what the old COUNT(*) over the audit
+# trail gave.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../harness/prom.sh
+. "$GT_SRCDIR/tests/harness/prom.sh"
+
+require_programs mariadbd mariadb mariadb-install-db nginx curl jq awk
+start_stack metrics --workers 2
+
+COLL=/api/v1/generation-requests
+# shellcheck disable=SC2034 # used inside the eval strings of check
+CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
+AUTH_KEY=$CLIENT_KEY
+WID=e2e-metrics:1
+
+hex_id() { printf '%s' "$1" | tr -d '-'; }
+create() { api POST "$COLL" "$1"; ID=$(jb '.request_id // empty'); }
+worker() { AUTH_KEY=$WORKER_KEY api POST "$@"; }
+claim() { worker /api/v1/worker/claim "{\"worker_id\":\"$WID\",\"entity_types\":[\"$1\"],\"lease_seconds\":60}"; }
+entity() { # entity ID INDEX ATTEMPT
+	worker "/api/v1/worker/generation-requests/$1/entities" \
+		"{\"worker_id\":\"$WID\",\"attempt\":$3,\"index\":$2,\"entity\":{\"n\":$2}}"
+}
+complete() { worker "/api/v1/worker/generation-requests/$1/complete" "{\"worker_id\":\"$WID\",\"attempt\":$2}"; }
+# scrape [FILE]: GET /metrics into $HB, and a copy into FILE.
+scrape() {
+	req GET /metrics
+	[[ -z ${1:-} ]] || cp "$HB" "$1"
+}
+metric() { grep -F "$1 " "${2:-$HB}" | head -1 | awk '{print $NF}'; }
+# The counter and histogram samples only (the stuck gauge depends on the clock).
+counters_of() { grep -E '^gentrack_(transitions_total|reaped_total|pruned_total|claim_latency|generation_duration)' "$1"; }
+
+# ---- transitions move the counters ----
+scrape
+check "a fresh store: 200" status_is 200
+check "a fresh store: the format is valid" prom_valid
+check "a fresh store: no transitions" eq "$(grep -c '^gentrack_transitions_total' "$HB")" 0
+check "a fresh store: gauges at 0" eq "$(metric 'gentrack_requests{status="pending"}')" 0
+
+create '{"entity_type":"mt","count":1}'; A=$ID
+create '{"entity_type":"mt","count":1}'; B=$ID
+create '{"entity_type":"mt","count":1}'; C=$ID
+check "three creates" eq "${#A}${#B}${#C}" 363636
+claim mt
+check "claim A" jtrue --arg id "$A" '.request_id==$id'
+entity "$A" 0 1
+check "A's entity" status_is 200
+complete "$A" 1
+check "A completed" jtrue '.status=="completed"'
+claim mt
+check "claim B" jtrue --arg id "$B" '.request_id==$id'
+complete "$B" 1
+check "B failed (nothing generated)" jtrue '.status=="failed"'
+api POST "$COLL/$C/cancel" '{"reason":"metrics test"}'
+check "C cancelled" jtrue '.status=="cancelled"'
+
+scrape "$GT_TMP/m1"
+check "after the transitions: the format is valid" prom_valid
+check "client created 3" eq "$(metric 'gentrack_transitions_total{actor="client",to="pending"}')" 3
+check "worker claimed 2" eq "$(metric 'gentrack_transitions_total{actor="worker",to="processing"}')" 2
+check "worker completed 1" eq "$(metric 'gentrack_transitions_total{actor="worker",to="completed"}')" 1
+check "worker failed 1" eq "$(metric 'gentrack_transitions_total{actor="worker",to="failed"}')" 1
+check "client cancelled 1" eq "$(metric 'gentrack_transitions_total{actor="client",to="cancelled"}')" 1
+check "claim latency: 2 observations" eq "$(metric 'gentrack_claim_latency_seconds_count')" 2
+check "generation duration: 2 observations" eq "$(metric 'gentrack_generation_duration_seconds_count')" 2
+check "generation duration: both under 60 s" eq "$(metric 'gentrack_generation_duration_seconds_bucket{le="60"}')" 2
+gauges_match_db() {
+	local st want got
+	for st in pending processing completed partial failed cancelled; do
+		want=$(sql "SELECT COUNT(*) FROM generation_requests WHERE status = '$st'")
+		got=$(metric "gentrack_requests{status=\"$st\"}")
+		[[ $want == "$got" ]] || { GT_DETAIL="$st: $got in /metrics, $want in the table"; return 1; }
+	done
+}
+check "the request gauges match COUNT(*) by status" gauges_match_db
+
+# ---- prune deletes the history; the counters stay ----
+sql "UPDATE generation_requests SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 30 DAY"
+check "prune the three" eval '"${CTL[@]}" prune --older-than 7d >/dev/null'
+check "prune left no events" eq "$(sql 'SELECT COUNT(*) FROM generation_events')" 0
+scrape "$GT_TMP/m2"
+check "after prune: the format is valid" prom_valid
+no_counter_went_down() { # no_counter_went_down BEFORE AFTER: every counter sample >= before
+	local out
+	out=$(awk 'NR == FNR { v[$1] = $2; next } ($1 in v) && $2 + 0 < v[$1] + 0 { print $1 ": " v[$1] " -> " $2 }' \
+		<(counters_of "$1" | grep -v _sum) <(counters_of "$2" | grep -v _sum))
+	[[ -z $out ]] && return 0
+	GT_DETAIL=$out
+	return 1
+}
+check "after prune: no counter went down" no_counter_went_down "$GT_TMP/m1" "$GT_TMP/m2"
+check "after prune: transitions unchanged" eq "$(counters_of "$GT_TMP/m2" | grep -v pruned_total)" \
+	"$(counters_of "$GT_TMP/m1" | grep -v pruned_total)"
+check "after prune: pruned completed 1" eq "$(metric 'gentrack_pruned_total{status="completed"}')" 1
+check "after prune: pruned failed 1" eq "$(metric 'gentrack_pruned_total{status="failed"}')" 1
+check "after prune: pruned cancelled 1" eq "$(metric 'gentrack_pruned_total{status="cancelled"}')" 1
+check "after prune: the gauges match COUNT(*) again" gauges_match_db
+check "after prune: the completed gauge is 0" eq "$(metric 'gentrack_requests{status="completed"}')" 0
+# What the old /metrics query answers now: the history it counted is gone.
+check "the old COUNT(*) would have said 0 created" eq "$(sql "SELECT COUNT(*) FROM generation_events
+	WHERE SUBSTRING_INDEX(actor, ':', 1) = 'client' AND to_status = 'pending'")" 0
+
+# ---- a restart of gentrack-fcgi ----
+check "stop gentrack-fcgi" eval 'bash "$GT_STACK" stop "$GT_STACK_DIR" fcgi >/dev/null 2>&1'
+check "start it again" eval 'bash "$GT_STACK" up "$GT_STACK_DIR" --workers 2 >/dev/null 2>&1'
+scrape "$GT_TMP/m3"
+check "after the restart: 200" status_is 200
+check "after the restart: every counter as before" eq "$(counters_of "$GT_TMP/m3")" "$(counters_of "$GT_TMP/m2")"
+create '{"entity_type":"mt2","count":2}'
+scrape
+check "after the restart: a create still counts" eq "$(metric 'gentrack_transitions_total{actor="client",to="pending"}')" 4
+
+# ---- the backfill gives what COUNT(*) over the audit trail gave ----
+# A history with claims, completes, a reaper's retry and failure, an admin's
+# retry: then the counters are dropped and the migration run again, as on an
+# install that had events before sql/005.
+D=$ID
+claim mt2; entity "$D" 0 1; complete "$D" 1
+check "D partial" jtrue '.status=="partial"'
+for t in 1 2 3; do create "{\"entity_type\":\"mt3\",\"subject_key\":\"s$t\"}"; done
+claim mt3; E=$(jb .request_id)
+sql "UPDATE generation_requests SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE WHERE id = UNHEX('$(hex_id "$E")')"
+check "reap E (a retry)" eval '"${CTL[@]}" reap >/dev/null'
+claim mt3; claim mt3
+sql "UPDATE generation_requests SET started_at = UTC_TIMESTAMP(6) - INTERVAL 2 HOUR WHERE status = 'processing'"
+check "reap the long runners (failed)" eval '"${CTL[@]}" reap >/dev/null'
+# Waits of every size in the history: move the events back in time.
+sql "UPDATE generation_events SET at = at - INTERVAL (id % 7) * 37 SECOND - INTERVAL (id % 5) * 10 MINUTE
+     WHERE to_status = 'pending'"
+sql "UPDATE generation_requests SET started_at = started_at - INTERVAL 90 SECOND WHERE status = 'partial'"
+sql "UPDATE generation_events e JOIN generation_requests r ON r.id = e.request_id
+     SET e.at = r.started_at WHERE r.status = 'partial' AND e.to_status = 'processing'"
+
+# The old /metrics queries, as they were before sql/005.
+old_transitions() {
+	sql "SELECT SUBSTRING_INDEX(actor, ':', 1) AS kind, to_status, COUNT(*) FROM generation_events
+	     GROUP BY kind, to_status ORDER BY kind, to_status" |
+		awk -F'\t' '{ printf "gentrack_transitions_total{actor=\"%s\",to=\"%s\"} %s\n", $1, $2, $3 }'
+}
+HIST_LE='CAST(COALESCE(SUM(ms <= %s), 0) AS SIGNED)'
+old_hist() { # old_hist NAME BOUNDS-MS... < the ms subquery on stdin: count and the cumulative buckets
+	local name=$1 b cols="" from
+	shift
+	from=$(cat)
+	for b in "$@"; do
+		# shellcheck disable=SC2059
+		cols+=", $(printf "$HIST_LE" "$b")"
+	done
+	sql "SELECT COUNT(*)$cols FROM ($from) x" | tr '\t' '\n' | {
+		read -r count
+		for b in "$@"; do
+			read -r n
+			printf '%s_bucket{le="%s"} %s\n' "$name" "$(awk -v b="$b" 'BEGIN { printf "%g", b / 1000 }')" "$n"
+		done
+		printf '%s_bucket{le="+Inf"} %s\n%s_count %s\n' "$name" "$count" "$name" "$count"
+	}
+}
+old_claim() {
+	old_hist gentrack_claim_latency_seconds 50 100 500 1000 5000 15000 60000 300000 900000 3600000 <<'SQL'
+SELECT TIMESTAMPDIFF(MICROSECOND, prev_at, at) DIV 1000 AS ms FROM
+(SELECT at, to_status, LAG(at) OVER (PARTITION BY request_id ORDER BY id) AS prev_at
+ FROM generation_events) ev WHERE to_status = 'processing' AND prev_at IS NOT NULL
+SQL
+}
+old_duration() {
+	old_hist gentrack_generation_duration_seconds 500 1000 5000 15000 30000 60000 120000 300000 600000 1800000 <<'SQL'
+SELECT TIMESTAMPDIFF(MICROSECOND, started_at, completed_at) DIV 1000 AS ms
+FROM generation_requests WHERE (status IN ('completed', 'partial')
+OR failure_reason = 'generator_failed') AND started_at IS NOT NULL AND completed_at IS NOT NULL
+SQL
+}
+new_of() { grep -E "^$1" "$HB" | grep -v _sum; }
+
+check "sql/005 recorded as applied" eq "$(sql 'SELECT name FROM schema_migrations WHERE version = 5')" 005_counters
+sql "DROP TABLE gentrack_counters, gentrack_histograms"
+sql "DELETE FROM schema_migrations WHERE version = 5"
+check "migrate again (the backfill)" eval '"${CTL[@]}" migrate >/dev/null'
+check "the backfill made counter rows" match "$(sql 'SELECT COUNT(*) FROM gentrack_counters')" '^[1-9]'
+scrape "$GT_TMP/m4"
+check "after the backfill: the format is valid" prom_valid
+check "backfill: transitions = the old COUNT(*) by actor kind and target" \
+	eq "$(new_of gentrack_transitions_total)" "$(old_transitions)"
+check "backfill: the reaper retried 1 and failed 2" eq \
+	"$(metric 'gentrack_reaped_total{outcome="retried"}') $(metric 'gentrack_reaped_total{outcome="failed"}')" "1 2"
+check "backfill: claim latency = the old histogram" eq "$(new_of gentrack_claim_latency_seconds)" "$(old_claim)"
+check "backfill: generation duration = the old histogram" \
+	eq "$(new_of gentrack_generation_duration_seconds)" "$(old_duration)"
+check "backfill: the claim latencies spread over several buckets" \
+	match "$(new_of gentrack_claim_latency_seconds_bucket | awk '{print $2}' | sort -u | wc -l)" '^[3-9]'
+check "backfill: the gauges match COUNT(*) by status" gauges_match_db
+
+create '{"entity_type":"mt4"}'
+scrape "$GT_TMP/m5"
+check "live counting after the backfill: +1 created" eq \
+	"$(metric 'gentrack_transitions_total{actor="client",to="pending"}' "$GT_TMP/m5")" \
+	"$(( $(metric 'gentrack_transitions_total{actor="client",to="pending"}' "$GT_TMP/m4") + 1 ))"
+
+finish
