@@ -34,7 +34,7 @@ static void retry_message(const struct gen_request *r, const char *reason, char 
 }
 
 /* The retry's writes; *message becomes what the next claim will find. */
-static int admin_retry(struct store *s, const struct uuid *id, const struct requests_locked *cur,
+static int retry_row(struct store *s, const struct uuid *id, const struct requests_locked *cur,
 		       const char *reason, int64_t now, unsigned long long *n,
 		       struct gen_request *out, char *message, size_t size)
 {
@@ -77,7 +77,7 @@ static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_ac
 	else if (rc == STORE_OK && action == ADMIN_CANCEL)
 		rc = requests_cancel_row(s, id, cur.status, cur.attempt, now, &n);
 	else if (rc == STORE_OK)
-		rc = admin_retry(s, id, &cur, reason, now, &n, out, message, sizeof(message));
+		rc = retry_row(s, id, &cur, reason, now, &n, out, message, sizeof(message));
 	if (rc == STORE_OK && n != 1)
 		rc = STORE_CONFLICT;
 	if (rc == STORE_OK)
