@@ -34,4 +34,18 @@
 #define WORKER_TYPES_MAX 8     /* entity types one claim may ask for */
 #define ENTITY_ERROR_MAX EVENT_MESSAGE_MAX
 
+/*
+ * Admin sign-in, per FastCGI child (web/admin_cache.h, web/login_limit.h):
+ * a verified password is remembered ADMIN_CACHE_TTL_S, so a page costs one
+ * Argon2id a minute rather than one a request; failed sign-ins are counted
+ * per address and per user name in windows of LOGIN_LIMIT_WINDOW_S, and past
+ * the threshold the answer is 429 without running Argon2id.
+ */
+#define ADMIN_CACHE_SLOTS 8
+#define ADMIN_CACHE_TTL_S 60
+#define LOGIN_LIMIT_SLOTS 256
+#define LOGIN_LIMIT_WINDOW_S 60
+#define LOGIN_LIMIT_PER_ADDRESS 5
+#define LOGIN_LIMIT_PER_USER 10
+
 #endif
