@@ -8,6 +8,19 @@
 #include "base/log.h"
 #include "base/banned.h"
 
+void admin_auth_init(struct admin_auth *a)
+{
+	admin_cache_init(&a->cache, ADMIN_CACHE_TTL_S * US_PER_S);
+	login_limit_init(&a->limit, LOGIN_LIMIT_WINDOW_S * US_PER_S);
+	a->per_address = LOGIN_LIMIT_PER_ADDRESS;
+	a->per_user = LOGIN_LIMIT_PER_USER;
+}
+
+void admin_auth_release(struct admin_auth *a)
+{
+	admin_cache_release(&a->cache);
+}
+
 void admin_auth_refuse(struct call *c, route_page *page, const char *realm,
 		       const char *sentence)
 {
@@ -24,9 +37,41 @@ void admin_auth_refuse(struct call *c, route_page *page, const char *realm,
 	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"", realm);
 }
 
-int admin_auth_check(struct call *c, route_page *page)
+/* 429 for a sign-in past its failures: wait_us more to wait. No challenge:
+ * a browser would only prompt again, and the answer would not change. */
+static void refuse_too_many(struct call *c, route_page *page, int64_t wait_us)
+{
+	static const char sentence[] =
+		"too many failed sign-ins from this address or for this user; retry later";
+	struct problem p;
+	long long secs = (long long)((wait_us + US_PER_S - 1) / US_PER_S);
+
+	http_response_reset(c->resp);
+	c->resp->status = 429;
+	if (page) {
+		page(c, 429, "Too many failed sign-ins from this address or for this user. "
+			     "Wait a minute, then sign in again.");
+	} else {
+		c->resp->content_type = PROBLEM_CONTENT_TYPE;
+		problem_render(problem_set(&p, 429, "too-many-sign-ins", "%s", sentence),
+			       &c->resp->body);
+	}
+	http_add_header(c->resp, "Retry-After", "%lld", secs < 1 ? 1 : secs);
+}
+
+/* The limiter's keys of this request: its address and the user name it gave. */
+static void limit_keys(const struct call *c, const char *user,
+		       char addr_key[LOGIN_LIMIT_KEY_MAX + 1], char user_key[LOGIN_LIMIT_KEY_MAX + 1])
+{
+	const char *addr = http_param(c->req, "REMOTE_ADDR");
+	snprintf(addr_key, LOGIN_LIMIT_KEY_MAX + 1, "a:%s", addr ? addr : "");
+	snprintf(user_key, LOGIN_LIMIT_KEY_MAX + 1, "u:%s", user);
+}
+
+int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 {
 	struct basic_credentials cred;
+	char addr_key[LOGIN_LIMIT_KEY_MAX + 1], user_key[LOGIN_LIMIT_KEY_MAX + 1];
 	char *hash = c->admin_hash;
 	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
 	int ok = 0;
@@ -35,6 +80,19 @@ int admin_auth_check(struct call *c, route_page *page)
 		/* A bearer key of a client or worker lands here too: not an admin. */
 		admin_auth_refuse(c, page, BASIC_AUTH_REALM,
 				  "the admin pages need an admin account's user name and password");
+		return -1;
+	}
+	/*
+	 * Before the cache: a right password must not get through where a
+	 * guess would get 429, or the cache would answer guesses for free.
+	 */
+	limit_keys(c, cred.user, addr_key, user_key);
+	int64_t wait_a = login_limit_wait(&a->limit, addr_key, a->per_address, c->now);
+	int64_t wait_u = login_limit_wait(&a->limit, user_key, a->per_user, c->now);
+	if (wait_a > 0 || wait_u > 0) {
+		basic_auth_clear(&cred);
+		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
+		refuse_too_many(c, page, wait_a > wait_u ? wait_a : wait_u);
 		return -1;
 	}
 	int rc = auth_owner_valid(cred.user)
@@ -46,13 +104,26 @@ int admin_auth_check(struct call *c, route_page *page)
 		handler_store_problem(c, rc, "admin account");
 		return -1;
 	}
-	/* An unknown user is checked against a dummy hash: same time, same answer. */
-	ok = basic_auth_verify(rc == STORE_OK ? hash : NULL, cred.password,
-			       cred.password_len) == 0;
+	const char *stored = rc == STORE_OK ? hash : NULL;
+	if (admin_cache_hit(&a->cache, cred.user, cred.password, cred.password_len, stored,
+			    c->now)) {
+		ok = 1;
+	} else {
+		/* An unknown user is checked against a dummy hash: same time, same answer. */
+		ok = basic_auth_verify(stored, cred.password, cred.password_len) == 0;
+		if (ok) {
+			admin_cache_put(&a->cache, cred.user, cred.password, cred.password_len,
+					stored, c->now);
+			log_info("admin %s signed in: password verified, remembered for %d s",
+				 cred.user, ADMIN_CACHE_TTL_S);
+		}
+	}
 	if (ok)
 		snprintf(c->admin, sizeof(c->admin), "%s", cred.user);
 	basic_auth_clear(&cred);
 	if (!ok) {
+		login_limit_fail(&a->limit, addr_key, c->now);
+		login_limit_fail(&a->limit, user_key, c->now);
 		/* The hash stays only for the admin who proved to know its password. */
 		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
 		log_warn("admin sign-in refused");
