@@ -35,7 +35,8 @@
 #define ENTITY_ERROR_MAX EVENT_MESSAGE_MAX
 
 /*
- * Admin sign-in, per FastCGI child (web/admin_cache.h, web/login_limit.h):
+ * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h
+ * shared by the pool's children):
  * a verified password is remembered ADMIN_CACHE_TTL_S, so a page costs one
  * Argon2id a minute rather than one a request; failed sign-ins are counted
  * per address and per user name in windows of LOGIN_LIMIT_WINDOW_S, and past
@@ -47,5 +48,8 @@
 #define LOGIN_LIMIT_WINDOW_S 60
 #define LOGIN_LIMIT_PER_ADDRESS 5
 #define LOGIN_LIMIT_PER_USER 10
+/* At most one Argon2id check at a time in the pool; a child that dies in
+ * one frees the pool's turn after this long. */
+#define ADMIN_VERIFY_LEASE_S 5
 
 #endif

@@ -11,9 +11,15 @@
 void admin_auth_init(struct admin_auth *a)
 {
 	admin_cache_init(&a->cache, ADMIN_CACHE_TTL_S * US_PER_S);
-	login_limit_init(&a->limit, LOGIN_LIMIT_WINDOW_S * US_PER_S);
+	login_limit_init(&a->own, LOGIN_LIMIT_WINDOW_S * US_PER_S);
+	a->limit = &a->own;
 	a->per_address = LOGIN_LIMIT_PER_ADDRESS;
 	a->per_user = LOGIN_LIMIT_PER_USER;
+}
+
+void admin_auth_share(struct admin_auth *a, struct login_limit *shared)
+{
+	a->limit = shared ? shared : &a->own;
 }
 
 void admin_auth_release(struct admin_auth *a)
@@ -39,21 +45,23 @@ void admin_auth_refuse(struct call *c, route_page *page, const char *realm,
 
 /* 429 for a sign-in past its failures: wait_us more to wait. No challenge:
  * a browser would only prompt again, and the answer would not change. */
-static void refuse_too_many(struct call *c, route_page *page, int64_t wait_us)
+static void refuse_too_many(struct call *c, route_page *page, int64_t wait_us, int busy)
 {
-	static const char sentence[] =
-		"too many failed sign-ins from this address or for this user; retry later";
+	const char *sentence = busy ? "another sign-in is being checked; retry in a second"
+			       : "too many failed sign-ins from this address or for this user; retry later";
 	struct problem p;
 	long long secs = (long long)((wait_us + US_PER_S - 1) / US_PER_S);
 
 	http_response_reset(c->resp);
 	c->resp->status = 429;
 	if (page) {
-		page(c, 429, "Too many failed sign-ins from this address or for this user. "
-			     "Wait a minute, then sign in again.");
+		page(c, 429, busy ? "Another sign-in is being checked. Reload in a second."
+			     : "Too many failed sign-ins from this address or for this user. "
+			       "Wait a minute, then sign in again.");
 	} else {
 		c->resp->content_type = PROBLEM_CONTENT_TYPE;
-		problem_render(problem_set(&p, 429, "too-many-sign-ins", "%s", sentence),
+		problem_render(problem_set(&p, 429, busy ? "sign-in-busy" : "too-many-sign-ins",
+					   "%s", sentence),
 			       &c->resp->body);
 	}
 	http_add_header(c->resp, "Retry-After", "%lld", secs < 1 ? 1 : secs);
@@ -87,12 +95,12 @@ int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 	 * guess would get 429, or the cache would answer guesses for free.
 	 */
 	limit_keys(c, cred.user, addr_key, user_key);
-	int64_t wait_a = login_limit_wait(&a->limit, addr_key, a->per_address, c->now);
-	int64_t wait_u = login_limit_wait(&a->limit, user_key, a->per_user, c->now);
+	int64_t wait_a = login_limit_wait(a->limit, addr_key, a->per_address, c->now);
+	int64_t wait_u = login_limit_wait(a->limit, user_key, a->per_user, c->now);
 	if (wait_a > 0 || wait_u > 0) {
 		basic_auth_clear(&cred);
 		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
-		refuse_too_many(c, page, wait_a > wait_u ? wait_a : wait_u);
+		refuse_too_many(c, page, wait_a > wait_u ? wait_a : wait_u, 0);
 		return -1;
 	}
 	int rc = auth_owner_valid(cred.user)
@@ -108,9 +116,17 @@ int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 	if (admin_cache_hit(&a->cache, cred.user, cred.password, cred.password_len, stored,
 			    c->now)) {
 		ok = 1;
+	} else if (login_limit_verify_begin(a->limit, c->now, ADMIN_VERIFY_LEASE_S * US_PER_S) < 0) {
+		/* One Argon2id at a time in the pool: a burst of guesses from many
+		 * addresses, before their limits answer, cannot pin every child. */
+		basic_auth_clear(&cred);
+		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
+		refuse_too_many(c, page, US_PER_S, 1);
+		return -1;
 	} else {
 		/* An unknown user is checked against a dummy hash: same time, same answer. */
 		ok = basic_auth_verify(stored, cred.password, cred.password_len) == 0;
+		login_limit_verify_end(a->limit);
 		if (ok) {
 			admin_cache_put(&a->cache, cred.user, cred.password, cred.password_len,
 					stored, c->now);
@@ -122,8 +138,8 @@ int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 		snprintf(c->admin, sizeof(c->admin), "%s", cred.user);
 	basic_auth_clear(&cred);
 	if (!ok) {
-		login_limit_fail(&a->limit, addr_key, c->now);
-		login_limit_fail(&a->limit, user_key, c->now);
+		login_limit_fail(a->limit, addr_key, c->now);
+		login_limit_fail(a->limit, user_key, c->now);
 		/* The hash stays only for the admin who proved to know its password. */
 		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
 		log_warn("admin sign-in refused");

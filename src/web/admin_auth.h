@@ -13,20 +13,26 @@
  *
  * Argon2id costs about 140 ms and 64 MiB in the child that also serves the
  * API, so each child remembers the passwords it verified lately (admin_cache)
- * and counts failed sign-ins (login_limit): past LOGIN_LIMIT_PER_ADDRESS
- * failures of one address, or LOGIN_LIMIT_PER_USER of one user name, within
- * LOGIN_LIMIT_WINDOW_S, sign-ins from there or as that user get 429 with
- * Retry-After until the window ends, without Argon2id being run.
+ * and the pool counts failed sign-ins (login_limit, shared by the children
+ * when admin_auth_share was called, else per child): past
+ * LOGIN_LIMIT_PER_ADDRESS failures of one address, or LOGIN_LIMIT_PER_USER of
+ * one user name, within LOGIN_LIMIT_WINDOW_S, sign-ins from there or as that
+ * user get 429 with Retry-After until the window ends, without Argon2id
+ * being run; and while one child runs Argon2id, a sign-in that would need
+ * another gets 429 with Retry-After: 1.
  */
 struct admin_auth {
 	struct admin_cache cache;   /* verified passwords, as keyed digests */
-	struct login_limit limit;   /* recent failures by address and user */
+	struct login_limit own;     /* this child's failure counts, when not shared */
+	struct login_limit *limit;  /* &own, or the pool's shared table (borrowed) */
 	unsigned per_address;       /* failures of one address before 429 */
 	unsigned per_user;          /* failures of one user name before 429 */
 };
 
 /* This process' state, with the limits of base/limits.h. */
 void admin_auth_init(struct admin_auth *a);
+/* Counts failures in `shared` (login_limit_new_shared, borrowed) from now on. */
+void admin_auth_share(struct admin_auth *a, struct login_limit *shared);
 /* Wipes it (the cache holds secrets). */
 void admin_auth_release(struct admin_auth *a);
 
