@@ -34,4 +34,22 @@
 #define WORKER_TYPES_MAX 8     /* entity types one claim may ask for */
 #define ENTITY_ERROR_MAX EVENT_MESSAGE_MAX
 
+/*
+ * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h
+ * shared by the pool's children):
+ * a verified password is remembered ADMIN_CACHE_TTL_S, so a page costs one
+ * Argon2id a minute rather than one a request; failed sign-ins are counted
+ * per address and per user name in windows of LOGIN_LIMIT_WINDOW_S, and past
+ * the threshold the answer is 429 without running Argon2id.
+ */
+#define ADMIN_CACHE_SLOTS 8
+#define ADMIN_CACHE_TTL_S 60
+#define LOGIN_LIMIT_SLOTS 256
+#define LOGIN_LIMIT_WINDOW_S 60
+#define LOGIN_LIMIT_PER_ADDRESS 5
+#define LOGIN_LIMIT_PER_USER 10
+/* At most one Argon2id check at a time in the pool; a child that dies in
+ * one frees the pool's turn after this long. */
+#define ADMIN_VERIFY_LEASE_S 5
+
 #endif

@@ -23,6 +23,7 @@
 struct fcgi_main {
 	struct config cfg;
 	int listen_fd;
+	struct login_limit *logins;   /* failed admin sign-ins, shared by the children */
 };
 
 static int child_main(void *ctx)
@@ -41,6 +42,7 @@ static int child_main(void *ctx)
 		goto cleanup;
 	}
 	dispatch_init(&disp, &routes_table, &m->cfg, store);
+	admin_auth_share(&disp.admin_auth, m->logins);
 	/* Connect up front so the first request is fast; a failure here is not
 	 * fatal (the store logs why) and the next request tries again. */
 	(void)store_connect(store);
@@ -152,7 +154,12 @@ int main(int argc, char **argv)
 	}
 	log_info("serving with %d workers on %s", workers,
 		 (listen_addr ? listen_addr : *m.cfg.listen ? m.cfg.listen : "fd 0"));
+	/* Before the fork: one count of failed sign-ins for the whole pool. */
+	m.logins = login_limit_new_shared(LOGIN_LIMIT_WINDOW_S * US_PER_S);
+	if (!m.logins)
+		log_warn("no shared memory for the sign-in limits: each child counts its own");
 	int status = pool_run(workers, child_main, &m);
+	login_limit_free_shared(m.logins);
 	if (pid_file)
 		unlink(pid_file);
 	config_release(&m.cfg);

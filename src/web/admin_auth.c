@@ -8,6 +8,25 @@
 #include "base/log.h"
 #include "base/banned.h"
 
+void admin_auth_init(struct admin_auth *a)
+{
+	admin_cache_init(&a->cache, ADMIN_CACHE_TTL_S * US_PER_S);
+	login_limit_init(&a->own, LOGIN_LIMIT_WINDOW_S * US_PER_S);
+	a->limit = &a->own;
+	a->per_address = LOGIN_LIMIT_PER_ADDRESS;
+	a->per_user = LOGIN_LIMIT_PER_USER;
+}
+
+void admin_auth_share(struct admin_auth *a, struct login_limit *shared)
+{
+	a->limit = shared ? shared : &a->own;
+}
+
+void admin_auth_release(struct admin_auth *a)
+{
+	admin_cache_release(&a->cache);
+}
+
 void admin_auth_refuse(struct call *c, route_page *page, const char *realm,
 		       const char *sentence)
 {
@@ -24,9 +43,43 @@ void admin_auth_refuse(struct call *c, route_page *page, const char *realm,
 	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"", realm);
 }
 
-int admin_auth_check(struct call *c, route_page *page)
+/* 429 for a sign-in past its failures: wait_us more to wait. No challenge:
+ * a browser would only prompt again, and the answer would not change. */
+static void refuse_too_many(struct call *c, route_page *page, int64_t wait_us, int busy)
+{
+	const char *sentence = busy ? "another sign-in is being checked; retry in a second"
+			       : "too many failed sign-ins from this address or for this user; retry later";
+	struct problem p;
+	long long secs = (long long)((wait_us + US_PER_S - 1) / US_PER_S);
+
+	http_response_reset(c->resp);
+	c->resp->status = 429;
+	if (page) {
+		page(c, 429, busy ? "Another sign-in is being checked. Reload in a second."
+			     : "Too many failed sign-ins from this address or for this user. "
+			       "Wait a minute, then sign in again.");
+	} else {
+		c->resp->content_type = PROBLEM_CONTENT_TYPE;
+		problem_render(problem_set(&p, 429, busy ? "sign-in-busy" : "too-many-sign-ins",
+					   "%s", sentence),
+			       &c->resp->body);
+	}
+	http_add_header(c->resp, "Retry-After", "%lld", secs < 1 ? 1 : secs);
+}
+
+/* The limiter's keys of this request: its address and the user name it gave. */
+static void limit_keys(const struct call *c, const char *user,
+		       char addr_key[LOGIN_LIMIT_KEY_MAX + 1], char user_key[LOGIN_LIMIT_KEY_MAX + 1])
+{
+	const char *addr = http_param(c->req, "REMOTE_ADDR");
+	snprintf(addr_key, LOGIN_LIMIT_KEY_MAX + 1, "a:%s", addr ? addr : "");
+	snprintf(user_key, LOGIN_LIMIT_KEY_MAX + 1, "u:%s", user);
+}
+
+int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 {
 	struct basic_credentials cred;
+	char addr_key[LOGIN_LIMIT_KEY_MAX + 1], user_key[LOGIN_LIMIT_KEY_MAX + 1];
 	char *hash = c->admin_hash;
 	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
 	int ok = 0;
@@ -35,6 +88,19 @@ int admin_auth_check(struct call *c, route_page *page)
 		/* A bearer key of a client or worker lands here too: not an admin. */
 		admin_auth_refuse(c, page, BASIC_AUTH_REALM,
 				  "the admin pages need an admin account's user name and password");
+		return -1;
+	}
+	/*
+	 * Before the cache: a right password must not get through where a
+	 * guess would get 429, or the cache would answer guesses for free.
+	 */
+	limit_keys(c, cred.user, addr_key, user_key);
+	int64_t wait_a = login_limit_wait(a->limit, addr_key, a->per_address, c->now);
+	int64_t wait_u = login_limit_wait(a->limit, user_key, a->per_user, c->now);
+	if (wait_a > 0 || wait_u > 0) {
+		basic_auth_clear(&cred);
+		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
+		refuse_too_many(c, page, wait_a > wait_u ? wait_a : wait_u, 0);
 		return -1;
 	}
 	int rc = auth_owner_valid(cred.user)
@@ -46,13 +112,34 @@ int admin_auth_check(struct call *c, route_page *page)
 		handler_store_problem(c, rc, "admin account");
 		return -1;
 	}
-	/* An unknown user is checked against a dummy hash: same time, same answer. */
-	ok = basic_auth_verify(rc == STORE_OK ? hash : NULL, cred.password,
-			       cred.password_len) == 0;
+	const char *stored = rc == STORE_OK ? hash : NULL;
+	if (admin_cache_hit(&a->cache, cred.user, cred.password, cred.password_len, stored,
+			    c->now)) {
+		ok = 1;
+	} else if (login_limit_verify_begin(a->limit, c->now, ADMIN_VERIFY_LEASE_S * US_PER_S) < 0) {
+		/* One Argon2id at a time in the pool: a burst of guesses from many
+		 * addresses, before their limits answer, cannot pin every child. */
+		basic_auth_clear(&cred);
+		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
+		refuse_too_many(c, page, US_PER_S, 1);
+		return -1;
+	} else {
+		/* An unknown user is checked against a dummy hash: same time, same answer. */
+		ok = basic_auth_verify(stored, cred.password, cred.password_len) == 0;
+		login_limit_verify_end(a->limit);
+		if (ok) {
+			admin_cache_put(&a->cache, cred.user, cred.password, cred.password_len,
+					stored, c->now);
+			log_info("admin %s signed in: password verified, remembered for %d s",
+				 cred.user, ADMIN_CACHE_TTL_S);
+		}
+	}
 	if (ok)
 		snprintf(c->admin, sizeof(c->admin), "%s", cred.user);
 	basic_auth_clear(&cred);
 	if (!ok) {
+		login_limit_fail(a->limit, addr_key, c->now);
+		login_limit_fail(a->limit, user_key, c->now);
 		/* The hash stays only for the admin who proved to know its password. */
 		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
 		log_warn("admin sign-in refused");

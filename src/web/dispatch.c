@@ -18,6 +18,7 @@ void dispatch_init(struct dispatcher *d, const struct route_table *routes,
 	d->store = store;
 	d->clock = time_now_us;
 	uuid_gen_init(&d->ids);
+	admin_auth_init(&d->admin_auth);
 }
 
 /* Checks the bearer key and its role. 0, or -1 with the answer set. */
@@ -72,11 +73,11 @@ static int check_credential(struct dispatcher *d, struct call *c, const struct r
 	case ROUTE_AUTH_WORKER:
 		return authenticate(c, ROLE_WORKER);
 	case ROUTE_AUTH_ADMIN:
-		return admin_auth_check(c, page_of(d, r));
+		return admin_auth_check(&d->admin_auth, c, page_of(d, r));
 	case ROUTE_AUTH_OPERATOR:
 		if (is_loopback(http_param(c->req, "REMOTE_ADDR")))
 			return 0;
-		return admin_auth_check(c, page_of(d, r));
+		return admin_auth_check(&d->admin_auth, c, page_of(d, r));
 	}
 	return -1;
 }

@@ -7,6 +7,7 @@
 #include "base/uuid.h"
 #include "model/queue_hint.h"
 #include "store/store.h"
+#include "web/admin_auth.h"
 #include "web/http.h"
 #include "web/router.h"
 
@@ -14,7 +15,8 @@
  * One FastCGI child's application: matches a request against the route
  * table it is given, checks the credential the route needs, and only then
  * calls the route's handler. Holds no request state between requests (only a
- * second-old queue head for Retry-After hints).
+ * second-old queue head for Retry-After hints, and the admin sign-ins of
+ * web/admin_auth.h: passwords verified lately, failures counted).
  */
 struct dispatcher {
 	const struct route_table *routes; /* borrowed; src/bin/routes.c in the service */
@@ -23,6 +25,7 @@ struct dispatcher {
 	struct uuid_gen ids;          /* this process' UUIDv7 sequence */
 	int64_t (*clock)(void);       /* µs now; injectable for tests */
 	struct queue_hint queues;     /* queue heads for pending requests' Retry-After */
+	struct admin_auth admin_auth; /* this process' sign-in cache and failure counts */
 };
 
 void dispatch_init(struct dispatcher *d, const struct route_table *routes,

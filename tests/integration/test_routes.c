@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "bin/routes.h"
@@ -157,6 +158,9 @@ static void setup(void)
 	basic_header(admin_name, "not the password", authorization[CRED_ADMIN_WRONG],
 		     sizeof(authorization[0]));
 	dispatch_init(&disp, &routes_table, &cfg, st);
+	/* Every admin route gets a wrong password here: this table checks who
+	 * may call what, not the failed sign-in limits (tests/unit/test_login_limit). */
+	disp.admin_auth.per_address = disp.admin_auth.per_user = UINT_MAX;
 }
 
 /* The row of route r, or NULL. */
@@ -293,9 +297,29 @@ static void test_route_by_credential(void)
 	       cases_run, routes_table.count, CRED_COUNT);
 }
 
+/*
+ * /healthz and /metrics from an address other than loopback take an admin's
+ * credentials, and with them the failed sign-in limit: the 6th failure of
+ * one address is a 429, a right password from there too; loopback needs no
+ * credential and is not refused.
+ */
+static void test_operator_sign_in_limit(void)
+{
+	admin_auth_init(&disp.admin_auth);   /* the limits of base/limits.h, no counts */
+	for (unsigned i = 0; i < LOGIN_LIMIT_PER_ADDRESS; i++)
+		run_case("GET", i % 2 ? "/metrics" : "/healthz", CRED_ADMIN_WRONG, 401);
+	run_case("GET", "/healthz", CRED_ADMIN_WRONG, 429);
+	run_case("GET", "/metrics", CRED_ADMIN, 429);
+	run_case("GET", "/admin/api/stuck", CRED_ADMIN, 429);
+	run_case("GET", "/healthz", CRED_LOOPBACK, 200);
+	disp.admin_auth.per_address = disp.admin_auth.per_user = UINT_MAX;
+}
+
 static const struct unit_case cases[] = {
 	{ "every route of the table has its row", test_rows_cover_the_table },
 	{ "every route x every credential: the expected status", test_route_by_credential },
+	{ "/healthz and /metrics off loopback: failed sign-ins get 429",
+	  test_operator_sign_in_limit },
 	{ NULL, NULL },
 };
 

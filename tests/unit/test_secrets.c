@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "model/auth.h"
+#include "web/admin_cache.h"
 #include "web/basic_auth.h"
 #include "admin/csrf.h"
 #include "unit.h"
@@ -16,7 +17,7 @@
  *
  * A grep of the sources cannot tell a secret from a role name, so this
  * program watches instead. It links its own build of the modules that handle
- * secrets (auth.c, basic_auth.c, csrf.c), compiled with -fno-builtin so that
+ * secrets (auth.c, basic_auth.c, admin_cache.c, csrf.c), compiled with -fno-builtin so that
  * no compare is inlined, and the linker wraps the libc compares
  * (-Wl,--wrap=memcmp,...: Makefile.am). Each wrapper looks at the bytes it is
  * asked to compare and counts a leak when they hold WINDOW or more
@@ -212,11 +213,35 @@ static void test_csrf_token(void)
 	CU_ASSERT_EQUAL(leaks, 0);
 }
 
+/* The sign-in cache: its key, the password, the stored hash, the digests. */
+static void test_admin_cache(void)
+{
+	const char password[] = "correct horse battery staple";
+	const char hash[] = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
+	const char guess[] = "correct horse battery stapler";
+	const int64_t now = INT64_C(1800000000000000);
+	static struct admin_cache ac;
+
+	admin_cache_init(&ac, 60 * INT64_C(1000000));
+	reset();
+	secret(ac.key, sizeof(ac.key));
+	secret(password, strlen(password));
+	secret(strrchr(hash, '$') + 1, strlen(strrchr(hash, '$') + 1));
+	admin_cache_put(&ac, "alice", password, strlen(password), hash, now);
+	secret(ac.slots[0].digest, sizeof(ac.slots[0].digest));
+	CU_ASSERT_EQUAL(admin_cache_hit(&ac, "alice", password, strlen(password), hash, now), 1);
+	CU_ASSERT_EQUAL(admin_cache_hit(&ac, "alice", guess, strlen(guess), hash, now), 0);
+	admin_cache_put(&ac, "alice", password, strlen(password), hash, now + 1);
+	CU_ASSERT_EQUAL(leaks, 0);
+	admin_cache_release(&ac);
+}
+
 static const struct unit_case cases[] = {
 	{ "the watch sees the library's compares and catches a leak", test_watch_works },
 	{ "a bearer key and its hash reach no libc compare", test_bearer_key },
 	{ "an admin password and its hash reach no libc compare", test_admin_password },
 	{ "a CSRF key and MAC reach no libc compare", test_csrf_token },
+	{ "the sign-in cache's key, password and digests reach no libc compare", test_admin_cache },
 	{ NULL, NULL },
 };
 
