@@ -226,7 +226,8 @@ void page_done_message(struct strbuf *sb, const struct query *q)
 			 "This bulk action was already applied (%s cancelled); nothing more was done.", n);
 		page_flash(sb, 1, text);
 	} else if (!strcmp(done, "bulk_running")) {
-		page_flash(sb, 0, "This bulk action is still running; reload in a moment.");
+		page_flash(sb, 0, "This bulk action is still running, or a store failure interrupted it: "
+			   "reload in a moment; if this stays, preview again for what is left.");
 	} else if (!strcmp(done, "notfound")) {
 		page_flash(sb, 0, "No request has that id.");
 	} else if (!strcmp(done, "badid")) {
