@@ -226,7 +226,12 @@ void admin_bulk_preview(struct call *c)
 	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
 			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
 			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
-	store_stuck_list(c->store, &first, preview_row, &d);
+	rc = store_stuck_list(c->store, &first, preview_row, &d);
+	if (rc) {
+		/* No confirm form (with its action id) under a table the store cut short. */
+		page_store_error(c, rc);
+		goto cleanup;
+	}
 	strbuf_addstr(sb, "</tbody></table></div>");
 	if (n > 10)
 		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
@@ -351,12 +356,32 @@ void admin_bulk_cancel(struct call *c)
 		page_redirect(c, loc);
 		goto cleanup;
 	}
-	if (rc == STORE_OK)
-		rc = bulk_run(c, &b, actor, reason, (unsigned long long)expected, &cancelled, &capped);
-	if (rc == STORE_OK || cancelled)
-		store_action_finish(c->store, action_id, cancelled);
 	if (rc) {
 		page_store_error(c, rc);
+		goto cleanup;
+	}
+	/*
+	 * From here the action is recorded as running (affected NULL), and a
+	 * submit of the same form says so. So it is finished whatever the run
+	 * did: a run the store broke off is finished with what it cancelled,
+	 * and the same form then reports that ("already applied, N
+	 * cancelled"); a new preview does the rest. Only when the store also
+	 * refuses the finish does the row stay unfinished: the admin gets the
+	 * store's error page, not a success, and that form, whose preview
+	 * expires in 24 h, says "running, or interrupted".
+	 */
+	rc = bulk_run(c, &b, actor, reason, (unsigned long long)expected, &cancelled, &capped);
+	int frc = store_action_finish(c->store, action_id, cancelled);
+	if (frc)
+		log_error("%s: bulk cancel %s: %u cancelled, but the store did not record its end: %s",
+			  actor, action_id, cancelled, store_last_error(c->store));
+	if (rc) {
+		log_warn("%s: bulk cancel %s broken off after %u cancelled", actor, action_id, cancelled);
+		page_store_error(c, rc);
+		goto cleanup;
+	}
+	if (frc) {
+		page_store_error(c, frc);
 		goto cleanup;
 	}
 	log_info("%s: bulk cancel of %u stuck requests", actor, cancelled);

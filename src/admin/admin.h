@@ -35,6 +35,7 @@ void admin_refusal_page(struct call *c, int status, const char *sentence);
 void admin_logout(struct call *c);        /* page.c */
 void admin_static_js(struct call *c);     /* assets.c */
 void admin_static_css(struct call *c);
+void admin_static_favicon(struct call *c); /* the tab icon (SVG) */
 void admin_home(struct call *c);          /* home.c */
 void admin_detail(struct call *c);        /* detail.c */
 void admin_fail(struct call *c);          /* actions.c */

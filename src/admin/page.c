@@ -27,7 +27,8 @@ static void sign_in_page(struct call *c, const char *sentence)
 	strbuf_addstr(&c->resp->body,
 		      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
 		      "<title>gentrack admin: sign in</title>"
-		      "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\"></head><body>"
+		      "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\">"
+		      PAGE_ICON_LINK "</head><body>"
 		      "<main><h1>Sign in needed</h1><p>");
 	html_text(&c->resp->body, sentence);
 	strbuf_addstr(&c->resp->body,
@@ -82,6 +83,7 @@ void page_begin(struct call *c, const char *title)
 	html_text(sb, title);
 	strbuf_addstr(sb, " \xc2\xb7 gentrack admin</title>"
 			  "<link rel=\"stylesheet\" href=\"/admin/static/admin.css\">"
+			  PAGE_ICON_LINK
 			  "<script src=\"/admin/static/admin.js\" defer></script></head><body>"
 			  "<header><a class=\"brand\" href=\"/admin/\">gentrack admin</a>"
 			  "<span class=\"who\">signed in as <b>");
@@ -224,7 +226,8 @@ void page_done_message(struct strbuf *sb, const struct query *q)
 			 "This bulk action was already applied (%s cancelled); nothing more was done.", n);
 		page_flash(sb, 1, text);
 	} else if (!strcmp(done, "bulk_running")) {
-		page_flash(sb, 0, "This bulk action is still running; reload in a moment.");
+		page_flash(sb, 0, "This bulk action is still running, or a store failure interrupted it: "
+			   "reload in a moment; if this stays, preview again for what is left.");
 	} else if (!strcmp(done, "notfound")) {
 		page_flash(sb, 0, "No request has that id.");
 	} else if (!strcmp(done, "badid")) {

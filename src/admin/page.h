@@ -16,6 +16,8 @@
  */
 
 #define PAGE_HTML_TYPE "text/html; charset=utf-8"
+/* In every page's <head>: the tab icon, so browsers do not ask for /favicon.ico. */
+#define PAGE_ICON_LINK "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/admin/static/favicon.svg\">"
 #define PAGE_CUT_SHORT 24        /* characters of a short value in a table cell */
 #define PAGE_CUT_LONG 60         /* of a message in a table cell */
 

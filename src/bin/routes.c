@@ -45,6 +45,7 @@ static const struct route routes[] = {
 	{ "GET", ADMIN "/logout", ROUTE_AUTH_NONE, PAGE, admin_logout },
 	{ "GET", ADMIN "/static/admin.js", ROUTE_AUTH_NONE, ROUTE_ADMIN_AREA, admin_static_js },
 	{ "GET", ADMIN "/static/admin.css", ROUTE_AUTH_NONE, ROUTE_ADMIN_AREA, admin_static_css },
+	{ "GET", ADMIN "/static/favicon.svg", ROUTE_AUTH_NONE, ROUTE_ADMIN_AREA, admin_static_favicon },
 	/* the pages' JSON twins for scripts: Basic auth, problem+json refusals */
 	{ "GET", ADMIN "/api/stuck", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_stuck },
 	{ "POST", ADMIN "/api/generations/{id}/fail", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,

@@ -5,7 +5,6 @@
  */
 #include "build_config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +20,7 @@ void ctl_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: gentrackctl [--config FILE] [--json] COMMAND [ARGS]\n"
+		"       (--config FILE, --json and --help go anywhere on the line, before a --)\n"
 		"\n"
 		"commands:\n"
 		"  check-config                             parse the configuration and say which file\n"
@@ -71,6 +71,67 @@ static int cmd_check_config(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/*
+ * The options of the commands that take a value, so that a value is never
+ * read as a global option (`cancel ID --reason --json` cancels with the
+ * reason "--json"). Keep in step with the commands' getopt tables.
+ */
+static const char *const command_value_options[] = {
+	"--role", "--owner", "--older-than", "--status", "--entity-type", "--limit", "--reason",
+	"-r", "-o", "-s", "-t", "-l",
+};
+
+static int takes_value(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(command_value_options) / sizeof(command_value_options[0]); i++)
+		if (!strcmp(arg, command_value_options[i]))
+			return 1;
+	return 0;
+}
+
+enum { GLOBAL_GO, GLOBAL_HELP, GLOBAL_BAD };
+
+/*
+ * Takes --config FILE (--config=FILE, -c FILE), --json (-j) and --help (-h)
+ * out of argv wherever they stand, as systemctl does, up to a "--"; the
+ * program name, the command and its own arguments stay, in their order, in
+ * argv[0..*argc). GLOBAL_BAD after saying why.
+ */
+static int take_global_options(int *argc, char **argv, struct ctl *c, const char **config_path)
+{
+	int n = *argc, k = 1, help = 0;
+	for (int i = 1; i < n; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			while (i < n)
+				argv[k++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			c->json = 1;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			help = 1;
+		} else if (!strcmp(a, "--config") || !strcmp(a, "-c")) {
+			if (i + 1 >= n) {
+				fprintf(stderr, "gentrackctl: %s needs a file\n", a);
+				return GLOBAL_BAD;
+			}
+			*config_path = argv[++i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			*config_path = a + 9;
+		} else if (!strncmp(a, "-c", 2) && a[2]) {
+			*config_path = a + 2;
+		} else {
+			argv[k++] = argv[i];
+			if (takes_value(a) && i + 1 < n)
+				argv[k++] = argv[++i];
+		}
+	}
+	argv[k] = NULL;
+	*argc = k;
+	return help ? GLOBAL_HELP : GLOBAL_GO;
+}
+
 struct command {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
@@ -90,37 +151,27 @@ static const struct command commands[] = {
 
 int ctl_main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctl c = { .json = 0 };
 	const char *config_path = NULL;
 	char err[512];
-	int opt, ret = CTL_USAGE;
+	int ret = CTL_USAGE;
 
 	log_init("gentrackctl");
-	/* '+': stop at the command, its options are its own. */
-	while ((opt = getopt_long(argc, argv, "+c:jh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'c': config_path = optarg; break;
-		case 'j': c.json = 1; break;
-		case 'h': ctl_usage(stdout); return CTL_OK;
-		default: ctl_usage(stderr); return CTL_USAGE;
-		}
+	switch (take_global_options(&argc, argv, &c, &config_path)) {
+	case GLOBAL_HELP: ctl_usage(stdout); return CTL_OK;
+	case GLOBAL_BAD: ctl_usage(stderr); return CTL_USAGE;
+	default: break;
 	}
-	if (optind >= argc) {
+	if (argc < 2) {
 		ctl_usage(stderr);
 		return CTL_USAGE;
 	}
 	const struct command *cmd = NULL;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[optind], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd) {
-		fprintf(stderr, "gentrackctl: unknown command '%s'\n", argv[optind]);
+		fprintf(stderr, "gentrackctl: unknown command '%s'\n", argv[1]);
 		ctl_usage(stderr);
 		return CTL_USAGE;
 	}
@@ -140,7 +191,7 @@ int ctl_main(int argc, char **argv)
 		goto cleanup;
 	}
 	c.config_path = config_path;
-	ret = cmd->fn(&c, argc - optind, argv + optind);
+	ret = cmd->fn(&c, argc - 1, argv + 1);
 cleanup:
 	store_free(c.store);
 	config_release(&c.cfg);

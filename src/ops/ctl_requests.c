@@ -92,6 +92,49 @@ static int print_event(void *ctx, const struct store_event *e)
 	return 0;
 }
 
+/* One event of the audit trail as a JSON object, for get --json. */
+static int event_json(void *ctx, const struct store_event *e)
+{
+	struct jsonw *w = ctx;
+	jsonw_object_begin(w);
+	resource_render_time(w, "at", e->at);
+	jsonw_key(w, "actor");
+	jsonw_cstr(w, e->actor);
+	jsonw_key(w, "from_status");
+	jsonw_cstr(w, e->from_status);
+	jsonw_key(w, "to_status");
+	jsonw_cstr(w, e->to_status);
+	jsonw_key(w, "message");
+	jsonw_cstr(w, e->message);
+	jsonw_object_end(w);
+	return 0;
+}
+
+/*
+ * get --json: the resource with its entities, plus what the human output
+ * shows and the client API does not: owner, worker_id, lease_expires_at and
+ * "events", the audit trail, oldest first. A store code, or STORE_OK.
+ */
+static int render_get(struct ctl *c, const struct gen_request *r,
+		      const struct gen_entity_list *ents, struct strbuf *sb)
+{
+	struct jsonw w;
+	jsonw_init(&w, sb);
+	jsonw_object_begin(&w);
+	resource_render_members(r, ents, RESOURCE_ENTITIES, &w);
+	jsonw_key(&w, "owner");
+	jsonw_cstr(&w, r->owner);
+	jsonw_key(&w, "worker_id");
+	jsonw_cstr(&w, r->worker_id);
+	resource_render_time(&w, "lease_expires_at", r->lease_expires_at);
+	jsonw_key(&w, "events");
+	jsonw_array_begin(&w);
+	int rc = store_request_events(c->store, &r->id, event_json, &w);
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	return rc;
+}
+
 int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 {
 	struct uuid id;
@@ -120,8 +163,8 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 	}
 	if (c->json) {
 		struct strbuf sb = STRBUF_INIT;
-		resource_render(&r, &ents, RESOURCE_ENTITIES, &sb);
-		ret = ctl_print_json(&sb);
+		rc = render_get(c, &r, &ents, &sb);
+		ret = rc ? ctl_store_failed(c, rc) : ctl_print_json(&sb);
 		strbuf_release(&sb);
 	} else {
 		print_request(&r, &ents, time_now_us());

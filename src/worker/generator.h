@@ -26,7 +26,9 @@
  *
  * While the child runs, `tick(tick_ctx)` is called about every `tick_ms`
  * and soon after a signal interrupts the wait; a non-zero return aborts the
- * run (the child is killed as above). The worker heartbeats from there.
+ * run (the child is killed as above). The worker looks there for a lost
+ * lease and a stop; its heartbeats run on a thread of their own, so that
+ * nothing slow ever runs inside this loop.
  *
  * SIGPIPE is ignored for the duration of the call (a child that closes its
  * stdin early must not kill the caller) and restored afterwards; the child

@@ -1,6 +1,7 @@
 #include "build_config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct wclient {
 	int body_too_large;
 	int64_t retry_after_ms;      /* from the current answer, -1 when none */
 	int abort_on_stop;           /* the current transfer ends when *stop is raised */
+	atomic_int cancelled;        /* wclient_cancel: from any thread, for good */
 	long last_status;
 	char last_error[512];
 };
@@ -130,6 +132,8 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 {
 	struct wclient *c = ctx;
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (atomic_load(&c->cancelled))
+		return 1;
 	return c->abort_on_stop && c->stop && *c->stop;
 }
 
@@ -220,6 +224,7 @@ struct wclient *wclient_new(const struct wclient_opts *o, char *err, size_t errl
 		return NULL;
 	}
 	strbuf_init(&c->body);
+	atomic_init(&c->cancelled, 0);
 	if (check_opts(o, err, errlen) < 0)
 		goto cleanup;
 	c->base_url = strdup(o->base_url);
@@ -252,6 +257,11 @@ cleanup:
 		return NULL;
 	}
 	return c;
+}
+
+void wclient_cancel(struct wclient *c)
+{
+	atomic_store(&c->cancelled, 1);
 }
 
 void wclient_free(struct wclient *c)
@@ -380,6 +390,8 @@ static int attempt(struct wclient *c, const char *what, int interruptible, json_
 	c->retry_after_ms = -1;
 	c->last_status = 0;
 	CURLcode rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && atomic_load(&c->cancelled))
+		return WCLIENT_STOPPED;
 	if (rc == CURLE_ABORTED_BY_CALLBACK && interruptible && c->stop && *c->stop)
 		return WCLIENT_STOPPED;
 	if (rc != CURLE_OK) {
@@ -409,6 +421,25 @@ static int attempt(struct wclient *c, const char *what, int interruptible, json_
 }
 
 /*
+ * The backoff's sleep: 0 once over, -1 when the call is to end now
+ * (cancelled, or *stop raised during an interruptible call).
+ */
+static int nap(struct wclient *c, int64_t ms, int interruptible)
+{
+	int64_t end = time_mono_ms() + ms;
+	for (;;) {
+		if (atomic_load(&c->cancelled))
+			return -1;
+		int64_t left = end - time_mono_ms();
+		if (left <= 0)
+			return 0;
+		if (time_nap_ms(left < TIME_NAP_SLICE_MS ? left : TIME_NAP_SLICE_MS,
+				interruptible ? c->stop : NULL) < 0)
+			return -1;
+	}
+}
+
+/*
  * One call with its retries. what: "claim", "heartbeat <id>", ... for logs.
  * Returns a wclient_rc; on WCLIENT_OK with out non-NULL, *out is the parsed
  * answer (NULL for a 204).
@@ -428,6 +459,10 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 	if (prepare(c, &url, path, body, interruptible) < 0)
 		goto cleanup;
 	for (int retry = 0;; retry++) {
+		if (atomic_load(&c->cancelled)) {
+			ret = WCLIENT_STOPPED;
+			goto cleanup;
+		}
 		if (c->stop && *c->stop) {
 			if (interruptible) {
 				ret = WCLIENT_STOPPED;
@@ -452,7 +487,7 @@ static int call(struct wclient *c, const char *what, const char *path, const cha
 		}
 		log_warn("%s: %s; backoff %.1f s (attempt %d)", what, c->last_error,
 			 (double)wait / 1000.0, retry + 1);
-		if (time_nap_ms(wait, interruptible ? c->stop : NULL) < 0) {
+		if (nap(c, wait, interruptible) < 0) {
 			ret = WCLIENT_STOPPED;
 			goto cleanup;
 		}

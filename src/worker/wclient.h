@@ -24,7 +24,8 @@
  * logged and the call returns WCLIENT_REJECTED; the request is not repeated.
  *
  * Retries, rejections and their reasons are logged through log.h, one line
- * each. Not thread-safe: one client per process (or thread).
+ * each. Not thread-safe: one client per process (or thread); only
+ * wclient_cancel may be called from another thread.
  */
 
 enum wclient_rc {
@@ -34,7 +35,8 @@ enum wclient_rc {
 	WCLIENT_REJECTED = -2,      /* another failure answer: logged, not retried */
 	WCLIENT_DENIED = -3,        /* 401 / 403: the key is wrong or revoked */
 	WCLIENT_UNAVAILABLE = -4,   /* transient failures outlasted the budget */
-	WCLIENT_STOPPED = -5,       /* *stop was raised during an interruptible call */
+	WCLIENT_STOPPED = -5,       /* *stop was raised during an interruptible call,
+	                               or the client was cancelled */
 };
 
 #define WCLIENT_BACKOFF_BASE_MS 500
@@ -63,6 +65,15 @@ struct wclient;
  */
 struct wclient *wclient_new(const struct wclient_opts *opts, char *err, size_t errlen);
 void wclient_free(struct wclient *c);
+
+/*
+ * From any thread: the call under way on c, if any, ends with
+ * WCLIENT_STOPPED as soon as libcurl calls back (mid-transfer: within about
+ * a second; mid-backoff: within TIME_NAP_SLICE_MS), and so does every later
+ * call. For a client that another thread drives (the heartbeat's, which its
+ * owner stops when the request is done).
+ */
+void wclient_cancel(struct wclient *c);
 
 /*
  * POST /api/v1/worker/claim. Retries transient failures within budget_ms

@@ -14,6 +14,7 @@
 #endif
 
 #include "worker/generator.h"
+#include "worker/heartbeat.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "base/timeutil.h"
@@ -22,6 +23,7 @@
 #include "worker/worker.h"
 #include "base/banned.h"
 
+/* How often the generator's loop looks for a lost lease and a stop. */
 #define TICK_MS 250
 #define DEFAULT_LEASE_MS 60000
 #define MAX_LOOPS 64
@@ -74,6 +76,7 @@ enum abort_reason { ABORT_NONE, ABORT_LOST, ABORT_SHUTDOWN };
 struct loop {
 	const struct worker_opts *o;
 	struct wclient *client;
+	struct wclient_opts client_opts; /* also for each request's heartbeat client */
 	char worker_id[256];
 	int fatal;                  /* the server refused us: exit 1 */
 };
@@ -85,48 +88,12 @@ struct job {
 	long attempt;
 	json_t *resource;           /* the claim answer; "index" is set per entity */
 	long index;                 /* the entity being made */
-	int64_t lease_ms;           /* the lease length the server granted */
-	int64_t next_heartbeat;     /* monotonic ms */
+	struct heartbeat *hb;       /* the lease's timer, on its own thread */
 	int64_t stop_deadline;      /* 0 until a stop was seen during an entity */
 	enum abort_reason abort;
 };
 
-static void schedule_heartbeat(struct job *j, int64_t now)
-{
-	j->next_heartbeat = now + j->lease_ms / 3;
-}
-
-/* Renews the lease. 0, or -1 when it is lost (j->abort set). */
-static int heartbeat(struct job *j)
-{
-	struct loop *l = j->loop;
-	json_t *ans = NULL;
-	int64_t budget = j->lease_ms / 3 > 1000 ? j->lease_ms / 3 : 1000;
-	int rc = wclient_heartbeat(l->client, j->id, j->attempt, budget, &ans);
-	int64_t now = time_mono_ms();
-	if (rc == WCLIENT_OK) {
-		json_int_t secs = json_integer_value(json_object_get(ans, "lease_seconds"));
-		if (secs > 0)
-			j->lease_ms = (int64_t)secs * 1000;
-		schedule_heartbeat(j, now);
-		log_debug("heartbeat %s: lease extended by %lld s", j->id, (long long)(j->lease_ms / 1000));
-		json_decref(ans);
-		return 0;
-	}
-	if (rc == WCLIENT_CONFLICT) {
-		log_warn("heartbeat lost %s: %s: stopping work on it", j->id, wclient_last_error(l->client));
-		j->abort = ABORT_LOST;
-		return -1;
-	}
-	if (rc == WCLIENT_DENIED)
-		l->fatal = 1;
-	/* Transient trouble: try again soon; a lost lease shows up as a 409 later. */
-	log_warn("heartbeat %s failed: %s; trying again", j->id, wclient_last_error(l->client));
-	j->next_heartbeat = now + (j->lease_ms / 6 < 5000 ? j->lease_ms / 6 : 5000);
-	return 0;
-}
-
-/* The generator's tick: heartbeats when due, and the shutdown deadline. */
+/* The generator's tick: a lost lease, and the shutdown deadline. */
 static int on_tick(void *ctx)
 {
 	struct job *j = ctx;
@@ -142,8 +109,10 @@ static int on_tick(void *ctx)
 			return 1;
 		}
 	}
-	if (now >= j->next_heartbeat && heartbeat(j) < 0)
+	if (heartbeat_state(j->hb) == HEARTBEAT_LOST) {
+		j->abort = ABORT_LOST;
 		return 1;
+	}
 	return 0;
 }
 
@@ -164,11 +133,12 @@ static int record(struct job *j, const struct generator_result *res)
 	struct loop *l = j->loop;
 	char err[ERROR_TEXT_MAX + 1];
 	json_t *ans = NULL;
+	int64_t lease_ms = heartbeat_lease_ms(j->hb);
 	int rc;
 
 	if (res->status == GENERATOR_OK) {
 		rc = wclient_entity(l->client, j->id, j->attempt, j->index, res->entity, NULL,
-				    j->lease_ms, &ans);
+				    lease_ms, &ans);
 		long status = wclient_last_status(l->client);
 		if (rc == WCLIENT_REJECTED && (status == 400 || status == 413)) {
 			/* Too large or not acceptable: record why, so the count adds up. */
@@ -178,7 +148,7 @@ static int record(struct job *j, const struct generator_result *res)
 			error_text(why, err);
 			log_warn("entity %ld of %s failed: %s", j->index, j->id, err);
 			rc = wclient_entity(l->client, j->id, j->attempt, j->index, NULL, err,
-					    j->lease_ms, &ans);
+					    lease_ms, &ans);
 		} else if (rc == WCLIENT_OK) {
 			log_info("entity %ld of %s ok (%.1f s)%s", j->index, j->id,
 				 (double)res->elapsed_ms / 1000.0,
@@ -188,7 +158,7 @@ static int record(struct job *j, const struct generator_result *res)
 		error_text(res->error, err);
 		log_warn("entity %ld of %s failed (%.1f s): %s", j->index, j->id,
 			 (double)res->elapsed_ms / 1000.0, err);
-		rc = wclient_entity(l->client, j->id, j->attempt, j->index, NULL, err, j->lease_ms, &ans);
+		rc = wclient_entity(l->client, j->id, j->attempt, j->index, NULL, err, lease_ms, &ans);
 	}
 	json_decref(ans);
 	switch (rc) {
@@ -219,7 +189,7 @@ static void complete(struct job *j)
 {
 	struct loop *l = j->loop;
 	json_t *ans = NULL;
-	int rc = wclient_complete(l->client, j->id, j->attempt, j->lease_ms, &ans);
+	int rc = wclient_complete(l->client, j->id, j->attempt, heartbeat_lease_ms(j->hb), &ans);
 	if (rc == WCLIENT_OK) {
 		log_info("completed %s: %s (%lld generated, %lld failed of %lld)", j->id,
 			 str_or(json_string_value(json_object_get(ans, "status")), "?"),
@@ -281,9 +251,6 @@ static int run_entity(struct job *j, const struct generator_opts *base)
 	}
 	if (record(j, &res) < 0)
 		goto cleanup;
-	/* Quick generators never tick: keep the lease alive between entities too. */
-	if (time_mono_ms() >= j->next_heartbeat && heartbeat(j) < 0)
-		goto cleanup;
 	ret = 0;
 cleanup:
 	generator_result_release(&res);
@@ -309,14 +276,22 @@ static void work_on(struct loop *l, json_t *resource)
 		log_error("claim answer without request_id, attempt or pending_indexes: ignored");
 		return;
 	}
-	j.lease_ms = lease_s > 0 ? (int64_t)lease_s * 1000
-				 : o->lease_seconds > 0 ? (int64_t)o->lease_seconds * 1000
-							: DEFAULT_LEASE_MS;
-	schedule_heartbeat(&j, time_mono_ms());
-	/* The indexes are copied: "index" is written into the resource per entity. */
+	int64_t lease_ms = lease_s > 0 ? (int64_t)lease_s * 1000
+			   : o->lease_seconds > 0 ? (int64_t)o->lease_seconds * 1000
+						  : DEFAULT_LEASE_MS;
 	size_t n = json_array_size(pending);
 	log_info("claimed %s (%s, attempt %ld, %zu of %lld pending, lease %lld s)", j.id,
-		 type ? type : "?", j.attempt, n, (long long)requested, (long long)(j.lease_ms / 1000));
+		 type ? type : "?", j.attempt, n, (long long)requested, (long long)(lease_ms / 1000));
+	struct heartbeat_opts ho = {
+		.client = &l->client_opts, .id = j.id, .attempt = j.attempt, .lease_ms = lease_ms,
+	};
+	char err[256];
+	j.hb = heartbeat_start(&ho, err, sizeof(err));
+	if (!j.hb) {
+		log_error("%s: abandoning %s (its lease expires and it is retried)", err, j.id);
+		return;
+	}
+	/* The indexes are copied: "index" is written into the resource per entity. */
 	json_incref(pending);
 
 	struct generator_opts go = {
@@ -335,6 +310,8 @@ static void work_on(struct loop *l, json_t *resource)
 		}
 		if (stop_flag)
 			break;
+		if (heartbeat_state(j.hb) == HEARTBEAT_LOST)
+			goto cleanup;
 		j.index = (long)json_integer_value(v);
 		if (run_entity(&j, &go) < 0)
 			goto cleanup;
@@ -346,6 +323,9 @@ static void work_on(struct loop *l, json_t *resource)
 	}
 	complete(&j);
 cleanup:
+	if (heartbeat_state(j.hb) == HEARTBEAT_DENIED)
+		l->fatal = 1;
+	heartbeat_stop(j.hb);
 	json_decref(pending);
 }
 
@@ -377,10 +357,10 @@ static int run_loop(const struct worker_opts *o, int slot)
 				*p = '_';
 		snprintf(l.worker_id, sizeof(l.worker_id), "%s:%ld", host, (long)getpid());
 	}
-	struct wclient_opts co = {
+	l.client_opts = (struct wclient_opts){
 		.base_url = o->url, .key = o->key, .worker_id = l.worker_id, .stop = &stop_flag,
 	};
-	l.client = wclient_new(&co, err, sizeof(err));
+	l.client = wclient_new(&l.client_opts, err, sizeof(err));
 	if (!l.client) {
 		log_error("%s", err);
 		return 1;

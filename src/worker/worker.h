@@ -8,10 +8,14 @@
  * The loop of gentrack-worker: claim a request, run the generator once per
  * pending entity index, record each entity (or its failure), complete.
  *
- * While a generator runs the lease is renewed at a third of its length
- * (from the generator's tick). A 409 from a heartbeat or an entity post
- * means the request is no longer ours (cancelled, reaped, claimed again):
- * the generator is killed and the request dropped, without completing it.
+ * From the claim to the complete call the lease is renewed at a third of
+ * its length, on a thread of its own (worker/heartbeat.h), so that a slow
+ * heartbeat delays neither the generator's timeout nor its pipes, and a
+ * busy generator or a slow entity post delays no heartbeat. A 409 from a
+ * heartbeat or an entity post means the request is no longer ours
+ * (cancelled, reaped, claimed again): the generator is killed (at the next
+ * tick of its loop, within 250 ms) and the request dropped, without
+ * completing it.
  * With nothing pending (204) the loop sleeps a jittered poll interval.
  *
  * SIGTERM / SIGINT: no new claim; the running entity may finish within

@@ -48,12 +48,15 @@ const context = await chromium.launchPersistentContext(profile, {
 context.setDefaultTimeout(10000);
 const page = context.pages()[0] || await context.newPage();
 const consoleErrors = [];
-// Failed loads are judged by their URL below (browsers ask for /favicon.ico on their own).
+// Failed loads are judged by their status below, the tab icon's included: the
+// pages link one, so no browser goes asking for a /favicon.ico that is not there.
+const iconLoads = [];
 page.on('console', (m) => {
   if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) consoleErrors.push(m.text());
 });
 page.on('response', (r) => {
-  if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) consoleErrors.push(`${r.status()} ${r.url()}`);
+  if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`);
+  if (/\/favicon\.(ico|svg)$/.test(r.url())) iconLoads.push(`${r.status()} ${new URL(r.url()).pathname}`);
 });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
@@ -126,6 +129,8 @@ try {
   const bulkFlash = await page.locator('.flash.ok').innerText();
   check('the result says 2 were cancelled', /2 requests cancelled/.test(bulkFlash), bulkFlash);
 
+  check('the tab icon loads from /admin/static/, never /favicon.ico',
+    iconLoads.length > 0 && iconLoads.every((l) => l === '200 /admin/static/favicon.svg'), iconLoads.join(' | '));
   check('no console errors, CSP violations or failed loads', consoleErrors.length === 0, consoleErrors.join(' | '));
 } catch (e) {
   check('the flow ran to the end', false, String(e && e.stack || e));

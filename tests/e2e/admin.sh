@@ -260,6 +260,42 @@ check "bulk repeat wrote nothing" eq "$(writes)" "$before"
 admin_get "/admin/?done=bulk&n=3"
 check "the dashboard says what bulk did" body_has 'Bulk cancel done: 3 requests cancelled.'
 
+# ==== a bulk cancel the store breaks off is finished, not left "running" ====
+# The store refuses every change to these three (a trigger), as a store
+# that fails at the run's first write would: nothing cancelled, and the old
+# code left such an action "still running" for good.
+for i in 1 2 3; do create '{"entity_type":"bulkf"}'; done
+sql "UPDATE generation_requests SET requested_at = NOW(6) - INTERVAL 2 HOUR WHERE entity_type = 'bulkf'"
+sql "CREATE TRIGGER e2e_bulk_fault BEFORE UPDATE ON generation_requests FOR EACH ROW
+     SET NEW.status = IF(OLD.entity_type = 'bulkf', NULL, NEW.status)"
+admin_get "/admin/bulk-cancel?older_than=30&entity_type=bulkf"
+check "broken bulk: the preview counts 3" body_has '<strong id="bulk-count">3</strong>'
+FORM="csrf_token=$(csrf_of)&action_id=$(form_value action_id)&as_of=$(form_value as_of)&expected=$(form_value expected)&older_than=30&entity_type=bulkf&reason=bulk+fault"
+admin_post /admin/bulk-cancel "$FORM"
+check "broken bulk: the store's error page, not a success" match "$ST" '^50[03]$'
+sql "DROP TRIGGER e2e_bulk_fault"
+done_n=$(sql "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'bulkf' AND status = 'cancelled'")
+check "broken bulk: nothing cancelled" eq "$done_n" 0
+admin_post /admin/bulk-cancel "$FORM"
+check "the same form then says what the run did, not \"still running\"" \
+	match "$ST $(hdr Location)" "^303 /admin/\\?done=bulk_repeat&n=$done_n\$"
+# Young again, so that the reaper counts below do not meet it.
+sql "UPDATE generation_requests SET requested_at = NOW(6) WHERE entity_type = 'bulkf' AND status = 'pending'"
+
+# The store refuses to record the end of the run: the admin is not told "done".
+for i in 1 2; do create '{"entity_type":"bulkg"}'; done
+sql "UPDATE generation_requests SET requested_at = NOW(6) - INTERVAL 2 HOUR WHERE entity_type = 'bulkg'"
+sql "CREATE TRIGGER e2e_action_fault BEFORE UPDATE ON admin_actions FOR EACH ROW SET NEW.actor = NULL"
+admin_get "/admin/bulk-cancel?older_than=30&entity_type=bulkg"
+FORM="csrf_token=$(csrf_of)&action_id=$(form_value action_id)&as_of=$(form_value as_of)&expected=$(form_value expected)&older_than=30&entity_type=bulkg&reason=finish+fault"
+admin_post /admin/bulk-cancel "$FORM"
+check "unrecorded end: the store's error page, not a success" match "$ST" '^50[03]$'
+sql "DROP TRIGGER e2e_action_fault"
+admin_post /admin/bulk-cancel "$FORM"
+check "... the same form: running, or interrupted" match "$ST $(hdr Location)" '^303 /admin/\?done=bulk_running&n=0$'
+admin_get "/admin/?done=bulk_running&n=0"
+check "... which the dashboard says" body_has 'or a store failure interrupted it'
+
 # ==== /healthz and /metrics ====
 req GET /healthz
 check "healthz from loopback: 200" status_is 200

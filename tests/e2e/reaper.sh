@@ -23,6 +23,8 @@ create() { # create TYPE COUNT -> sets ID
 	ID=$(jb .request_id)
 }
 get() { AUTH_KEY=$CLIENT_KEY api GET "/api/v1/generation-requests/$ID" ''; }
+# jtrue_in JSON FILTER: the jq filter is true of the JSON text.
+jtrue_in() { jq -e "$2" <<<"$1" >/dev/null 2>&1; }
 reaper_events() {
 	sql "SELECT COUNT(*) FROM generation_events WHERE request_id = UNHEX(REPLACE('$ID', '-', ''))
 	     AND actor = 'reaper' AND to_status = '$1'"
@@ -99,5 +101,31 @@ check "none stored twice" eq "$(sql "SELECT COUNT(*) FROM generation_entities WH
 check "the audit trail shows both workers and the reaper" \
 	eq "$(sql "SELECT GROUP_CONCAT(actor ORDER BY id SEPARATOR ' ') FROM generation_events WHERE request_id = UNHEX(REPLACE('$ID', '-', ''))")" \
 	"client:acme worker:worker-a reaper worker:worker-b worker:worker-b"
+
+# ---- gentrackctl: options anywhere; get --json carries what the human output shows ----
+out=$("$GENTRACKCTL" get "$ID" --json 2>&1)
+check "get ID --json (the option after the command) answers JSON" eval 'jq -e .request_id <<<"$out" >/dev/null'
+check "... with the owner and the worker" eq "$(jq -r '"\(.owner) \(.worker_id)"' <<<"$out")" "acme worker-b"
+check "... and the audit trail, oldest first" \
+	eq "$(jq -r '[.events[].actor] | join(" ")' <<<"$out")" \
+	"client:acme worker:worker-a reaper worker:worker-b worker:worker-b"
+check "... each event with its statuses and time" \
+	eq "$(jq -r '[.events[] | "\(.from_status)>\(.to_status)"] | join(" ")' <<<"$out")" \
+	"null>pending pending>processing processing>pending pending>processing processing>completed"
+check "... stamped" jtrue_in "$out" '[.events[].at | test("^20[0-9-]+T[0-9:.]+Z$")] | all'
+check "... and the entities" eq "$(jq -r '.entities | length' <<<"$out")" 4
+check "--json before the command still works" eq "$("$GENTRACKCTL" --json get "$ID" | jq -r .owner)" acme
+out=$("$GENTRACKCTL" list --json --limit 500 --config "$GENTRACK_CONFIG" 2>&1)
+check "list --json --limit N --config FILE: an array holding it" \
+	eq "$(jq -r --arg id "$ID" '[.[] | select(.request_id == $id)] | length' <<<"$out")" 1
+out=$("$GENTRACKCTL" list --status completed --json 2>&1)
+check "list --status S --json: only that status" jtrue_in "$out" 'length >= 1 and all(.status == "completed")'
+create ctl_kind 1
+out=$("$GENTRACKCTL" cancel "$ID" --reason --json 2>&1)
+check "cancel ID --reason --json: the value stays the reason" eq "$out" "cancelled $ID"
+check "... and lands in the audit trail" \
+	eq "$("$GENTRACKCTL" get --json "$ID" | jq -r '.events[-1] | "\(.actor|split(":")[0]) \(.to_status) \(.message)"')" \
+	"cli cancelled --json"
+check "an option without its value is a usage error" eval '! "$GENTRACKCTL" list --config 2>/dev/null'
 
 finish

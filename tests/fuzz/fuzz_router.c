@@ -23,8 +23,8 @@ STUB(api_worker_claim) STUB(api_worker_heartbeat) STUB(api_worker_entities)
 STUB(api_worker_complete) STUB(admin_api_healthz) STUB(admin_api_metrics)
 STUB(admin_home) STUB(admin_detail) STUB(admin_fail) STUB(admin_cancel) STUB(admin_retry)
 STUB(admin_bulk_preview) STUB(admin_bulk_cancel) STUB(admin_logout) STUB(admin_static_js)
-STUB(admin_static_css) STUB(admin_api_stuck) STUB(admin_api_fail) STUB(admin_api_cancel)
-STUB(admin_api_retry)
+STUB(admin_static_css) STUB(admin_static_favicon) STUB(admin_api_stuck) STUB(admin_api_fail)
+STUB(admin_api_cancel) STUB(admin_api_retry)
 void admin_refusal_page(struct call *c, int status, const char *sentence)
 {
 	(void)c; (void)status; (void)sentence;

@@ -89,6 +89,7 @@ static const struct row rows[] = {
 	{ "GET", "/admin/logout", PUBLIC_ROUTE(401) },
 	{ "GET", "/admin/static/admin.js", PUBLIC_ROUTE(200) },
 	{ "GET", "/admin/static/admin.css", PUBLIC_ROUTE(200) },
+	{ "GET", "/admin/static/favicon.svg", PUBLIC_ROUTE(200) },
 	{ "GET", "/admin/api/stuck", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/api/generations/{id}/fail", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/generations/{id}/cancel", ADMIN_ROUTE(415) },
