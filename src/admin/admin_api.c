@@ -164,8 +164,7 @@ static void api_action(struct call *c, enum store_admin_action action)
 		goto cleanup;
 	}
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
-	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason, NULL,
-				   c->now, &r);
+	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason, NULL, &r);
 	if (rc == STORE_CONFLICT) {
 		handler_problem(c, problem_set(&p, 409, "invalid-transition",
 					       "a %s request cannot be %s", lifecycle_status_name(r.status),

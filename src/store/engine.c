@@ -39,6 +39,7 @@ struct store {
 	char error[512];
 };
 
+
 void engine_set_error(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
