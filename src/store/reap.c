@@ -153,6 +153,7 @@ int store_timeout_apply(struct store *s, const struct store_timeout *t)
 	/* The SQL binds the status the decider saw: the model says which it may be. */
 	if (!lifecycle_can_transition(t->from, to, ACTOR_REAPER))
 		return STORE_CONFLICT;
+	engine_race_point(s, RACE_TIMEOUT);
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;

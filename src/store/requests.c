@@ -279,6 +279,8 @@ int requests_lock(struct store *s, const struct uuid *id, const char *owner,
 	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
 	size_t rows = 0;
 	int rc = engine_run(s, &Q_REQ_LOCK, p, locked_row, out, NULL, &rows);
+	if (rc == STORE_OK && rows)
+		engine_race_point(s, RACE_LOCKED);
 	return rc == STORE_OK && !rows ? STORE_NOT_FOUND : rc;
 }
 

@@ -51,6 +51,18 @@ const char *store_last_error(const struct store *s);
  */
 int store_now(struct store *s, int64_t *now);
 
+/*
+ * Tests only: a function called where an actor has decided from what it read
+ * and not yet written, so a test can put a third actor there. NULL (the
+ * default) in production. The hook may use other stores, never `s` itself.
+ */
+enum store_race_point {
+	RACE_TIMEOUT,     /* store_timeout_apply: decided by the reaper or a status read */
+	RACE_LOCKED,      /* a transition's row read under its lock, its write next */
+};
+typedef void (*store_race_fn)(void *ctx, enum store_race_point at);
+void store_set_race_hook(struct store *s, store_race_fn fn, void *ctx);
+
 /* ---- API keys (store/keys.c) ---- */
 
 /*

@@ -107,6 +107,7 @@ static int claim_take(struct store *s, const struct store_claim *c, struct store
 		return engine_oom(s);
 	if (rc)
 		return rc;
+	engine_race_point(s, RACE_LOCKED);
 	*now = picked.now;
 	int64_t expires = *now + c->lease_seconds * US_PER_S;
 	struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(*now), SV_TIME(expires),
@@ -230,6 +231,8 @@ static int lease_lock(struct store *s, const struct uuid *id, const struct store
 		rc = STORE_CONFLICT;
 	if (rc)
 		engine_rollback(s);
+	else
+		engine_race_point(s, RACE_LOCKED);
 	return rc;
 }
 
@@ -361,6 +364,8 @@ static int complete_lock(struct store *s, const struct uuid *id, const struct st
 	*now = locked.now;
 	if (rc)
 		engine_rollback(s);
+	else
+		engine_race_point(s, RACE_LOCKED);
 	return rc;
 }
 
