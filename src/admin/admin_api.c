@@ -276,7 +276,13 @@ void admin_api_metrics(struct call *c)
 		const char *labels[] = { "status", lifecycle_status_name((enum gen_status)st), NULL };
 		metrics_sample(sb, "gentrack_requests", labels, (double)counts[st]);
 	}
-	admin_stuck_filter(c->cfg, c->now, &f);
+	/* Stuck is a deadline: the store's clock, not this host's (a scrape from
+	 * loopback reads no key, so c->now is still the host's here). */
+	int64_t now;
+	rc = store_now(c->store, &now);
+	if (rc)
+		goto fail;
+	admin_stuck_filter(c->cfg, now, &f);
 	rc = store_stuck_count(c->store, &f, &stuck);
 	if (rc)
 		goto fail;

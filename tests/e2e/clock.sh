@@ -65,8 +65,9 @@ check "started_at is the store's time" within -10 1 "$(ahead_of_store started_at
 create clock_live
 LIVE=$ID
 worker_call /api/v1/worker/claim '{"worker_id":"clock-w","entity_types":["clock_live"],"lease_seconds":60}'
-# Started 5 minutes ago (of stale_after's 10), its lease good for 2 more.
-sql "UPDATE generation_requests SET started_at = UTC_TIMESTAMP(6) - INTERVAL 5 MINUTE,
+# Started 4 minutes ago (of stale_after's 10: not yet stuck at half of it),
+# its lease good for 2 more.
+sql "UPDATE generation_requests SET started_at = UTC_TIMESTAMP(6) - INTERVAL 4 MINUTE,
      requested_at = UTC_TIMESTAMP(6) - INTERVAL 6 MINUTE,
      lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL 2 MINUTE WHERE id = UNHEX('$(hex "$LIVE")')"
 create clock_fresh
@@ -80,6 +81,18 @@ DEAD=$ID
 worker_call /api/v1/worker/claim '{"worker_id":"clock-w","entity_types":["clock_dead"],"lease_seconds":60}'
 sql "UPDATE generation_requests SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 5 SECOND
      WHERE id = UNHEX('$(hex "$DEAD")')"
+
+# ---- the skewed pool does not call them stuck: only the lapsed one is ----
+req GET /admin/api/stuck -u "admin:$ADMIN_PASSWORD"
+check "the admin's stuck list through the skewed pool: 200" status_is 200
+check "... the lapsed lease is on it, the live lease and the fresh request are not" \
+	jtrue --arg a "$LIVE" --arg b "$FRESH" --arg d "$DEAD" \
+	'([.items[].request_id | select(. == $a or . == $b)] | length) == 0 and any(.items[]; .request_id == $d)'
+check "... as of the store's clock" within -5 1 \
+	"$(($(date -u -d "$(jb .as_of)" +%s) - $(sql "SELECT UNIX_TIMESTAMP(UTC_TIMESTAMP())")))"
+req GET /metrics
+check "/metrics counts that one stuck request" \
+	match "$(grep '^gentrack_stuck_requests ' "$HB")" '^gentrack_stuck_requests 1$'
 
 out=$($SKEW "$GENTRACKCTL" reap 2>&1)
 rc=$?
