@@ -143,32 +143,62 @@ static int act_claim(struct store *s, const struct subject *sj)
 }
 
 /* What the reaper read of the row, as store_stale_list returns it. */
+static void stale_from(const struct gen_request *r, struct store_stale *row)
+{
+	*row = (struct store_stale){
+		.id = r->id, .status = r->status, .attempt = r->attempt, .version = r->version,
+		.requested_at = r->requested_at, .started_at = r->started_at,
+		.lease_expires_at = r->lease_expires_at,
+	};
+}
+
 static int stale_of(struct store *s, const struct subject *sj, struct store_stale *row)
 {
 	struct gen_request r;
 	int rc = store_request_get(s, &sj->id, NULL, &r);
 	if (rc)
 		return rc;
-	*row = (struct store_stale){
-		.id = r.id, .status = r.status, .attempt = r.attempt, .version = r.version,
-		.requested_at = r.requested_at, .started_at = r.started_at,
-		.lease_expires_at = r.lease_expires_at,
-	};
+	stale_from(&r, row);
 	gen_request_release(&r);
 	return STORE_OK;
+}
+
+/*
+ * A timeout's read made ahead of its write (pre_have): a third actor that
+ * waits for a lock holder has read the row before the holder wrote, for
+ * sure, not when its thread happens to run.
+ */
+static struct gen_request pre_req;
+static int64_t pre_now;
+static int pre_have;
+
+static int timeout_read(struct store *s, const struct subject *sj, struct gen_request *r,
+			int64_t *now)
+{
+	if (pre_have) {
+		*r = pre_req;
+		*now = pre_now;
+		pre_have = 0;
+		return STORE_OK;
+	}
+	int rc = store_now(s, now);
+	return rc ? rc : store_request_get(s, &sj->id, sj->owner, r);
 }
 
 /* The reaper on one row: its read, its decision at the store's clock, its write. */
 static int act_reaper(struct store *s, const struct subject *sj)
 {
+	struct gen_request r;
 	struct store_stale row;
 	struct lifecycle_limits l = store_timeout_limits(&cfg);
 	struct lifecycle_timeout d;
 	int64_t now;
-	int rc = store_now(s, &now);
-	if (rc == STORE_OK)
-		rc = stale_of(s, sj, &row);
-	return rc ? rc : store_timeout_reap(s, &row, &l, now, 0, &d);
+	int rc = timeout_read(s, sj, &r, &now);
+	if (rc)
+		return rc;
+	stale_from(&r, &row);
+	gen_request_release(&r);
+	return store_timeout_reap(s, &row, &l, now, 0, &d);
 }
 
 /* A client's status read: the poll's read, then the lazy timeout. */
@@ -176,9 +206,7 @@ static int act_status_read(struct store *s, const struct subject *sj)
 {
 	struct gen_request r;
 	int64_t now;
-	int rc = store_now(s, &now);
-	if (rc == STORE_OK)
-		rc = store_request_get(s, &sj->id, sj->owner, &r);
+	int rc = timeout_read(s, sj, &r, &now);
 	if (rc)
 		return rc;
 	rc = store_request_check_timeout(s, &cfg, now, &r, sj->owner);
@@ -351,7 +379,15 @@ static void on_race(void *ctx, enum store_race_point at)
 		r->holds = decision_holds(r->sj, r->read, r->d);
 		return;
 	}
-	/* The first actor holds the row: the third has to wait for it. */
+	/* The first actor holds the row: the third has to wait for it. A
+	 * timeout reads first (a plain read does not wait), then its thread
+	 * decides and writes. */
+	if (r->third->timeout) {
+		if (store_now(st3, &pre_now) ||
+		    store_request_get(st3, &r->sj->id, r->sj->owner, &pre_req))
+			itest_fatal("read", store_last_error(st3));
+		pre_have = 1;
+	}
 	r->third_rc = 1;   /* no store code: still running */
 	if (pthread_create(&r->thread, NULL, third_thread, r))
 		itest_fatal("thread", "cannot start");
