@@ -100,6 +100,15 @@ static int json_str(const char *js, const char *name, char *out, size_t size)
 	return 0;
 }
 
+/* An integer member of a flat answer ("attempt": 1), or -1. */
+static long json_long(const char *js, const char *name)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":", name);
+	const char *p = strstr(js, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
 static void *run(void *arg)
 {
 	struct worker *w = arg;
@@ -122,7 +131,6 @@ static void *run(void *arg)
 	snprintf(wid, sizeof(wid), "bench-%d", w->n);
 	snprintf(claim, sizeof(claim),
 		 "{\"worker_id\":\"%s\",\"entity_types\":%s,\"lease_seconds\":60}", wid, types);
-	snprintf(done, sizeof(done), "{\"worker_id\":\"%s\"}", wid);
 
 	while (now_s() < deadline) {
 		long code = post(w, h, "/api/v1/worker/claim", claim);
@@ -135,6 +143,9 @@ static void *run(void *arg)
 			continue;
 		}
 		w->claims++;
+		/* Every call after the claim names the claim's attempt. */
+		snprintf(done, sizeof(done), "{\"worker_id\":\"%s\",\"attempt\":%ld}", wid,
+			 json_long(w->body, "attempt"));
 		snprintf(path, sizeof(path), "/api/v1/worker/generation-requests/%s/complete", id);
 		code = post(w, h, path, done);
 		if (code == 200)

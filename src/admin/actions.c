@@ -99,7 +99,7 @@ static void admin_action(struct call *c, enum store_admin_action action)
 	int has_expect = es && *es && lifecycle_status_parse(es, &expect) == 0;
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
 	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason,
-				   has_expect ? &expect : NULL, c->now, &r);
+				   has_expect ? &expect : NULL, &r);
 	uuid_format(&c->route.id, ids);
 	if (rc == STORE_OK) {
 		log_info("%s: %s %s", actor, done[action], ids);
@@ -306,7 +306,7 @@ static int bulk_run(struct call *c, struct bulk *b, const char *actor, const cha
 			struct gen_request r;
 			/* One short transaction per request: no long lock on the table. */
 			rc = store_admin_apply(c->store, &batch.ids[i], ADMIN_CANCEL, actor, reason,
-					       NULL, c->now, &r);
+					       NULL, &r);
 			gen_request_release(&r);
 			if (rc == STORE_OK) {
 				(*cancelled)++;

@@ -164,8 +164,7 @@ static void api_action(struct call *c, enum store_admin_action action)
 		goto cleanup;
 	}
 	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
-	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason, NULL,
-				   c->now, &r);
+	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason, NULL, &r);
 	if (rc == STORE_CONFLICT) {
 		handler_problem(c, problem_set(&p, 409, "invalid-transition",
 					       "a %s request cannot be %s", lifecycle_status_name(r.status),
@@ -280,7 +279,13 @@ void admin_api_metrics(struct call *c)
 		const char *labels[] = { "status", lifecycle_status_name((enum gen_status)st), NULL };
 		metrics_sample(sb, "gentrack_pruned_total", labels, (double)counts.pruned[st]);
 	}
-	admin_stuck_filter(c->cfg, c->now, &f);
+	/* Stuck is a deadline: the store's clock, not this host's (a scrape from
+	 * loopback reads no key, so c->now is still the host's here). */
+	int64_t now;
+	rc = store_now(c->store, &now);
+	if (rc)
+		goto fail;
+	admin_stuck_filter(c->cfg, now, &f);
 	rc = store_stuck_count(c->store, &f, &stuck);
 	if (rc)
 		goto fail;

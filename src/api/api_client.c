@@ -295,8 +295,9 @@ void api_client_get(struct call *c)
 
 	if (handler_bearer_hash(c, hash) < 0)
 		return;
+	int64_t now;
 	int rc = store_poll(c->store, hash, &c->route.id, known_version, &c->who, &found,
-			    &r, &entities);
+			    &r, &entities, &now);
 	sodium_memzero(hash, sizeof(hash));
 	if (rc) {
 		handler_store_problem(c, rc, "generation request");
@@ -306,6 +307,8 @@ void api_client_get(struct call *c)
 		handler_unknown_key(c);
 		goto cleanup;
 	}
+	/* The poll's own statement read the store's clock: deadlines and hints use it. */
+	c->now = now;
 	if (handler_require_role(c, ROLE_CLIENT) < 0)
 		goto cleanup;
 	if (found == POLL_NO_REQUEST) {
@@ -360,8 +363,7 @@ void api_client_cancel(struct call *c)
 		return;
 	}
 	actor_of(c, actor, sizeof(actor));
-	int rc = store_request_cancel(c->store, &c->route.id, c->who.owner, actor, reason,
-				      c->now, &r);
+	int rc = store_request_cancel(c->store, &c->route.id, c->who.owner, actor, reason, &r);
 	if (rc == STORE_CONFLICT) {
 		handler_problem(c, problem_set(&p, 409, "already-finished",
 					       "the request is already %s and cannot be cancelled",

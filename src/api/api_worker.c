@@ -72,7 +72,6 @@ void api_worker_claim(struct call *c)
 		.worker_id = in.worker_id, .actor = actor, .entity_types = types,
 		.n_types = in.n_types,
 		.lease_seconds = in.lease_seconds ? in.lease_seconds : c->cfg->default_lease,
-		.now = c->now,
 	};
 	int rc = store_claim_next(c->store, &claim, &claimed);
 	if (rc == STORE_NOT_FOUND) {
@@ -116,8 +115,8 @@ void api_worker_heartbeat(struct call *c)
 	if (read_input(c, WORKER_HEARTBEAT, &in) < 0)
 		return;
 	struct store_lease lease = { in.worker_id, in.attempt };
-	int rc = store_lease_extend(c->store, &c->route.id, &lease, in.lease_seconds, c->now,
-				    &expires, &secs);
+	int rc = store_lease_extend(c->store, &c->route.id, &lease, in.lease_seconds, &expires,
+				    &secs);
 	if (rc) {
 		lease_problem(c, rc);
 		goto cleanup;
@@ -145,7 +144,7 @@ void api_worker_entities(struct call *c)
 		return;
 	struct store_lease lease = { in.worker_id, in.attempt };
 	struct store_entity e = { in.index, in.entity_json, in.error };
-	int rc = store_entity_record(c->store, &c->route.id, &lease, &e, c->now, &res);
+	int rc = store_entity_record(c->store, &c->route.id, &lease, &e, &res);
 	if (rc == STORE_INVALID) {
 		handler_problem(c, problem_set(&p, 400, "invalid-field",
 					       "'index' %u is past the requested count", in.index));
@@ -182,7 +181,7 @@ void api_worker_complete(struct call *c)
 		return;
 	struct store_lease lease = { in.worker_id, in.attempt };
 	actor_of(&in, actor, sizeof(actor));
-	int rc = store_complete(c->store, &c->route.id, &lease, actor, c->now, &r);
+	int rc = store_complete(c->store, &c->route.id, &lease, actor, &r);
 	if (rc) {
 		lease_problem(c, rc);
 		goto cleanup;

@@ -371,6 +371,13 @@ int validate_worker_body(const char *body, size_t len, enum worker_call call,
 	n = 0;
 	if (take_int(root, "attempt", 1, 1000000, &n, p) < 0)
 		goto cleanup;
+	/* Every call after the claim names its attempt: without it an old run
+	 * under the same worker id could write into a newer attempt. */
+	if (call != WORKER_CLAIM && n == 0) {
+		problem_set(p, 400, "invalid-field",
+			    "'attempt' is required: the attempt the claim answered");
+		goto cleanup;
+	}
 	out->attempt = (unsigned)n;
 	if (take_int(root, "lease_seconds", 1, max_lease, &out->lease_seconds, p) < 0)
 		goto cleanup;

@@ -53,7 +53,7 @@ enum worker_call { WORKER_CLAIM, WORKER_HEARTBEAT, WORKER_ENTITY, WORKER_COMPLET
 
 struct worker_input {
 	char worker_id[WORKER_ID_MAX + 1];   /* visible ASCII */
-	unsigned attempt;                    /* 0 when not given */
+	unsigned attempt;                    /* 1 or more; 0 for a claim */
 	long long lease_seconds;             /* 0 when not given */
 	char entity_types[WORKER_TYPES_MAX][ENTITY_TYPE_MAX + 1]; /* claim */
 	size_t n_types;

@@ -165,6 +165,10 @@ enum lifecycle_action lifecycle_decide_timeout(const struct lifecycle_timing *t,
 	out->to = out->action == LC_RETRY ? GEN_PENDING
 		  : out->action == LC_FAIL ? GEN_FAILED : t->status;
 	out->message[0] = '\0';
+	/* The same comparisons as lifecycle_check_timeout, turned round. */
+	out->cutoff = out->reason == FAIL_MAX_RUNTIME ? now - l->stale_after * US_PER_S
+		      : out->reason == FAIL_NEVER_STARTED ? now - l->pending_timeout * US_PER_S
+		      : now;
 	if (out->action == LC_RETRY)
 		snprintf(out->message, sizeof(out->message),
 			 "Worker stopped sending heartbeats; lease expired on attempt %u of %u, retrying",

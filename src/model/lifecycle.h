@@ -87,13 +87,20 @@ struct lifecycle_timeout {
 	enum lifecycle_action action;
 	enum gen_failure reason;     /* FAIL_NONE unless LC_FAIL */
 	enum gen_status to;          /* GEN_PENDING for a retry, GEN_FAILED for a failure */
+	/*
+	 * The deadline the decision held against: the lease (a retry, or
+	 * FAIL_LEASE_EXPIRED), the start (FAIL_MAX_RUNTIME) or the request
+	 * (FAIL_NEVER_STARTED) was before this µs time. The store's write is
+	 * fenced on it, so a heartbeat or a fresh retry meanwhile refuses it.
+	 */
+	int64_t cutoff;
 	char message[256];           /* error_message (failures) and the event's message */
 };
 /*
  * The whole decision on a request whose time may be up, for the reaper and
- * for a client's status read alike: lifecycle_check_timeout() and the
- * message. out->action is LC_NONE when nothing is due (terminal requests
- * included).
+ * for a client's status read alike: lifecycle_check_timeout(), the deadline
+ * it held against and the message. out->action is LC_NONE when nothing is
+ * due (terminal requests included). `now` is the store's clock, never a host's.
  */
 enum lifecycle_action lifecycle_decide_timeout(const struct lifecycle_timing *t,
 					       const struct lifecycle_limits *l, int64_t now,

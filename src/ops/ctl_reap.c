@@ -80,12 +80,17 @@ int ctl_cmd_reap(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "gentrackctl: usage: reap [--dry-run | --explain]\n");
 		return CTL_USAGE;
 	}
+	/* Deadlines are the store's: this host's clock may be minutes off. */
+	int64_t now;
+	int rc = store_now(c->store, &now);
+	if (rc)
+		return ctl_store_failed(c, rc);
 	jsonw_init(&w, &sb);
 	jsonw_object_begin(&w);
 	jsonw_key(&w, "transitions");
 	jsonw_array_begin(&w);
-	int rc = reaper_run(c->store, &c->cfg, time_now_us(), o.dry_run, REAP_MAX_BATCHES,
-			    report_transition, &o, &sum);
+	rc = reaper_run(c->store, &c->cfg, now, o.dry_run, REAP_MAX_BATCHES,
+			report_transition, &o, &sum);
 	jsonw_array_end(&w);
 	if (rc) {
 		strbuf_release(&sb);
@@ -139,10 +144,13 @@ int ctl_cmd_prune(struct ctl *c, int argc, char **argv)
 			"(AGE like 7d, 12h, 90m)\n");
 		return CTL_USAGE;
 	}
-	int64_t now = time_now_us();
+	/* Ages are the store's: its clock stamped the rows. */
+	int64_t now;
+	int rc = store_now(c->store, &now);
+	if (rc)
+		return ctl_store_failed(c, rc);
 	int64_t cutoff = now - seconds * INT64_C(1000000);
 	unsigned total = 0, keys = 0, n;
-	int rc = STORE_OK;
 	for (unsigned b = 0; b < PRUNE_MAX_BATCHES; b++) {
 		rc = store_prune_batch(c->store, cutoff, STORE_STALE_BATCH, dry_run, &n);
 		total += n;

@@ -292,7 +292,7 @@ int ctl_cmd_cancel(struct ctl *c, int argc, char **argv)
 	/* The audit trail says who, as far as the shell knows. */
 	snprintf(actor, sizeof(actor), "cli:%.64s", user && *user ? user : "unknown");
 	gen_request_init(&r);
-	int rc = store_request_cancel(c->store, &id, NULL, actor, reason, time_now_us(), &r);
+	int rc = store_request_cancel(c->store, &id, NULL, actor, reason, &r);
 	int ret = CTL_OK;
 	if (rc == STORE_NOT_FOUND) {
 		fprintf(stderr, "gentrackctl: no request %s\n", argv[optind]);

@@ -11,7 +11,8 @@
 /*
  * The reaper's batch runs: finds requests whose time is up (SPEC §2, §4) and
  * makes the transition lifecycle_decide_timeout() decides, through
- * store_timeout_reap(), each conditional on the status and attempt it read,
+ * store_timeout_reap(), each conditional on what it read (status, attempt,
+ * version) and on the deadline itself,
  * so several reapers (and a status read doing the same on the spot, with
  * store_request_check_timeout()) never change a request twice.
  */
@@ -30,7 +31,8 @@ typedef void (*reaper_report_fn)(void *ctx, const struct store_stale *row,
 				 enum lifecycle_action action, const char *message);
 
 /*
- * One pass over every kind of stale row at `now`, in batches of at most
+ * One pass over every kind of stale row at `now` (the store's clock,
+ * store_now(), read once for the run), in batches of at most
  * STORE_STALE_BATCH, at most `max_batches` per kind. dry_run decides and
  * reports but changes nothing (one batch per kind). 0, or a store code.
  */

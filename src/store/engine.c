@@ -36,8 +36,22 @@ struct store {
 	unsigned long colcap[ENGINE_MAX_BINDS];
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
 	unsigned connect_failures;    /* failed connects since the last success */
+	store_race_fn race;           /* tests only: called between a decision and its write */
+	void *race_ctx;
 	char error[512];
 };
+
+void store_set_race_hook(struct store *s, store_race_fn fn, void *ctx)
+{
+	s->race = fn;
+	s->race_ctx = ctx;
+}
+
+void engine_race_point(struct store *s, enum store_race_point at)
+{
+	if (s->race)
+		s->race(s->race_ctx, at);
+}
 
 void engine_set_error(struct store *s, const char *fmt, ...)
 {

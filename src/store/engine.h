@@ -98,6 +98,12 @@ void engine_rollback(struct store *s);
 /* Commits when rc is STORE_OK, else rolls back; the outcome. */
 int engine_finish(struct store *s, int rc);
 
+/*
+ * Where an actor has decided from what it read and is about to write: the
+ * race hook of store_set_race_hook() runs here (nothing in production).
+ */
+void engine_race_point(struct store *s, enum store_race_point at);
+
 /* The detail store_last_error() returns. */
 void engine_set_error(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Records "out of memory"; STORE_ERROR. */

@@ -71,17 +71,19 @@ int metrics_on_prune(struct store *s, const struct uuid *id);
 
 /* ---- requests.c ---- */
 
-/* The status and attempt of a request, read under its row lock. */
+/* What a transition decided in C reads of a request under its row lock. */
 struct requests_locked {
 	enum gen_status status;
 	unsigned attempt;
+	uint64_t version;
+	int64_t now;        /* the store's clock, read by the same statement */
 };
 /* Locks request `id` of `owner` (NULL = any) inside the caller's transaction. NOT_FOUND. */
 int requests_lock(struct store *s, const struct uuid *id, const char *owner,
 		  struct requests_locked *out);
-/* from → cancelled, fenced on the status and attempt read; *n rows changed. */
-int requests_cancel_row(struct store *s, const struct uuid *id, enum gen_status from,
-			unsigned attempt, int64_t now, unsigned long long *n);
+/* cur->status → cancelled at cur->now, fenced on what was read; *n rows changed. */
+int requests_cancel_row(struct store *s, const struct uuid *id, const struct requests_locked *cur,
+			unsigned long long *n);
 
 /* ---- idem.c ---- */
 
@@ -93,12 +95,5 @@ int idem_finish(struct store *s, const struct store_idem *idem, const struct uui
 
 /* Drops the failed entities of a request: a new attempt makes them again. */
 int work_drop_failed(struct store *s, const struct uuid *id);
-
-/* ---- reap.c ---- */
-
-/* from → failed with a code and message, fenced on the status and attempt; *n rows changed. */
-int reap_fail_row(struct store *s, const struct uuid *id, enum gen_status from,
-		  unsigned attempt, const char *code, const char *message, int64_t now,
-		  unsigned long long *n);
 
 #endif

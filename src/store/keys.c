@@ -20,16 +20,32 @@ int keys_principal_row(void *ctx, const struct sqlcell *c)
 }
 
 /* Every request looks its key up afresh, so a revoke holds from the next one. */
+/* With the store's clock: the request's `now` costs no statement of its own. */
 static const struct engine_query Q_KEY_LOOKUP = {
-	"SELECT id, role, owner FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-	"b", "iss" };
+	"SELECT id, role, owner, UTC_TIMESTAMP(6) FROM api_keys "
+	"WHERE key_hash = ? AND revoked_at IS NULL",
+	"b", "isst" };
+
+struct key_lookup {
+	struct principal *who;
+	int64_t *now;
+};
+
+static int key_lookup_row(void *ctx, const struct sqlcell *c)
+{
+	struct key_lookup *k = ctx;
+	if (k->now)
+		*k->now = engine_cell_time(&c[3]);
+	return keys_principal_row(k->who, c);
+}
 
 int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
-		     struct principal *out)
+		     struct principal *out, int64_t *now)
 {
 	struct sqlv p[] = { SV_BIN(hash, AUTH_HASH_LEN) };
+	struct key_lookup k = { out, now };
 	size_t rows;
-	int rc = engine_run(s, &Q_KEY_LOOKUP, p, keys_principal_row, out, NULL, &rows);
+	int rc = engine_run(s, &Q_KEY_LOOKUP, p, key_lookup_row, &k, NULL, &rows);
 	if (rc)
 		return rc;
 	return rows ? STORE_OK : STORE_NOT_FOUND;

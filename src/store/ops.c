@@ -21,8 +21,25 @@ static const struct engine_query Q_ADMIN_RETRY = {
 	"lease_expires_at = NULL, lease_seconds = NULL, started_at = NULL, completed_at = NULL, "
 	"cancelled_at = NULL, failure_reason = NULL, error_message = NULL, failed_count = 0, "
 	"requested_at = ?, updated_at = ?, version = version + 1 "
-	"WHERE id = ? AND status = ? AND attempt = ?",
-	"ttbsi", "" };
+	"WHERE id = ? AND status = ? AND attempt = ? AND version = ?",
+	"ttbsii", "" };
+/* An operator's "mark failed", from what was read under the lock. */
+static const struct engine_query Q_ADMIN_FAIL = {
+	"UPDATE generation_requests SET status = 'failed', completed_at = ?, updated_at = ?, "
+	"lease_expires_at = NULL, failure_reason = ?, error_message = ?, version = version + 1 "
+	"WHERE id = ? AND status = ? AND attempt = ? AND version = ?",
+	"ttssbsii", "" };
+
+static int fail_row(struct store *s, const struct uuid *id, const struct requests_locked *cur,
+		      const char *reason, unsigned long long *n)
+{
+	struct sqlv p[] = { SV_TIME(cur->now), SV_TIME(cur->now),
+			    SV_STR(lifecycle_failure_code(FAIL_OPERATOR)),
+			    SV_STR(reason && *reason ? reason : "Marked failed by an operator"),
+			    SV_UUID(id), SV_STR(lifecycle_status_name(cur->status)),
+			    SV_INT(cur->attempt), SV_INT(cur->version) };
+	return engine_run(s, &Q_ADMIN_FAIL, p, NULL, NULL, n, NULL);
+}
 
 /* The retry's event message: what the next claim will find. */
 static void retry_message(const struct gen_request *r, const char *reason, char *out, size_t size)
@@ -35,11 +52,12 @@ static void retry_message(const struct gen_request *r, const char *reason, char 
 
 /* The retry's writes; *message becomes what the next claim will find. */
 static int retry_row(struct store *s, const struct uuid *id, const struct requests_locked *cur,
-		       const char *reason, int64_t now, unsigned long long *n,
+		     const char *reason, unsigned long long *n,
 		       struct gen_request *out, char *message, size_t size)
 {
-	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id),
-			    SV_STR(lifecycle_status_name(cur->status)), SV_INT(cur->attempt) };
+	struct sqlv p[] = { SV_TIME(cur->now), SV_TIME(cur->now), SV_UUID(id),
+			    SV_STR(lifecycle_status_name(cur->status)), SV_INT(cur->attempt),
+			    SV_INT(cur->version) };
 	/* DUPLICATE here: the owner has another active request for this subject. */
 	int rc = engine_run(s, &Q_ADMIN_RETRY, p, NULL, NULL, n, NULL);
 	if (rc || *n != 1)
@@ -55,7 +73,7 @@ static int retry_row(struct store *s, const struct uuid *id, const struct reques
 /* The transition under the row lock, its event, committed or rolled back. */
 static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_action action,
 		     const char *actor, const char *reason, const enum gen_status *expect,
-		     int64_t now, struct gen_request *out)
+		     struct gen_request *out)
 {
 	enum gen_status to = admin_target(action);
 	struct requests_locked cur;
@@ -71,27 +89,25 @@ static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_ac
 		rc = STORE_CONFLICT;
 	snprintf(message, sizeof(message), "%s", reason ? reason : "");
 	if (rc == STORE_OK && action == ADMIN_FAIL)
-		rc = reap_fail_row(s, id, cur.status, cur.attempt,
-				   lifecycle_failure_code(FAIL_OPERATOR),
-				   reason && *reason ? reason : "Marked failed by an operator", now, &n);
+		rc = fail_row(s, id, &cur, reason, &n);
 	else if (rc == STORE_OK && action == ADMIN_CANCEL)
-		rc = requests_cancel_row(s, id, cur.status, cur.attempt, now, &n);
+		rc = requests_cancel_row(s, id, &cur, &n);
 	else if (rc == STORE_OK)
-		rc = retry_row(s, id, &cur, reason, now, &n, out, message, sizeof(message));
+		rc = retry_row(s, id, &cur, reason, &n, out, message, sizeof(message));
 	if (rc == STORE_OK && n != 1)
 		rc = STORE_CONFLICT;
 	if (rc == STORE_OK)
-		rc = events_insert(s, id, now, actor, lifecycle_status_name(cur.status),
+		rc = events_insert(s, id, cur.now, actor, lifecycle_status_name(cur.status),
 				   lifecycle_status_name(to), *message ? message : NULL);
 	return engine_finish(s, rc);
 }
 
 int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_action action,
 		      const char *actor, const char *reason, const enum gen_status *expect,
-		      int64_t now, struct gen_request *out)
+		      struct gen_request *out)
 {
 	gen_request_init(out);
-	int rc = admin_txn(s, id, action, actor, reason, expect, now, out);
+	int rc = admin_txn(s, id, action, actor, reason, expect, out);
 	if (rc != STORE_OK && rc != STORE_CONFLICT && rc != STORE_DUPLICATE)
 		return rc;
 	gen_request_release(out);

@@ -14,8 +14,9 @@
  */
 
 #define STALE_COLUMNS \
-	"id, status, attempt, requested_at, started_at, lease_expires_at, owner, entity_type"
-#define STALE_TYPES "bsitttss"
+	"id, status, attempt, version, requested_at, started_at, lease_expires_at, owner, " \
+	"entity_type"
+#define STALE_TYPES "bsiitttss"
 #define SQL_STALE_LEASE \
 	"SELECT " STALE_COLUMNS " FROM generation_requests " \
 	"WHERE status = 'processing' AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"
@@ -52,11 +53,12 @@ static int stale_row(void *ctx, const struct sqlcell *c)
 	engine_cell_uuid(&c[0], &r->id);
 	r->status = rows_status(&c[1]);
 	r->attempt = (unsigned)c[2].i;
-	r->requested_at = engine_cell_time(&c[3]);
-	r->started_at = engine_cell_time(&c[4]);
-	r->lease_expires_at = engine_cell_time(&c[5]);
-	engine_cell_copy(&c[6], r->owner, sizeof(r->owner));
-	engine_cell_copy(&c[7], r->entity_type, sizeof(r->entity_type));
+	r->version = (uint64_t)c[3].i;
+	r->requested_at = engine_cell_time(&c[4]);
+	r->started_at = engine_cell_time(&c[5]);
+	r->lease_expires_at = engine_cell_time(&c[6]);
+	engine_cell_copy(&c[7], r->owner, sizeof(r->owner));
+	engine_cell_copy(&c[8], r->entity_type, sizeof(r->entity_type));
 	return 0;
 }
 
@@ -88,27 +90,59 @@ int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cut
 	return engine_run(s, &Q_EXPLAIN[kind], p, explain_row, out, NULL, NULL);
 }
 
-/* Fenced on the status and attempt the decider saw: a request that completed,
- * was retried or claimed again a moment before is left alone. */
+/*
+ * Fenced on every fact the decision used: the status, attempt and version it
+ * read, and the deadline itself. A request that completed, was cancelled,
+ * retried, claimed again, got an entity or a heartbeat a moment before
+ * matches no row, and the decider re-reads or gives up. The heartbeat moves
+ * only the lease (not the version): the deadline in the WHERE is what sees it.
+ *
+ * By the primary key, forced: with the deadline in the WHERE the optimizer
+ * may walk (status, deadline) instead, locking that index entry before the
+ * row; a worker holding the row and then moving its status or lease needs
+ * that entry: a deadlock, whose victim was the worker's complete.
+ */
 static const struct engine_query Q_TIMEOUT_RETRY = {
-	"UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+	"UPDATE generation_requests FORCE INDEX (PRIMARY) SET status = 'pending', worker_id = NULL, "
 	"lease_expires_at = NULL, lease_seconds = NULL, updated_at = ?, version = version + 1 "
-	"WHERE id = ? AND status = 'processing' AND attempt = ?",
-	"tbi", "" };
-/* Also an operator's "mark failed" (ops.c), from the status read under its lock. */
-static const struct engine_query Q_TIMEOUT_FAIL = {
-	"UPDATE generation_requests SET status = 'failed', completed_at = ?, updated_at = ?, "
-	"lease_expires_at = NULL, failure_reason = ?, error_message = ?, version = version + 1 "
-	"WHERE id = ? AND status = ? AND attempt = ?",
-	"ttssbsi", "" };
+	"WHERE id = ? AND status = 'processing' AND attempt = ? AND version = ? "
+	"AND lease_expires_at < ?",
+	"tbiit", "" };
+#define SQL_TIMEOUT_FAIL \
+	"UPDATE generation_requests FORCE INDEX (PRIMARY) SET status = 'failed', " \
+	"completed_at = ?, updated_at = ?, lease_expires_at = NULL, failure_reason = ?, " \
+	"error_message = ?, version = version + 1 " \
+	"WHERE id = ? AND attempt = ? AND version = ? AND "
+#define TIMEOUT_FAIL_TYPES "ttssbiit"
+/* The three failures, each with the deadline its reason compared. */
+static const struct engine_query Q_TIMEOUT_FAIL_LEASE = {
+	SQL_TIMEOUT_FAIL "status = 'processing' AND lease_expires_at < ?", TIMEOUT_FAIL_TYPES, "" };
+static const struct engine_query Q_TIMEOUT_FAIL_RUNTIME = {
+	SQL_TIMEOUT_FAIL "status = 'processing' AND started_at < ?", TIMEOUT_FAIL_TYPES, "" };
+static const struct engine_query Q_TIMEOUT_FAIL_PENDING = {
+	SQL_TIMEOUT_FAIL "status = 'pending' AND requested_at < ?", TIMEOUT_FAIL_TYPES, "" };
 
-int reap_fail_row(struct store *s, const struct uuid *id, enum gen_status from,
-		  unsigned attempt, const char *code, const char *message, int64_t now,
-		  unsigned long long *n)
+/* The write of t: one conditional UPDATE; *n rows matched. */
+static int timeout_write(struct store *s, const struct store_timeout *t, unsigned long long *n)
 {
-	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_STR(code), SV_STR(message), SV_UUID(id),
-			    SV_STR(lifecycle_status_name(from)), SV_INT(attempt) };
-	return engine_run(s, &Q_TIMEOUT_FAIL, p, NULL, NULL, n, NULL);
+	if (t->retry) {
+		struct sqlv p[] = { SV_TIME(t->now), SV_UUID(t->id), SV_INT(t->attempt),
+				    SV_INT(t->version), SV_TIME(t->cutoff) };
+		return engine_run(s, &Q_TIMEOUT_RETRY, p, NULL, NULL, n, NULL);
+	}
+	const struct engine_query *q =
+		t->reason == FAIL_LEASE_EXPIRED && t->from == GEN_PROCESSING ? &Q_TIMEOUT_FAIL_LEASE
+		: t->reason == FAIL_MAX_RUNTIME && t->from == GEN_PROCESSING ? &Q_TIMEOUT_FAIL_RUNTIME
+		: t->reason == FAIL_NEVER_STARTED && t->from == GEN_PENDING ? &Q_TIMEOUT_FAIL_PENDING
+		: NULL;
+	/* Any other pairing is no timeout the model decides: nothing to write. */
+	if (!q)
+		return STORE_OK;
+	struct sqlv p[] = { SV_TIME(t->now), SV_TIME(t->now),
+			    SV_STR(lifecycle_failure_code(t->reason)), SV_STR(t->message),
+			    SV_UUID(t->id), SV_INT(t->attempt), SV_INT(t->version),
+			    SV_TIME(t->cutoff) };
+	return engine_run(s, q, p, NULL, NULL, n, NULL);
 }
 
 int store_timeout_apply(struct store *s, const struct store_timeout *t)
@@ -119,17 +153,12 @@ int store_timeout_apply(struct store *s, const struct store_timeout *t)
 	/* The SQL binds the status the decider saw: the model says which it may be. */
 	if (!lifecycle_can_transition(t->from, to, ACTOR_REAPER))
 		return STORE_CONFLICT;
+	engine_race_point(s, RACE_TIMEOUT);
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
-	if (t->retry) {
-		struct sqlv p[] = { SV_TIME(t->now), SV_UUID(t->id), SV_INT(t->attempt) };
-		rc = engine_run(s, &Q_TIMEOUT_RETRY, p, NULL, NULL, &n, NULL);
-	} else {
-		rc = reap_fail_row(s, t->id, t->from, t->attempt, t->failure_code, t->message,
-				   t->now, &n);
-	}
-	/* Someone else (a worker's complete, a cancel, another reaper) got there first. */
+	rc = timeout_write(s, t, &n);
+	/* Someone else (a worker, a cancel, an operator, another reaper) got there first. */
 	if (rc == STORE_OK && n != 1)
 		rc = STORE_CONFLICT;
 	if (rc == STORE_OK)
@@ -160,8 +189,9 @@ int store_timeout_reap(struct store *s, const struct store_stale *row,
 		return STORE_OK;
 	struct store_timeout t = {
 		.id = &row->id, .from = row->status, .attempt = row->attempt,
-		.retry = d->action == LC_RETRY, .failure_code = lifecycle_failure_code(d->reason),
-		.message = d->message, .actor = STORE_REAPER_ACTOR, .now = now,
+		.version = row->version, .retry = d->action == LC_RETRY, .reason = d->reason,
+		.cutoff = d->cutoff, .message = d->message, .actor = STORE_REAPER_ACTOR,
+		.now = now,
 	};
 	return store_timeout_apply(s, &t);
 }
@@ -171,7 +201,7 @@ int store_request_check_timeout(struct store *s, const struct config *cfg, int64
 {
 	struct lifecycle_limits l = store_timeout_limits(cfg);
 	struct store_stale row = {
-		.id = r->id, .status = r->status, .attempt = r->attempt,
+		.id = r->id, .status = r->status, .attempt = r->attempt, .version = r->version,
 		.requested_at = r->requested_at, .started_at = r->started_at,
 		.lease_expires_at = r->lease_expires_at,
 	};

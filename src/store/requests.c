@@ -110,21 +110,21 @@ int store_request_entities(struct store *s, const struct uuid *id,
  * entities are put in order in C instead (store_poll).
  */
 static const struct engine_query Q_POLL = {
-	"SELECT k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", e.idx, e.entity_json "
+	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", e.idx, e.entity_json "
 	"FROM api_keys k "
 	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
 	"LEFT JOIN generation_entities e ON e.request_id = r.id AND e.status = 'generated' "
 	"AND r.version <> ? "
 	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-	"bib", "iss" REQ_TYPES "is" };
+	"bib", "tiss" REQ_TYPES "is" };
 /* The same without entities, for a poller that names a version (a 304,
  * mostly): the third table costs the server a third more per poll. */
 static const struct engine_query Q_POLL_HEAD = {
-	"SELECT k.id, k.role, k.owner, " POLL_REQ_COLUMNS " "
+	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS " "
 	"FROM api_keys k "
 	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
 	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-	"bb", "iss" REQ_TYPES };
+	"bb", "tiss" REQ_TYPES };
 
 struct poll_ctx {
 	int with_entities;            /* Q_POLL rather than Q_POLL_HEAD */
@@ -132,14 +132,18 @@ struct poll_ctx {
 	enum store_poll_found *found;
 	struct gen_request *out;
 	struct gen_entity_list *entities;
+	int64_t *now;
 	int failed;
 };
 
-/* Columns: key (3), request (21, all NULL when not the owner's), entity (2). */
-static int poll_row(void *ctx, const struct sqlcell *c)
+/* Columns: the store's clock, key (3), request (21, all NULL when not the
+ * owner's), entity (2). */
+static int poll_row(void *ctx, const struct sqlcell *cells)
 {
 	struct poll_ctx *p = ctx;
+	const struct sqlcell *c = cells + 1;
 	if (*p->found == POLL_NO_KEY) {
+		*p->now = engine_cell_time(&cells[0]);
 		keys_principal_row(p->who, c);
 		*p->found = POLL_NO_REQUEST;
 		if (!c[3].null) {
@@ -167,12 +171,13 @@ static int entity_cmp(const void *a, const void *b)
 int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	       const struct uuid *id, long long known_version, struct principal *who,
 	       enum store_poll_found *found, struct gen_request *out,
-	       struct gen_entity_list *entities)
+	       struct gen_entity_list *entities, int64_t *now)
 {
 	struct sqlv p[] = { SV_UUID(id), SV_INT(known_version), SV_BIN(key_hash, AUTH_HASH_LEN) };
 	struct sqlv head[] = { SV_UUID(id), SV_BIN(key_hash, AUTH_HASH_LEN) };
-	struct poll_ctx ctx = { known_version < 0, who, found, out, entities, 0 };
+	struct poll_ctx ctx = { known_version < 0, who, found, out, entities, now, 0 };
 	*found = POLL_NO_KEY;
+	*now = TIME_NONE;
 	gen_request_init(out);
 	int rc = ctx.with_entities ? engine_run(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL)
 				   : engine_run(s, &Q_POLL_HEAD, head, poll_row, &ctx, NULL, NULL);
@@ -254,15 +259,17 @@ int store_request_list(struct store *s, const struct store_list_filter *f,
 
 /* A transition decided in C reads the row under its lock first. */
 static const struct engine_query Q_REQ_LOCK = {
-	"SELECT status, attempt FROM generation_requests "
+	"SELECT status, attempt, version, UTC_TIMESTAMP(6) FROM generation_requests "
 	"WHERE id = ? AND (? IS NULL OR owner = ?) FOR UPDATE",
-	"bss", "si" };
+	"bss", "siit" };
 
 static int locked_row(void *ctx, const struct sqlcell *c)
 {
 	struct requests_locked *l = ctx;
 	l->status = rows_status(&c[0]);
 	l->attempt = (unsigned)c[1].i;
+	l->version = (uint64_t)c[2].i;
+	l->now = engine_cell_time(&c[3]);
 	return 1;
 }
 
@@ -272,26 +279,29 @@ int requests_lock(struct store *s, const struct uuid *id, const char *owner,
 	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
 	size_t rows = 0;
 	int rc = engine_run(s, &Q_REQ_LOCK, p, locked_row, out, NULL, &rows);
+	if (rc == STORE_OK && rows)
+		engine_race_point(s, RACE_LOCKED);
 	return rc == STORE_OK && !rows ? STORE_NOT_FOUND : rc;
 }
 
-/* Client or admin cancel: from the status and attempt read under the lock. */
+/* Client or admin cancel: from the status, attempt and version read under the lock. */
 static const struct engine_query Q_REQ_CANCEL = {
 	"UPDATE generation_requests SET status = 'cancelled', cancelled_at = ?, updated_at = ?, "
 	"lease_expires_at = NULL, version = version + 1 "
-	"WHERE id = ? AND status = ? AND attempt = ?",
-	"ttbsi", "" };
+	"WHERE id = ? AND status = ? AND attempt = ? AND version = ?",
+	"ttbsii", "" };
 
-int requests_cancel_row(struct store *s, const struct uuid *id, enum gen_status from,
-			unsigned attempt, int64_t now, unsigned long long *n)
+int requests_cancel_row(struct store *s, const struct uuid *id, const struct requests_locked *cur,
+			unsigned long long *n)
 {
-	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_UUID(id),
-			    SV_STR(lifecycle_status_name(from)), SV_INT(attempt) };
+	struct sqlv p[] = { SV_TIME(cur->now), SV_TIME(cur->now), SV_UUID(id),
+			    SV_STR(lifecycle_status_name(cur->status)), SV_INT(cur->attempt),
+			    SV_INT(cur->version) };
 	return engine_run(s, &Q_REQ_CANCEL, p, NULL, NULL, n, NULL);
 }
 
 static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
-		      const char *actor, const char *reason, int64_t now)
+		      const char *actor, const char *reason)
 {
 	struct requests_locked cur;
 	unsigned long long n = 0;
@@ -302,22 +312,21 @@ static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
 	if (rc == STORE_OK && !lifecycle_can_transition(cur.status, GEN_CANCELLED, ACTOR_CLIENT))
 		rc = STORE_CONFLICT;
 	if (rc == STORE_OK) {
-		rc = requests_cancel_row(s, id, cur.status, cur.attempt, now, &n);
+		rc = requests_cancel_row(s, id, &cur, &n);
 		/* The row is locked, so the guard can only fail if the lock did not hold. */
 		if (rc == STORE_OK && n != 1)
 			rc = STORE_CONFLICT;
 	}
 	if (rc == STORE_OK)
-		rc = events_insert(s, id, now, actor, lifecycle_status_name(cur.status),
+		rc = events_insert(s, id, cur.now, actor, lifecycle_status_name(cur.status),
 				   "cancelled", reason);
 	return engine_finish(s, rc);
 }
 
 int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
-			 const char *actor, const char *reason, int64_t now,
-			 struct gen_request *out)
+			 const char *actor, const char *reason, struct gen_request *out)
 {
-	int rc = cancel_txn(s, id, owner, actor, reason, now);
+	int rc = cancel_txn(s, id, owner, actor, reason);
 	if (rc != STORE_OK && rc != STORE_CONFLICT)
 		return rc;
 	int rc2 = store_request_get(s, id, owner, out);

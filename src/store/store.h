@@ -42,11 +42,35 @@ int store_connect(struct store *s);
 int store_ping(struct store *s);
 const char *store_last_error(const struct store *s);
 
+/*
+ * The store's clock (store/clock.c): UTC_TIMESTAMP(6) of the server, in µs.
+ * Every deadline is compared with, and every time stored from, this clock,
+ * never one host's (SPEC §2): the transitions read it in the statement that
+ * opens them (their locking read), the poll in its one statement, the
+ * reaper once per run through this call.
+ */
+int store_now(struct store *s, int64_t *now);
+
+/*
+ * Tests only: a function called where an actor has decided from what it read
+ * and not yet written, so a test can put a third actor there. NULL (the
+ * default) in production. The hook may use other stores, never `s` itself.
+ */
+enum store_race_point {
+	RACE_TIMEOUT,     /* store_timeout_apply: decided by the reaper or a status read */
+	RACE_LOCKED,      /* a transition's row read under its lock, its write next */
+};
+typedef void (*store_race_fn)(void *ctx, enum store_race_point at);
+void store_set_race_hook(struct store *s, store_race_fn fn, void *ctx);
+
 /* ---- API keys (store/keys.c) ---- */
 
-/* The active (not revoked) key with this hash. NOT_FOUND otherwise. */
+/*
+ * The active (not revoked) key with this hash, and the store's clock read by
+ * the same statement into *now (when not NULL). NOT_FOUND otherwise.
+ */
 int store_key_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
-		     struct principal *out);
+		     struct principal *out, int64_t *now);
 int store_key_insert(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
 		     const char *prefix, enum auth_role role, const char *owner,
 		     int64_t now, long long *id);
@@ -106,12 +130,13 @@ enum store_poll_found {
  * with its generated entities, in one statement. With a `known_version` (the
  * poller's ETag; -1 for none) the first statement leaves the entities out;
  * they are read by a second one only when the request has moved past that
- * version. *who is set unless POLL_NO_KEY; release *out and *entities on OK.
+ * version. *who and *now (the store's clock, read by the same statement) are
+ * set unless POLL_NO_KEY; release *out and *entities on OK.
  */
 int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	       const struct uuid *id, long long known_version, struct principal *who,
 	       enum store_poll_found *found, struct gen_request *out,
-	       struct gen_entity_list *entities);
+	       struct gen_entity_list *entities, int64_t *now);
 
 struct store_list_filter {
 	const char *owner;          /* NULL = every owner (operators; subject_key ignored) */
@@ -129,12 +154,12 @@ int store_request_list(struct store *s, const struct store_list_filter *f,
 
 /*
  * Cancels a pending or processing request of `owner` (NULL = any owner) with an
- * event by `actor` carrying `reason` (may be NULL). NOT_FOUND, or CONFLICT when
- * already terminal (*out then holds the current row either way on OK/CONFLICT).
+ * event by `actor` carrying `reason` (may be NULL), at the store's clock.
+ * NOT_FOUND, or CONFLICT when already terminal (*out then holds the current
+ * row either way on OK/CONFLICT).
  */
 int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
-			 const char *actor, const char *reason, int64_t now,
-			 struct gen_request *out);
+			 const char *actor, const char *reason, struct gen_request *out);
 /* The ids of the oldest `cap` pending requests of a type, oldest first, into head[]. */
 int store_pending_head(struct store *s, const char *entity_type, unsigned cap,
 		       struct uuid *head, unsigned *count);
@@ -169,8 +194,7 @@ struct store_claim {
 	const char *actor;              /* "worker:<worker_id>", for the event */
 	const char *const *entity_types;
 	size_t n_types;                 /* 1..8 */
-	long long lease_seconds;
-	int64_t now;
+	long long lease_seconds;        /* from the store's clock at the claim */
 };
 struct store_claimed {
 	struct gen_request request;     /* the row after the claim */
@@ -186,7 +210,7 @@ int store_claim_next(struct store *s, const struct store_claim *c, struct store_
 int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx);
 void store_claimed_release(struct store_claimed *cl);
 
-/* Who claims to hold a lease: the worker and the attempt it was given (0 = unknown). */
+/* Who claims to hold a lease: the worker and the attempt it was given (1 or more). */
 struct store_lease {
 	const char *worker_id;
 	unsigned attempt;
@@ -194,12 +218,11 @@ struct store_lease {
 
 /*
  * Extends the lease of a request this worker holds by `lease_seconds` (0 = the
- * claim's). NOT_FOUND; CONFLICT when it does not hold it (cancelled, reaped,
- * claimed again): the worker must stop.
+ * claim's) from the store's clock. NOT_FOUND; CONFLICT when it does not hold
+ * it (cancelled, reaped, claimed again, another attempt): the worker must stop.
  */
 int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
-		       long long lease_seconds, int64_t now, int64_t *expires_at,
-		       long long *used_seconds);
+		       long long lease_seconds, int64_t *expires_at, long long *used_seconds);
 
 struct store_entity {
 	unsigned index;
@@ -213,13 +236,13 @@ struct store_entity_result {
 };
 /* Records one entity or failure. INVALID when the index is out of range. */
 int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
-			const struct store_entity *e, int64_t now, struct store_entity_result *out);
+			const struct store_entity *e, struct store_entity_result *out);
 /*
  * Ends the attempt: completed, partial or failed (generator_failed) from the
  * counts (SPEC §2), with an event by `actor`. *out is the final row.
  */
 int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
-		   const char *actor, int64_t now, struct gen_request *out);
+		   const char *actor, struct gen_request *out);
 
 /* One row of the audit trail; strings borrowed for the callback only. */
 struct store_event {
@@ -247,6 +270,7 @@ struct store_stale {
 	struct uuid id;
 	enum gen_status status;
 	unsigned attempt;
+	uint64_t version;
 	int64_t requested_at, started_at, lease_expires_at;
 	char owner[OWNER_MAX + 1];
 	char entity_type[ENTITY_TYPE_MAX + 1];
@@ -270,20 +294,27 @@ struct store_plan {
 int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cutoff,
 			struct store_plan *out);
 
-/* One timeout transition, conditional on the status and attempt the decider saw. */
+/*
+ * One timeout transition, conditional on every fact the decision used: the
+ * status, attempt and version read, and the deadline itself (the lease, the
+ * start or the request still before `cutoff`, lifecycle_timeout.cutoff).
+ */
 struct store_timeout {
 	const struct uuid *id;
 	enum gen_status from;
 	unsigned attempt;
+	uint64_t version;
 	int retry;                  /* 1: back to pending; 0: failed */
-	const char *failure_code;   /* when failing */
+	enum gen_failure reason;    /* when failing: lease, runtime or never started */
+	int64_t cutoff;             /* the deadline column must still be before this */
 	const char *message;        /* error_message and the event's message */
 	const char *actor;
-	int64_t now;
+	int64_t now;                /* the store's clock the decision read */
 };
 /*
- * OK, or CONFLICT when the row changed meanwhile or the model does not allow
- * the transition from t->from (then nothing was written).
+ * OK, or CONFLICT when the row changed meanwhile (a heartbeat, an entity, a
+ * cancel, a retry...) or the model does not allow the transition from
+ * t->from (then nothing was written).
  */
 int store_timeout_apply(struct store *s, const struct store_timeout *t);
 
@@ -292,7 +323,7 @@ int store_timeout_apply(struct store *s, const struct store_timeout *t);
 /* The limits lifecycle_decide_timeout() needs, from the configuration. */
 struct lifecycle_limits store_timeout_limits(const struct config *cfg);
 /*
- * Decides row's timeout at `now` into *d (lifecycle_decide_timeout) and,
+ * Decides row's timeout at `now` (the store's clock) into *d (lifecycle_decide_timeout) and,
  * unless dry_run or nothing is due (d->action LC_NONE), makes that
  * transition with store_timeout_apply(). OK, CONFLICT (raced: nothing
  * written), or a store code. The reaper's batches and a status read both
@@ -302,9 +333,9 @@ int store_timeout_reap(struct store *s, const struct store_stale *row,
 		       const struct lifecycle_limits *l, int64_t now, int dry_run,
 		       struct lifecycle_timeout *d);
 /*
- * For a client's status read: if r's time is up, makes the reaper's
- * transition now and re-reads r (of `owner`). 1 when r changed, 0 when not,
- * or a negative store code.
+ * For a client's status read: if r's time is up at `now` (the store's clock
+ * the poll read), makes the reaper's transition now and re-reads r (of
+ * `owner`). 1 when r changed, 0 when not, or a negative store code.
  */
 int store_request_check_timeout(struct store *s, const struct config *cfg, int64_t now,
 				struct gen_request *r, const char *owner);
@@ -385,10 +416,11 @@ enum store_admin_action { ADMIN_FAIL, ADMIN_CANCEL, ADMIN_RETRY };
  * DUPLICATE when a retry meets another active request of the owner with the
  * same subject. Nothing is written unless OK. *out holds the current row after
  * OK, CONFLICT and DUPLICATE (release it); it is initialised in every case.
+ * Times are the store's clock, read under the lock.
  */
 int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_action action,
 		      const char *actor, const char *reason, const enum gen_status *expect,
-		      int64_t now, struct gen_request *out);
+		      struct gen_request *out);
 
 /*
  * Records a bulk action by its id before it runs. OK when the id is new;

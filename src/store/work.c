@@ -17,18 +17,19 @@
  * starts the walk at the oldest pending row; left to itself the optimizer
  * scanned the primary key, reading (and locking) the table's history. */
 static const struct engine_query Q_CLAIM_PICK = {
-	"SELECT " REQ_COLUMNS " FROM generation_requests FORCE INDEX (ix_status_id) "
+	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests FORCE INDEX (ix_status_id) "
 	"WHERE status = 'pending' "
 	"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) "
 	"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-	"ssssssss", REQ_TYPES };
-/* claim_applied() makes the same changes to the row read above. */
+	"ssssssss", REQ_TYPES "t" };
+/* claim_applied() makes the same changes to the row read above; the row is
+ * locked, and the version says so again. */
 static const struct engine_query Q_CLAIM_SET = {
 	"UPDATE generation_requests SET status = 'processing', attempt = attempt + 1, "
 	"worker_id = ?, started_at = ?, lease_expires_at = ?, lease_seconds = ?, "
 	"updated_at = ?, failed_count = 0, version = version + 1 "
-	"WHERE id = ? AND status = 'pending'",
-	"sttitb", "" };
+	"WHERE id = ? AND status = 'pending' AND version = ?",
+	"sttitbi", "" };
 /* A new attempt makes the entities the last one failed. */
 static const struct engine_query Q_DROP_FAILED = {
 	"DELETE FROM generation_entities WHERE request_id = ? AND status = 'failed'",
@@ -57,7 +58,8 @@ static int indexes_row(void *ctx, const struct sqlcell *c)
  * The picked row as Q_CLAIM_SET leaves it, so the claim needs no second read
  * (tests/integration/test_claims.c compares it with one).
  */
-static int claim_applied(struct gen_request *r, const struct store_claim *c, int64_t expires)
+static int claim_applied(struct gen_request *r, const struct store_claim *c, int64_t now,
+			 int64_t expires)
 {
 	struct sqlcell worker = { .s = c->worker_id, .len = strlen(c->worker_id) };
 	free(r->worker_id);
@@ -65,39 +67,57 @@ static int claim_applied(struct gen_request *r, const struct store_claim *c, int
 		return -1;
 	r->status = GEN_PROCESSING;
 	r->attempt++;
-	r->started_at = r->updated_at = c->now;
+	r->started_at = r->updated_at = now;
 	r->lease_expires_at = expires;
 	r->failed_count = 0;
 	r->version++;
 	return 0;
 }
 
-/* Picks and takes the row into out->request, inside the caller's transaction. */
-static int claim_take(struct store *s, const struct store_claim *c, struct store_claimed *out)
+/* A REQ_COLUMNS row and the store's clock after it. */
+struct picked_row {
+	struct rows_one row;
+	int64_t now;
+};
+
+static int picked_row_fn(void *ctx, const struct sqlcell *c)
+{
+	struct picked_row *p = ctx;
+	p->now = engine_cell_time(&c[REQ_NCOLUMNS]);
+	return rows_one_request(&p->row, c);
+}
+
+/* Picks and takes the row into out->request, inside the caller's transaction;
+ * *now: the store's clock the pick read, the claim's time. */
+static int claim_take(struct store *s, const struct store_claim *c, struct store_claimed *out,
+		      int64_t *now)
 {
 	struct sqlv pick[CLAIM_MAX_TYPES];
 	struct gen_request *r = &out->request;
-	struct rows_one picked = { r, 0 };
+	struct picked_row picked = { { r, 0 }, TIME_NONE };
 	size_t rows = 0;
 
 	/* Unused slots repeat the first type: the statement has a fixed shape. */
 	for (size_t k = 0; k < CLAIM_MAX_TYPES; k++)
 		pick[k] = SV_STR(c->entity_types[k < c->n_types ? k : 0]);
-	int rc = engine_run(s, &Q_CLAIM_PICK, pick, rows_one_request, &picked, NULL, &rows);
+	int rc = engine_run(s, &Q_CLAIM_PICK, pick, picked_row_fn, &picked, NULL, &rows);
 	if (rc == STORE_OK && !rows)
 		return STORE_NOT_FOUND;
-	if (rc == STORE_OK && picked.failed)
+	if (rc == STORE_OK && picked.row.failed)
 		return engine_oom(s);
 	if (rc)
 		return rc;
-	int64_t expires = c->now + c->lease_seconds * US_PER_S;
-	struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(c->now), SV_TIME(expires),
-			      SV_INT(c->lease_seconds), SV_TIME(c->now), SV_UUID(&r->id) };
+	engine_race_point(s, RACE_LOCKED);
+	*now = picked.now;
+	int64_t expires = *now + c->lease_seconds * US_PER_S;
+	struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(*now), SV_TIME(expires),
+			      SV_INT(c->lease_seconds), SV_TIME(*now), SV_UUID(&r->id),
+			      SV_INT(r->version) };
 	unsigned long long n = 0;
 	rc = engine_run(s, &Q_CLAIM_SET, set, NULL, NULL, &n, NULL);
 	if (rc == STORE_OK && n != 1)
 		return STORE_CONFLICT;
-	if (rc == STORE_OK && claim_applied(r, c, expires) < 0)
+	if (rc == STORE_OK && claim_applied(r, c, *now, expires) < 0)
 		return engine_oom(s);
 	return rc;
 }
@@ -105,6 +125,7 @@ static int claim_take(struct store *s, const struct store_claim *c, struct store
 int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)
 {
 	struct gen_request *r = &out->request;
+	int64_t now = TIME_NONE;
 
 	memset(out, 0, sizeof(*out));
 	gen_request_init(r);
@@ -113,14 +134,14 @@ int store_claim_next(struct store *s, const struct store_claim *c, struct store_
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
-	rc = claim_take(s, c, out);
+	rc = claim_take(s, c, out, &now);
 	/* Entities exist only from an earlier attempt: a first claim skips both. */
 	if (rc == STORE_OK && r->attempt > 1)
 		rc = work_drop_failed(s, &r->id);
 	if (rc == STORE_OK) {
 		char msg[64];
 		snprintf(msg, sizeof(msg), "attempt %u", r->attempt);
-		rc = events_insert(s, &r->id, c->now, c->actor, "pending", "processing", msg);
+		rc = events_insert(s, &r->id, now, c->actor, "pending", "processing", msg);
 	}
 	if (rc == STORE_OK) {
 		out->generated = calloc(r->requested_count / 8 + 1, 1);
@@ -154,8 +175,8 @@ void store_claimed_release(struct store_claimed *cl)
 
 static const struct engine_query Q_LEASE_LOCK = {
 	"SELECT status, worker_id, attempt, requested_count, generated_count, failed_count, "
-	"lease_seconds FROM generation_requests WHERE id = ? FOR UPDATE",
-	"b", "ssiiiii" };
+	"lease_seconds, UTC_TIMESTAMP(6) FROM generation_requests WHERE id = ? FOR UPDATE",
+	"b", "ssiiiiit" };
 
 /* The row behind a lease, read under its lock. */
 struct lease_row {
@@ -164,6 +185,7 @@ struct lease_row {
 	unsigned attempt;
 	unsigned requested, generated, failed;
 	long long lease_seconds;
+	int64_t now;             /* the store's clock, read with the row */
 };
 
 static int lease_row_fn(void *ctx, const struct sqlcell *c)
@@ -176,20 +198,22 @@ static int lease_row_fn(void *ctx, const struct sqlcell *c)
 	l->generated = (unsigned)c[4].i;
 	l->failed = (unsigned)c[5].i;
 	l->lease_seconds = c[6].null ? 0 : c[6].i;
+	l->now = engine_cell_time(&c[7]);
 	return 1;
 }
 
-/* Whether `lease` holds a row: processing, this worker, this attempt (0 = any). */
+/* Whether `lease` holds a row: processing, this worker, this attempt. A
+ * worker always names its attempt (the API refuses a call without one). */
 static int lease_holds(const struct store_lease *lease, enum gen_status status,
 		       const char *worker_id, unsigned attempt)
 {
 	return status == GEN_PROCESSING && worker_id && !strcmp(worker_id, lease->worker_id) &&
-	       (!lease->attempt || lease->attempt == attempt);
+	       lease->attempt && lease->attempt == attempt;
 }
 
 /*
  * Opens a transaction and locks the request, checking that `lease` holds it:
- * processing, this worker, this attempt (0 = the worker did not say).
+ * processing, this worker, this attempt.
  * NOT_FOUND, CONFLICT (transaction already rolled back), or OK inside it.
  */
 static int lease_lock(struct store *s, const struct uuid *id, const struct store_lease *lease,
@@ -207,17 +231,20 @@ static int lease_lock(struct store *s, const struct uuid *id, const struct store
 		rc = STORE_CONFLICT;
 	if (rc)
 		engine_rollback(s);
+	else
+		engine_race_point(s, RACE_LOCKED);
 	return rc;
 }
 
+/* Under the lease's lock, fenced again on the holder: status, attempt, worker.
+ * It moves the deadline only, not the version: a poller's ETag stays valid. */
 static const struct engine_query Q_LEASE_EXTEND = {
 	"UPDATE generation_requests SET lease_expires_at = ? "
-	"WHERE id = ? AND status = 'processing' AND attempt = ?",
-	"tbi", "" };
+	"WHERE id = ? AND status = 'processing' AND attempt = ? AND worker_id = ?",
+	"tbis", "" };
 
 int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
-		       long long lease_seconds, int64_t now, int64_t *expires_at,
-		       long long *used_seconds)
+		       long long lease_seconds, int64_t *expires_at, long long *used_seconds)
 {
 	struct lease_row row;
 	int rc = lease_lock(s, id, lease, &row);
@@ -225,10 +252,14 @@ int store_lease_extend(struct store *s, const struct uuid *id, const struct stor
 		return rc;
 	long long secs = lease_seconds > 0 ? lease_seconds
 			 : row.lease_seconds > 0 ? row.lease_seconds : 60;
-	*expires_at = now + secs * US_PER_S;
+	*expires_at = row.now + secs * US_PER_S;
 	*used_seconds = secs;
-	struct sqlv p[] = { SV_TIME(*expires_at), SV_UUID(id), SV_INT(row.attempt) };
-	rc = engine_run(s, &Q_LEASE_EXTEND, p, NULL, NULL, NULL, NULL);
+	struct sqlv p[] = { SV_TIME(*expires_at), SV_UUID(id), SV_INT(row.attempt),
+			    SV_STR(lease->worker_id) };
+	unsigned long long n = 0;
+	rc = engine_run(s, &Q_LEASE_EXTEND, p, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_CONFLICT;
 	return engine_finish(s, rc);
 }
 
@@ -238,17 +269,20 @@ static const struct engine_query Q_ENTITY_INSERT = {
 	"INSERT INTO generation_entities (request_id, idx, status, entity_json, error, "
 	"attempt, worker_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	"bisssist", "" };
+/* Under the lease's lock, fenced again on the holder. */
 static const struct engine_query Q_COUNT_GENERATED = {
 	"UPDATE generation_requests SET generated_count = generated_count + 1, "
-	"updated_at = ?, version = version + 1 WHERE id = ?",
-	"tb", "" };
+	"updated_at = ?, version = version + 1 "
+	"WHERE id = ? AND status = 'processing' AND attempt = ? AND worker_id = ?",
+	"tbis", "" };
 static const struct engine_query Q_COUNT_FAILED = {
 	"UPDATE generation_requests SET failed_count = failed_count + 1, "
-	"updated_at = ?, version = version + 1 WHERE id = ?",
-	"tb", "" };
+	"updated_at = ?, version = version + 1 "
+	"WHERE id = ? AND status = 'processing' AND attempt = ? AND worker_id = ?",
+	"tbis", "" };
 
 int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
-			const struct store_entity *e, int64_t now, struct store_entity_result *out)
+			const struct store_entity *e, struct store_entity_result *out)
 {
 	struct lease_row row;
 	int rc = lease_lock(s, id, lease, &row);
@@ -262,7 +296,7 @@ int store_entity_record(struct store *s, const struct uuid *id, const struct sto
 	struct sqlv ins[] = {
 		SV_UUID(id), SV_INT(e->index), SV_STR(e->entity_json ? "generated" : "failed"),
 		SV_STR(e->entity_json), SV_STR(e->entity_json ? NULL : e->error),
-		SV_INT(row.attempt), SV_STR(lease->worker_id), SV_TIME(now),
+		SV_INT(row.attempt), SV_STR(lease->worker_id), SV_TIME(row.now),
 	};
 	rc = engine_run(s, &Q_ENTITY_INSERT, ins, NULL, NULL, NULL, NULL);
 	out->generated_count = row.generated;
@@ -273,9 +307,13 @@ int store_entity_record(struct store *s, const struct uuid *id, const struct sto
 		return engine_commit(s);
 	}
 	if (rc == STORE_OK) {
-		struct sqlv cnt[] = { SV_TIME(now), SV_UUID(id) };
+		struct sqlv cnt[] = { SV_TIME(row.now), SV_UUID(id), SV_INT(row.attempt),
+				      SV_STR(lease->worker_id) };
+		unsigned long long n = 0;
 		rc = engine_run(s, e->entity_json ? &Q_COUNT_GENERATED : &Q_COUNT_FAILED, cnt,
-				NULL, NULL, NULL, NULL);
+				NULL, NULL, &n, NULL);
+		if (rc == STORE_OK && n != 1)
+			rc = STORE_CONFLICT;
 	}
 	rc = engine_finish(s, rc);
 	if (rc == STORE_OK) {
@@ -292,8 +330,8 @@ int store_entity_record(struct store *s, const struct uuid *id, const struct sto
 
 /* Completion locks the whole row: complete_applied() then stands in for a re-read. */
 static const struct engine_query Q_COMPLETE_LOCK = {
-	"SELECT " REQ_COLUMNS " FROM generation_requests WHERE id = ? FOR UPDATE",
-	"b", REQ_TYPES };
+	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests WHERE id = ? FOR UPDATE",
+	"b", REQ_TYPES "t" };
 static const struct engine_query Q_LAST_ERROR = {
 	"SELECT error FROM generation_entities WHERE request_id = ? AND status = 'failed' "
 	"ORDER BY idx DESC LIMIT 1",
@@ -301,28 +339,33 @@ static const struct engine_query Q_LAST_ERROR = {
 static const struct engine_query Q_COMPLETE = {
 	"UPDATE generation_requests SET status = ?, completed_at = ?, updated_at = ?, "
 	"lease_expires_at = NULL, failure_reason = ?, error_message = ?, "
-	"version = version + 1 WHERE id = ? AND status = 'processing' AND attempt = ?",
-	"sttssbi", "" };
+	"version = version + 1 WHERE id = ? AND status = 'processing' AND attempt = ? "
+	"AND worker_id = ? AND version = ?",
+	"sttssbisi", "" };
 
-/* The row behind `lease`, locked into *out, inside a transaction left open on OK. */
+/* The row behind `lease`, locked into *out, inside a transaction left open
+ * on OK; *now: the store's clock read with it. */
 static int complete_lock(struct store *s, const struct uuid *id, const struct store_lease *lease,
-			 struct gen_request *out)
+			 struct gen_request *out, int64_t *now)
 {
 	struct sqlv lock[] = { SV_UUID(id) };
-	struct rows_one locked = { out, 0 };
+	struct picked_row locked = { { out, 0 }, TIME_NONE };
 	size_t rows = 0;
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
-	rc = engine_run(s, &Q_COMPLETE_LOCK, lock, rows_one_request, &locked, NULL, &rows);
+	rc = engine_run(s, &Q_COMPLETE_LOCK, lock, picked_row_fn, &locked, NULL, &rows);
 	if (rc == STORE_OK && !rows)
 		rc = STORE_NOT_FOUND;
-	else if (rc == STORE_OK && locked.failed)
+	else if (rc == STORE_OK && locked.row.failed)
 		rc = engine_oom(s);
 	else if (rc == STORE_OK && !lease_holds(lease, out->status, out->worker_id, out->attempt))
 		rc = STORE_CONFLICT;
+	*now = locked.now;
 	if (rc)
 		engine_rollback(s);
+	else
+		engine_race_point(s, RACE_LOCKED);
 	return rc;
 }
 
@@ -365,12 +408,13 @@ static int complete_applied(struct gen_request *r, enum gen_status final, const 
 }
 
 int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
-		   const char *actor, int64_t now, struct gen_request *out)
+		   const char *actor, struct gen_request *out)
 {
 	char message[1024] = "";
+	int64_t now;
 
 	gen_request_init(out);
-	int rc = complete_lock(s, id, lease, out);
+	int rc = complete_lock(s, id, lease, out, &now);
 	if (rc) {
 		gen_request_release(out);
 		return rc;
@@ -385,7 +429,8 @@ int store_complete(struct store *s, const struct uuid *id, const struct store_le
 	}
 	if (rc == STORE_OK) {
 		struct sqlv p[] = { SV_STR(lifecycle_status_name(final)), SV_TIME(now), SV_TIME(now),
-				    SV_STR(reason), SV_STR(msg), SV_UUID(id), SV_INT(out->attempt) };
+				    SV_STR(reason), SV_STR(msg), SV_UUID(id), SV_INT(out->attempt),
+				    SV_STR(lease->worker_id), SV_INT(out->version) };
 		unsigned long long n = 0;
 		rc = engine_run(s, &Q_COMPLETE, p, NULL, NULL, &n, NULL);
 		if (rc == STORE_OK && n != 1)

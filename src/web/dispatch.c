@@ -28,7 +28,8 @@ static int authenticate(struct call *c, enum auth_role role)
 
 	if (handler_bearer_hash(c, hash) < 0)
 		return -1;
-	int rc = store_key_lookup(c->store, hash, &c->who);
+	/* The store's clock comes with the key: c->now is never this host's. */
+	int rc = store_key_lookup(c->store, hash, &c->who, &c->now);
 	if (rc == STORE_NOT_FOUND) {
 		handler_unknown_key(c);
 		return -1;
@@ -73,7 +74,13 @@ static int check_credential(struct dispatcher *d, struct call *c, const struct r
 	case ROUTE_AUTH_WORKER:
 		return authenticate(c, ROLE_WORKER);
 	case ROUTE_AUTH_ADMIN:
-		return admin_auth_check(&d->admin_auth, c, page_of(d, r));
+		if (admin_auth_check(&d->admin_auth, c, page_of(d, r)) < 0)
+			return -1;
+		/* The pages' stuck lists and ages compare with the store's clock;
+		 * their transitions read it again under their lock. */
+		if (store_now(c->store, &c->now) != STORE_OK)
+			c->now = d->clock();
+		return 0;
 	case ROUTE_AUTH_OPERATOR:
 		if (is_loopback(http_param(c->req, "REMOTE_ADDR")))
 			return 0;

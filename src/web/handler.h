@@ -29,7 +29,10 @@ struct call {
 	const struct config *cfg;     /* borrowed */
 	struct uuid_gen *ids;         /* this process' UUIDv7 sequence */
 	struct queue_hint *queues;    /* this process' queue heads for Retry-After hints */
-	int64_t now;                  /* µs, one clock reading per request */
+	int64_t now;                  /* µs, one clock reading per request: the store's,
+	                               * read with the key (or by the poll's statement,
+	                               * or once for an admin page); this host's only
+	                               * on a route that reads no store */
 	struct route_match route;     /* the route and its {id} */
 	struct principal who;         /* set for ROUTE_AUTH_CLIENT and _WORKER routes, and by
 	                               * the handler of a ROUTE_AUTH_CLIENT_INLINE one */

@@ -30,7 +30,7 @@ check "seed: a request" match "$STUCK_ID" '^[0-9a-f-]{36}$'
 AUTH_KEY=$WORKER_KEY api POST /api/v1/worker/claim '{"worker_id":"browser-host:7","entity_types":["problem"],"lease_seconds":60}'
 check "seed: claimed by a worker" status_is 200
 AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$STUCK_ID/entities" \
-	'{"worker_id":"browser-host:7","index":0,"entity":{"question":"2 + 2?","answer":4}}'
+	'{"worker_id":"browser-host:7","attempt":1,"index":0,"entity":{"question":"2 + 2?","answer":4}}'
 check "seed: one entity" status_is 200
 sql "UPDATE generation_requests SET started_at = NOW(6) - INTERVAL 25 MINUTE,
      lease_expires_at = NOW(6) - INTERVAL 20 MINUTE WHERE id = UNHEX('$(hex_id "$STUCK_ID")')"

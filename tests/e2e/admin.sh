@@ -115,10 +115,10 @@ XID=$ID
 claim xss
 check "claim it: 200" status_is 200
 AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$XID/entities" \
-	"{\"worker_id\":\"e2e-host:1\",\"index\":0,\"entity\":{\"text\":\"$XSS\"}}"
+	"{\"worker_id\":\"e2e-host:1\",\"attempt\":1,\"index\":0,\"entity\":{\"text\":\"$XSS\"}}"
 check "one entity recorded" status_is 200
 AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$XID/entities" \
-	"{\"worker_id\":\"e2e-host:1\",\"index\":1,\"error\":\"generator said $XSS\"}"
+	"{\"worker_id\":\"e2e-host:1\",\"attempt\":1,\"index\":1,\"error\":\"generator said $XSS\"}"
 check "one failure recorded" status_is 200
 make_stuck "$XID"
 admin_get /admin/

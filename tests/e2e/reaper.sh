@@ -42,6 +42,8 @@ check "the request is pending again" eq "$(jb .status)" "pending"
 check "with one reaper event" eq "$(reaper_events pending)" 1
 worker_call "/api/v1/worker/generation-requests/$ID/heartbeat" '{"worker_id":"w-timer","attempt":1}'
 check "the old worker's heartbeat is refused (409)" is_problem 409
+worker_call "/api/v1/worker/generation-requests/$ID/heartbeat" '{"worker_id":"w-timer"}'
+check "a heartbeat without its attempt is refused (400)" is_problem 400
 out=$("$GENTRACKCTL" reap 2>&1)
 check "a second reap finds nothing" match "$out" '^reaped: 0 failed, 0 retried, 0 expired-pending$'
 

@@ -56,7 +56,7 @@ static int claim(struct store *s, const char *type, const char *worker, struct s
 	char actor[64];
 	snprintf(actor, sizeof(actor), "worker:%s", worker);
 	struct store_claim c = { .worker_id = worker, .actor = actor, .entity_types = types,
-				 .n_types = 1, .lease_seconds = 60, .now = time_now_us() };
+				 .n_types = 1, .lease_seconds = 60 };
 	return store_claim_next(s, &c, out);
 }
 
@@ -187,13 +187,13 @@ static void test_fencing(void)
 	struct store_lease intruder = { "intruder", 0 };
 	struct store_lease stale = { "holder", attempt + 1 };
 	struct store_entity e = { 0, "{\"x\":1}", NULL };
-	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &intruder, 0, time_now_us(), &expires, &secs),
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &intruder, 0, &expires, &secs),
 			STORE_CONFLICT);
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &intruder, &e, time_now_us(), &res),
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &intruder, &e, &res),
 			STORE_CONFLICT);
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &stale, &e, time_now_us(), &res),
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &stale, &e, &res),
 			STORE_CONFLICT);
-	CU_ASSERT_EQUAL(store_complete(st, &id, &intruder, "worker:intruder", time_now_us(), &out),
+	CU_ASSERT_EQUAL(store_complete(st, &id, &intruder, "worker:intruder", &out),
 			STORE_CONFLICT);
 	/* ... and wrote nothing. */
 	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
@@ -203,26 +203,26 @@ static void test_fencing(void)
 
 	/* The holder: heartbeat, the same index twice stores one entity, index range. */
 	struct store_lease holder = { "holder", attempt };
-	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &holder, 0, time_now_us(), &expires, &secs),
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &holder, 0, &expires, &secs),
 			STORE_OK);
 	CU_ASSERT_EQUAL(secs, 60);
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, time_now_us(), &res), STORE_OK);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, &res), STORE_OK);
 	CU_ASSERT_EQUAL(res.recorded, 1);
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, time_now_us(), &res), STORE_OK);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &e, &res), STORE_OK);
 	CU_ASSERT_EQUAL(res.recorded, 0);
 	CU_ASSERT_EQUAL(res.generated_count, 1);
 	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_entities WHERE request_id = "
 				    "UNHEX('%s')", itest_hex(&id)), 1);
 	struct store_entity bad = { 3, "{}", NULL };
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &bad, time_now_us(), &res),
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &bad, &res),
 			STORE_INVALID);
 	struct store_entity failed = { 1, NULL, "model refused" };
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &failed, time_now_us(), &res),
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &holder, &failed, &res),
 			STORE_OK);
 	CU_ASSERT_EQUAL(res.failed_count, 1);
 
 	/* Complete: 1 of 3 generated is partial, and then the lease is gone. */
-	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &holder, "worker:holder", time_now_us(), &out),
+	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &holder, "worker:holder", &out),
 			      STORE_OK);
 	CU_ASSERT_EQUAL(out.status, GEN_PARTIAL);
 	CU_ASSERT_EQUAL(out.generated_count, 1);
@@ -230,9 +230,9 @@ static void test_fencing(void)
 	CU_ASSERT_PTR_NOT_NULL(out.error_message && strstr(out.error_message, "model refused"));
 	CU_ASSERT_EQUAL(out.lease_expires_at, TIME_NONE);
 	gen_request_release(&out);
-	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &holder, 0, time_now_us(), &expires, &secs),
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &holder, 0, &expires, &secs),
 			STORE_CONFLICT);
-	CU_ASSERT_EQUAL(store_complete(st, &id, &holder, "worker:holder", time_now_us(), &out),
+	CU_ASSERT_EQUAL(store_complete(st, &id, &holder, "worker:holder", &out),
 			STORE_CONFLICT);
 }
 
@@ -255,10 +255,10 @@ static void test_completion_statuses(void)
 		for (unsigned i = 0; i < 2; i++) {
 			struct store_entity e = { i, round == 0 ? "{\"ok\":true}" : NULL,
 						  round == 0 ? NULL : "timed out after 30 s" };
-			CU_ASSERT_EQUAL(store_entity_record(st, &id, &l, &e, time_now_us(), &res),
+			CU_ASSERT_EQUAL(store_entity_record(st, &id, &l, &e, &res),
 					STORE_OK);
 		}
-		CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &l, "worker:w-done", time_now_us(), &out),
+		CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &l, "worker:w-done", &out),
 				      STORE_OK);
 		if (round == 0) {
 			CU_ASSERT_EQUAL(out.status, GEN_COMPLETED);
@@ -287,11 +287,11 @@ static void test_cancel_ends_the_lease(void)
 	store_claimed_release(&cl);
 	char owner[OWNER_MAX + 1];
 	snprintf(owner, sizeof(owner), "claims-%s", tag);
-	CU_ASSERT_EQUAL(store_request_cancel(st, &id, owner, "client:test", NULL, time_now_us(),
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, owner, "client:test", NULL,
 					     &out), STORE_OK);
 	gen_request_release(&out);
 	/* The worker's next heartbeat tells it to stop. */
-	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &l, 0, time_now_us(), &expires, &secs),
+	CU_ASSERT_EQUAL(store_lease_extend(st, &id, &l, 0, &expires, &secs),
 			STORE_CONFLICT);
 }
 
@@ -341,8 +341,8 @@ static void test_answers_match_the_store(void)
 	struct store_lease first = { "w-same", cl.request.attempt };
 	store_claimed_release(&cl);
 	struct store_entity made = { 0, "{\"n\":0}", NULL }, broken = { 1, NULL, "bad output" };
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &first, &made, time_now_us(), &res), STORE_OK);
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &first, &broken, time_now_us(), &res), STORE_OK);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &first, &made, &res), STORE_OK);
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &first, &broken, &res), STORE_OK);
 
 	/* The lease lapses and the reaper puts it back (as Q_TIMEOUT_RETRY does). */
 	itest_exec("UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
@@ -359,9 +359,9 @@ static void test_answers_match_the_store(void)
 				    "UNHEX('%s') AND status = 'failed'", itest_hex(&id)), 0);
 	struct store_lease second = { "w-again", cl.request.attempt };
 	store_claimed_release(&cl);
-	CU_ASSERT_EQUAL(store_entity_record(st, &id, &second, &broken, time_now_us(), &res),
+	CU_ASSERT_EQUAL(store_entity_record(st, &id, &second, &broken, &res),
 			STORE_OK);
-	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &second, "worker:w-again", time_now_us(),
+	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &second, "worker:w-again",
 					     &out), STORE_OK);
 	CU_ASSERT_EQUAL(out.status, GEN_PARTIAL);
 	assert_same_as_stored(&out);

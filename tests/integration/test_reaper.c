@@ -51,17 +51,23 @@ static struct uuid pending_at(const char *type, int64_t at)
 	return id;
 }
 
-/* Claims the oldest pending of `type` at `at` with a lease of `lease` s. */
+/* Claims the oldest pending of `type` with a lease of `lease` s, then moves
+ * the claim to `at` (the store claims at its own clock). */
 static struct uuid claimed_at(const char *type, int64_t at, long long lease)
 {
 	const char *types[] = { type };
 	struct store_claimed cl;
 	struct store_claim c = { .worker_id = "w1", .actor = "worker:w1", .entity_types = types,
-				 .n_types = 1, .lease_seconds = lease, .now = at };
+				 .n_types = 1, .lease_seconds = lease };
 	if (store_claim_next(st, &c, &cl))
 		itest_fatal("claim", store_last_error(st));
 	struct uuid id = cl.request.id;
 	store_claimed_release(&cl);
+	itest_exec("UPDATE generation_requests SET "
+		   "started_at = TIMESTAMP('1970-01-01') + INTERVAL %lld MICROSECOND, "
+		   "lease_expires_at = TIMESTAMP('1970-01-01') + INTERVAL %lld MICROSECOND "
+		   "WHERE id = UNHEX('%s')", (long long)at, (long long)(at + lease * S(1)),
+		   itest_hex(&id));
 	return id;
 }
 

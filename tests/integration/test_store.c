@@ -92,11 +92,11 @@ static void test_keys(void)
 
 	auth_key_generate(key);
 	auth_key_hash(key, AUTH_KEY_LEN, hash);
-	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p, NULL), STORE_NOT_FOUND);
 	CU_ASSERT_EQUAL(store_key_insert(st, hash, "gtk_test", ROLE_WORKER, O("keys-owner"),
 					 clock_us, &id), STORE_OK);
 	CU_ASSERT(id > 0);
-	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_OK);
+	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p, NULL), STORE_OK);
 	CU_ASSERT_EQUAL(p.role, ROLE_WORKER);
 	CU_ASSERT_STRING_EQUAL(p.owner, O("keys-owner"));
 	CU_ASSERT_EQUAL(p.key_id, id);
@@ -104,7 +104,7 @@ static void test_keys(void)
 	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM api_keys WHERE "
 				   "prefix = '%s'", key), 0);
 	CU_ASSERT_EQUAL(store_key_revoke(st, id, clock_us), STORE_OK);
-	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_key_lookup(st, hash, &p, NULL), STORE_NOT_FOUND);
 	CU_ASSERT_EQUAL(store_key_revoke(st, id, clock_us), STORE_CONFLICT);
 	CU_ASSERT_EQUAL(store_key_revoke(st, 999999999, clock_us), STORE_NOT_FOUND);
 }
@@ -192,7 +192,7 @@ static void test_one_active_per_subject(void)
 	/* Once the first is no longer active, the subject is free again. */
 	clock_us += 1000;
 	CU_ASSERT_EQUAL(store_request_cancel(st, &first, O("subj-owner"), "client:subj-owner",
-					     "changed my mind", clock_us, &out), STORE_OK);
+					     "changed my mind", &out), STORE_OK);
 	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
 	gen_request_release(&out);
 	CU_ASSERT_EQUAL(create(O("subj-owner"), "problem", "topic-42", NULL, NULL), STORE_OK);
@@ -300,17 +300,21 @@ static void test_cancel(void)
 	CU_ASSERT_EQUAL_FATAL(create(O("cancel-owner"), "problem", NULL, &id, NULL), STORE_OK);
 	/* Not the owner's: nothing happens. */
 	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("cancel-thief"), "client:cancel-thief", NULL,
-					     clock_us, &out), STORE_NOT_FOUND);
+					     &out), STORE_NOT_FOUND);
 	gen_request_release(&out);
 	clock_us += 5000;
+	int64_t before, after;
+	CU_ASSERT_EQUAL_FATAL(store_now(st, &before), STORE_OK);
 	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("cancel-owner"), "client:cancel-owner",
-					     "no longer needed", clock_us, &out), STORE_OK);
+					     "no longer needed", &out), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(store_now(st, &after), STORE_OK);
 	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
-	CU_ASSERT_EQUAL(out.cancelled_at, clock_us);
+	/* The store's clock, not the caller's. */
+	CU_ASSERT(out.cancelled_at >= before && out.cancelled_at <= after);
 	CU_ASSERT_EQUAL(out.version, 2);
 	gen_request_release(&out);
 	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("cancel-owner"), "client:cancel-owner", NULL,
-					     clock_us, &out), STORE_CONFLICT);
+					     &out), STORE_CONFLICT);
 	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
 	gen_request_release(&out);
 	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE "
@@ -353,6 +357,7 @@ static void test_poll_one_statement(void)
 	unsigned char unknown[AUTH_HASH_LEN];
 	long long mine_id, other_id;
 	struct principal who;
+	int64_t polled_at, t0;
 	enum store_poll_found found;
 	struct gen_request r;
 	struct gen_entity_list ents = { 0 };
@@ -370,8 +375,11 @@ static void test_poll_one_statement(void)
 		   "(UNHEX('%s'), 1, 1, 'failed', NULL, NOW())",
 		   itest_hex(&id), itest_hex(&id), itest_hex(&id));
 
-	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(store_now(st, &t0), STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
+	/* The same statement read the store's clock. */
+	CU_ASSERT(polled_at >= t0 && polled_at - t0 < INT64_C(5000000));
 	CU_ASSERT_EQUAL(who.role, ROLE_CLIENT);
 	CU_ASSERT_EQUAL(who.key_id, mine_id);
 	CU_ASSERT_STRING_EQUAL(who.owner, O("poll-owner"));
@@ -385,34 +393,34 @@ static void test_poll_one_statement(void)
 	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* The poller has this version: the row, without entities to send. */
-	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version, &who, &found, &r, &ents),
-			STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version, &who, &found, &r, &ents,
+				   &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(ents.count, 0);
 	gen_request_release(&r);
 	/* An older version: the entities after all. */
-	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version - 1, &who, &found, &r, &ents),
-			STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version - 1, &who, &found, &r, &ents,
+				   &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(r.version, version);
 	CU_ASSERT_EQUAL(ents.count, 2);
 	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* Another owner's key: a good key, no request (a 404, not a leak). */
-	CU_ASSERT_EQUAL(store_poll(st, theirs, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, theirs, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_NO_REQUEST);
 	CU_ASSERT_STRING_EQUAL(who.owner, O("poll-other"));
 	CU_ASSERT_EQUAL(ents.count, 0);
 	/* A worker key of the same owner is reported as such (the caller says 403). */
-	CU_ASSERT_EQUAL(store_poll(st, worker, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, worker, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(who.role, ROLE_WORKER);
 	gen_request_release(&r);
 	gen_entity_list_release(&ents);
 	/* Unknown and revoked keys find nothing at all. */
-	CU_ASSERT_EQUAL(store_poll(st, unknown, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, unknown, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_NO_KEY);
 	CU_ASSERT_EQUAL(store_key_revoke(st, mine_id, clock_us), STORE_OK);
-	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents), STORE_OK);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_NO_KEY);
 	CU_ASSERT_EQUAL(ents.count, 0);
 }

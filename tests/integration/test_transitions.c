@@ -66,7 +66,7 @@ static void run_claim(const struct subject *sj, enum gen_status from)
 	const char *types[] = { sj->type };
 	struct store_claimed cl;
 	struct store_claim c = { .worker_id = "w2", .actor = "worker:w2", .entity_types = types,
-				 .n_types = 1, .lease_seconds = 60, .now = sj->now };
+				 .n_types = 1, .lease_seconds = 60 };
 	if (store_claim_next(st, &c, &cl) == STORE_OK)
 		store_claimed_release(&cl);
 }
@@ -75,7 +75,7 @@ static void run_complete(const struct subject *sj, enum gen_status from)
 {
 	(void)from;
 	struct gen_request r;
-	if (store_complete(st, &sj->id, &lease, "worker:w1", sj->now, &r) == STORE_OK)
+	if (store_complete(st, &sj->id, &lease, "worker:w1", &r) == STORE_OK)
 		gen_request_release(&r);
 }
 
@@ -84,14 +84,14 @@ static void run_client_cancel(const struct subject *sj, enum gen_status from)
 	(void)from;
 	struct gen_request r;
 	gen_request_init(&r);
-	store_request_cancel(st, &sj->id, sj->owner, "client:test", NULL, sj->now, &r);
+	store_request_cancel(st, &sj->id, sj->owner, "client:test", NULL, &r);
 	gen_request_release(&r);
 }
 
 static void admin(const struct subject *sj, enum store_admin_action a)
 {
 	struct gen_request r;
-	store_admin_apply(st, &sj->id, a, "admin:test", "test", NULL, sj->now, &r);
+	store_admin_apply(st, &sj->id, a, "admin:test", "test", NULL, &r);
 	gen_request_release(&r);
 }
 
@@ -124,14 +124,22 @@ static void run_status_read(const struct subject *sj, enum gen_status from)
 	gen_request_release(&r);
 }
 
-/* The reaper's write as reaper_run makes it, told the status it read. */
+/* The reaper's write as reaper_run makes it, told the status it read (the
+ * version as it is: the guard on the status is what this test checks). */
 static void timeout_apply(const struct subject *sj, enum gen_status from, int retry)
 {
+	struct gen_request r;
+	if (store_request_get(st, &sj->id, NULL, &r) != STORE_OK)
+		itest_fatal("get", store_last_error(st));
+	enum gen_failure reason = retry ? FAIL_NONE
+				  : from == GEN_PENDING ? FAIL_NEVER_STARTED : FAIL_LEASE_EXPIRED;
 	struct store_timeout t = {
-		.id = &sj->id, .from = from, .attempt = 1, .retry = retry,
-		.failure_code = retry ? NULL : "lease_expired", .message = "test",
-		.actor = STORE_REAPER_ACTOR, .now = sj->now,
+		.id = &sj->id, .from = from, .attempt = 1, .version = r.version, .retry = retry,
+		.reason = reason,
+		.cutoff = reason == FAIL_NEVER_STARTED ? sj->now - S(cfg.pending_timeout) : sj->now,
+		.message = "test", .actor = STORE_REAPER_ACTOR, .now = sj->now,
 	};
+	gen_request_release(&r);
 	store_timeout_apply(st, &t);
 }
 
@@ -177,7 +185,8 @@ static void make_subject(struct subject *sj, enum gen_status status, unsigned ge
 	int64_t age = timing == OVERDUE ? 7200 : 10;
 	long lease_left = timing == FRESH ? 60 : -5;
 
-	sj->now = time_now_us();
+	if (store_now(st, &sj->now))
+		itest_fatal("clock", store_last_error(st));
 	gen_request_init(&r);
 	if (uuid_v7_next(&ids, (sj->now - S(age)) / 1000, &r.id))
 		itest_fatal("uuid", "clock");

@@ -296,11 +296,23 @@ static void test_decide_timeout(void)
 	CU_ASSERT_EQUAL(d.reason, FAIL_NONE);
 	CU_ASSERT_STRING_EQUAL(d.message, "Worker stopped sending heartbeats; lease expired on "
 				      "attempt 1 of 3, retrying");
+	/* The store fences the write on the deadline: the lease still before now. */
+	CU_ASSERT_EQUAL(d.cutoff, started + S(61));
+	CU_ASSERT(t.lease_expires_at < d.cutoff);
 	/* Too long: failed, with the sentence of lifecycle_failure_message(). */
 	CU_ASSERT_EQUAL(lifecycle_decide_timeout(&t, &limits, started + S(601), &d), LC_FAIL);
 	CU_ASSERT_EQUAL(d.to, GEN_FAILED);
 	CU_ASSERT_EQUAL(d.reason, FAIL_MAX_RUNTIME);
 	CU_ASSERT_STRING_EQUAL(d.message, "Generation timed out after 10 minutes");
+	/* ... on the start still before now - stale_after. */
+	CU_ASSERT_EQUAL(d.cutoff, started + S(1));
+	CU_ASSERT(t.started_at < d.cutoff);
+	/* Pending too long: on the request still before now - pending_timeout. */
+	struct lifecycle_timing w = { .status = GEN_PENDING, .requested_at = T0 };
+	CU_ASSERT_EQUAL(lifecycle_decide_timeout(&w, &limits, T0 + S(3601), &d), LC_FAIL);
+	CU_ASSERT_EQUAL(d.reason, FAIL_NEVER_STARTED);
+	CU_ASSERT_EQUAL(d.cutoff, T0 + S(1));
+	CU_ASSERT(w.requested_at < d.cutoff);
 	/* Each decided transition is one the model lets the reaper make. */
 	CU_ASSERT(lifecycle_can_transition(GEN_PROCESSING, GEN_PENDING, ACTOR_REAPER));
 	CU_ASSERT(lifecycle_can_transition(GEN_PROCESSING, GEN_FAILED, ACTOR_REAPER));

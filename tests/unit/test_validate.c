@@ -587,24 +587,32 @@ static void test_worker_entity_body(void)
 	CU_ASSERT_STRING_EQUAL(in.entity_json, "{\"q\":\"7 x 8?\",\"a\":56}");
 	CU_ASSERT_PTR_NULL(in.error);
 	worker_input_release(&in);
-	CU_ASSERT_EQUAL_FATAL(worker("{\"worker_id\":\"w\",\"index\":0,\"error\":\"exit status 1\"}",
-				     WORKER_ENTITY, &in, &p), 0);
+	CU_ASSERT_EQUAL_FATAL(worker("{\"worker_id\":\"w\",\"attempt\":1,\"index\":0,"
+				     "\"error\":\"exit status 1\"}", WORKER_ENTITY, &in, &p), 0);
 	CU_ASSERT_STRING_EQUAL(in.error, "exit status 1");
 	CU_ASSERT_PTR_NULL(in.entity_json);
 	worker_input_release(&in);
 
-	worker_refused("{\"worker_id\":\"w\",\"entity\":{}}", WORKER_ENTITY, "index");
-	worker_refused("{\"worker_id\":\"w\",\"index\":-1,\"entity\":{}}", WORKER_ENTITY, "index");
-	worker_refused("{\"worker_id\":\"w\",\"index\":0}", WORKER_ENTITY, "entity");
-	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"entity\":{},\"error\":\"x\"}",
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"entity\":{}}", WORKER_ENTITY, "index");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"index\":-1,\"entity\":{}}",
+		       WORKER_ENTITY, "index");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"index\":0}", WORKER_ENTITY, "entity");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"index\":0,\"entity\":{},"
+		       "\"error\":\"x\"}", WORKER_ENTITY, "entity");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"index\":0,\"entity\":[1]}",
 		       WORKER_ENTITY, "entity");
-	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"entity\":[1]}", WORKER_ENTITY, "entity");
-	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"error\":5}", WORKER_ENTITY, "error");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"index\":0,\"error\":5}",
+		       WORKER_ENTITY, "error");
 	worker_refused("{\"worker_id\":\"w\",\"attempt\":0,\"index\":0,\"error\":\"x\"}",
+		       WORKER_ENTITY, "attempt");
+	/* Without an attempt an old run could write into a newer one: refused. */
+	worker_refused("{\"worker_id\":\"w\",\"index\":0,\"error\":\"x\"}", WORKER_ENTITY,
+		       "attempt");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":null,\"index\":0,\"error\":\"x\"}",
 		       WORKER_ENTITY, "attempt");
 
 	char big[1100 + 64];
-	int n = snprintf(big, sizeof(big), "{\"worker_id\":\"w\",\"index\":0,\"error\":\"");
+	int n = snprintf(big, sizeof(big), "{\"worker_id\":\"w\",\"attempt\":1,\"index\":0,\"error\":\"");
 	memset(big + n, 'e', 1025);
 	snprintf(big + n + 1025, sizeof(big) - (size_t)n - 1025, "\"}");
 	worker_refused(big, WORKER_ENTITY, "error");
@@ -614,13 +622,16 @@ static void test_worker_heartbeat_complete_bodies(void)
 {
 	struct worker_input in;
 	struct problem p;
-	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\"}", WORKER_HEARTBEAT, &in, &p), 0);
-	CU_ASSERT_EQUAL(in.attempt, 0);
+	worker_refused("{\"worker_id\":\"w\"}", WORKER_HEARTBEAT, "attempt");
+	worker_refused("{\"worker_id\":\"w\"}", WORKER_COMPLETE, "attempt");
+	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\",\"attempt\":3}", WORKER_HEARTBEAT, &in, &p), 0);
+	CU_ASSERT_EQUAL(in.attempt, 3);
 	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\",\"attempt\":1,\"lease_seconds\":30}",
 			       WORKER_HEARTBEAT, &in, &p), 0);
 	CU_ASSERT_EQUAL(in.lease_seconds, 30);
 	CU_ASSERT_EQUAL(worker("{\"worker_id\":\"w\",\"attempt\":1}", WORKER_COMPLETE, &in, &p), 0);
-	worker_refused("{\"worker_id\":\"w\",\"lease_seconds\":30}", WORKER_COMPLETE, "lease_seconds");
+	worker_refused("{\"worker_id\":\"w\",\"attempt\":1,\"lease_seconds\":30}", WORKER_COMPLETE,
+		       "lease_seconds");
 	worker_refused("[\"w\"]", WORKER_COMPLETE, NULL);
 	worker_refused("{\"worker_id\":\"w\"", WORKER_HEARTBEAT, NULL);
 }
