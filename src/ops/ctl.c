@@ -50,6 +50,12 @@ int ctl_store_failed(struct ctl *c, int rc)
 	return CTL_STORE;
 }
 
+int ctl_now(struct ctl *c, int64_t *now)
+{
+	int rc = store_now(c->store, now);
+	return rc ? ctl_store_failed(c, rc) : CTL_OK;
+}
+
 int ctl_print_json(struct strbuf *sb)
 {
 	if (sb->oom) {

@@ -43,7 +43,10 @@ static int cmd_admin_user_set(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "gentrackctl: cannot hash the password (out of memory?)\n");
 		return CTL_STORE;
 	}
-	int rc = store_admin_user_set(c->store, argv[2], hash, time_now_us());
+	int64_t now;
+	if (ctl_now(c, &now))
+		return CTL_STORE;
+	int rc = store_admin_user_set(c->store, argv[2], hash, now);
 	if (rc)
 		return ctl_store_failed(c, rc);
 	printf("admin user %s set\n", argv[2]);

@@ -26,6 +26,11 @@ struct ctl {
 void ctl_usage(FILE *out);
 /* Says what the store answered rc on stderr; CTL_STORE. */
 int ctl_store_failed(struct ctl *c, int rc);
+/*
+ * The store's clock into *now: every time gentrackctl stores or compares
+ * comes from the store, never this host (SPEC §2). CTL_OK, or CTL_STORE said.
+ */
+int ctl_now(struct ctl *c, int64_t *now);
 /* Prints the JSON document in sb with a newline: CTL_OK, or CTL_STORE when sb ran out of memory. */
 int ctl_print_json(struct strbuf *sb);
 

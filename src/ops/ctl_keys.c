@@ -55,7 +55,10 @@ static int cmd_key_create(struct ctl *c, int argc, char **argv)
 	auth_key_hash(key, AUTH_KEY_LEN, hash);
 	memcpy(prefix, key, AUTH_KEY_SHOWN_PREFIX);
 	prefix[AUTH_KEY_SHOWN_PREFIX] = '\0';
-	int rc = store_key_insert(c->store, hash, prefix, role, owner, time_now_us(), &id);
+	int64_t now;
+	if (ctl_now(c, &now))
+		return CTL_STORE;
+	int rc = store_key_insert(c->store, hash, prefix, role, owner, now, &id);
 	if (rc)
 		return ctl_store_failed(c, rc);
 	if (c->json) {
@@ -141,7 +144,10 @@ static int cmd_key_revoke(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "gentrackctl: '%s' is not a key ID\n", argv[1]);
 		return CTL_USAGE;
 	}
-	int rc = store_key_revoke(c->store, id, time_now_us());
+	int64_t now;
+	if (ctl_now(c, &now))
+		return CTL_STORE;
+	int rc = store_key_revoke(c->store, id, now);
 	if (rc == STORE_NOT_FOUND) {
 		fprintf(stderr, "gentrackctl: no key with ID %lld\n", id);
 		return CTL_USAGE;

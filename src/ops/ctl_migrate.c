@@ -8,7 +8,6 @@
 
 #include "base/jsonw.h"
 #include "base/strbuf.h"
-#include "base/timeutil.h"
 #include "ops/ctl.h"
 #include "ops/ctl_cmd.h"
 #include "store/store.h"
@@ -100,7 +99,13 @@ int ctl_cmd_migrate(struct ctl *c, int argc, char **argv)
 		/* The name without ".sql" is what schema_migrations records. */
 		char label[256];
 		snprintf(label, sizeof(label), "%.*s", (int)(strlen(name) - 4), name);
-		rc = store_migration_apply(c->store, version, label, sql, time_now_us());
+		int64_t now;
+		if (ctl_now(c, &now)) {
+			free(sql);
+			ret = CTL_STORE;
+			goto cleanup;
+		}
+		rc = store_migration_apply(c->store, version, label, sql, now);
 		free(sql);
 		if (rc) {
 			fprintf(stderr, "gentrackctl: migration %s failed\n", name);

@@ -53,7 +53,9 @@ static int reap_explain(struct ctl *c)
 {
 	static const char *const names[] = { "expired leases", "past stale_after",
 					     "past pending_timeout" };
-	int64_t now = time_now_us();
+	int64_t now;
+	if (ctl_now(c, &now))
+		return CTL_STORE;
 	for (int k = STALE_LEASE; k <= STALE_PENDING; k++) {
 		struct store_plan plan;
 		int rc = store_explain_stale(c->store, (enum store_stale_kind)k, now, &plan);

@@ -167,7 +167,12 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 		ret = rc ? ctl_store_failed(c, rc) : ctl_print_json(&sb);
 		strbuf_release(&sb);
 	} else {
-		print_request(&r, &ents, time_now_us());
+		int64_t now;
+		if (ctl_now(c, &now)) {
+			ret = CTL_STORE;
+			goto cleanup;
+		}
+		print_request(&r, &ents, now);
 		printf("audit trail\n");
 		rc = store_request_events(c->store, &id, print_event, NULL);
 		if (rc)
@@ -249,7 +254,10 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return CTL_USAGE;
-	struct list_out o = { c->json, &w, time_now_us(), 0 };
+	int64_t now;
+	if (ctl_now(c, &now))
+		return CTL_STORE;
+	struct list_out o = { c->json, &w, now, 0 };
 	jsonw_init(&w, &sb);
 	jsonw_array_begin(&w);
 	if (!c->json)

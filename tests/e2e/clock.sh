@@ -115,4 +115,18 @@ check "nothing was reaped by those reads" eq "$(sql "SELECT COUNT(*) FROM genera
 worker_call "/api/v1/worker/generation-requests/$LIVE/heartbeat" '{"worker_id":"clock-w","attempt":1}'
 check "the live lease's worker keeps it (heartbeat 200)" status_is 200
 
+# ---- what a skewed gentrackctl stores is the store's time too ----
+out=$($SKEW "$GENTRACKCTL" key create --role client --owner clock-owner --json 2>&1)
+check "a skewed 'key create' reaches the store" match "$out" '"id":'
+check "... its created_at is the store's time" within -5 1 "$(sql "SELECT ROUND(TIMESTAMPDIFF(
+	MICROSECOND, UTC_TIMESTAMP(6), created_at) / 1000000) FROM api_keys WHERE owner = 'clock-owner'")"
+key_id=$(jq -r .id <<<"$out")
+$SKEW "$GENTRACKCTL" key revoke "$key_id" >/dev/null 2>&1
+check "... and a skewed revoke's revoked_at" within -5 1 "$(sql "SELECT ROUND(TIMESTAMPDIFF(
+	MICROSECOND, UTC_TIMESTAMP(6), revoked_at) / 1000000) FROM api_keys WHERE owner = 'clock-owner'")"
+printf 'clock-password-1\n' | $SKEW "$GENTRACKCTL" admin-user set clock-admin >/dev/null 2>&1
+check "a skewed 'admin-user set' stamps the store's time" within -5 1 "$(sql "SELECT ROUND(
+	TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), updated_at) / 1000000) FROM admin_users
+	WHERE name = 'clock-admin'")"
+
 finish
