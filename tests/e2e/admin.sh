@@ -303,39 +303,9 @@ req GET /metrics
 check "metrics from loopback: 200" status_is 200
 check "metrics content type is Prometheus text 0.0.4" match "$(hdr Content-Type)" '^text/plain; version=0\.0\.4'
 
-# Checks the exposition format: HELP/TYPE before samples, sample syntax,
-# histogram buckets cumulative and ending at +Inf = _count.
-prom_valid() {
-	local out
-	out=$(awk '
-	function fail(m) { print "line " NR ": " m ": " $0; bad = 1; exit 1 }
-	/^# HELP / { help[$3] = 1; next }
-	/^# TYPE / { if (!($3 in help)) fail("TYPE without HELP"); type[$3] = $4
-	             if ($4 !~ /^(counter|gauge|histogram|summary|untyped)$/) fail("bad type"); next }
-	/^#/ { next }
-	/^$/ { next }
-	{
-		if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? [-+]?([0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|Inf)$/) fail("bad sample")
-		name = $0; sub(/[{ ].*/, "", name)
-		fam = name; sub(/_(bucket|sum|count)$/, "", fam)
-		if (!(name in type) && !((fam in type) && type[fam] == "histogram")) fail("sample without TYPE")
-		if (name ~ /_bucket$/) {
-			le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
-			if (fam != lastfam) { prev = -1; lastfam = fam }
-			if ($2 + 0 < prev) fail("buckets not cumulative")
-			prev = $2 + 0; lastle[fam] = le; infv[fam] = $2
-		}
-		if (name ~ /_count$/ && (fam in lastle)) {
-			if (lastle[fam] != "+Inf") fail("last bucket is not +Inf")
-			if (infv[fam] != $2) fail("+Inf bucket differs from _count")
-			seen[fam] = 1
-		}
-	}
-	END { if (bad) exit 1; n = 0; for (f in seen) n++; if (n < 2) { print "fewer than 2 histograms"; exit 1 } }
-	' "$HB") && return 0
-	GT_DETAIL=$out
-	return 1
-}
+# The exposition format's checker, shared with tests/e2e/metrics.sh.
+# shellcheck source-path=SCRIPTDIR source=../harness/prom.sh
+. "$GT_SRCDIR/tests/harness/prom.sh"
 check "metrics parse as Prometheus text" prom_valid
 metric() { grep -F "$1 " "$HB" | head -1 | awk '{print $NF}'; }
 metrics_now() { req GET /metrics; }

@@ -1,7 +1,7 @@
 # prom_valid FILE: checks the Prometheus text exposition format of FILE (0.0.4):
 # HELP/TYPE before samples, the sample syntax, histogram buckets cumulative
 # and ending at +Inf = _count, at least two histograms. Sets GT_DETAIL on
-# failure. Source it after lib.sh. (tests/e2e/admin.sh has its own copy.)
+# failure. Source it after lib.sh.
 # shellcheck shell=bash
 prom_valid() {
 	local out
