@@ -212,6 +212,25 @@ static int lease_holds(const struct store_lease *lease, enum gen_status status,
 }
 
 /*
+ * The end of a lease's locking read (rc, and the rows it found): NOT_FOUND
+ * without a row, CONFLICT when the row is not the lease's. On any failure the
+ * transaction is rolled back; on OK it stays open and the race point fires.
+ */
+static int lease_locked(struct store *s, int rc, size_t rows, const struct store_lease *lease,
+			enum gen_status status, const char *worker_id, unsigned attempt)
+{
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	else if (rc == STORE_OK && !lease_holds(lease, status, worker_id, attempt))
+		rc = STORE_CONFLICT;
+	if (rc)
+		engine_rollback(s);
+	else
+		engine_race_point(s, RACE_LOCKED);
+	return rc;
+}
+
+/*
  * Opens a transaction and locks the request, checking that `lease` holds it:
  * processing, this worker, this attempt.
  * NOT_FOUND, CONFLICT (transaction already rolled back), or OK inside it.
@@ -225,15 +244,7 @@ static int lease_lock(struct store *s, const struct uuid *id, const struct store
 	if (rc)
 		return rc;
 	rc = engine_run(s, &Q_LEASE_LOCK, p, lease_row_fn, row, NULL, &rows);
-	if (rc == STORE_OK && !rows)
-		rc = STORE_NOT_FOUND;
-	else if (rc == STORE_OK && !lease_holds(lease, row->status, row->worker_id, row->attempt))
-		rc = STORE_CONFLICT;
-	if (rc)
-		engine_rollback(s);
-	else
-		engine_race_point(s, RACE_LOCKED);
-	return rc;
+	return lease_locked(s, rc, rows, lease, row->status, row->worker_id, row->attempt);
 }
 
 /* Under the lease's lock, fenced again on the holder: status, attempt, worker.
@@ -355,18 +366,10 @@ static int complete_lock(struct store *s, const struct uuid *id, const struct st
 	if (rc)
 		return rc;
 	rc = engine_run(s, &Q_COMPLETE_LOCK, lock, picked_row_fn, &locked, NULL, &rows);
-	if (rc == STORE_OK && !rows)
-		rc = STORE_NOT_FOUND;
-	else if (rc == STORE_OK && locked.row.failed)
+	if (rc == STORE_OK && rows && locked.row.failed)
 		rc = engine_oom(s);
-	else if (rc == STORE_OK && !lease_holds(lease, out->status, out->worker_id, out->attempt))
-		rc = STORE_CONFLICT;
 	*now = locked.now;
-	if (rc)
-		engine_rollback(s);
-	else
-		engine_race_point(s, RACE_LOCKED);
-	return rc;
+	return lease_locked(s, rc, rows, lease, out->status, out->worker_id, out->attempt);
 }
 
 static int text_row(void *ctx, const struct sqlcell *c)
