@@ -1,7 +1,11 @@
 #include "build_config.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "model/auth.h"
 #include "web/basic_auth.h"
@@ -50,10 +54,41 @@ refuse:
 	return -1;
 }
 
+struct verify_job {
+	const char *hash;
+	const char *password;
+	size_t len;
+	int matched;
+};
+
+/*
+ * The verify thread's body. It lowers its own priority to the least (nice
+ * 19 applies to this thread only: Linux keeps a nice value per thread), so
+ * that while it runs Argon2id the scheduler gives the cores to the children
+ * answering polls and heartbeats first; on an idle machine it runs at full
+ * speed. It cannot raise it again, which is why it is a thread of its own.
+ */
+static void *verify_low_priority(void *arg)
+{
+	struct verify_job *job = arg;
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	job->matched = crypto_pwhash_str_verify(job->hash, job->password, job->len) == 0;
+	return job;
+}
+
 int basic_auth_verify(const char *hash, const char *password, size_t len)
 {
-	int ok = crypto_pwhash_str_verify(hash ? hash : dummy_hash, password, len) == 0;
-	return ok && hash ? 0 : -1;
+	struct verify_job job = { hash ? hash : dummy_hash, password, len, 0 };
+	pthread_t thread;
+
+	/* A thread per check: a few a minute at most (web/login_limit.h), and
+	 * nothing to set up again in a child the pool forks. Without a thread
+	 * (EAGAIN), the check runs here at the child's priority. */
+	if (pthread_create(&thread, NULL, verify_low_priority, &job) == 0)
+		pthread_join(thread, NULL);
+	else
+		job.matched = crypto_pwhash_str_verify(job.hash, password, len) == 0;
+	return job.matched && hash ? 0 : -1;
 }
 
 void basic_auth_clear(struct basic_credentials *c)

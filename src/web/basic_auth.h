@@ -29,6 +29,8 @@ int basic_auth_parse(const char *header, struct basic_credentials *out);
  * 0 when password matches `hash` (a libsodium crypto_pwhash_str string). With
  * hash NULL (no such account) a fixed dummy hash is checked instead, so an
  * unknown user costs the same time as a wrong password; the answer is -1.
+ * The check runs on a thread of the lowest CPU priority (nice 19), so that
+ * sign-ins, right or wrong, yield the cores to the API's requests.
  */
 int basic_auth_verify(const char *hash, const char *password, size_t len);
 
