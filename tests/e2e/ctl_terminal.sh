@@ -100,6 +100,8 @@ real_events() {
 	[[ -n ${line:-} ]] || { GT_DETAIL="no events"; return 1; }
 }
 title_kept() { eq "$TITLE_NOW" "$TITLE_BEFORE"; }
+# clean_run: gentrackctl's own stderr lands on the screen too (a sanitized build's reports).
+clean_run() { lacks "$SCREEN" "Sanitizer" && lacks "$SCREEN" "runtime error:"; }
 
 show get_a "$CTL get $ID_A"
 check "get: the title sequence is shown, not obeyed" has 'topic-\u001b]0;pwned\u0007\u001b[2K\r  2026-01-01T00:00:00.000000Z  admin:root'
@@ -110,6 +112,7 @@ check "get: the cancel reason is shown escaped in its audit line" has 'cancelled
 check "get: every real audit line is intact" real_events "$ID_A"
 check "get: no forged audit line on the screen" no_forged_line
 check "get: the pane's title is unchanged" title_kept
+check "get: no sanitizer report" clean_run
 
 show get_b "$CTL get $ID_B"
 check "get: the worker's error is shown escaped in error_message" \
@@ -118,11 +121,13 @@ check "get: the stored worker id is shown escaped" has 'w\u001b]0;pwned\u0007'
 check "get (worker error): every real audit line is intact" real_events "$ID_B"
 check "get (worker error): no forged audit line" no_forged_line
 check "get (worker error): the pane's title is unchanged" title_kept
+check "get (worker error): no sanitizer report" clean_run
 
 show list "$CTL list"
 check "list: both requests are listed" eval 'has "$ID_A" && has "$ID_B"'
 check "list: the worker id is shown escaped" has 'w\u001b]0;pwned\u0007'
 check "list: the pane's title is unchanged" title_kept
+check "list: no sanitizer report" clean_run
 
 # ---- --json stays exact ----
 hex() { od -An -tx1 | tr -d ' \n'; }
