@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct fake {
 	int heartbeat_delay_ms;      /* before a heartbeat is answered */
 	int heartbeat_status;        /* 200, or 409: the lease is lost */
 	const char *claim_body;      /* the claim's answer; NULL: a good one */
+	long long heartbeat_lease;   /* lease_seconds of a heartbeat's answer; 0: lease_seconds */
 	int log_fd;                  /* O_APPEND: one line per request */
 };
 
@@ -156,7 +158,8 @@ static void serve_connection(const struct fake *f, int fd)
 			if (status == 200)
 				snprintf(body, sizeof(body),
 					 "{\"request_id\":\"" REQUEST_ID "\",\"status\":\"processing\","
-					 "\"lease_seconds\":%d}", f->lease_seconds);
+					 "\"lease_seconds\":%lld}",
+					 f->heartbeat_lease ? f->heartbeat_lease : (long long)f->lease_seconds);
 			else
 				snprintf(body, sizeof(body),
 					 "{\"title\":\"Conflict\",\"status\":409,\"detail\":\"cancelled\"}");
@@ -551,12 +554,36 @@ static void test_a_bad_claim_answer_runs_no_generator(void)
 	rmdir(dir);
 }
 
+/*
+ * A heartbeat granting a lease no server can give: it is ignored, and the
+ * heartbeats keep the claim's second. Today lease_seconds * 1000 overflows
+ * (to -1000 ms), and the next heartbeat is due at once, again and again.
+ */
+static void test_a_huge_heartbeat_lease_is_ignored(void)
+{
+	struct fake f = { .lease_seconds = 3, .heartbeat_status = 200,
+			  .heartbeat_lease = INT64_MAX };
+	char *argv[] = { "/bin/sh", "-c", "sleep 2.5; printf '{}'", NULL };
+	struct run r;
+	run_worker(&f, argv, 30000, 20000, &r);
+
+	int n = count(&r, "heartbeat");
+	fprintf(stderr, "  %d heartbeats in 2.5 s\n", n);
+	CU_ASSERT_TRUE(n >= 1 && n <= 4);
+	CU_ASSERT_EQUAL(count(&r, "entities"), 1);
+	CU_ASSERT_EQUAL(count(&r, "complete"), 1);
+	CU_ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	CU_ASSERT_PTR_NOT_NULL(r.log && strstr(r.log, "lease_seconds outside 1..86400 ignored"));
+	run_release(&r);
+}
+
 static const struct unit_case cases[] = {
 	{ "a 20 s heartbeat does not delay a 5 s timeout", test_slow_heartbeat_does_not_delay_the_timeout },
 	{ "a flooding generator and slow heartbeats keep their schedules",
 	  test_flooding_generator_and_slow_heartbeats_keep_their_schedules },
 	{ "a lost lease kills the generator", test_lost_lease_kills_the_generator },
 	{ "a bad claim answer runs no generator", test_a_bad_claim_answer_runs_no_generator },
+	{ "a huge heartbeat lease is ignored", test_a_huge_heartbeat_lease_is_ignored },
 	{ NULL, NULL },
 };
 
