@@ -369,7 +369,7 @@ int validate_worker_body(const char *body, size_t len, enum worker_call call,
 	memcpy(out->worker_id, json_string_value(v), json_string_length(v) + 1);
 
 	n = 0;
-	if (take_int(root, "attempt", 1, 1000000, &n, p) < 0)
+	if (take_int(root, "attempt", 1, ATTEMPT_MAX, &n, p) < 0)
 		goto cleanup;
 	/* Every call after the claim names its attempt: without it an old run
 	 * under the same worker id could write into a newer attempt. */

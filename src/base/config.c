@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/config.h"
+#include "base/limits.h"
 #include "base/number.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
@@ -55,9 +56,9 @@ static const struct cfg_key keys[] = {
 	KEY("server", "workers", CFG_INT, workers, 1, 256),
 	KEY("server", "max_body", CFG_SIZE, max_body, 1, 16 * MIB),
 	KEY("server", "base_url", CFG_BASE_URL, base_url, 0, 0),
-	KEY("limits", "max_count", CFG_INT, max_count, 1, 100000),
-	KEY("limits", "default_lease", CFG_DURATION, default_lease, 1, 86400),
-	KEY("limits", "max_lease", CFG_DURATION, max_lease, 1, 86400),
+	KEY("limits", "max_count", CFG_INT, max_count, 1, REQUESTED_COUNT_MAX),
+	KEY("limits", "default_lease", CFG_DURATION, default_lease, 1, LEASE_SECONDS_MAX),
+	KEY("limits", "max_lease", CFG_DURATION, max_lease, 1, LEASE_SECONDS_MAX),
 	KEY("limits", "max_attempts", CFG_INT, max_attempts, 1, 100),
 	KEY("limits", "stale_after", CFG_DURATION, stale_after, 1, TEN_YEARS),
 	KEY("limits", "pending_timeout", CFG_DURATION, pending_timeout, 1, TEN_YEARS),

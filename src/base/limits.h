@@ -33,6 +33,15 @@
 #define WORKER_ID_MAX 200
 #define WORKER_TYPES_MAX 8     /* entity types one claim may ask for */
 #define ENTITY_ERROR_MAX EVENT_MESSAGE_MAX
+/*
+ * The most a server can hand out, whatever its configuration: the ceilings
+ * of [limits] max_count and max_lease (base/config.c) and the attempt the
+ * worker API accepts (api/validate.c). gentrack-worker refuses a claim
+ * answer past them (worker/claim.h).
+ */
+#define REQUESTED_COUNT_MAX 100000
+#define LEASE_SECONDS_MAX 86400
+#define ATTEMPT_MAX 1000000
 
 /*
  * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h

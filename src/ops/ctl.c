@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "base/termtext.h"
 #include "model/auth.h"
 #include "ops/ctl.h"
 #include "ops/ctl_cmd.h"
@@ -39,6 +40,10 @@ void ctl_usage(FILE *out)
 		"                                           requests of every owner, newest first\n"
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
 		"\n"
+		"human output shows control characters in stored text escaped: \\n \\r \\t,\n"
+		"\\u00XX for the others (\\u001b is ESC, \\u009b CSI), \\xHH for a byte that is\n"
+		"not UTF-8, \\\\ for a backslash (not inside JSON); --json gives the exact text\n"
+		"\n"
 		"exit status: 0 ok, 1 usage error, 2 store error\n");
 }
 
@@ -63,6 +68,25 @@ int ctl_print_json(struct strbuf *sb)
 		return CTL_STORE;
 	}
 	printf("%s\n", sb->buf);
+	return CTL_OK;
+}
+
+void ctl_add_text(struct strbuf *sb, const char *s, unsigned flags, size_t width, size_t max)
+{
+	if (!s)
+		s = "-";
+	size_t cols = termtext_add(sb, s, strlen(s), flags, max);
+	for (; cols < width; cols++)
+		strbuf_addch(sb, ' ');
+}
+
+int ctl_print_text(struct strbuf *sb)
+{
+	if (sb->oom) {
+		fprintf(stderr, "gentrackctl: out of memory\n");
+		return CTL_STORE;
+	}
+	fwrite(sb->buf, 1, sb->len, stdout);
 	return CTL_OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/jsonw.h"
 #include "base/strbuf.h"
+#include "base/termtext.h"
 #include "base/timeutil.h"
 #include "model/auth.h"
 #include "model/resource.h"
@@ -56,6 +57,7 @@ static int cmd_admin_user_set(struct ctl *c, int argc, char **argv)
 struct admin_list_out {
 	struct jsonw *w;        /* NULL: a table for people */
 	unsigned rows;
+	int failed;             /* a row ran out of memory */
 };
 
 static int admin_list_row(void *ctx, const struct store_admin_row *row)
@@ -73,7 +75,12 @@ static int admin_list_row(void *ctx, const struct store_admin_row *row)
 		resource_render_time(o->w, "updated_at", row->updated_at);
 		jsonw_object_end(o->w);
 	} else {
-		printf("%-24s created %.19sZ  password set %.19sZ\n", row->name, created, updated);
+		struct strbuf line = STRBUF_INIT;
+		ctl_add_text(&line, row->name, 0, 24, TERMTEXT_ALL);
+		strbuf_addf(&line, " created %.19sZ  password set %.19sZ\n", created, updated);
+		if (ctl_print_text(&line) != CTL_OK)
+			o->failed = 1;
+		strbuf_release(&line);
 	}
 	return 0;
 }
@@ -82,7 +89,7 @@ static int cmd_admin_user_list(struct ctl *c, int argc, char **argv)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct jsonw w;
-	struct admin_list_out o = { c->json ? &w : NULL, 0 };
+	struct admin_list_out o = { c->json ? &w : NULL, 0, 0 };
 	int ret;
 	(void)argv;
 	if (argc != 2) {
@@ -104,7 +111,7 @@ static int cmd_admin_user_list(struct ctl *c, int argc, char **argv)
 	} else {
 		if (!o.rows)
 			printf("no admin users (add one: gentrackctl admin-user set NAME)\n");
-		ret = CTL_OK;
+		ret = o.failed ? CTL_STORE : CTL_OK;
 	}
 cleanup:
 	strbuf_release(&sb);

@@ -33,6 +33,16 @@ int ctl_store_failed(struct ctl *c, int rc);
 int ctl_now(struct ctl *c, int64_t *now);
 /* Prints the JSON document in sb with a newline: CTL_OK, or CTL_STORE when sb ran out of memory. */
 int ctl_print_json(struct strbuf *sb);
+/*
+ * Human output of stored text (issue 20): appends s (NULL: "-") to sb as
+ * base/termtext.h shows it, control characters escaped, so that what a
+ * client stored cannot drive the operator's terminal. Cut to max columns
+ * (TERMTEXT_ALL: no cut), then padded with blanks to width (0: none).
+ * flags: TERMTEXT_JSON for JSON text. --json output never goes through this.
+ */
+void ctl_add_text(struct strbuf *sb, const char *s, unsigned flags, size_t width, size_t max);
+/* Prints sb as it is: CTL_OK, or CTL_STORE when sb ran out of memory. */
+int ctl_print_text(struct strbuf *sb);
 
 int ctl_cmd_migrate(struct ctl *c, int argc, char **argv);
 int ctl_cmd_key(struct ctl *c, int argc, char **argv);

@@ -8,6 +8,7 @@
 
 #include "base/jsonw.h"
 #include "base/strbuf.h"
+#include "base/termtext.h"
 #include "base/timeutil.h"
 #include "model/auth.h"
 #include "model/resource.h"
@@ -86,6 +87,7 @@ static int cmd_key_create(struct ctl *c, int argc, char **argv)
 struct key_list_out {
 	int json;
 	struct jsonw *w;
+	int failed;                  /* a row ran out of memory */
 };
 
 static int print_key_row(void *ctx, const struct store_key_row *k)
@@ -107,8 +109,15 @@ static int print_key_row(void *ctx, const struct store_key_row *k)
 		jsonw_object_end(w);
 		return 0;
 	}
-	printf("%-6lld %-14s %-7s %-20s %-28s %s\n", k->id, k->prefix, auth_role_name(k->role),
-	       k->owner, created, *revoked ? revoked : "active");
+	struct strbuf line = STRBUF_INIT;
+	strbuf_addf(&line, "%-6lld ", k->id);
+	ctl_add_text(&line, k->prefix, 0, 14, TERMTEXT_ALL);
+	strbuf_addf(&line, " %-7s ", auth_role_name(k->role));
+	ctl_add_text(&line, k->owner, 0, 20, TERMTEXT_ALL);
+	strbuf_addf(&line, " %-28s %s\n", created, *revoked ? revoked : "active");
+	if (ctl_print_text(&line) != CTL_OK)
+		o->failed = 1;
+	strbuf_release(&line);
 	return 0;
 }
 
@@ -116,7 +125,7 @@ static int cmd_key_list(struct ctl *c, int argc, char **argv)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct jsonw w;
-	struct key_list_out o = { c->json, &w };
+	struct key_list_out o = { c->json, &w, 0 };
 	if (argc != 1)
 		return CTL_USAGE;
 	jsonw_init(&w, &sb);
@@ -126,7 +135,8 @@ static int cmd_key_list(struct ctl *c, int argc, char **argv)
 		       "CREATED", "REVOKED");
 	int rc = store_key_list(c->store, print_key_row, &o);
 	jsonw_array_end(&w);
-	int ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb) : CTL_OK;
+	int ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb)
+		  : o.failed ? CTL_STORE : CTL_OK;
 	strbuf_release(&sb);
 	return ret;
 }

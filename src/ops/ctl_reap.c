@@ -7,6 +7,7 @@
 #include "base/jsonw.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "base/termtext.h"
 #include "base/timeutil.h"
 #include "base/uuid.h"
 #include "model/lifecycle.h"
@@ -40,10 +41,18 @@ static void report_transition(void *ctx, const struct store_stale *row,
 		jsonw_object_end(o->w);
 		return;
 	}
-	if (o->dry_run)
-		printf("would move %s (%s, %s) %s -> %s: %s\n", id, row->entity_type, row->owner,
-		       lifecycle_status_name(row->status), to, message);
-	else
+	if (o->dry_run) {
+		struct strbuf line = STRBUF_INIT;
+		strbuf_addf(&line, "would move %s (", id);
+		ctl_add_text(&line, row->entity_type, 0, 0, TERMTEXT_ALL);
+		strbuf_addstr(&line, ", ");
+		ctl_add_text(&line, row->owner, 0, 0, TERMTEXT_ALL);
+		strbuf_addf(&line, ") %s -> %s: ", lifecycle_status_name(row->status), to);
+		ctl_add_text(&line, message, 0, 0, TERMTEXT_ALL);
+		strbuf_addch(&line, '\n');
+		ctl_print_text(&line);
+		strbuf_release(&line);
+	} else
 		log_debug("%s (%s, %s) %s -> %s: %s", id, row->entity_type, row->owner,
 			 lifecycle_status_name(row->status), to, message);
 }

@@ -7,6 +7,7 @@
 
 #include "base/jsonw.h"
 #include "base/strbuf.h"
+#include "base/termtext.h"
 #include "base/timeutil.h"
 #include "base/uuid.h"
 #include "model/lifecycle.h"
@@ -41,54 +42,81 @@ static void format_age(int64_t since, int64_t now, char *out, size_t size)
 		snprintf(out, size, "%lld d", min / 1440);
 }
 
-static void print_time_line(const char *label, int64_t t)
+static void add_time_line(struct strbuf *sb, const char *label, int64_t t)
 {
 	char buf[TIME_RFC3339_LEN + 1];
 	if (t == TIME_NONE)
 		return;
 	time_format_rfc3339(t, buf);
-	printf("%-17s %s\n", label, buf);
+	strbuf_addf(sb, "%-17s %s\n", label, buf);
 }
 
-static void print_request(const struct gen_request *r, const struct gen_entity_list *ents,
-			  int64_t now)
+/* "label             value": value is stored text (NULL: "-"), shown escaped. */
+static void add_field(struct strbuf *sb, const char *label, const char *value, unsigned flags)
+{
+	strbuf_addf(sb, "%-17s ", label);
+	ctl_add_text(sb, value, flags, 0, TERMTEXT_ALL);
+	strbuf_addch(sb, '\n');
+}
+
+static void add_request(struct strbuf *sb, const struct gen_request *r,
+			const struct gen_entity_list *ents, int64_t now)
 {
 	char id[UUID_STR_LEN + 1], age[32];
 	uuid_format(&r->id, id);
 	format_age(r->requested_at, now, age, sizeof(age));
-	printf("%-17s %s\n", "request_id", id);
-	printf("%-17s %s\n", "status", lifecycle_status_name(r->status));
-	printf("%-17s %s\n", "entity_type", r->entity_type);
-	printf("%-17s %s\n", "owner", r->owner);
-	printf("%-17s %s\n", "subject_key", r->subject_key ? r->subject_key : "-");
-	printf("%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
-	       r->failed_count, r->requested_count);
-	printf("%-17s %u\n", "attempt", r->attempt);
-	printf("%-17s %s\n", "worker", r->worker_id ? r->worker_id : "-");
-	printf("%-17s %s\n", "age", age);
-	print_time_line("requested_at", r->requested_at);
-	print_time_line("started_at", r->started_at);
-	print_time_line("lease_expires_at", r->lease_expires_at);
-	print_time_line("completed_at", r->completed_at);
-	print_time_line("cancelled_at", r->cancelled_at);
+	strbuf_addf(sb, "%-17s %s\n", "request_id", id);
+	strbuf_addf(sb, "%-17s %s\n", "status", lifecycle_status_name(r->status));
+	add_field(sb, "entity_type", r->entity_type, 0);
+	add_field(sb, "owner", r->owner, 0);
+	add_field(sb, "subject_key", r->subject_key, 0);
+	strbuf_addf(sb, "%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
+		    r->failed_count, r->requested_count);
+	strbuf_addf(sb, "%-17s %u\n", "attempt", r->attempt);
+	add_field(sb, "worker", r->worker_id, 0);
+	strbuf_addf(sb, "%-17s %s\n", "age", age);
+	add_time_line(sb, "requested_at", r->requested_at);
+	add_time_line(sb, "started_at", r->started_at);
+	add_time_line(sb, "lease_expires_at", r->lease_expires_at);
+	add_time_line(sb, "completed_at", r->completed_at);
+	add_time_line(sb, "cancelled_at", r->cancelled_at);
 	if (r->failure_reason[0])
-		printf("%-17s %s\n", "failure_reason", r->failure_reason);
+		add_field(sb, "failure_reason", r->failure_reason, 0);
 	if (r->error_message)
-		printf("%-17s %s\n", "error_message", r->error_message);
-	printf("%-17s %s\n", "constraints", r->constraints_json ? r->constraints_json : "{}");
-	printf("%-17s %s\n", "metadata", r->metadata_json ? r->metadata_json : "{}");
-	for (size_t i = 0; ents && i < ents->count; i++)
-		printf("entity %-10u %s\n", ents->items[i].idx, ents->items[i].json);
+		add_field(sb, "error_message", r->error_message, 0);
+	add_field(sb, "constraints", r->constraints_json ? r->constraints_json : "{}", TERMTEXT_JSON);
+	add_field(sb, "metadata", r->metadata_json ? r->metadata_json : "{}", TERMTEXT_JSON);
+	for (size_t i = 0; ents && i < ents->count; i++) {
+		strbuf_addf(sb, "entity %-10u ", ents->items[i].idx);
+		ctl_add_text(sb, ents->items[i].json, TERMTEXT_JSON, 0, TERMTEXT_ALL);
+		strbuf_addch(sb, '\n');
+	}
 }
 
-static int print_event(void *ctx, const struct store_event *e)
+/* s (stored text, NULL: "-") escaped and right-aligned in width columns. */
+static void add_text_right(struct strbuf *sb, const char *s, size_t width)
 {
+	if (!s)
+		s = "-";
+	for (size_t cols = termtext_cols(s, strlen(s), 0); cols < width; cols++)
+		strbuf_addch(sb, ' ');
+	ctl_add_text(sb, s, 0, 0, TERMTEXT_ALL);
+}
+
+static int add_event(void *ctx, const struct store_event *e)
+{
+	struct strbuf *sb = ctx;
 	char at[TIME_RFC3339_LEN + 1];
-	(void)ctx;
 	time_format_rfc3339(e->at, at);
-	printf("  %s  %-24s %10s -> %-10s %s\n", at, e->actor,
-	       e->from_status ? e->from_status : "(new)", e->to_status,
-	       e->message ? e->message : "");
+	strbuf_addf(sb, "  %s  ", at);
+	ctl_add_text(sb, e->actor, 0, 24, TERMTEXT_ALL);
+	strbuf_addch(sb, ' ');
+	add_text_right(sb, e->from_status ? e->from_status : "(new)", 10);
+	strbuf_addstr(sb, " -> ");
+	ctl_add_text(sb, e->to_status, 0, 10, TERMTEXT_ALL);
+	strbuf_addch(sb, ' ');
+	ctl_add_text(sb, e->message ? e->message : "", 0, 0, TERMTEXT_ALL);
+	strbuf_addch(sb, '\n');
 	return 0;
 }
 
@@ -135,6 +163,24 @@ static int render_get(struct ctl *c, const struct gen_request *r,
 	return rc;
 }
 
+/* get's human output: built whole, then printed, so a store error prints no half. */
+static int show_request(struct ctl *c, const struct gen_request *r,
+			const struct gen_entity_list *ents)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int64_t now;
+	int ret;
+
+	if (ctl_now(c, &now))
+		return CTL_STORE;
+	add_request(&sb, r, ents, now);
+	strbuf_addstr(&sb, "audit trail\n");
+	int rc = store_request_events(c->store, &r->id, add_event, &sb);
+	ret = rc ? ctl_store_failed(c, rc) : ctl_print_text(&sb);
+	strbuf_release(&sb);
+	return ret;
+}
+
 int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 {
 	struct uuid id;
@@ -167,16 +213,7 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv)
 		ret = rc ? ctl_store_failed(c, rc) : ctl_print_json(&sb);
 		strbuf_release(&sb);
 	} else {
-		int64_t now;
-		if (ctl_now(c, &now)) {
-			ret = CTL_STORE;
-			goto cleanup;
-		}
-		print_request(&r, &ents, now);
-		printf("audit trail\n");
-		rc = store_request_events(c->store, &id, print_event, NULL);
-		if (rc)
-			ret = ctl_store_failed(c, rc);
+		ret = show_request(c, &r, &ents);
 	}
 cleanup:
 	gen_entity_list_release(&ents);
@@ -189,6 +226,8 @@ struct list_out {
 	struct jsonw *w;
 	int64_t now;
 	unsigned rows;
+	struct strbuf line;          /* the human row being printed */
+	int failed;                  /* a row ran out of memory */
 };
 
 static int list_row_out(void *ctx, const struct gen_request *r)
@@ -205,9 +244,17 @@ static int list_row_out(void *ctx, const struct gen_request *r)
 	format_age(r->requested_at, o->now, age, sizeof(age));
 	snprintf(counts, sizeof(counts), "%u+%u/%u", r->generated_count, r->failed_count,
 		 r->requested_count);
-	printf("%-36s  %-10s  %-16.16s  %-16.16s  %8s  %7u  %-9s  %.24s\n", id,
-	       lifecycle_status_name(r->status), r->entity_type, r->owner, age, r->attempt, counts,
-	       r->worker_id ? r->worker_id : "-");
+	struct strbuf *l = &o->line;
+	strbuf_reset(l);
+	strbuf_addf(l, "%-36s  %-10s  ", id, lifecycle_status_name(r->status));
+	ctl_add_text(l, r->entity_type, 0, 16, 16);
+	strbuf_addstr(l, "  ");
+	ctl_add_text(l, r->owner, 0, 16, 16);
+	strbuf_addf(l, "  %8s  %7u  %-9s  ", age, r->attempt, counts);
+	ctl_add_text(l, r->worker_id, 0, 0, 24);
+	strbuf_addch(l, '\n');
+	if (ctl_print_text(l) != CTL_OK)
+		o->failed = 1;
 	return 0;
 }
 
@@ -257,7 +304,7 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 	int64_t now;
 	if (ctl_now(c, &now))
 		return CTL_STORE;
-	struct list_out o = { c->json, &w, now, 0 };
+	struct list_out o = { .json = c->json, .w = &w, .now = now, .line = STRBUF_INIT };
 	jsonw_init(&w, &sb);
 	jsonw_array_begin(&w);
 	if (!c->json)
@@ -265,8 +312,10 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 		       "OWNER", "AGE", "ATTEMPT", "GEN+FAIL", "WORKER");
 	int rc = store_request_list(c->store, &f, list_row_out, &o);
 	jsonw_array_end(&w);
-	int ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb) : CTL_OK;
+	int ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb)
+		  : o.failed ? CTL_STORE : CTL_OK;
 	strbuf_release(&sb);
+	strbuf_release(&o.line);
 	return ret;
 }
 

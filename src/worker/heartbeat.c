@@ -8,8 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "worker/claim.h"
 #include "worker/heartbeat.h"
 #include "base/banned.h"
 
@@ -60,9 +62,13 @@ static int64_t beat(struct heartbeat *h, int64_t lease_ms)
 
 	switch (rc) {
 	case WCLIENT_OK: {
-		json_int_t secs = json_integer_value(json_object_get(ans, "lease_seconds"));
-		if (secs > 0)
-			lease_ms = (int64_t)secs * 1000;
+		json_t *granted = json_object_get(ans, "lease_seconds");
+		if (claim_lease_valid(json_integer_value(granted)))
+			lease_ms = (int64_t)json_integer_value(granted) * 1000;
+		else if (granted)
+			/* Past what a server can grant: keep the lease we know. */
+			log_warn("heartbeat %s: lease_seconds outside 1..%d ignored", h->id,
+				 LEASE_SECONDS_MAX);
 		/* From when it was sent: a slow answer must not push the schedule back. */
 		next = sent + lease_ms / 3;
 		log_debug("heartbeat %s: lease extended by %lld s", h->id, (long long)(lease_ms / 1000));

@@ -13,11 +13,13 @@
 #include <sys/prctl.h>
 #endif
 
+#include "worker/claim.h"
 #include "worker/generator.h"
 #include "worker/heartbeat.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "base/uuid.h"
 #include "worker/wclient.h"
 #include "base/utf8.h"
 #include "worker/worker.h"
@@ -84,7 +86,7 @@ struct loop {
 /* The request being worked on. */
 struct job {
 	struct loop *loop;
-	const char *id;             /* borrowed from resource */
+	const char *id;             /* borrowed from the checked claim */
 	long attempt;
 	json_t *resource;           /* the claim answer; "index" is set per entity */
 	long index;                 /* the entity being made */
@@ -258,42 +260,31 @@ cleanup:
 	return ret;
 }
 
-static void work_on(struct loop *l, json_t *resource)
+/*
+ * A claim answer that does not check out (worker/claim.h) is refused: the
+ * generator never runs for it. The claim did take the lease, and nothing
+ * is sent back (no heartbeat, no entity, no complete: not even the id
+ * can be trusted), so nothing stays stuck: the lease expires and the
+ * reaper, or the next client read, puts the request back to pending while
+ * attempts remain, else marks it failed (lease_expired). -1 after logging.
+ */
+static int check_claim(const json_t *resource, struct claim *claim)
 {
-	const struct worker_opts *o = l->o;
-	struct job j;
-	memset(&j, 0, sizeof(j));
-	j.loop = l;
-	j.resource = resource;
-	j.id = json_string_value(json_object_get(resource, "request_id"));
-	j.attempt = (long)json_integer_value(json_object_get(resource, "attempt"));
-	json_t *pending = json_object_get(resource, "pending_indexes");
-	json_int_t requested = json_integer_value(json_object_get(resource, "requested_count"));
-	json_int_t lease_s = json_integer_value(json_object_get(resource, "lease_seconds"));
-	const char *type = json_string_value(json_object_get(resource, "entity_type"));
-
-	if (!j.id || j.attempt < 1 || !json_is_array(pending)) {
-		log_error("claim answer without request_id, attempt or pending_indexes: ignored");
-		return;
-	}
-	int64_t lease_ms = lease_s > 0 ? (int64_t)lease_s * 1000
-			   : o->lease_seconds > 0 ? (int64_t)o->lease_seconds * 1000
-						  : DEFAULT_LEASE_MS;
-	size_t n = json_array_size(pending);
-	log_info("claimed %s (%s, attempt %ld, %zu of %lld pending, lease %lld s)", j.id,
-		 type ? type : "?", j.attempt, n, (long long)requested, (long long)(lease_ms / 1000));
-	struct heartbeat_opts ho = {
-		.client = &l->client_opts, .id = j.id, .attempt = j.attempt, .lease_ms = lease_ms,
-	};
 	char err[256];
-	j.hb = heartbeat_start(&ho, err, sizeof(err));
-	if (!j.hb) {
-		log_error("%s: abandoning %s (its lease expires and it is retried)", err, j.id);
-		return;
-	}
-	/* The indexes are copied: "index" is written into the resource per entity. */
-	json_incref(pending);
+	if (claim_parse(resource, claim, err, sizeof(err)) == 0)
+		return 0;
+	const char *id = json_string_value(json_object_get(resource, "request_id"));
+	struct uuid u;
+	log_error("refusing the claim of %s: %s; the generator is not run (its lease expires, "
+		  "then the reaper retries it or fails it)",
+		  id && uuid_parse(id, strlen(id), &u) == 0 ? id : "an unknown request", err);
+	return -1;
+}
 
+/* The loop over the claim's pending indexes, then complete. */
+static void run_claim(struct job *j, const struct claim *claim)
+{
+	const struct worker_opts *o = j->loop->o;
 	struct generator_opts go = {
 		.argv = o->argv,
 		.timeout_ms = o->timeout_ms,
@@ -301,32 +292,59 @@ static void work_on(struct loop *l, json_t *resource)
 		.tick = on_tick,
 	};
 	size_t done = 0;
-	for (; done < n; done++) {
-		json_t *v = json_array_get(pending, done);
-		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    (requested > 0 && json_integer_value(v) >= requested)) {
-			log_error("claim of %s: bad pending index: skipped", j.id);
-			continue;
-		}
+	for (; done < claim->n_pending; done++) {
 		if (stop_flag)
 			break;
-		if (heartbeat_state(j.hb) == HEARTBEAT_LOST)
-			goto cleanup;
-		j.index = (long)json_integer_value(v);
-		if (run_entity(&j, &go) < 0)
-			goto cleanup;
+		if (heartbeat_state(j->hb) == HEARTBEAT_LOST)
+			return;
+		j->index = claim->pending[done];
+		if (run_entity(j, &go) < 0)
+			return;
 	}
-	if (done < n) {
+	if (done < claim->n_pending) {
 		log_info("stopping: abandoned %s with %zu entities left (its lease expires and it is retried)",
-			 j.id, n - done);
-		goto cleanup;
+			 j->id, claim->n_pending - done);
+		return;
 	}
-	complete(&j);
-cleanup:
+	complete(j);
+}
+
+/* Works on one claimed request: 0, or -1 when its claim answer was refused. */
+static int work_on(struct loop *l, json_t *resource)
+{
+	const struct worker_opts *o = l->o;
+	struct claim claim;
+	struct job j;
+
+	if (check_claim(resource, &claim) < 0)
+		return -1;
+	memset(&j, 0, sizeof(j));
+	j.loop = l;
+	j.resource = resource;
+	j.id = claim.id;
+	j.attempt = claim.attempt;
+	const char *type = json_string_value(json_object_get(resource, "entity_type"));
+	int64_t lease_ms = claim.lease_seconds > 0 ? (int64_t)claim.lease_seconds * 1000
+			   : o->lease_seconds > 0 ? (int64_t)o->lease_seconds * 1000
+						  : DEFAULT_LEASE_MS;
+	log_info("claimed %s (%s, attempt %ld, %zu of %ld pending, lease %lld s)", j.id, type,
+		 j.attempt, claim.n_pending, claim.requested_count, (long long)(lease_ms / 1000));
+	struct heartbeat_opts ho = {
+		.client = &l->client_opts, .id = j.id, .attempt = j.attempt, .lease_ms = lease_ms,
+	};
+	char err[256];
+	j.hb = heartbeat_start(&ho, err, sizeof(err));
+	if (!j.hb) {
+		log_error("%s: abandoning %s (its lease expires and it is retried)", err, j.id);
+		claim_release(&claim);
+		return 0;
+	}
+	run_claim(&j, &claim);
 	if (heartbeat_state(j.hb) == HEARTBEAT_DENIED)
 		l->fatal = 1;
 	heartbeat_stop(j.hb);
-	json_decref(pending);
+	claim_release(&claim);
+	return 0;
 }
 
 static uint32_t rnd32(void)
@@ -373,11 +391,21 @@ static int run_loop(const struct worker_opts *o, int slot)
 		int rc = wclient_claim(l.client, o->entity_types, o->n_types, o->lease_seconds,
 				       o->once ? ONCE_CLAIM_BUDGET_MS : WCLIENT_FOREVER, &resource);
 		if (rc == WCLIENT_OK) {
-			failures = 0;
-			work_on(&l, resource);
+			int refused = work_on(&l, resource) < 0;
 			json_decref(resource);
-			if (o->once)
+			if (o->once) {
+				if (refused)
+					l.fatal = 1;
 				break;
+			}
+			if (!refused) {
+				failures = 0;
+				continue;
+			}
+			/* A server answering nonsense: claim again, but not in a tight loop. */
+			int64_t wait = wclient_backoff_ms(failures++, 1000, 30000, 0, rnd32());
+			log_warn("claim refused: backoff %.1f s", (double)wait / 1000.0);
+			time_nap_ms(wait, &stop_flag);
 			continue;
 		}
 		if (rc == WCLIENT_NO_CONTENT) {

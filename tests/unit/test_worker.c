@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ struct fake {
 	int lease_seconds;           /* granted at claim and at each heartbeat */
 	int heartbeat_delay_ms;      /* before a heartbeat is answered */
 	int heartbeat_status;        /* 200, or 409: the lease is lost */
+	const char *claim_body;      /* the claim's answer; NULL: a good one */
+	long long heartbeat_lease;   /* lease_seconds of a heartbeat's answer; 0: lease_seconds */
 	int log_fd;                  /* O_APPEND: one line per request */
 };
 
@@ -140,7 +143,9 @@ static void serve_connection(const struct fake *f, int fd)
 
 		char body[1024];
 		int status = 200;
-		if (!strcmp(verb, "claim")) {
+		if (!strcmp(verb, "claim") && f->claim_body) {
+			snprintf(body, sizeof(body), "%s", f->claim_body);
+		} else if (!strcmp(verb, "claim")) {
 			snprintf(body, sizeof(body),
 				 "{\"request_id\":\"" REQUEST_ID "\",\"entity_type\":\"t\","
 				 "\"subject_key\":\"s\",\"status\":\"processing\",\"requested_count\":1,"
@@ -153,7 +158,8 @@ static void serve_connection(const struct fake *f, int fd)
 			if (status == 200)
 				snprintf(body, sizeof(body),
 					 "{\"request_id\":\"" REQUEST_ID "\",\"status\":\"processing\","
-					 "\"lease_seconds\":%d}", f->lease_seconds);
+					 "\"lease_seconds\":%lld}",
+					 f->heartbeat_lease ? f->heartbeat_lease : (long long)f->lease_seconds);
 			else
 				snprintf(body, sizeof(body),
 					 "{\"title\":\"Conflict\",\"status\":409,\"detail\":\"cancelled\"}");
@@ -220,6 +226,7 @@ struct run {
 	int64_t started_ms;          /* when the worker was forked */
 	int64_t ended_ms;            /* when it was seen to exit */
 	int status;                  /* its wait status; -1 when it had to be killed */
+	char *log;                   /* what the worker logged (owned) */
 	int n;                       /* log lines */
 	int64_t at[MAX_LINES];       /* each request's arrival */
 	char verb[MAX_LINES][16];
@@ -231,6 +238,20 @@ static void run_release(struct run *r)
 	for (int i = 0; i < r->n; i++)
 		free(r->body[i]);
 	r->n = 0;
+	free(r->log);
+	r->log = NULL;
+}
+
+/* The whole of a small file (you own it), "" when unreadable. */
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = calloc(1, 65536);
+	if (text && fp)
+		text[fread(text, 1, 65535, fp)] = '\0';
+	if (fp)
+		fclose(fp);
+	return text;
 }
 
 static void read_log(const char *path, struct run *r)
@@ -278,12 +299,15 @@ static void run_worker(const struct fake *f_in, char *const *argv, int64_t timeo
 		       int64_t limit_ms, struct run *r)
 {
 	char log_path[] = "/tmp/gentrack-test-worker-XXXXXX";
+	char err_path[] = "/tmp/gentrack-test-worker-log-XXXXXX";
 	struct fake f = *f_in;
 	int port = 0;
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
 	f.log_fd = mkstemp(log_path);
 	CU_ASSERT_FATAL(f.log_fd >= 0);
+	int err_fd = mkstemp(err_path);
+	CU_ASSERT_FATAL(err_fd >= 0);
 	fcntl(f.log_fd, F_SETFL, O_APPEND);
 	pid_t server = fake_start(&f, &port);
 	CU_ASSERT_FATAL(server > 0);
@@ -308,6 +332,7 @@ static void run_worker(const struct fake *f_in, char *const *argv, int64_t timeo
 	pid_t w = fork();
 	if (w == 0) {
 		close(f.log_fd);
+		dup2(err_fd, STDERR_FILENO);
 		log_init("gentrack-worker");
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		_exit(worker_main(&o));
@@ -330,8 +355,12 @@ static void run_worker(const struct fake *f_in, char *const *argv, int64_t timeo
 	}
 	fake_stop(server);
 	close(f.log_fd);
+	close(err_fd);
 	read_log(log_path, r);
 	unlink(log_path);
+	r->log = slurp(err_path);
+	unlink(err_path);
+	fprintf(stderr, "%s", r->log ? r->log : "");
 	for (int i = 0; i < r->n; i++)
 		fprintf(stderr, "  +%5lld ms %s %.100s", (long long)(r->at[i] - r->started_ms),
 			r->verb[i], r->body[i]);
@@ -454,11 +483,107 @@ static void test_lost_lease_kills_the_generator(void)
 	run_release(&r);
 }
 
+/*
+ * A claim answer that does not check out (issue 20 item 4): the generator
+ * never runs, nothing is sent back for the request, and the log names the
+ * field. Each answer is the good one with one field made wrong.
+ */
+#define CLAIM_HEAD "{\"request_id\":\"" REQUEST_ID "\",\"entity_type\":\"t\",\"status\":\"processing\","
+struct bad_claim {
+	const char *body;
+	const char *field;   /* named in the log */
+};
+static const struct bad_claim bad_claims[] = {
+	/* Today a generator run per listed index: three runs of index 0. */
+	{ CLAIM_HEAD "\"requested_count\":3,\"attempt\":1,\"lease_seconds\":30,\"pending_indexes\":[0,0,0]}",
+	  "pending_indexes: index 0 is listed twice" },
+	{ CLAIM_HEAD "\"requested_count\":2,\"attempt\":1,\"lease_seconds\":30,\"pending_indexes\":[0,5]}",
+	  "pending_indexes[1]: 5 is outside 0..1" },
+	{ CLAIM_HEAD "\"requested_count\":0,\"attempt\":1,\"lease_seconds\":30,\"pending_indexes\":[0]}",
+	  "requested_count: 0 is outside" },
+	/* Today a signed overflow (lease_seconds * 1000), then the generator runs. */
+	{ CLAIM_HEAD "\"requested_count\":1,\"attempt\":1,\"lease_seconds\":9223372036854775807,"
+	  "\"pending_indexes\":[0]}",
+	  "lease_seconds: 9223372036854775807 is outside 1..86400" },
+	/* Today sent back as attempt 1 (a cast to int). */
+	{ CLAIM_HEAD "\"requested_count\":1,\"attempt\":4294967297,\"lease_seconds\":30,\"pending_indexes\":[0]}",
+	  "attempt: 4294967297 is outside 1..1000000" },
+	{ "{\"request_id\":\"not-a-request\",\"entity_type\":\"t\",\"status\":\"processing\","
+	  "\"requested_count\":1,\"attempt\":1,\"pending_indexes\":[0]}",
+	  "request_id: must be a UUID" },
+	{ CLAIM_HEAD "\"requested_count\":1,\"attempt\":1,\"constraints\":\"{}\",\"pending_indexes\":[0]}",
+	  "constraints: must be an object" },
+	{ "{\"request_id\":\"" REQUEST_ID "\",\"entity_type\":\"t\",\"status\":\"cancelled\","
+	  "\"requested_count\":1,\"attempt\":1,\"pending_indexes\":[0]}",
+	  "status: must be \"processing\"" },
+};
+
+static void test_a_bad_claim_answer_runs_no_generator(void)
+{
+	char dir[] = "/tmp/gentrack-test-claim-XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	char runs_path[128], script[256];
+	snprintf(runs_path, sizeof(runs_path), "%s/runs", dir);
+	/* One line per generator run. */
+	snprintf(script, sizeof(script), "echo run >>%s; printf '{}'", runs_path);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+	for (size_t i = 0; i < sizeof(bad_claims) / sizeof(bad_claims[0]); i++) {
+		struct fake f = { .lease_seconds = 30, .heartbeat_status = 200,
+				  .claim_body = bad_claims[i].body };
+		struct run r;
+		fprintf(stderr, "  claim answer: %s\n", bad_claims[i].body);
+		run_worker(&f, argv, 5000, 15000, &r);
+		char *runs = slurp(runs_path);
+		int n_runs = 0;
+		for (char *p = runs; p && (p = strstr(p, "run")); p += 3)
+			n_runs++;
+		free(runs);
+		unlink(runs_path);
+		fprintf(stderr, "  the generator ran %d times\n", n_runs);
+		CU_ASSERT_EQUAL(n_runs, 0);
+		CU_ASSERT_EQUAL(count(&r, "claim"), 1);
+		CU_ASSERT_EQUAL(count(&r, "heartbeat") + count(&r, "entities") + count(&r, "complete"), 0);
+		/* --once: the refusal is the run's failure. */
+		CU_ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+		CU_ASSERT_PTR_NOT_NULL(r.log && strstr(r.log, "refusing the claim of"));
+		CU_ASSERT_PTR_NOT_NULL(r.log && strstr(r.log, bad_claims[i].field));
+		CU_ASSERT_PTR_NOT_NULL(r.log && strstr(r.log, "the reaper retries it"));
+		run_release(&r);
+	}
+	rmdir(dir);
+}
+
+/*
+ * A heartbeat granting a lease no server can give: it is ignored, and the
+ * heartbeats keep the claim's second. Today lease_seconds * 1000 overflows
+ * (to -1000 ms), and the next heartbeat is due at once, again and again.
+ */
+static void test_a_huge_heartbeat_lease_is_ignored(void)
+{
+	struct fake f = { .lease_seconds = 3, .heartbeat_status = 200,
+			  .heartbeat_lease = INT64_MAX };
+	char *argv[] = { "/bin/sh", "-c", "sleep 2.5; printf '{}'", NULL };
+	struct run r;
+	run_worker(&f, argv, 30000, 20000, &r);
+
+	int n = count(&r, "heartbeat");
+	fprintf(stderr, "  %d heartbeats in 2.5 s\n", n);
+	CU_ASSERT_TRUE(n >= 1 && n <= 4);
+	CU_ASSERT_EQUAL(count(&r, "entities"), 1);
+	CU_ASSERT_EQUAL(count(&r, "complete"), 1);
+	CU_ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	CU_ASSERT_PTR_NOT_NULL(r.log && strstr(r.log, "lease_seconds outside 1..86400 ignored"));
+	run_release(&r);
+}
+
 static const struct unit_case cases[] = {
 	{ "a 20 s heartbeat does not delay a 5 s timeout", test_slow_heartbeat_does_not_delay_the_timeout },
 	{ "a flooding generator and slow heartbeats keep their schedules",
 	  test_flooding_generator_and_slow_heartbeats_keep_their_schedules },
 	{ "a lost lease kills the generator", test_lost_lease_kills_the_generator },
+	{ "a bad claim answer runs no generator", test_a_bad_claim_answer_runs_no_generator },
+	{ "a huge heartbeat lease is ignored", test_a_huge_heartbeat_lease_is_ignored },
 	{ NULL, NULL },
 };
 
