@@ -77,6 +77,9 @@ struct config {
 
 	/* [log] */
 	char *log_level;            /* "debug", "info", "warn" or "error" */
+
+	/* [live] */
+	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */
 };
 
 /* Fills every field with its default. 0, or -1 on allocation failure. */

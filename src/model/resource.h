@@ -71,6 +71,8 @@ void gen_entity_list_release(struct gen_entity_list *l);
 /* Which optional parts render_request adds. */
 enum {
 	RESOURCE_ENTITIES = 1 << 0,   /* "entities": [...] (needs `entities`) */
+	RESOURCE_NO_CONSTRAINTS = 1 << 1, /* leave out the client's "constraints" */
+	RESOURCE_NO_METADATA = 1 << 2,    /* and its "metadata" */
 };
 
 /*

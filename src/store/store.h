@@ -63,6 +63,16 @@ enum store_race_point {
 typedef void (*store_race_fn)(void *ctx, enum store_race_point at);
 void store_set_race_hook(struct store *s, store_race_fn fn, void *ctx);
 
+/*
+ * Called after each commit that changed what a client sees of requests
+ * (a transition, an entity recorded): the ids, in the order the
+ * transaction changed them, once each. The store is out of its transaction
+ * then, and the listener may use it (to read the new state). NULL (the
+ * default): nobody listens. Live updates (live/publish.h) listen.
+ */
+typedef void (*store_change_fn)(void *ctx, struct store *s, const struct uuid *ids, unsigned n);
+void store_set_change_listener(struct store *s, store_change_fn fn, void *ctx);
+
 /* ---- API keys (store/keys.c) ---- */
 
 /*

@@ -140,7 +140,7 @@ void dispatch_handle(struct dispatcher *d, struct http_request *req,
 {
 	struct call c = {
 		.req = req, .resp = resp, .store = d->store, .cfg = d->cfg, .ids = &d->ids,
-		.queues = &d->queues,
+		.queues = &d->queues, .live = d->live,
 	};
 
 	http_response_reset(resp);

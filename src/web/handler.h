@@ -22,6 +22,8 @@
 #define HANDLER_ADMIN_HASH_MAX 256
 
 /* One request being handled. Everything borrowed lives until the handler returns. */
+struct live;
+
 struct call {
 	struct http_request *req;     /* borrowed */
 	struct http_response *resp;   /* the answer, empty when the handler starts */
@@ -29,6 +31,7 @@ struct call {
 	const struct config *cfg;     /* borrowed */
 	struct uuid_gen *ids;         /* this process' UUIDv7 sequence */
 	struct queue_hint *queues;    /* this process' queue heads for Retry-After hints */
+	struct live *live;            /* live updates (live/publish.h), NULL without them */
 	int64_t now;                  /* µs, one clock reading per request: the store's,
 	                               * read with the key (or by the poll's statement,
 	                               * or once for an admin page); this host's only
