@@ -17,7 +17,6 @@
 #define PUB_PREFIX "http://nchan/_gentrack/pub/"
 
 struct live {
-	CURL *curl;                  /* one handle: the socket's connection is reused */
 	char *socket_path;
 	unsigned long long failures; /* since start */
 	unsigned long long unlogged; /* since the last log line */
@@ -38,8 +37,7 @@ struct live *live_new(const struct config *cfg, int *enabled)
 	if (!l)
 		return NULL;
 	l->socket_path = strdup(cfg->nchan_socket);
-	l->curl = curl_easy_init();
-	if (!l->socket_path || !l->curl) {
+	if (!l->socket_path) {
 		live_free(l);
 		return NULL;
 	}
@@ -50,8 +48,6 @@ void live_free(struct live *l)
 {
 	if (!l)
 		return;
-	if (l->curl)
-		curl_easy_cleanup(l->curl);
 	free(l->socket_path);
 	free(l);
 }
@@ -111,8 +107,17 @@ static long channel_call(struct live *l, const char *method, const struct uuid *
 	uuid_format(id, sid);
 	memcpy(url, PUB_PREFIX, sizeof(PUB_PREFIX) - 1);
 	memcpy(url + sizeof(PUB_PREFIX) - 1, sid, UUID_STR_LEN + 1);
-	CURL *h = l->curl;
-	curl_easy_reset(h);
+	/*
+	 * A handle and a connection per call (microseconds on a unix socket):
+	 * between requests a child then holds nothing open but its listener and
+	 * its store connection (a kept handle keeps libcurl's wake-up socket
+	 * pair), and a restarted nginx meets no stale connection.
+	 */
+	CURL *h = curl_easy_init();
+	if (!h) {
+		count_failure(l, method, "out of memory");
+		return -1;
+	}
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, l->socket_path);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)LIVE_PUBLISH_TIMEOUT_MS);
@@ -130,6 +135,7 @@ static long channel_call(struct live *l, const char *method, const struct uuid *
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	else
 		count_failure(l, method, curl_easy_strerror(rc));
+	curl_easy_cleanup(h);
 	return status;
 }
 
