@@ -66,9 +66,10 @@ static const struct cfg_key keys[] = {
 	KEY("limits", "list_max", CFG_INT, list_max, 1, 1000),
 	KEY("log", "level", CFG_LOG_LEVEL, log_level, 0, 0),
 	KEY("live", "nchan_socket", CFG_STRING, nchan_socket, 0, 0),
+	KEY("tokens", "status_token_ttl", CFG_DURATION, status_token_ttl, 60, 30 * 86400),
 };
 
-static const char *const sections[] = { "store", "server", "limits", "log", "live" };
+static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens" };
 
 static char *dup_mem(const char *s, size_t len)
 {
@@ -120,6 +121,7 @@ int config_init(struct config *c)
 	c->idempotency_ttl = 24 * 3600;
 	c->list_limit = 20;
 	c->list_max = 100;
+	c->status_token_ttl = 24 * 3600;
 	return 0;
 }
 

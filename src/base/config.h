@@ -78,6 +78,9 @@ struct config {
 	/* [log] */
 	char *log_level;            /* "debug", "info", "warn" or "error" */
 
+	/* [tokens] */
+	int64_t status_token_ttl;   /* seconds a request's status token lives, 60..30 days */
+
 	/* [live] */
 	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */
 };

@@ -29,6 +29,7 @@ void gen_request_init(struct gen_request *r)
 	r->completed_at = TIME_NONE;
 	r->cancelled_at = TIME_NONE;
 	r->updated_at = TIME_NONE;
+	r->status_token_expires_at = TIME_NONE;
 }
 
 void gen_request_release(struct gen_request *r)

@@ -58,6 +58,14 @@ void handler_store_problem(struct call *c, int store_rc, const char *what);
  * under. 0, or -1 with a 401 answer set.
  */
 int handler_bearer_hash(struct call *c, unsigned char hash[AUTH_HASH_LEN]);
+/*
+ * The credential of a route that takes a client key or a status token: the
+ * Authorization header's Bearer key or token, or else (for EventSource,
+ * which cannot send headers) a token in the query as ?token=. Its kind and
+ * hash; 0, or -1 with a 401 answer set.
+ */
+int handler_key_or_token_hash(struct call *c, enum auth_bearer *kind,
+			      unsigned char hash[AUTH_HASH_LEN]);
 /* Answers 401 for a key that is unknown or revoked. */
 void handler_unknown_key(struct call *c);
 /* 0 when c->who has `role`, or -1 with a 403 answer set. */

@@ -412,6 +412,7 @@ _nginx_write_conf() {
 	sed -e "s#unix:/run/gentrack/fcgi.sock#unix:$FCGI_SOCK#" \
 		-e "s#listen 80;#listen 127.0.0.1:$S_HTTP_PORT;#" \
 		-e "s#/etc/nginx/gentrack-live/#$NGX/live/#" \
+		-e "s#/var/log/nginx/access.log#$NGX/access.log#" \
 		"$site" >"$NGX/site.conf"
 	# The live-update files only with the module: an empty folder leaves
 	# the site's includes of them matching nothing.
