@@ -19,9 +19,18 @@
 #define RESOURCE_PATH "/api/v1/generation-requests/"
 #define IDEM_STUCK_SECONDS 60       /* a 'processing' key older than this was abandoned */
 
+/* "client:OWNER", or "status-token:OWNER" for the bearer of a request's token. */
 static void actor_of(const struct call *c, char *out, size_t size)
 {
-	snprintf(out, size, "client:%s", c->who.owner);
+	snprintf(out, size, "%s:%s", c->who.role == ROLE_STATUS_TOKEN ? "status-token" : "client",
+		 c->who.owner);
+}
+
+/* What the caller may see of a request: a status token's view leaves out
+ * the client's metadata (SPEC "Status tokens"). */
+static unsigned view_flags(const struct call *c)
+{
+	return c->who.role == ROLE_STATUS_TOKEN ? RESOURCE_NO_METADATA : 0;
 }
 
 /* Host names as nginx passes them: letters, digits, '.', '-', ':', '[', ']'. */
@@ -158,12 +167,27 @@ static int idempotency_begin(struct call *c, struct store_idem *idem,
 	return -1;
 }
 
+/* The 202's body: the resource and, this once, its status token. */
+static void render_created(const struct gen_request *r, const char *token, struct strbuf *sb)
+{
+	struct jsonw w;
+	jsonw_init(&w, sb);
+	jsonw_object_begin(&w);
+	resource_render_members(r, NULL, 0, &w);
+	jsonw_key(&w, "status_token");
+	jsonw_string(&w, token, AUTH_KEY_LEN);
+	jsonw_object_end(&w);
+}
+
 /*
- * The new row from the validated input (which it takes over), rendered into
- * the answer's body: the row is made here, so the response can be rendered
- * before the commit. 0, or -1 with the answer set.
+ * The new row from the validated input (which it takes over), with a fresh
+ * status token, rendered into the answer's body and into *replay (the same
+ * without the token: an Idempotency-Key's replay cannot show it, as only its
+ * hash is kept). The row is made here, so both are rendered before the
+ * commit. 0, or -1 with the answer set.
  */
-static int request_from_input(struct call *c, struct create_input *in, struct gen_request *r)
+static int request_from_input(struct call *c, struct create_input *in, struct gen_request *r,
+			      char token[AUTH_KEY_LEN + 1], struct strbuf *replay)
 {
 	struct problem p;
 	if (uuid_v7_next(c->ids, c->now / 1000, &r->id) < 0) {
@@ -181,8 +205,12 @@ static int request_from_input(struct call *c, struct create_input *in, struct ge
 	r->status = GEN_PENDING;
 	r->version = 1;
 	r->requested_at = r->updated_at = c->now;
-	resource_render(r, NULL, 0, &c->resp->body);
-	if (c->resp->body.oom) {
+	auth_status_token_generate(token);
+	auth_key_hash(token, AUTH_KEY_LEN, r->status_token_hash);
+	r->status_token_expires_at = c->now + c->cfg->status_token_ttl * US_PER_S;
+	resource_render(r, NULL, 0, replay);
+	render_created(r, token, &c->resp->body);
+	if (replay->oom || c->resp->body.oom) {
 		handler_problem(c, problem_set(&p, 500, NULL, "out of memory"));
 		return -1;
 	}
@@ -212,10 +240,13 @@ void api_client_create(struct call *c)
 	struct store_idem idem;
 	struct store_idem *idemp = NULL;
 	struct uuid existing;
+	struct strbuf replay;
 	char actor[OWNER_MAX + 16];
+	char token[AUTH_KEY_LEN + 1];
 	int rc;
 
 	gen_request_init(&r);
+	strbuf_init(&replay);
 	memset(&in, 0, sizeof(in));
 	if (require_json(c) < 0)
 		return;
@@ -227,10 +258,10 @@ void api_client_create(struct call *c)
 	}
 	if (idempotency_begin(c, &idem, &idemp) < 0)
 		goto cleanup;
-	if (request_from_input(c, &in, &r) < 0)
+	if (request_from_input(c, &in, &r, token, &replay) < 0)
 		goto abandon;
 	actor_of(c, actor, sizeof(actor));
-	rc = store_request_create(c->store, &r, actor, idemp, c->resp->body.buf, &existing);
+	rc = store_request_create(c->store, &r, actor, idemp, replay.buf, &existing);
 	if (rc == STORE_DUPLICATE) {
 		answer_duplicate(c, &r, &existing);
 		goto abandon;
@@ -249,6 +280,8 @@ abandon:
 	if (idemp && store_idem_abandon(c->store, idemp))
 		log_warn("could not release an Idempotency-Key: %s", store_last_error(c->store));
 cleanup:
+	sodium_memzero(token, sizeof(token));
+	strbuf_release(&replay);
 	create_input_release(&in);
 	gen_request_release(&r);
 }
@@ -259,7 +292,7 @@ static void render_resource(struct call *c, int status, const struct gen_request
 {
 	char tag[ETAG_MAX_LEN];
 	c->resp->status = status;
-	resource_render(r, entities, RESOURCE_ENTITIES, &c->resp->body);
+	resource_render(r, entities, RESOURCE_ENTITIES | view_flags(c), &c->resp->body);
 	etag_format(r->version, tag);
 	http_add_header(c->resp, "ETag", "%s", tag);
 	http_add_header(c->resp, "Cache-Control", "private, no-cache");
@@ -278,6 +311,38 @@ static void answer_resource(struct call *c, int status, const struct gen_request
 	gen_entity_list_release(&entities);
 }
 
+/* 304 when the client's tag is the request's, with what a 200 would carry
+ * besides the body. 1 when answered so, else 0. */
+static int answer_not_modified(struct call *c, const struct gen_request *r,
+			       const char *if_none_match)
+{
+	char tag[ETAG_MAX_LEN];
+	etag_format(r->version, tag);
+	if (!etag_none_match(if_none_match, tag))
+		return 0;
+	c->resp->status = 304;
+	http_add_header(c->resp, "ETag", "%s", tag);
+	http_add_header(c->resp, "Cache-Control", "private, no-cache");
+	add_retry_after(c, r);
+	return 1;
+}
+
+/* The status read of a status token's bearer (checked by the dispatcher):
+ * the plain statements, as the token is not the hot path a key's poll is. */
+static void get_by_token(struct call *c)
+{
+	struct gen_request r;
+	gen_request_init(&r);
+	int rc = store_request_get(c->store, &c->route.id, c->who.owner, &r);
+	if (rc == STORE_OK)
+		rc = store_request_check_timeout(c->store, c->cfg, c->now, &r, c->who.owner);
+	if (rc < 0)
+		handler_store_problem(c, rc, "generation request");
+	else if (!answer_not_modified(c, &r, http_param(c->req, "HTTP_IF_NONE_MATCH")))
+		answer_resource(c, 200, &r);
+	gen_request_release(&r);
+}
+
 /*
  * The status poll: key, request and entities in one statement (store_poll),
  * so what thousands of pollers cost is one round trip each. The 401/403/404
@@ -289,10 +354,13 @@ void api_client_get(struct call *c)
 	struct gen_entity_list entities = { 0 };
 	enum store_poll_found found;
 	unsigned char hash[AUTH_HASH_LEN];
-	char tag[ETAG_MAX_LEN];
 	const char *if_none_match = http_param(c->req, "HTTP_IF_NONE_MATCH");
 	long long known_version = etag_single_version(if_none_match);
 
+	if (c->who.role == ROLE_STATUS_TOKEN) {
+		get_by_token(c);
+		return;
+	}
 	if (handler_bearer_hash(c, hash) < 0)
 		return;
 	int64_t now;
@@ -322,15 +390,9 @@ void api_client_get(struct call *c)
 		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
-	etag_format(r.version, tag);
-	if (etag_none_match(if_none_match, tag)) {
-		/* Unchanged: no body to send. */
-		c->resp->status = 304;
-		http_add_header(c->resp, "ETag", "%s", tag);
-		http_add_header(c->resp, "Cache-Control", "private, no-cache");
-		add_retry_after(c, &r);
+	/* Unchanged: no body to send. */
+	if (answer_not_modified(c, &r, if_none_match))
 		goto cleanup;
-	}
 	/* The statement left the entities out when the version was the poller's,
 	 * and a transition just made (rc 1) may have changed them. */
 	if (rc == 1 || (known_version >= 0 && (uint64_t)known_version == r.version)) {

@@ -66,9 +66,11 @@ static const struct cfg_key keys[] = {
 	KEY("limits", "list_limit", CFG_INT, list_limit, 1, 1000),
 	KEY("limits", "list_max", CFG_INT, list_max, 1, 1000),
 	KEY("log", "level", CFG_LOG_LEVEL, log_level, 0, 0),
+	KEY("live", "nchan_socket", CFG_STRING, nchan_socket, 0, 0),
+	KEY("tokens", "status_token_ttl", CFG_DURATION, status_token_ttl, 60, 30 * 86400),
 };
 
-static const char *const sections[] = { "store", "server", "limits", "log" };
+static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens" };
 
 static char *dup_mem(const char *s, size_t len)
 {
@@ -102,7 +104,8 @@ int config_init(struct config *c)
 	    set_string(&c->migrations_dir, GENTRACK_SQL_DIR) ||
 	    set_string(&c->listen, "") ||
 	    set_string(&c->base_url, "") ||
-	    set_string(&c->log_level, "info")) {
+	    set_string(&c->log_level, "info") ||
+	    set_string(&c->nchan_socket, "")) {
 		config_release(c);
 		return -1;
 	}
@@ -119,6 +122,7 @@ int config_init(struct config *c)
 	c->idempotency_ttl = 24 * 3600;
 	c->list_limit = 20;
 	c->list_max = 100;
+	c->status_token_ttl = 24 * 3600;
 	return 0;
 }
 
@@ -127,7 +131,7 @@ void config_release(struct config *c)
 	char **strings[] = {
 		&c->store_host, &c->store_socket, &c->store_user, &c->store_password,
 		&c->store_database, &c->migrations_dir, &c->listen, &c->base_url,
-		&c->log_level,
+		&c->log_level, &c->nchan_socket,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		free(*strings[i]);

@@ -77,6 +77,12 @@ struct config {
 
 	/* [log] */
 	char *log_level;            /* "debug", "info", "warn" or "error" */
+
+	/* [tokens] */
+	int64_t status_token_ttl;   /* seconds a request's status token lives, 60..30 days */
+
+	/* [live] */
+	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */
 };
 
 /* Fills every field with its default. 0, or -1 on allocation failure. */

@@ -57,6 +57,13 @@
 #define LOGIN_LIMIT_WINDOW_S 60
 #define LOGIN_LIMIT_PER_ADDRESS 5
 #define LOGIN_LIMIT_PER_USER 10
+/*
+ * Live updates (live/publish.h): a publish to nginx's Nchan waits at most
+ * this long, so a slow or stopped nginx cannot hold up the change it tells
+ * of; a burst of failures is logged once every LIVE_LOG_EVERY_S.
+ */
+#define LIVE_PUBLISH_TIMEOUT_MS 50
+#define LIVE_LOG_EVERY_S 10
 /* At most one Argon2id check at a time in the pool; a child that dies in
  * one frees the pool's turn after this long. */
 #define ADMIN_VERIFY_LEASE_S 5

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "web/pool.h"
 #include "store/store.h"
+#include "live/publish.h"
 #include "base/banned.h"
 
 struct fcgi_main {
@@ -33,16 +34,21 @@ static int child_main(void *ctx)
 	struct http_request *req = http_request_new(m->listen_fd);
 	struct http_response resp;
 	struct dispatcher disp;
-	int status = 0;
+	int status = 0, live_on = 0;
+	struct live *live = live_new(&m->cfg, &live_on);
 
 	http_response_init(&resp);
-	if (!store || !req) {
+	if (!store || !req || (live_on && !live)) {
 		log_error("out of memory starting a worker");
 		status = 1;
 		goto cleanup;
 	}
 	dispatch_init(&disp, &routes_table, &m->cfg, store);
 	admin_auth_share(&disp.admin_auth, m->logins);
+	/* Every change this child commits is published after its commit. */
+	disp.live = live;
+	if (live)
+		store_set_change_listener(store, live_on_change, live);
 	/* Connect up front so the first request is fast; a failure here is not
 	 * fatal (the store logs why) and the next request tries again. */
 	(void)store_connect(store);
@@ -63,6 +69,7 @@ cleanup:
 	http_response_release(&resp);
 	http_request_free(req);
 	store_free(store);
+	live_free(live);
 	config_release(&m->cfg);
 	return status;
 }
@@ -131,8 +138,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level((enum log_level)log_level_parse(m.cfg.log_level));
-	if (auth_init() < 0 || http_init() < 0) {
-		fprintf(stderr, "gentrack-fcgi: cannot initialise libsodium or libfcgi\n");
+	if (auth_init() < 0 || http_init() < 0 || live_global_init() < 0) {
+		fprintf(stderr, "gentrack-fcgi: cannot initialise libsodium, libfcgi or libcurl\n");
 		config_release(&m.cfg);
 		return 1;
 	}

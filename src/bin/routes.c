@@ -3,6 +3,7 @@
 #include "admin/admin.h"
 #include "admin/admin_api.h"
 #include "api/api_client.h"
+#include "api/api_events.h"
 #include "api/api_worker.h"
 #include "bin/routes.h"
 #include "base/banned.h"
@@ -21,7 +22,8 @@ static const struct route routes[] = {
 	{ "POST", API, ROUTE_AUTH_CLIENT, 0, api_client_create },
 	{ "GET", API, ROUTE_AUTH_CLIENT, 0, api_client_list },
 	{ "GET", API "/{id}", ROUTE_AUTH_CLIENT_INLINE, 0, api_client_get },
-	{ "POST", API "/{id}/cancel", ROUTE_AUTH_CLIENT, 0, api_client_cancel },
+	{ "POST", API "/{id}/cancel", ROUTE_AUTH_CLIENT_OR_TOKEN, 0, api_client_cancel },
+	{ "GET", API "/{id}/events", ROUTE_AUTH_CLIENT_OR_TOKEN, 0, api_client_events },
 	/* the worker API: Bearer worker keys */
 	{ "POST", WORKER "/claim", ROUTE_AUTH_WORKER, 0, api_worker_claim },
 	{ "POST", WORKER "/generation-requests/{id}/heartbeat", ROUTE_AUTH_WORKER, 0,

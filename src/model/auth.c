@@ -14,16 +14,29 @@ int auth_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-void auth_key_generate(char out[AUTH_KEY_LEN + 1])
+/* Both prefixes have the same length: the credentials differ by it alone. */
+_Static_assert(sizeof(AUTH_KEY_PREFIX) == sizeof(AUTH_TOKEN_PREFIX), "prefix lengths");
+
+static void generate_with_prefix(const char *prefix, char out[AUTH_KEY_LEN + 1])
 {
 	unsigned char raw[KEY_RANDOM_BYTES];
-	size_t prefix = sizeof(AUTH_KEY_PREFIX) - 1;
+	size_t n = strlen(prefix);
 
 	randombytes_buf(raw, sizeof(raw));
-	memcpy(out, AUTH_KEY_PREFIX, prefix);
-	sodium_bin2base64(out + prefix, AUTH_KEY_LEN + 1 - prefix, raw, sizeof(raw),
+	memcpy(out, prefix, n);
+	sodium_bin2base64(out + n, AUTH_KEY_LEN + 1 - n, raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
+}
+
+void auth_key_generate(char out[AUTH_KEY_LEN + 1])
+{
+	generate_with_prefix(AUTH_KEY_PREFIX, out);
+}
+
+void auth_status_token_generate(char out[AUTH_KEY_LEN + 1])
+{
+	generate_with_prefix(AUTH_TOKEN_PREFIX, out);
 }
 
 void auth_key_hash(const char *key, size_t len, unsigned char out[AUTH_HASH_LEN])
@@ -55,18 +68,29 @@ int auth_scheme_token(const char *header, const char *scheme, const char **token
 	return 0;
 }
 
-int auth_parse_bearer(const char *header, const char **key, size_t *len)
+enum auth_bearer auth_bearer_kind(const char *tok, size_t n)
 {
 	size_t prefix = sizeof(AUTH_KEY_PREFIX) - 1;
+	if (n != AUTH_KEY_LEN)
+		return BEARER_NONE;
+	for (size_t i = prefix; i < n; i++)
+		if (!is_b64url(tok[i]))
+			return BEARER_NONE;
+	if (!memcmp(tok, AUTH_KEY_PREFIX, prefix))
+		return BEARER_KEY;
+	if (!memcmp(tok, AUTH_TOKEN_PREFIX, prefix))
+		return BEARER_STATUS_TOKEN;
+	return BEARER_NONE;
+}
+
+int auth_parse_bearer(const char *header, const char **key, size_t *len)
+{
 	const char *tok;
 	size_t n;
 
 	if (auth_scheme_token(header, "Bearer", &tok, &n) < 0 ||
-	    n != AUTH_KEY_LEN || memcmp(tok, AUTH_KEY_PREFIX, prefix))
+	    auth_bearer_kind(tok, n) != BEARER_KEY)
 		return -1;
-	for (size_t i = prefix; i < n; i++)
-		if (!is_b64url(tok[i]))
-			return -1;
 	*key = tok;
 	*len = n;
 	return 0;
@@ -74,7 +98,7 @@ int auth_parse_bearer(const char *header, const char **key, size_t *len)
 
 const char *auth_role_name(enum auth_role role)
 {
-	return role == ROLE_WORKER ? "worker" : "client";
+	return role == ROLE_WORKER ? "worker" : role == ROLE_STATUS_TOKEN ? "status-token" : "client";
 }
 
 int auth_role_parse(const char *name, enum auth_role *out)

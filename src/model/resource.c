@@ -29,6 +29,7 @@ void gen_request_init(struct gen_request *r)
 	r->completed_at = TIME_NONE;
 	r->cancelled_at = TIME_NONE;
 	r->updated_at = TIME_NONE;
+	r->status_token_expires_at = TIME_NONE;
 }
 
 void gen_request_release(struct gen_request *r)
@@ -122,8 +123,10 @@ void resource_render_members(const struct gen_request *r, const struct gen_entit
 	jsonw_cstr(w, r->failure_reason[0] ? r->failure_reason : NULL);
 	jsonw_key(w, "error_message");
 	jsonw_cstr(w, r->error_message);
-	render_json_text(w, "constraints", r->constraints_json);
-	render_json_text(w, "metadata", r->metadata_json);
+	if (!(flags & RESOURCE_NO_CONSTRAINTS))
+		render_json_text(w, "constraints", r->constraints_json);
+	if (!(flags & RESOURCE_NO_METADATA))
+		render_json_text(w, "metadata", r->metadata_json);
 	if ((flags & RESOURCE_ENTITIES) && entities) {
 		jsonw_key(w, "entities");
 		jsonw_array_begin(w);

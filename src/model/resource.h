@@ -40,6 +40,10 @@ struct gen_request {
 	char *error_message;          /* owned; NULL when none */
 	char *constraints_json;       /* owned; compact JSON object text */
 	char *metadata_json;          /* owned; compact JSON object text */
+	/* Written at create only, never read back or rendered: the hash of the
+	 * request's status token, valid until the time (TIME_NONE: no token). */
+	unsigned char status_token_hash[32];
+	int64_t status_token_expires_at;
 };
 
 /* One generated entity: its index and JSON text (owned). */
@@ -71,6 +75,8 @@ void gen_entity_list_release(struct gen_entity_list *l);
 /* Which optional parts render_request adds. */
 enum {
 	RESOURCE_ENTITIES = 1 << 0,   /* "entities": [...] (needs `entities`) */
+	RESOURCE_NO_CONSTRAINTS = 1 << 1, /* leave out the client's "constraints" */
+	RESOURCE_NO_METADATA = 1 << 2,    /* and its "metadata" */
 };
 
 /*

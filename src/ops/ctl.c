@@ -15,6 +15,7 @@
 #include "ops/ctl.h"
 #include "ops/ctl_cmd.h"
 #include "store/store.h"
+#include "live/publish.h"
 #include "base/banned.h"
 
 void ctl_usage(FILE *out)
@@ -184,7 +185,8 @@ int ctl_main(int argc, char **argv)
 	struct ctl c = { .json = 0 };
 	const char *config_path = NULL;
 	char err[512];
-	int ret = CTL_USAGE;
+	int ret = CTL_USAGE, live_on = 0;
+	struct live *live = NULL;
 
 	log_init("gentrackctl");
 	switch (take_global_options(&argc, argv, &c, &config_path)) {
@@ -210,20 +212,25 @@ int ctl_main(int argc, char **argv)
 		return CTL_USAGE;
 	}
 	log_set_level((enum log_level)log_level_parse(c.cfg.log_level));
-	if (auth_init() < 0) {
-		fprintf(stderr, "gentrackctl: cannot initialise libsodium\n");
+	if (auth_init() < 0 || live_global_init() < 0) {
+		fprintf(stderr, "gentrackctl: cannot initialise libsodium or libcurl\n");
 		goto cleanup;
 	}
 	c.store = store_new(&c.cfg);
-	if (!c.store) {
+	live = live_new(&c.cfg, &live_on);
+	if (!c.store || (live_on && !live)) {
 		fprintf(stderr, "gentrackctl: out of memory\n");
 		ret = CTL_STORE;
 		goto cleanup;
 	}
+	/* What an operator or the reaper changes reaches live streams too. */
+	if (live)
+		store_set_change_listener(c.store, live_on_change, live);
 	c.config_path = config_path;
 	ret = cmd->fn(&c, argc - 1, argv + 1);
 cleanup:
 	store_free(c.store);
+	live_free(live);
 	config_release(&c.cfg);
 	return ret;
 }

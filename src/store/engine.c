@@ -38,6 +38,10 @@ struct store {
 	unsigned connect_failures;    /* failed connects since the last success */
 	store_race_fn race;           /* tests only: called between a decision and its write */
 	void *race_ctx;
+	store_change_fn on_change;    /* told of the requests each commit changed */
+	void *change_ctx;
+	struct uuid changed[ENGINE_CHANGES_MAX]; /* by the open transaction */
+	unsigned n_changed;
 	char error[512];
 };
 
@@ -51,6 +55,40 @@ void engine_race_point(struct store *s, enum store_race_point at)
 {
 	if (s->race)
 		s->race(s->race_ctx, at);
+}
+
+void store_set_change_listener(struct store *s, store_change_fn fn, void *ctx)
+{
+	s->on_change = fn;
+	s->change_ctx = ctx;
+}
+
+/* Tells the listener of the changes committed, and forgets them. */
+static void announce_changes(struct store *s)
+{
+	struct uuid ids[ENGINE_CHANGES_MAX];
+	unsigned n = s->n_changed;
+
+	s->n_changed = 0;
+	if (!s->on_change || n == 0)
+		return;
+	/* A copy: the listener may open transactions of its own. */
+	memcpy(ids, s->changed, n * sizeof(ids[0]));
+	s->on_change(s->change_ctx, s, ids, n);
+}
+
+void engine_note_change(struct store *s, const struct uuid *id)
+{
+	if (!s->on_change)
+		return;
+	for (unsigned i = 0; i < s->n_changed; i++)
+		if (memcmp(s->changed[i].b, id->b, sizeof(id->b)) == 0)
+			return;
+	/* Every transaction of ours changes one request; the cap is a guard. */
+	if (s->n_changed < ENGINE_CHANGES_MAX)
+		s->changed[s->n_changed++] = *id;
+	if (!s->in_txn)
+		announce_changes(s);
 }
 
 void engine_set_error(struct store *s, const char *fmt, ...)
@@ -548,8 +586,10 @@ int engine_begin(struct store *s)
 	/* The first statement of a transaction may meet a connection that died idle. */
 	if (rc == STORE_UNAVAILABLE && !s->mysql)
 		rc = run_text(s, "START TRANSACTION");
-	if (rc == STORE_OK)
+	if (rc == STORE_OK) {
 		s->in_txn = 1;
+		s->n_changed = 0;
+	}
 	return rc;
 }
 
@@ -557,6 +597,10 @@ int engine_commit(struct store *s)
 {
 	int rc = run_text(s, "COMMIT");
 	s->in_txn = 0;
+	if (rc == STORE_OK)
+		announce_changes(s);
+	else
+		s->n_changed = 0;
 	return rc;
 }
 
@@ -565,6 +609,7 @@ void engine_rollback(struct store *s)
 	if (s->mysql && s->in_txn)
 		run_text(s, "ROLLBACK");
 	s->in_txn = 0;
+	s->n_changed = 0;
 }
 
 int engine_finish(struct store *s, int rc)

@@ -31,6 +31,8 @@ struct engine_query {
 
 /* At most this many parameters or result columns per statement. */
 #define ENGINE_MAX_BINDS 32
+/* Requests one transaction may change and announce (engine_note_change). */
+#define ENGINE_CHANGES_MAX 4
 
 /* A parameter value; which member is used depends on the query's type letter. */
 struct sqlv {
@@ -90,6 +92,13 @@ long long engine_insert_id(struct store *s, const struct engine_query *q);
  * errors.
  */
 int engine_run_script(struct store *s, const char *sql, const char *what);
+
+/*
+ * The transaction changed request `id` (store_set_change_listener): its
+ * listener hears of it after the commit, or now when no transaction is open
+ * (the statement committed by itself).
+ */
+void engine_note_change(struct store *s, const struct uuid *id);
 
 /* Transactions: begin retries once on a connection that died idle. */
 int engine_begin(struct store *s);

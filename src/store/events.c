@@ -8,7 +8,8 @@
 /*
  * The audit trail (generation_events): one row per transition, SPEC §2.
  * Every transition passes here, in its transaction, so its counters are
- * bumped here too (store/metrics.c).
+ * bumped here too (store/metrics.c), and its change is announced after the
+ * commit (store_set_change_listener).
  */
 
 static const struct engine_query Q_EVENT_INSERT = {
@@ -24,6 +25,7 @@ int events_insert(struct store *s, const struct uuid *id, int64_t at, const char
 	int rc = engine_run(s, &Q_EVENT_INSERT, p, NULL, NULL, NULL, NULL);
 	if (rc)
 		return rc;
+	engine_note_change(s, id);
 	return metrics_on_transition(s, id, engine_insert_id(s, &Q_EVENT_INSERT), actor, from, to);
 }
 

@@ -10,9 +10,10 @@
 
 static const struct engine_query Q_REQ_INSERT = {
 	"INSERT INTO generation_requests (id, owner, entity_type, subject_key, status, "
-	"requested_count, version, requested_at, updated_at, constraints_json, metadata_json) "
-	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?)",
-	"bsssittss", "" };
+	"requested_count, version, requested_at, updated_at, constraints_json, metadata_json, "
+	"status_token_hash, status_token_expires_at) "
+	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?)",
+	"bsssittssbt", "" };
 /* The owner's active request for a subject: the generated column active_subject
  * is set only while pending or processing, and unique. */
 static const struct engine_query Q_ACTIVE_SUBJECT = {
@@ -29,6 +30,10 @@ static int create_txn(struct store *s, const struct gen_request *r, const char *
 		SV_BIN(r->subject_key, r->subject_key_len), SV_INT(r->requested_count),
 		SV_TIME(r->requested_at), SV_TIME(r->updated_at),
 		SV_STR(r->constraints_json), SV_STR(r->metadata_json),
+		r->status_token_expires_at == TIME_NONE
+			? SV_BIN(NULL, 0)
+			: SV_BIN(r->status_token_hash, sizeof(r->status_token_hash)),
+		SV_TIME(r->status_token_expires_at),
 	};
 	int rc = engine_begin(s);
 	if (rc)
@@ -76,6 +81,41 @@ int store_request_get(struct store *s, const struct uuid *id, const char *owner,
 		return rc;
 	if (o.failed)
 		return engine_oom(s);
+	return rows ? STORE_OK : STORE_NOT_FOUND;
+}
+
+/* The token's request, while the token is valid, and the store's clock. */
+static const struct engine_query Q_TOKEN_LOOKUP = {
+	"SELECT id, owner, UTC_TIMESTAMP(6) FROM generation_requests "
+	"WHERE status_token_hash = ? AND status_token_expires_at > UTC_TIMESTAMP(6)",
+	"b", "bst" };
+
+struct token_row {
+	struct principal *who;
+	int64_t *now;
+};
+
+static int token_row_fn(void *ctx, const struct sqlcell *c)
+{
+	struct token_row *t = ctx;
+	engine_cell_uuid(&c[0], &t->who->token_request);
+	engine_cell_copy(&c[1], t->who->owner, sizeof(t->who->owner));
+	if (t->now)
+		*t->now = engine_cell_time(&c[2]);
+	return 0;
+}
+
+int store_status_token_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+			      struct principal *out, int64_t *now)
+{
+	struct sqlv p[] = { SV_BIN(hash, AUTH_HASH_LEN) };
+	struct token_row t = { out, now };
+	size_t rows = 0;
+	memset(out, 0, sizeof(*out));
+	out->role = ROLE_STATUS_TOKEN;
+	int rc = engine_run(s, &Q_TOKEN_LOOKUP, p, token_row_fn, &t, NULL, &rows);
+	if (rc)
+		return rc;
 	return rows ? STORE_OK : STORE_NOT_FOUND;
 }
 

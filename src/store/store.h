@@ -63,6 +63,16 @@ enum store_race_point {
 typedef void (*store_race_fn)(void *ctx, enum store_race_point at);
 void store_set_race_hook(struct store *s, store_race_fn fn, void *ctx);
 
+/*
+ * Called after each commit that changed what a client sees of requests
+ * (a transition, an entity recorded): the ids, in the order the
+ * transaction changed them, once each. The store is out of its transaction
+ * then, and the listener may use it (to read the new state). NULL (the
+ * default): nobody listens. Live updates (live/publish.h) listen.
+ */
+typedef void (*store_change_fn)(void *ctx, struct store *s, const struct uuid *ids, unsigned n);
+void store_set_change_listener(struct store *s, store_change_fn fn, void *ctx);
+
 /* ---- API keys (store/keys.c) ---- */
 
 /*
@@ -115,6 +125,13 @@ int store_request_create(struct store *s, const struct gen_request *r, const cha
 /* The request `id` if owned by `owner` (NULL = any owner). Fills *out (release it). */
 int store_request_get(struct store *s, const struct uuid *id, const char *owner,
 		      struct gen_request *out);
+/*
+ * The request a status token reads, while the token is valid (the store's
+ * clock): *out gets ROLE_STATUS_TOKEN, the request's owner and id, *now the
+ * clock (when not NULL). NOT_FOUND for an unknown or expired token.
+ */
+int store_status_token_lookup(struct store *s, const unsigned char hash[AUTH_HASH_LEN],
+			      struct principal *out, int64_t *now);
 /* The generated entities of a request, by index. Appends to *out. */
 int store_request_entities(struct store *s, const struct uuid *id,
 			   struct gen_entity_list *out);

@@ -325,6 +325,8 @@ int store_entity_record(struct store *s, const struct uuid *id, const struct sto
 				NULL, NULL, &n, NULL);
 		if (rc == STORE_OK && n != 1)
 			rc = STORE_CONFLICT;
+		if (rc == STORE_OK)
+			engine_note_change(s, id);
 	}
 	rc = engine_finish(s, rc);
 	if (rc == STORE_OK) {

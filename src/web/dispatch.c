@@ -41,6 +41,49 @@ static int authenticate(struct call *c, enum auth_role role)
 	return handler_require_role(c, role);
 }
 
+/*
+ * A client key, or the status token of the request in the path. A token
+ * that does not belong to that request is answered as another owner's
+ * request is: 404. 0, or -1 with the answer set; *kind says which it was.
+ */
+static int authenticate_key_or_token(struct call *c, enum auth_bearer *kind)
+{
+	struct problem p;
+	unsigned char hash[AUTH_HASH_LEN];
+
+	if (handler_key_or_token_hash(c, kind, hash) < 0)
+		return -1;
+	int rc = *kind == BEARER_KEY ? store_key_lookup(c->store, hash, &c->who, &c->now)
+				     : store_status_token_lookup(c->store, hash, &c->who, &c->now);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc == STORE_NOT_FOUND) {
+		if (*kind == BEARER_KEY)
+			handler_unknown_key(c);
+		else
+			handler_problem(c, problem_set(&p, 401, NULL, "unknown or expired status token"));
+		return -1;
+	}
+	if (rc) {
+		handler_store_problem(c, rc, "key");
+		return -1;
+	}
+	if (*kind == BEARER_KEY)
+		return handler_require_role(c, ROLE_CLIENT);
+	if (c->route.status == 0 && uuid_compare(&c->who.token_request, &c->route.id) != 0) {
+		handler_store_problem(c, STORE_NOT_FOUND, "generation request");
+		return -1;
+	}
+	return 0;
+}
+
+/* The Authorization header has a client or worker key's shape. */
+static int header_holds_key(const struct call *c)
+{
+	const char *key;
+	size_t len;
+	return auth_parse_bearer(http_param(c->req, "HTTP_AUTHORIZATION"), &key, &len) == 0;
+}
+
 /* /healthz and /metrics trust loopback (see SECURITY.md, "Loopback trust"). */
 static int is_loopback(const char *addr)
 {
@@ -59,16 +102,21 @@ static route_page *page_of(const struct dispatcher *d, const struct route *r)
  */
 static int check_credential(struct dispatcher *d, struct call *c, const struct route *r)
 {
+	enum auth_bearer kind;
+
 	switch (r->auth) {
 	case ROUTE_AUTH_NONE:
 		return 0;
 	case ROUTE_AUTH_CLIENT_INLINE:
 		/* The status poll, the hot path, checks its key in the same
 		 * statement that reads the request; with a bad id there is no
-		 * statement, so the key is checked here first, as for any route. */
-		if (c->route.status == 0)
+		 * statement, so the key is checked here first, as for any route.
+		 * A status token is checked here. */
+		if (c->route.status == 0 && header_holds_key(c))
 			return 0;
-		return authenticate(c, ROLE_CLIENT);
+		return authenticate_key_or_token(c, &kind);
+	case ROUTE_AUTH_CLIENT_OR_TOKEN:
+		return authenticate_key_or_token(c, &kind);
 	case ROUTE_AUTH_CLIENT:
 		return authenticate(c, ROLE_CLIENT);
 	case ROUTE_AUTH_WORKER:
@@ -140,7 +188,7 @@ void dispatch_handle(struct dispatcher *d, struct http_request *req,
 {
 	struct call c = {
 		.req = req, .resp = resp, .store = d->store, .cfg = d->cfg, .ids = &d->ids,
-		.queues = &d->queues,
+		.queues = &d->queues, .live = d->live,
 	};
 
 	http_response_reset(resp);

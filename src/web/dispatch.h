@@ -18,6 +18,8 @@
  * second-old queue head for Retry-After hints, and the admin sign-ins of
  * web/admin_auth.h: passwords verified lately, failures counted).
  */
+struct live;
+
 struct dispatcher {
 	const struct route_table *routes; /* borrowed; src/bin/routes.c in the service */
 	const struct config *cfg;     /* borrowed */
@@ -26,6 +28,7 @@ struct dispatcher {
 	int64_t (*clock)(void);       /* µs now; injectable for tests */
 	struct queue_hint queues;     /* queue heads for pending requests' Retry-After */
 	struct admin_auth admin_auth; /* this process' sign-in cache and failure counts */
+	struct live *live;            /* borrowed: live updates, NULL without them */
 };
 
 void dispatch_init(struct dispatcher *d, const struct route_table *routes,

@@ -1,5 +1,7 @@
 #include "build_config.h"
 
+#include <string.h>
+
 #include "web/handler.h"
 #include "base/log.h"
 #include "base/banned.h"
@@ -44,11 +46,65 @@ int handler_bearer_hash(struct call *c, unsigned char hash[AUTH_HASH_LEN])
 		return -1;
 	}
 	if (auth_parse_bearer(header, &key, &len) < 0) {
+		if (auth_scheme_token(header, "Bearer", &key, &len) == 0 &&
+		    auth_bearer_kind(key, len) == BEARER_STATUS_TOKEN) {
+			handler_problem(c, problem_set(&p, 403, NULL,
+						       "a status token reads (and cancels) its own "
+						       "request only; this endpoint needs a key"));
+			return -1;
+		}
 		handler_problem(c, problem_set(&p, 401, NULL,
 					       "the Authorization header is not a gentrack Bearer key"));
 		return -1;
 	}
 	auth_key_hash(key, len, hash);
+	return 0;
+}
+
+/* The value of `token=` in a query string, up to the next '&'; NULL if none. */
+static const char *query_token(const char *qs, size_t *len)
+{
+	for (const char *p = qs; p && (p = strstr(p, "token=")); p++) {
+		if (p != qs && p[-1] != '&')
+			continue;
+		p += strlen("token=");
+		*len = strcspn(p, "&");
+		return p;
+	}
+	return NULL;
+}
+
+int handler_key_or_token_hash(struct call *c, enum auth_bearer *kind,
+			      unsigned char hash[AUTH_HASH_LEN])
+{
+	struct problem p;
+	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
+	const char *tok = NULL;
+	size_t len = 0;
+
+	if (header && *header) {
+		if (auth_scheme_token(header, "Bearer", &tok, &len) < 0)
+			tok = NULL;
+	} else {
+		tok = query_token(c->req->query, &len);
+		/* A key never goes in a URL: URLs end up in logs and histories. */
+		if (tok && auth_bearer_kind(tok, len) != BEARER_STATUS_TOKEN)
+			tok = NULL;
+		if (!tok) {
+			handler_problem(c, problem_set(&p, 401, NULL,
+						       "an Authorization: Bearer <key> header (or a "
+						       "status token as ?token=) is required"));
+			return -1;
+		}
+	}
+	*kind = tok ? auth_bearer_kind(tok, len) : BEARER_NONE;
+	if (*kind == BEARER_NONE) {
+		handler_problem(c, problem_set(&p, 401, NULL,
+					       "the Authorization header is not a gentrack Bearer key "
+					       "or status token"));
+		return -1;
+	}
+	auth_key_hash(tok, len, hash);
 	return 0;
 }
 

@@ -22,6 +22,8 @@
 #define HANDLER_ADMIN_HASH_MAX 256
 
 /* One request being handled. Everything borrowed lives until the handler returns. */
+struct live;
+
 struct call {
 	struct http_request *req;     /* borrowed */
 	struct http_response *resp;   /* the answer, empty when the handler starts */
@@ -29,6 +31,7 @@ struct call {
 	const struct config *cfg;     /* borrowed */
 	struct uuid_gen *ids;         /* this process' UUIDv7 sequence */
 	struct queue_hint *queues;    /* this process' queue heads for Retry-After hints */
+	struct live *live;            /* live updates (live/publish.h), NULL without them */
 	int64_t now;                  /* µs, one clock reading per request: the store's,
 	                               * read with the key (or by the poll's statement,
 	                               * or once for an admin page); this host's only
@@ -55,6 +58,14 @@ void handler_store_problem(struct call *c, int store_rc, const char *what);
  * under. 0, or -1 with a 401 answer set.
  */
 int handler_bearer_hash(struct call *c, unsigned char hash[AUTH_HASH_LEN]);
+/*
+ * The credential of a route that takes a client key or a status token: the
+ * Authorization header's Bearer key or token, or else (for EventSource,
+ * which cannot send headers) a token in the query as ?token=. Its kind and
+ * hash; 0, or -1 with a 401 answer set.
+ */
+int handler_key_or_token_hash(struct call *c, enum auth_bearer *kind,
+			      unsigned char hash[AUTH_HASH_LEN]);
 /* Answers 401 for a key that is unknown or revoked. */
 void handler_unknown_key(struct call *c);
 /* 0 when c->who has `role`, or -1 with a 403 answer set. */

@@ -24,8 +24,11 @@ typedef void route_page(struct call *c, int status, const char *sentence);
 enum route_auth {
 	ROUTE_AUTH_NONE,          /* public: a static asset, the sign-out page */
 	ROUTE_AUTH_CLIENT,        /* Bearer key of role client */
-	ROUTE_AUTH_CLIENT_INLINE, /* the same, checked by the handler in the statement that
-	                           * reads the row (the status poll: one round trip) */
+	ROUTE_AUTH_CLIENT_OR_TOKEN, /* a client key, or the status token of the request
+	                           * in the path (SPEC "Status tokens") */
+	ROUTE_AUTH_CLIENT_INLINE, /* the same; a key is checked by the handler in the
+	                           * statement that reads the row (the status poll: one
+	                           * round trip), a token by the dispatcher */
 	ROUTE_AUTH_WORKER,        /* Bearer key of role worker */
 	ROUTE_AUTH_ADMIN,         /* HTTP Basic, an admin account */
 	ROUTE_AUTH_OPERATOR,      /* loopback (REMOTE_ADDR), or an admin's Basic credentials */

@@ -154,12 +154,13 @@ IB='{"entity_type":"problem","count":2,"subject_key":"idem-1"}'
 create "$IB" -H 'Idempotency-Key: key-1'
 check "idempotency: first 202" status_is 202
 IDEM_ID=$ID
-first_body=$(jq -S . "$HB")
+# The first answer's status token is shown once: a replay has the rest.
+first_body=$(jq -S 'del(.status_token)' "$HB")
 first_loc=$(hdr Location)
 before=$(writes)
 create "$IB" -H 'Idempotency-Key: key-1'
 check "idempotency: replay answers 202 again" status_is 202
-check "idempotency: replay returns the same body" eq "$(jq -S . "$HB")" "$first_body"
+check "idempotency: replay returns the same body, but the status token" eq "$(jq -S . "$HB")" "$first_body"
 check "idempotency: replay returns the same Location" eq "$(hdr Location)" "$first_loc"
 check "idempotency: replay creates nothing" eq "$(writes)" "$before"
 check "idempotency: one request for the key" \

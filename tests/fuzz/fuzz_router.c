@@ -11,6 +11,7 @@
 #include "admin/admin.h"
 #include "admin/admin_api.h"
 #include "api/api_client.h"
+#include "api/api_events.h"
 #include "api/api_worker.h"
 #include "bin/routes.h"
 #include "web/router.h"
@@ -19,6 +20,7 @@
 #define STUB(name) \
 	void name(struct call *c) { (void)c; }
 STUB(api_client_create) STUB(api_client_list) STUB(api_client_get) STUB(api_client_cancel)
+STUB(api_client_events)
 STUB(api_worker_claim) STUB(api_worker_heartbeat) STUB(api_worker_entities)
 STUB(api_worker_complete) STUB(admin_api_healthz) STUB(admin_api_metrics)
 STUB(admin_home) STUB(admin_detail) STUB(admin_fail) STUB(admin_cancel) STUB(admin_retry)

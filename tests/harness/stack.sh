@@ -65,6 +65,12 @@ _stack_init() {
 	FCGI_LOG=$DIR/fcgi.log
 	NGX=$DIR/nginx
 	NGX_PIDFILE=$NGX/nginx.pid
+	# Live updates when nginx has Debian's Nchan module, unless the caller
+	# asks for a stack without them (GENTRACK_NO_LIVE=1: /events is 501).
+	NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
+	NCHAN_SOCK=$NGX/nchan.sock
+	LIVE=0
+	[[ -r $NCHAN_MODULE && ${GENTRACK_NO_LIVE:-0} != 1 ]] && LIVE=1
 	STATE=$DIR/state.env
 	CREDS=$DIR/credentials.env
 }
@@ -326,6 +332,7 @@ _write_config() {
 		# URLs (Operation-Location) need the base URL spelled out here.
 		[[ -z $base_url ]] || printf 'base_url = %s\n' "$base_url" >>"$CONF.tmp"
 		printf '[log]\nlevel = info\n' >>"$CONF.tmp"
+		((LIVE == 0)) || printf '[live]\nnchan_socket = %s\n' "$NCHAN_SOCK" >>"$CONF.tmp"
 	)
 	mv "$CONF.tmp" "$CONF"
 }
@@ -404,8 +411,22 @@ _nginx_write_conf() {
 	fi
 	sed -e "s#unix:/run/gentrack/fcgi.sock#unix:$FCGI_SOCK#" \
 		-e "s#listen 80;#listen 127.0.0.1:$S_HTTP_PORT;#" \
+		-e "s#/etc/nginx/gentrack-live/#$NGX/live/#" \
+		-e "s#/var/log/nginx/access.log#$NGX/access.log#" \
 		"$site" >"$NGX/site.conf"
+	# The live-update files only with the module: an empty folder leaves
+	# the site's includes of them matching nothing.
+	rm -rf "$NGX/live" "$NCHAN_SOCK"
+	mkdir -p "$NGX/live"
+	local load=""
+	if ((LIVE)); then
+		load="load_module $NCHAN_MODULE;"
+		sed -e "s#unix:/run/gentrack/nchan.sock#unix:$NCHAN_SOCK#" \
+			"$SRCDIR/nginx/live-publisher.conf" >"$NGX/live/live-publisher.conf"
+		cp "$SRCDIR/nginx/live-subscriber.conf" "$NGX/live/live-subscriber.conf"
+	fi
 	sed -e "s#@PREFIX@#$NGX#g" -e "s#@USER@#$(id -un)#g" -e "s#@SITE@#$NGX/site.conf#g" \
+		-e "s#@LOAD_MODULES@#$load#" \
 		"$_stack_here/nginx-main.conf.in" >"$NGX/nginx.conf"
 }
 

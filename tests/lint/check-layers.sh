@@ -6,6 +6,7 @@
 #   check-layers.sh SRC_DIR
 #
 # Layers, from the bottom: base <- model <- store <- web <- api <- admin;
+# live (publishing to nginx's Nchan) sits on store, below api and ops;
 # ops sits on store beside web; worker stands on base and model only; bin
 # (the route table and the three main()s) may include anything.
 set -u
@@ -16,12 +17,13 @@ declare -A allowed=(
 	[base]="base"
 	[model]="base model"
 	[store]="base model store"
+	[live]="base model store live"
 	[web]="base model store web"
-	[api]="base model store web api"
-	[admin]="base model store web api admin"
-	[ops]="base model store ops"
+	[api]="base model store live web api"
+	[admin]="base model store live web api admin"
+	[ops]="base model store live ops"
 	[worker]="base model worker"
-	[bin]="base model store web api admin ops worker bin"
+	[bin]="base model store live web api admin ops worker bin"
 )
 # Headers that do I/O, or read the clock: model/ is the pure state machine.
 io_headers='^(stdio|unistd|fcntl|poll|dirent|signal|time|fcgiapp|fcgi_stdio|mysql|curl/curl|sys/[a-z_]+|netinet/[a-z_]+|arpa/[a-z_]+)\.h$'

@@ -1,0 +1,186 @@
+#include "build_config.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live/publish.h"
+#include "base/jsonw.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "model/lifecycle.h"
+#include "base/banned.h"
+
+/* nginx's publisher location, reached over the unix socket: the host name
+ * only fills the URL. */
+#define PUB_PREFIX "http://nchan/_gentrack/pub/"
+
+struct live {
+	char *socket_path;
+	unsigned long long failures; /* since start */
+	unsigned long long unlogged; /* since the last log line */
+	int64_t logged_at;           /* µs, time_now_us() of that line */
+};
+
+int live_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+struct live *live_new(const struct config *cfg, int *enabled)
+{
+	*enabled = cfg->nchan_socket && cfg->nchan_socket[0];
+	if (!*enabled)
+		return NULL;
+	struct live *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->socket_path = strdup(cfg->nchan_socket);
+	if (!l->socket_path) {
+		live_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void live_free(struct live *l)
+{
+	if (!l)
+		return;
+	free(l->socket_path);
+	free(l);
+}
+
+unsigned long long live_failures(const struct live *l)
+{
+	return l ? l->failures : 0;
+}
+
+void live_render(const struct gen_request *r, struct strbuf *out)
+{
+	struct jsonw w;
+	jsonw_init(&w, out);
+	jsonw_object_begin(&w);
+	/* Small, and the same for every subscriber: what the request is doing,
+	 * not what the client sent (metadata is not a status token's to read). */
+	resource_render_members(r, NULL, RESOURCE_NO_CONSTRAINTS | RESOURCE_NO_METADATA, &w);
+	jsonw_key(&w, "version");
+	jsonw_int(&w, (long long)r->version);
+	jsonw_object_end(&w);
+}
+
+/* One failure more; a line for the first of a burst, then one per
+ * LIVE_LOG_EVERY_S with the count, so a stopped nginx fills no log. */
+static void count_failure(struct live *l, const char *what, const char *why)
+{
+	int64_t now = time_now_us();
+	l->failures++;
+	l->unlogged++;
+	if (l->logged_at && now - l->logged_at < LIVE_LOG_EVERY_S * US_PER_S)
+		return;
+	log_warn("live updates: %s failed (%s); %llu publish(es) lost since the last report; "
+		 "subscribers see the truth again at the next change or reconnect",
+		 what, why, l->unlogged);
+	l->unlogged = 0;
+	l->logged_at = now;
+}
+
+static size_t discard_body(char *data, size_t size, size_t n, void *ctx)
+{
+	(void)data;
+	(void)ctx;
+	return size * n;
+}
+
+/*
+ * One request to the channel of `id`: method, body (NULL for none). The
+ * HTTP status, or -1 when nginx did not answer in time.
+ */
+static long channel_call(struct live *l, const char *method, const struct uuid *id,
+			 const char *body, size_t len)
+{
+	char url[sizeof(PUB_PREFIX) + UUID_STR_LEN];
+	char sid[UUID_STR_LEN + 1];
+	long status = -1;
+
+	uuid_format(id, sid);
+	memcpy(url, PUB_PREFIX, sizeof(PUB_PREFIX) - 1);
+	memcpy(url + sizeof(PUB_PREFIX) - 1, sid, UUID_STR_LEN + 1);
+	/*
+	 * A handle and a connection per call (microseconds on a unix socket):
+	 * between requests a child then holds nothing open but its listener and
+	 * its store connection (a kept handle keeps libcurl's wake-up socket
+	 * pair), and a restarted nginx meets no stale connection.
+	 */
+	CURL *h = curl_easy_init();
+	if (!h) {
+		count_failure(l, method, "out of memory");
+		return -1;
+	}
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, l->socket_path);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)LIVE_PUBLISH_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
+	} else if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	CURLcode rc = curl_easy_perform(h);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	else
+		count_failure(l, method, curl_easy_strerror(rc));
+	curl_easy_cleanup(h);
+	return status;
+}
+
+int live_publish(struct live *l, const struct gen_request *r)
+{
+	struct strbuf msg;
+	strbuf_init(&msg);
+	live_render(r, &msg);
+	if (msg.oom) {
+		strbuf_release(&msg);
+		count_failure(l, "rendering a message", "out of memory");
+		return -1;
+	}
+	long status = channel_call(l, "POST", &r->id, msg.buf, msg.len);
+	strbuf_release(&msg);
+	/* 201: delivered to subscribers; 202: queued for later ones. */
+	if (status != 201 && status != 202) {
+		if (status >= 0)
+			count_failure(l, "POST", "nginx did not take the message");
+		return -1;
+	}
+	/* The final state is the stream's last event: nginx then ends the
+	 * streams, and a late subscriber gets the final state from us. */
+	if (lifecycle_is_terminal(r->status))
+		(void)channel_call(l, "DELETE", &r->id, NULL, 0);
+	return 0;
+}
+
+int live_channel_exists(struct live *l, const struct uuid *id)
+{
+	long status = channel_call(l, "GET", id, NULL, 0);
+	return status == 200 ? 1 : status == 404 ? 0 : -1;
+}
+
+void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned n)
+{
+	struct live *l = ctx;
+	for (unsigned i = 0; i < n; i++) {
+		struct gen_request r;
+		gen_request_init(&r);
+		int rc = store_request_get(s, &ids[i], NULL, &r);
+		if (rc == STORE_OK)
+			live_publish(l, &r);
+		else
+			count_failure(l, "reading the changed request", store_last_error(s));
+		gen_request_release(&r);
+	}
+}
