@@ -24,6 +24,9 @@
 
 /* generation_events.message and generation_requests.error_message */
 #define EVENT_MESSAGE_MAX 1024
+/* A completion's message ("2 of 5 entities not generated; last error: ...")
+ * quotes this much of the last entity error, cut on a character boundary. */
+#define COMPLETION_ERROR_QUOTE_MAX 511
 /* A client's cancel reason is the event message itself. */
 #define CANCEL_REASON_MAX EVENT_MESSAGE_MAX
 /* An operator's reason is prefixed ("marked failed by NAME: ..."): room for it. */
