@@ -21,6 +21,9 @@
 #define SUBJECT_KEY_MAX 255
 #define FAILURE_CODE_MAX 32    /* lease_expired, max_runtime_exceeded, ... */
 #define IDEMPOTENCY_KEY_MAX 255
+/* An unknown field or query parameter name is quoted in the 400's detail up
+ * to this many bytes, cut on a character boundary. */
+#define QUOTED_NAME_MAX 64
 
 /* generation_events.message and generation_requests.error_message */
 #define EVENT_MESSAGE_MAX 1024
