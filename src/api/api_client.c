@@ -8,11 +8,13 @@
 #include "api/api_client.h"
 #include "web/etag.h"
 #include "base/jsonw.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/query.h"
 #include "model/queue_hint.h"
 #include "store/store.h"
 #include "model/resource.h"
+#include "base/utf8.h"
 #include "api/validate.h"
 #include "base/banned.h"
 
@@ -478,14 +480,17 @@ static int list_filter_parse(struct call *c, const struct query *q,
 		int known = 0;
 		for (const char *const *n = list_params; *n; n++)
 			known |= !strcmp(*n, q->params[i].name);
+		/* The name is quoted whole-character, at most QUOTED_NAME_MAX bytes. */
+		const char *name = q->params[i].name;
+		int shown = (int)utf8_prefix_len(name, strlen(name), QUOTED_NAME_MAX);
 		if (!known) {
-			problem_set(p, 400, "invalid-query", "unknown query parameter '%.64s'",
-				    q->params[i].name);
+			problem_set(p, 400, "invalid-query", "unknown query parameter '%.*s'",
+				    shown, name);
 			return -1;
 		}
-		if (query_count(q, q->params[i].name) > 1) {
-			problem_set(p, 400, "invalid-query", "query parameter '%.64s' is repeated",
-				    q->params[i].name);
+		if (query_count(q, name) > 1) {
+			problem_set(p, 400, "invalid-query", "query parameter '%.*s' is repeated",
+				    shown, name);
 			return -1;
 		}
 	}

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "api/validate.h"
+#include "base/limits.h"
+#include "base/utf8.h"
 #include "base/banned.h"
 
 
@@ -88,7 +90,8 @@ static int check_fields(json_t *root, const char *const *fields, struct problem 
 	json_t *v;
 	json_object_foreach(root, name, v) {
 		if (!known_field(fields, name)) {
-			problem_set(p, 400, "invalid-field", "unknown field '%.64s'", name);
+			problem_set(p, 400, "invalid-field", "unknown field '%.*s'",
+				    (int)utf8_prefix_len(name, strlen(name), QUOTED_NAME_MAX), name);
 			return -1;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "base/number.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 #include "base/banned.h"
 
 /* Far beyond any sane config or password file; stops reading /dev/zero forever. */
@@ -226,33 +227,33 @@ static void read_failure(enum read_status st, const char *path, size_t max, int 
 		break;
 	case READ_CANNOT_OPEN:
 		if (as_value)
-			snprintf(why, whylen, "cannot open '%s': %s", path, sys);
+			utf8_snprintf(why, whylen, "cannot open '%s': %s", path, sys);
 		else
-			snprintf(why, whylen, "%s: cannot open: %s", path, sys);
+			utf8_snprintf(why, whylen, "%s: cannot open: %s", path, sys);
 		break;
 	case READ_TOO_LARGE:
 		if (as_value)
-			snprintf(why, whylen, "'%s' is longer than %zu bytes", path, max);
+			utf8_snprintf(why, whylen, "'%s' is longer than %zu bytes", path, max);
 		else
-			snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
+			utf8_snprintf(why, whylen, "%s: larger than %zu bytes", path, max);
 		break;
 	case READ_CANNOT_READ:
 		if (as_value)
-			snprintf(why, whylen, "cannot read '%s'", path);
+			utf8_snprintf(why, whylen, "cannot read '%s'", path);
 		else
-			snprintf(why, whylen, "%s: cannot read", path);
+			utf8_snprintf(why, whylen, "%s: cannot read", path);
 		break;
 	case READ_HAS_NUL:
 		if (as_value)
-			snprintf(why, whylen, "'%s' contains a NUL byte", path);
+			utf8_snprintf(why, whylen, "'%s' contains a NUL byte", path);
 		else
-			snprintf(why, whylen, "%s: contains a NUL byte", path);
+			utf8_snprintf(why, whylen, "%s: contains a NUL byte", path);
 		break;
 	case READ_NO_MEMORY:
 		if (as_value)
 			snprintf(why, whylen, "out of memory");
 		else
-			snprintf(why, whylen, "%s: out of memory", path);
+			utf8_snprintf(why, whylen, "%s: out of memory", path);
 		break;
 	}
 }
@@ -402,7 +403,7 @@ static int parse_line(struct config *c, const char *line, size_t len, int *secti
 				return 0;
 			}
 		}
-		snprintf(why, whylen, "unknown section [%.*s]", (int)nlen, name);
+		utf8_snprintf(why, whylen, "unknown section [%.*s]", (int)nlen, name);
 		return -1;
 	}
 
@@ -420,7 +421,7 @@ static int parse_line(struct config *c, const char *line, size_t len, int *secti
 		return -1;
 	}
 	if (*section < 0) {
-		snprintf(why, whylen, "key '%.*s' outside a section", (int)klen, key);
+		utf8_snprintf(why, whylen, "key '%.*s' outside a section", (int)klen, key);
 		return -1;
 	}
 	const char *sec = sections[*section];
@@ -432,7 +433,7 @@ static int parse_line(struct config *c, const char *line, size_t len, int *secti
 		}
 	}
 	if (!k) {
-		snprintf(why, whylen, "unknown key '%.*s' in [%s]", (int)klen, key, sec);
+		utf8_snprintf(why, whylen, "unknown key '%.*s' in [%s]", (int)klen, key, sec);
 		return -1;
 	}
 	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
@@ -447,7 +448,7 @@ static int parse_line(struct config *c, const char *line, size_t len, int *secti
 	char detail[256];
 	int rc = apply(c, k, v, detail, sizeof(detail));
 	if (rc < 0)
-		snprintf(why, whylen, "bad value for '%s' in [%s]: %s", k->name, sec, detail);
+		utf8_snprintf(why, whylen, "bad value for '%s' in [%s]: %s", k->name, sec, detail);
 	free(v);
 	return rc;
 }
@@ -468,20 +469,20 @@ int config_load_string(struct config *c, const char *name, const char *text,
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
 		if (parse_line(c, line, len, &section, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s:%d: %s\n>>> %.*s", name, lineno, why,
-				 (int)len, line);
+			utf8_snprintf(err, errlen, "%s:%d: %s\n>>> %.*s", name, lineno, why,
+				      (int)len, line);
 			return -1;
 		}
 	}
 	/* Checked once at the end, so the keys may come in any order. */
 	if (c->default_lease > c->max_lease) {
-		snprintf(err, errlen, "%s: default_lease (%llds) is greater than max_lease (%llds)",
-			 name, (long long)c->default_lease, (long long)c->max_lease);
+		utf8_snprintf(err, errlen, "%s: default_lease (%llds) is greater than max_lease (%llds)",
+			      name, (long long)c->default_lease, (long long)c->max_lease);
 		return -1;
 	}
 	if (c->list_limit > c->list_max) {
-		snprintf(err, errlen, "%s: list_limit (%d) is greater than list_max (%d)",
-			 name, c->list_limit, c->list_max);
+		utf8_snprintf(err, errlen, "%s: list_limit (%d) is greater than list_max (%d)",
+			      name, c->list_limit, c->list_max);
 		return -1;
 	}
 	return 0;
@@ -507,7 +508,7 @@ static int read_file(const char *path, int missing_ok, char **text, char *err, s
 	}
 	*text = strbuf_detach(&sb, NULL);
 	if (!*text) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		utf8_snprintf(err, errlen, "%s: out of memory", path);
 		goto cleanup;
 	}
 	rc = 0;

@@ -21,9 +21,15 @@
 #define SUBJECT_KEY_MAX 255
 #define FAILURE_CODE_MAX 32    /* lease_expired, max_runtime_exceeded, ... */
 #define IDEMPOTENCY_KEY_MAX 255
+/* An unknown field or query parameter name is quoted in the 400's detail up
+ * to this many bytes, cut on a character boundary. */
+#define QUOTED_NAME_MAX 64
 
 /* generation_events.message and generation_requests.error_message */
 #define EVENT_MESSAGE_MAX 1024
+/* A completion's message ("2 of 5 entities not generated; last error: ...")
+ * quotes this much of the last entity error, cut on a character boundary. */
+#define COMPLETION_ERROR_QUOTE_MAX 511
 /* A client's cancel reason is the event message itself. */
 #define CANCEL_REASON_MAX EVENT_MESSAGE_MAX
 /* An operator's reason is prefixed ("marked failed by NAME: ..."): room for it. */

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 
 static const char *log_program = "gentrack";
 static enum log_level log_threshold = LOG_INFO;
@@ -54,8 +55,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	/* Room for the newline; a long line is cut between characters, or the
+	 * journal would keep it as a binary blob. */
 	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
+		len = (size_t)n + utf8_prefix_len(line + n, sizeof(line) - 1 - (size_t)n,
+						  sizeof(line) - 2 - (size_t)n);
 	/* Control characters from input must not forge log lines. */
 	for (size_t i = (size_t)n; i < len; i++)
 		if ((unsigned char)line[i] < 0x20)

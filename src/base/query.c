@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/number.h"
 #include "base/query.h"
+#include "base/utf8.h"
 #include "base/banned.h"
-
-/* How much of a raw parameter name an error message quotes. */
-#define QUERY_ERR_NAME_MAX 64
 
 /*
  * Decodes s[0..len) into a new NUL-terminated string. NULL with *why set to a
@@ -98,8 +97,8 @@ int query_parse(const char *qs, struct query *out, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
-			int shown = name_len > QUERY_ERR_NAME_MAX ? QUERY_ERR_NAME_MAX : (int)name_len;
-			snprintf(err, errlen, "%s in query parameter '%.*s'", why, shown, pair);
+			int shown = (int)utf8_prefix_len(pair, name_len, QUOTED_NAME_MAX);
+			utf8_snprintf(err, errlen, "%s in query parameter '%.*s'", why, shown, pair);
 			goto fail;
 		}
 		q.count++;

@@ -1,5 +1,7 @@
 #include "build_config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/utf8.h"
@@ -74,4 +76,70 @@ size_t utf8_sanitize_copy(const char *s, size_t len, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+static int is_continuation(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+/* How many bytes the character that lead byte c starts says it has; 1 for anything else. */
+static size_t announced_len(unsigned char c)
+{
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 1;
+}
+
+size_t utf8_whole_len(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t lead = len;
+	/* Back over at most 3 continuation bytes to the byte that began them. */
+	while (lead > 0 && len - lead < 3 && is_continuation(p[lead - 1]))
+		lead--;
+	if (lead == 0)
+		return len;
+	lead--;
+	return lead + announced_len(p[lead]) > len ? lead : len;
+}
+
+size_t utf8_prefix_len(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* A cut before a lead byte (or ASCII) splits nothing. */
+	if (!is_continuation((unsigned char)s[max]))
+		return max;
+	return utf8_whole_len(s, max);
+}
+
+size_t utf8_partial_head(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	while (n < len && n < 3 && is_continuation(p[n]))
+		n++;
+	return n;
+}
+
+int utf8_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(out, size, fmt, ap);
+	if (n >= 0 && size > 0 && (size_t)n >= size)
+		out[utf8_whole_len(out, size - 1)] = '\0';
+	return n;
+}
+
+int utf8_snprintf(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = utf8_vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	return n;
 }

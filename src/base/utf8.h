@@ -1,6 +1,7 @@
 #ifndef GENTRACK_UTF8_H
 #define GENTRACK_UTF8_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -19,5 +20,30 @@ void utf8_sanitize(char *text);
  * newline become '?', and a cut never splits a character. Returns the length.
  */
 size_t utf8_sanitize_copy(const char *s, size_t len, char *out, size_t outlen);
+
+/*
+ * Cutting text at a byte limit without splitting a character: a half
+ * character is not UTF-8, and MariaDB's utf8mb4 columns refuse it in strict
+ * mode. A cut "splits" when it falls after a lead byte and before the
+ * continuation bytes that lead byte announces; text that is not UTF-8 to
+ * begin with is cut where it is (utf8_sanitize copes with that).
+ */
+/* The longest prefix of s (len bytes) of at most max bytes that ends on a character boundary. */
+size_t utf8_prefix_len(const char *s, size_t len, size_t max);
+/* len, less an incomplete character at the end of s (len bytes) that a cut left behind. */
+size_t utf8_whole_len(const char *s, size_t len);
+/*
+ * The bytes (0..3) at the start of s (len bytes) that continue a character
+ * begun before it: what to skip when only the tail of a text was kept.
+ */
+size_t utf8_partial_head(const char *s, size_t len);
+/*
+ * vsnprintf/snprintf that, when the text does not fit, drop the character
+ * the cut would split. Same return value: the length the whole text needs.
+ */
+int utf8_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+int utf8_snprintf(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -9,6 +9,7 @@
 #include "base/strbuf.h"
 #include "base/termtext.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 #include "base/uuid.h"
 #include "model/lifecycle.h"
 #include "model/resource.h"
@@ -346,8 +347,12 @@ int ctl_cmd_cancel(struct ctl *c, int argc, char **argv)
 	const char *user = getenv("SUDO_USER");
 	if (!user || !*user)
 		user = getenv("USER");
-	/* The audit trail says who, as far as the shell knows. */
-	snprintf(actor, sizeof(actor), "cli:%.64s", user && *user ? user : "unknown");
+	/* The audit trail says who, as far as the shell knows: at most 64 bytes
+	 * of the name, whole characters (the actor column is utf8mb4). */
+	if (!user || !*user)
+		user = "unknown";
+	snprintf(actor, sizeof(actor), "cli:%.*s", (int)utf8_prefix_len(user, strlen(user), 64),
+		 user);
 	gen_request_init(&r);
 	int rc = store_request_cancel(c->store, &id, NULL, actor, reason, &r);
 	int ret = CTL_OK;

@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 #include "store/engine.h"
 #include "base/banned.h"
 
@@ -95,7 +96,8 @@ void engine_set_error(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	/* MariaDB's messages quote values ("Duplicate entry '...'"): cut whole. */
+	utf8_vsnprintf(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
 }
 
@@ -659,9 +661,8 @@ char *engine_cell_dup(const struct sqlcell *c)
 
 void engine_cell_copy(const struct sqlcell *c, char *out, size_t size)
 {
-	size_t n = c->null ? 0 : c->len;
-	if (n >= size)
-		n = size - 1;
+	/* A cut copy goes back into utf8mb4 columns and JSON: never half a character. */
+	size_t n = c->null ? 0 : utf8_prefix_len(c->s, c->len, size - 1);
 	if (n)
 		memcpy(out, c->s, n);
 	out[n] = '\0';

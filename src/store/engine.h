@@ -120,7 +120,10 @@ int engine_oom(struct store *s);
 /* STORE_ERROR after an out-of-memory in a reader (sink->failed), else rc. */
 int engine_sink_result(struct store *s, const struct engine_sink *sink, int rc);
 
-/* Cells: a NUL-terminated copy (NULL for SQL NULL or no memory), or into a buffer. */
+/*
+ * Cells: a NUL-terminated copy (NULL for SQL NULL or no memory), or into a
+ * buffer of `size` bytes, cut if need be before the character that would not fit.
+ */
 char *engine_cell_dup(const struct sqlcell *c);
 void engine_cell_copy(const struct sqlcell *c, char *out, size_t size);
 /* A 16-byte id cell into *out (left as is when NULL or of another size). */

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/limits.h"
+#include "base/utf8.h"
 #include "store/internal.h"
 #include "base/banned.h"
 
@@ -46,8 +48,8 @@ static void retry_message(const struct gen_request *r, const char *reason, char 
 {
 	unsigned left = r->requested_count > r->generated_count
 			? r->requested_count - r->generated_count : 0;
-	snprintf(out, size, "%s%skeeps %u generated, %u remain", reason ? reason : "",
-		 reason && *reason ? "; " : "", r->generated_count, left);
+	utf8_snprintf(out, size, "%s%skeeps %u generated, %u remain", reason ? reason : "",
+		      reason && *reason ? "; " : "", r->generated_count, left);
 }
 
 /* The retry's writes; *message becomes what the next claim will find. */
@@ -77,7 +79,7 @@ static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_ac
 {
 	enum gen_status to = admin_target(action);
 	struct requests_locked cur;
-	char message[1200];
+	char message[EVENT_MESSAGE_MAX + 1];
 	unsigned long long n = 0;
 
 	int rc = engine_begin(s);
@@ -87,7 +89,7 @@ static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_ac
 	if (rc == STORE_OK && ((expect && *expect != cur.status) ||
 			       !lifecycle_can_transition(cur.status, to, ACTOR_ADMIN)))
 		rc = STORE_CONFLICT;
-	snprintf(message, sizeof(message), "%s", reason ? reason : "");
+	utf8_snprintf(message, sizeof(message), "%s", reason ? reason : "");
 	if (rc == STORE_OK && action == ADMIN_FAIL)
 		rc = fail_row(s, id, &cur, reason, &n);
 	else if (rc == STORE_OK && action == ADMIN_CANCEL)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "base/utf8.h"
 #include "store/internal.h"
 #include "base/banned.h"
 
@@ -374,9 +375,11 @@ static int complete_lock(struct store *s, const struct uuid *id, const struct st
 	return lease_locked(s, rc, rows, lease, out->status, out->worker_id, out->attempt);
 }
 
-static int text_row(void *ctx, const struct sqlcell *c)
+/* The start of the last error; engine_cell_copy cuts it between characters,
+ * or the half character left would fail the UPDATE of error_message. */
+static int last_error_row(void *ctx, const struct sqlcell *c)
 {
-	engine_cell_copy(&c[0], ctx, 512);
+	engine_cell_copy(&c[0], ctx, COMPLETION_ERROR_QUOTE_MAX + 1);
 	return 1;
 }
 
@@ -384,12 +387,12 @@ static int text_row(void *ctx, const struct sqlcell *c)
 static int completion_message(struct store *s, const struct gen_request *r, char *message,
 			      size_t size)
 {
-	char last_error[512] = "";
+	char last_error[COMPLETION_ERROR_QUOTE_MAX + 1] = "";
 	struct sqlv p[] = { SV_UUID(&r->id) };
-	int rc = engine_run(s, &Q_LAST_ERROR, p, text_row, last_error, NULL, NULL);
+	int rc = engine_run(s, &Q_LAST_ERROR, p, last_error_row, last_error, NULL, NULL);
 	unsigned missing = r->requested_count - r->generated_count;
-	snprintf(message, size, "%u of %u entities not generated%s%s", missing,
-		 r->requested_count, *last_error ? "; last error: " : "", last_error);
+	utf8_snprintf(message, size, "%u of %u entities not generated%s%s", missing,
+		      r->requested_count, *last_error ? "; last error: " : "", last_error);
 	return rc;
 }
 
@@ -415,7 +418,7 @@ static int complete_applied(struct gen_request *r, enum gen_status final, const 
 int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
 		   const char *actor, struct gen_request *out)
 {
-	char message[1024] = "";
+	char message[EVENT_MESSAGE_MAX + 1] = "";
 	int64_t now;
 
 	gen_request_init(out);

@@ -52,10 +52,11 @@ struct problem *problem_set(struct problem *p, int status, const char *slug,
 	p->extra_key = NULL;
 	p->extra_value[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
+	/* Details quote input and are cut at a byte limit: the cut drops the
+	 * character it would split, and bytes of input that are not UTF-8
+	 * become '?', or the body would not be JSON. */
+	utf8_vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
 	va_end(ap);
-	/* Details quote input and are cut at a byte limit: either can leave
-	 * bytes that are not UTF-8, which would make the body invalid JSON. */
 	utf8_sanitize(p->detail);
 	return p;
 }

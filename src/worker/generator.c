@@ -339,6 +339,12 @@ static void add_stderr(struct strbuf *sb, const struct run *r)
 		len = r->max_stderr;
 		cut = 1;
 	}
+	/* The kept tail may begin inside a character: start at the next one. */
+	if (cut) {
+		size_t partial = utf8_partial_head(s, len);
+		s += partial;
+		len -= partial;
+	}
 	while (len && strchr(" \t\r\n", *s))
 		s++, len--;
 	while (len && strchr(" \t\r\n", s[len - 1]))

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 #include "base/uuid.h"
 #include "worker/wclient.h"
 #include "base/banned.h"
@@ -297,10 +298,12 @@ static void describe_answer(struct wclient *c, long status)
 		if (!detail)
 			detail = json_string_value(json_object_get(v, "title"));
 	}
+	/* Both quote the answer: cut between its characters (issue 20). */
 	if (detail)
-		snprintf(c->last_error, sizeof(c->last_error), "HTTP %ld: %s", status, detail);
+		utf8_snprintf(c->last_error, sizeof(c->last_error), "HTTP %ld: %s", status, detail);
 	else if (c->body.len)
-		snprintf(c->last_error, sizeof(c->last_error), "HTTP %ld: %.120s", status, c->body.buf);
+		snprintf(c->last_error, sizeof(c->last_error), "HTTP %ld: %.*s", status,
+			 (int)utf8_prefix_len(c->body.buf, c->body.len, 120), c->body.buf);
 	else
 		snprintf(c->last_error, sizeof(c->last_error), "HTTP %ld", status);
 	json_decref(v);

@@ -145,8 +145,8 @@ static int record(struct job *j, const struct generator_result *res)
 		if (rc == WCLIENT_REJECTED && (status == 400 || status == 413)) {
 			/* Too large or not acceptable: record why, so the count adds up. */
 			char why[600];
-			snprintf(why, sizeof(why), "the server refused the entity: %s",
-				 wclient_last_error(l->client));
+			utf8_snprintf(why, sizeof(why), "the server refused the entity: %s",
+				      wclient_last_error(l->client));
 			error_text(why, err);
 			log_warn("entity %ld of %s failed: %s", j->index, j->id, err);
 			rc = wclient_entity(l->client, j->id, j->attempt, j->index, NULL, err,

@@ -287,6 +287,16 @@ refused "list limit=0" 400 api GET "$COLL?limit=0"
 refused "list limit=101" 400 api GET "$COLL?limit=101"
 refused "list limit=abc" 400 api GET "$COLL?limit=abc"
 refused "list with a forged cursor" 400 api GET "$COLL?cursor=not-a-cursor"
+# An unknown parameter's name is quoted up to 64 bytes, cut between
+# characters (issue 20): 1 + 63 bytes end inside an "ü", 63 inside a "日".
+UNKNOWN_U=x$(printf 'ü%.0s' {1..40})
+refused "list with a long German parameter name" 400 api GET "$COLL?$(urlenc "$UNKNOWN_U")=1"
+check "... quoted with its whole characters only" \
+	jtrue --arg n "x$(printf 'ü%.0s' {1..31})" '.detail == "unknown query parameter '\''\($n)'\''"'
+UNKNOWN_J=$(printf '日%.0s' {1..30})
+refused "list with a long Japanese parameter name" 400 api GET "$COLL?$(urlenc "$UNKNOWN_J")=1"
+check "... quoted with its whole characters only" \
+	jtrue --arg n "$(printf '日%.0s' {1..21})" '.detail == "unknown query parameter '\''\($n)'\''"'
 
 # ==== credentials ====
 refused "no key" 401 req POST "$COLL" -H 'Content-Type: application/json' --data-binary '{"entity_type":"problem"}'

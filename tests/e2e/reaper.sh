@@ -128,6 +128,13 @@ check "cancel ID --reason --json: the value stays the reason" eq "$out" "cancell
 check "... and lands in the audit trail" \
 	eq "$("$GENTRACKCTL" get --json "$ID" | jq -r '.events[-1] | "\(.actor|split(":")[0]) \(.to_status) \(.message)"')" \
 	"cli cancelled --json"
+# A long non-ASCII user name is cut between characters in the actor (issue 20):
+# "x" and 31 "ü" are 63 bytes, the 64th begins the next "ü".
+create ctl_kind 1
+out=$(SUDO_USER="x$(printf 'ü%.0s' {1..40})" "$GENTRACKCTL" cancel "$ID" 2>&1)
+check "cancel by a user with a long German name: cancelled" eq "$out" "cancelled $ID"
+check "... the audit trail names them in whole characters" \
+	eq "$("$GENTRACKCTL" get --json "$ID" | jq -r '.events[-1].actor')" "cli:x$(printf 'ü%.0s' {1..31})"
 check "an option without its value is a usage error" eval '! "$GENTRACKCTL" list --config 2>/dev/null'
 
 finish

@@ -54,8 +54,9 @@ stop_everything() {
 }
 trap 'stop_everything; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
 
-# start_worker NAME [VAR=VALUE...] -- [worker options...]: one worker, its log
-# in the stack folder, its pid in WPID[NAME].
+# start_worker NAME [VAR=VALUE...] -- [worker options...]: one worker running
+# $GENERATOR (the demo generator unless set), its log in the stack folder,
+# its pid in WPID[NAME].
 start_worker() {
 	local name=$1 envs=()
 	shift
@@ -65,7 +66,7 @@ start_worker() {
 	done
 	shift
 	env "GT_E2E_MARK=$MARK" "GENTRACK_WORKER_KEY=$WORKER_KEY" "${envs[@]}" \
-		"$WORKER_BIN" --url "$BASE_URL" --poll 0.2 "$@" -- "$DEMO" \
+		"$WORKER_BIN" --url "$BASE_URL" --poll 0.2 "$@" -- "${GENERATOR:-$DEMO}" \
 		>>"$GT_STACK_DIR/worker-$name.log" 2>&1 &
 	WPID[$name]=$!
 }
@@ -95,6 +96,20 @@ log_has() { grep -q -- "$2" "$GT_STACK_DIR/worker-$1.log"; }
 
 hex_id() { tr -d '-' <<<"$1"; }
 
+# A generator that fails with a long German error on stderr (issue 20): the
+# worker sends its first 1,024 bytes, of which the completion message quotes
+# the first 511, a cut that falls inside an "ü".
+GERMAN_GEN=$GT_TMP/german-generator
+cat >"$GERMAN_GEN" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+printf '%s' 'Zeitüberschreitung: ' >&2
+i=0
+while [ $i -lt 600 ]; do printf '%s' 'ü' >&2; i=$((i + 1)); done
+exit 1
+EOF
+chmod +x "$GERMAN_GEN"
+
 # ---- the workers, one per scenario ----
 start_worker ok DEMO_DELAY=0.1 -- --entity-type problem --entity-type quiz
 start_worker flaky DEMO_DELAY=0.05 DEMO_FAIL_EVERY=2 -- --entity-type flaky
@@ -104,6 +119,7 @@ start_worker slow DEMO_DELAY=60 -- --entity-type slow --lease 3
 start_worker victim DEMO_DELAY=60 -- --entity-type victim --lease 2
 start_worker graceful DEMO_DELAY=3 -- --entity-type graceful --grace 10
 start_worker multi DEMO_DELAY=0.5 -- --entity-type multi --concurrency 2
+GENERATOR=$GERMAN_GEN start_worker german -- --entity-type german
 
 P_OK=$(create '{"entity_type":"problem","count":5,"constraints":{"level":2}}')
 Q_OK=$(create '{"entity_type":"quiz","count":2}')
@@ -115,7 +131,8 @@ VICTIM=$(create '{"entity_type":"victim","count":2}')
 MULTI1=$(create '{"entity_type":"multi","count":2}')
 MULTI2=$(create '{"entity_type":"multi","count":2}')
 OTHER=$(create '{"entity_type":"nobody_serves_this","count":1}')
-check "the requests are created" match "$P_OK$FLAKY$BROKEN$HANG$SLOW$VICTIM$MULTI2$OTHER" '^[0-9a-f-]{288}$'
+GERMAN=$(create '{"entity_type":"german","count":1}')
+check "the requests are created" match "$P_OK$FLAKY$BROKEN$HANG$SLOW$VICTIM$MULTI2$OTHER$GERMAN" '^[0-9a-f-]{324}$'
 
 # ---- a worker SIGKILLed mid-request: its lease expires ----
 wait_for 100 has_generator "${WPID[victim]}"
@@ -195,6 +212,15 @@ check "the broken request ends failed" wait_for 100 status_is_now "$BROKEN" fail
 check "... with failure_reason generator_failed" field_is .failure_reason generator_failed
 check "... 0 generated, 3 failed" field_is '"\(.generated_count) \(.failed_count)"' "0 3"
 check "... and the generator's message in error_message" match "$(jb .error_message)" "model is overloaded"
+
+# ---- a long German error: the complete answers, the request ends failed ----
+check "the German request ends failed (not stuck processing)" wait_for 100 status_is_now "$GERMAN" failed
+check "... with failure_reason generator_failed" field_is .failure_reason generator_failed
+check "... its answer is valid UTF-8" iconv -f UTF-8 -t UTF-8 -o /dev/null "$HB"
+check "... error_message quotes the start of the error" \
+	match "$(jb .error_message)" '^1 of 1 entities not generated; last error: exit status 1: Zeitüberschreitung: (ü){200,}$'
+check "the worker's complete was answered" log_has german "completed $GERMAN: failed (0 generated, 1 failed of 1)"
+check "... at its first try" eval '! grep -q "HTTP 5" "$GT_STACK_DIR/worker-german.log"'
 
 # ---- a generator that hangs is killed at --timeout ----
 check "the hanging request ends failed" wait_for 100 status_is_now "$HANG" failed

@@ -16,7 +16,9 @@
 
 #include "base/config.h"
 #include "store/store.h"
+#include "base/limits.h"
 #include "base/timeutil.h"
+#include "base/utf8.h"
 #include "itest.h"
 #include "unit.h"
 
@@ -368,6 +370,81 @@ static void test_answers_match_the_store(void)
 	gen_request_release(&out);
 }
 
+/* Whether s is whole UTF-8 characters only. */
+static int whole_utf8(const char *s)
+{
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
+		if (!n)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/*
+ * One entity fails with `error`, then the worker completes: it must answer,
+ * end failed with generator_failed, and keep a message of whole characters
+ * that quotes the start of the error, in the row and in the audit trail.
+ */
+static void complete_after_error(const char *type, const char *error)
+{
+	struct store_claimed cl;
+	struct store_entity_result res;
+	struct gen_request out;
+	static const char head[] = "1 of 1 entities not generated; last error: ";
+
+	struct uuid id = make_pending(type, 1);
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-long", &cl), STORE_OK);
+	struct store_lease l = { "w-long", cl.request.attempt };
+	store_claimed_release(&cl);
+	struct store_entity e = { 0, NULL, error };
+	CU_ASSERT_EQUAL_FATAL(store_entity_record(st, &id, &l, &e, &res), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(store_complete(st, &id, &l, "worker:w-long", &out), STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_FAILED);
+	CU_ASSERT_STRING_EQUAL(out.failure_reason, "generator_failed");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out.error_message);
+	CU_ASSERT(whole_utf8(out.error_message));
+	CU_ASSERT_NSTRING_EQUAL(out.error_message, head, strlen(head));
+	const char *quoted = out.error_message + strlen(head);
+	CU_ASSERT(strlen(quoted) >= 400);
+	CU_ASSERT_NSTRING_EQUAL(quoted, error, strlen(quoted));
+	assert_same_as_stored(&out);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events e JOIN generation_requests r "
+				    "ON r.id = e.request_id WHERE r.id = UNHEX('%s') AND "
+				    "e.to_status = 'failed' AND e.message = r.error_message",
+				    itest_hex(&id)), 1);
+	gen_request_release(&out);
+}
+
+/*
+ * Issue 20: a long non-ASCII entity error, longer than the part of it the
+ * completion message quotes. A byte cut used to leave half a character,
+ * which the utf8mb4 column refuses: every complete answered an error. The
+ * limit falls before, on each byte of, and after 2-, 3- and 4-byte characters.
+ */
+static void test_complete_quotes_long_errors_whole(void)
+{
+	static const char *const wide[] = { "\xc3\xbc", "\xe6\x97\xa5", "\xf0\x9f\x98\x80" };
+	char type[32], error[ENTITY_ERROR_MAX + 1];
+
+	snprintf(type, sizeof(type), "long_%s", tag);
+	for (size_t w = 0; w < 3; w++) {
+		size_t cl = strlen(wide[w]);
+		for (size_t k = 0; k < cl; k++) {
+			/* "Zeit" and k more ASCII bytes, then the character to the limit. */
+			size_t len = (size_t)snprintf(error, sizeof(error), "Zeit%.*s: ", (int)k, "xyz");
+			while (len + cl <= ENTITY_ERROR_MAX) {
+				memcpy(error + len, wide[w], cl);
+				len += cl;
+			}
+			error[len] = '\0';
+			complete_after_error(type, error);
+		}
+	}
+}
+
 static const struct unit_case cases[] = {
 	{ "claims go oldest first, with lease, attempt and event", test_claim_order_and_resource },
 	{ "what claim and complete answer is what the store holds", test_answers_match_the_store },
@@ -375,6 +452,7 @@ static const struct unit_case cases[] = {
 	{ "a worker without the lease changes nothing; entities are idempotent", test_fencing },
 	{ "complete: completed, partial, failed from the counts", test_completion_statuses },
 	{ "a cancelled request answers the next heartbeat with a conflict", test_cancel_ends_the_lease },
+	{ "complete after a long 2-, 3-, 4-byte error: failed, whole characters", test_complete_quotes_long_errors_whole },
 	{ NULL, NULL },
 };
 

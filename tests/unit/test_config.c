@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
 #include "unit.h"
 
 static char err[1024];
@@ -513,6 +514,52 @@ static void test_long_line_in_small_buffer(void)
 	config_release(&c);
 }
 
+/* Whether s is whole UTF-8 characters only. */
+static int whole_utf8(const char *s)
+{
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
+		if (!n)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/*
+ * Issue 20: an operator's long line of 2-, 3- and 4-byte characters, cut to
+ * a 128-byte buffer (the quoted line) and to the 512 bytes of the reason
+ * (an unknown key's name): k ASCII bytes in front move each cut across the
+ * bytes of a character. The message keeps whole characters only.
+ */
+static void test_long_text_cut_between_characters(void)
+{
+	static const char *const wide[] = { "\xc3\xbc", "\xe6\x97\xa5", "\xf0\x9f\x98\x80" };
+	static const char *const heads[] = { "[log]\nlevel = ", "[store]\n" };
+	char text[1200], small[128];
+	for (size_t h = 0; h < 2; h++) {
+		for (size_t w = 0; w < 3; w++) {
+			size_t cl = strlen(wide[w]);
+			for (size_t k = 0; k < cl; k++) {
+				size_t len = (size_t)snprintf(text, sizeof(text), "%s%.*s", heads[h],
+							      (int)k, "xyz");
+				while (len + cl < 800)
+					memcpy(text + len, wide[w], cl), len += cl;
+				snprintf(text + len, sizeof(text) - len, "%s", h ? " = 1\n" : "\n");
+				struct config c;
+				CU_ASSERT_EQUAL_FATAL(config_init(&c), 0);
+				char *out = h ? err : small;
+				size_t size = h ? sizeof(err) : sizeof(small);
+				CU_ASSERT_EQUAL(config_load_string(&c, "t.conf", text, out, size), -1);
+				CU_ASSERT(whole_utf8(out));
+				CU_ASSERT(strlen(out) > (h ? 500 : size - 1 - cl));
+				config_release(&c);
+			}
+		}
+	}
+}
+
 /* The file readers' refusals, in the config's voice and in a value's. */
 static void test_read_refusals(void)
 {
@@ -571,6 +618,7 @@ static const struct unit_case cases[] = {
 	{ "pick_path", test_pick_path },
 	{ "config_load", test_config_load },
 	{ "long line in small buffer", test_long_line_in_small_buffer },
+	{ "long multi-byte text is cut between characters", test_long_text_cut_between_characters },
 	{ NULL, NULL },
 };
 

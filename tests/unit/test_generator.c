@@ -119,6 +119,51 @@ static void test_stderr_cut_short(void)
 	generator_result_release(&r);
 }
 
+/*
+ * Issue 20: the kept end of a long German, Japanese or emoji stderr begins
+ * before, on each byte of, or after a character. The error quotes it from
+ * the first whole character: no '?' for the half one the cut left.
+ */
+static void test_stderr_tail_starts_on_a_character(void)
+{
+	static const char *const wide[] = { "\xc3\xbc", "\xe6\x97\xa5", "\xf0\x9f\x98\x80" };
+	static const char head[] = "Zeit\xc3\xbc" "berschreitung: ";
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char script[512], text[512], want[600];
+	struct generator_result r;
+
+	for (size_t w = 0; w < 3; w++) {
+		size_t cl = strlen(wide[w]);
+		for (size_t j = 0; j < cl; j++) {
+			/* head, the character 40 times, then j ASCII bytes: j moves
+			 * where the last 64 bytes begin across the character's bytes. */
+			snprintf(script, sizeof(script),
+				 "printf '%%s' '%s' >&2; i=0; while [ $i -lt 40 ]; do "
+				 "printf '%%s' '%s' >&2; i=$((i+1)); done; printf '%%s' '%.*s' >&2; exit 1",
+				 head, wide[w], (int)j, "xyz");
+			size_t len = (size_t)snprintf(text, sizeof(text), "%s", head);
+			for (int i = 0; i < 40; i++, len += cl)
+				memcpy(text + len, wide[w], cl);
+			memcpy(text + len, "xyz", j);
+			len += j;
+			const char *tail = text + len - 64;
+			size_t into = (size_t)(tail - text - (sizeof(head) - 1)) % cl;
+			tail += (cl - into) % cl;
+			snprintf(want, sizeof(want), "exit status 1: ...%.*s",
+				 (int)(text + len - tail), tail);
+
+			argv[2] = script;
+			struct generator_opts o = { .argv = argv, .timeout_ms = 5000,
+						    .max_stderr = 64, .kill_grace_ms = 500 };
+			generator_result_init(&r);
+			CU_ASSERT_EQUAL(generator_run(&o, &r), -1);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(r.error);
+			CU_ASSERT_STRING_EQUAL(r.error, want);
+			generator_result_release(&r);
+		}
+	}
+}
+
 static void test_invalid_json(void)
 {
 	struct generator_result r;
@@ -355,6 +400,7 @@ static const struct unit_case cases[] = {
 	{ "a JSON object on stdout is the entity", test_success_object },
 	{ "non-zero exit fails with its stderr", test_nonzero_exit },
 	{ "stderr is cut short, keeping its end", test_stderr_cut_short },
+	{ "the kept end of a multi-byte stderr starts on a character", test_stderr_tail_starts_on_a_character },
 	{ "invalid JSON fails", test_invalid_json },
 	{ "a JSON value that is not an object fails", test_not_an_object },
 	{ "a hanging command is killed at the timeout, with its group", test_timeout_kills_group },

@@ -55,6 +55,41 @@ static void test_cut(void)
 	strbuf_release(&sb);
 }
 
+/*
+ * Previews cut at a number of characters: a value of 2-, 3- or 4-byte
+ * characters (after k ASCII ones) one shorter than, as long as and one
+ * longer than the limit. Only the last is cut, after `max` whole characters.
+ */
+static void test_cut_multibyte_at_the_limit(void)
+{
+	static const char *const wide[] = { "\xc3\xbc", "\xe6\x97\xa5", "\xf0\x9f\x98\x80" };
+	struct strbuf sb = STRBUF_INIT;
+	char value[64], want[160];
+	const size_t max = 8;
+	for (size_t w = 0; w < 3; w++) {
+		size_t cl = strlen(wide[w]);
+		for (size_t k = 0; k <= 2; k++) {
+			for (size_t chars = max - 1; chars <= max + 1; chars++) {
+				size_t len = k;
+				memset(value, 'a', k);
+				for (size_t i = k; i < chars; i++, len += cl)
+					memcpy(value + len, wide[w], cl);
+				value[len] = '\0';
+				strbuf_reset(&sb);
+				html_cut(&sb, value, max);
+				if (chars <= max)
+					snprintf(want, sizeof(want), "%s", value);
+				else
+					snprintf(want, sizeof(want),
+						 "<span class=\"cut\" title=\"%s\">%.*s\xe2\x80\xa6</span>",
+						 value, (int)(len - cl), value);
+				CU_ASSERT_STRING_EQUAL(sb.buf, want);
+			}
+		}
+	}
+	strbuf_release(&sb);
+}
+
 static void test_age(void)
 {
 	char out[48];
@@ -86,6 +121,7 @@ static const struct unit_case cases[] = {
 	{ "markup characters escaped", test_escape_markup },
 	{ "control bytes and invalid UTF-8 replaced", test_escape_bad_bytes },
 	{ "long values cut with the whole in title", test_cut },
+	{ "a preview of 2-, 3-, 4-byte characters at its limit", test_cut_multibyte_at_the_limit },
 	{ "relative ages", test_age },
 	{ "URL encoding, text validity", test_url_encode_and_valid },
 	{ NULL, NULL },

@@ -198,16 +198,27 @@ static void test_detail_stays_utf8(void)
 	struct problem p;
 	struct strbuf raw;
 	char text[520];
-	/* The 511-byte cut falls inside "é": the half left must not reach the body. */
-	memset(text, 'x', 510);
-	memcpy(text + 510, "\xc3\xa9", 3);
-	problem_set(&p, 400, NULL, "%s", text);
-	json_t *root = render_parse(&p, &raw);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
-	CU_ASSERT_EQUAL(strlen(str_member(root, "detail")), 511);
-	CU_ASSERT_EQUAL(str_member(root, "detail")[510], '?');
-	json_decref(root);
-	strbuf_release(&raw);
+	static const char *const wide[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	/*
+	 * The 511-byte cut falls before, on each byte of, and after a 2-, 3- or
+	 * 4-byte character: a character that does not fit whole is left out,
+	 * not half of it turned into '?'.
+	 */
+	for (size_t w = 0; w < 3; w++) {
+		size_t cl = strlen(wide[w]);
+		for (size_t x = 511 - cl; x <= 511; x++) {
+			memset(text, 'x', x);
+			memcpy(text + x, wide[w], cl + 1);
+			problem_set(&p, 400, NULL, "%s", text);
+			json_t *root = render_parse(&p, &raw);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+			size_t want = x + cl <= 511 ? x + cl : x;
+			CU_ASSERT_EQUAL(strlen(str_member(root, "detail")), want);
+			CU_ASSERT_NSTRING_EQUAL(str_member(root, "detail"), text, want);
+			json_decref(root);
+			strbuf_release(&raw);
+		}
+	}
 
 	/* Raw bytes quoted from input (a query parameter name) become '?'. */
 	problem_set(&p, 400, NULL, "unknown query parameter '%s'", "a\xff\xc0\x80" "b\xed\xa0\x80");

@@ -125,6 +125,31 @@ static void test_bad_percent(void)
 	expect_refused("x%=1", "bad percent-encoding");
 }
 
+/*
+ * Issue 20: the refused parameter's name is quoted up to 64 bytes, cut
+ * between characters: k ASCII bytes in front of 2-, 3- and 4-byte ones move
+ * the limit across each byte of one.
+ */
+static void test_refused_name_cut_between_characters(void)
+{
+	static const char *const wide[] = { "\xc3\xbc", "\xe6\x97\xa5", "\xf0\x9f\x98\x80" };
+	char qs[256], needle[96];
+	for (size_t w = 0; w < 3; w++) {
+		size_t cl = strlen(wide[w]);
+		for (size_t k = 0; k < cl; k++) {
+			size_t len = k;
+			memset(qs, 'a', k);
+			for (int i = 0; i < 40; i++, len += cl)
+				memcpy(qs + len, wide[w], cl);
+			memcpy(qs + len, "=%zz", 5);
+			/* Every whole character within 64 bytes, nothing of the next. */
+			size_t shown = k + (64 - k) / cl * cl;
+			snprintf(needle, sizeof(needle), "in query parameter '%.*s'", (int)shown, qs);
+			expect_refused(qs, needle);
+		}
+	}
+}
+
 static void test_nul_refused(void)
 {
 	expect_refused("a=1&cursor=ab%00cd", "in query parameter 'cursor'");
@@ -199,6 +224,7 @@ static const struct unit_case cases[] = {
 	{ "decoding of + and %XX", test_decoding },
 	{ "repeated names", test_repeated_names },
 	{ "bad percent-encoding", test_bad_percent },
+	{ "a refused name is quoted cut between characters", test_refused_name_cut_between_characters },
 	{ "%00 refused", test_nul_refused },
 	{ "too many params", test_too_many },
 	{ "error message bounded", test_error_message_bounded },

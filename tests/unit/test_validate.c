@@ -297,6 +297,34 @@ static void test_create_unknown_and_duplicate(void)
 	expect_refused("{\"entity_type\":\"a\",\"constraints\":{\"x\":1,\"x\":2}}", NULL);
 }
 
+/*
+ * Issue 20: an unknown field's name is quoted up to 64 bytes, cut between
+ * characters: k ASCII bytes before 2-, 3- and 4-byte ones move the limit
+ * across each byte of one.
+ */
+static void test_create_unknown_field_quoted_whole(void)
+{
+	static const char *const wide[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	char name[200], body[256], want[128];
+	for (size_t w = 0; w < 3; w++) {
+		size_t cl = strlen(wide[w]);
+		for (size_t k = 0; k < cl; k++) {
+			size_t len = k;
+			memset(name, 'a', k);
+			for (int i = 0; i < 40; i++, len += cl)
+				memcpy(name + len, wide[w], cl);
+			name[len] = '\0';
+			snprintf(body, sizeof(body), "{\"entity_type\":\"a\",\"%s\":1}", name);
+			size_t shown = k + (64 - k) / cl * cl;
+			snprintf(want, sizeof(want), "unknown field '%.*s'", (int)shown, name);
+			struct create_input in;
+			struct problem p;
+			CU_ASSERT_EQUAL_FATAL(create(body, &in, &p), -1);
+			CU_ASSERT_STRING_EQUAL(p.detail, want);
+		}
+	}
+}
+
 static void test_create_invalid_utf8(void)
 {
 	expect_refused("{\"entity_type\":\"a\",\"subject_key\":\"\xff\"}", NULL);
@@ -651,6 +679,7 @@ static const struct unit_case cases[] = {
 	{ "create: subject_key", test_create_subject_key },
 	{ "create: constraints and metadata objects", test_create_objects },
 	{ "create: unknown field, duplicate key", test_create_unknown_and_duplicate },
+	{ "create: an unknown field is quoted cut between characters", test_create_unknown_field_quoted_whole },
 	{ "create: invalid UTF-8", test_create_invalid_utf8 },
 	{ "create: SQL injection text kept verbatim", test_create_sql_injection_verbatim },
 	{ "create: len, not strlen", test_create_len_not_strlen },

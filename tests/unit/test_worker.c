@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "base/log.h"
 #include "worker/worker.h"
@@ -61,6 +62,8 @@ struct fake {
 	int heartbeat_status;        /* 200, or 409: the lease is lost */
 	const char *claim_body;      /* the claim's answer; NULL: a good one */
 	long long heartbeat_lease;   /* lease_seconds of a heartbeat's answer; 0: lease_seconds */
+	int entity_status;           /* 0, or the status an entity (not an error) gets */
+	const char *entity_answer;   /* ... with this body */
 	int log_fd;                  /* O_APPEND: one line per request */
 };
 
@@ -163,6 +166,10 @@ static void serve_connection(const struct fake *f, int fd)
 			else
 				snprintf(body, sizeof(body),
 					 "{\"title\":\"Conflict\",\"status\":409,\"detail\":\"cancelled\"}");
+		} else if (!strcmp(verb, "entities") && f->entity_status &&
+			   strstr(buf + head_len, "\"entity\"")) {
+			status = f->entity_status;
+			snprintf(body, sizeof(body), "%s", f->entity_answer);
 		} else if (!strcmp(verb, "entities")) {
 			snprintf(body, sizeof(body),
 				 "{\"request_id\":\"" REQUEST_ID "\",\"index\":0,\"recorded\":true,"
@@ -577,6 +584,54 @@ static void test_a_huge_heartbeat_lease_is_ignored(void)
 	run_release(&r);
 }
 
+ * Issue 20: the server refuses an entity (400) with a long answer of 2-, 3-
+ * or 4-byte characters, plain text (of which the worker quotes 120 bytes) or
+ * a problem detail (quoted into its 511-byte error text). The failure it
+ * records instead quotes whole characters: none of the one cut in half.
+ */
+static void refused_entity_quoted_whole(int as_problem, const char *wide, size_t k)
+{
+	static const char prefix[] = "the server refused the entity: HTTP 400: ";
+	char text[600], answer[700];
+	size_t cl = strlen(wide), len = k, limit = as_problem ? 511 - 10 : 120;
+	memset(text, 'x', k);
+	while (len + cl < limit + 8)
+		memcpy(text + len, wide, cl), len += cl;
+	text[len] = '\0';
+	if (as_problem)
+		snprintf(answer, sizeof(answer),
+			 "{\"title\":\"Bad Request\",\"status\":400,\"detail\":\"%s\"}", text);
+	else
+		snprintf(answer, sizeof(answer), "%s", text);
+
+	struct fake f = { .lease_seconds = 30, .heartbeat_status = 200,
+			  .entity_status = 400, .entity_answer = answer };
+	char *argv[] = { "/bin/sh", "-c", "cat >/dev/null; printf '{\"ok\":1}'", NULL };
+	struct run r;
+	run_worker(&f, argv, 10000, 20000, &r);
+	int second = nth(&r, "entities", 1);
+	CU_ASSERT_FATAL(second >= 0);
+	json_t *body = json_loads(r.body[second], 0, NULL);
+	const char *error = json_string_value(json_object_get(body, "error"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_NSTRING_EQUAL(error, prefix, strlen(prefix));
+	const char *quoted = error + strlen(prefix);
+	size_t shown = k + (limit - k) / cl * cl;
+	CU_ASSERT_EQUAL(strlen(quoted), shown);
+	CU_ASSERT_NSTRING_EQUAL(quoted, text, shown);
+	json_decref(body);
+	run_release(&r);
+}
+
+static void test_refused_entity_answer_quoted_whole(void)
+{
+	static const char *const wide[] = { "\xc3\xbc", "\xe6\x97\xa5", "\xf0\x9f\x98\x80" };
+	for (int as_problem = 0; as_problem < 2; as_problem++)
+		for (size_t w = 0; w < 3; w++)
+			for (size_t k = 0; k < strlen(wide[w]); k++)
+				refused_entity_quoted_whole(as_problem, wide[w], k);
+}
+
 static const struct unit_case cases[] = {
 	{ "a 20 s heartbeat does not delay a 5 s timeout", test_slow_heartbeat_does_not_delay_the_timeout },
 	{ "a flooding generator and slow heartbeats keep their schedules",
@@ -584,6 +639,8 @@ static const struct unit_case cases[] = {
 	{ "a lost lease kills the generator", test_lost_lease_kills_the_generator },
 	{ "a bad claim answer runs no generator", test_a_bad_claim_answer_runs_no_generator },
 	{ "a huge heartbeat lease is ignored", test_a_huge_heartbeat_lease_is_ignored },
+	{ "a refused entity's long answer is quoted in whole characters",
+	  test_refused_entity_answer_quoted_whole },
 	{ NULL, NULL },
 };
 
