@@ -93,8 +93,28 @@ check "logout: 401 with another realm (browsers forget the credentials)" \
 check "logout page links back" body_has 'href="/admin/"'
 req GET /admin/static/admin.js
 check "script served as a file" match "$ST $(hdr Content-Type)" '^200 text/javascript'
+JS_LEN=$(wc -c <"$HB" | tr -d ' ')
 req GET /admin/static/admin.css
 check "style served as a file" match "$ST $(hdr Content-Type)" '^200 text/css'
+
+# ==== HEAD: the GET's status and headers, no body (RFC 9110 9.3.2) ====
+req_head /admin/ "${ADMIN[@]}"
+check "HEAD of the admin home: 200 HTML" match "$ST $(hdr Content-Type)" '^200 text/html; charset=utf-8$'
+check "HEAD of the admin home: the page's Content-Length" match "$(hdr Content-Length)" '^[1-9][0-9]{3,}$'
+check "HEAD of the admin home has the security headers" security_headers
+req_head /admin/
+check "HEAD of the admin home without credentials: 401, Basic challenge" \
+	match "$ST $(hdr WWW-Authenticate)" '^401 Basic realm="gentrack admin"'
+req_head /admin/static/admin.js
+check "HEAD of the script: its length" eq "$ST $(hdr Content-Length)" "200 $JS_LEN"
+req GET /healthz
+HZ_LEN=$(wc -c <"$HB" | tr -d ' ')
+req_head /healthz
+check "HEAD /healthz: 200 with the GET's Content-Length" eq "$ST $(hdr Content-Length)" "200 $HZ_LEN"
+req POST /healthz
+check "POST /healthz: 405, Allow: GET, HEAD" eq "$ST $(hdr Allow)" "405 GET, HEAD"
+req_head /admin/generations/00000000-0000-7000-8000-000000000000/fail "${ADMIN[@]}"
+check "HEAD of a form's action: 405, Allow: POST" eq "$ST $(hdr Allow)" "405 POST"
 
 # ==== accounts (gentrackctl admin-user) ====
 CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
