@@ -283,6 +283,14 @@ static void run_case(const char *method, const char *path, enum cred cred, int w
 		CU_ASSERT_STRING_EQUAL(resp.content_type,
 				       page ? "text/html; charset=utf-8" : PROBLEM_CONTENT_TYPE);
 	}
+	/* A page session's cookie: only from the admin pages, to an admin who signed in,
+	 * on a page (a form post never opens one); and the sign-out's, dropping it. */
+	if (has_header(&resp, "Set-Cookie: ")) {
+		int page = admin_area && strncmp(path, "/admin/api/", 11) &&
+			   strncmp(path, "/admin/static/", 14);
+		int logout = !strcmp(path, "/admin/logout");
+		CU_ASSERT(page && (logout || (cred == CRED_ADMIN && strcmp(method, "POST"))));
+	}
 	if (resp.status == 405) {
 		header_value(&resp, "Allow", allow, sizeof(allow));
 		CU_ASSERT(allow[0] != '\0');
