@@ -281,26 +281,33 @@ check "the refused posts wrote nothing" eq "$(writes)" "$before"
 check "both still pending" eq "$(db_status "$SA") $(db_status "$SB")" "pending pending"
 
 # Another browser (another sign-in) has another session.
+create '{"entity_type":"sess"}'
+SE=$ID
 JAR1=$JAR
 JAR=$GT_TMP/cookies-2
-admin_get "/admin/generations/$SB"
-CANCEL_B2=$(form_token cancel)
+admin_get "/admin/generations/$SE"
+CANCEL_E2=$(form_token cancel)
+check "the other browser's page has a cancel form" match "$CANCEL_E2" '^[0-9]+\.[A-Za-z0-9_-]{43}$'
 check "a second sign-in has another session" test "$(jar_session "$JAR")" != "$(jar_session "$JAR1")"
 JAR=$JAR1
 before=$(writes)
-admin_post "/admin/generations/$SB/cancel" "csrf_token=$CANCEL_B2&reason=other+session"
+admin_post "/admin/generations/$SE/cancel" "csrf_token=$CANCEL_E2&reason=other+session"
 check "a token of another session: 403" status_is 403
-req POST "/admin/generations/$SB/cancel" "${ADMIN[@]}" -H 'Content-Type: application/x-www-form-urlencoded' \
-	--data-raw "csrf_token=$CANCEL_B2&reason=no+cookie"
+req POST "/admin/generations/$SE/cancel" "${ADMIN[@]}" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-raw "csrf_token=$CANCEL_E2&reason=no+cookie"
 check "a post with no session cookie (a cross-site form: SameSite keeps it home): 403" status_is 403
 check "... whose page says the session ended" body_has 'Your admin session has ended'
 check "nothing written" eq "$(writes)" "$before"
+check "still pending" eq "$(db_status "$SE")" pending
 admin_post "/admin/generations/$SA/fail" "csrf_token=$FAIL_A&expect_status=pending&reason=its+own+form"
 check "the fail token in its own form and session: 303" match "$ST $(hdr Location)" "^303 /admin/generations/$SA\\?done=failed\$"
 
 # Sign out: the session ends, and every token of it with it.
-admin_get "/admin/generations/$SB"
-CANCEL_B=$(form_token cancel)
+create '{"entity_type":"sess"}'
+SD=$ID
+admin_get "/admin/generations/$SD"
+CANCEL_D=$(form_token cancel)
+check "a pending request's page has a cancel form" match "$CANCEL_D" '^[0-9]+\.[A-Za-z0-9_-]{43}$'
 OLD=$(jar_session "$JAR")
 sessions1=$(live_sessions)
 req GET /admin/logout "${ADMIN[@]}" -b "$JAR" -c "$JAR"
@@ -308,18 +315,18 @@ check "logout drops the cookie" match "$(hdr Set-Cookie)" '^gentrack_session=; M
 check "logout ends the session in the store" eq "$(live_sessions)" $((sessions1 - 1))
 check "the jar has no session left" eq "$(jar_session "$JAR")" ""
 before=$(writes)
-req POST "/admin/generations/$SB/cancel" "${ADMIN[@]}" -H "Cookie: gentrack_session=$OLD" \
-	-H 'Content-Type: application/x-www-form-urlencoded' --data-raw "csrf_token=$CANCEL_B&reason=after+logout"
+req POST "/admin/generations/$SD/cancel" "${ADMIN[@]}" -H "Cookie: gentrack_session=$OLD" \
+	-H 'Content-Type: application/x-www-form-urlencoded' --data-raw "csrf_token=$CANCEL_D&reason=after+logout"
 check "a token from before the logout, with the old cookie: 403" status_is 403
-admin_post "/admin/generations/$SB/cancel" "csrf_token=$CANCEL_B&reason=after+logout"
+admin_post "/admin/generations/$SD/cancel" "csrf_token=$CANCEL_D&reason=after+logout"
 check "... and from the same browser, its cookie dropped: 403" status_is 403
 check "nothing written after the logout" eq "$(writes)" "$before"
-check "still pending" eq "$(db_status "$SB")" pending
-admin_get "/admin/generations/$SB"
+check "still pending" eq "$(db_status "$SD")" pending
+admin_get "/admin/generations/$SD"
 check "a fresh sign-in: a new session" eq "$(jar_session "$JAR" | grep -c .)|$([[ $(jar_session "$JAR") != "$OLD" ]] && echo new)" "1|new"
-admin_post "/admin/generations/$SB/cancel" "csrf_token=$(form_token cancel)&expect_status=pending&reason=fresh+sign-in"
-check "a fresh sign-in's form works: 303" match "$ST $(hdr Location)" "^303 /admin/generations/$SB\\?done=cancelled\$"
-check "cancelled by admin:admin" eq "$(last_event "$SB")" 'admin:admin|pending|cancelled|fresh sign-in'
+admin_post "/admin/generations/$SD/cancel" "csrf_token=$(form_token cancel)&expect_status=pending&reason=fresh+sign-in"
+check "a fresh sign-in's form works: 303" match "$ST $(hdr Location)" "^303 /admin/generations/$SD\\?done=cancelled\$"
+check "cancelled by admin:admin" eq "$(last_event "$SD")" 'admin:admin|pending|cancelled|fresh sign-in'
 
 # A session past its 12 h: its tokens go with it, the next page opens another.
 admin_get "/admin/generations/$SC"
