@@ -25,6 +25,7 @@
 #define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
 #define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
 #define ACTION_ID_LEN 32         /* hex characters */
+#define BULK_ACTION "bulk-cancel" /* the bulk form's action, as its token names it */
 
 static int is_form_type(const char *ct)
 {
@@ -35,13 +36,15 @@ static int is_form_type(const char *ct)
 }
 
 /*
- * Reads a form post: body, fields, CSRF token. 0 with *q filled (release it),
- * or -1 with the answer set (403 for a missing or wrong token).
+ * Reads the post of form `action` on `target` (NULL: none): body, fields,
+ * CSRF token. 0 with *q filled (release it), or -1 with the answer set (403
+ * without a live page session, or for a missing or wrong token).
  */
-static int read_form(struct call *c, struct query *q)
+static int read_form(struct call *c, struct query *q, const char *action,
+		     const struct uuid *target)
 {
 	struct problem p;
-	char err[160];
+	char err[200];
 	memset(q, 0, sizeof(*q));
 	if (!is_form_type(http_param(c->req, "CONTENT_TYPE"))) {
 		admin_error_page(c, 415, "The admin forms send application/x-www-form-urlencoded.");
@@ -55,12 +58,29 @@ static int read_form(struct call *c, struct query *q)
 		admin_error_page(c, 400, err);
 		return -1;
 	}
-	if (query_count(q, "csrf_token") != 1 ||
-	    page_form_token_valid(c, query_get(q, "csrf_token")) < 0) {
-		log_warn("admin form refused: missing or wrong CSRF token (admin %s)", c->admin);
+	if (c->session.state == CALL_SESSION_UNREAD) {
 		query_release(q);
-		admin_error_page(c, 403, "This form's security token is missing, wrong or expired. "
-				 "Nothing was changed: reload the page and try again.");
+		page_store_error(c, STORE_UNAVAILABLE);
+		return -1;
+	}
+	if (!page_session_live(c)) {
+		/* Signed out, expired, another browser's, or a cross-site post that
+		 * SameSite kept the cookie from. */
+		log_warn("admin form refused: no live page session (admin %s, %s)", c->admin, action);
+		query_release(q);
+		snprintf(err, sizeof(err), "Your admin session has ended (you signed out, or it is "
+			 "over %d hours old), and this form's security token with it. Nothing was "
+			 "changed: reload the page and try again.", ADMIN_SESSION_TTL_S / 3600);
+		admin_error_page(c, 403, err);
+		return -1;
+	}
+	if (query_count(q, "csrf_token") != 1 ||
+	    page_form_token_valid(c, action, target, query_get(q, "csrf_token")) < 0) {
+		log_warn("admin form refused: missing or wrong CSRF token (admin %s, %s)", c->admin,
+			 action);
+		query_release(q);
+		admin_error_page(c, 403, "This form's security token is missing, wrong, expired or "
+				 "for another form. Nothing was changed: reload the page and try again.");
 		return -1;
 	}
 	return 0;
@@ -84,13 +104,17 @@ static void admin_action(struct call *c, enum store_admin_action action)
 	static const char *const done[] = {
 		[ADMIN_FAIL] = "failed", [ADMIN_CANCEL] = "cancelled", [ADMIN_RETRY] = "retried",
 	};
+	/* The form's action, as its token names it (detail.c's action_form). */
+	static const char *const verb[] = {
+		[ADMIN_FAIL] = "fail", [ADMIN_CANCEL] = "cancel", [ADMIN_RETRY] = "retry",
+	};
 	struct query q;
 	struct gen_request r;
 	enum gen_status expect;
 	char actor[OWNER_MAX + 8], loc[96], ids[UUID_STR_LEN + 1], msg[256];
 
 	gen_request_init(&r);
-	if (read_form(c, &q) < 0)
+	if (read_form(c, &q, verb[action], &c->route.id) < 0)
 		return;
 	const char *reason = form_reason(c, &q);
 	if (!reason)
@@ -238,7 +262,7 @@ void admin_bulk_preview(struct call *c)
 	/* The action id makes a double submit apply once; as_of binds it to this preview. */
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
-	page_form_token(c, token);
+	page_form_token(c, BULK_ACTION, NULL, token);
 	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-cancel\" class=\"action bulk-confirm\">"
 			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
 			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
@@ -331,7 +355,7 @@ void admin_bulk_cancel(struct call *c)
 	unsigned cancelled = 0;
 	int capped = 0;
 
-	if (read_form(c, &q) < 0)
+	if (read_form(c, &q, BULK_ACTION, NULL) < 0)
 		return;
 	const char *action_id = query_get(&q, "action_id");
 	if (field_ll(&q, "as_of", &as_of) < 0 || field_ll(&q, "expected", &expected) < 0 ||

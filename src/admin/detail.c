@@ -129,7 +129,7 @@ static void action_form(struct call *c, struct strbuf *sb, const struct gen_requ
 {
 	char ids[UUID_STR_LEN + 1], token[CSRF_TOKEN_MAX];
 	uuid_format(&r->id, ids);
-	page_form_token(c, token);
+	page_form_token(c, verb, &r->id, token);
 	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/generations/%s/%s\" class=\"action "
 			"action-%s\" data-confirm=\"", ids, verb, verb);
 	html_text(sb, confirm);

@@ -7,6 +7,7 @@
 #include "base/limits.h"
 #include "admin/admin.h"
 #include "admin/page.h"
+#include "web/admin_session.h"
 #include "web/basic_auth.h"
 #include "admin/html.h"
 #include "base/log.h"
@@ -45,31 +46,69 @@ void admin_refusal_page(struct call *c, int status, const char *sentence)
 
 void admin_logout(struct call *c)
 {
+	/* The page session ends here, and with it every token of its forms. If
+	 * the store cannot say so (logged), the browser still drops the cookie,
+	 * without which no post of those forms is taken, and the row expires. */
+	(void)admin_session_end(c);
 	/* Another realm: browsers drop the cached credentials of the admin realm
 	 * and, when the prompt is dismissed, show this page. */
 	sign_in_page(c, "You are signed out. Close the prompt; sign in again when you need to.");
 	http_add_header(c->resp, "WWW-Authenticate", "Basic realm=\"%s\", charset=\"UTF-8\"",
 			BASIC_AUTH_REALM " (signed out)");
+	admin_session_forget(c);
+}
+
+/* "retry 0192e4c1-...", or the action alone when it has no target. */
+static void form_action(const char *action, const struct uuid *target,
+			char out[PAGE_FORM_ACTION_MAX])
+{
+	char ids[UUID_STR_LEN + 1];
+	if (!target) {
+		snprintf(out, PAGE_FORM_ACTION_MAX, "%s", action);
+		return;
+	}
+	uuid_format(target, ids);
+	snprintf(out, PAGE_FORM_ACTION_MAX, "%s %s", action, ids);
 }
 
 /*
- * CSRF tokens of the signed-in admin. The key is derived from the stored
- * password hash the dispatcher checked (c->admin_hash) each time it is
- * needed, and wiped at once: no copy of it outlives the call.
+ * CSRF tokens of the signed-in admin, bound to the page session the
+ * dispatcher loaded (c->session) and to the form's action. The key is
+ * derived from the stored password hash the dispatcher checked
+ * (c->admin_hash) each time it is needed, and wiped at once: no copy of it
+ * outlives the call.
  */
-void page_form_token(const struct call *c, char token[CSRF_TOKEN_MAX])
+void page_form_token(const struct call *c, const char *action, const struct uuid *target,
+		     char token[CSRF_TOKEN_MAX])
 {
 	unsigned char key[CSRF_KEY_LEN];
+	char what[PAGE_FORM_ACTION_MAX];
+	if (c->session.state != CALL_SESSION_LIVE && c->session.state != CALL_SESSION_OPENED) {
+		/* No session to bind it to: the post is refused, asking for a reload. */
+		token[0] = '\0';
+		return;
+	}
+	form_action(action, target, what);
 	csrf_key_derive(c->admin_hash, key);
-	csrf_make(key, c->admin, c->now / US_PER_S + CSRF_LIFETIME_S, token);
+	csrf_make(key, c->session.id_hash, c->admin, what, c->session.expires / US_PER_S, token);
 	sodium_memzero(key, sizeof(key));
 }
 
-int page_form_token_valid(const struct call *c, const char *token)
+int page_session_live(const struct call *c)
+{
+	return c->session.state == CALL_SESSION_LIVE;
+}
+
+int page_form_token_valid(const struct call *c, const char *action, const struct uuid *target,
+			  const char *token)
 {
 	unsigned char key[CSRF_KEY_LEN];
+	char what[PAGE_FORM_ACTION_MAX];
+	if (!page_session_live(c))
+		return -1;
+	form_action(action, target, what);
 	csrf_key_derive(c->admin_hash, key);
-	int rc = csrf_verify(key, c->admin, token, c->now / US_PER_S);
+	int rc = csrf_verify(key, c->session.id_hash, c->admin, what, token, c->now / US_PER_S);
 	sodium_memzero(key, sizeof(key));
 	return rc;
 }

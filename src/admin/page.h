@@ -67,9 +67,22 @@ struct page_rows {
 /* One <tr> of a request list (a store row callback; ctx is a struct page_rows). */
 int page_request_row(void *ctx, const struct gen_request *r);
 
-/* A CSRF token of the signed-in admin for a form of this page. */
-void page_form_token(const struct call *c, char token[CSRF_TOKEN_MAX]);
-/* 0 when token is one page_form_token made for this admin and has not expired, else -1. */
-int page_form_token_valid(const struct call *c, const char *token);
+/* A form's action as its CSRF token names it: "retry " and an id, or "bulk-cancel". */
+#define PAGE_FORM_ACTION_MAX 64
+/*
+ * The CSRF token of the signed-in admin's form `action` ("fail", "cancel",
+ * "retry", "bulk-cancel") on `target` (NULL for none), for this page's
+ * session; "" when the page has no session (its post will be refused).
+ */
+void page_form_token(const struct call *c, const char *action, const struct uuid *target,
+		     char token[CSRF_TOKEN_MAX]);
+/* Whether the request came with a live page session: a form post needs one. */
+int page_session_live(const struct call *c);
+/*
+ * 0 when token is one page_form_token made for this admin's `action` on
+ * `target` in the request's live session, and it has not expired; else -1.
+ */
+int page_form_token_valid(const struct call *c, const char *action, const struct uuid *target,
+			  const char *token);
 
 #endif

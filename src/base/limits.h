@@ -74,4 +74,17 @@
  * one frees the pool's turn after this long. */
 #define ADMIN_VERIFY_LEASE_S 5
 
+/*
+ * The admin pages' session (web/admin_session.h, sql/007_admin_sessions.sql):
+ * a sign-in opens one, with a random id of ADMIN_SESSION_ID_LEN bytes in a
+ * cookie and its BLAKE2b hash in the store, for ADMIN_SESSION_TTL_S; the
+ * CSRF tokens of the forms expire with it. Each sign-in keeps at most
+ * ADMIN_SESSIONS_KEPT sessions of that admin (the newest), so a script
+ * without a cookie jar, opening one per page, cannot grow the table.
+ */
+#define ADMIN_SESSION_ID_LEN 32
+#define ADMIN_SESSION_HASH_LEN 32
+#define ADMIN_SESSION_TTL_S (12 * 3600)
+#define ADMIN_SESSIONS_KEPT 16
+
 #endif

@@ -383,6 +383,27 @@ int store_admin_user_list(struct store *s,
 /* NOT_FOUND when there is no such account. */
 int store_admin_user_delete(struct store *s, const char *name);
 
+/*
+ * Admin page sessions (store/sessions.c, sql/007_admin_sessions.sql), named
+ * by the hash of their id (ADMIN_SESSION_HASH_LEN bytes). Times are the
+ * store's clock.
+ *
+ * store_admin_session_get reads the store's clock into *now and, in the same
+ * statement, the expiry of session id_hash of admin `name` into *expires:
+ * TIME_NONE when there is none, it expired, or it is another admin's.
+ */
+int store_admin_session_get(struct store *s, const unsigned char *id_hash, const char *name,
+			    int64_t *now, int64_t *expires);
+/*
+ * Opens session id_hash for admin `name` from now until expires, first
+ * deleting that admin's expired sessions and all but the newest keep - 1 of
+ * the others (so the admin has at most `keep`).
+ */
+int store_admin_session_open(struct store *s, const unsigned char *id_hash, const char *name,
+			     int64_t now, int64_t expires, unsigned keep);
+/* Ends session id_hash (STORE_OK too when there is none). */
+int store_admin_session_end(struct store *s, const unsigned char *id_hash);
+
 /* Requests by status, of every owner; since = TIME_NONE for all time, else requested since. */
 int store_status_counts(struct store *s, int64_t since,
 			unsigned long long counts[GEN_STATUS_COUNT]);

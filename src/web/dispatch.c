@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "web/admin_auth.h"
+#include "web/admin_session.h"
 #include "web/dispatch.h"
 #include "web/handler.h"
 #include "base/timeutil.h"
@@ -125,8 +126,11 @@ static int check_credential(struct dispatcher *d, struct call *c, const struct r
 		if (admin_auth_check(&d->admin_auth, c, page_of(d, r)) < 0)
 			return -1;
 		/* The pages' stuck lists and ages compare with the store's clock;
-		 * their transitions read it again under their lock. */
-		if (store_now(c->store, &c->now) != STORE_OK)
+		 * their transitions read it again under their lock. A page reads its
+		 * session (its forms' CSRF tokens) in the same statement; a GET may
+		 * open one, a form post never does. */
+		if ((r->flags & ROUTE_HTML) ? admin_session_load(c, !strcmp(r->method, "GET"))
+					    : store_now(c->store, &c->now))
 			c->now = d->clock();
 		return 0;
 	case ROUTE_AUTH_OPERATOR:
@@ -198,5 +202,8 @@ void dispatch_handle(struct dispatcher *d, struct http_request *req,
 	 * area's headers go on it: handlers may have reset the response on the way. */
 	if (c.route.flags & ROUTE_ADMIN_AREA)
 		add_admin_area_headers(resp);
+	/* After the handler for the same reason: a session this request opened. */
+	admin_session_send(&c);
 	sodium_memzero(c.admin_hash, sizeof(c.admin_hash));
+	sodium_memzero(&c.session, sizeof(c.session));
 }

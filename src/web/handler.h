@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "base/config.h"
+#include "base/limits.h"
 #include "base/uuid.h"
 #include "model/auth.h"
 #include "model/queue_hint.h"
@@ -20,6 +21,25 @@
 
 /* An admin's stored password hash (a crypto_pwhash_str string) with its NUL. */
 #define HANDLER_ADMIN_HASH_MAX 256
+/* A session id as its cookie carries it (base64url, no padding) with its NUL. */
+#define HANDLER_SESSION_COOKIE_MAX 48
+
+/* The admin pages' session of a request (web/admin_session.h). */
+enum call_session_state {
+	CALL_SESSION_NONE,     /* none: not a page, or no live one */
+	CALL_SESSION_UNREAD,   /* the store could not be asked */
+	CALL_SESSION_LIVE,     /* the request's cookie names a live session of c->admin */
+	CALL_SESSION_OPENED,   /* this request opened it: its cookie goes out with the answer */
+};
+
+struct call_session {
+	enum call_session_state state;
+	unsigned char id_hash[ADMIN_SESSION_HASH_LEN]; /* LIVE or OPENED: the hash of its id,
+	                                                * what the forms' CSRF tokens are bound to */
+	int64_t expires;             /* LIVE or OPENED: µs, the store's clock */
+	char cookie[HANDLER_SESSION_COOKIE_MAX]; /* OPENED: the new id as the cookie carries it,
+	                                          * a secret */
+};
 
 /* One request being handled. Everything borrowed lives until the handler returns. */
 struct live;
@@ -47,6 +67,9 @@ struct call {
 	 * the tokens. Wiped when the call ends.
 	 */
 	char admin_hash[HANDLER_ADMIN_HASH_MAX];
+	/* The session of an admin page (ROUTE_HTML), loaded with the clock after
+	 * the admin's credentials passed; empty elsewhere. Wiped when the call ends. */
+	struct call_session session;
 };
 
 /* Answers with problem p. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,13 +143,18 @@ static const char *reason_phrase(int status)
 	}
 }
 
-int http_send(struct http_request *req, const struct http_response *resp)
+int http_is_head(const struct http_request *req)
 {
-	FCGX_Request *r = req->fcgx;
+	return req->method && !strcmp(req->method, "HEAD");
+}
+
+int http_write_response(const struct http_response *resp, int head_only, http_put_fn *put,
+			void *ctx)
+{
 	static const char oom_body[] =
 		"{\"type\":\"urn:gentrack:problem:internal-error\",\"title\":\"Internal Server Error\","
 		"\"status\":500,\"detail\":\"out of memory\"}";
-	char head[256];
+	char line[256];
 	int status = resp->status;
 	const char *ctype = resp->content_type ? resp->content_type : "application/json";
 	const char *body = resp->body.buf;
@@ -164,25 +170,40 @@ int http_send(struct http_request *req, const struct http_response *resp)
 		extra_len = 0;
 	}
 	int no_body = status == 204 || status == 304;
-	/* FCGX_FPrintF does not know %zu: format here, write with PutStr. */
-	int n = snprintf(head, sizeof(head), "Status: %d %s\r\n", status, reason_phrase(status));
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	if (FCGX_PutStr(head, n, r->out) < 0)
+	/* FCGX_FPrintF does not know %zu: format here, write with put. */
+	int n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, reason_phrase(status));
+	if (n < 0 || (size_t)n >= sizeof(line) || put(ctx, line, (size_t)n) < 0)
 		return -1;
 	if (!no_body) {
-		n = snprintf(head, sizeof(head), "Content-Type: %s\r\nContent-Length: %zu\r\n",
+		/* For HEAD too: the length of the body a GET would get. */
+		n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
 			     ctype, body_len);
-		if (n < 0 || (size_t)n >= sizeof(head) || FCGX_PutStr(head, n, r->out) < 0)
+		if (n < 0 || (size_t)n >= sizeof(line) || put(ctx, line, (size_t)n) < 0)
 			return -1;
 	}
-	if (extra_len && FCGX_PutStr(extra, (int)extra_len, r->out) < 0)
+	if (extra_len && put(ctx, extra, extra_len) < 0)
 		return -1;
-	if (FCGX_PutStr("\r\n", 2, r->out) < 0)
+	if (put(ctx, "\r\n", 2) < 0)
 		return -1;
-	if (!no_body && body_len && FCGX_PutStr(body, (int)body_len, r->out) < 0)
+	if (!no_body && !head_only && body_len && put(ctx, body, body_len) < 0)
 		return -1;
 	return 0;
+}
+
+static int fcgx_put(void *ctx, const char *bytes, size_t len)
+{
+	if (len > INT_MAX)
+		return -1;
+	return FCGX_PutStr(bytes, (int)len, ctx) < 0 ? -1 : 0;
+}
+
+int http_send(struct http_request *req, const struct http_response *resp)
+{
+	FCGX_Request *r = req->fcgx;
+	/* nginx drops the body of a HEAD answer itself, but the application sends
+	 * none: another front end might pass it on, where it would be read as
+	 * the start of the next response. */
+	return http_write_response(resp, http_is_head(req), fcgx_put, r->out);
 }
 
 int http_init(void)

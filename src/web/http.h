@@ -66,7 +66,21 @@ void http_add_header(struct http_response *resp, const char *name, const char *f
 /* Replaces the response with problem p (problem+json), adding Retry-After to 503. */
 void http_set_problem(struct http_response *resp, const struct problem *p);
 
-/* Writes status, headers and body to the FastCGI stream. 0 or -1. */
+/* Whether the request is a HEAD: its route is the GET's, its answer has no body. */
+int http_is_head(const struct http_request *req);
+
+/* Writes len bytes somewhere; 0 or -1. */
+typedef int http_put_fn(void *ctx, const char *bytes, size_t len);
+/*
+ * The CGI response of resp (Status, Content-Type and Content-Length, its
+ * headers, a blank line, the body) through put. With head_only the body is
+ * left out but Content-Length still gives its length, as HTTP wants the
+ * answer to a HEAD. 204 and 304 have neither body nor Content-Length. Needs
+ * no FastCGI request: http_send calls it, the unit test calls it alone. 0 or -1.
+ */
+int http_write_response(const struct http_response *resp, int head_only, http_put_fn *put,
+			void *ctx);
+/* Writes the answer to req to the FastCGI stream (no body for a HEAD). 0 or -1. */
 int http_send(struct http_request *req, const struct http_response *resp);
 
 /*

@@ -59,6 +59,16 @@ static void allow_add(char *allow, size_t size, const char *method)
 	if (allow_has(allow, method))
 		return;
 	snprintf(allow + len, size - len, "%s%s", len ? ", " : "", method);
+	/* Where GET is allowed, so is HEAD (RFC 9110 9.3.2): see route_serves. */
+	if (!strcmp(method, "GET"))
+		allow_add(allow, size, "HEAD");
+}
+
+/* Whether a route of `route_method` serves a request of `method`: HEAD is a GET without its body. */
+static int route_serves(const char *route_method, const char *method)
+{
+	return !strcmp(method, route_method) ||
+	       (!strcmp(method, "HEAD") && !strcmp(route_method, "GET"));
 }
 
 void router_match(const struct route_table *t, const char *method, const char *path,
@@ -82,7 +92,7 @@ void router_match(const struct route_table *t, const char *method, const char *p
 		path_known = 1;
 		m->flags |= rt->flags;
 		allow_add(m->allow, sizeof(m->allow), rt->method);
-		int same_method = !strcmp(method, rt->method);
+		int same_method = route_serves(rt->method, method);
 		if (seg && uuid_parse(seg, seg_len, &m->id) < 0) {
 			/* The first route of this method whose id is bad: its
 			 * credential is checked before the 400 is answered. */

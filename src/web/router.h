@@ -8,7 +8,9 @@
  * Maps a method and a raw request path (no query string) to an entry of a
  * route table. The table is given by the caller (src/bin/routes.c names the
  * handlers, so it sits above them); the matcher is pure: no I/O, so every
- * path and method is unit-tested and fuzzed.
+ * path and method is unit-tested and fuzzed. A HEAD is matched to the GET
+ * route of its path (RFC 9110 9.3.2: the GET's answer without its body,
+ * which web/http.c leaves out), and every Allow that lists GET lists HEAD.
  */
 struct call;
 /* A handler: answers the call in c->resp (never fails to answer). */
@@ -64,13 +66,14 @@ struct route_table {
 };
 
 struct route_match {
-	const struct route *route; /* status 0: the route; 400: the route whose {id} was bad;
+	const struct route *route; /* status 0: the route (the GET one for a HEAD); 400: the
+	                            * route whose {id} was bad;
 	                            * NULL otherwise; borrowed from the table */
 	int status;        /* 0 matched; 404 unknown path; 405 wrong method; 400 bad id */
 	unsigned flags;    /* the flags of every route whose pattern the path matches and of
 	                    * every area it is in, or-ed: a 404 or 405 still gets its area's
 	                    * headers */
-	char allow[64];    /* with 405: the Allow header value, e.g. "GET, POST" */
+	char allow[64];    /* with 405: the Allow header value, e.g. "GET, HEAD, POST" */
 	struct uuid id;    /* the {id} segment, when the route has one and status is 0 */
 };
 

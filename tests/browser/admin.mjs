@@ -72,6 +72,13 @@ try {
   const badge = row.locator('.st-processing');
   const colour = await badge.evaluate((el) => getComputedStyle(el).backgroundColor);
   check('status shown with a colour as well as the word', colour && colour !== 'rgba(0, 0, 0, 0)', colour);
+  const cookies = await context.cookies(`${base}/admin/`);
+  const session = cookies.find((c) => c.name === 'gentrack_session');
+  check('signing in opened a page session: HttpOnly, SameSite=Strict, Path=/admin',
+    session && session.httpOnly && session.sameSite === 'Strict' && session.path === '/admin',
+    JSON.stringify(session || cookies));
+  check('the page\'s script cannot read the session cookie',
+    !(await page.evaluate(() => document.cookie)).includes('gentrack_session'));
   check('the typed-in forms are outside the refreshed part',
     await page.evaluate(() => document.querySelector('#live input, #live select') === null));
   await page.screenshot({ path: path.join(outDir, 'admin-dashboard.png'), fullPage: true });

@@ -3,8 +3,10 @@
 # purpose; helper functions are called through `check`.
 # shellcheck disable=SC2016,SC2317
 # End to end through nginx: the admin pages, their JSON twins, /metrics and
-# /healthz (SPEC §3 "Admin"). Basic auth (and what it refuses), CSRF on every
-# form post (a refused post writes nothing), escaping of stored values, the
+# /healthz (SPEC §3 "Admin"). Basic auth (and what it refuses), HEAD, CSRF on
+# every form post (a refused post writes nothing) with tokens bound to the
+# page session a sign-in opens and a logout ends, and to their form; escaping
+# of stored values, the
 # security headers, the transitions with actor admin:NAME, bulk cancel with its
 # preview and action id, and the Prometheus text format with counters that
 # move after a create, a claim and a reap.
@@ -12,7 +14,7 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
-require_programs mariadbd mariadb mariadb-install-db nginx curl jq awk
+require_programs mariadbd mariadb mariadb-install-db nginx curl jq awk basenc b2sum
 start_stack admin --workers 2
 
 COLL=/api/v1/generation-requests
@@ -41,12 +43,23 @@ make_stuck() {
 }
 csrf_of() { grep -o 'name="csrf_token" value="[^"]*"' "$HB" | head -1 | sed 's/.*value="//; s/"$//'; }
 form_value() { grep -o "name=\"$1\" value=\"[^\"]*\"" "$HB" | head -1 | sed 's/.*value="//; s/"$//'; }
-admin_get() { req GET "$1" "${ADMIN[@]}"; }
+# The pages as a browser sees them: Basic credentials, and the page session's
+# cookie kept in a jar ($JAR; another browser is another jar).
+JAR=$GT_TMP/cookies
+admin_get() { req GET "$1" "${ADMIN[@]}" -b "$JAR" -c "$JAR"; }
 admin_post() { # admin_post PATH FORM-DATA [curl args]
 	local path=$1 data=$2
 	shift 2
-	req POST "$path" "${ADMIN[@]}" -H 'Content-Type: application/x-www-form-urlencoded' --data-raw "$data" "$@"
+	req POST "$path" "${ADMIN[@]}" -b "$JAR" -c "$JAR" -H 'Content-Type: application/x-www-form-urlencoded' --data-raw "$data" "$@"
 }
+# The CSRF token of the form that posts to .../VERB on the last page.
+form_token() {
+	grep -o "action=\"/admin/generations/[^\"]*/$1\"[^>]*><input type=\"hidden\" name=\"csrf_token\" value=\"[^\"]*\"" "$HB" |
+		head -1 | sed 's/.*value="//; s/"$//'
+}
+# The session cookie in a jar (curl writes HttpOnly ones as "#HttpOnly_host").
+jar_session() { awk '$6 == "gentrack_session" { print $7 }' "$1" 2>/dev/null; }
+live_sessions() { sql "SELECT COUNT(*) FROM admin_sessions WHERE admin_name = 'admin' AND expires_at > UTC_TIMESTAMP(6)"; }
 security_headers() {
 	match "$(hdr Content-Security-Policy)" "script-src 'self'" || return 1
 	lacks "$(hdr Content-Security-Policy)" "unsafe-inline" || return 1
@@ -93,8 +106,28 @@ check "logout: 401 with another realm (browsers forget the credentials)" \
 check "logout page links back" body_has 'href="/admin/"'
 req GET /admin/static/admin.js
 check "script served as a file" match "$ST $(hdr Content-Type)" '^200 text/javascript'
+JS_LEN=$(wc -c <"$HB" | tr -d ' ')
 req GET /admin/static/admin.css
 check "style served as a file" match "$ST $(hdr Content-Type)" '^200 text/css'
+
+# ==== HEAD: the GET's status and headers, no body (RFC 9110 9.3.2) ====
+req_head /admin/ "${ADMIN[@]}"
+check "HEAD of the admin home: 200 HTML" match "$ST $(hdr Content-Type)" '^200 text/html; charset=utf-8$'
+check "HEAD of the admin home: the page's Content-Length" match "$(hdr Content-Length)" '^[1-9][0-9]{3,}$'
+check "HEAD of the admin home has the security headers" security_headers
+req_head /admin/
+check "HEAD of the admin home without credentials: 401, Basic challenge" \
+	match "$ST $(hdr WWW-Authenticate)" '^401 Basic realm="gentrack admin"'
+req_head /admin/static/admin.js
+check "HEAD of the script: its length" eq "$ST $(hdr Content-Length)" "200 $JS_LEN"
+req GET /healthz
+HZ_LEN=$(wc -c <"$HB" | tr -d ' ')
+req_head /healthz
+check "HEAD /healthz: 200 with the GET's Content-Length" eq "$ST $(hdr Content-Length)" "200 $HZ_LEN"
+req POST /healthz
+check "POST /healthz: 405, Allow: GET, HEAD" eq "$ST $(hdr Allow)" "405 GET, HEAD"
+req_head /admin/generations/00000000-0000-7000-8000-000000000000/fail "${ADMIN[@]}"
+check "HEAD of a form's action: 405, Allow: POST" eq "$ST $(hdr Allow)" "405 POST"
 
 # ==== accounts (gentrackctl admin-user) ====
 CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
@@ -205,6 +238,108 @@ check "retry while the subject has another active request: 409" status_is 409
 check "the 409 page says why" body_has 'already has a pending or processing'
 check "nothing written" eq "$(writes)" "$before"
 check "the other request untouched" eq "$(db_status "$DUP2")" pending
+
+# ==== the page session: a sign-in opens it, signing out ends it, and a
+# form's token is good for that session and that form only ====
+rm -f "$JAR"
+sessions0=$(live_sessions)
+admin_get /admin/
+check "a sign-in opens a page session: its cookie" \
+	match "$(hdr Set-Cookie)" '^gentrack_session=[A-Za-z0-9_-]{43}; Max-Age=43200; Path=/admin; HttpOnly; SameSite=Strict$'
+check "... and one row in the store" eq "$(live_sessions)" $((sessions0 + 1))
+SID_HEX=$(printf '%s=' "$(jar_session "$JAR")" | basenc --base64url -d | od -An -tx1 | tr -d ' \n')
+SID_HASH=$(printf '%s=' "$(jar_session "$JAR")" | basenc --base64url -d | b2sum -l 256 | cut -d' ' -f1)
+check "... holding the BLAKE2b of the cookie's id, never the id" \
+	eq "$(sql "SELECT COUNT(*) FROM admin_sessions WHERE id_hash = UNHEX('$SID_HASH')") $(sql "SELECT COUNT(*) FROM admin_sessions WHERE id_hash = UNHEX('$SID_HEX')")" "1 0"
+admin_get /admin/
+check "the next page keeps it: no new cookie, no new row" eq "$(hdr Set-Cookie)|$(live_sessions)" "|$((sessions0 + 1))"
+req GET /admin/ "${ADMIN[@]}" -H "Cookie: gentrack_session=$(printf 'A%.0s' {1..43})"
+check "an unknown session id: a new session" match "$(hdr Set-Cookie)" '^gentrack_session=[A-Za-z0-9_-]{43};'
+
+create '{"entity_type":"sess"}'
+SA=$ID
+create '{"entity_type":"sess"}'
+SB=$ID
+create '{"entity_type":"sess"}'
+SC=$ID
+api POST "$COLL/$SC/cancel" '{"reason":"to be retried"}'
+admin_get "/admin/generations/$SA"
+FAIL_A=$(form_token fail)
+check "the fail form has its token" match "$FAIL_A" '^[0-9]+\.[A-Za-z0-9_-]{43}$'
+check "each form of a page has its own token" test "$(form_token cancel)" != "$FAIL_A"
+admin_get "/admin/generations/$SC"
+RETRY_C=$(form_token retry)
+before=$(writes)
+admin_post "/admin/generations/$SA/cancel" "csrf_token=$FAIL_A&reason=wrong+form"
+check "a fail form's token on the cancel of the same request: 403" status_is 403
+admin_post "/admin/generations/$SA/cancel" "csrf_token=$RETRY_C&reason=wrong+form"
+check "a retry's token used for a cancel: 403" status_is 403
+admin_post "/admin/generations/$SB/fail" "csrf_token=$FAIL_A&reason=wrong+target"
+check "a fail token of one request on another: 403" status_is 403
+check "the 403 page says the token is for another form" body_has 'for another form'
+check "the refused posts wrote nothing" eq "$(writes)" "$before"
+check "both still pending" eq "$(db_status "$SA") $(db_status "$SB")" "pending pending"
+
+# Another browser (another sign-in) has another session.
+create '{"entity_type":"sess"}'
+SE=$ID
+JAR1=$JAR
+JAR=$GT_TMP/cookies-2
+admin_get "/admin/generations/$SE"
+CANCEL_E2=$(form_token cancel)
+check "the other browser's page has a cancel form" match "$CANCEL_E2" '^[0-9]+\.[A-Za-z0-9_-]{43}$'
+check "a second sign-in has another session" test "$(jar_session "$JAR")" != "$(jar_session "$JAR1")"
+JAR=$JAR1
+before=$(writes)
+admin_post "/admin/generations/$SE/cancel" "csrf_token=$CANCEL_E2&reason=other+session"
+check "a token of another session: 403" status_is 403
+req POST "/admin/generations/$SE/cancel" "${ADMIN[@]}" -H 'Content-Type: application/x-www-form-urlencoded' \
+	--data-raw "csrf_token=$CANCEL_E2&reason=no+cookie"
+check "a post with no session cookie (a cross-site form: SameSite keeps it home): 403" status_is 403
+check "... whose page says the session ended" body_has 'Your admin session has ended'
+check "nothing written" eq "$(writes)" "$before"
+check "still pending" eq "$(db_status "$SE")" pending
+admin_post "/admin/generations/$SA/fail" "csrf_token=$FAIL_A&expect_status=pending&reason=its+own+form"
+check "the fail token in its own form and session: 303" match "$ST $(hdr Location)" "^303 /admin/generations/$SA\\?done=failed\$"
+
+# Sign out: the session ends, and every token of it with it.
+create '{"entity_type":"sess"}'
+SD=$ID
+admin_get "/admin/generations/$SD"
+CANCEL_D=$(form_token cancel)
+check "a pending request's page has a cancel form" match "$CANCEL_D" '^[0-9]+\.[A-Za-z0-9_-]{43}$'
+OLD=$(jar_session "$JAR")
+sessions1=$(live_sessions)
+req GET /admin/logout "${ADMIN[@]}" -b "$JAR" -c "$JAR"
+check "logout drops the cookie" match "$(hdr Set-Cookie)" '^gentrack_session=; Max-Age=0; Path=/admin; HttpOnly; SameSite=Strict$'
+check "logout ends the session in the store" eq "$(live_sessions)" $((sessions1 - 1))
+check "the jar has no session left" eq "$(jar_session "$JAR")" ""
+before=$(writes)
+req POST "/admin/generations/$SD/cancel" "${ADMIN[@]}" -H "Cookie: gentrack_session=$OLD" \
+	-H 'Content-Type: application/x-www-form-urlencoded' --data-raw "csrf_token=$CANCEL_D&reason=after+logout"
+check "a token from before the logout, with the old cookie: 403" status_is 403
+admin_post "/admin/generations/$SD/cancel" "csrf_token=$CANCEL_D&reason=after+logout"
+check "... and from the same browser, its cookie dropped: 403" status_is 403
+check "nothing written after the logout" eq "$(writes)" "$before"
+check "still pending" eq "$(db_status "$SD")" pending
+admin_get "/admin/generations/$SD"
+check "a fresh sign-in: a new session" eq "$(jar_session "$JAR" | grep -c .)|$([[ $(jar_session "$JAR") != "$OLD" ]] && echo new)" "1|new"
+admin_post "/admin/generations/$SD/cancel" "csrf_token=$(form_token cancel)&expect_status=pending&reason=fresh+sign-in"
+check "a fresh sign-in's form works: 303" match "$ST $(hdr Location)" "^303 /admin/generations/$SD\\?done=cancelled\$"
+check "cancelled by admin:admin" eq "$(last_event "$SD")" 'admin:admin|pending|cancelled|fresh sign-in'
+
+# A session past its 12 h: its tokens go with it, the next page opens another.
+admin_get "/admin/generations/$SC"
+RETRY_C=$(form_token retry)
+sql "UPDATE admin_sessions SET expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE admin_name = 'admin'"
+before=$(writes)
+admin_post "/admin/generations/$SC/retry" "csrf_token=$RETRY_C&reason=expired+session"
+check "a token of an expired session: 403" status_is 403
+check "nothing written" eq "$(writes)" "$before"
+admin_get "/admin/generations/$SC"
+check "the next page opens a new session" match "$(hdr Set-Cookie)" '^gentrack_session=[A-Za-z0-9_-]{43};'
+admin_post "/admin/generations/$SC/retry" "csrf_token=$(form_token retry)&reason=new+session"
+check "... whose forms work" match "$ST $(hdr Location)" 'done=retried$'
 
 # ==== JSON twins ====
 req GET /admin/api/stuck "${ADMIN[@]}"

@@ -88,6 +88,25 @@ check "get with another If-None-Match: 200" status_is 200
 api GET "$COLL/$ID1" '' -H "If-None-Match: W/$ETAG"
 check "get with the weak form of the ETag: 304" status_is 304
 
+# ==== HEAD: the GET's status and headers, no body (RFC 9110 9.3.2) ====
+api GET "$COLL/$ID1"
+GET_LEN=$(wc -c <"$HB" | tr -d ' ')
+req_head "$COLL/$ID1" -H "Authorization: Bearer $AUTH_KEY"
+check "HEAD of a poll: 200" status_is 200
+check "HEAD: the GET's ETag" eq "$(hdr ETag)" "$ETAG"
+check "HEAD: the GET's Content-Length" eq "$(hdr Content-Length)" "$GET_LEN"
+check "HEAD: the GET's Content-Type and Cache-Control" \
+	eq "$(hdr Content-Type)|$(hdr Cache-Control)" "application/json|private, no-cache"
+check "HEAD: Retry-After while pending" match "$(hdr Retry-After)" '^([1-9]|[12][0-9]|30)$'
+req_head "$COLL/$ID1" -H "Authorization: Bearer $AUTH_KEY" -H "If-None-Match: $ETAG"
+check "HEAD with If-None-Match of the ETag: 304 with the ETag" eq "$ST $(hdr ETag)" "304 $ETAG"
+req_head "$COLL/$ID1"
+check "HEAD without a key: 401 as for GET" eq "$ST $(hdr WWW-Authenticate)" '401 Bearer realm="gentrack"'
+req_head "$COLL/$ID1/cancel" -H "Authorization: Bearer $AUTH_KEY"
+check "HEAD of a POST-only path: 405, Allow: POST" eq "$ST $(hdr Allow)" "405 POST"
+api DELETE "$COLL/$ID1" ''
+check "405 on a GET path lists HEAD in Allow" eq "$ST $(hdr Allow)" "405 GET, HEAD"
+
 # Retry-After paces a queue: each request ahead is a second more (SPEC §3).
 QTYPE=queue_$RANDOM$RANDOM
 QIDS=()

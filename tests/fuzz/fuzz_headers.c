@@ -2,14 +2,16 @@
  * The request headers the application parses itself, each a C string (a
  * FastCGI param): Authorization as a Bearer key (auth_parse_bearer, via
  * auth_scheme_token) and as Basic credentials (basic_auth_parse),
- * Idempotency-Key (validate_idempotency_key), and If-None-Match (etag_none_match,
- * etag_single_version). Every target sees every input.
+ * Idempotency-Key (validate_idempotency_key), If-None-Match (etag_none_match,
+ * etag_single_version), and Cookie (cookie_get, for the admin pages' session).
+ * Every target sees every input.
  */
 #include "build_config.h"
 
 #include <sodium.h>
 #include <strings.h>
 
+#include "base/cookie.h"
 #include "model/auth.h"
 #include "web/basic_auth.h"
 #include "web/etag.h"
@@ -107,6 +109,22 @@ static void check_if_none_match(const char *h)
 	(void)etag_none_match(h, "\"v1\"");
 }
 
+/* A cookie's value lies inside the header, right after its "name=". */
+static void check_cookie(const char *h, const char *name)
+{
+	const char *v = NULL;
+	size_t len = 0;
+	if (cookie_get(h, name, &v, &len) < 0) {
+		FUZZ_ASSERT(v == NULL && len == 0);
+		return;
+	}
+	size_t hlen = strlen(h), nlen = strlen(name);
+	FUZZ_ASSERT(v > h && v + len <= h + hlen);
+	FUZZ_ASSERT(memchr(v, ';', len) == NULL);
+	const char *eq = v[-1] == '"' ? v - 2 : v - 1;
+	FUZZ_ASSERT(eq >= h + nlen && *eq == '=' && !memcmp(eq - nlen, name, nlen));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -121,6 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_basic(h);
 	check_idempotency(h);
 	check_if_none_match(h);
+	check_cookie(h, "gentrack_session");
+	check_cookie(h, "s");
 	free(h);
 	return 0;
 }

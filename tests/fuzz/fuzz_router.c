@@ -64,7 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(m.route != NULL);
 		FUZZ_ASSERT(m.route >= routes_table.routes &&
 			    m.route < routes_table.routes + routes_table.count);
-		FUZZ_ASSERT(!strcmp(m.route->method, method));
+		/* The route of the method, or for HEAD the GET route of the path. */
+		FUZZ_ASSERT(!strcmp(m.route->method, method) ||
+			    (!strcmp(method, "HEAD") && !strcmp(m.route->method, "GET")));
 		FUZZ_ASSERT((m.flags & m.route->flags) == m.route->flags);
 		/* Every route starts with one of the three prefixes. */
 		FUZZ_ASSERT(path_len > 0 && path[0] == '/');
@@ -86,6 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(m.allow[0] != '\0');
 		FUZZ_ASSERT(!method_in(m.allow, method));
 	}
+	/* Wherever GET is allowed, HEAD is too, and never without it. */
+	FUZZ_ASSERT(method_in(m.allow, "GET") == method_in(m.allow, "HEAD"));
 	if (m.status == 400)
 		FUZZ_ASSERT(method_in(m.allow, method));
 	if (m.status == 0 && memcmp(&m.id, &zero, sizeof(zero)) != 0) {

@@ -43,7 +43,7 @@ declare -A TARGET_SRC=(
 	[router]="web/router base/uuid base/number bin/routes"
 	[query]="base/query base/number"
 	[config]="base/config base/timeutil base/number"
-	[headers]="model/auth web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid base/number"
+	[headers]="base/cookie model/auth web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid base/number"
 	[generator_output]="worker/generator base/timeutil base/number"
 	[claim_answer]="worker/claim model/resource model/lifecycle base/timeutil base/uuid base/number"
 )

@@ -123,6 +123,16 @@ req() {
 	ST=$(curl -sS --max-time 10 -o "$HB" -D "$HH" -w '%{http_code}' -X "$method" "$@" "$BASE_URL$path" 2>"$GT_TMP/curl.err") || true
 	[[ -n $ST ]] || ST=000
 }
+# req_head PATH [curl args]: a HEAD as `curl -I` sends it (-X HEAD would wait
+# for the body its Content-Length announces); $HB stays empty.
+req_head() {
+	local path=$1
+	shift
+	: >"$HB"
+	: >"$HH"
+	ST=$(curl -sS --max-time 10 -I -o /dev/null -D "$HH" -w '%{http_code}' "$@" "$BASE_URL$path" 2>"$GT_TMP/curl.err") || true
+	[[ -n $ST ]] || ST=000
+}
 # The same with a client's bearer key and a JSON body (use '' for none).
 AUTH_KEY=""
 api() {

@@ -108,6 +108,7 @@ static struct store *st;
 static struct dispatcher disp;
 static char run_tag[16];
 static char admin_name[OWNER_MAX + 1];
+static char client_owner[OWNER_MAX + 1];
 /* The Authorization header of each credential ("" for none). */
 static char authorization[CRED_COUNT][256];
 static unsigned cases_run;
@@ -136,7 +137,7 @@ static void basic_header(const char *user, const char *password, char *header, s
 
 static void setup(void)
 {
-	char owner[OWNER_MAX + 1], hash[crypto_pwhash_STRBYTES];
+	char *owner = client_owner, hash[crypto_pwhash_STRBYTES];
 	long long id;
 
 	itest_open("test_routes", &cfg, &st);
@@ -144,7 +145,7 @@ static void setup(void)
 		itest_fatal("libsodium", "init");
 	snprintf(run_tag, sizeof(run_tag), "%llx",
 		 (unsigned long long)(time_now_us() % 0xffffffffffLL));
-	snprintf(owner, sizeof(owner), "routes-%s", run_tag);
+	snprintf(owner, sizeof(client_owner), "routes-%s", run_tag);
 	snprintf(admin_name, sizeof(admin_name), "routes-admin-%s", run_tag);
 
 	snprintf(authorization[CRED_MALFORMED], sizeof(authorization[0]), "Bearer not-a-key");
@@ -192,16 +193,15 @@ static int has_header(const struct http_response *resp, const char *line)
 }
 
 /*
- * One request through the dispatcher; checks its status, and what any
- * answer of that path must carry whatever the table says: the admin area's
- * headers under /admin/, and a 401's challenge and form by the path's kind.
+ * One request through the dispatcher into resp (initialised by the caller),
+ * with `extra` ("NAME=value", or NULL) among its parameters.
  */
-static void run_case(const char *method, const char *path, enum cred cred, int want)
+static void request(const char *method, const char *path, enum cred cred, const char *extra,
+		    struct http_response *resp)
 {
 	char auth_param[300], method_param[32], addr_param[32];
-	char *envp[4];
+	char *envp[5];
 	int n = 0;
-	struct http_response resp;
 	struct http_request req = { 0 };
 
 	snprintf(method_param, sizeof(method_param), "REQUEST_METHOD=%s", method);
@@ -213,6 +213,8 @@ static void run_case(const char *method, const char *path, enum cred cred, int w
 		snprintf(auth_param, sizeof(auth_param), "HTTP_AUTHORIZATION=%s", authorization[cred]);
 		envp[n++] = auth_param;
 	}
+	if (extra)
+		envp[n++] = (char *)extra;
 	envp[n] = NULL;
 	req.envp = envp;
 	req.method = method;
@@ -221,8 +223,51 @@ static void run_case(const char *method, const char *path, enum cred cred, int w
 	req.path_len = strlen(path);
 	req.query = "";
 
+	dispatch_handle(&disp, &req, resp);
+	free(req.path);
+	free(req.body);
+}
+
+/* The value of header `name` in resp into out ("" when absent). */
+static void header_value(const struct http_response *resp, const char *name, char *out,
+			 size_t size)
+{
+	char line[64];
+	const char *at;
+	snprintf(line, sizeof(line), "%s: ", name);
+	out[0] = '\0';
+	if (!resp->headers.buf || !(at = strstr(resp->headers.buf, line)))
+		return;
+	at += strlen(line);
+	snprintf(out, size, "%.*s", (int)strcspn(at, "\r"), at);
+}
+
+/* Whether the Allow list holds exactly this method. */
+static int allow_lists(const char *allow, const char *method)
+{
+	size_t n = strlen(method);
+	for (const char *p = allow; *p; p += strspn(p, ", ")) {
+		size_t tok = strcspn(p, ",");
+		if (tok == n && !strncmp(p, method, n))
+			return 1;
+		p += tok;
+	}
+	return 0;
+}
+
+/*
+ * One request through the dispatcher; checks its status, and what any
+ * answer of that path must carry whatever the table says: the admin area's
+ * headers under /admin/, a 401's challenge and form by the path's kind, and
+ * HEAD in a 405's Allow wherever GET is.
+ */
+static void run_case(const char *method, const char *path, enum cred cred, int want)
+{
+	struct http_response resp;
+	char allow[64];
+
 	http_response_init(&resp);
-	dispatch_handle(&disp, &req, &resp);
+	request(method, path, cred, NULL, &resp);
 	cases_run++;
 	if (resp.status != want) {
 		fprintf(stderr, "FAIL: %s %s with %s: %d, expected %d: %.200s\n", method, path,
@@ -240,9 +285,65 @@ static void run_case(const char *method, const char *path, enum cred cred, int w
 		CU_ASSERT_STRING_EQUAL(resp.content_type,
 				       page ? "text/html; charset=utf-8" : PROBLEM_CONTENT_TYPE);
 	}
+	/* A page session's cookie: only from the admin pages, to an admin who signed in,
+	 * on a page (a form post never opens one); and the sign-out's, dropping it. */
+	if (has_header(&resp, "Set-Cookie: ")) {
+		int page = admin_area && strncmp(path, "/admin/api/", 11) &&
+			   strncmp(path, "/admin/static/", 14);
+		int logout = !strcmp(path, "/admin/logout");
+		CU_ASSERT(page && (logout || (cred == CRED_ADMIN && strcmp(method, "POST"))));
+	}
+	if (resp.status == 405) {
+		header_value(&resp, "Allow", allow, sizeof(allow));
+		CU_ASSERT(allow[0] != '\0');
+		CU_ASSERT_EQUAL(allow_lists(allow, "GET"), allow_lists(allow, "HEAD"));
+	}
 	http_response_release(&resp);
-	free(req.path);
-	free(req.body);
+}
+
+/* The names of resp's extra headers, in order, as "Name\nName\n". */
+static void header_names(const struct http_response *resp, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (const char *p = resp->headers.buf; p && *p; ) {
+		size_t line = strcspn(p, "\n");
+		size_t name = strcspn(p, ":");
+		if (name < line && used < size)
+			used += (size_t)snprintf(out + used, size - used, "%.*s\n", (int)name, p);
+		p += line + (p[line] == '\n');
+	}
+}
+
+/*
+ * A HEAD where a GET is: the handler of the GET answers it, so its status,
+ * content type and headers (by name: a value such as a fresh cookie may
+ * differ between two requests) are the GET's, with a body rendered for its
+ * Content-Length (web/http.c leaves the body out when it writes the answer).
+ */
+static void run_head_like_get(const char *path, enum cred cred)
+{
+	struct http_response get, head;
+	char get_names[1024], head_names[1024];
+
+	http_response_init(&get);
+	http_response_init(&head);
+	request("GET", path, cred, NULL, &get);
+	request("HEAD", path, cred, NULL, &head);
+	cases_run += 2;
+	if (head.status != get.status) {
+		fprintf(stderr, "FAIL: HEAD %s with %s: %d, but GET %d\n", path, cred_names[cred],
+			head.status, get.status);
+		CU_FAIL("HEAD status");
+	}
+	CU_ASSERT_STRING_EQUAL(head.content_type ? head.content_type : "",
+			       get.content_type ? get.content_type : "");
+	header_names(&get, get_names, sizeof(get_names));
+	header_names(&head, head_names, sizeof(head_names));
+	CU_ASSERT_STRING_EQUAL(head_names, get_names);
+	CU_ASSERT_EQUAL(head.body.len > 0, get.body.len > 0);
+	http_response_release(&get);
+	http_response_release(&head);
 }
 
 /* Every route has its row and every row its route. */
@@ -281,23 +382,128 @@ static void test_route_by_credential(void)
 		const struct row *row = row_of(r);
 		if (!row)
 			continue; /* test_rows_cover_the_table says so */
+		int is_get = !strcmp(r->method, "GET");
 		for (int cred = 0; cred < CRED_COUNT; cred++) {
 			int want = row->want[cred];
 			path_of(r->pattern, UNKNOWN_ID, path, sizeof(path));
 			run_case(r->method, path, (enum cred)cred, want);
+			/* HEAD is answered wherever GET is, as the GET is (RFC 9110 9.3.2). */
+			if (is_get) {
+				run_case("HEAD", path, (enum cred)cred, want);
+				run_head_like_get(path, (enum cred)cred);
+			}
 			if (!strstr(r->pattern, "{id}"))
 				continue;
 			path_of(r->pattern, BAD_ID, path, sizeof(path));
 			run_case(r->method, path, (enum cred)cred,
 				 want == 401 || want == 403 ? want : 400);
+			if (is_get)
+				run_case("HEAD", path, (enum cred)cred,
+					 want == 401 || want == 403 ? want : 400);
 		}
 	}
 	/* No route at all: a 404, with the admin headers only inside /admin/. */
 	run_case("GET", "/admin/nowhere", CRED_NONE, 404);
 	run_case("POST", "/admin/api/nowhere", CRED_NONE, 404);
 	run_case("GET", "/nowhere", CRED_NONE, 404);
-	printf("%u requests: %zu routes x %d credentials, and a bad id where a route has one\n",
-	       cases_run, routes_table.count, CRED_COUNT);
+	run_case("HEAD", "/nowhere", CRED_NONE, 404);
+	printf("%u requests: %zu routes x %d credentials, and a bad id where a route has one; "
+	       "HEAD where GET is\n", cases_run, routes_table.count, CRED_COUNT);
+}
+
+/* The status of method on path, with Allow into allow (NULL: not wanted). */
+static int status_of(const char *method, const char *path, enum cred cred, char *allow,
+		     size_t size)
+{
+	struct http_response resp;
+	http_response_init(&resp);
+	request(method, path, cred, NULL, &resp);
+	if (allow)
+		header_value(&resp, "Allow", allow, size);
+	int status = resp.status;
+	http_response_release(&resp);
+	return status;
+}
+
+/* HEAD of a route that only posts is 405; the Allow of a GET path lists HEAD. */
+static void test_head_allow(void)
+{
+	char allow[64];
+	CU_ASSERT_EQUAL(status_of("HEAD", "/admin/bulk-cancel", CRED_ADMIN, NULL, 0), 400);
+	CU_ASSERT_EQUAL(status_of("DELETE", "/admin/bulk-cancel", CRED_ADMIN, allow,
+				  sizeof(allow)), 405);
+	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD, POST");
+	CU_ASSERT_EQUAL(status_of("POST", "/healthz", CRED_LOOPBACK, allow, sizeof(allow)), 405);
+	CU_ASSERT_STRING_EQUAL(allow, "GET, HEAD");
+	CU_ASSERT_EQUAL(status_of("HEAD", "/api/v1/worker/claim", CRED_WORKER, allow,
+				  sizeof(allow)), 405);
+	CU_ASSERT_STRING_EQUAL(allow, "POST");
+}
+
+/* A pending request of the routes' client, for the status poll. */
+static void make_request(struct uuid *id)
+{
+	struct gen_request r;
+	struct uuid existing;
+	struct uuid_gen gen;
+	uuid_gen_init(&gen);
+	gen_request_init(&r);
+	if (uuid_v7_next(&gen, (uint64_t)(time_now_us() / 1000), &r.id))
+		itest_fatal("uuid", "clock");
+	snprintf(r.owner, sizeof(r.owner), "%s", client_owner);
+	snprintf(r.entity_type, sizeof(r.entity_type), "routes_head");
+	r.status = GEN_PENDING;
+	r.requested_count = 2;
+	r.version = 1;
+	r.requested_at = r.updated_at = time_now_us();
+	r.constraints_json = strdup("{}");
+	r.metadata_json = strdup("{}");
+	if (!r.constraints_json || !r.metadata_json ||
+	    store_request_create(st, &r, "client:routes", NULL, NULL, &existing))
+		itest_fatal("create", store_last_error(st));
+	*id = r.id;
+	gen_request_release(&r);
+}
+
+/*
+ * The status poll's HEAD: the GET's ETag, Retry-After and Cache-Control and a
+ * body of the GET's length; with If-None-Match of that ETag, a 304 as for GET.
+ */
+static void test_head_of_a_poll(void)
+{
+	struct uuid id;
+	struct http_response get, head, cond;
+	char ids[UUID_STR_LEN + 1], path[128], v_get[128], v_head[128], inm[160];
+	static const char *const names[] = { "ETag", "Retry-After", "Cache-Control" };
+
+	make_request(&id);
+	uuid_format(&id, ids);
+	snprintf(path, sizeof(path), API "/%s", ids);
+	http_response_init(&get);
+	http_response_init(&head);
+	http_response_init(&cond);
+	request("GET", path, CRED_CLIENT, NULL, &get);
+	request("HEAD", path, CRED_CLIENT, NULL, &head);
+	CU_ASSERT_EQUAL(get.status, 200);
+	CU_ASSERT_EQUAL(head.status, 200);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		header_value(&get, names[i], v_get, sizeof(v_get));
+		header_value(&head, names[i], v_head, sizeof(v_head));
+		CU_ASSERT(v_get[0] != '\0');
+		CU_ASSERT_STRING_EQUAL(v_head, v_get);
+	}
+	CU_ASSERT(get.body.len > 0);
+	CU_ASSERT_EQUAL(head.body.len, get.body.len);
+	header_value(&get, "ETag", v_get, sizeof(v_get));
+	snprintf(inm, sizeof(inm), "HTTP_IF_NONE_MATCH=%s", v_get);
+	request("HEAD", path, CRED_CLIENT, inm, &cond);
+	CU_ASSERT_EQUAL(cond.status, 304);
+	header_value(&cond, "ETag", v_head, sizeof(v_head));
+	CU_ASSERT_STRING_EQUAL(v_head, v_get);
+	CU_ASSERT_EQUAL(cond.body.len, 0);
+	http_response_release(&get);
+	http_response_release(&head);
+	http_response_release(&cond);
 }
 
 /*
@@ -321,6 +527,9 @@ static void test_operator_sign_in_limit(void)
 static const struct unit_case cases[] = {
 	{ "every route of the table has its row", test_rows_cover_the_table },
 	{ "every route x every credential: the expected status", test_route_by_credential },
+	{ "HEAD: 405 where only POST is, listed in Allow beside GET", test_head_allow },
+	{ "HEAD of a status poll: the GET's headers; If-None-Match gives 304",
+	  test_head_of_a_poll },
 	{ "/healthz and /metrics off loopback: failed sign-ins get 429",
 	  test_operator_sign_in_limit },
 	{ NULL, NULL },

@@ -7,6 +7,7 @@
  * a separate plain connection, as an operator's SQL console would.
  */
 #include <mysql.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,6 +517,75 @@ static void test_unreachable_store(void)
 	config_release(&bad);
 }
 
+/* A session id's hash, as web/admin_session.c makes it: random here. */
+static void session_hash(unsigned char hash[ADMIN_SESSION_HASH_LEN])
+{
+	randombytes_buf(hash, ADMIN_SESSION_HASH_LEN);
+}
+
+/* The expiry store_admin_session_get reads for (hash, name); the clock into *now. */
+static int64_t session_expiry(const unsigned char *hash, const char *name, int64_t *now)
+{
+	int64_t t = TIME_NONE, expires = 42;
+	CU_ASSERT_EQUAL(store_admin_session_get(st, hash, name, &t, &expires), STORE_OK);
+	CU_ASSERT(t != TIME_NONE);
+	if (now)
+		*now = t;
+	return expires;
+}
+
+/*
+ * Admin page sessions: one admin's, until they expire or end; each opening
+ * keeps only the newest few; deleting the account deletes them.
+ */
+static void test_admin_sessions(void)
+{
+	const char *alice = O("sess-alice"), *bob = O("sess-bob");
+	unsigned char h1[ADMIN_SESSION_HASH_LEN], h2[ADMIN_SESSION_HASH_LEN];
+	unsigned char many[6][ADMIN_SESSION_HASH_LEN];
+	int64_t now;
+
+	CU_ASSERT_EQUAL_FATAL(store_admin_user_set(st, alice, "$argon2id$x", clock_us), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(store_admin_user_set(st, bob, "$argon2id$y", clock_us), STORE_OK);
+	session_hash(h1);
+	session_hash(h2);
+	CU_ASSERT_EQUAL(session_expiry(h1, alice, &now), TIME_NONE);
+	CU_ASSERT_EQUAL(store_admin_session_open(st, h1, alice, now, now + 3600 * US_PER_S, 4),
+			STORE_OK);
+	CU_ASSERT_EQUAL(session_expiry(h1, alice, NULL), now + 3600 * US_PER_S);
+	CU_ASSERT_EQUAL(session_expiry(h1, bob, NULL), TIME_NONE);      /* not bob's */
+	/* One that has expired by the store's clock is no session. */
+	CU_ASSERT_EQUAL(store_admin_session_open(st, h2, alice, now - 2 * US_PER_S,
+						 now - US_PER_S, 4), STORE_OK);
+	CU_ASSERT_EQUAL(session_expiry(h2, alice, NULL), TIME_NONE);
+	/* Only the hash is kept, under the admin's name. */
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM admin_sessions WHERE admin_name = '%s'",
+				   alice), 2);
+	CU_ASSERT_EQUAL(store_admin_session_end(st, h1), STORE_OK);
+	CU_ASSERT_EQUAL(session_expiry(h1, alice, NULL), TIME_NONE);
+	CU_ASSERT_EQUAL(store_admin_session_end(st, h1), STORE_OK);     /* ending twice is fine */
+
+	/* Six openings keeping 4: the expired one and the two oldest go. */
+	for (int i = 0; i < 6; i++) {
+		session_hash(many[i]);
+		CU_ASSERT_EQUAL(store_admin_session_open(st, many[i], alice, now + i,
+							 now + 3600 * US_PER_S, 4), STORE_OK);
+	}
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM admin_sessions WHERE admin_name = '%s'",
+				   alice), 4);
+	for (int i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(session_expiry(many[i], alice, NULL) != TIME_NONE, i >= 2);
+	/* Bob's openings leave alice's alone. */
+	CU_ASSERT_EQUAL(store_admin_session_open(st, h1, bob, now, now + US_PER_S * 60, 1),
+			STORE_OK);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM admin_sessions WHERE admin_name = '%s'",
+				   alice), 4);
+	CU_ASSERT_EQUAL(store_admin_user_delete(st, alice), STORE_OK);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM admin_sessions WHERE admin_name = '%s'",
+				   alice), 0);
+	CU_ASSERT_EQUAL(session_expiry(h1, bob, NULL), now + US_PER_S * 60);
+}
+
 static const struct unit_case cases[] = {
 	{ "api keys: insert, lookup by hash, revoke", test_keys },
 	{ "create, get by owner, entities, audit event", test_create_get_entities },
@@ -527,6 +597,8 @@ static const struct unit_case cases[] = {
 	{ "the head of a type's queue, capped", test_pending_head },
 	{ "a poll: key, request and entities in one statement", test_poll_one_statement },
 	{ "idempotency keys: new, in progress, mismatch, replay, expiry", test_idempotency },
+	{ "admin page sessions: one admin's, expiry, end, the newest kept, cascade",
+	  test_admin_sessions },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
 	{ NULL, NULL },

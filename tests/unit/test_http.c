@@ -1,8 +1,9 @@
-/* http: CONTENT_LENGTH, parsed without a FastCGI request. */
+/* http: CONTENT_LENGTH, and the response as written, without a FastCGI request. */
 #include "build_config.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "web/http.h"
 #include "unit.h"
@@ -100,12 +101,63 @@ static void test_overflow(void)
 				HTTP_LENGTH_TOO_LARGE);
 }
 
+static int put_strbuf(void *ctx, const char *bytes, size_t len)
+{
+	strbuf_add(ctx, bytes, len);
+	return 0;
+}
+
+/* What http_send would write for resp: into out (reset first). */
+static void written(const struct http_response *resp, int head_only, struct strbuf *out)
+{
+	strbuf_reset(out);
+	CU_ASSERT_EQUAL(http_write_response(resp, head_only, put_strbuf, out), 0);
+	CU_ASSERT_FALSE(out->oom);
+}
+
+/* The answer to a GET, and to a HEAD of the same: one status and headers, no body. */
+static void test_head_has_no_body(void)
+{
+	struct http_response resp;
+	struct strbuf get = STRBUF_INIT, head = STRBUF_INIT;
+	static const char body[] = "{\"status\":\"pending\"}";
+	static const char head_want[] =
+		"Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n"
+		"ETag: \"v3\"\r\nRetry-After: 2\r\n\r\n";
+
+	http_response_init(&resp);
+	strbuf_addstr(&resp.body, body);
+	http_add_header(&resp, "ETag", "\"v3\"");
+	http_add_header(&resp, "Retry-After", "2");
+	written(&resp, 0, &get);
+	written(&resp, 1, &head);
+	CU_ASSERT_STRING_EQUAL(head.buf, head_want);
+	/* The GET is the same head followed by the body its length announced. */
+	CU_ASSERT_EQUAL(get.len, head.len + strlen(body));
+	CU_ASSERT_EQUAL(memcmp(get.buf, head.buf, head.len), 0);
+	CU_ASSERT_STRING_EQUAL(get.buf + head.len, body);
+
+	/* A 304 has neither body nor length, HEAD or not. */
+	http_response_reset(&resp);
+	resp.status = 304;
+	http_add_header(&resp, "ETag", "\"v3\"");
+	written(&resp, 1, &head);
+	CU_ASSERT_STRING_EQUAL(head.buf, "Status: 304 Not Modified\r\nETag: \"v3\"\r\n\r\n");
+	written(&resp, 0, &get);
+	CU_ASSERT_STRING_EQUAL(get.buf, head.buf);
+
+	http_response_release(&resp);
+	strbuf_release(&get);
+	strbuf_release(&head);
+}
+
 static const struct unit_case cases[] = {
 	{ "valid lengths", test_valid },
 	{ "absent or empty is 0", test_absent_or_empty },
 	{ "malformed: signs, blanks, other bytes", test_malformed },
 	{ "over max_body", test_over_max },
 	{ "overflow", test_overflow },
+	{ "HEAD: the GET's status, headers and Content-Length, no body", test_head_has_no_body },
 	{ NULL, NULL },
 };
 

@@ -105,8 +105,9 @@ static void test_admin_routes(void)
 	/* Actions are POST only: a link or a prefetch never changes anything. */
 	expect_405("GET", ADMIN_ONE "/fail", "POST");
 	expect_405("GET", ADMIN_API_ONE "/retry", "POST");
-	expect_405("POST", "/admin/", "GET");
-	expect_405("DELETE", "/admin/bulk-cancel", "GET, POST");
+	expect_405("POST", "/admin/", "GET, HEAD");
+	expect_405("DELETE", "/admin/bulk-cancel", "GET, HEAD, POST");
+	expect_405("HEAD", ADMIN_ONE "/fail", "POST");
 	expect_status("GET", "/admin/generations/not-a-uuid", 400);
 	expect_status("POST", "/admin/generations/not-a-uuid/fail", 400);
 }
@@ -199,18 +200,20 @@ static void test_unknown_paths(void)
 
 static void test_method_not_allowed(void)
 {
-	expect_405("DELETE", COLLECTION, "POST, GET");
-	expect_405("PUT", COLLECTION, "POST, GET");
-	expect_405("PATCH", COLLECTION, "POST, GET");
-	expect_405("POST", ONE, "GET");
-	expect_405("DELETE", ONE, "GET");
+	expect_405("DELETE", COLLECTION, "POST, GET, HEAD");
+	expect_405("PUT", COLLECTION, "POST, GET, HEAD");
+	expect_405("PATCH", COLLECTION, "POST, GET, HEAD");
+	expect_405("POST", ONE, "GET, HEAD");
+	expect_405("DELETE", ONE, "GET, HEAD");
 	expect_405("GET", CANCEL, "POST");
 	expect_405("PUT", CANCEL, "POST");
-	expect_405("POST", "/healthz", "GET");
+	expect_405("HEAD", CANCEL, "POST");
+	expect_405("POST", "/healthz", "GET, HEAD");
 	/* Methods are case-sensitive (RFC 9110 §9.1). */
-	expect_405("get", COLLECTION, "POST, GET");
+	expect_405("get", COLLECTION, "POST, GET, HEAD");
+	expect_405("head", "/healthz", "GET, HEAD");
 	expect_405("post", CANCEL, "POST");
-	expect_405("", "/healthz", "GET");
+	expect_405("", "/healthz", "GET, HEAD");
 }
 
 static void test_bad_id(void)
@@ -234,12 +237,16 @@ static void test_bad_id(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(m.route);
 		CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_get);
 		/* Not allowed here whatever the id: 405, not 400. */
+		match("HEAD", path, &m);
+		CU_ASSERT_EQUAL(m.status, 400);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m.route);
+		CU_ASSERT_PTR_EQUAL(m.route->handler, api_client_get);
 		match("POST", path, &m);
 		CU_ASSERT_EQUAL(m.status, 405);
-		CU_ASSERT_STRING_EQUAL(m.allow, "GET");
+		CU_ASSERT_STRING_EQUAL(m.allow, "GET, HEAD");
 		match("DELETE", path, &m);
 		CU_ASSERT_EQUAL(m.status, 405);
-		CU_ASSERT_STRING_EQUAL(m.allow, "GET");
+		CU_ASSERT_STRING_EQUAL(m.allow, "GET, HEAD");
 
 		snprintf(path, sizeof(path), "%s/%s/cancel", COLLECTION, bad[i]);
 		match("POST", path, &m);
@@ -250,6 +257,40 @@ static void test_bad_id(void)
 		CU_ASSERT_EQUAL(m.status, 405);
 		CU_ASSERT_STRING_EQUAL(m.allow, "POST");
 	}
+}
+
+/* HEAD is served by the GET route of its path, with the GET's id (RFC 9110 9.3.2). */
+static void expect_head(const char *path, route_handler *want)
+{
+	struct route_match m;
+	match("HEAD", path, &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m.route);
+	CU_ASSERT_PTR_EQUAL(m.route->handler, want);
+	CU_ASSERT_STRING_EQUAL(m.route->method, "GET");
+	CU_ASSERT_STRING_EQUAL(m.allow, "");
+}
+
+static void test_head(void)
+{
+	struct route_match m;
+	expect_head(COLLECTION, api_client_list);
+	expect_head(ONE, api_client_get);
+	expect_head("/healthz", admin_api_healthz);
+	expect_head("/metrics", admin_api_metrics);
+	expect_head("/admin/", admin_home);
+	expect_head(ADMIN_ONE, admin_detail);
+	expect_head("/admin/bulk-cancel", admin_bulk_preview);
+	expect_head("/admin/logout", admin_logout);
+	expect_head("/admin/static/admin.js", admin_static_js);
+	expect_head("/admin/api/stuck", admin_api_stuck);
+	match("HEAD", ONE, &m);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, id_bytes, 16), 0);
+	/* Only where a GET is: never a POST route. */
+	expect_405("HEAD", "/api/v1/worker/claim", "POST");
+	expect_405("HEAD", ADMIN_API_ONE "/retry", "POST");
+	expect_status("HEAD", "/nowhere", 404);
+	expect_status("HEAD", "/admin/generations/not-a-uuid", 400);
 }
 
 static void test_length_shorter_than_string(void)
@@ -369,6 +410,7 @@ static const struct unit_case cases[] = {
 	{ "parsed id bytes", test_id_bytes },
 	{ "404 for unknown paths", test_unknown_paths },
 	{ "405 with the exact Allow", test_method_not_allowed },
+	{ "HEAD where GET is, and in Allow with it", test_head },
 	{ "400 bad id, 405 when method not allowed", test_bad_id },
 	{ "path length shorter than the string", test_length_shorter_than_string },
 	{ "reusing a match struct", test_match_clears_allow },

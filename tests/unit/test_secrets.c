@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/cookie.h"
 #include "model/auth.h"
 #include "web/admin_cache.h"
 #include "web/basic_auth.h"
@@ -17,7 +18,7 @@
  *
  * A grep of the sources cannot tell a secret from a role name, so this
  * program watches instead. It links its own build of the modules that handle
- * secrets (auth.c, basic_auth.c, admin_cache.c, csrf.c), compiled with -fno-builtin so that
+ * secrets (auth.c, basic_auth.c, admin_cache.c, csrf.c, cookie.c), compiled with -fno-builtin so that
  * no compare is inlined, and the linker wraps the libc compares
  * (-Wl,--wrap=memcmp,...: Makefile.am). Each wrapper looks at the bytes it is
  * asked to compare and counts a leak when they hold WINDOW or more
@@ -187,12 +188,13 @@ static void test_csrf_token(void)
 {
 	const char hash[] = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
 	const int64_t now = INT64_C(1800000000);
-	unsigned char key[CSRF_KEY_LEN], mac[64];
+	unsigned char key[CSRF_KEY_LEN], mac[64], session[CSRF_SESSION_LEN];
 	char token[CSRF_TOKEN_MAX], bad[CSRF_TOKEN_MAX];
 	size_t mac_len = 0;
 
+	randombytes_buf(session, sizeof(session));
 	csrf_key_derive(hash, key);
-	csrf_make(key, "alice", now + 3600, token);
+	csrf_make(key, session, "alice", "retry x", now + 3600, token);
 	const char *mac_text = strchr(token, '.') + 1;
 	CU_ASSERT_FATAL(sodium_base642bin(mac, sizeof(mac), mac_text, strlen(mac_text), NULL,
 					  &mac_len, NULL,
@@ -201,15 +203,36 @@ static void test_csrf_token(void)
 	secret(key, sizeof(key));
 	secret(mac, mac_len);
 	secret(mac_text, strlen(mac_text));
-	CU_ASSERT_EQUAL(csrf_verify(key, "alice", token, now), 0);
-	/* Wrong in the first and in the last MAC character. */
+	secret(session, sizeof(session));
+	CU_ASSERT_EQUAL(csrf_verify(key, session, "alice", "retry x", token, now), 0);
+	/* Wrong in the first and in the last MAC character, and for another action. */
 	memcpy(bad, token, sizeof(bad));
 	size_t first = (size_t)(mac_text - token), last = strlen(token) - 2;
 	bad[first] = bad[first] == 'A' ? 'B' : 'A';
-	CU_ASSERT_EQUAL(csrf_verify(key, "alice", bad, now), -1);
+	CU_ASSERT_EQUAL(csrf_verify(key, session, "alice", "retry x", bad, now), -1);
 	memcpy(bad, token, sizeof(bad));
 	bad[last] = bad[last] == 'A' ? 'B' : 'A';
-	CU_ASSERT_EQUAL(csrf_verify(key, "alice", bad, now), -1);
+	CU_ASSERT_EQUAL(csrf_verify(key, session, "alice", "retry x", bad, now), -1);
+	CU_ASSERT_EQUAL(csrf_verify(key, session, "alice", "cancel x", token, now), -1);
+	CU_ASSERT_EQUAL(leaks, 0);
+}
+
+/* The admin pages' session id, as the Cookie header carries it. */
+static void test_session_cookie(void)
+{
+	const char id[] = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycA";
+	char header[160];
+	const char *v;
+	size_t len;
+
+	snprintf(header, sizeof(header), "theme=dark; gentrack_session=%s; lang=en", id);
+	reset();
+	secret(id, strlen(id));
+	CU_ASSERT_EQUAL(cookie_get(header, "gentrack_session", &v, &len), 0);
+	CU_ASSERT_EQUAL(len, strlen(id));
+	CU_ASSERT_EQUAL(cookie_get(header, "lang", &v, &len), 0);
+	CU_ASSERT_EQUAL(cookie_get(header, "gentrack_sessionx", &v, &len), -1);
+	CU_ASSERT(compares > 0);   /* the names */
 	CU_ASSERT_EQUAL(leaks, 0);
 }
 
@@ -241,6 +264,7 @@ static const struct unit_case cases[] = {
 	{ "a bearer key and its hash reach no libc compare", test_bearer_key },
 	{ "an admin password and its hash reach no libc compare", test_admin_password },
 	{ "a CSRF key and MAC reach no libc compare", test_csrf_token },
+	{ "a session cookie's id reaches no libc compare", test_session_cookie },
 	{ "the sign-in cache's key, password and digests reach no libc compare", test_admin_cache },
 	{ NULL, NULL },
 };
