@@ -584,6 +584,7 @@ static void test_a_huge_heartbeat_lease_is_ignored(void)
 	run_release(&r);
 }
 
+/*
  * Issue 20: the server refuses an entity (400) with a long answer of 2-, 3-
  * or 4-byte characters, plain text (of which the worker quotes 120 bytes) or
  * a problem detail (quoted into its 511-byte error text). The failure it
