@@ -52,4 +52,14 @@
  * one frees the pool's turn after this long. */
 #define ADMIN_VERIFY_LEASE_S 5
 
+/*
+ * The admin detail page indents stored JSON (constraints, metadata,
+ * entities) only up to this depth and while the indented text stays within
+ * GROWTH times the stored text plus SLACK bytes; beyond, it shows the stored
+ * text as it is, so a page costs a few times what the create did (issue 20).
+ */
+#define ADMIN_JSON_INDENT_DEPTH 32
+#define ADMIN_JSON_INDENT_GROWTH 8
+#define ADMIN_JSON_INDENT_SLACK 1024
+
 #endif
