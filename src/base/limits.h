@@ -62,4 +62,9 @@
 #define ADMIN_JSON_INDENT_GROWTH 8
 #define ADMIN_JSON_INDENT_SLACK 1024
 
+/* The [metrics] token: long enough that guessing it is hopeless (a wrong one
+ * is not counted as a failed sign-in), short enough for one header line. */
+#define METRICS_TOKEN_MIN 32
+#define METRICS_TOKEN_MAX 512
+
 #endif

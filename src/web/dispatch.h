@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "web/admin_auth.h"
 #include "web/http.h"
+#include "web/metrics_token.h"
 #include "web/router.h"
 
 /*
@@ -26,6 +27,7 @@ struct dispatcher {
 	int64_t (*clock)(void);       /* µs now; injectable for tests */
 	struct queue_hint queues;     /* queue heads for pending requests' Retry-After */
 	struct admin_auth admin_auth; /* this process' sign-in cache and failure counts */
+	struct metrics_token metrics; /* the [metrics] token's digest, if one is configured */
 };
 
 void dispatch_init(struct dispatcher *d, const struct route_table *routes,
