@@ -1,10 +1,10 @@
 #include "build_config.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_indent.h"
 #include "base/limits.h"
 #include "admin/admin.h"
 #include "admin/detail.h"
@@ -13,20 +13,23 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
-/* A stored JSON text, indented for people; the raw text if it does not parse. */
+/*
+ * A stored JSON text, indented for people; as it is stored when it does not
+ * parse, nests deeper than ADMIN_JSON_INDENT_DEPTH or its indented form
+ * would pass ADMIN_JSON_INDENT_GROWTH times its size: indenting costs the
+ * square of the depth, and a page must not cost more than the create did.
+ */
 static void pretty_json(struct strbuf *sb, const char *text, size_t len)
 {
-	json_error_t jerr;
-	json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
-	char *pretty = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+	struct strbuf indented = STRBUF_INIT;
+	size_t max_out = len * ADMIN_JSON_INDENT_GROWTH + ADMIN_JSON_INDENT_SLACK;
 	strbuf_addstr(sb, "<pre class=\"json\">");
-	if (pretty)
-		html_text(sb, pretty);
+	if (json_indent(&indented, text, len, ADMIN_JSON_INDENT_DEPTH, max_out) == 0)
+		html_escape(sb, indented.buf, indented.len);
 	else
 		html_escape(sb, text, len);
 	strbuf_addstr(sb, "</pre>");
-	free(pretty);
-	json_decref(j);
+	strbuf_release(&indented);
 }
 
 static void field_row(struct strbuf *sb, const char *name)

@@ -30,6 +30,9 @@ enum cfg_type {
 	CFG_PASSWORD_FILE, /* read into store_password */
 	CFG_BASE_URL,
 	CFG_LOG_LEVEL,
+	CFG_BOOL,          /* int 0 or 1: on/off, yes/no, true/false, 1/0 */
+	CFG_TOKEN,         /* "" or METRICS_TOKEN_MIN..MAX visible ASCII characters */
+	CFG_TOKEN_FILE,    /* the same, read from a file into the token */
 };
 
 struct cfg_key {
@@ -69,9 +72,13 @@ static const struct cfg_key keys[] = {
 	KEY("log", "level", CFG_LOG_LEVEL, log_level, 0, 0),
 	KEY("live", "nchan_socket", CFG_STRING, nchan_socket, 0, 0),
 	KEY("tokens", "status_token_ttl", CFG_DURATION, status_token_ttl, 60, 30 * 86400),
+	KEY("metrics", "allow_loopback", CFG_BOOL, metrics_allow_loopback, 0, 0),
+	KEY("metrics", "token", CFG_TOKEN, metrics_token, 0, 0),
+	KEY("metrics", "token_file", CFG_TOKEN_FILE, metrics_token, 0, 0),
 };
 
-static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens" };
+static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens",
+					"metrics" };
 
 static char *dup_mem(const char *s, size_t len)
 {
@@ -106,7 +113,8 @@ int config_init(struct config *c)
 	    set_string(&c->listen, "") ||
 	    set_string(&c->base_url, "") ||
 	    set_string(&c->log_level, "info") ||
-	    set_string(&c->nchan_socket, "")) {
+	    set_string(&c->nchan_socket, "") ||
+	    set_string(&c->metrics_token, "")) {
 		config_release(c);
 		return -1;
 	}
@@ -132,7 +140,7 @@ void config_release(struct config *c)
 	char **strings[] = {
 		&c->store_host, &c->store_socket, &c->store_user, &c->store_password,
 		&c->store_database, &c->migrations_dir, &c->listen, &c->base_url,
-		&c->log_level, &c->nchan_socket,
+		&c->log_level, &c->nchan_socket, &c->metrics_token,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		free(*strings[i]);
@@ -285,6 +293,56 @@ cleanup:
 	return rc;
 }
 
+/* A metrics token: sent as "Authorization: Bearer <token>", long enough not to be guessed. */
+static int check_token(const char *v, char *why, size_t whylen)
+{
+	size_t n = strlen(v);
+	if (n == 0)
+		return 0;
+	int visible = 1;
+	for (size_t i = 0; i < n; i++)
+		visible &= v[i] > ' ' && v[i] < 0x7f;
+	if (!visible || n < METRICS_TOKEN_MIN || n > METRICS_TOKEN_MAX) {
+		snprintf(why, whylen, "must be %d to %d visible ASCII characters, no blanks "
+			 "(e.g. openssl rand -hex 32)", METRICS_TOKEN_MIN, METRICS_TOKEN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1" };
+	static const char *const no[] = { "off", "no", "false", "0" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(v, yes[i]) || !strcmp(v, no[i])) {
+			*out = !strcmp(v, yes[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A token file: a password file (one trailing newline dropped) holding a valid token. */
+static int read_token_file(const char *path, char **out, char *why, size_t whylen)
+{
+	char *token = NULL;
+	int rc = read_password_file(path, &token, why, whylen);
+	if (rc == 0 && *token == '\0') {
+		snprintf(why, whylen, "'%s' is empty", path);
+		rc = -1;
+	}
+	if (rc == 0 && check_token(token, why, whylen) < 0)
+		rc = -1;
+	if (rc == 0) {
+		free(*out);
+		*out = token;
+		token = NULL;
+	}
+	free(token);
+	return rc;
+}
+
 static void range_text(const struct cfg_key *k, char *buf, size_t len)
 {
 	if (k->type == CFG_DURATION)
@@ -344,6 +402,18 @@ static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, 
 			return -1;
 		}
 		break;
+	case CFG_BOOL:
+		if (parse_bool(v, (int *)(void *)base) < 0) {
+			snprintf(why, whylen, "must be on or off (yes/no, true/false, 1/0)");
+			return -1;
+		}
+		return 0;
+	case CFG_TOKEN:
+		if (check_token(v, why, whylen) < 0)
+			return -1;
+		break;
+	case CFG_TOKEN_FILE:
+		return *v ? read_token_file(v, (char **)(void *)base, why, whylen) : 0;
 	}
 	if (set_string((char **)(void *)base, v) < 0) {
 		snprintf(why, whylen, "out of memory");

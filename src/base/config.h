@@ -40,6 +40,12 @@
  *           max_attempts (3), stale_after (600s), pending_timeout (3600s),
  *           idempotency_ttl (24h), list_limit (20), list_max (100)
  * [log]     level ("info": one of debug, info, warn, error)
+ * [metrics] allow_loopback (off: on lets any loopback address read /metrics
+ *           without credentials), token (""; else 32 to 512 visible ASCII
+ *           characters that open /metrics as "Authorization: Bearer TOKEN"),
+ *           token_file ("": else read the token from this file, as
+ *           password_file). An admin's Basic credentials always do.
+ * Booleans take on/off, yes/no, true/false, 1/0.
  */
 
 #ifndef GENTRACK_SQL_DIR
@@ -83,6 +89,10 @@ struct config {
 
 	/* [live] */
 	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */
+
+	/* [metrics] */
+	int metrics_allow_loopback; /* 0 or 1 */
+	char *metrics_token;        /* "" = none; a secret */
 };
 
 /* Fills every field with its default. 0, or -1 on allocation failure. */

@@ -87,4 +87,19 @@
 #define ADMIN_SESSION_TTL_S (12 * 3600)
 #define ADMIN_SESSIONS_KEPT 16
 
+/*
+ * The admin detail page indents stored JSON (constraints, metadata,
+ * entities) only up to this depth and while the indented text stays within
+ * GROWTH times the stored text plus SLACK bytes; beyond, it shows the stored
+ * text as it is, so a page costs a few times what the create did (issue 20).
+ */
+#define ADMIN_JSON_INDENT_DEPTH 32
+#define ADMIN_JSON_INDENT_GROWTH 8
+#define ADMIN_JSON_INDENT_SLACK 1024
+
+/* The [metrics] token: long enough that guessing it is hopeless (a wrong one
+ * is not counted as a failed sign-in), short enough for one header line. */
+#define METRICS_TOKEN_MIN 32
+#define METRICS_TOKEN_MAX 512
+
 #endif

@@ -32,9 +32,10 @@ static const struct route routes[] = {
 	  api_worker_entities },
 	{ "POST", WORKER "/generation-requests/{id}/complete", ROUTE_AUTH_WORKER, 0,
 	  api_worker_complete },
-	/* the operator's: loopback, or an admin */
+	/* the operator's: loopback, or an admin; /metrics also the [metrics] token, and
+	 * loopback only with [metrics] allow_loopback */
 	{ "GET", "/healthz", ROUTE_AUTH_OPERATOR, 0, admin_api_healthz },
-	{ "GET", "/metrics", ROUTE_AUTH_OPERATOR, 0, admin_api_metrics },
+	{ "GET", "/metrics", ROUTE_AUTH_METRICS, 0, admin_api_metrics },
 	/* the admin pages (HTML, Basic auth, CSRF-checked forms) */
 	{ "GET", ADMIN "/", ROUTE_AUTH_ADMIN, PAGE, admin_home },
 	{ "GET", ADMIN "/generations/{id}", ROUTE_AUTH_ADMIN, PAGE, admin_detail },

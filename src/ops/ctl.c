@@ -99,6 +99,10 @@ static int cmd_check_config(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	printf("configuration OK: %s\n", c->config_path ? c->config_path
 			: config_pick_path(NULL, &required));
+	/* Who may read /metrics is easy to get wrong behind a local TLS terminator. */
+	printf("/metrics: admins%s%s\n", *c->cfg.metrics_token ? ", the metrics token" : "",
+	       c->cfg.metrics_allow_loopback ? ", and anyone from loopback (allow_loopback)"
+					     : "; loopback is not trusted");
 	return CTL_OK;
 }
 

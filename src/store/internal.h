@@ -45,6 +45,11 @@ int rows_uuid_batch(void *ctx, const struct sqlcell *c);
 int rows_entity(void *ctx, const struct sqlcell *c);
 /* A count (ctx: unsigned long long *), 0 for NULL. */
 int rows_u64(void *ctx, const struct sqlcell *c);
+/* The columns of an EXPLAIN: id, select_type, table, type, possible_keys, key,
+ * key_len, ref, rows, Extra. */
+#define EXPLAIN_TYPES "ssssssssss"
+/* The first row of an EXPLAIN into a struct store_plan (ctx). */
+int rows_plan(void *ctx, const struct sqlcell *c);
 
 /* ---- keys.c ---- */
 

@@ -26,8 +26,6 @@
 #define SQL_STALE_PENDING \
 	"SELECT " STALE_COLUMNS " FROM generation_requests " \
 	"WHERE status = 'pending' AND requested_at < ? ORDER BY requested_at LIMIT ?"
-/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
-#define EXPLAIN_TYPES "ssssssssss"
 
 /* The reaper's three kinds of stale rows, each an index range scan
  * (status + deadline column), oldest deadline first. */
@@ -72,22 +70,12 @@ int store_stale_list(struct store *s, enum store_stale_kind kind, int64_t cutoff
 	return engine_run(s, &Q_STALE[kind], p, stale_row, out, NULL, NULL);
 }
 
-static int explain_row(void *ctx, const struct sqlcell *c)
-{
-	struct store_plan *p = ctx;
-	engine_cell_copy(&c[3], p->access, sizeof(p->access));
-	engine_cell_copy(&c[5], p->key, sizeof(p->key));
-	engine_cell_copy(&c[9], p->extra, sizeof(p->extra));
-	p->rows = c[8].null ? -1 : atol(c[8].s);
-	return 1;
-}
-
 int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cutoff,
 			struct store_plan *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(STORE_STALE_BATCH) };
-	return engine_run(s, &Q_EXPLAIN[kind], p, explain_row, out, NULL, NULL);
+	return engine_run(s, &Q_EXPLAIN[kind], p, rows_plan, out, NULL, NULL);
 }
 
 /*

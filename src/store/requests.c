@@ -238,30 +238,42 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	return STORE_OK;
 }
 
-/* A client's own requests, newest first (keyset on id). */
-static const struct engine_query Q_LIST_ALL = {
+/*
+ * A list statement, [0], and its EXPLAIN, [1], so that a test sees the plan
+ * of the very text and parameters a list runs with.
+ */
+#define LIST_QUERY(sql, params) \
+	{ { sql, params, REQ_TYPES }, { "EXPLAIN " sql, params, EXPLAIN_TYPES } }
+
+/*
+ * A client's own requests, newest first (keyset on id). MariaDB drops the
+ * "? IS NULL" of a filter given before it plans, so a subject, with or
+ * without the other filters, is found by ix_owner_subject_id (owner,
+ * subject_key, id: sql/006) rather than by walking the owner's rows.
+ */
+static const struct engine_query Q_LIST_ALL[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
 	"WHERE owner = ? AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR subject_key = ?) "
 	"AND id < ? ORDER BY id DESC LIMIT ?",
-	"sssssbi", REQ_TYPES };
-static const struct engine_query Q_LIST_STATUS = {
+	"sssssbi");
+static const struct engine_query Q_LIST_STATUS[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
 	"WHERE owner = ? AND status = ? AND (? IS NULL OR entity_type = ?) "
 	"AND (? IS NULL OR subject_key = ?) AND id < ? ORDER BY id DESC LIMIT ?",
-	"ssssssbi", REQ_TYPES };
+	"ssssssbi");
 /* Every owner's, for operators; the subject filter is the clients' only. */
-static const struct engine_query Q_OPS_LIST_ALL = {
+static const struct engine_query Q_OPS_LIST_ALL[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
 	"WHERE (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
-	"ssbi", REQ_TYPES };
-static const struct engine_query Q_OPS_LIST_STATUS = {
+	"ssbi");
+static const struct engine_query Q_OPS_LIST_STATUS[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
 	"WHERE status = ? AND (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
-	"sssbi", REQ_TYPES };
+	"sssbi");
 
-/* The list statement for f and its parameters (up to 8) into p. */
+/* The list statement for f ([1]: its EXPLAIN) and its parameters (up to 8) into p. */
 static const struct engine_query *list_query(const struct store_list_filter *f,
-					     const void *before, struct sqlv *p)
+					     const void *before, struct sqlv *p, int explain)
 {
 	const char *status = f->has_status ? lifecycle_status_name(f->status) : NULL;
 	size_t n = 0;
@@ -279,22 +291,32 @@ static const struct engine_query *list_query(const struct store_list_filter *f,
 	p[n++] = SV_BIN(before, 16);
 	p[n++] = SV_INT(f->limit);
 	if (!f->owner)
-		return f->has_status ? &Q_OPS_LIST_STATUS : &Q_OPS_LIST_ALL;
-	return f->has_status ? &Q_LIST_STATUS : &Q_LIST_ALL;
+		return f->has_status ? &Q_OPS_LIST_STATUS[explain] : &Q_OPS_LIST_ALL[explain];
+	return f->has_status ? &Q_LIST_STATUS[explain] : &Q_LIST_ALL[explain];
 }
+
+static const unsigned char newest[16] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
 
 int store_request_list(struct store *s, const struct store_list_filter *f,
 		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
 {
-	static const unsigned char newest[16] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	};
 	struct engine_sink k = ENGINE_SINK(fn, ctx);
 	struct sqlv p[8];
-	const struct engine_query *q = list_query(f, f->has_before ? f->before.b : newest, p);
+	const struct engine_query *q = list_query(f, f->has_before ? f->before.b : newest, p, 0);
 	int rc = engine_run(s, q, p, rows_request_sink, &k, NULL, NULL);
 	return engine_sink_result(s, &k, rc);
+}
+
+int store_explain_list(struct store *s, const struct store_list_filter *f,
+		       struct store_plan *out)
+{
+	struct sqlv p[8];
+	const struct engine_query *q = list_query(f, f->has_before ? f->before.b : newest, p, 1);
+	memset(out, 0, sizeof(*out));
+	return engine_run(s, q, p, rows_plan, out, NULL, NULL);
 }
 
 /* A transition decided in C reads the row under its lock first. */

@@ -114,3 +114,13 @@ int rows_u64(void *ctx, const struct sqlcell *c)
 	*(unsigned long long *)ctx = c[0].null ? 0 : (unsigned long long)c[0].i;
 	return 1;
 }
+
+int rows_plan(void *ctx, const struct sqlcell *c)
+{
+	struct store_plan *p = ctx;
+	engine_cell_copy(&c[3], p->access, sizeof(p->access));
+	engine_cell_copy(&c[5], p->key, sizeof(p->key));
+	engine_cell_copy(&c[9], p->extra, sizeof(p->extra));
+	p->rows = c[8].null ? -1 : atol(c[8].s);
+	return 1;
+}

@@ -168,6 +168,10 @@ struct store_list_filter {
 /* Newest first; fn gets each row (borrowed for the call); non-zero from fn stops. */
 int store_request_list(struct store *s, const struct store_list_filter *f,
 		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx);
+struct store_plan;
+/* EXPLAINs the statement store_request_list runs for f, so tests can check its index. */
+int store_explain_list(struct store *s, const struct store_list_filter *f,
+		       struct store_plan *out);
 
 /*
  * Cancels a pending or processing request of `owner` (NULL = any owner) with an

@@ -3,8 +3,10 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "model/auth.h"
 #include "web/admin_auth.h"
 #include "web/admin_session.h"
+#include "web/basic_auth.h"
 #include "web/dispatch.h"
 #include "web/handler.h"
 #include "base/timeutil.h"
@@ -20,6 +22,7 @@ void dispatch_init(struct dispatcher *d, const struct route_table *routes,
 	d->clock = time_now_us;
 	uuid_gen_init(&d->ids);
 	admin_auth_init(&d->admin_auth);
+	metrics_token_init(&d->metrics, cfg->metrics_token);
 }
 
 /* Checks the bearer key and its role. 0, or -1 with the answer set. */
@@ -91,6 +94,32 @@ static int is_loopback(const char *addr)
 	return addr && (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1"));
 }
 
+/*
+ * /metrics: loopback only where [metrics] allow_loopback says so, since a
+ * TLS terminator or proxy on the same host makes every request loopback;
+ * else the metrics token or an admin. A wrong token is refused like a
+ * missing credential, not counted as a failed sign-in: it is at least
+ * METRICS_TOKEN_MIN characters, nothing to guess.
+ */
+static int check_metrics(struct dispatcher *d, struct call *c)
+{
+	const char *header = http_param(c->req, "HTTP_AUTHORIZATION");
+	const char *token;
+	size_t len;
+
+	if (d->cfg->metrics_allow_loopback && is_loopback(http_param(c->req, "REMOTE_ADDR")))
+		return 0;
+	if (metrics_token_matches(&d->metrics, header))
+		return 0;
+	if (!header || auth_scheme_token(header, "Bearer", &token, &len) == 0) {
+		admin_auth_refuse(c, NULL, BASIC_AUTH_REALM,
+				  "/metrics needs the metrics token (Authorization: Bearer) or an "
+				  "admin's user name and password");
+		return -1;
+	}
+	return admin_auth_check(&d->admin_auth, c, NULL);
+}
+
 /* The HTML page hook of a route for people, NULL for a JSON route. */
 static route_page *page_of(const struct dispatcher *d, const struct route *r)
 {
@@ -137,6 +166,8 @@ static int check_credential(struct dispatcher *d, struct call *c, const struct r
 		if (is_loopback(http_param(c->req, "REMOTE_ADDR")))
 			return 0;
 		return admin_auth_check(&d->admin_auth, c, page_of(d, r));
+	case ROUTE_AUTH_METRICS:
+		return check_metrics(d, c);
 	}
 	return -1;
 }

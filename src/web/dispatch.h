@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "web/admin_auth.h"
 #include "web/http.h"
+#include "web/metrics_token.h"
 #include "web/router.h"
 
 /*
@@ -29,6 +30,7 @@ struct dispatcher {
 	struct queue_hint queues;     /* queue heads for pending requests' Retry-After */
 	struct admin_auth admin_auth; /* this process' sign-in cache and failure counts */
 	struct live *live;            /* borrowed: live updates, NULL without them */
+	struct metrics_token metrics; /* the [metrics] token's digest, if one is configured */
 };
 
 void dispatch_init(struct dispatcher *d, const struct route_table *routes,

@@ -34,6 +34,8 @@ enum route_auth {
 	ROUTE_AUTH_WORKER,        /* Bearer key of role worker */
 	ROUTE_AUTH_ADMIN,         /* HTTP Basic, an admin account */
 	ROUTE_AUTH_OPERATOR,      /* loopback (REMOTE_ADDR), or an admin's Basic credentials */
+	ROUTE_AUTH_METRICS,       /* an admin's Basic credentials, the [metrics] token as a
+	                           * Bearer, or loopback when [metrics] allow_loopback is on */
 };
 
 /* Per-route flags (bits of route.flags). */

@@ -151,6 +151,20 @@ check "subject: cancel the active one" status_is 200
 create '{"entity_type":"problem","subject_key":"topic-9"}'
 check "subject: after cancel a new one is allowed" status_is 202
 check "subject: new id differs" eval '[[ $ID != "$SUBJ_ID" ]]'
+# Subjects are compared byte for byte (sql/006): blanks around one make another.
+create '{"entity_type":"problem","subject_key":"pad-1"}'
+PAD_ID=$ID
+for k in 'pad-1 ' ' pad-1' 'pad-1  '; do
+	create "{\"entity_type\":\"problem\",\"subject_key\":\"$k\"}"
+	check "subject: '$k' beside an active 'pad-1': 202, kept as sent" \
+		eval '[[ $ST == 202 ]] && jq -e --arg k "$k" ".subject_key==\$k" "$HB" >/dev/null'
+done
+refused "subject: 'pad-1' again" 409 create '{"entity_type":"problem","subject_key":"pad-1"}'
+check "subject: its 409 names the first 'pad-1'" eq "$(jb .existing_request_id)" "$PAD_ID"
+api GET "$COLL?subject_key=pad-1"
+check "list subject_key=pad-1: only that one" jtrue --arg id "$PAD_ID" '[.items[].request_id]==[$id]'
+api GET "$COLL?subject_key=pad-1%20"
+check "list subject_key='pad-1 ': only that one" jtrue '[.items[].subject_key]==["pad-1 "]'
 
 # Ten concurrent creates for one subject: exactly one wins.
 for i in $(seq 10); do

@@ -205,4 +205,42 @@ check "live counting after the backfill: +1 created" eq \
 	"$(metric 'gentrack_transitions_total{actor="client",to="pending"}' "$GT_TMP/m5")" \
 	"$(( $(metric 'gentrack_transitions_total{actor="client",to="pending"}' "$GT_TMP/m4") + 1 ))"
 
+# ---- who may scrape (issue 20) ----
+# With a TLS terminator on the same host every request comes from loopback:
+# loopback passes only with [metrics] allow_loopback (on in this dev stack,
+# off in the production sample); else the metrics token or an admin.
+restart_with() { # restart_with INI-TEXT: gentrack-fcgi again, with these settings last
+	printf '%s\n' "$1" >"$GT_STACK_DIR/extra.conf"
+	bash "$GT_STACK" stop "$GT_STACK_DIR" fcgi >/dev/null 2>&1 &&
+		bash "$GT_STACK" up "$GT_STACK_DIR" --workers 2 >/dev/null 2>&1
+}
+scrape
+check "dev stack, loopback, no credentials: 200" status_is 200
+TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077 && printf '%s\n' "$TOKEN" >"$GT_STACK_DIR/metrics-token")
+check "restart with allow_loopback off and a token file" \
+	restart_with "$(printf '[metrics]\nallow_loopback = off\ntoken_file = %s' "$GT_STACK_DIR/metrics-token")"
+scrape
+check "loopback, no credentials: 401 problem+json" is_problem 401
+check "... with a Basic challenge" match "$(hdr WWW-Authenticate)" '^Basic realm='
+check "... which says what opens it" jtrue '.detail | test("metrics token")'
+req GET /metrics -H "Authorization: Bearer $TOKEN"
+check "the metrics token: 200" status_is 200
+check "the metrics token: Prometheus text" prom_valid
+wrong=${TOKEN%?}$([[ ${TOKEN: -1} == 0 ]] && echo 1 || echo 0)
+req GET /metrics -H "Authorization: Bearer $wrong"
+check "a wrong token: 401" is_problem 401
+req GET /metrics -H "Authorization: Bearer $CLIENT_KEY"
+check "a client key: 401" is_problem 401
+req GET /metrics -u "admin:$ADMIN_PASSWORD"
+check "an admin: 200" status_is 200
+req GET /metrics -u "admin:not-the-password"
+check "an admin's wrong password: 401" is_problem 401
+req GET /healthz
+check "/healthz from loopback: still 200" status_is 200
+check "restart with allow_loopback on" restart_with "$(printf '[metrics]\nallow_loopback = on')"
+scrape
+check "allow_loopback on: loopback, no credentials, 200" status_is 200
+rm -f "$GT_STACK_DIR/extra.conf"
+
 finish

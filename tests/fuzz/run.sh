@@ -33,7 +33,8 @@ CC_FUZZ=${CC_FUZZ:-clang}
 OUT=$BUILDDIR/tests/fuzz
 BIN=$OUT/bin
 
-ALL_TARGETS=(create_body worker_body router query config headers generator_output claim_answer)
+ALL_TARGETS=(create_body worker_body router query config headers generator_output claim_answer
+	json_indent)
 
 # The src/ files each target compiles, beyond the common ones.
 COMMON_SRC=(base/strbuf base/jsonw base/utf8 web/problem)
@@ -46,6 +47,7 @@ declare -A TARGET_SRC=(
 	[headers]="base/cookie model/auth web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid base/number"
 	[generator_output]="worker/generator base/timeutil base/number"
 	[claim_answer]="worker/claim model/resource model/lifecycle base/timeutil base/uuid base/number"
+	[json_indent]="base/json_indent"
 )
 
 passed=0

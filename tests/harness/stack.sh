@@ -23,6 +23,8 @@
 # (tests/e2e/valgrind.sh). It must run the program in its own process, by
 # exec, as valgrind does: the pool's pid and `down` rely on that. Its output
 # goes to fcgi.log.
+# DIR/extra.conf (tests): INI text appended to the configuration `up` writes,
+# so its keys win; `stop DIR fcgi` then `up` applies a change.
 
 _stack_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _stack_repo=$(cd "$_stack_here/../.." && pwd)
@@ -60,6 +62,7 @@ _stack_init() {
 	# Its own temporary folder: instances sharing /tmp have lost each other's files.
 	DB_TMP=$DIR/mysql-tmp
 	CONF=$DIR/gentrack.conf
+	CONF_EXTRA=$DIR/extra.conf
 	FCGI_SOCK=$DIR/fcgi.sock
 	FCGI_PIDFILE=$DIR/fcgi.pid
 	FCGI_LOG=$DIR/fcgi.log
@@ -333,6 +336,11 @@ _write_config() {
 		[[ -z $base_url ]] || printf 'base_url = %s\n' "$base_url" >>"$CONF.tmp"
 		printf '[log]\nlevel = info\n' >>"$CONF.tmp"
 		((LIVE == 0)) || printf '[live]\nnchan_socket = %s\n' "$NCHAN_SOCK" >>"$CONF.tmp"
+		# A development stack: /metrics open to loopback, as the bench and the
+		# tests scrape it (the production sample keeps it off).
+		printf '[metrics]\nallow_loopback = on\n' >>"$CONF.tmp"
+		# A test's own settings, later keys winning (tests/e2e/metrics.sh).
+		[[ ! -f $CONF_EXTRA ]] || cat "$CONF_EXTRA" >>"$CONF.tmp"
 	)
 	mv "$CONF.tmp" "$CONF"
 }

@@ -78,5 +78,32 @@ sample_ok() {
 	return 1
 }
 check "the sample gentrack.conf parses" sample_ok
+# A TLS terminator on the same host makes every request loopback (issue 20).
+sample_metrics_closed() {
+	local out
+	out=$("$GT_BUILDDIR/src/gentrackctl" --config "$GT_SRCDIR/etc/gentrack.conf.sample" check-config 2>&1)
+	[[ $out == *$'\n/metrics: admins; loopback is not trusted' ]] && return 0
+	GT_DETAIL=$out
+	return 1
+}
+check "the sample leaves /metrics to admins, not loopback" sample_metrics_closed
+sample_documents() {
+	local key
+	for key in allow_loopback token token_file; do
+		grep -qE "^# $key =" "$GT_SRCDIR/etc/gentrack.conf.sample" ||
+			{ GT_DETAIL="no '# $key =' line in the sample"; return 1; }
+	done
+}
+check "the sample documents [metrics] allow_loopback, token, token_file" sample_documents
+open_metrics() { # open_metrics TEXT: check-config of a config of TEXT says loopback is trusted
+	local conf=$work/metrics.conf out
+	printf '%s\n' "$1" >"$conf"
+	out=$("$GT_BUILDDIR/src/gentrackctl" --config "$conf" check-config 2>&1)
+	[[ $out == *"/metrics: admins, the metrics token, and anyone from loopback"* ]] && return 0
+	GT_DETAIL=$out
+	return 1
+}
+check "check-config names an open /metrics" \
+	open_metrics "$(printf '[metrics]\nallow_loopback = on\ntoken = %s' "$(printf 'x%.0s' {1..32})")"
 
 finish

@@ -37,12 +37,13 @@ enum cred {
 	CRED_ADMIN,         /* Basic, an admin's right password */
 	CRED_ADMIN_WRONG,   /* Basic, the same admin, a wrong password */
 	CRED_LOOPBACK,      /* no Authorization header, from 127.0.0.1 */
+	CRED_METRICS_TOKEN, /* Bearer, the [metrics] token, from a remote address */
 	CRED_COUNT,
 };
 
 static const char *const cred_names[CRED_COUNT] = {
 	"none", "malformed", "client key", "worker key", "revoked key", "admin",
-	"admin, wrong password", "loopback, none",
+	"admin, wrong password", "loopback, none", "metrics token",
 };
 
 struct row {
@@ -52,11 +53,13 @@ struct row {
 };
 
 /* The refusals of a route that takes a key of one role, by column. */
-#define CLIENT_ROUTE(ok) { 401, 401, ok, 403, 401, 401, 401, 401 }
-#define WORKER_ROUTE(ok) { 401, 401, 403, ok, 401, 401, 401, 401 }
-#define ADMIN_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, 401 }
-#define OPERATOR_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, ok }
-#define PUBLIC_ROUTE(ok) { ok, ok, ok, ok, ok, ok, ok, ok }
+#define CLIENT_ROUTE(ok) { 401, 401, ok, 403, 401, 401, 401, 401, 401 }
+#define WORKER_ROUTE(ok) { 401, 401, 403, ok, 401, 401, 401, 401, 401 }
+#define ADMIN_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, 401, 401 }
+#define OPERATOR_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, ok, 401 }
+/* With [metrics] allow_loopback off, as the production sample has it. */
+#define METRICS_ROUTE(ok) { 401, 401, 401, 401, 401, ok, 401, 401, ok }
+#define PUBLIC_ROUTE(ok) { ok, ok, ok, ok, ok, ok, ok, ok, ok }
 
 #define API "/api/v1/generation-requests"
 #define WORKER "/api/v1/worker/generation-requests/{id}"
@@ -79,7 +82,7 @@ static const struct row rows[] = {
 	{ "POST", WORKER "/entities", WORKER_ROUTE(415) },
 	{ "POST", WORKER "/complete", WORKER_ROUTE(415) },
 	{ "GET", "/healthz", OPERATOR_ROUTE(200) },
-	{ "GET", "/metrics", OPERATOR_ROUTE(200) },
+	{ "GET", "/metrics", METRICS_ROUTE(200) },
 	{ "GET", "/admin/", ADMIN_ROUTE(200) },
 	{ "GET", "/admin/generations/{id}", ADMIN_ROUTE(404) },
 	{ "POST", "/admin/generations/{id}/fail", ADMIN_ROUTE(415) },
@@ -102,6 +105,7 @@ static const struct row rows[] = {
 #define UNKNOWN_ID "0192e4c1-7a1b-7c3d-8e9f-0a1b2c3d4e5f"
 #define BAD_ID "not-a-uuid"
 #define ADMIN_PASSWORD "correct horse battery staple"
+#define METRICS_TOKEN "routes-metrics-token-0123456789abcdef"
 
 static struct config cfg;
 static struct store *st;
@@ -161,6 +165,15 @@ static void setup(void)
 		     sizeof(authorization[0]));
 	basic_header(admin_name, "not the password", authorization[CRED_ADMIN_WRONG],
 		     sizeof(authorization[0]));
+	/* /metrics as in production: no loopback, a token (the stack's config
+	 * opens loopback, as ./dev's does). */
+	free(cfg.metrics_token);
+	cfg.metrics_token = strdup(METRICS_TOKEN);
+	if (!cfg.metrics_token)
+		itest_fatal("metrics token", "out of memory");
+	cfg.metrics_allow_loopback = 0;
+	snprintf(authorization[CRED_METRICS_TOKEN], sizeof(authorization[0]), "Bearer %s",
+		 METRICS_TOKEN);
 	dispatch_init(&disp, &routes_table, &cfg, st);
 	/* Every admin route gets a wrong password here: this table checks who
 	 * may call what, not the failed sign-in limits (tests/unit/test_login_limit). */
@@ -524,6 +537,41 @@ static void test_operator_sign_in_limit(void)
 	disp.admin_auth.per_address = disp.admin_auth.per_user = UINT_MAX;
 }
 
+/*
+ * /metrics from loopback (issue 20): a TLS terminator on the same host makes
+ * everyone loopback, so loopback passes only with [metrics] allow_loopback;
+ * the token and an admin pass either way, a wrong token never.
+ */
+static void test_metrics_loopback_switch(void)
+{
+	char saved[256];
+	run_case("GET", "/metrics", CRED_LOOPBACK, 401);
+	run_case("GET", "/healthz", CRED_LOOPBACK, 200);
+	cfg.metrics_allow_loopback = 1;
+	run_case("GET", "/metrics", CRED_LOOPBACK, 200);
+	run_case("GET", "/metrics", CRED_NONE, 401);
+	cfg.metrics_allow_loopback = 0;
+	run_case("GET", "/metrics", CRED_METRICS_TOKEN, 200);
+	run_case("GET", "/metrics", CRED_ADMIN, 200);
+	/* One character off, or one more: refused. */
+	snprintf(saved, sizeof(saved), "%s", authorization[CRED_METRICS_TOKEN]);
+	authorization[CRED_METRICS_TOKEN][strlen(saved) - 1] ^= 1;
+	run_case("GET", "/metrics", CRED_METRICS_TOKEN, 401);
+	snprintf(authorization[CRED_METRICS_TOKEN], sizeof(authorization[0]), "%sx", saved);
+	run_case("GET", "/metrics", CRED_METRICS_TOKEN, 401);
+	snprintf(authorization[CRED_METRICS_TOKEN], sizeof(authorization[0]), "bearer   %s",
+		 METRICS_TOKEN);
+	run_case("GET", "/metrics", CRED_METRICS_TOKEN, 200);
+	snprintf(authorization[CRED_METRICS_TOKEN], sizeof(authorization[0]), "%s", saved);
+	/* With no token configured, nothing is the token, not even an empty one. */
+	struct metrics_token none;
+	metrics_token_init(&none, "");
+	CU_ASSERT_EQUAL(metrics_token_matches(&none, "Bearer "), 0);
+	CU_ASSERT_EQUAL(metrics_token_matches(&none, saved), 0);
+	CU_ASSERT_EQUAL(metrics_token_matches(&disp.metrics, saved), 1);
+	CU_ASSERT_EQUAL(metrics_token_matches(&disp.metrics, NULL), 0);
+}
+
 static const struct unit_case cases[] = {
 	{ "every route of the table has its row", test_rows_cover_the_table },
 	{ "every route x every credential: the expected status", test_route_by_credential },
@@ -532,6 +580,8 @@ static const struct unit_case cases[] = {
 	  test_head_of_a_poll },
 	{ "/healthz and /metrics off loopback: failed sign-ins get 429",
 	  test_operator_sign_in_limit },
+	{ "/metrics from loopback only with [metrics] allow_loopback; the token",
+	  test_metrics_loopback_switch },
 	{ NULL, NULL },
 };
 

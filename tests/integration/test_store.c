@@ -294,6 +294,107 @@ static void test_list_keyset_pages(void)
 	CU_ASSERT_EQUAL(done.n, 0);
 }
 
+/* Statements the server has executed so far, every connection's. */
+static long executed(void)
+{
+	return itest_long("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+			  "WHERE VARIABLE_NAME = 'COM_STMT_EXECUTE'");
+}
+
+/* The plan of f's list, printed for the log. */
+static void plan_of(const char *what, const struct store_list_filter *f, struct store_plan *plan)
+{
+	CU_ASSERT_EQUAL_FATAL(store_explain_list(st, f, plan), STORE_OK);
+	printf("\n  %s: access %s, key %s, ~%ld rows, %s", what, plan->access, plan->key,
+	       plan->rows, plan->extra);
+}
+
+/*
+ * ?subject_key= without entity_type (issue 20): an index from owner and
+ * subject, not a walk over all the owner's rows (ix_owner, ~N rows, before
+ * sql/006), in the one statement a list always was.
+ */
+static void test_list_by_subject_uses_its_index(void)
+{
+	enum { ROWS = 3000 };
+	char owner[OWNER_MAX + 1], subject[32], id_tail[16];
+	struct store_plan plan;
+	snprintf(owner, sizeof(owner), "%s", O("subject-index"));
+	/* ids of this run's own: 0190 0000, the row number, then the run's clock */
+	snprintf(id_tail, sizeof(id_tail), "%012llx",
+		 (unsigned long long)clock_us & 0xffffffffffffULL);
+	itest_exec("INSERT INTO generation_requests (id, owner, entity_type, subject_key, status, "
+		   "requested_count, requested_at, updated_at, constraints_json, metadata_json) "
+		   "SELECT UNHEX(CONCAT('01900000', LPAD(HEX(seq), 8, '0'), '7000', '%s')), '%s', "
+		   "ELT(1 + seq %% 3, 'problem', 'sentence', 'blueprint'), CONCAT('topic-', seq), "
+		   "ELT(1 + seq %% 2, 'completed', 'failed'), 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), "
+		   "'{}', '{}' FROM seq_1_to_%d",
+		   id_tail, owner, ROWS);
+	itest_exec("ANALYZE TABLE generation_requests");
+	mysql_free_result(mysql_store_result(itest_raw));
+	snprintf(subject, sizeof(subject), "topic-%d", ROWS / 2);
+
+	struct store_list_filter f = { .owner = owner, .subject_key = subject, .limit = 21 };
+	plan_of("subject", &f, &plan);
+	CU_ASSERT_STRING_EQUAL(plan.key, "ix_owner_subject_id");
+	CU_ASSERT(plan.rows >= 0 && plan.rows <= 10);
+	CU_ASSERT_PTR_NULL(strstr(plan.extra, "filesort"));
+	struct store_list_filter fs = f;
+	fs.has_status = 1;
+	fs.status = GEN_COMPLETED;
+	plan_of("status and subject", &fs, &plan);
+	CU_ASSERT_STRING_EQUAL(plan.key, "ix_owner_subject_id");
+	CU_ASSERT(plan.rows >= 0 && plan.rows <= 10);
+	struct store_list_filter ft = f;
+	ft.entity_type = "problem";
+	plan_of("type and subject", &ft, &plan);
+	CU_ASSERT(!strcmp(plan.key, "ix_owner_subject_id") || !strcmp(plan.key, "ix_owner_subject"));
+	CU_ASSERT(plan.rows >= 0 && plan.rows <= 10);
+	CU_ASSERT_PTR_NULL(strstr(plan.extra, "filesort"));
+	printf("\n");
+
+	/* The list finds its one row in one statement. */
+	struct collected got = { .n = 0 };
+	long before = executed();
+	CU_ASSERT_EQUAL(store_request_list(st, &f, collect, &got), STORE_OK);
+	CU_ASSERT_EQUAL(executed() - before, 1);
+	CU_ASSERT_EQUAL(got.n, 1);
+}
+
+/*
+ * Subjects are the same only byte for byte (sql/006): under utf8mb4_bin
+ * (PAD SPACE) "s1 " equalled "s1", so its create was a conflict and a list
+ * of "s1" listed both.
+ */
+static void test_subject_compared_exactly(void)
+{
+	struct uuid first, existing;
+	const char *owner = O("subject-exact");
+	CU_ASSERT_EQUAL_FATAL(create(owner, "problem", "s1", &first, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(owner, "problem", "s1 ", NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(owner, "problem", " s1", NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(owner, "problem", "S1", NULL, NULL), STORE_OK);
+	CU_ASSERT_EQUAL(create(owner, "problem", "s1", NULL, &existing), STORE_DUPLICATE);
+	CU_ASSERT_EQUAL(memcmp(existing.b, first.b, 16), 0);
+	CU_ASSERT_EQUAL(create(owner, "problem", "s1 ", NULL, &existing), STORE_DUPLICATE);
+
+	char own[OWNER_MAX + 1];
+	snprintf(own, sizeof(own), "%s", owner);
+	struct collected got = { .n = 0 };
+	struct store_list_filter f = { .owner = own, .subject_key = "s1", .limit = 100 };
+	CU_ASSERT_EQUAL(store_request_list(st, &f, collect, &got), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(got.n, 1);
+	CU_ASSERT_EQUAL(memcmp(got.ids[0].b, first.b, 16), 0);
+	got.n = 0;
+	f.entity_type = "problem";
+	CU_ASSERT_EQUAL(store_request_list(st, &f, collect, &got), STORE_OK);
+	CU_ASSERT_EQUAL(got.n, 1);
+	got.n = 0;
+	f.subject_key = "s1 ";
+	CU_ASSERT_EQUAL(store_request_list(st, &f, collect, &got), STORE_OK);
+	CU_ASSERT_EQUAL(got.n, 1);
+}
+
 static void test_cancel(void)
 {
 	struct uuid id;
@@ -593,6 +694,9 @@ static const struct unit_case cases[] = {
 	{ "one active request per owner, type and subject", test_one_active_per_subject },
 	{ "8 concurrent creates of one subject: exactly one wins", test_concurrent_creates_one_subject },
 	{ "list: keyset pages, filters, owner isolation", test_list_keyset_pages },
+	{ "list by subject alone: its own index, one statement (EXPLAIN)",
+	  test_list_by_subject_uses_its_index },
+	{ "subjects are the same only byte for byte", test_subject_compared_exactly },
 	{ "cancel: owner only, once, with its event", test_cancel },
 	{ "the head of a type's queue, capped", test_pending_head },
 	{ "a poll: key, request and entities in one statement", test_poll_one_statement },

@@ -67,8 +67,12 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.list_limit, 20);
 	CU_ASSERT_EQUAL(c.list_max, 100);
 	CU_ASSERT_STRING_EQUAL(c.log_level, "info");
+	/* /metrics for an admin only, until the operator opens it (issue 20). */
+	CU_ASSERT_EQUAL(c.metrics_allow_loopback, 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_token, "");
 	config_release(&c);
 	CU_ASSERT_PTR_NULL(c.store_host);
+	CU_ASSERT_PTR_NULL(c.metrics_token);
 	config_release(&c); /* twice is harmless */
 }
 
@@ -104,7 +108,10 @@ static void test_every_key(void)
 		"list_limit = 30\n"
 		"list_max = 500\n"
 		"[log]\n"
-		"level = debug\n");
+		"level = debug\n"
+		"[metrics]\n"
+		"allow_loopback = on\n"
+		"token = 0123456789abcdef0123456789abcdef\n");
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_STRING_EQUAL(c.store_host, "db.example");
@@ -129,6 +136,8 @@ static void test_every_key(void)
 	CU_ASSERT_EQUAL(c.list_limit, 30);
 	CU_ASSERT_EQUAL(c.list_max, 500);
 	CU_ASSERT_STRING_EQUAL(c.log_level, "debug");
+	CU_ASSERT_EQUAL(c.metrics_allow_loopback, 1);
+	CU_ASSERT_STRING_EQUAL(c.metrics_token, "0123456789abcdef0123456789abcdef");
 	config_release(&c);
 }
 
@@ -418,6 +427,76 @@ static void test_password_file(void)
 		     ">>> password_file = /nonexistent/gentrack-pw");
 }
 
+static void test_booleans(void)
+{
+	static const struct { const char *text; int want; } cases[] = {
+		{ "on", 1 }, { "yes", 1 }, { "true", 1 }, { "1", 1 },
+		{ "off", 0 }, { "no", 0 }, { "false", 0 }, { "0", 0 },
+	};
+	char text[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c;
+		snprintf(text, sizeof(text), "[metrics]\nallow_loopback = %s\n", cases[i].text);
+		CU_ASSERT_EQUAL(load(&c, text), 0);
+		CU_ASSERT_EQUAL(c.metrics_allow_loopback, cases[i].want);
+		config_release(&c);
+	}
+	expect_error("[metrics]\nallow_loopback = maybe\n",
+		     "t.conf:2: bad value for 'allow_loopback' in [metrics]: must be on or off "
+		     "(yes/no, true/false, 1/0)\n>>> allow_loopback = maybe");
+	expect_error("[metrics]\nallow_loopback = ON\n",
+		     "t.conf:2: bad value for 'allow_loopback' in [metrics]: must be on or off "
+		     "(yes/no, true/false, 1/0)\n>>> allow_loopback = ON");
+}
+
+#define TOKEN_RULE "must be 32 to 512 visible ASCII characters, no blanks (e.g. openssl rand -hex 32)"
+
+static void test_metrics_token(void)
+{
+	struct config c;
+	char path[64], text[700], want[800], long_token[514];
+	CU_ASSERT_EQUAL(load(&c, "[metrics]\ntoken = \"\"\n"), 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_token, "");
+	config_release(&c);
+	expect_error("[metrics]\ntoken = short\n",
+		     "t.conf:2: bad value for 'token' in [metrics]: " TOKEN_RULE "\n>>> token = short");
+	expect_error("[metrics]\ntoken = \"0123456789abcdef 0123456789abcdef\"\n",
+		     "t.conf:2: bad value for 'token' in [metrics]: " TOKEN_RULE
+		     "\n>>> token = \"0123456789abcdef 0123456789abcdef\"");
+	memset(long_token, 'x', 513);
+	long_token[513] = '\0';
+	snprintf(text, sizeof(text), "[metrics]\ntoken = %s\n", long_token);
+	snprintf(want, sizeof(want), "t.conf:2: bad value for 'token' in [metrics]: " TOKEN_RULE
+		 "\n>>> token = %s", long_token);
+	expect_error(text, want);
+	long_token[512] = '\0';
+	snprintf(text, sizeof(text), "[metrics]\ntoken = %s\n", long_token);
+	CU_ASSERT_EQUAL(load(&c, text), 0);
+	CU_ASSERT_EQUAL(strlen(c.metrics_token), 512);
+	config_release(&c);
+
+	/* token_file: one trailing newline dropped, the same rule. */
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), "fedcba9876543210fedcba9876543210\n"), 0);
+	snprintf(text, sizeof(text), "[metrics]\ntoken = 0123456789abcdef0123456789abcdef\n"
+		 "token_file = %s\n", path);
+	CU_ASSERT_EQUAL(load(&c, text), 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_token, "fedcba9876543210fedcba9876543210");
+	config_release(&c);
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), "too short\n"), 0);
+	snprintf(text, sizeof(text), "[metrics]\ntoken_file = %s\n", path);
+	snprintf(want, sizeof(want), "t.conf:2: bad value for 'token_file' in [metrics]: " TOKEN_RULE
+		 "\n>>> token_file = %s", path);
+	expect_error(text, want);
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(write_temp(path, sizeof(path), ""), 0);
+	snprintf(text, sizeof(text), "[metrics]\ntoken_file = %s\n", path);
+	snprintf(want, sizeof(want), "t.conf:2: bad value for 'token_file' in [metrics]: "
+		 "'%s' is empty\n>>> token_file = %s", path, path);
+	expect_error(text, want);
+	unlink(path);
+}
+
 static void test_load_file(void)
 {
 	char path[64], want[512];
@@ -614,6 +693,8 @@ static const struct unit_case cases[] = {
 	{ "base_url", test_base_url },
 	{ "cross checks", test_cross_checks },
 	{ "password_file", test_password_file },
+	{ "booleans", test_booleans },
+	{ "[metrics] token and token_file", test_metrics_token },
 	{ "load_file", test_load_file },
 	{ "pick_path", test_pick_path },
 	{ "config_load", test_config_load },

@@ -389,8 +389,10 @@ static void test_table_shape(void)
 			/* a client key; on one request's read, stream and cancel also its status token */
 			CU_ASSERT(r->auth == ROUTE_AUTH_CLIENT || r->auth == ROUTE_AUTH_CLIENT_INLINE ||
 				  (r->auth == ROUTE_AUTH_CLIENT_OR_TOKEN && strstr(r->pattern, "/{id}/")));
-		} else if (!strcmp(r->pattern, "/healthz") || !strcmp(r->pattern, "/metrics")) {
+		} else if (!strcmp(r->pattern, "/healthz")) {
 			CU_ASSERT_EQUAL(r->auth, ROUTE_AUTH_OPERATOR);
+		} else if (!strcmp(r->pattern, "/metrics")) {
+			CU_ASSERT_EQUAL(r->auth, ROUTE_AUTH_METRICS);
 		} else if (r->auth == ROUTE_AUTH_NONE) {
 			/* public: static, no data, no id */
 			CU_ASSERT(admin_area && !has_id && !strcmp(r->method, "GET"));

@@ -8,6 +8,7 @@
 #include "model/auth.h"
 #include "web/admin_cache.h"
 #include "web/basic_auth.h"
+#include "web/metrics_token.h"
 #include "admin/csrf.h"
 #include "unit.h"
 
@@ -18,7 +19,7 @@
  *
  * A grep of the sources cannot tell a secret from a role name, so this
  * program watches instead. It links its own build of the modules that handle
- * secrets (auth.c, basic_auth.c, admin_cache.c, csrf.c, cookie.c), compiled with -fno-builtin so that
+ * secrets (auth.c, basic_auth.c, admin_cache.c, csrf.c, cookie.c, metrics_token.c), compiled with -fno-builtin so that
  * no compare is inlined, and the linker wraps the libc compares
  * (-Wl,--wrap=memcmp,...: Makefile.am). Each wrapper looks at the bytes it is
  * asked to compare and counts a leak when they hold WINDOW or more
@@ -259,6 +260,25 @@ static void test_admin_cache(void)
 	admin_cache_release(&ac);
 }
 
+/* The [metrics] token and its digest, presented right and one character off. */
+static void test_metrics_token(void)
+{
+	static const char token[] = "3f9c0d1e7a5b4c2d9e8f7a6b5c4d3e2f1a0b9c8d";
+	char header[96], wrong[96];
+	struct metrics_token t;
+
+	snprintf(header, sizeof(header), "Bearer %s", token);
+	snprintf(wrong, sizeof(wrong), "Bearer %.*s0", (int)strlen(token) - 1, token);
+	reset();
+	secret(token, strlen(token));
+	metrics_token_init(&t, token);
+	secret(t.digest, sizeof(t.digest));
+	CU_ASSERT_EQUAL(metrics_token_matches(&t, header), 1);
+	CU_ASSERT_EQUAL(metrics_token_matches(&t, wrong), 0);
+	CU_ASSERT(compares > 0);   /* the scheme */
+	CU_ASSERT_EQUAL(leaks, 0);
+}
+
 static const struct unit_case cases[] = {
 	{ "the watch sees the library's compares and catches a leak", test_watch_works },
 	{ "a bearer key and its hash reach no libc compare", test_bearer_key },
@@ -266,6 +286,7 @@ static const struct unit_case cases[] = {
 	{ "a CSRF key and MAC reach no libc compare", test_csrf_token },
 	{ "a session cookie's id reaches no libc compare", test_session_cookie },
 	{ "the sign-in cache's key, password and digests reach no libc compare", test_admin_cache },
+	{ "the metrics token and its digest reach no libc compare", test_metrics_token },
 	{ NULL, NULL },
 };
 
