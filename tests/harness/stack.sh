@@ -421,11 +421,26 @@ _nginx_write_conf() {
 		-e "s#listen 80;#listen 127.0.0.1:$S_HTTP_PORT;#" \
 		-e "s#/etc/nginx/gentrack-live/#$NGX/live/#" \
 		-e "s#/var/log/nginx/access.log#$NGX/access.log#" \
+		-e "s#/etc/nginx/gentrack-site.d/#$NGX/site.d/#" \
 		"$site" >"$NGX/site.conf"
 	# The live-update files only with the module: an empty folder leaves
 	# the site's includes of them matching nothing.
-	rm -rf "$NGX/live" "$NCHAN_SOCK"
-	mkdir -p "$NGX/live"
+	rm -rf "$NGX/live" "$NGX/site.d" "$NCHAN_SOCK"
+	mkdir -p "$NGX/live" "$NGX/site.d"
+	# The dev stack serves the example status page and the JS client, from
+	# the source tree, on the API's origin (no CORS needed).
+	cat >"$NGX/site.d/dev-pages.conf" <<-EOF
+		location ^~ /examples/status-page/ {
+		    alias $SRCDIR/examples/status-page/;
+		    types { text/html html; text/css css; text/javascript js mjs; }
+		    add_header Cache-Control no-store;
+		}
+		location ^~ /clients/js/ {
+		    alias $SRCDIR/clients/js/;
+		    types { text/javascript js mjs; }
+		    add_header Cache-Control no-store;
+		}
+	EOF
 	local load=""
 	if ((LIVE)); then
 		load="load_module $NCHAN_MODULE;"
