@@ -40,6 +40,10 @@ void ctl_usage(FILE *out)
 		"  list [--status S] [--entity-type T] [--limit N]\n"
 		"                                           requests of every owner, newest first\n"
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
+		"  watch ID [--interval S] [--timeout S]    follow a request to its end (a progress bar on a\n"
+		"                                           terminal, a line per change otherwise, --json a\n"
+		"                                           JSON line per change); exit status 0 completed,\n"
+		"                                           3 partial, 4 failed, 5 cancelled, 6 timed out\n"
 		"\n"
 		"human output shows control characters in stored text escaped: \\n \\r \\t,\n"
 		"\\u00XX for the others (\\u001b is ESC, \\u009b CSI), \\xHH for a byte that is\n"
@@ -113,7 +117,7 @@ static int cmd_check_config(struct ctl *c, int argc, char **argv)
  */
 static const char *const command_value_options[] = {
 	"--role", "--owner", "--older-than", "--status", "--entity-type", "--limit", "--reason",
-	"-r", "-o", "-s", "-t", "-l",
+	"--interval", "--timeout", "-r", "-o", "-s", "-t", "-l",
 };
 
 static int takes_value(const char *arg)
@@ -182,6 +186,7 @@ static const struct command commands[] = {
 	{ "get", ctl_cmd_get },
 	{ "list", ctl_cmd_list },
 	{ "cancel", ctl_cmd_cancel },
+	{ "watch", ctl_cmd_watch },
 };
 
 int ctl_main(int argc, char **argv)

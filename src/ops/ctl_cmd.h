@@ -52,5 +52,20 @@ int ctl_cmd_prune(struct ctl *c, int argc, char **argv);
 int ctl_cmd_get(struct ctl *c, int argc, char **argv);
 int ctl_cmd_list(struct ctl *c, int argc, char **argv);
 int ctl_cmd_cancel(struct ctl *c, int argc, char **argv);
+int ctl_cmd_watch(struct ctl *c, int argc, char **argv);
+
+/*
+ * watch's exit status, by how the request ended: CTL_OK for completed, and
+ * these (documented in the usage and the README); CTL_WATCH_TIMEOUT also
+ * when interrupted before the end.
+ */
+enum { CTL_WATCH_PARTIAL = 3, CTL_WATCH_FAILED = 4, CTL_WATCH_CANCELLED = 5, CTL_WATCH_TIMEOUT = 6 };
+int ctl_watch_exit_status(enum gen_status s);
+/*
+ * One line of watch: "[######----] 6/10 processing, attempt 1, 42 s" with a
+ * bar (on a terminal), else the store's time first; seconds since the
+ * request started (or was made), at `now`. Appends to sb.
+ */
+void ctl_watch_line(const struct gen_request *r, int64_t now, int bar, struct strbuf *sb);
 
 #endif
