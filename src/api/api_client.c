@@ -416,6 +416,12 @@ void api_client_cancel(struct call *c)
 	char actor[OWNER_MAX + 16];
 
 	gen_request_init(&r);
+	if (c->who.role == ROLE_STATUS_TOKEN && !c->cfg->token_allow_cancel) {
+		handler_problem(c, problem_set(&p, 403, "token-may-not-cancel",
+					       "this site's status tokens read requests but do not "
+					       "cancel them ([tokens] allow_cancel is off)"));
+		return;
+	}
 	if (http_read_body(c->req, c->cfg->max_body, &p) < 0) {
 		handler_problem(c, &p);
 		return;

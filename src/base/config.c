@@ -72,6 +72,7 @@ static const struct cfg_key keys[] = {
 	KEY("log", "level", CFG_LOG_LEVEL, log_level, 0, 0),
 	KEY("live", "nchan_socket", CFG_STRING, nchan_socket, 0, 0),
 	KEY("tokens", "status_token_ttl", CFG_DURATION, status_token_ttl, 60, 30 * 86400),
+	KEY("tokens", "allow_cancel", CFG_BOOL, token_allow_cancel, 0, 0),
 	KEY("metrics", "allow_loopback", CFG_BOOL, metrics_allow_loopback, 0, 0),
 	KEY("metrics", "token", CFG_TOKEN, metrics_token, 0, 0),
 	KEY("metrics", "token_file", CFG_TOKEN_FILE, metrics_token, 0, 0),
@@ -132,6 +133,7 @@ int config_init(struct config *c)
 	c->list_limit = 20;
 	c->list_max = 100;
 	c->status_token_ttl = 24 * 3600;
+	c->token_allow_cancel = 1;
 	return 0;
 }
 

@@ -86,6 +86,7 @@ struct config {
 
 	/* [tokens] */
 	int64_t status_token_ttl;   /* seconds a request's status token lives, 60..30 days */
+	int token_allow_cancel;     /* 1: a status token may cancel its request (the default) */
 
 	/* [live] */
 	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */

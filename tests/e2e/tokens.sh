@@ -83,6 +83,16 @@ AUTH_KEY=$CLIENT_KEY api POST $R '{"entity_type":"tok","count":1}' -H 'Idempoten
 check "an Idempotency-Key replay answers the first 202" eq "$ST/$(hdr Idempotent-Replayed)" "202/true"
 check "without the token (only its hash is kept)" eq "$(jb 'has("status_token")')" false
 
+# ---- [tokens] allow_cancel = off: reading only ----
+create
+printf '[tokens]\nallow_cancel = off\n' >"$GT_STACK_DIR/extra.conf"
+bash "$GT_STACK" stop "$GT_STACK_DIR" fcgi >/dev/null 2>&1
+check "restart with allow_cancel off" bash "$GT_STACK" up "$GT_STACK_DIR" --workers 2
+refused "allow_cancel off: the token's cancel is refused" 403 with_token POST "$R/$ID/cancel"
+with_token GET "$R/$ID"
+check "allow_cancel off: the token still reads" status_is 200
+rm -f "$GT_STACK_DIR/extra.conf"
+
 check "no token ever reached nginx's access log" \
 	eq "$(grep -c 'gtt_' "$GT_STACK_DIR/nginx/access.log")" 0
 check "the query's token is logged blanked" \
