@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "api/validate.h"
+#include "base/json_type.h"
 #include "base/limits.h"
 #include "base/utf8.h"
 #include "base/banned.h"
@@ -36,20 +37,6 @@ static json_t *parse_body(const char *body, size_t len, struct problem *p)
 			    "request body is not valid JSON (line %d, column %d): %s",
 			    jerr.line, jerr.column, jerr.text);
 	return root;
-}
-
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction or exponent";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
 }
 
 /* Re-encodes an optional object member compactly ("{}" when absent or null). */

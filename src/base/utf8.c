@@ -37,6 +37,17 @@ size_t utf8_char_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+int utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
+		if (!n)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
 void utf8_sanitize(char *text)
 {
 	unsigned char *s = (unsigned char *)text;

@@ -12,6 +12,8 @@
 
 /* Length (1..4) of the valid character at s, looking at most `avail` bytes; 0 if none. */
 size_t utf8_char_len(const unsigned char *s, size_t avail);
+/* 1 when s (len bytes) is whole valid characters only, else 0. */
+int utf8_valid(const char *s, size_t len);
 /* In place, NUL-terminated: every byte that is not part of a valid character becomes '?'. */
 void utf8_sanitize(char *text);
 /*

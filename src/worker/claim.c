@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_type.h"
 #include "base/limits.h"
 #include "base/timeutil.h"
 #include "model/resource.h"
@@ -16,20 +17,6 @@
  */
 
 enum presence { OPTIONAL, REQUIRED };
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction or exponent";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
 
 /* The member `name`, or NULL; -1 with err set when it is required and absent. */
 static int member(const json_t *root, const char *name, enum presence need, json_t **v,
@@ -53,7 +40,7 @@ static int take_int(const json_t *root, const char *name, enum presence need, js
 	if (!v)
 		return 0;
 	if (!json_is_integer(v)) {
-		snprintf(err, errlen, "%s: must be an integer, not %s", name, type_name(v));
+		snprintf(err, errlen, "%s: must be an integer, not %s", name, json_type_name(v));
 		return -1;
 	}
 	json_int_t n = json_integer_value(v);
@@ -74,7 +61,7 @@ static int check_string(const json_t *root, const char *name, size_t min, size_t
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v)) {
-		snprintf(err, errlen, "%s: must be a string or null, not %s", name, type_name(v));
+		snprintf(err, errlen, "%s: must be a string or null, not %s", name, json_type_name(v));
 		return -1;
 	}
 	size_t n = json_string_length(v);
@@ -105,7 +92,7 @@ static int check_object(const json_t *root, const char *name, char *err, size_t 
 {
 	json_t *v = json_object_get(root, name);
 	if (v && !json_is_object(v)) {
-		snprintf(err, errlen, "%s: must be an object, not %s", name, type_name(v));
+		snprintf(err, errlen, "%s: must be an object, not %s", name, json_type_name(v));
 		return -1;
 	}
 	return 0;
@@ -158,7 +145,7 @@ static int take_pending(const json_t *root, struct claim *out, char *err, size_t
 	if (member(root, "pending_indexes", REQUIRED, &arr, err, errlen) < 0)
 		return -1;
 	if (!json_is_array(arr)) {
-		snprintf(err, errlen, "pending_indexes: must be an array, not %s", type_name(arr));
+		snprintf(err, errlen, "pending_indexes: must be an array, not %s", json_type_name(arr));
 		return -1;
 	}
 	size_t n = json_array_size(arr);
@@ -179,7 +166,7 @@ static int take_pending(const json_t *root, struct claim *out, char *err, size_t
 		json_t *v = json_array_get(arr, i);
 		if (!json_is_integer(v)) {
 			snprintf(err, errlen, "pending_indexes[%zu]: must be an integer, not %s", i,
-				 type_name(v));
+				 json_type_name(v));
 			goto cleanup;
 		}
 		json_int_t k = json_integer_value(v);

@@ -37,7 +37,7 @@ ALL_TARGETS=(create_body worker_body router query config headers generator_outpu
 	json_indent)
 
 # The src/ files each target compiles, beyond the common ones.
-COMMON_SRC=(base/strbuf base/jsonw base/utf8 web/problem)
+COMMON_SRC=(base/strbuf base/jsonw base/utf8 base/json_type web/problem)
 declare -A TARGET_SRC=(
 	[create_body]="api/validate model/resource model/lifecycle base/timeutil base/uuid base/number"
 	[worker_body]="api/validate model/resource model/lifecycle base/timeutil base/uuid base/number"

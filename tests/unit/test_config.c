@@ -596,14 +596,7 @@ static void test_long_line_in_small_buffer(void)
 /* Whether s is whole UTF-8 characters only. */
 static int whole_utf8(const char *s)
 {
-	size_t len = strlen(s);
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
-		if (!n)
-			return 0;
-		i += n;
-	}
-	return 1;
+	return utf8_valid(s, strlen(s));
 }
 
 /*

@@ -20,6 +20,17 @@ static void test_char_len(void)
 	CU_ASSERT_EQUAL(utf8_char_len((const unsigned char *)"", 0), 0);
 }
 
+static void test_valid(void)
+{
+	CU_ASSERT_EQUAL(utf8_valid("", 0), 1);
+	CU_ASSERT_EQUAL(utf8_valid("Zeit\xc3\xbc \xe6\x97\xa5 \xf0\x9f\x98\x80", 15), 1);
+	CU_ASSERT_EQUAL(utf8_valid("\xc3", 1), 0);              /* a half character */
+	CU_ASSERT_EQUAL(utf8_valid("a\xe6\x97", 3), 0);         /* cut before its last byte */
+	CU_ASSERT_EQUAL(utf8_valid("\xc0\xaf", 2), 0);          /* overlong */
+	CU_ASSERT_EQUAL(utf8_valid("\xed\xa0\x80", 3), 0);     /* a surrogate */
+	CU_ASSERT_EQUAL(utf8_valid("ok\xffok", 5), 0);
+}
+
 static void test_sanitize_in_place(void)
 {
 	char text[32];
@@ -154,6 +165,7 @@ static void test_snprintf(void)
 
 static const struct unit_case cases[] = {
 	{ "the length of one character, and what is not one", test_char_len },
+	{ "valid: whole characters only", test_valid },
 	{ "in place: invalid bytes become '?'", test_sanitize_in_place },
 	{ "copy: capped without splitting, control characters replaced", test_sanitize_copy },
 	{ "prefix: a cut at, before and after each 2-, 3- and 4-byte character", test_prefix_len },
