@@ -64,7 +64,7 @@ int ctl_watch_exit_status(enum gen_status s);
 /*
  * One line of watch: "[######----] 6/10 processing, attempt 1, 42 s" with a
  * bar (on a terminal), else the store's time first; seconds since the
- * request started (or was made), at `now`. Appends to sb.
+ * request started (or was made), at `now` or at its end. Appends to sb.
  */
 void ctl_watch_line(const struct gen_request *r, int64_t now, int bar, struct strbuf *sb);
 

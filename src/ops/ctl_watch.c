@@ -29,7 +29,10 @@ void ctl_watch_line(const struct gen_request *r, int64_t now, int bar, struct st
 {
 	unsigned done = r->generated_count + r->failed_count;
 	int64_t since = r->started_at != TIME_NONE ? r->started_at : r->requested_at;
-	long long secs = since != TIME_NONE && now > since ? (long long)((now - since) / US_PER_S) : 0;
+	/* A finished request's seconds stop at its end. */
+	int64_t until = r->completed_at != TIME_NONE ? r->completed_at
+			: r->cancelled_at != TIME_NONE ? r->cancelled_at : now;
+	long long secs = since != TIME_NONE && until > since ? (long long)((until - since) / US_PER_S) : 0;
 
 	if (bar) {
 		unsigned filled = r->requested_count ? done * BAR_WIDTH / r->requested_count : 0;
