@@ -255,6 +255,20 @@ static int histogram(struct call *c, struct strbuf *sb, enum store_hist which,
 	return 0;
 }
 
+/* Live updates' publishes that failed: the change stood, a stream waited for
+ * the next one (README "Live updates"). */
+static int live_failures(struct call *c, struct strbuf *sb)
+{
+	unsigned long long n;
+	int rc = store_metric_live_failures(c->store, &n);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_live_publish_failures_total", "counter",
+		       "Changes whose publish to nginx's live updates failed (the change itself stands).");
+	metrics_sample(sb, "gentrack_live_publish_failures_total", NULL, (double)n);
+	return 0;
+}
+
 void admin_api_metrics(struct call *c)
 {
 	struct strbuf *sb = &c->resp->body;
@@ -309,6 +323,8 @@ void admin_api_metrics(struct call *c)
 		goto fail;
 	rc = histogram(c, sb, HIST_GENERATION_DURATION, "gentrack_generation_duration_seconds",
 		       "Time from a worker's claim to its complete (completed, partial, generator_failed).");
+	if (rc == 0)
+		rc = live_failures(c, sb);
 	if (rc)
 		goto fail;
 	c->resp->status = 200;

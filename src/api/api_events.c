@@ -72,9 +72,9 @@ static void answer_subscribe(struct call *c, const struct gen_request *r, const 
 
 	/* After an nginx restart (its messages are in memory), or for a request
 	 * nothing was published for yet, the channel starts with the state now. */
-	int exists = live_channel_exists(c->live, &r->id);
+	int exists = live_channel_exists(c->live, c->store, &r->id);
 	if (exists == 0)
-		exists = live_publish(c->live, r) == 0;
+		exists = live_publish(c->live, c->store, r) == 0;
 	if (exists <= 0) {
 		http_add_header(c->resp, "Retry-After", "5");
 		handler_problem(c, problem_set(&p, 503, "live-updates-unavailable",

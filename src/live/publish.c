@@ -72,10 +72,15 @@ void live_render(const struct gen_request *r, struct strbuf *out)
 
 /* One failure more; a line for the first of a burst, then one per
  * LIVE_LOG_EVERY_S with the count, so a stopped nginx fills no log. */
-static void count_failure(struct live *l, const char *what, const char *why)
+static void count_failure(struct live *l, struct store *s, const struct uuid *id,
+			  const char *what, const char *why)
 {
 	int64_t now = time_now_us();
 	l->failures++;
+	/* For /metrics, where every child's and gentrackctl's count adds up; a
+	 * store that cannot take it (it may be why) leaves the log line. */
+	if (s)
+		(void)store_count_live_failure(s, id);
 	l->unlogged++;
 	if (l->logged_at && now - l->logged_at < LIVE_LOG_EVERY_S * US_PER_S)
 		return;
@@ -97,8 +102,8 @@ static size_t discard_body(char *data, size_t size, size_t n, void *ctx)
  * One request to the channel of `id`: method, body (NULL for none). The
  * HTTP status, or -1 when nginx did not answer in time.
  */
-static long channel_call(struct live *l, const char *method, const struct uuid *id,
-			 const char *body, size_t len)
+static long channel_call(struct live *l, struct store *s, const char *method,
+			 const struct uuid *id, const char *body, size_t len)
 {
 	char url[sizeof(PUB_PREFIX) + UUID_STR_LEN];
 	char sid[UUID_STR_LEN + 1];
@@ -115,7 +120,7 @@ static long channel_call(struct live *l, const char *method, const struct uuid *
 	 */
 	CURL *h = curl_easy_init();
 	if (!h) {
-		count_failure(l, method, "out of memory");
+		count_failure(l, s, id, method, "out of memory");
 		return -1;
 	}
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, l->socket_path);
@@ -134,39 +139,39 @@ static long channel_call(struct live *l, const char *method, const struct uuid *
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	else
-		count_failure(l, method, curl_easy_strerror(rc));
+		count_failure(l, s, id, method, curl_easy_strerror(rc));
 	curl_easy_cleanup(h);
 	return status;
 }
 
-int live_publish(struct live *l, const struct gen_request *r)
+int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 {
 	struct strbuf msg;
 	strbuf_init(&msg);
 	live_render(r, &msg);
 	if (msg.oom) {
 		strbuf_release(&msg);
-		count_failure(l, "rendering a message", "out of memory");
+		count_failure(l, s, &r->id, "rendering a message", "out of memory");
 		return -1;
 	}
-	long status = channel_call(l, "POST", &r->id, msg.buf, msg.len);
+	long status = channel_call(l, s, "POST", &r->id, msg.buf, msg.len);
 	strbuf_release(&msg);
 	/* 201: delivered to subscribers; 202: queued for later ones. */
 	if (status != 201 && status != 202) {
 		if (status >= 0)
-			count_failure(l, "POST", "nginx did not take the message");
+			count_failure(l, s, &r->id, "POST", "nginx did not take the message");
 		return -1;
 	}
 	/* The final state is the stream's last event: nginx then ends the
 	 * streams, and a late subscriber gets the final state from us. */
 	if (lifecycle_is_terminal(r->status))
-		(void)channel_call(l, "DELETE", &r->id, NULL, 0);
+		(void)channel_call(l, s, "DELETE", &r->id, NULL, 0);
 	return 0;
 }
 
-int live_channel_exists(struct live *l, const struct uuid *id)
+int live_channel_exists(struct live *l, struct store *s, const struct uuid *id)
 {
-	long status = channel_call(l, "GET", id, NULL, 0);
+	long status = channel_call(l, s, "GET", id, NULL, 0);
 	return status == 200 ? 1 : status == 404 ? 0 : -1;
 }
 
@@ -178,9 +183,9 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
 		gen_request_init(&r);
 		int rc = store_request_get(s, &ids[i], NULL, &r);
 		if (rc == STORE_OK)
-			live_publish(l, &r);
+			live_publish(l, s, &r);
 		else
-			count_failure(l, "reading the changed request", store_last_error(s));
+			count_failure(l, s, &ids[i], "reading the changed request", store_last_error(s));
 		gen_request_release(&r);
 	}
 }

@@ -34,11 +34,12 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
  * to out (check out->oom). */
 void live_render(const struct gen_request *r, struct strbuf *out);
 
-/* Publishes r's state to its channel. 0, or -1 (counted and logged). */
-int live_publish(struct live *l, const struct gen_request *r);
+/* Publishes r's state to its channel. 0, or -1 (counted in s for /metrics,
+ * and logged). */
+int live_publish(struct live *l, struct store *s, const struct gen_request *r);
 /* 1 when r's channel holds a message, 0 when nginx has none (it restarted,
  * or nothing was published since), -1 when nginx did not answer. */
-int live_channel_exists(struct live *l, const struct uuid *id);
+int live_channel_exists(struct live *l, struct store *s, const struct uuid *id);
 
 /* Publishes that failed since the process started. */
 unsigned long long live_failures(const struct live *l);

@@ -152,6 +152,36 @@ int metrics_on_prune(struct store *s, const struct uuid *id)
 	return engine_run(s, &Q_COUNT_PRUNED, p, NULL, NULL, NULL, NULL);
 }
 
+/* Live updates' lost publishes (live/publish.c): counted where every scrape
+ * of the pool sees them, sharded by the request like the transitions. */
+static const struct engine_query Q_COUNT_LIVE_FAILED = {
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
+	"VALUES ('live_publish_failed', '', '', '', ?, 1) ON DUPLICATE KEY UPDATE n = n + 1",
+	"i", "" };
+
+int store_count_live_failure(struct store *s, const struct uuid *id)
+{
+	struct sqlv p[] = { SV_INT(id ? shard_of(id) : 0) };
+	return engine_run(s, &Q_COUNT_LIVE_FAILED, p, NULL, NULL, NULL, NULL);
+}
+
+static const struct engine_query Q_METRIC_LIVE_FAILED = {
+	"SELECT CAST(COALESCE(SUM(n), 0) AS SIGNED) FROM gentrack_counters "
+	"WHERE metric = 'live_publish_failed'",
+	"", "i" };
+
+static int one_count_row(void *ctx, const struct sqlcell *c)
+{
+	*(unsigned long long *)ctx = c[0].i > 0 ? (unsigned long long)c[0].i : 0;
+	return 0;
+}
+
+int store_metric_live_failures(struct store *s, unsigned long long *out)
+{
+	*out = 0;
+	return engine_run(s, &Q_METRIC_LIVE_FAILED, NULL, one_count_row, out, NULL, NULL);
+}
+
 static const struct engine_query Q_METRIC_TRANSITIONS = {
 	"SELECT actor_kind, to_status, CAST(SUM(n) AS SIGNED) FROM gentrack_counters "
 	"WHERE metric = 'transitions' GROUP BY actor_kind, to_status ORDER BY actor_kind, to_status",

@@ -490,6 +490,10 @@ struct store_request_counts {
 	unsigned long long pruned[GEN_STATUS_COUNT];     /* deleted by prune, all time */
 };
 int store_metric_requests(struct store *s, struct store_request_counts *out);
+/* One publish of live updates lost (of request id; NULL: not known), and
+ * how many were, all time, for /metrics. */
+int store_count_live_failure(struct store *s, const struct uuid *id);
+int store_metric_live_failures(struct store *s, unsigned long long *out);
 
 #define STORE_HIST_BUCKETS 10
 enum store_hist {

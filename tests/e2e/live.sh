@@ -100,12 +100,17 @@ check "a change while nginx is down is made anyway (gentrackctl cancel)" \
 	eq "$(sql "SELECT status FROM generation_requests WHERE id = UNHEX(REPLACE('$ID', '-', ''))")" cancelled
 check "and not held up by the failed publish (${ms} ms for the cancel)" test "$ms" -lt 3000
 check "the lost publish is logged, once" eq "$(grep -c 'live updates: POST failed' "$S/ctl.out")" 1
+lost() { sql "SELECT COALESCE(SUM(n), 0) FROM gentrack_counters WHERE metric = 'live_publish_failed'"; }
+check "and counted where /metrics reads it" eq "$(lost)" 1
 bash "$GT_STACK" up "$GT_STACK_DIR" >/dev/null 2>&1
 # shellcheck source=/dev/null
 . "$GT_STACK_DIR/credentials.env"
 stream "$S/e"
 wait "$SPID"
 check "after the restart a stream starts from the store's state" eq "$(states "$S/e")" "cancelled@4"
+req GET /metrics
+check "/metrics counts the lost publish" match "$(cat "$HB")" $'(^|\n)gentrack_live_publish_failures_total 1(\n|$)'
+
 
 # ---- gentrackctl and the reaper publish too ----
 create 1
