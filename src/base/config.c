@@ -29,6 +29,7 @@ enum cfg_type {
 	CFG_SIZE,          /* size_t bytes in min..max */
 	CFG_PASSWORD_FILE, /* read into store_password */
 	CFG_BASE_URL,
+	CFG_ORIGINS,       /* "" or origins (http(s)://host[:port]) separated by blanks */
 	CFG_LOG_LEVEL,
 	CFG_BOOL,          /* int 0 or 1: on/off, yes/no, true/false, 1/0 */
 	CFG_TOKEN,         /* "" or METRICS_TOKEN_MIN..MAX visible ASCII characters */
@@ -73,13 +74,14 @@ static const struct cfg_key keys[] = {
 	KEY("live", "nchan_socket", CFG_STRING, nchan_socket, 0, 0),
 	KEY("tokens", "status_token_ttl", CFG_DURATION, status_token_ttl, 60, 30 * 86400),
 	KEY("tokens", "allow_cancel", CFG_BOOL, token_allow_cancel, 0, 0),
+	KEY("http", "cors_origins", CFG_ORIGINS, cors_origins, 0, 0),
 	KEY("metrics", "allow_loopback", CFG_BOOL, metrics_allow_loopback, 0, 0),
 	KEY("metrics", "token", CFG_TOKEN, metrics_token, 0, 0),
 	KEY("metrics", "token_file", CFG_TOKEN_FILE, metrics_token, 0, 0),
 };
 
 static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens",
-					"metrics" };
+					"metrics", "http" };
 
 static char *dup_mem(const char *s, size_t len)
 {
@@ -115,6 +117,7 @@ int config_init(struct config *c)
 	    set_string(&c->base_url, "") ||
 	    set_string(&c->log_level, "info") ||
 	    set_string(&c->nchan_socket, "") ||
+	    set_string(&c->cors_origins, "") ||
 	    set_string(&c->metrics_token, "")) {
 		config_release(c);
 		return -1;
@@ -142,7 +145,7 @@ void config_release(struct config *c)
 	char **strings[] = {
 		&c->store_host, &c->store_socket, &c->store_user, &c->store_password,
 		&c->store_database, &c->migrations_dir, &c->listen, &c->base_url,
-		&c->log_level, &c->nchan_socket, &c->metrics_token,
+		&c->log_level, &c->nchan_socket, &c->metrics_token, &c->cors_origins,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		free(*strings[i]);
@@ -156,6 +159,29 @@ static const struct number_unit size_units[] = {
 };
 
 /* "https://host[:port]" with nothing after the authority; a trailing '/' is dropped. */
+static int check_base_url(char *v);
+
+/* Each blank-separated word an origin: what check_base_url takes, less any
+ * trailing '/' (a browser's Origin header has none, and compares exactly). */
+static int check_origins(const char *v)
+{
+	char one[256];
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, " \t");
+		if (n) {
+			if (n >= sizeof(one) || p[n - 1] == '/')
+				return -1;
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (check_base_url(one) < 0)
+				return -1;
+		}
+		p += n;
+		p += strspn(p, " \t");
+	}
+	return 0;
+}
+
 static int check_base_url(char *v)
 {
 	size_t len = strlen(v);
@@ -394,6 +420,13 @@ static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, 
 	case CFG_BASE_URL:
 		if (check_base_url(v) < 0) {
 			snprintf(why, whylen, "must be http(s)://host[:port] with no path");
+			return -1;
+		}
+		break;
+	case CFG_ORIGINS:
+		if (check_origins(v) < 0) {
+			snprintf(why, whylen, "must be origins as browsers send them, "
+				 "http(s)://host[:port] with no path, separated by blanks");
 			return -1;
 		}
 		break;

@@ -91,6 +91,9 @@ struct config {
 	/* [live] */
 	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */
 
+	/* [http] */
+	char *cors_origins;         /* "" or blank-separated origins allowed to call the token routes */
+
 	/* [metrics] */
 	int metrics_allow_loopback; /* 0 or 1 */
 	char *metrics_token;        /* "" = none; a secret */

@@ -21,9 +21,9 @@ static const struct route routes[] = {
 	/* the client API: Bearer client keys */
 	{ "POST", API, ROUTE_AUTH_CLIENT, 0, api_client_create },
 	{ "GET", API, ROUTE_AUTH_CLIENT, 0, api_client_list },
-	{ "GET", API "/{id}", ROUTE_AUTH_CLIENT_INLINE, 0, api_client_get },
-	{ "POST", API "/{id}/cancel", ROUTE_AUTH_CLIENT_OR_TOKEN, 0, api_client_cancel },
-	{ "GET", API "/{id}/events", ROUTE_AUTH_CLIENT_OR_TOKEN, 0, api_client_events },
+	{ "GET", API "/{id}", ROUTE_AUTH_CLIENT_INLINE, ROUTE_CORS, api_client_get },
+	{ "POST", API "/{id}/cancel", ROUTE_AUTH_CLIENT_OR_TOKEN, ROUTE_CORS, api_client_cancel },
+	{ "GET", API "/{id}/events", ROUTE_AUTH_CLIENT_OR_TOKEN, ROUTE_CORS, api_client_events },
 	/* the worker API: Bearer worker keys */
 	{ "POST", WORKER "/claim", ROUTE_AUTH_WORKER, 0, api_worker_claim },
 	{ "POST", WORKER "/generation-requests/{id}/heartbeat", ROUTE_AUTH_WORKER, 0,

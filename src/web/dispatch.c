@@ -5,6 +5,7 @@
 
 #include "model/auth.h"
 #include "web/admin_auth.h"
+#include "web/cors.h"
 #include "web/admin_session.h"
 #include "web/basic_auth.h"
 #include "web/dispatch.h"
@@ -182,6 +183,11 @@ static void dispatch(struct dispatcher *d, struct call *c)
 		handler_problem(c, problem_set(&p, 404, NULL, "no such resource"));
 		return;
 	}
+	if (c->route.status == 405 && (c->route.flags & ROUTE_CORS) &&
+	    !strcmp(req->method, "OPTIONS")) {
+		cors_preflight(c, c->route.allow);
+		return;
+	}
 	if (c->route.status == 405) {
 		handler_problem(c, problem_set(&p, 405, NULL, "method %.16s is not allowed here",
 					       req->method));
@@ -233,6 +239,10 @@ void dispatch_handle(struct dispatcher *d, struct http_request *req,
 	 * area's headers go on it: handlers may have reset the response on the way. */
 	if (c.route.flags & ROUTE_ADMIN_AREA)
 		add_admin_area_headers(resp);
+	/* A token's route, its refusals too (a listed page may read why); a
+	 * preflight carries its own. */
+	if ((c.route.flags & ROUTE_CORS) && strcmp(req->method, "OPTIONS"))
+		cors_add_headers(&c);
 	/* After the handler for the same reason: a session this request opened. */
 	admin_session_send(&c);
 	sodium_memzero(c.admin_hash, sizeof(c.admin_hash));

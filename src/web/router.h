@@ -43,6 +43,8 @@ enum route_flag {
 	ROUTE_ADMIN_AREA = 1u << 0, /* every answer carries the admin pages' security headers */
 	ROUTE_HTML = 1u << 1,       /* a page for people: refusals are the table's page, not
 	                             * problem+json */
+	ROUTE_CORS = 1u << 2,       /* a status token's route: cross-origin pages of
+	                             * [http] cors_origins may call it (web/cors.h) */
 };
 
 struct route {

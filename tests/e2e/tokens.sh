@@ -93,6 +93,43 @@ with_token GET "$R/$ID"
 check "allow_cancel off: the token still reads" status_is 200
 rm -f "$GT_STACK_DIR/extra.conf"
 
+# ---- CORS: a page of a listed origin may call the token's routes ----
+AUTH_KEY=$CLIENT_KEY api GET "$R/$ID" '' -H 'Origin: https://shop.example'
+check "without [http] cors_origins no origin gets CORS headers" eq "$(hdr Access-Control-Allow-Origin)" ""
+printf '[http]\ncors_origins = https://shop.example http://127.0.0.1:9\n' >"$GT_STACK_DIR/extra.conf"
+bash "$GT_STACK" stop "$GT_STACK_DIR" fcgi >/dev/null 2>&1
+check "restart with cors_origins" bash "$GT_STACK" up "$GT_STACK_DIR" --workers 2
+preflight() { # preflight ORIGIN METHOD PATH
+	req OPTIONS "$3" -H "Origin: $1" -H "Access-Control-Request-Method: $2" \
+		-H 'Access-Control-Request-Headers: authorization, if-none-match'
+}
+preflight https://shop.example GET "$R/$ID"
+check "a listed origin's preflight: 204" status_is 204
+check "naming that origin" eq "$(hdr Access-Control-Allow-Origin)" https://shop.example
+check "the path's methods only" eq "$(hdr Access-Control-Allow-Methods)" "GET, HEAD"
+check "the headers a token's page sends" match "$(hdr Access-Control-Allow-Headers)" '^Authorization, Content-Type, If-None-Match, Last-Event-ID$'
+preflight https://shop.example POST "$R/$ID/cancel"
+check "the cancel's preflight: POST" eq "$ST/$(hdr Access-Control-Allow-Methods)" "204/POST"
+preflight https://evil.example GET "$R/$ID"
+check "an unlisted origin's preflight: 403 problem" is_problem 403
+check "with no CORS header" eq "$(hdr Access-Control-Allow-Origin)" ""
+preflight https://shop.example DELETE "$R/$ID"
+check "a method the path does not take: 403" is_problem 403
+preflight https://shop.example.evil GET "$R/$ID"
+check "origins compare exactly (a longer one is another)" is_problem 403
+req OPTIONS "$R" -H 'Origin: https://shop.example' -H 'Access-Control-Request-Method: POST'
+check "no preflight for what a token cannot do (list, create): 405" is_problem 405
+with_token GET "$R/$ID" -H 'Origin: https://shop.example'
+check "a listed origin reads the answer" eq "$ST/$(hdr Access-Control-Allow-Origin)" "200/https://shop.example"
+check "and its ETag and Retry-After" eq "$(hdr Access-Control-Expose-Headers)" "ETag, Retry-After, Location"
+check "every answer varies by Origin" eq "$(hdr Vary)" Origin
+with_token GET "$R/$ID" -H 'Origin: https://evil.example'
+check "an unlisted origin gets the answer without CORS headers (its browser withholds it)" \
+	eq "$ST/$(hdr Access-Control-Allow-Origin)" "200/"
+req GET "$R/$ID" -H 'Origin: https://shop.example'
+check "a refusal carries them too, so the page can read why" eq "$ST/$(hdr Access-Control-Allow-Origin)" "401/https://shop.example"
+rm -f "$GT_STACK_DIR/extra.conf"
+
 check "no token ever reached nginx's access log" \
 	eq "$(grep -c 'gtt_' "$GT_STACK_DIR/nginx/access.log")" 0
 check "the query's token is logged blanked" \

@@ -332,6 +332,34 @@ static void test_log_level(void)
 		     ">>> level = INFO");
 }
 
+/* [http] cors_origins: exact origins, as browsers send them, or nothing. */
+static void test_cors_origins(void)
+{
+	static const char *const ok[] = {
+		"", "https://shop.example", "https://shop.example http://127.0.0.1:8080",
+		"  https://a.example\thttps://[::1]:8443  ",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char text[160];
+		struct config c;
+		snprintf(text, sizeof(text), "[http]\ncors_origins = %s\n", ok[i]);
+		CU_ASSERT_EQUAL(load(&c, text), 0);
+		config_release(&c);
+	}
+	static const char *const bad[] = {
+		"https://shop.example/", "shop.example", "https://shop.example/app",
+		"https://a.example, https://b.example", "*", "null",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[160];
+		struct config c;
+		snprintf(text, sizeof(text), "[http]\ncors_origins = %s\n", bad[i]);
+		CU_ASSERT_EQUAL(load(&c, text), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad value for 'cors_origins' in [http]"));
+		config_release(&c);
+	}
+}
+
 static void test_base_url(void)
 {
 	static const struct { const char *in, *out; } ok[] = {
@@ -684,6 +712,7 @@ static const struct unit_case cases[] = {
 	{ "sizes", test_sizes },
 	{ "log level", test_log_level },
 	{ "base_url", test_base_url },
+	{ "cors_origins", test_cors_origins },
 	{ "cross checks", test_cross_checks },
 	{ "password_file", test_password_file },
 	{ "booleans", test_booleans },
