@@ -70,13 +70,8 @@ static void answer_subscribe(struct call *c, const struct gen_request *r, const 
 	char sid[UUID_STR_LEN + 1];
 	size_t n = 0;
 
-	/* After an nginx restart (its messages are in memory), or for a request
-	 * nothing was published for yet, the channel starts with the state now. */
-	int exists = live_channel_exists(c->live, c->store, &r->id);
-	if (exists == 0)
-		exists = live_publish(c->live, c->store, r) == 0;
-	if (exists <= 0) {
-		http_add_header(c->resp, "Retry-After", "5");
+	/* 503 carries Retry-After (http_set_problem). */
+	if (live_prepare_channel(c->live, c->store, r) < 0) {
 		handler_problem(c, problem_set(&p, 503, "live-updates-unavailable",
 					       "nginx's live updates do not answer; poll the request "
 					       "instead, or retry in a few seconds"));

@@ -69,6 +69,9 @@
  * of; a burst of failures is logged once every LIVE_LOG_EVERY_S.
  */
 #define LIVE_PUBLISH_TIMEOUT_MS 50
+/* The hand-over of a stream (api/api_events.c) may wait longer: no change
+ * waits on it, only the subscriber it is for. */
+#define LIVE_HANDOVER_TIMEOUT_MS 1000
 #define LIVE_LOG_EVERY_S 10
 /* At most one Argon2id check at a time in the pool; a child that dies in
  * one frees the pool's turn after this long. */

@@ -103,7 +103,7 @@ static size_t discard_body(char *data, size_t size, size_t n, void *ctx)
  * HTTP status, or -1 when nginx did not answer in time.
  */
 static long channel_call(struct live *l, struct store *s, const char *method,
-			 const struct uuid *id, const char *body, size_t len)
+			 const struct uuid *id, const char *body, size_t len, long timeout_ms)
 {
 	char url[sizeof(PUB_PREFIX) + UUID_STR_LEN];
 	char sid[UUID_STR_LEN + 1];
@@ -125,7 +125,7 @@ static long channel_call(struct live *l, struct store *s, const char *method,
 	}
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, l->socket_path);
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)LIVE_PUBLISH_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
@@ -144,7 +144,9 @@ static long channel_call(struct live *l, struct store *s, const char *method,
 	return status;
 }
 
-int live_publish(struct live *l, struct store *s, const struct gen_request *r)
+/* The state of r to its channel, waiting at most timeout_ms for nginx. */
+static int publish_within(struct live *l, struct store *s, const struct gen_request *r,
+			  long timeout_ms)
 {
 	struct strbuf msg;
 	strbuf_init(&msg);
@@ -154,7 +156,7 @@ int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 		count_failure(l, s, &r->id, "rendering a message", "out of memory");
 		return -1;
 	}
-	long status = channel_call(l, s, "POST", &r->id, msg.buf, msg.len);
+	long status = channel_call(l, s, "POST", &r->id, msg.buf, msg.len, timeout_ms);
 	strbuf_release(&msg);
 	/* 201: delivered to subscribers; 202: queued for later ones. */
 	if (status != 201 && status != 202) {
@@ -165,14 +167,25 @@ int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 	/* The final state is the stream's last event: nginx then ends the
 	 * streams, and a late subscriber gets the final state from us. */
 	if (lifecycle_is_terminal(r->status))
-		(void)channel_call(l, s, "DELETE", &r->id, NULL, 0);
+		(void)channel_call(l, s, "DELETE", &r->id, NULL, 0, timeout_ms);
 	return 0;
 }
 
-int live_channel_exists(struct live *l, struct store *s, const struct uuid *id)
+int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 {
-	long status = channel_call(l, s, "GET", id, NULL, 0);
-	return status == 200 ? 1 : status == 404 ? 0 : -1;
+	return publish_within(l, s, r, LIVE_PUBLISH_TIMEOUT_MS);
+}
+
+int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r)
+{
+	long status = channel_call(l, s, "GET", &r->id, NULL, 0, LIVE_HANDOVER_TIMEOUT_MS);
+	if (status == 200)
+		return 0;
+	if (status != 404)
+		return -1;
+	/* After an nginx restart (its messages are in memory), or for a request
+	 * nothing was published for yet, the channel starts with the state now. */
+	return publish_within(l, s, r, LIVE_HANDOVER_TIMEOUT_MS);
 }
 
 void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned n)

@@ -37,9 +37,13 @@ void live_render(const struct gen_request *r, struct strbuf *out);
 /* Publishes r's state to its channel. 0, or -1 (counted in s for /metrics,
  * and logged). */
 int live_publish(struct live *l, struct store *s, const struct gen_request *r);
-/* 1 when r's channel holds a message, 0 when nginx has none (it restarted,
- * or nothing was published since), -1 when nginx did not answer. */
-int live_channel_exists(struct live *l, struct store *s, const struct uuid *id);
+/*
+ * Before a stream is handed to r's channel: makes sure the channel holds a
+ * message, publishing r's state when nginx has none (it restarted, or
+ * nothing was published since). Waits up to LIVE_HANDOVER_TIMEOUT_MS. 0, or
+ * -1 when nginx did not answer.
+ */
+int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r);
 
 /* Publishes that failed since the process started. */
 unsigned long long live_failures(const struct live *l);
