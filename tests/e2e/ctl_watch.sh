@@ -80,6 +80,8 @@ check "and says why" match "$(cat "$S/e.err")" 'still pending after 2 s'
 
 # ---- --json: a JSON line per change ----
 watch_bg "$S/f" --json --timeout 2
+# The cancel after the watch's first line: a slow start (ASan) would see it done.
+wait_for 30 eval '(($(lines "$S/f") >= 1))'
 "$GENTRACKCTL" cancel "$ID" >/dev/null
 wait "$WPID"
 check "--json: one JSON document per line, pending then cancelled" \
