@@ -119,7 +119,11 @@ class Watch {
       const source = new ES(url);
       this.source = source;
       let opened = false;
+      // A stream that stays quiet past the deadline gives up too.
+      const timer = setTimeout(() => finish(null, new GentrackError('gave up waiting: no final state in time')),
+        Math.max(0, this.deadline - Date.now()));
       const finish = (value, error) => {
+        clearTimeout(timer);
         source.close();
         this.source = null;
         this.signal.removeEventListener('abort', onAbort);

@@ -154,7 +154,9 @@ int ctl_cmd_watch(struct ctl *c, int argc, char **argv)
 		if (rc) {
 			gen_request_release(&r);
 			if (rc == STORE_NOT_FOUND) {
-				fprintf(stderr, "gentrackctl: no request %s\n", argv[1]);
+				char ids[UUID_STR_LEN + 1];
+				uuid_format(&id, ids);
+				fprintf(stderr, "gentrackctl: no request %s\n", ids);
 				return CTL_USAGE;
 			}
 			return ctl_store_failed(c, rc);

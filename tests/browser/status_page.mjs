@@ -176,6 +176,17 @@ try {
   check('a polling watch ends with AbortError on abort()', polled.how === 'AbortError', JSON.stringify(polled));
   check('and leaves no timer, stream or fetch (polling)', polled.timers === 0 && polled.streams === 0 && polled.fetches === 0,
     JSON.stringify(polled));
+  const quiet = await page.evaluate(async ({ id, token }) => {
+    const { watch } = await import('/clients/js/gentrack.mjs');
+    const t0 = Date.now();
+    const how = await watch(location.origin, id, { token, timeoutMs: 1500 })
+      .then(() => 'resolved', (e) => `${e.name}: ${e.message}`);
+    await new Promise((r) => setTimeout(r, 100));
+    return { how, ms: Date.now() - t0, timers: window.__timers(), streams: window.__openStreams() };
+  }, { id: id3, token: c.json.status_token });
+  check('a stream that stays quiet gives up at the deadline', quiet.how === 'GentrackError: gave up waiting: no final state in time' &&
+    quiet.ms >= 1400 && quiet.ms < 5000, JSON.stringify(quiet));
+  check('and leaves no timer or stream', quiet.timers === 0 && quiet.streams === 0, JSON.stringify(quiet));
   check('no script error on the page', problems.length === 0, problems.join('; '));
 } catch (err) {
   check('the flow ran to its end', false, String(err && err.stack || err));
