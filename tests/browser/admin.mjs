@@ -3,48 +3,21 @@
 // marks it failed (with the page's confirmation), and bulk-cancels stuck
 // requests after the preview. Prints one "ok"/"FAIL" line per check; exits 1
 // on any failure. Run by tests/browser/admin.sh, which seeds the store.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { env, checker, launch } from './lib.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) {
-    console.log(`FAIL - environment variable ${name} is missing`);
-    process.exit(1);
-  }
-  return v;
-};
 const base = env('BASE_URL');
 const stuckId = env('STUCK_ID');
 const outDir = env('OUT_DIR');
-const require = createRequire(path.join(env('GT_NPM_DIR'), 'package.json'));
-const { chromium } = require('playwright-core');
-
-let failed = 0;
-let passed = 0;
-function check(name, cond, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok   - ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL - ${name}${detail ? `\n       ${detail}` : ''}`);
-  }
-}
+const { check, finish } = checker();
 
 fs.mkdirSync(outDir, { recursive: true });
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gentrack-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+const browser = await launch({
   httpCredentials: { username: env('ADMIN_USER'), password: env('ADMIN_PASSWORD') },
   viewport: { width: 1280, height: 900 },
-  timeout: 30000,
 });
+const { context } = browser;
 context.setDefaultTimeout(10000);
 const page = context.pages()[0] || await context.newPage();
 const consoleErrors = [];
@@ -143,8 +116,6 @@ try {
   check('the flow ran to the end', false, String(e && e.stack || e));
   await page.screenshot({ path: path.join(outDir, 'admin-failure.png'), fullPage: true }).catch(() => {});
 } finally {
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('browser: ');

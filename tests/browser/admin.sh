@@ -9,16 +9,7 @@ set -uo pipefail
 
 require_programs mariadbd mariadb mariadb-install-db nginx curl jq node npm chromium
 
-# playwright-core from package-lock.json, installed once into the build tree
-# (the source tree may be read-only, e.g. under make distcheck).
-NPM_DIR=$GT_BUILDDIR/tests/browser
-if [[ ! -d $NPM_DIR/node_modules/playwright-core ]]; then
-	mkdir -p "$NPM_DIR"
-	[[ $NPM_DIR -ef $GT_SRCDIR/tests/browser ]] ||
-		cp "$GT_SRCDIR/tests/browser/package.json" "$GT_SRCDIR/tests/browser/package-lock.json" "$NPM_DIR/"
-	(cd "$NPM_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) ||
-		{ echo "FAIL: npm ci in $NPM_DIR"; echo "0 passed, 1 failed"; exit 1; }
-fi
+need_playwright
 
 start_stack browser --workers 2
 AUTH_KEY=$CLIENT_KEY

@@ -6,30 +6,16 @@
 // cancelled from the page; a third watch is aborted and leaves no timer,
 // stream or fetch behind. Prints one "ok"/"FAIL" line per check; exits 1 on
 // any failure. Run by tests/browser/status_page.sh.
-import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { env, checker, launch } from './lib.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) { console.log(`FAIL - environment variable ${name} is missing`); process.exit(1); }
-  return v;
-};
 const base = env('BASE_URL');
 const clientKey = env('CLIENT_KEY');
 const workerKey = env('WORKER_KEY');
 const outDir = env('OUT_DIR');
-const require = createRequire(path.join(env('GT_NPM_DIR'), 'package.json'));
-const { chromium } = require('playwright-core');
-
-let failed = 0;
-let passed = 0;
-function check(name, cond, detail) {
-  if (cond) { passed++; console.log(`ok   - ${name}`); }
-  else { failed++; console.log(`FAIL - ${name}${detail ? `\n       ${detail}` : ''}`); }
-}
+const { check, finish } = checker();
 
 async function api(method, p, key, body) {
   const r = await fetch(`${base}${p}`, {
@@ -50,15 +36,8 @@ const stack = (cmd, ...rest) => execFileSync('bash', [env('STACK_SH'), cmd, env(
   { stdio: 'ignore', timeout: 60000 });
 
 fs.mkdirSync(outDir, { recursive: true });
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gentrack-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  viewport: { width: 900, height: 700 },
-  timeout: 30000,
-});
+const browser = await launch({ viewport: { width: 900, height: 700 } });
+const { context } = browser;
 context.setDefaultTimeout(15000);
 // Before any script of the page: what it shows, in order, and what it holds
 // open (timers, streams, fetches), for the checks below.
@@ -191,8 +170,6 @@ try {
 } catch (err) {
   check('the flow ran to its end', false, String(err && err.stack || err));
 } finally {
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('');

@@ -13,14 +13,7 @@ require_programs mariadbd mariadb mariadb-install-db nginx curl jq node npm chro
 	{ [[ -n ${CI:-} ]] && { echo "FAIL: libnginx-mod-nchan missing (run ./dev deps)"; exit 1; }
 	  skip_test "libnginx-mod-nchan is not installed (./dev deps)"; }
 
-NPM_DIR=$GT_BUILDDIR/tests/browser
-if [[ ! -d $NPM_DIR/node_modules/playwright-core ]]; then
-	mkdir -p "$NPM_DIR"
-	[[ $NPM_DIR -ef $GT_SRCDIR/tests/browser ]] ||
-		cp "$GT_SRCDIR/tests/browser/package.json" "$GT_SRCDIR/tests/browser/package-lock.json" "$NPM_DIR/"
-	(cd "$NPM_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) ||
-		{ echo "FAIL: npm ci in $NPM_DIR"; echo "0 passed, 1 failed"; exit 1; }
-fi
+need_playwright
 
 start_stack status_page --workers 2
 OUT_DIR=$GT_BUILDDIR/tests/output
