@@ -10,33 +10,25 @@
 #define EXPOSED_HEADERS "ETag, Retry-After, Location"
 #define PREFLIGHT_MAX_AGE_S 600
 
-int cors_origin_allowed(const struct config *cfg, const char *origin)
+/* Whether `list`, words separated by any of `seps`, holds `word` exactly. */
+static int word_listed(const char *list, const char *seps, const char *word)
 {
-	size_t len = origin ? strlen(origin) : 0;
+	size_t len = word ? strlen(word) : 0;
 	if (len == 0)
 		return 0;
-	for (const char *p = cfg->cors_origins; p && *p;) {
-		p += strspn(p, " \t");
-		size_t n = strcspn(p, " \t");
-		if (n == len && memcmp(p, origin, n) == 0)
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, seps);
+		size_t n = strcspn(p, seps);
+		if (n == len && memcmp(p, word, n) == 0)
 			return 1;
 		p += n;
 	}
 	return 0;
 }
 
-/* Whether the comma-separated list `allow` names `method`. */
-static int method_listed(const char *allow, const char *method)
+int cors_origin_allowed(const struct config *cfg, const char *origin)
 {
-	size_t mlen = strlen(method);
-	for (const char *p = allow; *p;) {
-		p += strspn(p, ", ");
-		size_t n = strcspn(p, ",");
-		if (n == mlen && memcmp(p, method, n) == 0)
-			return 1;
-		p += n;
-	}
-	return 0;
+	return word_listed(cfg->cors_origins, " \t", origin);
 }
 
 void cors_preflight(struct call *c, const char *allow)
@@ -50,7 +42,8 @@ void cors_preflight(struct call *c, const char *allow)
 					       "this origin is not in [http] cors_origins"));
 		return;
 	}
-	if (!method || !method_listed(allow, method)) {
+	/* allow is an Allow header's value: "GET, HEAD". */
+	if (!word_listed(allow, ", ", method)) {
 		handler_problem(c, problem_set(&p, 403, "method-not-allowed-cross-origin",
 					       "a cross-origin page may send only %s here", allow));
 		return;
