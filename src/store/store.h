@@ -495,6 +495,33 @@ int store_metric_requests(struct store *s, struct store_request_counts *out);
 int store_count_live_failure(struct store *s, const struct uuid *id);
 int store_metric_live_failures(struct store *s, unsigned long long *out);
 
+/*
+ * Live updates' repair (store/republish.c, sql/009_live_republish.sql): the
+ * requests whose latest publish was lost, one row each, with the store's
+ * time of the last loss.
+ */
+struct store_republish {
+	struct uuid id;
+	int64_t failed_at;   /* µs, store clock: the fence of store_republish_done */
+};
+/* Request id's publish was lost: records it, or moves its failed_at to now. */
+int store_republish_mark(struct store *s, const struct uuid *id);
+/* Up to cap recorded requests into out, oldest loss first; *n how many. */
+int store_republish_due(struct store *s, struct store_republish *out, unsigned cap,
+			unsigned *n);
+/*
+ * The state of id at `version` was published again: forgets it, if no loss
+ * was recorded since failed_at (read by store_republish_due) and the request
+ * is still at that version. 1 forgotten, 0 kept (it is due again), or a
+ * negative code.
+ */
+int store_republish_done(struct store *s, const struct uuid *id, int64_t failed_at,
+			 uint64_t version);
+/* The request id no longer exists (pruned): forgets it, fenced as above. */
+int store_republish_gone(struct store *s, const struct uuid *id, int64_t failed_at);
+/* How many requests wait for a republish now, for /metrics. */
+int store_republish_pending(struct store *s, unsigned long long *out);
+
 #define STORE_HIST_BUCKETS 10
 enum store_hist {
 	HIST_CLAIM_LATENCY,        /* made pending → claimed, every claim so far */
