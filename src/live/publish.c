@@ -231,9 +231,9 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
 		struct gen_request r;
 		gen_request_init(&r);
 		int rc = store_request_get(s, &ids[i], NULL, &r);
-		if (rc == STORE_OK)
+		if (rc == STORE_OK) {
 			live_publish(l, s, &r);
-		else {
+		} else {
 			count_failure(l, s, &ids[i], "reading the changed request", store_last_error(s));
 			queue_repair(s, &ids[i]);
 		}
