@@ -84,6 +84,11 @@
 #define LIVE_REPAIR_BATCH 64
 #define LIVE_REPAIR_BUDGET_MS 500
 #define LIVE_REPAIR_TIMEOUT_MS 250
+/* Its store connection's read, write and connect timeout: a hung MariaDB
+ * stalls the supervisor a few seconds a round, not 30 s a query. */
+#define LIVE_REPAIR_STORE_TIMEOUT_S 2
+/* After a store failure, the repair waits this long before its next round. */
+#define LIVE_REPAIR_BACKOFF_S 10
 /* At most one Argon2id check at a time in the pool; a child that dies in
  * one frees the pool's turn after this long. */
 #define ADMIN_VERIFY_LEASE_S 5

@@ -45,29 +45,31 @@ void live_repair_free(struct live_repair *r)
 
 /*
  * One row: the request's state now to its channel, then the row forgotten.
- * 1 to go on with the batch, 0 to end the round (nginx did not take it, or
- * the store failed: the rest would fare no better).
+ * 1 to go on with the batch; 0 to end the round, nginx not taking it (the
+ * rest would wait for nothing); -1 the store failed.
  */
 static int repair_one(struct live_repair *r, const struct store_republish *due)
 {
 	struct gen_request req;
-	int go_on = 0;
+	int ret = -1;
 
 	gen_request_init(&req);
 	int rc = store_request_get(r->store, &due->id, NULL, &req);
 	if (rc == STORE_NOT_FOUND) {
-		go_on = store_republish_gone(r->store, &due->id, due->failed_at) >= 0;
+		ret = store_republish_gone(r->store, &due->id, due->failed_at) >= 0 ? 1 : -1;
 		goto cleanup;
 	}
 	if (rc)
 		goto cleanup;
-	if (live_republish(r->live, &req) < 0)
+	if (live_republish(r->live, &req) < 0) {
+		ret = 0;
 		goto cleanup;
+	}
 	/* 0 (kept: a newer loss or change) is fine: it is due in the next round. */
-	go_on = store_republish_done(r->store, &due->id, due->failed_at, req.version) >= 0;
+	ret = store_republish_done(r->store, &due->id, due->failed_at, req.version) >= 0 ? 1 : -1;
 cleanup:
 	gen_request_release(&req);
-	return go_on;
+	return ret;
 }
 
 void live_repair_tick(void *ctx)
@@ -86,17 +88,25 @@ void live_repair_tick(void *ctx)
 			log_error("out of memory starting the live updates' repair");
 			return;
 		}
+		/* The supervisor's loop waits on every query of ours. */
+		store_set_io_timeout(r->store, LIVE_REPAIR_STORE_TIMEOUT_S);
 	}
-	/* A connection that failed is tried again here, every round; the store
-	 * logs a failure once per burst. */
+	/* The store logs its failures once per burst. One that fails (down,
+	 * hung: each query may have waited LIVE_REPAIR_STORE_TIMEOUT_S, twice
+	 * with the reconnect) is left alone for LIVE_REPAIR_BACKOFF_S, so that
+	 * the supervisor spends most of its time supervising. */
 	do {
 		if (store_republish_due(r->store, due, LIVE_REPAIR_BATCH, &n))
-			return;
+			goto store_failed;
 		for (unsigned i = 0; i < n; i++) {
-			if (!repair_one(r, &due[i]))
-				return;
-			if (time_mono_ms() - start >= LIVE_REPAIR_BUDGET_MS)
+			int rc = repair_one(r, &due[i]);
+			if (rc < 0)
+				goto store_failed;
+			if (rc == 0 || time_mono_ms() - start >= LIVE_REPAIR_BUDGET_MS)
 				return;
 		}
 	} while (n == LIVE_REPAIR_BATCH);
+	return;
+store_failed:
+	r->next_ms = time_mono_ms() + LIVE_REPAIR_BACKOFF_S * 1000;
 }

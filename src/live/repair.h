@@ -34,7 +34,9 @@ void live_repair_free(struct live_repair *r);
  * nothing: batches of LIVE_REPAIR_BATCH for at most LIVE_REPAIR_BUDGET_MS,
  * stopping at the first publish nginx does not take (the rest would wait
  * for nothing). Store errors are logged by the store and end the round;
- * the next one tries again. A pool_tick_fn (ctx: the struct live_repair).
+ * the next one comes after LIVE_REPAIR_BACKOFF_S, and a hung store costs
+ * the supervisor at most about 2 x LIVE_REPAIR_STORE_TIMEOUT_S per round.
+ * A pool_tick_fn (ctx: the struct live_repair).
  */
 void live_repair_tick(void *ctx);
 

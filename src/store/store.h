@@ -41,6 +41,13 @@ int store_connect(struct store *s);
 /* One round trip: healthz. */
 int store_ping(struct store *s);
 const char *store_last_error(const struct store *s);
+/*
+ * How long one read or write on the connection may wait (default 30 s), and
+ * so also a connect ([store] connect_timeout, if shorter): for a caller that
+ * must not stall on a hung server, such as the gentrack-fcgi supervisor's
+ * repair. Takes effect at the next connect.
+ */
+void store_set_io_timeout(struct store *s, unsigned seconds);
 
 /*
  * The store's clock (store/clock.c): UTC_TIMESTAMP(6) of the server, in µs.
