@@ -255,17 +255,27 @@ static int histogram(struct call *c, struct strbuf *sb, enum store_hist which,
 	return 0;
 }
 
-/* Live updates' publishes that failed: the change stood, a stream waited for
- * the next one (README "Live updates"). */
+/*
+ * Live updates' publishes that failed: the change stood, and the request
+ * waits for the supervisor's repair (README "Live updates"). The counter
+ * counts each lost publish of a change once, not the repair's retries; the
+ * gauge says how many requests still wait, so a repair that cannot reach
+ * nginx shows as a gauge that stays up.
+ */
 static int live_failures(struct call *c, struct strbuf *sb)
 {
-	unsigned long long n;
+	unsigned long long n, pending;
 	int rc = store_metric_live_failures(c->store, &n);
+	if (!rc)
+		rc = store_republish_pending(c->store, &pending);
 	if (rc)
 		return rc;
 	metrics_family(sb, "gentrack_live_publish_failures_total", "counter",
 		       "Changes whose publish to nginx's live updates failed (the change itself stands).");
 	metrics_sample(sb, "gentrack_live_publish_failures_total", NULL, (double)n);
+	metrics_family(sb, "gentrack_live_republish_pending", "gauge",
+		       "Requests whose latest live update was lost and is not yet published again.");
+	metrics_sample(sb, "gentrack_live_republish_pending", NULL, (double)pending);
 	return 0;
 }
 

@@ -73,6 +73,22 @@
  * waits on it, only the subscriber it is for. */
 #define LIVE_HANDOVER_TIMEOUT_MS 1000
 #define LIVE_LOG_EVERY_S 10
+/*
+ * The repair of lost publishes (live/repair.h), in the gentrack-fcgi
+ * supervisor: every LIVE_REPAIR_EVERY_S it republishes up to
+ * LIVE_REPAIR_BATCH requests at a time, for at most LIVE_REPAIR_BUDGET_MS,
+ * each publish waiting at most LIVE_REPAIR_TIMEOUT_MS (longer than a
+ * change's: nobody waits on it, but the supervisor's loop does).
+ */
+#define LIVE_REPAIR_EVERY_S 2
+#define LIVE_REPAIR_BATCH 64
+#define LIVE_REPAIR_BUDGET_MS 500
+#define LIVE_REPAIR_TIMEOUT_MS 250
+/* Its store connection's read, write and connect timeout: a hung MariaDB
+ * stalls the supervisor a few seconds a round, not 30 s a query. */
+#define LIVE_REPAIR_STORE_TIMEOUT_S 2
+/* After a store failure, the repair waits this long before its next round. */
+#define LIVE_REPAIR_BACKOFF_S 10
 /* At most one Argon2id check at a time in the pool; a child that dies in
  * one frees the pool's turn after this long. */
 #define ADMIN_VERIFY_LEASE_S 5

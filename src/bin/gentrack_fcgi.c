@@ -19,6 +19,7 @@
 #include "web/pool.h"
 #include "store/store.h"
 #include "live/publish.h"
+#include "live/repair.h"
 #include "base/banned.h"
 
 struct fcgi_main {
@@ -165,7 +166,12 @@ int main(int argc, char **argv)
 	m.logins = login_limit_new_shared(LOGIN_LIMIT_WINDOW_S * US_PER_S);
 	if (!m.logins)
 		log_warn("no shared memory for the sign-in limits: each child counts its own");
-	int status = pool_run(workers, child_main, &m);
+	/* The supervisor republishes what the children (and gentrackctl) failed
+	 * to publish; it connects to the store at its first round, after the
+	 * children were forked, and they never touch its connection. */
+	struct live_repair *repair = live_repair_new(&m.cfg);
+	int status = pool_run(workers, child_main, &m, repair ? live_repair_tick : NULL, repair);
+	live_repair_free(repair);
 	login_limit_free_shared(m.logins);
 	if (pid_file)
 		unlink(pid_file);

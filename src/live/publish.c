@@ -71,7 +71,8 @@ void live_render(const struct gen_request *r, struct strbuf *out)
 }
 
 /* One failure more; a line for the first of a burst, then one per
- * LIVE_LOG_EVERY_S with the count, so a stopped nginx fills no log. */
+ * LIVE_LOG_EVERY_S with the count, so a stopped nginx fills no log. s NULL:
+ * the repair's own retry, which /metrics does not count again. */
 static void count_failure(struct live *l, struct store *s, const struct uuid *id,
 			  const char *what, const char *why)
 {
@@ -84,9 +85,10 @@ static void count_failure(struct live *l, struct store *s, const struct uuid *id
 	l->unlogged++;
 	if (l->logged_at && now - l->logged_at < LIVE_LOG_EVERY_S * US_PER_S)
 		return;
-	log_warn("live updates: %s failed (%s); %llu publish(es) lost since the last report; "
-		 "subscribers see the truth again at the next change or reconnect",
-		 what, why, l->unlogged);
+	log_warn("live updates: %s failed (%s); %llu %s since the last report; "
+		 "gentrack-fcgi publishes the state again every %d s until nginx takes it",
+		 what, why, l->unlogged, s ? "publish(es) lost" : "republish(es) failed",
+		 LIVE_REPAIR_EVERY_S);
 	l->unlogged = 0;
 	l->logged_at = now;
 }
@@ -144,7 +146,27 @@ static long channel_call(struct live *l, struct store *s, const char *method,
 	return status;
 }
 
-/* The state of r to its channel, waiting at most timeout_ms for nginx. */
+/*
+ * The channel of a request now holds a stale message (its latest publish was
+ * lost), or still has streams after the final state: the supervisor's repair
+ * (live/repair.c) publishes the request's state again. A store that cannot
+ * take the row (it may be why) leaves a subscriber to the next change or
+ * reconnect, as before the repair.
+ */
+static void queue_repair(struct store *s, const struct uuid *id)
+{
+	if (s)
+		(void)store_republish_mark(s, id);
+}
+
+/*
+ * The state of r to its channel, waiting at most timeout_ms for nginx. 0;
+ * PUBLISH_LOST when nginx does not have it; PUBLISH_NOT_ENDED when it has the
+ * final state but its streams were not ended. Both are counted and queued
+ * for repair when s is not NULL.
+ */
+#define PUBLISH_LOST (-1)
+#define PUBLISH_NOT_ENDED (-2)
 static int publish_within(struct live *l, struct store *s, const struct gen_request *r,
 			  long timeout_ms)
 {
@@ -154,7 +176,8 @@ static int publish_within(struct live *l, struct store *s, const struct gen_requ
 	if (msg.oom) {
 		strbuf_release(&msg);
 		count_failure(l, s, &r->id, "rendering a message", "out of memory");
-		return -1;
+		queue_repair(s, &r->id);
+		return PUBLISH_LOST;
 	}
 	long status = channel_call(l, s, "POST", &r->id, msg.buf, msg.len, timeout_ms);
 	strbuf_release(&msg);
@@ -162,18 +185,29 @@ static int publish_within(struct live *l, struct store *s, const struct gen_requ
 	if (status != 201 && status != 202) {
 		if (status >= 0)
 			count_failure(l, s, &r->id, "POST", "nginx did not take the message");
-		return -1;
+		queue_repair(s, &r->id);
+		return PUBLISH_LOST;
 	}
 	/* The final state is the stream's last event: nginx then ends the
 	 * streams, and a late subscriber gets the final state from us. */
-	if (lifecycle_is_terminal(r->status))
-		(void)channel_call(l, s, "DELETE", &r->id, NULL, 0, timeout_ms);
+	if (lifecycle_is_terminal(r->status) &&
+	    channel_call(l, s, "DELETE", &r->id, NULL, 0, timeout_ms) < 0) {
+		/* Subscribers have the final state but their streams stay open: the
+		 * repair publishes it again (the same version) and ends them. */
+		queue_repair(s, &r->id);
+		return PUBLISH_NOT_ENDED;
+	}
 	return 0;
 }
 
 int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 {
-	return publish_within(l, s, r, LIVE_PUBLISH_TIMEOUT_MS);
+	return publish_within(l, s, r, LIVE_PUBLISH_TIMEOUT_MS) ? -1 : 0;
+}
+
+int live_republish(struct live *l, const struct gen_request *r)
+{
+	return publish_within(l, NULL, r, LIVE_REPAIR_TIMEOUT_MS) ? -1 : 0;
 }
 
 int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r)
@@ -184,8 +218,10 @@ int live_prepare_channel(struct live *l, struct store *s, const struct gen_reque
 	if (status != 404)
 		return -1;
 	/* After an nginx restart (its messages are in memory), or for a request
-	 * nothing was published for yet, the channel starts with the state now. */
-	return publish_within(l, s, r, LIVE_HANDOVER_TIMEOUT_MS);
+	 * nothing was published for yet, the channel starts with the state now;
+	 * a stream not ended after a final state is the repair's to end. */
+	int rc = publish_within(l, s, r, LIVE_HANDOVER_TIMEOUT_MS);
+	return rc == PUBLISH_NOT_ENDED ? 0 : rc;
 }
 
 void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned n)
@@ -195,10 +231,12 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
 		struct gen_request r;
 		gen_request_init(&r);
 		int rc = store_request_get(s, &ids[i], NULL, &r);
-		if (rc == STORE_OK)
+		if (rc == STORE_OK) {
 			live_publish(l, s, &r);
-		else
+		} else {
 			count_failure(l, s, &ids[i], "reading the changed request", store_last_error(s));
+			queue_repair(s, &ids[i]);
+		}
 		gen_request_release(&r);
 	}
 }

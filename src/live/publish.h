@@ -13,7 +13,10 @@
  * the unix socket of nginx's publisher location ([live] nchan_socket). The
  * store stays the truth: a publish that fails costs no change anything (it
  * is bounded by LIVE_PUBLISH_TIMEOUT_MS, counted and logged once a burst),
- * and the next change or the next subscriber puts the channel right.
+ * and the request is recorded in the store (store_republish_mark), from
+ * where the gentrack-fcgi supervisor publishes its state again within a few
+ * seconds of nginx answering (live/repair.h): a subscriber already waiting
+ * sees the truth then, without a further change or a reconnect.
  */
 struct live;
 
@@ -34,9 +37,18 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
  * to out (check out->oom). */
 void live_render(const struct gen_request *r, struct strbuf *out);
 
-/* Publishes r's state to its channel. 0, or -1 (counted in s for /metrics,
- * and logged). */
+/*
+ * Publishes r's state to its channel, and for a final state ends its
+ * streams. 0, or -1: logged, counted in s for /metrics and recorded in s
+ * for the repair.
+ */
 int live_publish(struct live *l, struct store *s, const struct gen_request *r);
+/*
+ * The repair's publish of r's state (live/repair.h): the same, waiting up to
+ * LIVE_REPAIR_TIMEOUT_MS, and only logged when it fails: the request is
+ * still recorded, and /metrics counted its loss once already.
+ */
+int live_republish(struct live *l, const struct gen_request *r);
 /*
  * Before a stream is handed to r's channel: makes sure the channel holds a
  * message, publishing r's state when nginx has none (it restarted, or

@@ -39,6 +39,7 @@ struct store {
 	unsigned connect_failures;    /* failed connects since the last success */
 	store_race_fn race;           /* tests only: called between a decision and its write */
 	void *race_ctx;
+	unsigned io_timeout;          /* s, per read or write; 0: IO_TIMEOUT_DEFAULT_S */
 	store_change_fn on_change;    /* told of the requests each commit changed */
 	void *change_ctx;
 	struct uuid changed[ENGINE_CHANGES_MAX]; /* by the open transaction */
@@ -160,13 +161,22 @@ static int is_connection_error(unsigned err)
 	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */;
 }
 
-static void set_connect_options(MYSQL *m, const struct config *c)
+/* A hung server must not hang a worker past nginx's timeout. */
+#define IO_TIMEOUT_DEFAULT_S 30
+
+void store_set_io_timeout(struct store *s, unsigned seconds)
 {
+	s->io_timeout = seconds;
+}
+
+static void set_connect_options(MYSQL *m, const struct config *c, unsigned io_s)
+{
+	unsigned io_timeout = io_s ? io_s : IO_TIMEOUT_DEFAULT_S;
 	unsigned timeout = (unsigned)c->store_connect_timeout;
-	unsigned io_timeout = 30;
+	if (timeout > io_timeout)
+		timeout = io_timeout;
 
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	/* A hung server must not hang a worker past nginx's timeout. */
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
@@ -211,7 +221,7 @@ int store_connect(struct store *s)
 	s->mysql = mysql_init(NULL);
 	if (!s->mysql)
 		return engine_oom(s);
-	set_connect_options(s->mysql, c);
+	set_connect_options(s->mysql, c, s->io_timeout);
 	if (!mysql_real_connect(s->mysql, use_tcp ? c->store_host : "localhost",
 				c->store_user, c->store_password, c->store_database,
 				use_tcp ? (unsigned)c->store_port : 0,

@@ -41,6 +41,13 @@ int store_connect(struct store *s);
 /* One round trip: healthz. */
 int store_ping(struct store *s);
 const char *store_last_error(const struct store *s);
+/*
+ * How long one read or write on the connection may wait (default 30 s), and
+ * so also a connect ([store] connect_timeout, if shorter): for a caller that
+ * must not stall on a hung server, such as the gentrack-fcgi supervisor's
+ * repair. Takes effect at the next connect.
+ */
+void store_set_io_timeout(struct store *s, unsigned seconds);
 
 /*
  * The store's clock (store/clock.c): UTC_TIMESTAMP(6) of the server, in µs.
@@ -494,6 +501,33 @@ int store_metric_requests(struct store *s, struct store_request_counts *out);
  * how many were, all time, for /metrics. */
 int store_count_live_failure(struct store *s, const struct uuid *id);
 int store_metric_live_failures(struct store *s, unsigned long long *out);
+
+/*
+ * Live updates' repair (store/republish.c, sql/009_live_republish.sql): the
+ * requests whose latest publish was lost, one row each, with the store's
+ * time of the last loss.
+ */
+struct store_republish {
+	struct uuid id;
+	int64_t failed_at;   /* µs, store clock: the fence of store_republish_done */
+};
+/* Request id's publish was lost: records it, or moves its failed_at to now. */
+int store_republish_mark(struct store *s, const struct uuid *id);
+/* Up to cap recorded requests into out, oldest loss first; *n how many. */
+int store_republish_due(struct store *s, struct store_republish *out, unsigned cap,
+			unsigned *n);
+/*
+ * The state of id at `version` was published again: forgets it, if no loss
+ * was recorded since failed_at (read by store_republish_due) and the request
+ * is still at that version. 1 forgotten, 0 kept (it is due again), or a
+ * negative code.
+ */
+int store_republish_done(struct store *s, const struct uuid *id, int64_t failed_at,
+			 uint64_t version);
+/* The request id no longer exists (pruned): forgets it, fenced as above. */
+int store_republish_gone(struct store *s, const struct uuid *id, int64_t failed_at);
+/* How many requests wait for a republish now, for /metrics. */
+int store_republish_pending(struct store *s, unsigned long long *out);
 
 #define STORE_HIST_BUCKETS 10
 enum store_hist {

@@ -136,7 +136,8 @@ static void reap(struct slot *slots, int n, int stopping)
 	}
 }
 
-int pool_run(int workers, pool_child_fn child_main, void *ctx)
+int pool_run(int workers, pool_child_fn child_main, void *ctx, pool_tick_fn on_tick,
+	     void *tick_ctx)
 {
 	struct slot slots[MAX_WORKERS];
 	sigset_t chld, empty;
@@ -197,6 +198,8 @@ int pool_run(int workers, pool_child_fn child_main, void *ctx)
 		}
 		if (stop_at)
 			signal_children(slots, workers, SIGTERM);
+		else if (on_tick && !stop_requested)
+			on_tick(tick_ctx);
 	}
 	log_info("stopped");
 	return 0;

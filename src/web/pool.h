@@ -13,8 +13,17 @@
  */
 typedef int (*pool_child_fn)(void *ctx);
 
+/*
+ * Work of the parent's own, called about once a second between its rounds of
+ * supervision (not while stopping), with SIGCHLD and the stop signals held
+ * back until it returns: keep it short and bounded, as a child that dies
+ * meanwhile is restarted only after it. NULL: none.
+ */
+typedef void (*pool_tick_fn)(void *ctx);
+
 /* Runs the pool until shutdown. Returns the process exit status. */
-int pool_run(int workers, pool_child_fn child_main, void *ctx);
+int pool_run(int workers, pool_child_fn child_main, void *ctx, pool_tick_fn on_tick,
+	     void *tick_ctx);
 
 /* In a child: installs its signal handling (called by pool_run before child_main). */
 int pool_child_should_stop(void);

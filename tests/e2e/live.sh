@@ -112,6 +112,45 @@ req GET /metrics
 check "/metrics counts the lost publish" match "$(cat "$HB")" $'(^|\n)gentrack_live_publish_failures_total 1(\n|$)'
 
 
+# ---- a lost publish is repaired: a waiting stream gets the truth anyway ----
+# The publisher socket renamed away loses one publish while nginx, and the
+# stream it holds, stay up (nginx keeps listening on the renamed file).
+create 1
+stream "$S/r"
+check "a stream for the repaired request opens" wait_for 50 has_events "$S/r" 1
+none_queued() { [[ $(sql "SELECT COUNT(*) FROM live_republish") == 0 ]]; }
+check "the publish lost while nginx was down was repaired once it came back" wait_for 50 none_queued
+lost_before=$(lost)
+NCHAN_SOCK=$(sed -n 's/^nchan_socket = //p' "$GENTRACK_CONFIG")
+mv "$NCHAN_SOCK" "$NCHAN_SOCK.away"
+"$GENTRACKCTL" cancel "$ID" --reason "repair test" >"$S/ctl-r.out" 2>&1 || true
+hexid=${ID//-/}
+queued() { sql "SELECT COUNT(*) FROM live_republish WHERE request_id = UNHEX('$hexid')"; }
+check "its publish is lost (logged)" grep -q 'live updates: POST failed' "$S/ctl-r.out"
+check "and the request is queued for the repair" eq "$(queued)" 1
+# Two rounds of the repair (every 2 s) fail too, nginx being unreachable.
+sleep 4.5
+check "while nginx cannot be reached, the stream has only the first state" eq "$(states "$S/r")" "pending@1"
+check "the request stays queued" eq "$(queued)" 1
+check "the repair's retries are not counted as more lost publishes" eq "$(lost)" $((lost_before + 1))
+req GET /metrics
+check "/metrics shows the request waiting for the repair" \
+	match "$(cat "$HB")" $'(^|\n)gentrack_live_republish_pending 1(\n|$)'
+mv "$NCHAN_SOCK.away" "$NCHAN_SOCK"
+t0=$(date +%s%N)
+check "with nginx reachable again, the waiting stream gets the final state, no change needed" \
+	wait_for 100 has_events "$S/r" 2
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# the repair reached the stream ${ms} ms after the publisher socket came back"
+wait "$SPID"
+check "and the stream ends, as after any final state" eq "$?" 0
+check "with the store's final state" eq "$(states "$S/r")" "pending@1 cancelled@2"
+unqueued() { [[ $(queued) == 0 ]]; }
+check "the repaired request is no longer queued" wait_for 30 unqueued
+req GET /metrics
+check "and /metrics shows none waiting" match "$(cat "$HB")" $'(^|\n)gentrack_live_republish_pending 0(\n|$)'
+
+
 # ---- gentrackctl and the reaper publish too ----
 create 1
 stream "$S/f"

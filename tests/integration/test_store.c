@@ -687,6 +687,64 @@ static void test_admin_sessions(void)
 	CU_ASSERT_EQUAL(session_expiry(h1, bob, NULL), now + US_PER_S * 60);
 }
 
+/* Where id is among the due rows (its failed_at into *at), or -1. */
+static int due_at(const struct uuid *id, int64_t *at)
+{
+	struct store_republish due[64];
+	unsigned n = 0;
+	CU_ASSERT_EQUAL_FATAL(store_republish_due(st, due, 64, &n), STORE_OK);
+	for (unsigned i = 1; i < n; i++)
+		CU_ASSERT(due[i - 1].failed_at <= due[i].failed_at);
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(due[i].id.b, id->b, 16)) {
+			*at = due[i].failed_at;
+			return (int)i;
+		}
+	return -1;
+}
+
+static void test_republish_queue(void)
+{
+	struct uuid a, b, gone;
+	int64_t at_a, at_a2, at_b, at_gone;
+	CU_ASSERT_EQUAL_FATAL(create(O("republish-owner"), "problem", NULL, &a, NULL), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(create(O("republish-owner"), "problem", NULL, &b, NULL), STORE_OK);
+	clock_us += 1000;
+	CU_ASSERT_FATAL(uuid_v7_next(&ids, clock_us / 1000, &gone) == 0);
+
+	CU_ASSERT_EQUAL(store_republish_mark(st, &a), STORE_OK);
+	CU_ASSERT_EQUAL(store_republish_mark(st, &b), STORE_OK);
+	CU_ASSERT_EQUAL(store_republish_mark(st, &gone), STORE_OK);
+	int ia = due_at(&a, &at_a), ib = due_at(&b, &at_b);
+	CU_ASSERT_FATAL(ia >= 0 && ib >= 0);
+	/* The oldest loss first. */
+	CU_ASSERT(ia < ib);
+	unsigned long long pending = 0;
+	CU_ASSERT_EQUAL(store_republish_pending(st, &pending), STORE_OK);
+	CU_ASSERT(pending >= 3);
+
+	/* A loss recorded after the repair read the row keeps it: one row, a
+	 * later failed_at, and the repair's delete fenced on the old one misses. */
+	CU_ASSERT_EQUAL(store_republish_mark(st, &a), STORE_OK);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM live_republish WHERE request_id = UNHEX('%s')",
+				   itest_hex(&a)), 1);
+	CU_ASSERT_FATAL(due_at(&a, &at_a2) >= 0);
+	CU_ASSERT(at_a2 > at_a);
+	CU_ASSERT_EQUAL(store_republish_done(st, &a, at_a, 1), 0);
+	/* A change committed since the state the repair published keeps it too. */
+	CU_ASSERT_EQUAL(store_republish_done(st, &a, at_a2, 2), 0);
+	CU_ASSERT_EQUAL(store_republish_done(st, &a, at_a2, 1), 1);
+	CU_ASSERT(due_at(&a, &at_a) < 0);
+
+	/* A request that exists is not "gone"; one that was pruned is. */
+	CU_ASSERT_EQUAL(store_republish_gone(st, &b, at_b), 0);
+	CU_ASSERT_EQUAL(store_republish_done(st, &b, at_b, 1), 1);
+	CU_ASSERT_FATAL(due_at(&gone, &at_gone) >= 0);
+	CU_ASSERT_EQUAL(store_republish_done(st, &gone, at_gone, 1), 0);
+	CU_ASSERT_EQUAL(store_republish_gone(st, &gone, at_gone), 1);
+	CU_ASSERT(due_at(&gone, &at_gone) < 0);
+}
+
 static const struct unit_case cases[] = {
 	{ "api keys: insert, lookup by hash, revoke", test_keys },
 	{ "create, get by owner, entities, audit event", test_create_get_entities },
@@ -703,6 +761,8 @@ static const struct unit_case cases[] = {
 	{ "idempotency keys: new, in progress, mismatch, replay, expiry", test_idempotency },
 	{ "admin page sessions: one admin's, expiry, end, the newest kept, cascade",
 	  test_admin_sessions },
+	{ "live updates' repair queue: oldest first, fenced on failed_at and version, gone",
+	  test_republish_queue },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
 	{ NULL, NULL },
