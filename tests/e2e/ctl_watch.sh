@@ -45,9 +45,11 @@ sleep 1.2
 entity 1
 complete
 check "watch exits 0 when it completes" ended_with 0
+# The watch polls every second: on a loaded machine it may also see the
+# moment between the last entity and the complete (2/2 processing).
 check "a line per change, the last one completed" \
-	eq "$(sed -E 's/^[^ ]+ //; s/, [0-9]+ s$//' "$S/a" | paste -sd'|')" \
-	"0/2 pending, attempt 0|0/2 processing, attempt 1|1/2 processing, attempt 1|2/2 completed, attempt 1"
+	match "$(sed -E 's/^[^ ]+ //; s/, [0-9]+ s$//' "$S/a" | paste -sd'|')" \
+	'^0/2 pending, attempt 0\|0/2 processing, attempt 1\|1/2 processing, attempt 1\|(2/2 processing, attempt 1\|)?2/2 completed, attempt 1$'
 check "each line starts with the store's time" match "$(head -n 1 "$S/a")" '^20[0-9-]+T[0-9:.]+Z '
 
 # ---- partial, cancelled, failed, timed out: their exit statuses ----
