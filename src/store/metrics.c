@@ -80,6 +80,17 @@ static const struct engine_query Q_COUNT_TRANSITION = {
 	"sssi", "" };
 
 /*
+ * The same transition by the request's entity type (sql/012_alert_metrics.sql),
+ * read from its row: the callers of events_insert need not know the type. The
+ * row is already locked by the transition's own write, so this waits for nothing.
+ */
+static const struct engine_query Q_COUNT_TYPE_TRANSITION = {
+	"INSERT INTO gentrack_type_counters (entity_type, from_status, to_status, shard, n) "
+	"SELECT entity_type, COALESCE(?, ''), ?, ?, 1 FROM generation_requests WHERE id = ? "
+	"ON DUPLICATE KEY UPDATE n = n + 1",
+	"ssib", "" };
+
+/*
  * The wait that event `event_id` ended, from the request's event before it
  * (by id, as the audit trail orders them), into its bucket: one statement,
  * reading the two events' stored times, so it measures whatever clock
@@ -135,7 +146,11 @@ int metrics_on_transition(struct store *s, const struct uuid *id, long long even
 	if (rc)
 		return rc;
 	struct sqlv p[] = { SV_STR(actor), SV_STR(from), SV_STR(to), SV_INT(shard_of(id)) };
-	return engine_run(s, &Q_COUNT_TRANSITION, p, NULL, NULL, NULL, NULL);
+	rc = engine_run(s, &Q_COUNT_TRANSITION, p, NULL, NULL, NULL, NULL);
+	if (rc)
+		return rc;
+	struct sqlv tp[] = { SV_STR(from), SV_STR(to), SV_INT(shard_of(id)), SV_UUID(id) };
+	return engine_run(s, &Q_COUNT_TYPE_TRANSITION, tp, NULL, NULL, NULL, NULL);
 }
 
 /* Read under the shared lock INSERT ... SELECT takes, so the delete that follows sees the same status. */
@@ -263,4 +278,103 @@ int store_metric_histogram(struct store *s, enum store_hist which, struct store_
 	struct hist_fold f = { out, hist_bounds(which) };
 	struct sqlv p[] = { SV_STR(hist_name(which)) };
 	return engine_run(s, &Q_METRIC_HISTOGRAM, p, histogram_row, &f, NULL, NULL);
+}
+
+/* ---- by entity type, and the reaper's last run (sql/012_alert_metrics.sql) ---- */
+
+static const struct engine_query Q_METRIC_QUEUE_TRANSITIONS = {
+	"SELECT entity_type, to_status, CAST(SUM(n) AS SIGNED) FROM gentrack_type_counters "
+	"GROUP BY entity_type, to_status ORDER BY entity_type, to_status",
+	"", "ssi" };
+
+int store_metric_queue_transitions(struct store *s,
+				   int (*fn)(void *ctx, const char *entity_type, const char *to,
+					     unsigned long long n), void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	return engine_run(s, &Q_METRIC_QUEUE_TRANSITIONS, NULL, transition_row, &k, NULL, NULL);
+}
+
+/* In pending (processing): transitions into it less those out of it, per type. */
+static const struct engine_query Q_METRIC_QUEUE_REQUESTS = {
+	"SELECT entity_type, "
+	"CAST(SUM(IF(to_status = 'pending', n, 0)) - SUM(IF(from_status = 'pending', n, 0)) AS SIGNED), "
+	"CAST(SUM(IF(to_status = 'processing', n, 0)) - SUM(IF(from_status = 'processing', n, 0)) "
+	"AS SIGNED) FROM gentrack_type_counters GROUP BY entity_type ORDER BY entity_type",
+	"", "sii" };
+
+static int queue_requests_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const char *, unsigned long long, unsigned long long) =
+		(int (*)(void *, const char *, unsigned long long, unsigned long long))k->fn;
+	/* Below 0 only if rows were deleted behind the store's back. */
+	return fn(k->ctx, c[0].null ? "" : c[0].s, c[1].i > 0 ? (unsigned long long)c[1].i : 0,
+		  c[2].i > 0 ? (unsigned long long)c[2].i : 0);
+}
+
+int store_metric_queue_requests(struct store *s,
+				int (*fn)(void *ctx, const char *entity_type,
+					  unsigned long long pending, unsigned long long processing),
+				void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	return engine_run(s, &Q_METRIC_QUEUE_REQUESTS, NULL, queue_requests_row, &k, NULL, NULL);
+}
+
+/*
+ * A loose index scan of ix_status_type_requested ("Using index for
+ * group-by"): one dive per status and type, however many rows each holds
+ * (tests/e2e/metrics.sh checks the plan). Every status, because with
+ * `WHERE status = 'pending'` MariaDB 10.11 walks every pending entry of the
+ * index instead; the rows of the other statuses are dropped here.
+ */
+static const struct engine_query Q_METRIC_OLDEST_PENDING = {
+	"SELECT status, entity_type, MIN(requested_at) FROM generation_requests "
+	"GROUP BY status, entity_type",
+	"", "sst" };
+
+static int oldest_pending_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const char *, int64_t) = (int (*)(void *, const char *, int64_t))k->fn;
+	if (c[0].null || strcmp(c[0].s, "pending"))
+		return 0;
+	return fn(k->ctx, c[1].null ? "" : c[1].s, engine_cell_time(&c[2]));
+}
+
+int store_metric_oldest_pending(struct store *s,
+				int (*fn)(void *ctx, const char *entity_type, int64_t requested_at),
+				void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	return engine_run(s, &Q_METRIC_OLDEST_PENDING, NULL, oldest_pending_row, &k, NULL, NULL);
+}
+
+/* The store's clock, not the reaper host's: the alert compares runs of several hosts. */
+static const struct engine_query Q_REAPER_RAN = {
+	"INSERT INTO gentrack_reaper_runs (host, last_run_at) VALUES (?, UTC_TIMESTAMP(6)) "
+	"ON DUPLICATE KEY UPDATE last_run_at = VALUES(last_run_at)",
+	"s", "" };
+
+int store_reaper_ran(struct store *s, const char *host)
+{
+	struct sqlv p[] = { SV_STR(host) };
+	return engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
+}
+
+static const struct engine_query Q_METRIC_REAPER_LAST_RUN = {
+	"SELECT MAX(last_run_at) FROM gentrack_reaper_runs",
+	"", "t" };
+
+static int time_row(void *ctx, const struct sqlcell *c)
+{
+	*(int64_t *)ctx = engine_cell_time(&c[0]);
+	return 0;
+}
+
+int store_metric_reaper_last_run(struct store *s, int64_t *at)
+{
+	*at = TIME_NONE;
+	return engine_run(s, &Q_METRIC_REAPER_LAST_RUN, NULL, time_row, at, NULL, NULL);
 }

@@ -509,6 +509,33 @@ struct store_histogram {
 /* A cumulative histogram over every value observed so far (kept at each claim and complete). */
 int store_metric_histogram(struct store *s, enum store_hist which, struct store_histogram *out);
 
+/*
+ * By entity type (a queue), for the shipped alerts (sql/012_alert_metrics.sql).
+ * Every fn gets strings borrowed for the call; non-zero from fn stops.
+ *
+ * Transitions by entity type and target status, all time (counters, kept
+ * across prune), ordered by type then status.
+ */
+int store_metric_queue_transitions(struct store *s,
+				   int (*fn)(void *ctx, const char *entity_type, const char *to,
+					     unsigned long long n), void *ctx);
+/* Pending and processing requests of each entity type ever seen, from the same counters. */
+int store_metric_queue_requests(struct store *s,
+				int (*fn)(void *ctx, const char *entity_type,
+					  unsigned long long pending, unsigned long long processing),
+				void *ctx);
+/*
+ * The requested_at (store clock, µs) of the oldest pending request of each
+ * entity type that has one; types with nothing pending are not called.
+ */
+int store_metric_oldest_pending(struct store *s,
+				int (*fn)(void *ctx, const char *entity_type, int64_t requested_at),
+				void *ctx);
+/* Records, on the store's clock, that `gentrackctl reap` finished a run on `host`. */
+int store_reaper_ran(struct store *s, const char *host);
+/* The newest run recorded by store_reaper_ran on any host, µs; TIME_NONE when none. */
+int store_metric_reaper_last_run(struct store *s, int64_t *at);
+
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */
 int store_migrations_init(struct store *s);
