@@ -269,6 +269,82 @@ static int live_failures(struct call *c, struct strbuf *sb)
 	return 0;
 }
 
+/* ---- by entity type (a queue), and what the shipped alerts compare with ---- */
+
+static int queue_transition_sample(void *ctx, const char *type, const char *to,
+				   unsigned long long n)
+{
+	const char *labels[] = { "entity_type", type, "to", to, NULL };
+	metrics_sample(ctx, "gentrack_queue_transitions_total", labels, (double)n);
+	return 0;
+}
+
+static int queue_requests_sample(void *ctx, const char *type, unsigned long long pending,
+				 unsigned long long processing)
+{
+	const char *p[] = { "entity_type", type, "status", "pending", NULL };
+	const char *r[] = { "entity_type", type, "status", "processing", NULL };
+	metrics_sample(ctx, "gentrack_queue_requests", p, (double)pending);
+	metrics_sample(ctx, "gentrack_queue_requests", r, (double)processing);
+	return 0;
+}
+
+struct oldest {
+	struct strbuf *sb;
+	int64_t now;
+};
+
+static int oldest_pending_sample(void *ctx, const char *type, int64_t requested_at)
+{
+	struct oldest *o = ctx;
+	const char *labels[] = { "entity_type", type, NULL };
+	/* Both times are the store's clock, as the reaper's pending_timeout is. */
+	double age = requested_at == TIME_NONE || requested_at > o->now ? 0.0
+		     : (double)(o->now - requested_at) / US_PER_S;
+	metrics_sample(o->sb, "gentrack_queue_oldest_pending_age_seconds", labels, age);
+	return 0;
+}
+
+static int queue_metrics(struct call *c, struct strbuf *sb, int64_t now)
+{
+	metrics_family(sb, "gentrack_queue_requests", "gauge",
+		       "Pending and processing requests of each entity type, from the counters.");
+	int rc = store_metric_queue_requests(c->store, queue_requests_sample, sb);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_queue_transitions_total", "counter",
+		       "State transitions by entity type and target status (kept across prune).");
+	rc = store_metric_queue_transitions(c->store, queue_transition_sample, sb);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_queue_oldest_pending_age_seconds", "gauge",
+		       "Age of the oldest pending request of each entity type with pending requests "
+		       "(since requested_at, as pending_timeout counts).");
+	struct oldest o = { sb, now };
+	return store_metric_oldest_pending(c->store, oldest_pending_sample, &o);
+}
+
+/* The reaper's last run, and the timeouts the alerts take halves of. */
+static int reaper_metrics(struct call *c, struct strbuf *sb)
+{
+	int64_t at;
+	int rc = store_metric_reaper_last_run(c->store, &at);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_reaper_last_run_timestamp_seconds", "gauge",
+		       "When gentrackctl reap last finished a run on any host (store clock, "
+		       "Unix time); 0 when none was recorded.");
+	metrics_sample(sb, "gentrack_reaper_last_run_timestamp_seconds", NULL,
+		       at == TIME_NONE ? 0.0 : (double)at / US_PER_S);
+	metrics_family(sb, "gentrack_pending_timeout_seconds", "gauge",
+		       "pending_timeout of this process's configuration: a request pending longer fails.");
+	metrics_sample(sb, "gentrack_pending_timeout_seconds", NULL, (double)c->cfg->pending_timeout);
+	metrics_family(sb, "gentrack_stale_after_seconds", "gauge",
+		       "stale_after of this process's configuration: a generation running longer fails.");
+	metrics_sample(sb, "gentrack_stale_after_seconds", NULL, (double)c->cfg->stale_after);
+	return 0;
+}
+
 void admin_api_metrics(struct call *c)
 {
 	struct strbuf *sb = &c->resp->body;
@@ -325,6 +401,10 @@ void admin_api_metrics(struct call *c)
 		       "Time from a worker's claim to its complete (completed, partial, generator_failed).");
 	if (rc == 0)
 		rc = live_failures(c, sb);
+	if (rc == 0)
+		rc = queue_metrics(c, sb, now);
+	if (rc == 0)
+		rc = reaper_metrics(c, sb);
 	if (rc)
 		goto fail;
 	c->resp->status = 200;
