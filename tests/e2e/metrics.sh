@@ -130,7 +130,7 @@ names_exposed() {
 		"$GT_SRCDIR"/contrib/prometheus/gentrack-rules.test.yml \
 		"$GT_SRCDIR"/contrib/grafana/gentrack-dashboard.json) <(prom_names_exposed "$1"))
 	[[ -z $missing ]] && return 0
-	GT_DETAIL="used but not exposed: $(echo $missing)"
+	GT_DETAIL="used but not exposed: ${missing//$'\n'/ }"
 	return 1
 }
 check "contrib's rules and dashboard use only exposed metrics" names_exposed "$GT_TMP/m1"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
+# jq programs and PromQL name $variables inside single quotes on purpose;
+# helper functions are called through `check`.
+# shellcheck disable=SC2016,SC2317
 # make check: the shipped alerts and dashboard (issue 14). promtool (Debian's
 # prometheus package) checks contrib/prometheus/gentrack-rules.yml and runs
 # its unit tests; each alert's `for:` set to 0 must fail them (the tests look
 # at the boundary, not only at "fires eventually"); the Grafana dashboard is
 # JSON whose every query parses as PromQL. That the metric names they use are
 # the ones /metrics exposes is checked on a real scrape, in tests/e2e/metrics.sh.
-# shellcheck source=../harness/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
-# shellcheck source=../harness/prom.sh
+# shellcheck source-path=SCRIPTDIR source=../harness/prom.sh
 . "$GT_SRCDIR/tests/harness/prom.sh"
 
 require_programs promtool jq
@@ -18,13 +21,20 @@ ALERTS=(GentrackRequestsStuck GentrackFailureRatioHigh GentrackOldestPendingTooO
 	GentrackNoWorkerForType GentrackReaperNotRunning)
 GT_TMP=$(mktemp -d)
 jqe() { jq -e "$@" >/dev/null; }
+# promtool_says TEXT ARGS...: promtool ARGS succeeds and prints TEXT.
+promtool_says() {
+	local want=$1 out
+	shift
+	out=$(promtool "$@" 2>&1) && [[ $out == *"$want"* ]] && return 0
+	GT_DETAIL=$out
+	return 1
+}
+fails() { ! "$@" >/dev/null 2>&1; }
 trap 'rm -rf "$GT_TMP"' EXIT
 
 # ---- the rules ----
-out=$(promtool check rules "$RULES" 2>&1)
-check "promtool check rules" eval '[[ $out == *"SUCCESS: ${#ALERTS[@]} rules found"* ]] || { GT_DETAIL=$out; false; }'
-out=$(promtool test rules "$RULES_TEST" 2>&1)
-check "promtool test rules" eval '[[ $out == *SUCCESS* ]] || { GT_DETAIL=$out; false; }'
+check "promtool check rules" promtool_says "SUCCESS: ${#ALERTS[@]} rules found" check rules "$RULES"
+check "promtool test rules" promtool_says SUCCESS test rules "$RULES_TEST"
 for a in "${ALERTS[@]}"; do
 	check "$a is a rule" grep -q "^      - alert: $a\$" "$RULES"
 	check "$a is tested" grep -q "alertname: $a\$" "$RULES_TEST"
@@ -38,7 +48,7 @@ for ((k = 1; k <= ${#ALERTS[@]}; k++)); do
 	awk -v k="$k" '/^        for: / && ++n == k { sub(/for: .*/, "for: 0m") } { print }' \
 		"$RULES" >"$GT_TMP/gentrack-rules.yml"
 	check "${ALERTS[k - 1]} with for: 0m fails the tests" \
-		eval '! promtool test rules "$GT_TMP/gentrack-rules.test.yml" >/dev/null 2>&1'
+		fails promtool test rules "$GT_TMP/gentrack-rules.test.yml"
 done
 
 # ---- the dashboard ----
@@ -62,7 +72,6 @@ jq -r '.panels[] | select(.type != "row") | .targets[].expr' "$DASHBOARD" |
 	awk 'BEGIN { print "groups:\n  - name: dashboard\n    rules:" }
 	     { gsub(/\047/, "\047\047"); printf "      - record: dashboard:query_%d\n        expr: \047%s\047\n", NR, $0 }' \
 		>"$GT_TMP/dashboard-rules.yml"
-out=$(promtool check rules "$GT_TMP/dashboard-rules.yml" 2>&1)
-check "every dashboard query parses as PromQL" eval '[[ $out == *SUCCESS* ]] || { GT_DETAIL=$out; false; }'
+check "every dashboard query parses as PromQL" promtool_says SUCCESS check rules "$GT_TMP/dashboard-rules.yml"
 check "the names used are found" match "$(prom_names_used "$RULES" "$RULES_TEST" "$DASHBOARD" | wc -l)" '^[1-9]'
 finish
