@@ -282,44 +282,73 @@ int store_metric_histogram(struct store *s, enum store_hist which, struct store_
 
 /* ---- by entity type, and the reaper's last run (sql/012_alert_metrics.sql) ---- */
 
-static const struct engine_query Q_METRIC_QUEUE_TRANSITIONS = {
-	"SELECT entity_type, to_status, CAST(SUM(n) AS SIGNED) FROM gentrack_type_counters "
-	"GROUP BY entity_type, to_status ORDER BY entity_type, to_status",
-	"", "ssi" };
+/*
+ * One read gives both the counters and the gauges of every queue, so the
+ * two agree: the rows of a type arrive together (ORDER BY entity_type) and
+ * are folded into one struct store_queue, handed over when the type changes.
+ */
+static const struct engine_query Q_METRIC_QUEUES = {
+	"SELECT entity_type, from_status, to_status, CAST(SUM(n) AS SIGNED) "
+	"FROM gentrack_type_counters GROUP BY entity_type, from_status, to_status "
+	"ORDER BY entity_type",
+	"", "sssi" };
 
-int store_metric_queue_transitions(struct store *s,
-				   int (*fn)(void *ctx, const char *entity_type, const char *to,
-					     unsigned long long n), void *ctx)
+struct queue_fold {
+	struct store_queue q;
+	long long pending, processing;      /* into less out of; below 0 only if rows were deleted */
+	int any;
+	int (*fn)(void *ctx, const struct store_queue *q);
+	void *ctx;
+	int stopped;
+};
+
+static int queue_flush(struct queue_fold *f)
 {
-	struct engine_sink k = ENGINE_SINK(fn, ctx);
-	return engine_run(s, &Q_METRIC_QUEUE_TRANSITIONS, NULL, transition_row, &k, NULL, NULL);
+	if (!f->any)
+		return 0;
+	f->q.pending = f->pending > 0 ? (unsigned long long)f->pending : 0;
+	f->q.processing = f->processing > 0 ? (unsigned long long)f->processing : 0;
+	f->any = 0;
+	f->stopped = f->fn(f->ctx, &f->q);
+	return f->stopped;
 }
 
-/* In pending (processing): transitions into it less those out of it, per type. */
-static const struct engine_query Q_METRIC_QUEUE_REQUESTS = {
-	"SELECT entity_type, "
-	"CAST(SUM(IF(to_status = 'pending', n, 0)) - SUM(IF(from_status = 'pending', n, 0)) AS SIGNED), "
-	"CAST(SUM(IF(to_status = 'processing', n, 0)) - SUM(IF(from_status = 'processing', n, 0)) "
-	"AS SIGNED) FROM gentrack_type_counters GROUP BY entity_type ORDER BY entity_type",
-	"", "sii" };
-
-static int queue_requests_row(void *ctx, const struct sqlcell *c)
+static int queue_row(void *ctx, const struct sqlcell *c)
 {
-	struct engine_sink *k = ctx;
-	int (*fn)(void *, const char *, unsigned long long, unsigned long long) =
-		(int (*)(void *, const char *, unsigned long long, unsigned long long))k->fn;
-	/* Below 0 only if rows were deleted behind the store's back. */
-	return fn(k->ctx, c[0].null ? "" : c[0].s, c[1].i > 0 ? (unsigned long long)c[1].i : 0,
-		  c[2].i > 0 ? (unsigned long long)c[2].i : 0);
+	struct queue_fold *f = ctx;
+	const char *type = c[0].null ? "" : c[0].s;
+	enum gen_status from, to;
+	long long n = c[3].i > 0 ? c[3].i : 0;
+
+	if (f->any && strcmp(f->q.entity_type, type) && queue_flush(f))
+		return 1;
+	if (!f->any) {
+		memset(&f->q, 0, sizeof(f->q));
+		engine_cell_copy(&c[0], f->q.entity_type, sizeof(f->q.entity_type));
+		f->pending = f->processing = 0;
+		f->any = 1;
+	}
+	if (!c[2].null && lifecycle_status_parse(c[2].s, &to) == 0) {
+		f->q.transitions[to] += (unsigned long long)n;
+		f->pending += to == GEN_PENDING ? n : 0;
+		f->processing += to == GEN_PROCESSING ? n : 0;
+	}
+	/* from_status '' (a create) parses as no status. */
+	if (!c[1].null && lifecycle_status_parse(c[1].s, &from) == 0) {
+		f->pending -= from == GEN_PENDING ? n : 0;
+		f->processing -= from == GEN_PROCESSING ? n : 0;
+	}
+	return 0;
 }
 
-int store_metric_queue_requests(struct store *s,
-				int (*fn)(void *ctx, const char *entity_type,
-					  unsigned long long pending, unsigned long long processing),
-				void *ctx)
+int store_metric_queues(struct store *s, int (*fn)(void *ctx, const struct store_queue *q),
+			void *ctx)
 {
-	struct engine_sink k = ENGINE_SINK(fn, ctx);
-	return engine_run(s, &Q_METRIC_QUEUE_REQUESTS, NULL, queue_requests_row, &k, NULL, NULL);
+	struct queue_fold f = { .fn = fn, .ctx = ctx };
+	int rc = engine_run(s, &Q_METRIC_QUEUES, NULL, queue_row, &f, NULL, NULL);
+	if (rc == STORE_OK && !f.stopped)
+		queue_flush(&f);
+	return rc;
 }
 
 /*
@@ -363,18 +392,32 @@ int store_reaper_ran(struct store *s, const char *host)
 	return engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
 }
 
-static const struct engine_query Q_METRIC_REAPER_LAST_RUN = {
-	"SELECT MAX(last_run_at) FROM gentrack_reaper_runs",
-	"", "t" };
+/* The scrape's one read of the store's clock, with the newest run of any reaper. */
+static const struct engine_query Q_METRIC_CLOCK = {
+	"SELECT UTC_TIMESTAMP(6), (SELECT MAX(last_run_at) FROM gentrack_reaper_runs)",
+	"", "tt" };
 
-static int time_row(void *ctx, const struct sqlcell *c)
+struct metric_clock {
+	int64_t now, last_reap;
+};
+
+static int clock_row(void *ctx, const struct sqlcell *c)
 {
-	*(int64_t *)ctx = engine_cell_time(&c[0]);
+	struct metric_clock *m = ctx;
+	m->now = engine_cell_time(&c[0]);
+	m->last_reap = engine_cell_time(&c[1]);
 	return 0;
 }
 
-int store_metric_reaper_last_run(struct store *s, int64_t *at)
+int store_metric_clock(struct store *s, int64_t *now, int64_t *last_reap)
 {
-	*at = TIME_NONE;
-	return engine_run(s, &Q_METRIC_REAPER_LAST_RUN, NULL, time_row, at, NULL, NULL);
+	struct metric_clock m = { TIME_NONE, TIME_NONE };
+	int rc = engine_run(s, &Q_METRIC_CLOCK, NULL, clock_row, &m, NULL, NULL);
+	*now = m.now;
+	*last_reap = m.last_reap;
+	if (rc == STORE_OK && m.now == TIME_NONE) {
+		engine_set_error(s, "the store's clock: no time read");
+		return STORE_ERROR;
+	}
+	return rc;
 }

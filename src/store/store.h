@@ -513,17 +513,17 @@ int store_metric_histogram(struct store *s, enum store_hist which, struct store_
  * By entity type (a queue), for the shipped alerts (sql/012_alert_metrics.sql).
  * Every fn gets strings borrowed for the call; non-zero from fn stops.
  *
- * Transitions by entity type and target status, all time (counters, kept
- * across prune), ordered by type then status.
+ * A queue (an entity type ever seen) from its counters: the transitions into
+ * each status, all time (kept across prune), and the requests pending and
+ * processing now. fn gets each queue, borrowed for the call, by type.
  */
-int store_metric_queue_transitions(struct store *s,
-				   int (*fn)(void *ctx, const char *entity_type, const char *to,
-					     unsigned long long n), void *ctx);
-/* Pending and processing requests of each entity type ever seen, from the same counters. */
-int store_metric_queue_requests(struct store *s,
-				int (*fn)(void *ctx, const char *entity_type,
-					  unsigned long long pending, unsigned long long processing),
-				void *ctx);
+struct store_queue {
+	char entity_type[ENTITY_TYPE_MAX + 1];
+	unsigned long long transitions[GEN_STATUS_COUNT];
+	unsigned long long pending, processing;
+};
+int store_metric_queues(struct store *s, int (*fn)(void *ctx, const struct store_queue *q),
+			void *ctx);
 /*
  * The requested_at (store clock, µs) of the oldest pending request of each
  * entity type that has one; types with nothing pending are not called.
@@ -533,8 +533,11 @@ int store_metric_oldest_pending(struct store *s,
 				void *ctx);
 /* Records, on the store's clock, that `gentrackctl reap` finished a run on `host`. */
 int store_reaper_ran(struct store *s, const char *host);
-/* The newest run recorded by store_reaper_ran on any host, µs; TIME_NONE when none. */
-int store_metric_reaper_last_run(struct store *s, int64_t *at);
+/*
+ * The store's clock (as store_now) and, in the same statement, the newest
+ * run store_reaper_ran recorded on any host (TIME_NONE when none), µs.
+ */
+int store_metric_clock(struct store *s, int64_t *now, int64_t *last_reap);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */
