@@ -279,6 +279,90 @@ static int live_failures(struct call *c, struct strbuf *sb)
 	return 0;
 }
 
+/* ---- by entity type (a queue), and what the shipped alerts compare with ---- */
+
+/* Two families from one read: each gathers its samples apart, then both are
+ * written whole (a family's samples must stay together). */
+struct queues {
+	struct strbuf gauges, counters;
+};
+
+static int queue_samples(void *ctx, const struct store_queue *q)
+{
+	struct queues *o = ctx;
+	const char *p[] = { "entity_type", q->entity_type, "status", "pending", NULL };
+	const char *r[] = { "entity_type", q->entity_type, "status", "processing", NULL };
+	metrics_sample(&o->gauges, "gentrack_queue_requests", p, (double)q->pending);
+	metrics_sample(&o->gauges, "gentrack_queue_requests", r, (double)q->processing);
+	for (int st = 0; st < GEN_STATUS_COUNT; st++) {
+		if (!q->transitions[st])
+			continue;
+		const char *labels[] = { "entity_type", q->entity_type,
+					 "to", lifecycle_status_name((enum gen_status)st), NULL };
+		metrics_sample(&o->counters, "gentrack_queue_transitions_total", labels,
+			       (double)q->transitions[st]);
+	}
+	return 0;
+}
+
+struct oldest {
+	struct strbuf *sb;
+	int64_t now;
+};
+
+static int oldest_pending_sample(void *ctx, const char *type, int64_t requested_at)
+{
+	struct oldest *o = ctx;
+	const char *labels[] = { "entity_type", type, NULL };
+	/* Both times are the store's clock, as the reaper's pending_timeout is. */
+	double age = requested_at == TIME_NONE || requested_at > o->now ? 0.0
+		     : (double)(o->now - requested_at) / US_PER_S;
+	metrics_sample(o->sb, "gentrack_queue_oldest_pending_age_seconds", labels, age);
+	return 0;
+}
+
+static int queue_metrics(struct call *c, struct strbuf *sb, int64_t now)
+{
+	struct queues q = { STRBUF_INIT, STRBUF_INIT };
+	int rc = store_metric_queues(c->store, queue_samples, &q);
+	/* Out of memory in either: the body is, and http answers as it does for one. */
+	if (q.gauges.oom || q.counters.oom)
+		sb->oom = 1;
+	if (rc == STORE_OK) {
+		metrics_family(sb, "gentrack_queue_requests", "gauge",
+			       "Pending and processing requests of each entity type, from the counters.");
+		strbuf_add(sb, q.gauges.buf, q.gauges.len);
+		metrics_family(sb, "gentrack_queue_transitions_total", "counter",
+			       "State transitions by entity type and target status (kept across prune).");
+		strbuf_add(sb, q.counters.buf, q.counters.len);
+	}
+	strbuf_release(&q.gauges);
+	strbuf_release(&q.counters);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_queue_oldest_pending_age_seconds", "gauge",
+		       "Age of the oldest pending request of each entity type with pending requests "
+		       "(since requested_at, as pending_timeout counts).");
+	struct oldest o = { sb, now };
+	return store_metric_oldest_pending(c->store, oldest_pending_sample, &o);
+}
+
+/* The reaper's last run, and the timeouts the alerts take halves of. */
+static void reaper_metrics(struct call *c, struct strbuf *sb, int64_t last_reap)
+{
+	metrics_family(sb, "gentrack_reaper_last_run_timestamp_seconds", "gauge",
+		       "When gentrackctl reap last finished a run on any host (store clock, "
+		       "Unix time); 0 when none was recorded.");
+	metrics_sample(sb, "gentrack_reaper_last_run_timestamp_seconds", NULL,
+		       last_reap == TIME_NONE ? 0.0 : (double)last_reap / US_PER_S);
+	metrics_family(sb, "gentrack_pending_timeout_seconds", "gauge",
+		       "pending_timeout of this process's configuration: a request pending longer fails.");
+	metrics_sample(sb, "gentrack_pending_timeout_seconds", NULL, (double)c->cfg->pending_timeout);
+	metrics_family(sb, "gentrack_stale_after_seconds", "gauge",
+		       "stale_after of this process's configuration: a generation running longer fails.");
+	metrics_sample(sb, "gentrack_stale_after_seconds", NULL, (double)c->cfg->stale_after);
+}
+
 void admin_api_metrics(struct call *c)
 {
 	struct strbuf *sb = &c->resp->body;
@@ -305,8 +389,8 @@ void admin_api_metrics(struct call *c)
 	}
 	/* Stuck is a deadline: the store's clock, not this host's (a scrape from
 	 * loopback reads no key, so c->now is still the host's here). */
-	int64_t now;
-	rc = store_now(c->store, &now);
+	int64_t now, last_reap;
+	rc = store_metric_clock(c->store, &now, &last_reap);
 	if (rc)
 		goto fail;
 	admin_stuck_filter(c->cfg, now, &f);
@@ -335,8 +419,11 @@ void admin_api_metrics(struct call *c)
 		       "Time from a worker's claim to its complete (completed, partial, generator_failed).");
 	if (rc == 0)
 		rc = live_failures(c, sb);
+	if (rc == 0)
+		rc = queue_metrics(c, sb, now);
 	if (rc)
 		goto fail;
+	reaper_metrics(c, sb, last_reap);
 	c->resp->status = 200;
 	c->resp->content_type = METRICS_CONTENT_TYPE;
 	http_add_header(c->resp, "Cache-Control", "no-store");

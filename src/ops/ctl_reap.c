@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/jsonw.h"
 #include "base/log.h"
@@ -76,6 +77,20 @@ static int reap_explain(struct ctl *c)
 	return CTL_OK;
 }
 
+/*
+ * This host's name, printable ASCII, for its row of the reapers' last runs
+ * (one row per host, so reapers on several hosts never write the same row).
+ */
+static void reaper_host(char *host, size_t size)
+{
+	if (gethostname(host, size) < 0 || !*host)
+		snprintf(host, size, "localhost");
+	host[size - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '_';
+}
+
 int ctl_cmd_reap(struct ctl *c, int argc, char **argv)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -103,6 +118,13 @@ int ctl_cmd_reap(struct ctl *c, int argc, char **argv)
 	rc = reaper_run(c->store, &c->cfg, now, o.dry_run, REAP_MAX_BATCHES,
 			report_transition, &o, &sum);
 	jsonw_array_end(&w);
+	/* The run counts for /metrics (the "reaper has not run" alert) only once it
+	 * went through, and a dry run is no run. */
+	if (rc == STORE_OK && !o.dry_run) {
+		char host[256];
+		reaper_host(host, sizeof(host));
+		rc = store_reaper_ran(c->store, host);
+	}
 	if (rc) {
 		strbuf_release(&sb);
 		return ctl_store_failed(c, rc);

@@ -80,6 +80,17 @@ static const struct engine_query Q_COUNT_TRANSITION = {
 	"sssi", "" };
 
 /*
+ * The same transition by the request's entity type (sql/012_alert_metrics.sql),
+ * read from its row: the callers of events_insert need not know the type. The
+ * row is already locked by the transition's own write, so this waits for nothing.
+ */
+static const struct engine_query Q_COUNT_TYPE_TRANSITION = {
+	"INSERT INTO gentrack_type_counters (entity_type, from_status, to_status, shard, n) "
+	"SELECT entity_type, COALESCE(?, ''), ?, ?, 1 FROM generation_requests WHERE id = ? "
+	"ON DUPLICATE KEY UPDATE n = n + 1",
+	"ssib", "" };
+
+/*
  * The wait that event `event_id` ended, from the request's event before it
  * (by id, as the audit trail orders them), into its bucket: one statement,
  * reading the two events' stored times, so it measures whatever clock
@@ -135,7 +146,11 @@ int metrics_on_transition(struct store *s, const struct uuid *id, long long even
 	if (rc)
 		return rc;
 	struct sqlv p[] = { SV_STR(actor), SV_STR(from), SV_STR(to), SV_INT(shard_of(id)) };
-	return engine_run(s, &Q_COUNT_TRANSITION, p, NULL, NULL, NULL, NULL);
+	rc = engine_run(s, &Q_COUNT_TRANSITION, p, NULL, NULL, NULL, NULL);
+	if (rc)
+		return rc;
+	struct sqlv tp[] = { SV_STR(from), SV_STR(to), SV_INT(shard_of(id)), SV_UUID(id) };
+	return engine_run(s, &Q_COUNT_TYPE_TRANSITION, tp, NULL, NULL, NULL, NULL);
 }
 
 /* Read under the shared lock INSERT ... SELECT takes, so the delete that follows sees the same status. */
@@ -263,4 +278,146 @@ int store_metric_histogram(struct store *s, enum store_hist which, struct store_
 	struct hist_fold f = { out, hist_bounds(which) };
 	struct sqlv p[] = { SV_STR(hist_name(which)) };
 	return engine_run(s, &Q_METRIC_HISTOGRAM, p, histogram_row, &f, NULL, NULL);
+}
+
+/* ---- by entity type, and the reaper's last run (sql/012_alert_metrics.sql) ---- */
+
+/*
+ * One read gives both the counters and the gauges of every queue, so the
+ * two agree: the rows of a type arrive together (ORDER BY entity_type) and
+ * are folded into one struct store_queue, handed over when the type changes.
+ */
+static const struct engine_query Q_METRIC_QUEUES = {
+	"SELECT entity_type, from_status, to_status, CAST(SUM(n) AS SIGNED) "
+	"FROM gentrack_type_counters GROUP BY entity_type, from_status, to_status "
+	"ORDER BY entity_type",
+	"", "sssi" };
+
+struct queue_fold {
+	struct store_queue q;
+	long long pending, processing;      /* into less out of; below 0 only if rows were deleted */
+	int any;
+	int (*fn)(void *ctx, const struct store_queue *q);
+	void *ctx;
+	int stopped;
+};
+
+static int queue_flush(struct queue_fold *f)
+{
+	if (!f->any)
+		return 0;
+	f->q.pending = f->pending > 0 ? (unsigned long long)f->pending : 0;
+	f->q.processing = f->processing > 0 ? (unsigned long long)f->processing : 0;
+	f->any = 0;
+	f->stopped = f->fn(f->ctx, &f->q);
+	return f->stopped;
+}
+
+static int queue_row(void *ctx, const struct sqlcell *c)
+{
+	struct queue_fold *f = ctx;
+	const char *type = c[0].null ? "" : c[0].s;
+	enum gen_status from, to;
+	long long n = c[3].i > 0 ? c[3].i : 0;
+
+	if (f->any && strcmp(f->q.entity_type, type) && queue_flush(f))
+		return 1;
+	if (!f->any) {
+		memset(&f->q, 0, sizeof(f->q));
+		engine_cell_copy(&c[0], f->q.entity_type, sizeof(f->q.entity_type));
+		f->pending = f->processing = 0;
+		f->any = 1;
+	}
+	if (!c[2].null && lifecycle_status_parse(c[2].s, &to) == 0) {
+		f->q.transitions[to] += (unsigned long long)n;
+		f->pending += to == GEN_PENDING ? n : 0;
+		f->processing += to == GEN_PROCESSING ? n : 0;
+	}
+	/* from_status '' (a create) parses as no status. */
+	if (!c[1].null && lifecycle_status_parse(c[1].s, &from) == 0) {
+		f->pending -= from == GEN_PENDING ? n : 0;
+		f->processing -= from == GEN_PROCESSING ? n : 0;
+	}
+	return 0;
+}
+
+int store_metric_queues(struct store *s, int (*fn)(void *ctx, const struct store_queue *q),
+			void *ctx)
+{
+	struct queue_fold f = { .fn = fn, .ctx = ctx };
+	int rc = engine_run(s, &Q_METRIC_QUEUES, NULL, queue_row, &f, NULL, NULL);
+	if (rc == STORE_OK && !f.stopped)
+		queue_flush(&f);
+	return rc;
+}
+
+/*
+ * A loose index scan of ix_status_type_requested ("Using index for
+ * group-by"): one dive per status and type, however many rows each holds
+ * (tests/e2e/metrics.sh checks the plan). Every status, because with
+ * `WHERE status = 'pending'` MariaDB 10.11 walks every pending entry of the
+ * index instead; the rows of the other statuses are dropped here.
+ */
+static const struct engine_query Q_METRIC_OLDEST_PENDING = {
+	"SELECT status, entity_type, MIN(requested_at) FROM generation_requests "
+	"GROUP BY status, entity_type",
+	"", "sst" };
+
+static int oldest_pending_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const char *, int64_t) = (int (*)(void *, const char *, int64_t))k->fn;
+	if (c[0].null || strcmp(c[0].s, "pending"))
+		return 0;
+	return fn(k->ctx, c[1].null ? "" : c[1].s, engine_cell_time(&c[2]));
+}
+
+int store_metric_oldest_pending(struct store *s,
+				int (*fn)(void *ctx, const char *entity_type, int64_t requested_at),
+				void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	return engine_run(s, &Q_METRIC_OLDEST_PENDING, NULL, oldest_pending_row, &k, NULL, NULL);
+}
+
+/* The store's clock, not the reaper host's: the alert compares runs of several hosts. */
+static const struct engine_query Q_REAPER_RAN = {
+	"INSERT INTO gentrack_reaper_runs (host, last_run_at) VALUES (?, UTC_TIMESTAMP(6)) "
+	"ON DUPLICATE KEY UPDATE last_run_at = VALUES(last_run_at)",
+	"s", "" };
+
+int store_reaper_ran(struct store *s, const char *host)
+{
+	struct sqlv p[] = { SV_STR(host) };
+	return engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
+}
+
+/* The scrape's one read of the store's clock, with the newest run of any reaper. */
+static const struct engine_query Q_METRIC_CLOCK = {
+	"SELECT UTC_TIMESTAMP(6), (SELECT MAX(last_run_at) FROM gentrack_reaper_runs)",
+	"", "tt" };
+
+struct metric_clock {
+	int64_t now, last_reap;
+};
+
+static int clock_row(void *ctx, const struct sqlcell *c)
+{
+	struct metric_clock *m = ctx;
+	m->now = engine_cell_time(&c[0]);
+	m->last_reap = engine_cell_time(&c[1]);
+	return 0;
+}
+
+int store_metric_clock(struct store *s, int64_t *now, int64_t *last_reap)
+{
+	struct metric_clock m = { TIME_NONE, TIME_NONE };
+	int rc = engine_run(s, &Q_METRIC_CLOCK, NULL, clock_row, &m, NULL, NULL);
+	*now = m.now;
+	*last_reap = m.last_reap;
+	if (rc == STORE_OK && m.now == TIME_NONE) {
+		engine_set_error(s, "the store's clock: no time read");
+		return STORE_ERROR;
+	}
+	return rc;
 }

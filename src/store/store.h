@@ -543,6 +543,36 @@ struct store_histogram {
 /* A cumulative histogram over every value observed so far (kept at each claim and complete). */
 int store_metric_histogram(struct store *s, enum store_hist which, struct store_histogram *out);
 
+/*
+ * By entity type (a queue), for the shipped alerts (sql/012_alert_metrics.sql).
+ * Every fn gets strings borrowed for the call; non-zero from fn stops.
+ *
+ * A queue (an entity type ever seen) from its counters: the transitions into
+ * each status, all time (kept across prune), and the requests pending and
+ * processing now. fn gets each queue, borrowed for the call, by type.
+ */
+struct store_queue {
+	char entity_type[ENTITY_TYPE_MAX + 1];
+	unsigned long long transitions[GEN_STATUS_COUNT];
+	unsigned long long pending, processing;
+};
+int store_metric_queues(struct store *s, int (*fn)(void *ctx, const struct store_queue *q),
+			void *ctx);
+/*
+ * The requested_at (store clock, µs) of the oldest pending request of each
+ * entity type that has one; types with nothing pending are not called.
+ */
+int store_metric_oldest_pending(struct store *s,
+				int (*fn)(void *ctx, const char *entity_type, int64_t requested_at),
+				void *ctx);
+/* Records, on the store's clock, that `gentrackctl reap` finished a run on `host`. */
+int store_reaper_ran(struct store *s, const char *host);
+/*
+ * The store's clock (as store_now) and, in the same statement, the newest
+ * run store_reaper_ran recorded on any host (TIME_NONE when none), µs.
+ */
+int store_metric_clock(struct store *s, int64_t *now, int64_t *last_reap);
+
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */
 int store_migrations_init(struct store *s);

@@ -6,7 +6,10 @@
 # with each transition, stay after `gentrackctl prune` deletes the history
 # they came from, survive a restart of gentrack-fcgi, and the migration's
 # backfill (sql/005_counters.sql) gives what the old COUNT(*) over the audit
-# trail gave.
+# trail gave. And what the shipped alerts read (issue 14): queues by entity
+# type, the oldest pending age, the reaper's last run, the timeouts; a real
+# scrape passes `promtool check metrics` and exposes every name that
+# contrib/prometheus and contrib/grafana use.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -36,7 +39,8 @@ scrape() {
 	req GET /metrics
 	[[ -z ${1:-} ]] || cp "$HB" "$1"
 }
-metric() { grep -F "$1 " "${2:-$HB}" | head -1 | awk '{print $NF}'; }
+# metric SAMPLE [FILE]: the value of the sample line that starts with SAMPLE (not a HELP line naming it).
+metric() { awk -v n="$1 " 'index($0, n) == 1 { print $NF; exit }' "${2:-$HB}"; }
 # The counter and histogram samples only (the stuck gauge depends on the clock).
 counters_of() { grep -E '^gentrack_(transitions_total|reaped_total|pruned_total|claim_latency|generation_duration)' "$1"; }
 
@@ -46,6 +50,10 @@ check "a fresh store: 200" status_is 200
 check "a fresh store: the format is valid" prom_valid
 check "a fresh store: no transitions" eq "$(grep -c '^gentrack_transitions_total' "$HB")" 0
 check "a fresh store: gauges at 0" eq "$(metric 'gentrack_requests{status="pending"}')" 0
+check "a fresh store: no reaper run recorded (0)" eq "$(metric gentrack_reaper_last_run_timestamp_seconds)" 0
+check "a fresh store: no queue yet" eq "$(grep -c '^gentrack_queue_' "$HB")" 0
+check "pending_timeout exported (the default)" eq "$(metric gentrack_pending_timeout_seconds)" 3600
+check "stale_after exported (the default)" eq "$(metric gentrack_stale_after_seconds)" 600
 
 create '{"entity_type":"mt","count":1}'; A=$ID
 create '{"entity_type":"mt","count":1}'; B=$ID
@@ -83,6 +91,50 @@ gauges_match_db() {
 	done
 }
 check "the request gauges match COUNT(*) by status" gauges_match_db
+check "queue mt: created 3" eq "$(metric 'gentrack_queue_transitions_total{entity_type="mt",to="pending"}')" 3
+check "queue mt: claimed 2" eq "$(metric 'gentrack_queue_transitions_total{entity_type="mt",to="processing"}')" 2
+check "queue mt: completed 1, failed 1, cancelled 1" eq "$(metric 'gentrack_queue_transitions_total{entity_type="mt",to="completed"}') $(metric 'gentrack_queue_transitions_total{entity_type="mt",to="failed"}') $(metric 'gentrack_queue_transitions_total{entity_type="mt",to="cancelled"}')" "1 1 1"
+# queue_gauges_match_db [FILE]: pending and processing per type = COUNT(*), every type of the table.
+queue_gauges_match_db() {
+	local t st want got bad=""
+	for t in $(sql "SELECT DISTINCT entity_type FROM generation_requests"); do
+		for st in pending processing; do
+			want=$(sql "SELECT COUNT(*) FROM generation_requests WHERE entity_type = '$t' AND status = '$st'")
+			got=$(metric "gentrack_queue_requests{entity_type=\"$t\",status=\"$st\"}" "${1:-$HB}")
+			[[ $want == "$got" ]] || bad+="$t $st: $got in /metrics, $want in the table; "
+		done
+	done
+	[[ -z $bad ]] && return 0
+	GT_DETAIL=$bad
+	return 1
+}
+check "the queue gauges match COUNT(*) by type and status" queue_gauges_match_db
+check "nothing pending: no oldest-pending age" eq "$(grep -c '^gentrack_queue_oldest_pending_age_seconds' "$HB")" 0
+# promtool's own parser and lint (Prometheus naming: units, _total) on a real scrape.
+promtool_check() {
+	local out
+	out=$(promtool check metrics <"$1" 2>&1) && return 0
+	GT_DETAIL=$out
+	return 1
+}
+if command -v promtool >/dev/null 2>&1; then
+	check "promtool check metrics: a real scrape" promtool_check "$GT_TMP/m1"
+else
+	echo "skip - promtool check metrics (no promtool: ./dev deps installs prometheus)"
+fi
+# Every metric the shipped rules, their tests and the dashboard name is one a
+# real scrape exposes.
+names_exposed() {
+	local missing
+	missing=$(comm -23 <(prom_names_used "$GT_SRCDIR"/contrib/prometheus/gentrack-rules.yml \
+		"$GT_SRCDIR"/contrib/prometheus/gentrack-rules.test.yml \
+		"$GT_SRCDIR"/contrib/grafana/gentrack-dashboard.json) <(prom_names_exposed "$1"))
+	[[ -z $missing ]] && return 0
+	GT_DETAIL="used but not exposed: ${missing//$'\n'/ }"
+	return 1
+}
+check "contrib's rules and dashboard use only exposed metrics" names_exposed "$GT_TMP/m1"
+check "... and some (the lists are not empty)" match "$(prom_names_used "$GT_SRCDIR"/contrib/prometheus/gentrack-rules.yml | wc -l)" '^[1-9]'
 
 # ---- prune deletes the history; the counters stay ----
 sql "UPDATE generation_requests SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 30 DAY"
@@ -199,11 +251,117 @@ check "backfill: the claim latencies spread over several buckets" \
 	match "$(new_of gentrack_claim_latency_seconds_bucket | awk '{print $2}' | sort -u | wc -l)" '^[3-9]'
 check "backfill: the gauges match COUNT(*) by status" gauges_match_db
 
+# The same for sql/012: the queue counters rebuilt from the history that is left.
+scrape "$GT_TMP/q1"
+sql "DROP TABLE gentrack_type_counters"
+sql "DELETE FROM schema_migrations WHERE version = 12"
+sql "ALTER TABLE generation_requests DROP KEY ix_status_type_requested"
+sql "DROP TABLE gentrack_reaper_runs"
+check "migrate again (sql/012's backfill)" eval '"${CTL[@]}" migrate >/dev/null'
+scrape "$GT_TMP/q2"
+check "after sql/012's backfill: the queue gauges match COUNT(*)" queue_gauges_match_db "$GT_TMP/q2"
+old_queue_transitions() {
+	sql "SELECT r.entity_type, e.to_status, COUNT(*) FROM generation_events e
+	     JOIN generation_requests r ON r.id = e.request_id
+	     GROUP BY r.entity_type, e.to_status ORDER BY r.entity_type, e.to_status" |
+		awk -F'\t' '{ printf "gentrack_queue_transitions_total{entity_type=\"%s\",to=\"%s\"} %s\n", $1, $2, $3 }'
+}
+check "after sql/012's backfill: queue transitions = the audit trail's, by type" \
+	eq "$(grep '^gentrack_queue_transitions_total' "$GT_TMP/q2" | sort)" "$(old_queue_transitions | sort)"
+# Before it, the live counters also held what prune deleted (the three mt requests).
+check "the live counters had counted the pruned mt requests too" \
+	eq "$(metric 'gentrack_queue_transitions_total{entity_type="mt",to="pending"}' "$GT_TMP/q1")" 3
+check "the backfill cannot: their history is gone" \
+	eq "$(grep -c 'gentrack_queue_transitions_total{entity_type="mt",' "$GT_TMP/q2")" 0
+
 create '{"entity_type":"mt4"}'
 scrape "$GT_TMP/m5"
 check "live counting after the backfill: +1 created" eq \
 	"$(metric 'gentrack_transitions_total{actor="client",to="pending"}' "$GT_TMP/m5")" \
 	"$(( $(metric 'gentrack_transitions_total{actor="client",to="pending"}' "$GT_TMP/m4") + 1 ))"
+check "live counting after sql/012's backfill: queue mt4 created 1" \
+	eq "$(metric 'gentrack_queue_transitions_total{entity_type="mt4",to="pending"}' "$GT_TMP/m5")" 1
+check "... and its gauges match COUNT(*)" queue_gauges_match_db "$GT_TMP/m5"
+
+# ---- the oldest pending request of each type ----
+create '{"entity_type":"old","count":1}'; O1=$ID
+create '{"entity_type":"old","count":1}'; O2=$ID
+create '{"entity_type":"young","count":1}'
+sql "UPDATE generation_requests SET requested_at = UTC_TIMESTAMP(6) - INTERVAL 1000 SECOND WHERE id = UNHEX('$(hex_id "$O1")')"
+sql "UPDATE generation_requests SET requested_at = UTC_TIMESTAMP(6) - INTERVAL 400 SECOND WHERE id = UNHEX('$(hex_id "$O2")')"
+scrape
+# near AGE WANT: within 5 s above WANT (the scrape came a moment after the UPDATE).
+near() { awk -v a="$1" -v w="$2" 'BEGIN { exit !(a >= w && a < w + 5) }' || { GT_DETAIL="$1 is not $2 (+5 s)"; return 1; }; }
+check "oldest pending of old: its oldest request's age (1000 s)" \
+	near "$(metric 'gentrack_queue_oldest_pending_age_seconds{entity_type="old"}')" 1000
+check "oldest pending of young: a moment" near "$(metric 'gentrack_queue_oldest_pending_age_seconds{entity_type="young"}')" 0
+check "no oldest pending for mt (nothing pending)" eq "$(grep -c 'oldest_pending_age_seconds{entity_type="mt"}' "$HB")" 0
+check "queue old: 2 pending" eq "$(metric 'gentrack_queue_requests{entity_type="old",status="pending"}')" 2
+claim old
+check "claim the oldest of old" jtrue --arg id "$O1" '.request_id==$id'
+scrape
+check "after its claim: the next one's age (400 s)" \
+	near "$(metric 'gentrack_queue_oldest_pending_age_seconds{entity_type="old"}')" 400
+check "queue old: 1 pending, 1 processing" eq "$(metric 'gentrack_queue_requests{entity_type="old",status="pending"}') $(metric 'gentrack_queue_requests{entity_type="old",status="processing"}')" "1 1"
+api POST "$COLL/$O2/cancel" '{"reason":"metrics test"}'
+api POST "$COLL/$O1/cancel" '{"reason":"metrics test"}'
+check "cancel both" jtrue '.status=="cancelled"'
+scrape
+check "old: nothing pending, no age" eq "$(grep -c 'oldest_pending_age_seconds{entity_type="old"}' "$HB")" 0
+check "old: 0 pending, 0 processing" eq "$(metric 'gentrack_queue_requests{entity_type="old",status="pending"}') $(metric 'gentrack_queue_requests{entity_type="old",status="processing"}')" "0 0"
+
+# ---- the reaper's last run ----
+t0=$(date +%s)
+check "gentrackctl reap" eval '"${CTL[@]}" reap >/dev/null'
+scrape
+R1=$(metric gentrack_reaper_last_run_timestamp_seconds)
+# The store and this host share a clock here: the run is stamped between t0 and now.
+check "after a reap: its time (store clock, Unix seconds)" \
+	awk -v r="$R1" -v a="$t0" -v b="$(date +%s)" 'BEGIN { exit !(r >= a && r <= b + 1) }'
+check "the run is one row, this host's" eq "$(sql 'SELECT COUNT(*) FROM gentrack_reaper_runs')" 1
+sleep 1.1
+check "a dry run" eval '"${CTL[@]}" reap --dry-run >/dev/null'
+scrape
+check "a dry run records no run" eq "$(metric gentrack_reaper_last_run_timestamp_seconds)" "$R1"
+check "gentrackctl reap again" eval '"${CTL[@]}" reap >/dev/null'
+scrape
+check "the last run moves forward" awk -v a="$R1" -v b="$(metric gentrack_reaper_last_run_timestamp_seconds)" 'BEGIN { exit !(b >= a + 1) }'
+# Another host's older run does not hide this one; a newer one is shown.
+sql "INSERT INTO gentrack_reaper_runs VALUES ('other-host', UTC_TIMESTAMP(6) - INTERVAL 1 HOUR)"
+scrape
+check "the newest run of any host" awk -v a="$R1" -v b="$(metric gentrack_reaper_last_run_timestamp_seconds)" 'BEGIN { exit !(b >= a + 1) }'
+sql "DELETE FROM gentrack_reaper_runs WHERE host = 'other-host'"
+
+# ---- the oldest-pending query reads one index entry per status and type ----
+# The statement of src/store/metrics.c (Q_METRIC_OLDEST_PENDING), checked to be
+# still the one there, over 20,000 rows of which 5,000 pending: a loose index
+# scan, not a walk over the pending entries.
+OLDEST_SQL="SELECT status, entity_type, MIN(requested_at) FROM generation_requests GROUP BY status, entity_type"
+in_source() { # in_source SQL: SQL is a whole string literal of store/metrics.c (adjacent literals joined)
+	tr -d '\n\t' <"$GT_SRCDIR/src/store/metrics.c" | sed 's/" *"//g' | grep -qF "\"$1\"" && return 0
+	GT_DETAIL="not in src/store/metrics.c: $1"
+	return 1
+}
+check "the oldest-pending statement is store/metrics.c's" in_source "$OLDEST_SQL"
+sql "INSERT INTO generation_requests (id, owner, entity_type, status, requested_count, requested_at,
+       updated_at, constraints_json, metadata_json)
+     SELECT UNHEX(CONCAT('00', LPAD(HEX(seq), 10, '0'), '7000', LPAD(HEX(seq), 16, '0'))), 'seeded',
+       ELT(1 + seq % 3, 'sa', 'sb', 'sc'), ELT(1 + seq % 4, 'pending', 'completed', 'failed', 'cancelled'),
+       1, UTC_TIMESTAMP(6) - INTERVAL seq SECOND, UTC_TIMESTAMP(6), '{}', '{}'
+     FROM seq_1_to_20000"
+sql "ANALYZE TABLE generation_requests" >/dev/null
+plan=$(sql "EXPLAIN $OLDEST_SQL")
+check "EXPLAIN: ix_status_type_requested" match "$plan" 'ix_status_type_requested'
+check "EXPLAIN: a loose index scan" match "$plan" 'Using index for group-by'
+reads() { # reads SQL: the index entries a statement read (Handler_read_key + _next)
+	sql "FLUSH STATUS; $1; SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_key', 'Handler_read_next')" |
+		awk -F'\t' '$1 ~ /^Handler_read/ { n += $2 } END { print n + 0 }'
+}
+check "it reads tens of entries, not the 5,000 pending" match "$(reads "$OLDEST_SQL")" '^[0-9]{1,2}$'
+scrape
+check "seeded: the oldest pending sa is 20,000 s old at most" \
+	awk -v a="$(metric 'gentrack_queue_oldest_pending_age_seconds{entity_type="sa"}')" 'BEGIN { exit !(a > 19990 && a < 20010) }'
+sql "DELETE FROM generation_requests WHERE owner = 'seeded'"
 
 # ---- who may scrape (issue 20) ----
 # With a TLS terminator on the same host every request comes from loopback:

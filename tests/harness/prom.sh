@@ -35,3 +35,24 @@ prom_valid() {
 	GT_DETAIL=$out
 	return 1
 }
+
+# prom_names_exposed FILE: every sample name a scrape in FILE may carry, one a
+# line: each family of its # TYPE lines, and a histogram's _bucket, _sum and
+# _count. From the TYPE lines, so a family with no sample yet still counts.
+prom_names_exposed() {
+	awk '/^# TYPE / { print $3; if ($4 == "histogram") { print $3 "_bucket"; print $3 "_sum"; print $3 "_count" } }' \
+		"${1:-$HB}" | sort -u
+}
+
+# prom_names_used FILE...: the gentrack_ metric names that Prometheus rules,
+# their unit tests (YAML) or a Grafana dashboard (JSON: its queries) use,
+# one a line. Recording rules' names (with a ':') are not metrics of ours.
+prom_names_used() {
+	local f
+	for f in "$@"; do
+		case $f in
+		*.json) jq -r '.. | objects | .expr? // empty' "$f" ;;
+		*) grep -v '^[[:space:]]*#' "$f" ;;
+		esac
+	done | grep -oE '(^|[^a-zA-Z0-9_:])gentrack_[a-zA-Z0-9_]+' | sed 's/^[^g]//' | sort -u
+}
