@@ -88,7 +88,7 @@ static const struct engine_query Q_QUEUES = {
 	"UNION ALL SELECT entity_type, 0, NULL, 0, 1, paused_by, paused_at, reason "
 	"FROM queue_pauses WHERE (? IS NULL OR entity_type = ?)"
 	") q GROUP BY entity_type ORDER BY entity_type LIMIT ?",
-	"ssssi", "siitists" };
+	"ssssi", "sitiists" };
 
 static int queue_row(void *ctx, const struct sqlcell *c)
 {

@@ -118,6 +118,8 @@ static void test_paused_type_is_skipped(void)
 	CU_ASSERT_STRING_EQUAL(q.paused_by, "admin:test");
 	CU_ASSERT_STRING_EQUAL(q.pause_reason, "provider down");
 	CU_ASSERT_EQUAL(q.pending, 1);
+	CU_ASSERT_EQUAL(q.processing, 0);
+	CU_ASSERT(q.oldest_pending_at != TIME_NONE && q.oldest_pending_at <= clock_us);
 	CU_ASSERT(q.paused_at != TIME_NONE);
 
 	CU_ASSERT_EQUAL(claim(st, paused, "w-pause", &cl), STORE_NOT_FOUND);
