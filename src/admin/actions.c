@@ -176,7 +176,7 @@ static void queue_action(struct call *c, int pause)
 	const char *verb = pause ? "pause" : "resume";
 	const char *type = c->route.entity_type;
 	struct query q;
-	struct store_queue now;
+	struct queue_state now;
 	char what[PAGE_FORM_ACTION_MAX], actor[OWNER_MAX + 8], loc[128], msg[400];
 
 	snprintf(what, sizeof(what), "%s %s", verb, type);

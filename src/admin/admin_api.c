@@ -205,10 +205,10 @@ void admin_api_retry(struct call *c)
 
 /* ---- queues: GET /admin/api/queues, POST /admin/api/queues/{type}/pause|resume ---- */
 
-static int queue_item(void *ctx, const struct store_queue *q)
+static int queue_item(void *ctx, const struct queue_state *q)
 {
 	struct stuck_json *s = ctx;
-	queues_json(s->w, q, s->c->now);
+	queue_state_render(q, s->c->now, s->w);
 	return 0;
 }
 
@@ -236,7 +236,7 @@ void admin_api_queues(struct call *c)
 static void api_queue_action(struct call *c, int pause)
 {
 	struct problem p;
-	struct store_queue q;
+	struct queue_state q;
 	struct jsonw w;
 	char *reason = NULL;
 	char actor[OWNER_MAX + 8];
@@ -278,7 +278,7 @@ static void api_queue_action(struct call *c, int pause)
 	}
 	log_info("%s: %s queue %s", actor, pause ? "paused" : "resumed", type);
 	jsonw_init(&w, &c->resp->body);
-	queues_json(&w, &q, c->now);
+	queue_state_render(&q, c->now, &w);
 	c->resp->status = 200;
 cleanup:
 	free(reason);

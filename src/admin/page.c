@@ -213,7 +213,7 @@ void page_when(struct strbuf *sb, int64_t at, int64_t now)
 	page_time(sb, at, now, 0);
 }
 
-const struct store_queue *page_paused_queue(const struct page_rows *d, const char *entity_type)
+const struct queue_state *page_paused_queue(const struct page_rows *d, const char *entity_type)
 {
 	for (unsigned k = 0; d->queues && k < d->n_queues; k++)
 		if (d->queues[k].paused && !strcmp(d->queues[k].entity_type, entity_type))
@@ -221,7 +221,7 @@ const struct store_queue *page_paused_queue(const struct page_rows *d, const cha
 	return NULL;
 }
 
-void page_paused_badge(struct strbuf *sb, const struct store_queue *q)
+void page_paused_badge(struct strbuf *sb, const struct queue_state *q)
 {
 	char at[TIME_RFC3339_LEN + 1];
 	time_format_rfc3339(q->paused_at, at);
@@ -233,7 +233,7 @@ void page_paused_badge(struct strbuf *sb, const struct store_queue *q)
 }
 
 void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note,
-			const struct store_queue *pause)
+			const struct queue_state *pause)
 {
 	strbuf_addstr(sb, "<tr><td>");
 	page_id_link(sb, &r->id);

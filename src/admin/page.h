@@ -56,7 +56,7 @@ void page_time(struct strbuf *sb, int64_t at, int64_t now, int exact_first);
  * caller closes the subject's cell.
  */
 void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note,
-			const struct store_queue *pause);
+			const struct queue_state *pause);
 /* The end of a request's row: closes the open cell, then generated/failed and the error. */
 void page_request_counts(struct strbuf *sb, const struct gen_request *r);
 
@@ -67,13 +67,13 @@ struct page_rows {
 	unsigned rows;
 	/* borrowed, may be NULL: the queues the page read, so a row of a paused
 	 * type shows the paused badge */
-	const struct store_queue *queues;
+	const struct queue_state *queues;
 	unsigned n_queues;
 };
 /* The queue of entity_type among d's when it is paused, else NULL. */
-const struct store_queue *page_paused_queue(const struct page_rows *d, const char *entity_type);
+const struct queue_state *page_paused_queue(const struct page_rows *d, const char *entity_type);
 /* The "paused" badge of paused queue q: who paused it, when and why on hover. */
-void page_paused_badge(struct strbuf *sb, const struct store_queue *q);
+void page_paused_badge(struct strbuf *sb, const struct queue_state *q);
 /* One <tr> of a request list (a store row callback; ctx is a struct page_rows). */
 int page_request_row(void *ctx, const struct gen_request *r);
 

@@ -23,7 +23,7 @@
 
 #define QUEUE_EVENT_ROWS 20      /* pauses and resumes listed under the table */
 
-static int keep_queue(void *ctx, const struct store_queue *q)
+static int keep_queue(void *ctx, const struct queue_state *q)
 {
 	struct queues_view *v = ctx;
 	if (v->n >= QUEUES_MAX)
@@ -51,9 +51,9 @@ void queues_release(struct queues_view *v)
 
 /* ---- the table: a column is a heading and a cell writer ---- */
 
-typedef void queue_cell(struct call *c, struct strbuf *sb, const struct store_queue *q);
+typedef void queue_cell(struct call *c, struct strbuf *sb, const struct queue_state *q);
 
-static void cell_type(struct call *c, struct strbuf *sb, const struct store_queue *q)
+static void cell_type(struct call *c, struct strbuf *sb, const struct queue_state *q)
 {
 	(void)c;
 	strbuf_addstr(sb, "<code>");
@@ -61,24 +61,24 @@ static void cell_type(struct call *c, struct strbuf *sb, const struct store_queu
 	strbuf_addstr(sb, "</code>");
 }
 
-static void cell_pending(struct call *c, struct strbuf *sb, const struct store_queue *q)
+static void cell_pending(struct call *c, struct strbuf *sb, const struct queue_state *q)
 {
 	(void)c;
 	strbuf_addf(sb, "%llu", q->pending);
 }
 
-static void cell_oldest(struct call *c, struct strbuf *sb, const struct store_queue *q)
+static void cell_oldest(struct call *c, struct strbuf *sb, const struct queue_state *q)
 {
 	page_time(sb, q->oldest_pending_at, c->now, 0);
 }
 
-static void cell_processing(struct call *c, struct strbuf *sb, const struct store_queue *q)
+static void cell_processing(struct call *c, struct strbuf *sb, const struct queue_state *q)
 {
 	(void)c;
 	strbuf_addf(sb, "%llu", q->processing);
 }
 
-static void cell_state(struct call *c, struct strbuf *sb, const struct store_queue *q)
+static void cell_state(struct call *c, struct strbuf *sb, const struct queue_state *q)
 {
 	if (!q->paused) {
 		strbuf_addstr(sb, "<span class=\"muted\">running</span>");
@@ -94,7 +94,7 @@ static void cell_state(struct call *c, struct strbuf *sb, const struct store_que
 }
 
 /* The pause form of a running queue, the resume form of a paused one. */
-static void cell_action(struct call *c, struct strbuf *sb, const struct store_queue *q)
+static void cell_action(struct call *c, struct strbuf *sb, const struct queue_state *q)
 {
 	const char *verb = q->paused ? "resume" : "pause";
 	char what[PAGE_FORM_ACTION_MAX], token[CSRF_TOKEN_MAX], confirm[200];
@@ -140,7 +140,7 @@ void queues_table(struct call *c, struct strbuf *sb, const struct queues_view *v
 		strbuf_addstr(sb, "<th>action</th>");
 	strbuf_addstr(sb, "</tr></thead><tbody>");
 	for (unsigned i = 0; i < v->n; i++) {
-		const struct store_queue *q = &v->rows[i];
+		const struct queue_state *q = &v->rows[i];
 		strbuf_addstr(sb, "<tr id=\"queue-");
 		html_text(sb, q->entity_type);
 		strbuf_addf(sb, "\"%s>", q->paused ? " class=\"paused\"" : "");
@@ -258,29 +258,4 @@ void admin_queues(struct call *c)
 	c->resp->content_type = PAGE_HTML_TYPE;
 	queues_page(c, &q, 1, NULL);
 	query_release(&q);
-}
-
-void queues_json(struct jsonw *w, const struct store_queue *q, int64_t now)
-{
-	jsonw_object_begin(w);
-	jsonw_key(w, "entity_type");
-	jsonw_cstr(w, q->entity_type);
-	jsonw_key(w, "pending");
-	jsonw_int(w, (long long)q->pending);
-	resource_render_time(w, "oldest_pending_at", q->oldest_pending_at);
-	jsonw_key(w, "oldest_pending_age_seconds");
-	if (q->oldest_pending_at == TIME_NONE)
-		jsonw_null(w);
-	else
-		jsonw_int(w, (now - q->oldest_pending_at) / US_PER_S);
-	jsonw_key(w, "processing");
-	jsonw_int(w, (long long)q->processing);
-	jsonw_key(w, "paused");
-	jsonw_bool(w, q->paused);
-	jsonw_key(w, "paused_by");
-	jsonw_cstr(w, q->paused ? q->paused_by : NULL);
-	resource_render_time(w, "paused_at", q->paused ? q->paused_at : TIME_NONE);
-	jsonw_key(w, "pause_reason");
-	jsonw_cstr(w, q->paused ? q->pause_reason : NULL);
-	jsonw_object_end(w);
 }

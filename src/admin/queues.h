@@ -3,7 +3,6 @@
 
 #include <stdint.h>
 
-#include "base/jsonw.h"
 #include "base/query.h"
 #include "base/strbuf.h"
 #include "web/handler.h"
@@ -12,8 +11,7 @@
  * Queues on the admin pages, internal to src/admin/: a queue is the pending
  * and processing requests of one entity type, and its pause. The queues
  * page (/admin/queues), the dashboard's summary and the paused badges of
- * request rows all read them once per page through queues_load; the JSON
- * twins render them with queues_json.
+ * request rows all read them once per page through queues_load.
  */
 
 /* More types than this are cut short on a page (with a note). */
@@ -21,7 +19,7 @@
 
 /* The queues a page read: an array the page owns. */
 struct queues_view {
-	struct store_queue *rows;   /* owned */
+	struct queue_state *rows;   /* owned */
 	unsigned n;
 	int failed;                 /* the store could not be read: say so, show none */
 };
@@ -37,7 +35,5 @@ void queues_release(struct queues_view *v);
 void queues_table(struct call *c, struct strbuf *sb, const struct queues_view *v, int forms);
 /* The whole /admin/queues page, with `message` flashed (ok or not) when not NULL. */
 void queues_page(struct call *c, const struct query *q, int ok, const char *message);
-/* q as a JSON object ("paused_by", "paused_at", "pause_reason" null unless paused). */
-void queues_json(struct jsonw *w, const struct store_queue *q, int64_t now);
 
 #endif

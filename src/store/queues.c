@@ -93,9 +93,9 @@ static const struct engine_query Q_QUEUES = {
 static int queue_row(void *ctx, const struct sqlcell *c)
 {
 	struct engine_sink *k = ctx;
-	int (*fn)(void *, const struct store_queue *) =
-		(int (*)(void *, const struct store_queue *))k->fn;
-	struct store_queue q;
+	int (*fn)(void *, const struct queue_state *) =
+		(int (*)(void *, const struct queue_state *))k->fn;
+	struct queue_state q;
 	memset(&q, 0, sizeof(q));
 	engine_cell_copy(&c[0], q.entity_type, sizeof(q.entity_type));
 	q.pending = c[1].null ? 0 : (unsigned long long)c[1].i;
@@ -109,7 +109,7 @@ static int queue_row(void *ctx, const struct sqlcell *c)
 }
 
 int store_queue_list(struct store *s, const char *entity_type, unsigned limit,
-		     int (*fn)(void *ctx, const struct store_queue *q), void *ctx)
+		     int (*fn)(void *ctx, const struct queue_state *q), void *ctx)
 {
 	struct engine_sink k = ENGINE_SINK(fn, ctx);
 	struct sqlv p[] = { SV_STR(entity_type), SV_STR(entity_type), SV_STR(entity_type),
@@ -118,13 +118,13 @@ int store_queue_list(struct store *s, const char *entity_type, unsigned limit,
 	return engine_sink_result(s, &k, rc);
 }
 
-static int queue_copy(void *ctx, const struct store_queue *q)
+static int queue_copy(void *ctx, const struct queue_state *q)
 {
-	*(struct store_queue *)ctx = *q;
+	*(struct queue_state *)ctx = *q;
 	return 1;
 }
 
-int store_queue_get(struct store *s, const char *entity_type, struct store_queue *out)
+int store_queue_get(struct store *s, const char *entity_type, struct queue_state *out)
 {
 	memset(out, 0, sizeof(*out));
 	/* A type with nothing active and no pause is an empty, running queue. */

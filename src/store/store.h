@@ -7,6 +7,7 @@
 #include "model/auth.h"
 #include "base/config.h"
 #include "model/lifecycle.h"
+#include "model/queue_state.h"
 #include "model/resource.h"
 
 /*
@@ -528,25 +529,15 @@ int store_queue_pause(struct store *s, const char *entity_type, const char *acto
 int store_queue_resume(struct store *s, const char *entity_type, const char *actor,
 		       const char *reason);
 
-/* A queue: the active requests of one entity type, and its pause. */
-struct store_queue {
-	char entity_type[ENTITY_TYPE_MAX + 1];
-	unsigned long long pending, processing;
-	int64_t oldest_pending_at;          /* requested_at of the oldest pending; TIME_NONE */
-	int paused;
-	char paused_by[256];                /* when paused: the actor, e.g. "admin:alice" */
-	int64_t paused_at;                  /* when paused, else TIME_NONE */
-	char pause_reason[EVENT_MESSAGE_MAX + 1];
-};
 /*
  * The queues with pending or processing requests or a pause, by entity type
  * (only entity_type's when not NULL), at most `limit`; fn gets each
  * (borrowed for the call); non-zero from fn stops.
  */
 int store_queue_list(struct store *s, const char *entity_type, unsigned limit,
-		     int (*fn)(void *ctx, const struct store_queue *q), void *ctx);
+		     int (*fn)(void *ctx, const struct queue_state *q), void *ctx);
 /* The queue of entity_type into *out: zero counts and not paused when it has neither. */
-int store_queue_get(struct store *s, const char *entity_type, struct store_queue *out);
+int store_queue_get(struct store *s, const char *entity_type, struct queue_state *out);
 
 /* One pause or resume; strings borrowed for the callback only. */
 struct store_queue_event {

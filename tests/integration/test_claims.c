@@ -101,7 +101,7 @@ static void test_paused_type_is_skipped(void)
 {
 	char paused[32], other[32];
 	struct store_claimed cl;
-	struct store_queue q;
+	struct queue_state q;
 	snprintf(paused, sizeof(paused), "paused_%s", tag);
 	snprintf(other, sizeof(other), "other_%s", tag);
 	struct uuid waiting = make_pending(paused, 1);
