@@ -187,6 +187,24 @@ check "... recorded" eq "$(last_queue_event quiz)" "admin:admin|resume|test over
 admin_json /admin/api/queues/quiz/resume '{"reason":"again"}'
 check "JSON resume of a running queue: 409" is_problem 409
 
+# ==== gentrackctl queue ====
+check "gentrackctl queue pause quiz" eval '"${CTL[@]}" queue pause quiz --reason "from the shell" >"$GT_TMP/ctl1" 2>&1'
+check "... recorded as cli:USER" match "$(last_queue_event quiz)" '^cli:[^|]+\|pause\|from the shell$'
+claim quiz
+check "... and the claims of quiz answer 204" status_is 204
+"${CTL[@]}" queue pause quiz --reason again >"$GT_TMP/ctl2" 2>&1
+check "pausing it again from the shell: exit 1, nothing changed" eq "$?:$(last_queue_event quiz | cut -d'|' -f2-)" "1:pause|from the shell"
+check "... saying who paused it" match "$(cat "$GT_TMP/ctl2")" 'already paused \(by cli:'
+check "gentrackctl queue list shows both paused" \
+	eq "$("${CTL[@]}" queue list | awk '$NF != "STATE" && /paused by/ {print $1}' | sort | tr '\n' ' ')" "problem quiz "
+check "gentrackctl --json queue list" \
+	eq "$("${CTL[@]}" --json queue list | jq -r '[.items[] | select(.paused) | .entity_type] | join(",")')" "problem,quiz"
+check "gentrackctl queue resume quiz" eval '"${CTL[@]}" queue resume quiz --reason "shell test over" >/dev/null 2>&1'
+"${CTL[@]}" queue pause Quiz --reason x >/dev/null 2>&1
+check "a bad entity type: exit 1" eq "$?" 1
+"${CTL[@]}" queue pause quiz >/dev/null 2>&1
+check "no reason: exit 1" eq "$?:$(last_queue_event quiz | cut -d'|' -f2)" "1:resume"
+
 # ==== the pause survives a restart of the pool ====
 bash "$GT_STACK" stop "$GT_STACK_DIR" fcgi >/dev/null 2>&1
 bash "$GT_STACK" up "$GT_STACK_DIR" >/dev/null 2>&1
