@@ -138,6 +138,9 @@ check "the quiz row is running" match "$(grep -o '<tr id="queue-quiz"[^>]*>.*' "
 check "pauses and resumes are listed" match "$(grep -o '<table class="queue-events">.*' "$HB" | head -c 3000)" 'pause</td><td>admin:admin'
 RESUME_PROBLEM=$(queue_token problem resume)
 PAUSE_AGAIN=$(queue_token quiz pause)
+admin_get "/admin/generations/$P3"
+check "a pending request's page shows its queue paused" \
+	match "$(grep -o '<th scope="row">entity_type</th>.*' "$HB" | head -c 600)" 'problem <span class="st st-paused" title="paused by admin:admin'
 
 # Pausing it again (the old form, its token still good): 409, the first pause stands.
 before=$(queue_writes)
