@@ -115,8 +115,8 @@ void router_match(const struct route_table *t, const char *method, const char *p
 		else if (kind == PH_TYPE && (bad = !resource_entity_type_valid(seg, seg_len)) == 0)
 			snprintf(m->entity_type, sizeof(m->entity_type), "%.*s", (int)seg_len, seg);
 		if (bad) {
-			/* The first route of this method whose id is bad: its
-			 * credential is checked before the 400 is answered. */
+			/* The first route of this method whose id (or type) is bad:
+			 * its credential is checked before the 400 is answered. */
 			if (same_method && !bad_id)
 				bad_id = rt;
 			continue;
@@ -126,6 +126,11 @@ void router_match(const struct route_table *t, const char *method, const char *p
 		m->route = rt;
 		m->status = 0;
 		m->allow[0] = '\0';
+		/* Only this route's segment: nothing from a route tried before it. */
+		if (kind != PH_ID)
+			memset(&m->id, 0, sizeof(m->id));
+		if (kind != PH_TYPE)
+			m->entity_type[0] = '\0';
 		return;
 	}
 	if (!path_known) {
