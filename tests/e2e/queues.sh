@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# jq programs name their $variables inside single quotes on purpose.
-# shellcheck disable=SC2016
+# jq programs name their $variables inside single quotes on purpose; helper
+# functions are called through `check`.
+# shellcheck disable=SC2016,SC2317
 # End to end through nginx: pausing and resuming a queue (issue 14). A paused
 # type's claims answer 204 while other types are still handed out and
 # creates still answer 202; a resume hands it out again. The forms need
