@@ -10,14 +10,16 @@
 #include "admin/detail.h"
 #include "admin/html.h"
 #include "admin/page.h"
+#include "admin/queues.h"
 #include "base/log.h"
 #include "base/query.h"
 #include "model/resource.h"
+#include "base/utf8.h"
 #include "base/banned.h"
 
 /*
  * The admin forms that change something: fail, cancel and retry of one
- * request, and the bulk cancel with its preview. Each post carries the CSRF
+ * request, pause and resume of a queue, and the bulk cancel with its preview. Each post carries the CSRF
  * token of its page (read_form) and a reason for the audit trail.
  */
 
@@ -166,6 +168,60 @@ void admin_retry(struct call *c)
 	admin_action(c, ADMIN_RETRY);
 }
 
+/* ---- pause and resume a queue ---- */
+
+/* The form of queues.c's cell_action; its token names the action and the type. */
+static void queue_action(struct call *c, int pause)
+{
+	const char *verb = pause ? "pause" : "resume";
+	const char *type = c->route.entity_type;
+	struct query q;
+	struct queue_state now;
+	char what[PAGE_FORM_ACTION_MAX], actor[OWNER_MAX + 8], loc[128], msg[400];
+
+	snprintf(what, sizeof(what), "%s %s", verb, type);
+	if (read_form(c, &q, what, NULL) < 0)
+		return;
+	const char *reason = form_reason(c, &q);
+	if (!reason)
+		goto cleanup;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = pause ? store_queue_pause(c->store, type, actor, reason)
+		 : store_queue_resume(c->store, type, actor, reason);
+	if (rc == STORE_OK) {
+		log_info("%s: %s queue %s", actor, pause ? "paused" : "resumed", type);
+		snprintf(loc, sizeof(loc), "/admin/queues?done=%s&entity_type=%s",
+			 pause ? "paused" : "resumed", type);
+		page_redirect(c, loc);
+		goto cleanup;
+	}
+	if (rc == STORE_CONFLICT) {
+		/* Already so: the first pause's who, when and why stand. */
+		if (pause && store_queue_get(c->store, type, &now) == STORE_OK && now.paused)
+			utf8_snprintf(msg, sizeof(msg), "Nothing was changed: the %s queue was already "
+				      "paused by %s.", type, now.paused_by);
+		else
+			snprintf(msg, sizeof(msg), "Nothing was changed: the %s queue is %s.", type,
+				 pause ? "already paused" : "not paused");
+		page_reset(c, 409);
+		queues_page(c, NULL, 0, msg);
+		goto cleanup;
+	}
+	page_store_error(c, rc);
+cleanup:
+	query_release(&q);
+}
+
+void admin_queue_pause(struct call *c)
+{
+	queue_action(c, 1);
+}
+
+void admin_queue_resume(struct call *c)
+{
+	queue_action(c, 0);
+}
+
 /* ---- bulk cancel ---- */
 
 struct bulk {
@@ -244,7 +300,7 @@ void admin_bulk_preview(struct call *c)
 		page_end(c);
 		goto cleanup;
 	}
-	struct page_rows d = { c, sb, 0 };
+	struct page_rows d = { .c = c, .sb = sb };
 	struct store_stuck_filter first = b.f;
 	first.limit = 10;
 	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"

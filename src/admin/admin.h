@@ -43,5 +43,8 @@ void admin_cancel(struct call *c);
 void admin_retry(struct call *c);
 void admin_bulk_preview(struct call *c);
 void admin_bulk_cancel(struct call *c);
+void admin_queue_pause(struct call *c);   /* POST /admin/queues/{type}/pause */
+void admin_queue_resume(struct call *c);
+void admin_queues(struct call *c);        /* queues.c */
 
 #endif

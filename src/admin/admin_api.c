@@ -10,6 +10,7 @@
 #include "base/jsonw.h"
 #include "base/log.h"
 #include "admin/metrics.h"
+#include "admin/queues.h"
 #include "base/query.h"
 #include "model/resource.h"
 #include "api/validate.h"
@@ -200,6 +201,97 @@ void admin_api_cancel(struct call *c)
 void admin_api_retry(struct call *c)
 {
 	api_action(c, ADMIN_RETRY);
+}
+
+/* ---- queues: GET /admin/api/queues, POST /admin/api/queues/{type}/pause|resume ---- */
+
+static int queue_item(void *ctx, const struct queue_state *q)
+{
+	struct stuck_json *s = ctx;
+	queue_state_render(q, s->c->now, s->w);
+	return 0;
+}
+
+void admin_api_queues(struct call *c)
+{
+	struct jsonw w;
+	struct stuck_json s = { c, &w };
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	resource_render_time(&w, "as_of", c->now);
+	jsonw_key(&w, "items");
+	jsonw_array_begin(&w);
+	int rc = store_queue_list(c->store, NULL, QUEUES_MAX, queue_item, &s);
+	if (rc) {
+		handler_store_problem(c, rc, "queue");
+		return;
+	}
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+}
+
+/* Pausing a paused queue (or resuming a running one) is a 409, like any
+ * action the state does not allow: the first pause's who, when and why stand. */
+static void api_queue_action(struct call *c, int pause)
+{
+	struct problem p;
+	struct queue_state q;
+	struct jsonw w;
+	char *reason = NULL;
+	char actor[OWNER_MAX + 8];
+	const char *type = c->route.entity_type;
+
+	if (refuse_browser_forms(c) < 0)
+		return;
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
+	    validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
+		handler_problem(c, &p);
+		return;
+	}
+	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
+		handler_problem(c, problem_set(&p, 400, "invalid-body",
+					       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
+		goto cleanup;
+	}
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = pause ? store_queue_pause(c->store, type, actor, reason)
+		 : store_queue_resume(c->store, type, actor, reason);
+	if (rc == STORE_OK || rc == STORE_CONFLICT) {
+		int rc2 = store_queue_get(c->store, type, &q);
+		if (rc2)
+			rc = rc2;
+	}
+	if (rc == STORE_CONFLICT) {
+		if (pause)
+			handler_problem(c, problem_set(&p, 409, "queue-already-paused",
+						       "the %s queue is already paused (by %s)", type,
+						       q.paused_by));
+		else
+			handler_problem(c, problem_set(&p, 409, "queue-not-paused",
+						       "the %s queue is not paused", type));
+		goto cleanup;
+	}
+	if (rc) {
+		handler_store_problem(c, rc, "queue");
+		goto cleanup;
+	}
+	log_info("%s: %s queue %s", actor, pause ? "paused" : "resumed", type);
+	jsonw_init(&w, &c->resp->body);
+	queue_state_render(&q, c->now, &w);
+	c->resp->status = 200;
+cleanup:
+	free(reason);
+}
+
+void admin_api_queue_pause(struct call *c)
+{
+	api_queue_action(c, 1);
+}
+
+void admin_api_queue_resume(struct call *c)
+{
+	api_queue_action(c, 0);
 }
 
 /* ---- /healthz ---- */

@@ -14,6 +14,12 @@ void admin_api_stuck(struct call *c);
 void admin_api_fail(struct call *c);
 void admin_api_cancel(struct call *c);
 void admin_api_retry(struct call *c);
+/* GET /admin/api/queues: every queue with active requests or a pause. */
+void admin_api_queues(struct call *c);
+/* POST /admin/api/queues/{type}/pause|resume {"reason"}: 200 with the queue,
+ * 409 when it is already paused (not paused). */
+void admin_api_queue_pause(struct call *c);
+void admin_api_queue_resume(struct call *c);
 /* GET /healthz: 200 when the store answers, else 503. */
 void admin_api_healthz(struct call *c);
 /* GET /metrics: Prometheus text exposition of the store's counts and histograms. */

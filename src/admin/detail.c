@@ -54,6 +54,13 @@ static void fields_table(struct call *c, struct strbuf *sb, const struct gen_req
 	strbuf_addstr(sb, "</td></tr>");
 	field_row(sb, "entity_type");
 	html_text(sb, r->entity_type);
+	/* Why a pending request waits: its queue is paused (who, when, why on hover). */
+	struct queue_state q;
+	if (r->status == GEN_PENDING && store_queue_get(c->store, r->entity_type, &q) == STORE_OK &&
+	    q.paused) {
+		strbuf_addstr(sb, " ");
+		page_paused_badge(sb, &q);
+	}
 	strbuf_addstr(sb, "</td></tr>");
 	field_row(sb, "subject_key");
 	if (r->subject_key)

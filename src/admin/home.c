@@ -7,13 +7,14 @@
 #include "admin/admin.h"
 #include "admin/html.h"
 #include "admin/page.h"
+#include "admin/queues.h"
 #include "base/query.h"
 #include "base/timeutil.h"
 #include "model/resource.h"
 #include "base/banned.h"
 
 /*
- * The dashboard, GET /admin/: counts by status, what is stuck, the requests
+ * The dashboard, GET /admin/: counts by status, the queues, what is stuck, the requests
  * of a filter, recent activity, and the search, filter and bulk forms. The
  * script refreshes its live part with ?partial=1; ?id= jumps to a request.
  */
@@ -61,7 +62,8 @@ static int stuck_row(void *ctx, const struct gen_request *r)
 	struct strbuf *sb = d->sb;
 	char age[48];
 	d->rows++;
-	page_request_cells(sb, r, admin_stuck_reason(d->c->cfg, r, d->c->now));
+	page_request_cells(sb, r, admin_stuck_reason(d->c->cfg, r, d->c->now),
+			   page_paused_queue(d, r->entity_type));
 	int64_t a = age_of(r, d->c->now);
 	html_age(age, sizeof(age), a);
 	strbuf_addf(sb, "</td><td class=\"num\" title=\"%s\">%lld</td><td class=\"num\">%u</td><td>",
@@ -72,9 +74,10 @@ static int stuck_row(void *ctx, const struct gen_request *r)
 	return 0;
 }
 
-static void stuck_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+static void stuck_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f,
+			const struct queues_view *v)
 {
-	struct page_rows d = { c, sb, 0 };
+	struct page_rows d = { .c = c, .sb = sb, .queues = v->rows, .n_queues = v->n };
 	strbuf_addstr(sb, "<section><h2>Stuck</h2><p class=\"muted\">Processing past half of "
 			  "stale_after or with an expired lease; pending past pending_timeout.</p>"
 			  "<div class=\"table-wrap\"><table class=\"stuck\"><thead><tr><th>id</th>"
@@ -92,13 +95,14 @@ static void stuck_table(struct call *c, struct strbuf *sb, const struct store_st
 	strbuf_addstr(sb, "</section>");
 }
 
-static void filtered_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+static void filtered_table(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f,
+			   const struct queues_view *v)
 {
 	struct store_list_filter lf = {
 		.has_status = f->has_status, .status = f->status,
 		.entity_type = f->entity_type, .limit = FILTERED_ROWS,
 	};
-	struct page_rows d = { c, sb, 0 };
+	struct page_rows d = { .c = c, .sb = sb, .queues = v->rows, .n_queues = v->n };
 	strbuf_addstr(sb, "<section><h2>Requests matching the filter</h2><div class=\"table-wrap\">"
 			  "<table><thead><tr><th>id</th><th>status</th><th>entity type</th>"
 			  "<th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
@@ -148,7 +152,7 @@ static int activity_row(void *ctx, const struct store_activity *a)
 
 static void activity_table(struct call *c, struct strbuf *sb)
 {
-	struct page_rows d = { c, sb, 0 };
+	struct page_rows d = { .c = c, .sb = sb };
 	strbuf_addstr(sb, "<section><h2>Recent activity</h2><div class=\"table-wrap\"><table>"
 			  "<thead><tr><th>id</th><th>entity type</th><th>when</th><th>actor</th>"
 			  "<th>transition</th><th>message</th></tr></thead><tbody>");
@@ -166,11 +170,19 @@ static void live_sections(struct call *c, struct strbuf *sb, const struct store_
 	time_format_rfc3339(c->now, at);
 	strbuf_addf(sb, "<p class=\"muted\" id=\"as-of\">As of <time datetime=\"%s\">%.19s UTC</time>"
 			" \xc2\xb7 <span id=\"refreshed\">refreshes every 15 s</span></p>", at, at);
+	struct queues_view v;
+	/* Read once: the queue summary and the paused badges of the request rows. */
+	queues_load(c, &v);
 	counts_table(c, sb);
-	stuck_table(c, sb, f);
+	strbuf_addstr(sb, "<section><h2>Queues</h2>");
+	queues_table(c, sb, &v, 0);
+	strbuf_addstr(sb, "<p><a href=\"/admin/queues\">Pause or resume a queue\xe2\x80\xa6</a></p>"
+			  "</section>");
+	stuck_table(c, sb, f, &v);
 	if (f->has_status || f->entity_type)
-		filtered_table(c, sb, f);
+		filtered_table(c, sb, f, &v);
 	activity_table(c, sb);
+	queues_release(&v);
 }
 
 /* Reads ?status= and ?entity_type= into f; an invalid one is ignored with a message. */

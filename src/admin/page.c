@@ -125,6 +125,7 @@ void page_begin(struct call *c, const char *title)
 			  PAGE_ICON_LINK
 			  "<script src=\"/admin/static/admin.js\" defer></script></head><body>"
 			  "<header><a class=\"brand\" href=\"/admin/\">gentrack admin</a>"
+			  "<nav><a href=\"/admin/queues\">Queues</a></nav>"
 			  "<span class=\"who\">signed in as <b>");
 	html_text(sb, c->admin);
 	strbuf_addstr(sb, "</b> \xc2\xb7 <a href=\"/admin/logout\">Sign out</a></span></header><main>");
@@ -212,7 +213,27 @@ void page_when(struct strbuf *sb, int64_t at, int64_t now)
 	page_time(sb, at, now, 0);
 }
 
-void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note)
+const struct queue_state *page_paused_queue(const struct page_rows *d, const char *entity_type)
+{
+	for (unsigned k = 0; d->queues && k < d->n_queues; k++)
+		if (d->queues[k].paused && !strcmp(d->queues[k].entity_type, entity_type))
+			return &d->queues[k];
+	return NULL;
+}
+
+void page_paused_badge(struct strbuf *sb, const struct queue_state *q)
+{
+	char at[TIME_RFC3339_LEN + 1];
+	time_format_rfc3339(q->paused_at, at);
+	strbuf_addstr(sb, "<span class=\"st st-paused\" title=\"paused by ");
+	html_text(sb, q->paused_by);
+	strbuf_addf(sb, " at %.19s UTC: ", at);
+	html_text(sb, q->pause_reason);
+	strbuf_addstr(sb, "\">paused</span>");
+}
+
+void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note,
+			const struct queue_state *pause)
 {
 	strbuf_addstr(sb, "<tr><td>");
 	page_id_link(sb, &r->id);
@@ -225,6 +246,10 @@ void page_request_cells(struct strbuf *sb, const struct gen_request *r, const ch
 	}
 	strbuf_addstr(sb, "</td><td>");
 	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
+	if (pause) {
+		strbuf_addstr(sb, " ");
+		page_paused_badge(sb, pause);
+	}
 	strbuf_addstr(sb, "</td><td>");
 	html_cut(sb, r->owner, PAGE_CUT_SHORT);
 	strbuf_addstr(sb, "</td><td>");
@@ -267,6 +292,11 @@ void page_done_message(struct strbuf *sb, const struct query *q)
 	} else if (!strcmp(done, "bulk_running")) {
 		page_flash(sb, 0, "This bulk action is still running, or a store failure interrupted it: "
 			   "reload in a moment; if this stays, preview again for what is left.");
+	} else if (!strcmp(done, "paused")) {
+		page_flash(sb, 1, "Paused: workers get none of its requests until it is resumed. "
+			   "The pause is in the list below.");
+	} else if (!strcmp(done, "resumed")) {
+		page_flash(sb, 1, "Resumed: workers claim its requests again.");
 	} else if (!strcmp(done, "notfound")) {
 		page_flash(sb, 0, "No request has that id.");
 	} else if (!strcmp(done, "badid")) {
@@ -288,7 +318,7 @@ int page_request_row(void *ctx, const struct gen_request *r)
 	struct page_rows *d = ctx;
 	struct strbuf *sb = d->sb;
 	d->rows++;
-	page_request_cells(sb, r, NULL);
+	page_request_cells(sb, r, NULL, page_paused_queue(d, r->entity_type));
 	strbuf_addstr(sb, "</td><td>");
 	page_when(sb, r->requested_at, d->c->now);
 	page_request_counts(sb, r);

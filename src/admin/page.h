@@ -51,10 +51,12 @@ void page_when(struct strbuf *sb, int64_t at, int64_t now);
 void page_time(struct strbuf *sb, int64_t at, int64_t now, int exact_first);
 /*
  * A request's row up to its subject: "<tr>", the id link, the status badge
- * (with `note` after it, unless NULL), entity type, owner, subject, each
- * cut short and escaped. The caller closes the subject's cell.
+ * (with `note` after it, unless NULL), entity type (with the paused badge of
+ * `pause`, unless NULL), owner, subject, each cut short and escaped. The
+ * caller closes the subject's cell.
  */
-void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note);
+void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note,
+			const struct queue_state *pause);
 /* The end of a request's row: closes the open cell, then generated/failed and the error. */
 void page_request_counts(struct strbuf *sb, const struct gen_request *r);
 
@@ -63,15 +65,24 @@ struct page_rows {
 	struct call *c;     /* borrowed */
 	struct strbuf *sb;  /* borrowed: where the rows go */
 	unsigned rows;
+	/* borrowed, may be NULL: the queues the page read, so a row of a paused
+	 * type shows the paused badge */
+	const struct queue_state *queues;
+	unsigned n_queues;
 };
+/* The queue of entity_type among d's when it is paused, else NULL. */
+const struct queue_state *page_paused_queue(const struct page_rows *d, const char *entity_type);
+/* The "paused" badge of paused queue q: who paused it, when and why on hover. */
+void page_paused_badge(struct strbuf *sb, const struct queue_state *q);
 /* One <tr> of a request list (a store row callback; ctx is a struct page_rows). */
 int page_request_row(void *ctx, const struct gen_request *r);
 
-/* A form's action as its CSRF token names it: "retry " and an id, or "bulk-cancel". */
-#define PAGE_FORM_ACTION_MAX 64
+/* A form's action as its CSRF token names it: "retry " and an id, "bulk-cancel",
+ * or "pause " and an entity type. */
+#define PAGE_FORM_ACTION_MAX 80
 /*
  * The CSRF token of the signed-in admin's form `action` ("fail", "cancel",
- * "retry", "bulk-cancel") on `target` (NULL for none), for this page's
+ * "retry", "bulk-cancel", "pause problem") on `target` (NULL for none), for this page's
  * session; "" when the page has no session (its post will be refused).
  */
 void page_form_token(const struct call *c, const char *action, const struct uuid *target,

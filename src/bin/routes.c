@@ -44,6 +44,9 @@ static const struct route routes[] = {
 	{ "POST", ADMIN "/generations/{id}/retry", ROUTE_AUTH_ADMIN, PAGE, admin_retry },
 	{ "GET", ADMIN "/bulk-cancel", ROUTE_AUTH_ADMIN, PAGE, admin_bulk_preview },
 	{ "POST", ADMIN "/bulk-cancel", ROUTE_AUTH_ADMIN, PAGE, admin_bulk_cancel },
+	{ "GET", ADMIN "/queues", ROUTE_AUTH_ADMIN, PAGE, admin_queues },
+	{ "POST", ADMIN "/queues/{type}/pause", ROUTE_AUTH_ADMIN, PAGE, admin_queue_pause },
+	{ "POST", ADMIN "/queues/{type}/resume", ROUTE_AUTH_ADMIN, PAGE, admin_queue_resume },
 	/* public: no data in them */
 	{ "GET", ADMIN "/logout", ROUTE_AUTH_NONE, PAGE, admin_logout },
 	{ "GET", ADMIN "/static/admin.js", ROUTE_AUTH_NONE, ROUTE_ADMIN_AREA, admin_static_js },
@@ -57,6 +60,11 @@ static const struct route routes[] = {
 	  admin_api_cancel },
 	{ "POST", ADMIN "/api/generations/{id}/retry", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,
 	  admin_api_retry },
+	{ "GET", ADMIN "/api/queues", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_queues },
+	{ "POST", ADMIN "/api/queues/{type}/pause", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,
+	  admin_api_queue_pause },
+	{ "POST", ADMIN "/api/queues/{type}/resume", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,
+	  admin_api_queue_resume },
 };
 
 /* An unknown path under /admin/ is answered with the area's headers too. */

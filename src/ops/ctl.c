@@ -6,11 +6,13 @@
 #include "build_config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/config.h"
 #include "base/log.h"
 #include "base/termtext.h"
+#include "base/utf8.h"
 #include "model/auth.h"
 #include "ops/ctl.h"
 #include "ops/ctl_cmd.h"
@@ -40,6 +42,8 @@ void ctl_usage(FILE *out)
 		"  list [--status S] [--entity-type T] [--limit N]\n"
 		"                                           requests of every owner, newest first\n"
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
+		"  queue list                               queues with pending or processing work or a pause\n"
+		"  queue pause|resume TYPE --reason TEXT    stop (start again) the claims of an entity type\n"
 		"  watch ID [--interval S] [--timeout S]    follow a request to its end (a progress bar on a\n"
 		"                                           terminal, a line per change otherwise, --json a\n"
 		"                                           JSON line per change); exit status 0 completed,\n"
@@ -58,6 +62,33 @@ int ctl_store_failed(struct ctl *c, int rc)
 		rc == STORE_UNAVAILABLE || rc == STORE_ERROR ? store_last_error(c->store)
 							     : "unexpected store answer");
 	return CTL_STORE;
+}
+
+void ctl_format_age(int64_t since, int64_t now, char *out, size_t size)
+{
+	if (since == TIME_NONE) {
+		snprintf(out, size, "-");
+		return;
+	}
+	long long min = (long long)((now - since) / INT64_C(60000000));
+	if (min < 120)
+		snprintf(out, size, "%lld min", min < 0 ? 0 : min);
+	else if (min < 48 * 60)
+		snprintf(out, size, "%lld h", min / 60);
+	else
+		snprintf(out, size, "%lld d", min / 1440);
+}
+
+void ctl_actor(char *out, size_t size)
+{
+	const char *user = getenv("SUDO_USER");
+	if (!user || !*user)
+		user = getenv("USER");
+	/* The audit trail says who, as far as the shell knows: at most 64 bytes
+	 * of the name, whole characters (the actor column is utf8mb4). */
+	if (!user || !*user)
+		user = "unknown";
+	snprintf(out, size, "cli:%.*s", (int)utf8_prefix_len(user, strlen(user), 64), user);
 }
 
 int ctl_now(struct ctl *c, int64_t *now)
@@ -187,6 +218,7 @@ static const struct command commands[] = {
 	{ "list", ctl_cmd_list },
 	{ "cancel", ctl_cmd_cancel },
 	{ "watch", ctl_cmd_watch },
+	{ "queue", ctl_cmd_queue },
 };
 
 int ctl_main(int argc, char **argv)

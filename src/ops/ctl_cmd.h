@@ -11,7 +11,8 @@
  * Inside gentrackctl (ops/ctl*.c only): what ctl.c, the dispatcher, hands
  * each command, the helpers they share, and the commands, a file per group:
  * ctl_migrate.c, ctl_keys.c, ctl_admin_user.c, ctl_reap.c (reap, prune),
- * ctl_requests.c (get, list, cancel). Each command takes its own argv
+ * ctl_requests.c (get, list, cancel), ctl_queues.c (queue list, pause,
+ * resume). Each command takes its own argv
  * (argv[0] is its name) and returns CTL_OK, CTL_USAGE or CTL_STORE.
  */
 
@@ -43,6 +44,10 @@ int ctl_print_json(struct strbuf *sb);
 void ctl_add_text(struct strbuf *sb, const char *s, unsigned flags, size_t width, size_t max);
 /* Prints sb as it is: CTL_OK, or CTL_STORE when sb ran out of memory. */
 int ctl_print_text(struct strbuf *sb);
+/* "12 min", "3 h", "2 d": ages at a glance, in minutes below two hours; "-" for TIME_NONE. */
+void ctl_format_age(int64_t since, int64_t now, char *out, size_t size);
+/* The audit trail's actor of this shell's user: "cli:" and $SUDO_USER or $USER. */
+void ctl_actor(char *out, size_t size);
 
 int ctl_cmd_migrate(struct ctl *c, int argc, char **argv);
 int ctl_cmd_key(struct ctl *c, int argc, char **argv);
@@ -53,6 +58,7 @@ int ctl_cmd_get(struct ctl *c, int argc, char **argv);
 int ctl_cmd_list(struct ctl *c, int argc, char **argv);
 int ctl_cmd_cancel(struct ctl *c, int argc, char **argv);
 int ctl_cmd_watch(struct ctl *c, int argc, char **argv);
+int ctl_cmd_queue(struct ctl *c, int argc, char **argv);
 
 /*
  * watch's exit status, by how the request ended: CTL_OK for completed, and

@@ -27,22 +27,6 @@ static int parse_id(const char *text, struct uuid *id)
 	return 0;
 }
 
-/* "12 min", "3 h", "2 d": ages at a glance, in minutes below two hours. */
-static void format_age(int64_t since, int64_t now, char *out, size_t size)
-{
-	if (since == TIME_NONE) {
-		snprintf(out, size, "-");
-		return;
-	}
-	long long min = (long long)((now - since) / INT64_C(60000000));
-	if (min < 120)
-		snprintf(out, size, "%lld min", min < 0 ? 0 : min);
-	else if (min < 48 * 60)
-		snprintf(out, size, "%lld h", min / 60);
-	else
-		snprintf(out, size, "%lld d", min / 1440);
-}
-
 static void add_time_line(struct strbuf *sb, const char *label, int64_t t)
 {
 	char buf[TIME_RFC3339_LEN + 1];
@@ -65,7 +49,7 @@ static void add_request(struct strbuf *sb, const struct gen_request *r,
 {
 	char id[UUID_STR_LEN + 1], age[32];
 	uuid_format(&r->id, id);
-	format_age(r->requested_at, now, age, sizeof(age));
+	ctl_format_age(r->requested_at, now, age, sizeof(age));
 	strbuf_addf(sb, "%-17s %s\n", "request_id", id);
 	strbuf_addf(sb, "%-17s %s\n", "status", lifecycle_status_name(r->status));
 	add_field(sb, "entity_type", r->entity_type, 0);
@@ -242,7 +226,7 @@ static int list_row_out(void *ctx, const struct gen_request *r)
 		return 0;
 	}
 	uuid_format(&r->id, id);
-	format_age(r->requested_at, o->now, age, sizeof(age));
+	ctl_format_age(r->requested_at, o->now, age, sizeof(age));
 	snprintf(counts, sizeof(counts), "%u+%u/%u", r->generated_count, r->failed_count,
 		 r->requested_count);
 	struct strbuf *l = &o->line;
@@ -344,15 +328,7 @@ int ctl_cmd_cancel(struct ctl *c, int argc, char **argv)
 	}
 	if (parse_id(argv[optind], &id) < 0)
 		return CTL_USAGE;
-	const char *user = getenv("SUDO_USER");
-	if (!user || !*user)
-		user = getenv("USER");
-	/* The audit trail says who, as far as the shell knows: at most 64 bytes
-	 * of the name, whole characters (the actor column is utf8mb4). */
-	if (!user || !*user)
-		user = "unknown";
-	snprintf(actor, sizeof(actor), "cli:%.*s", (int)utf8_prefix_len(user, strlen(user), 64),
-		 user);
+	ctl_actor(actor, sizeof(actor));
 	gen_request_init(&r);
 	int rc = store_request_cancel(c->store, &id, NULL, actor, reason, &r);
 	int ret = CTL_OK;

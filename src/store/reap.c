@@ -23,23 +23,49 @@
 #define SQL_STALE_RUNTIME \
 	"SELECT " STALE_COLUMNS " FROM generation_requests " \
 	"WHERE status = 'processing' AND started_at < ? ORDER BY started_at LIMIT ?"
+/*
+ * A paused queue's requests wait for the resume, not for pending_timeout:
+ * none is due while its type is paused, and after the resume the wait
+ * counts from the resume (README "Pausing a queue"): a request is due when
+ * both its request and its type's last resume are before the cutoff. Each
+ * check is one primary-key or index lookup in a small table.
+ */
+#define SQL_NOT_PAUSED_SINCE \
+	"NOT EXISTS (SELECT 1 FROM queue_pauses p " \
+	"WHERE p.entity_type = generation_requests.entity_type) " \
+	"AND NOT EXISTS (SELECT 1 FROM queue_events q " \
+	"WHERE q.entity_type = generation_requests.entity_type AND q.action = 'resume' " \
+	"AND q.at >= ?) "
 #define SQL_STALE_PENDING \
 	"SELECT " STALE_COLUMNS " FROM generation_requests " \
-	"WHERE status = 'pending' AND requested_at < ? ORDER BY requested_at LIMIT ?"
+	"WHERE status = 'pending' AND requested_at < ? AND " SQL_NOT_PAUSED_SINCE \
+	"ORDER BY requested_at LIMIT ?"
 
 /* The reaper's three kinds of stale rows, each an index range scan
  * (status + deadline column), oldest deadline first. */
 static const struct engine_query Q_STALE[] = {
 	[STALE_LEASE] = { SQL_STALE_LEASE, "ti", STALE_TYPES },
 	[STALE_RUNTIME] = { SQL_STALE_RUNTIME, "ti", STALE_TYPES },
-	[STALE_PENDING] = { SQL_STALE_PENDING, "ti", STALE_TYPES },
+	[STALE_PENDING] = { SQL_STALE_PENDING, "tti", STALE_TYPES },
 };
 /* The same, explained: the test suite checks they walk an index. */
 static const struct engine_query Q_EXPLAIN[] = {
 	[STALE_LEASE] = { "EXPLAIN " SQL_STALE_LEASE, "ti", EXPLAIN_TYPES },
 	[STALE_RUNTIME] = { "EXPLAIN " SQL_STALE_RUNTIME, "ti", EXPLAIN_TYPES },
-	[STALE_PENDING] = { "EXPLAIN " SQL_STALE_PENDING, "ti", EXPLAIN_TYPES },
+	[STALE_PENDING] = { "EXPLAIN " SQL_STALE_PENDING, "tti", EXPLAIN_TYPES },
 };
+
+/* The parameters of Q_STALE[kind] or Q_EXPLAIN[kind]; how many. */
+static size_t stale_params(enum store_stale_kind kind, int64_t cutoff, unsigned limit,
+			   struct sqlv p[3])
+{
+	size_t n = 0;
+	p[n++] = SV_TIME(cutoff);
+	if (kind == STALE_PENDING)
+		p[n++] = SV_TIME(cutoff);
+	p[n++] = SV_INT(limit);
+	return n;
+}
 
 static int stale_row(void *ctx, const struct sqlcell *c)
 {
@@ -66,7 +92,8 @@ int store_stale_list(struct store *s, enum store_stale_kind kind, int64_t cutoff
 	if (limit > STORE_STALE_BATCH)
 		limit = STORE_STALE_BATCH;
 	out->count = 0;
-	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	struct sqlv p[3];
+	stale_params(kind, cutoff, limit, p);
 	return engine_run(s, &Q_STALE[kind], p, stale_row, out, NULL, NULL);
 }
 
@@ -74,7 +101,8 @@ int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cut
 			struct store_plan *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(STORE_STALE_BATCH) };
+	struct sqlv p[3];
+	stale_params(kind, cutoff, STORE_STALE_BATCH, p);
 	return engine_run(s, &Q_EXPLAIN[kind], p, rows_plan, out, NULL, NULL);
 }
 
@@ -107,8 +135,11 @@ static const struct engine_query Q_TIMEOUT_FAIL_LEASE = {
 	SQL_TIMEOUT_FAIL "status = 'processing' AND lease_expires_at < ?", TIMEOUT_FAIL_TYPES, "" };
 static const struct engine_query Q_TIMEOUT_FAIL_RUNTIME = {
 	SQL_TIMEOUT_FAIL "status = 'processing' AND started_at < ?", TIMEOUT_FAIL_TYPES, "" };
+/* Fenced on the pause too: a pause or a resume since the decision read is
+ * a fact it did not see (a status read decides without looking at pauses). */
 static const struct engine_query Q_TIMEOUT_FAIL_PENDING = {
-	SQL_TIMEOUT_FAIL "status = 'pending' AND requested_at < ?", TIMEOUT_FAIL_TYPES, "" };
+	SQL_TIMEOUT_FAIL "status = 'pending' AND requested_at < ? AND " SQL_NOT_PAUSED_SINCE,
+	TIMEOUT_FAIL_TYPES "t", "" };
 
 /* The write of t: one conditional UPDATE; *n rows matched. */
 static int timeout_write(struct store *s, const struct store_timeout *t, unsigned long long *n)
@@ -126,10 +157,11 @@ static int timeout_write(struct store *s, const struct store_timeout *t, unsigne
 	/* Any other pairing is no timeout the model decides: nothing to write. */
 	if (!q)
 		return STORE_OK;
+	/* The last one only for Q_TIMEOUT_FAIL_PENDING: the resume's cutoff. */
 	struct sqlv p[] = { SV_TIME(t->now), SV_TIME(t->now),
 			    SV_STR(lifecycle_failure_code(t->reason)), SV_STR(t->message),
 			    SV_UUID(t->id), SV_INT(t->attempt), SV_INT(t->version),
-			    SV_TIME(t->cutoff) };
+			    SV_TIME(t->cutoff), SV_TIME(t->cutoff) };
 	return engine_run(s, q, p, NULL, NULL, n, NULL);
 }
 

@@ -7,6 +7,7 @@
 #include "model/auth.h"
 #include "base/config.h"
 #include "model/lifecycle.h"
+#include "model/queue_state.h"
 #include "model/resource.h"
 
 /*
@@ -229,12 +230,17 @@ struct store_claimed {
 	unsigned char *generated;       /* owned bitmap: indexes already generated */
 };
 /*
- * Claims the oldest pending request of the given types for this worker:
+ * Claims the oldest pending request of the given types that are not paused
+ * (store_queue_pause) for this worker:
  * processing, attempt + 1, its lease, the failed entities of earlier attempts
  * dropped, an event. Concurrent claims never get the same request.
- * NOT_FOUND when nothing is pending. On OK release *out with store_claimed_release.
+ * NOT_FOUND when nothing of those types is pending, or only paused ones. On OK release *out with store_claimed_release.
  */
 int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out);
+struct store_plan;
+/* EXPLAINs the claim's pick for these types, so tests can check its index. */
+int store_explain_claim(struct store *s, const char *const *types, size_t n,
+			struct store_plan *out);
 int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx);
 void store_claimed_release(struct store_claimed *cl);
 
@@ -572,6 +578,41 @@ int store_reaper_ran(struct store *s, const char *host);
  * run store_reaper_ran recorded on any host (TIME_NONE when none), µs.
  */
 int store_metric_clock(struct store *s, int64_t *now, int64_t *last_reap);
+/* ---- queues: pause and resume (store/queues.c, sql/011_queue_pauses.sql) ---- */
+
+/*
+ * Pauses the claims of entity_type (store_claim_next skips it from the
+ * commit on) with a queue event by `actor` carrying `reason`, at the store's
+ * clock. CONFLICT when it is already paused: the first pause's who, when and
+ * why stay, nothing is written.
+ */
+int store_queue_pause(struct store *s, const char *entity_type, const char *actor,
+		      const char *reason);
+/* Resumes it, with a queue event. CONFLICT when it is not paused (nothing written). */
+int store_queue_resume(struct store *s, const char *entity_type, const char *actor,
+		       const char *reason);
+
+/*
+ * The queues with pending or processing requests or a pause, by entity type
+ * (only entity_type's when not NULL), at most `limit`; fn gets each
+ * (borrowed for the call); non-zero from fn stops.
+ */
+int store_queue_list(struct store *s, const char *entity_type, unsigned limit,
+		     int (*fn)(void *ctx, const struct queue_state *q), void *ctx);
+/* The queue of entity_type into *out: zero counts and not paused when it has neither. */
+int store_queue_get(struct store *s, const char *entity_type, struct queue_state *out);
+
+/* One pause or resume; strings borrowed for the callback only. */
+struct store_queue_event {
+	const char *entity_type;
+	int64_t at;
+	const char *actor;
+	const char *action;         /* "pause" or "resume" */
+	const char *reason;         /* may be NULL */
+};
+/* The `limit` latest pauses and resumes of every queue, newest first. */
+int store_queue_events(struct store *s, unsigned limit,
+		       int (*fn)(void *ctx, const struct store_queue_event *e), void *ctx);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */

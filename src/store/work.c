@@ -13,16 +13,32 @@
 
 #define CLAIM_MAX_TYPES 8
 
-/* Oldest pending of up to 8 types; SKIP LOCKED lets concurrent claims pass
+/*
+ * Oldest pending of up to 8 types; SKIP LOCKED lets concurrent claims pass
  * each other instead of queueing on the same row. The (status, id) index
  * starts the walk at the oldest pending row; left to itself the optimizer
- * scanned the primary key, reading (and locking) the table's history. */
+ * scanned the primary key, reading (and locking) the table's history.
+ *
+ * A paused type is skipped by this same statement (a primary-key lookup in
+ * the small queue_pauses), so no claim whose pick starts after a pause
+ * committed hands that type out. The subquery is a plain consistent read:
+ * FOR UPDATE (and its SKIP LOCKED) locks the rows of the outer table only,
+ * so a pause row another transaction holds is still seen, never skipped.
+ * A claim whose pick ran before the pause committed keeps what it got: a
+ * pause stops new claims, not the generations under way.
+ */
+#define SQL_CLAIM_PICK \
+	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests FORCE INDEX (ix_status_id) " \
+	"WHERE status = 'pending' " \
+	"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) " \
+	"AND NOT EXISTS (SELECT 1 FROM queue_pauses p " \
+	"WHERE p.entity_type = generation_requests.entity_type) " \
+	"ORDER BY id LIMIT 1"
 static const struct engine_query Q_CLAIM_PICK = {
-	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests FORCE INDEX (ix_status_id) "
-	"WHERE status = 'pending' "
-	"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) "
-	"ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-	"ssssssss", REQ_TYPES "t" };
+	SQL_CLAIM_PICK " FOR UPDATE SKIP LOCKED", "ssssssss", REQ_TYPES "t" };
+/* The same, explained: the test suite checks it walks the index. */
+static const struct engine_query Q_CLAIM_EXPLAIN = {
+	"EXPLAIN " SQL_CLAIM_PICK, "ssssssss", EXPLAIN_TYPES };
 /* claim_applied() makes the same changes to the row read above; the row is
  * locked, and the version says so again. */
 static const struct engine_query Q_CLAIM_SET = {
@@ -88,6 +104,13 @@ static int picked_row_fn(void *ctx, const struct sqlcell *c)
 	return rows_one_request(&p->row, c);
 }
 
+/* Unused slots repeat the first type: the statement has a fixed shape. */
+static void claim_types(const char *const *types, size_t n, struct sqlv pick[CLAIM_MAX_TYPES])
+{
+	for (size_t k = 0; k < CLAIM_MAX_TYPES; k++)
+		pick[k] = SV_STR(types[k < n ? k : 0]);
+}
+
 /* Picks and takes the row into out->request, inside the caller's transaction;
  * *now: the store's clock the pick read, the claim's time. */
 static int claim_take(struct store *s, const struct store_claim *c, struct store_claimed *out,
@@ -98,9 +121,7 @@ static int claim_take(struct store *s, const struct store_claim *c, struct store
 	struct picked_row picked = { { r, 0 }, TIME_NONE };
 	size_t rows = 0;
 
-	/* Unused slots repeat the first type: the statement has a fixed shape. */
-	for (size_t k = 0; k < CLAIM_MAX_TYPES; k++)
-		pick[k] = SV_STR(c->entity_types[k < c->n_types ? k : 0]);
+	claim_types(c->entity_types, c->n_types, pick);
 	int rc = engine_run(s, &Q_CLAIM_PICK, pick, picked_row_fn, &picked, NULL, &rows);
 	if (rc == STORE_OK && !rows)
 		return STORE_NOT_FOUND;
@@ -121,6 +142,17 @@ static int claim_take(struct store *s, const struct store_claim *c, struct store
 	if (rc == STORE_OK && claim_applied(r, c, *now, expires) < 0)
 		return engine_oom(s);
 	return rc;
+}
+
+int store_explain_claim(struct store *s, const char *const *types, size_t n,
+			struct store_plan *out)
+{
+	struct sqlv pick[CLAIM_MAX_TYPES];
+	memset(out, 0, sizeof(*out));
+	if (n < 1 || n > CLAIM_MAX_TYPES)
+		return STORE_ERROR;
+	claim_types(types, n, pick);
+	return engine_run(s, &Q_CLAIM_EXPLAIN, pick, rows_plan, out, NULL, NULL);
 }
 
 int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)

@@ -199,13 +199,20 @@ static void dispatch(struct dispatcher *d, struct call *c)
 	if (check_credential(d, c, r) < 0)
 		return;
 	if (c->route.status == 400) {
+		int type = strstr(r->pattern, "{type}") != NULL;
 		route_page *page = page_of(d, r);
 		if (page) {
-			page(c, 400, "That is not a request id (a UUID).");
+			page(c, 400, type ? "That is not an entity type ([a-z][a-z0-9_]{0,63})."
+				     : "That is not a request id (a UUID).");
 			return;
 		}
-		handler_problem(c, problem_set(&p, 400, "invalid-id",
-					       "the id in the path is not a UUID"));
+		if (type)
+			handler_problem(c, problem_set(&p, 400, "invalid-entity-type",
+						       "the entity type in the path must match "
+						       "[a-z][a-z0-9_]{0,63}"));
+		else
+			handler_problem(c, problem_set(&p, 400, "invalid-id",
+						       "the id in the path is not a UUID"));
 		return;
 	}
 	r->handler(c);

@@ -3,32 +3,47 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/resource.h"
 #include "web/router.h"
 #include "base/banned.h"
 
-#define ID_PLACEHOLDER "{id}"
+enum placeholder { PH_NONE, PH_ID, PH_TYPE };
+static const char *const placeholders[] = { [PH_ID] = "{id}", [PH_TYPE] = "{type}" };
+
+/* The placeholder at p, or PH_NONE. */
+static enum placeholder placeholder_at(const char *p)
+{
+	for (int k = PH_ID; k <= PH_TYPE; k++)
+		if (!strncmp(p, placeholders[k], strlen(placeholders[k])))
+			return (enum placeholder)k;
+	return PH_NONE;
+}
 
 /*
  * Compares path against pattern segment by segment. Returns 1 on a match and
- * points *id_seg at the {id} segment (if the pattern has one).
+ * points *seg at the segment of its placeholder ({id} or {type}, *kind says
+ * which) if the pattern has one.
  */
 static int pattern_matches(const char *pattern, const char *path, size_t path_len,
-			   const char **id_seg, size_t *id_len)
+			   const char **seg, size_t *seg_len, enum placeholder *kind)
 {
 	const char *p = pattern;
 	size_t i = 0;
-	*id_seg = NULL;
-	*id_len = 0;
+	*seg = NULL;
+	*seg_len = 0;
+	*kind = PH_NONE;
 	while (*p) {
-		if (!strncmp(p, ID_PLACEHOLDER, strlen(ID_PLACEHOLDER))) {
+		enum placeholder ph = placeholder_at(p);
+		if (ph != PH_NONE) {
 			size_t start = i;
 			while (i < path_len && path[i] != '/')
 				i++;
 			if (i == start)
 				return 0;
-			*id_seg = path + start;
-			*id_len = i - start;
-			p += strlen(ID_PLACEHOLDER);
+			*seg = path + start;
+			*seg_len = i - start;
+			*kind = ph;
+			p += strlen(placeholders[ph]);
 			continue;
 		}
 		if (i >= path_len || path[i] != *p)
@@ -86,16 +101,22 @@ void router_match(const struct route_table *t, const char *method, const char *p
 	for (size_t r = 0; r < t->count; r++) {
 		const struct route *rt = &t->routes[r];
 		const char *seg;
+		enum placeholder kind;
 		size_t seg_len;
-		if (!pattern_matches(rt->pattern, path, path_len, &seg, &seg_len))
+		if (!pattern_matches(rt->pattern, path, path_len, &seg, &seg_len, &kind))
 			continue;
 		path_known = 1;
 		m->flags |= rt->flags;
 		allow_add(m->allow, sizeof(m->allow), rt->method);
 		int same_method = route_serves(rt->method, method);
-		if (seg && uuid_parse(seg, seg_len, &m->id) < 0) {
-			/* The first route of this method whose id is bad: its
-			 * credential is checked before the 400 is answered. */
+		int bad = 0;
+		if (kind == PH_ID)
+			bad = uuid_parse(seg, seg_len, &m->id) < 0;
+		else if (kind == PH_TYPE && (bad = !resource_entity_type_valid(seg, seg_len)) == 0)
+			snprintf(m->entity_type, sizeof(m->entity_type), "%.*s", (int)seg_len, seg);
+		if (bad) {
+			/* The first route of this method whose id (or type) is bad:
+			 * its credential is checked before the 400 is answered. */
 			if (same_method && !bad_id)
 				bad_id = rt;
 			continue;
@@ -105,6 +126,11 @@ void router_match(const struct route_table *t, const char *method, const char *p
 		m->route = rt;
 		m->status = 0;
 		m->allow[0] = '\0';
+		/* Only this route's segment: nothing from a route tried before it. */
+		if (kind != PH_ID)
+			memset(&m->id, 0, sizeof(m->id));
+		if (kind != PH_TYPE)
+			m->entity_type[0] = '\0';
 		return;
 	}
 	if (!path_known) {
@@ -116,4 +142,5 @@ void router_match(const struct route_table *t, const char *method, const char *p
 		m->status = 405;
 	}
 	memset(&m->id, 0, sizeof(m->id));
+	m->entity_type[0] = '\0';
 }

@@ -2,6 +2,7 @@
 #define GENTRACK_ROUTER_H
 
 #include <stddef.h>
+#include "base/limits.h"
 #include "base/uuid.h"
 
 /*
@@ -49,7 +50,9 @@ enum route_flag {
 
 struct route {
 	const char *method;
-	const char *pattern;        /* "{id}" stands for one path segment holding a UUID */
+	const char *pattern;        /* "{id}" stands for one path segment holding a UUID,
+	                             * "{type}" for one holding an entity type (SPEC §3:
+	                             * [a-z][a-z0-9_]{0,63}); one of them at most */
 	enum route_auth auth;
 	unsigned flags;             /* enum route_flag bits */
 	route_handler *handler;
@@ -71,14 +74,15 @@ struct route_table {
 
 struct route_match {
 	const struct route *route; /* status 0: the route (the GET one for a HEAD); 400: the
-	                            * route whose {id} was bad;
+	                            * route whose {id} or {type} was bad;
 	                            * NULL otherwise; borrowed from the table */
-	int status;        /* 0 matched; 404 unknown path; 405 wrong method; 400 bad id */
+	int status;        /* 0 matched; 404 unknown path; 405 wrong method; 400 bad id or type */
 	unsigned flags;    /* the flags of every route whose pattern the path matches and of
 	                    * every area it is in, or-ed: a 404 or 405 still gets its area's
 	                    * headers */
 	char allow[64];    /* with 405: the Allow header value, e.g. "GET, HEAD, POST" */
 	struct uuid id;    /* the {id} segment, when the route has one and status is 0 */
+	char entity_type[ENTITY_TYPE_MAX + 1]; /* the {type} segment, likewise; else "" */
 };
 
 /* `path` is `path_len` bytes, need not be NUL-terminated. Fills *m. */

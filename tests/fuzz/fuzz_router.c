@@ -14,6 +14,7 @@
 #include "api/api_events.h"
 #include "api/api_worker.h"
 #include "bin/routes.h"
+#include "model/resource.h"
 #include "web/router.h"
 #include "base/uuid.h"
 
@@ -26,7 +27,9 @@ STUB(api_worker_complete) STUB(admin_api_healthz) STUB(admin_api_metrics)
 STUB(admin_home) STUB(admin_detail) STUB(admin_fail) STUB(admin_cancel) STUB(admin_retry)
 STUB(admin_bulk_preview) STUB(admin_bulk_cancel) STUB(admin_logout) STUB(admin_static_js)
 STUB(admin_static_css) STUB(admin_static_favicon) STUB(admin_api_stuck) STUB(admin_api_fail)
-STUB(admin_api_cancel) STUB(admin_api_retry)
+STUB(admin_api_cancel) STUB(admin_api_retry) STUB(admin_queues) STUB(admin_queue_pause)
+STUB(admin_queue_resume) STUB(admin_api_queues) STUB(admin_api_queue_pause)
+STUB(admin_api_queue_resume)
 void admin_refusal_page(struct call *c, int status, const char *sentence)
 {
 	(void)c; (void)status; (void)sentence;
@@ -76,9 +79,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m.status == 0)
 		FUZZ_ASSERT(m.allow[0] == '\0');
 	else
-		FUZZ_ASSERT(memcmp(&m.id, &zero, sizeof(zero)) == 0);
+		FUZZ_ASSERT(memcmp(&m.id, &zero, sizeof(zero)) == 0 && m.entity_type[0] == '\0');
 	if (m.status == 400)
-		FUZZ_ASSERT(strstr(m.route->pattern, "{id}") != NULL);
+		FUZZ_ASSERT(strstr(m.route->pattern, "{id}") != NULL ||
+			    strstr(m.route->pattern, "{type}") != NULL);
+	/* A type came from a {type} segment, valid as the API checks it. */
+	FUZZ_ASSERT(memchr(m.entity_type, '\0', sizeof(m.entity_type)) != NULL);
+	if (m.entity_type[0]) {
+		FUZZ_ASSERT(m.status == 0 && strstr(m.route->pattern, "{type}") != NULL);
+		FUZZ_ASSERT(resource_entity_type_valid(m.entity_type, strlen(m.entity_type)));
+	}
 	if (m.status == 404) {
 		/* No route: only the area of the path speaks. */
 		int admin_area = path_len >= 7 && !memcmp(path, "/admin/", 7);

@@ -95,6 +95,78 @@ static void test_claim_order_and_resource(void)
 				    "'processing' AND actor = 'worker:w-order'", itest_hex(&first)), 1);
 }
 
+/* Claims of a paused type get nothing; other types are handed out; a
+ * resume hands it out again; each pause and resume is one queue event. */
+static void test_paused_type_is_skipped(void)
+{
+	char paused[32], other[32];
+	struct store_claimed cl;
+	struct queue_state q;
+	snprintf(paused, sizeof(paused), "paused_%s", tag);
+	snprintf(other, sizeof(other), "other_%s", tag);
+	struct uuid waiting = make_pending(paused, 1);
+	struct uuid next = make_pending(other, 1);
+	const char *both[] = { paused, other };
+	struct store_claim c = { .worker_id = "w-pause", .actor = "worker:w-pause",
+				 .entity_types = both, .n_types = 2, .lease_seconds = 60 };
+
+	CU_ASSERT_EQUAL_FATAL(store_queue_pause(st, paused, "admin:test", "provider down"), STORE_OK);
+	/* A second pause changes nothing: the first one's who and why stand. */
+	CU_ASSERT_EQUAL(store_queue_pause(st, paused, "admin:other", "again"), STORE_CONFLICT);
+	CU_ASSERT_EQUAL_FATAL(store_queue_get(st, paused, &q), STORE_OK);
+	CU_ASSERT(q.paused);
+	CU_ASSERT_STRING_EQUAL(q.paused_by, "admin:test");
+	CU_ASSERT_STRING_EQUAL(q.pause_reason, "provider down");
+	CU_ASSERT_EQUAL(q.pending, 1);
+	CU_ASSERT_EQUAL(q.processing, 0);
+	CU_ASSERT(q.oldest_pending_at != TIME_NONE && q.oldest_pending_at <= clock_us);
+	CU_ASSERT(q.paused_at != TIME_NONE);
+
+	CU_ASSERT_EQUAL(claim(st, paused, "w-pause", &cl), STORE_NOT_FOUND);
+	/* The older request is of the paused type: the other one comes first. */
+	CU_ASSERT_EQUAL_FATAL(store_claim_next(st, &c, &cl), STORE_OK);
+	CU_ASSERT_EQUAL(memcmp(cl.request.id.b, next.b, 16), 0);
+	store_claimed_release(&cl);
+	CU_ASSERT_EQUAL(store_claim_next(st, &c, &cl), STORE_NOT_FOUND);
+
+	/* A pause row another transaction has locked is still a pause: the
+	 * claim's SKIP LOCKED is for the requests, not for the pauses. */
+	itest_exec("BEGIN");
+	itest_exec("SELECT entity_type FROM queue_pauses WHERE entity_type = '%s' FOR UPDATE",
+		   paused);
+	mysql_free_result(mysql_store_result(itest_raw));
+	CU_ASSERT_EQUAL(claim(st, paused, "w-pause", &cl), STORE_NOT_FOUND);
+	itest_exec("ROLLBACK");
+
+	CU_ASSERT_EQUAL(store_queue_resume(st, paused, "admin:test", "provider back"), STORE_OK);
+	CU_ASSERT_EQUAL(store_queue_resume(st, paused, "admin:test", "again"), STORE_CONFLICT);
+	CU_ASSERT_EQUAL_FATAL(store_queue_get(st, paused, &q), STORE_OK);
+	CU_ASSERT_FALSE(q.paused);
+	CU_ASSERT_EQUAL_FATAL(claim(st, paused, "w-pause", &cl), STORE_OK);
+	CU_ASSERT_EQUAL(memcmp(cl.request.id.b, waiting.b, 16), 0);
+	store_claimed_release(&cl);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM queue_events WHERE entity_type = '%s' "
+				   "AND actor = 'admin:test' AND ((action = 'pause' AND reason = "
+				   "'provider down') OR (action = 'resume' AND reason = "
+				   "'provider back'))", paused), 2);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM queue_events WHERE entity_type = '%s'",
+				   paused), 2);
+}
+
+/* The pick walks (status, id), the pause check is a key lookup. */
+static void test_claim_uses_its_index(void)
+{
+	const char *types[] = { "problem", "quiz" };
+	struct store_plan plan;
+	CU_ASSERT_EQUAL_FATAL(store_explain_claim(st, types, 2, &plan), STORE_OK);
+	printf("\n  claim: access %s, key %s, ~%ld rows, %s\n", plan.access, plan.key, plan.rows,
+	       plan.extra);
+	CU_ASSERT_STRING_EQUAL(plan.key, "ix_status_id");
+	CU_ASSERT_STRING_NOT_EQUAL(plan.access, "ALL");
+	CU_ASSERT_PTR_NULL(strstr(plan.extra, "filesort"));
+	CU_ASSERT_PTR_NULL(strstr(plan.extra, "temporary"));
+}
+
 static void test_concurrent_claimers(void)
 {
 	enum { REQUESTS = 1000, CLAIMERS = 8 };
@@ -440,6 +512,8 @@ static void test_complete_quotes_long_errors_whole(void)
 
 static const struct unit_case cases[] = {
 	{ "claims go oldest first, with lease, attempt and event", test_claim_order_and_resource },
+	{ "a paused type is never handed out; resumed, it is", test_paused_type_is_skipped },
+	{ "the claim's pick walks its index (EXPLAIN)", test_claim_uses_its_index },
 	{ "what claim and complete answer is what the store holds", test_answers_match_the_store },
 	{ "8 concurrent claimers, 1,000 pending: each claimed once, none lost", test_concurrent_claimers },
 	{ "a worker without the lease changes nothing; entities are idempotent", test_fencing },

@@ -251,6 +251,58 @@ static void test_status_read_times_out(void)
 	gen_request_release(&r);
 }
 
+/*
+ * pending_timeout and a paused queue (README "Pausing a queue"): nothing of
+ * a paused type is failed as never started, by the reaper or a status read;
+ * after the resume, its requests' wait counts from the resume.
+ */
+static void test_paused_queue_waits(void)
+{
+	char type[32], other[32], owner[OWNER_MAX + 1];
+	struct reaper_summary sum;
+	struct gen_request r;
+	snprintf(type, sizeof(type), "paused_%s", tag);
+	snprintf(other, sizeof(other), "running_%s", tag);
+	snprintf(owner, sizeof(owner), "reaper-%s", tag);
+	/* Both waiting for two hours: past pending_timeout (1 h). */
+	struct uuid waiting = pending_at(type, t0 - S(7200));
+	struct uuid control = pending_at(other, t0 - S(7200));
+	CU_ASSERT_EQUAL_FATAL(store_queue_pause(st, type, "admin:test", "provider down"), STORE_OK);
+	/* The pause and the resume are stamped by the store's clock: the
+	 * instants below are read from it, not from this host's. */
+	int64_t paused_at;
+	CU_ASSERT_EQUAL_FATAL(store_now(st, &paused_at), STORE_OK);
+
+	CU_ASSERT_EQUAL_FATAL(reaper_run(st, &cfg, paused_at + S(1), 0, 10, NULL, NULL, &sum), STORE_OK);
+	CU_ASSERT_STRING_EQUAL(status_of(&waiting), "pending");
+	CU_ASSERT_STRING_EQUAL(status_of(&control), "failed");
+	/* Paused for days: still waiting. */
+	CU_ASSERT_EQUAL_FATAL(reaper_run(st, &cfg, paused_at + S(3 * 86400), 0, 10, NULL, NULL, &sum),
+			      STORE_OK);
+	CU_ASSERT_STRING_EQUAL(status_of(&waiting), "pending");
+	/* A client's status read decides as the reaper would, and writes nothing either. */
+	CU_ASSERT_EQUAL_FATAL(store_request_get(st, &waiting, owner, &r), STORE_OK);
+	CU_ASSERT(store_request_check_timeout(st, &cfg, paused_at + S(60), &r, owner) >= 0);
+	CU_ASSERT_EQUAL(r.status, GEN_PENDING);
+	gen_request_release(&r);
+	CU_ASSERT_EQUAL(events_to(&waiting, "failed"), 0);
+
+	CU_ASSERT_EQUAL_FATAL(store_queue_resume(st, type, "admin:test", "provider back"), STORE_OK);
+	int64_t resumed_at;
+	CU_ASSERT_EQUAL_FATAL(store_now(st, &resumed_at), STORE_OK);
+	/* Resumed 59 minutes ago: the hour counts from the resume, not from the request. */
+	CU_ASSERT_EQUAL_FATAL(reaper_run(st, &cfg, resumed_at + S(59 * 60), 0, 10, NULL, NULL, &sum),
+			      STORE_OK);
+	CU_ASSERT_STRING_EQUAL(status_of(&waiting), "pending");
+	/* An hour after the resume, never picked up: failed, as any other. */
+	CU_ASSERT_EQUAL_FATAL(reaper_run(st, &cfg, resumed_at + S(3601), 0, 10, NULL, NULL, &sum),
+			      STORE_OK);
+	CU_ASSERT_STRING_EQUAL(status_of(&waiting), "failed");
+	CU_ASSERT_EQUAL(itest_long("SELECT failure_reason = 'never_started' FROM generation_requests "
+				   "WHERE id = UNHEX('%s')", itest_hex(&waiting)), 1);
+	CU_ASSERT_EQUAL(events_to(&waiting, "failed"), 1);
+}
+
 static void test_prune(void)
 {
 	char type[32];
@@ -300,6 +352,8 @@ static const struct unit_case cases[] = {
 	{ "a dry run decides but changes nothing", test_dry_run_changes_nothing },
 	{ "two reapers at once on 1,000 stale rows: 1,000 transitions", test_two_reapers_at_once },
 	{ "the reaper's queries walk indexes (EXPLAIN)", test_queries_use_indexes },
+	{ "a paused queue's requests wait; pending_timeout counts from the resume",
+	  test_paused_queue_waits },
 	{ "a status read makes the reaper's transition on the spot", test_status_read_times_out },
 	{ "prune deletes old finished requests with their rows, nothing else", test_prune },
 	{ NULL, NULL },

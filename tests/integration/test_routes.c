@@ -90,6 +90,9 @@ static const struct row rows[] = {
 	{ "POST", "/admin/generations/{id}/retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/bulk-cancel", ADMIN_ROUTE(400) },
 	{ "POST", "/admin/bulk-cancel", ADMIN_ROUTE(415) },
+	{ "GET", "/admin/queues", ADMIN_ROUTE(200) },
+	{ "POST", "/admin/queues/{type}/pause", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/queues/{type}/resume", ADMIN_ROUTE(415) },
 	/* signing out is a 401 whoever asks: that is how browsers forget */
 	{ "GET", "/admin/logout", PUBLIC_ROUTE(401) },
 	{ "GET", "/admin/static/admin.js", PUBLIC_ROUTE(200) },
@@ -99,6 +102,9 @@ static const struct row rows[] = {
 	{ "POST", "/admin/api/generations/{id}/fail", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/generations/{id}/cancel", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/generations/{id}/retry", ADMIN_ROUTE(415) },
+	{ "GET", "/admin/api/queues", ADMIN_ROUTE(200) },
+	{ "POST", "/admin/api/queues/{type}/pause", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/api/queues/{type}/resume", ADMIN_ROUTE(415) },
 };
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -189,15 +195,21 @@ static const struct row *row_of(const struct route *r)
 	return NULL;
 }
 
-/* The pattern with its {id} replaced by `id`. */
-static void path_of(const char *pattern, const char *id, char *out, size_t size)
+/* The pattern with its {id} replaced by `id`, or its {type} by `type`. */
+static void path_of(const char *pattern, const char *id, const char *type, char *out,
+		    size_t size)
 {
 	const char *at = strstr(pattern, "{id}");
-	if (!at) {
-		snprintf(out, size, "%s", pattern);
+	if (at) {
+		snprintf(out, size, "%.*s%s%s", (int)(at - pattern), pattern, id, at + 4);
 		return;
 	}
-	snprintf(out, size, "%.*s%s%s", (int)(at - pattern), pattern, id, at + 4);
+	at = strstr(pattern, "{type}");
+	if (at) {
+		snprintf(out, size, "%.*s%s%s", (int)(at - pattern), pattern, type, at + 6);
+		return;
+	}
+	snprintf(out, size, "%s", pattern);
 }
 
 static int has_header(const struct http_response *resp, const char *line)
@@ -398,16 +410,17 @@ static void test_route_by_credential(void)
 		int is_get = !strcmp(r->method, "GET");
 		for (int cred = 0; cred < CRED_COUNT; cred++) {
 			int want = row->want[cred];
-			path_of(r->pattern, UNKNOWN_ID, path, sizeof(path));
+			path_of(r->pattern, UNKNOWN_ID, "route_test", path, sizeof(path));
 			run_case(r->method, path, (enum cred)cred, want);
 			/* HEAD is answered wherever GET is, as the GET is (RFC 9110 9.3.2). */
 			if (is_get) {
 				run_case("HEAD", path, (enum cred)cred, want);
 				run_head_like_get(path, (enum cred)cred);
 			}
-			if (!strstr(r->pattern, "{id}"))
+			if (!strstr(r->pattern, "{id}") && !strstr(r->pattern, "{type}"))
 				continue;
-			path_of(r->pattern, BAD_ID, path, sizeof(path));
+			/* An entity type may not start with a digit nor hold capitals. */
+			path_of(r->pattern, BAD_ID, "9Bad", path, sizeof(path));
 			run_case(r->method, path, (enum cred)cred,
 				 want == 401 || want == 403 ? want : 400);
 			if (is_get)

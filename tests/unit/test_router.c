@@ -112,6 +112,35 @@ static void test_admin_routes(void)
 	expect_status("POST", "/admin/generations/not-a-uuid/fail", 400);
 }
 
+/* Queues are named by their entity type in the path, checked as SPEC §3 says. */
+static void test_queue_routes(void)
+{
+	struct route_match m;
+	char longest[128];
+	expect_route("GET", "/admin/queues", admin_queues);
+	expect_route("POST", "/admin/queues/problem/pause", admin_queue_pause);
+	expect_route("POST", "/admin/queues/problem/resume", admin_queue_resume);
+	expect_route("GET", "/admin/api/queues", admin_api_queues);
+	expect_route("POST", "/admin/api/queues/problem/pause", admin_api_queue_pause);
+	expect_route("POST", "/admin/api/queues/problem/resume", admin_api_queue_resume);
+	match("POST", "/admin/queues/quiz_2/pause", &m);
+	CU_ASSERT_STRING_EQUAL(m.entity_type, "quiz_2");
+	snprintf(longest, sizeof(longest), "/admin/api/queues/a%063d/resume", 0);
+	match("POST", longest, &m);
+	CU_ASSERT_EQUAL(m.status, 0);
+	CU_ASSERT_EQUAL(strlen(m.entity_type), 64);
+	snprintf(longest, sizeof(longest), "/admin/api/queues/a%064d/resume", 0);
+	expect_status("POST", longest, 400);
+	expect_status("POST", "/admin/queues/Problem/pause", 400);
+	expect_status("POST", "/admin/queues/9lives/pause", 400);
+	expect_status("POST", "/admin/api/queues/a-b/pause", 400);
+	expect_status("POST", "/admin/queues//pause", 404);
+	expect_405("GET", "/admin/queues/problem/pause", "POST");
+	/* A route without {type} leaves it empty. */
+	match("GET", "/admin/queues", &m);
+	CU_ASSERT_STRING_EQUAL(m.entity_type, "");
+}
+
 #define WORKER_ONE "/api/v1/worker/generation-requests/" ID_TEXT
 
 static void test_worker_routes(void)
@@ -411,6 +440,7 @@ static const struct unit_case cases[] = {
 	{ "worker routes, their ids and methods", test_worker_routes },
 	{ "every route with its method", test_every_route },
 	{ "admin, metrics: routes, methods, ids", test_admin_routes },
+	{ "queues: routes and the entity type in the path", test_queue_routes },
 	{ "parsed id bytes", test_id_bytes },
 	{ "404 for unknown paths", test_unknown_paths },
 	{ "405 with the exact Allow", test_method_not_allowed },
