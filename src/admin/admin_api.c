@@ -413,6 +413,13 @@ static int oldest_pending_sample(void *ctx, const char *type, int64_t requested_
 	return 0;
 }
 
+static int paused_sample(void *ctx, const char *type)
+{
+	const char *labels[] = { "entity_type", type, NULL };
+	metrics_sample(ctx, "gentrack_queue_paused", labels, 1.0);
+	return 0;
+}
+
 static int queue_metrics(struct call *c, struct strbuf *sb, int64_t now)
 {
 	struct queues q = { STRBUF_INIT, STRBUF_INIT };
@@ -436,7 +443,12 @@ static int queue_metrics(struct call *c, struct strbuf *sb, int64_t now)
 		       "Age of the oldest pending request of each entity type with pending requests "
 		       "(since requested_at, as pending_timeout counts).");
 	struct oldest o = { sb, now };
-	return store_metric_oldest_pending(c->store, oldest_pending_sample, &o);
+	rc = store_metric_oldest_pending(c->store, oldest_pending_sample, &o);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_queue_paused", "gauge",
+		       "1 for each entity type whose queue an operator paused (claims skip it).");
+	return store_queue_paused_types(c->store, paused_sample, sb);
 }
 
 /* The reaper's last run, and the timeouts the alerts take halves of. */

@@ -161,3 +161,22 @@ int store_queue_events(struct store *s, unsigned limit,
 	int rc = engine_run(s, &Q_QUEUE_EVENTS, p, queue_event_row, &k, NULL, NULL);
 	return engine_sink_result(s, &k, rc);
 }
+
+/* Every paused type, for /metrics: the alerts leave paused queues alone. */
+static const struct engine_query Q_PAUSED_TYPES = {
+	"SELECT entity_type FROM queue_pauses",
+	"", "s" };
+
+static int paused_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const char *) = (int (*)(void *, const char *))k->fn;
+	return c[0].null ? 0 : fn(k->ctx, c[0].s);
+}
+
+int store_queue_paused_types(struct store *s, int (*fn)(void *ctx, const char *entity_type),
+			     void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	return engine_run(s, &Q_PAUSED_TYPES, NULL, paused_row, &k, NULL, NULL);
+}

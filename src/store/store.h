@@ -613,6 +613,9 @@ struct store_queue_event {
 /* The `limit` latest pauses and resumes of every queue, newest first. */
 int store_queue_events(struct store *s, unsigned limit,
 		       int (*fn)(void *ctx, const struct store_queue_event *e), void *ctx);
+/* Each paused entity type (borrowed for the call); non-zero from fn stops. */
+int store_queue_paused_types(struct store *s, int (*fn)(void *ctx, const char *entity_type),
+			     void *ctx);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */

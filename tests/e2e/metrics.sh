@@ -310,6 +310,16 @@ scrape
 check "old: nothing pending, no age" eq "$(grep -c 'oldest_pending_age_seconds{entity_type="old"}' "$HB")" 0
 check "old: 0 pending, 0 processing" eq "$(metric 'gentrack_queue_requests{entity_type="old",status="pending"}') $(metric 'gentrack_queue_requests{entity_type="old",status="processing"}')" "0 0"
 
+# ---- a paused queue: the alerts leave it alone ----
+check "no queue paused: no paused sample" eq "$(grep -c '^gentrack_queue_paused' "$HB")" 0
+check "pause old" eval '"${CTL[@]}" queue pause old --reason "metrics test" >/dev/null'
+scrape
+check "old paused: 1" eq "$(metric 'gentrack_queue_paused{entity_type="old"}')" 1
+check "only old" eq "$(grep -c '^gentrack_queue_paused' "$HB")" 1
+check "resume old" eval '"${CTL[@]}" queue resume old --reason "metrics test" >/dev/null'
+scrape
+check "resumed: no paused sample" eq "$(grep -c '^gentrack_queue_paused' "$HB")" 0
+
 # ---- the reaper's last run ----
 t0=$(date +%s)
 check "gentrackctl reap" eval '"${CTL[@]}" reap >/dev/null'
