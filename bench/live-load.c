@@ -125,6 +125,7 @@ struct conn {
 	int busy_pipeline;	/* pipelines: started and not finished */
 	int retried;		/* the current request was sent again once */
 	int last_req, last_v;	/* subscribers: the last change event recorded */
+	int fails;		/* waiters: failures in a row (retry_at) */
 };
 
 struct ev_rec {			/* one change event a subscriber received */
@@ -314,6 +315,22 @@ static void timer_add(struct conn *c, int64_t due)
 	c->timer_next = wheel[s];
 	wheel[s] = c->idx;
 	c->on_wheel = 1;
+}
+
+/* When a waiter whose stream or poll failed tries again: as EventSource and
+ * a careful poller do, later after each failure (1 s, 2 s, 4 s, up to 10 s),
+ * with jitter, so that thousands dropped at once do not come back at once. */
+static unsigned rnd_state = 2463534242u;
+static int64_t retry_at(struct conn *c, int64_t now)
+{
+	int64_t base = US << (c->fails < 4 ? c->fails : 4);
+	if (base > 10 * US)
+		base = 10 * US;
+	c->fails++;
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return now + base / 2 + (int64_t)(rnd_state % (uint64_t)(base / 2 + 1));
 }
 
 /* ------------------------------------------------------------------ connections */
@@ -630,7 +647,7 @@ static void waiter_start(struct conn *c)
 	if (c->role == ROLE_SUB) {
 		snprintf(path, sizeof(path), "/api/v1/generation-requests/%s/events", r->id);
 		if (conn_send(c, "GET", path, opt_ckey, "Accept: text/event-stream\r\n", NULL) < 0)
-			timer_add(c, now_us() + US);
+			timer_add(c, retry_at(c, now_us()));
 	} else {
 		char inm[80] = "";
 		if (c->etag[0])
@@ -639,7 +656,7 @@ static void waiter_start(struct conn *c)
 		c_polls++;
 		if (conn_send(c, "GET", path, opt_ckey, inm, NULL) < 0) {
 			c_poll_err++;
-			timer_add(c, now_us() + US);
+			timer_add(c, retry_at(c, now_us()));
 		}
 	}
 }
@@ -682,6 +699,7 @@ static void sub_event(struct conn *c, const char *data, int64_t now)
 		c->terminal_seen = 1;
 	if (!c->got_first) {
 		c->got_first = 1;
+		c->fails = 0;
 		c_events_initial++;
 		if (!c->ever_held) {
 			c->ever_held = 1;
@@ -762,7 +780,10 @@ static void poll_answer(struct conn *c, int64_t now)
 		(void)etag;
 	} else {
 		c_poll_err++;
+		timer_add(c, retry_at(c, now));
+		return;
 	}
+	c->fails = 0;
 	if (c->terminal_seen && waiter_move(c)) {
 		waiter_start(c); /* the new request at once, as a client would */
 		return;
@@ -1010,11 +1031,11 @@ static void conn_failed(struct conn *c)
 	switch (c->role) {
 	case ROLE_SUB:
 		c_stream_reconnects++;
-		timer_add(c, now_us() + US);
+		timer_add(c, retry_at(c, now_us()));
 		break;
 	case ROLE_POLL:
 		c_poll_err++;
-		timer_add(c, now_us() + US);
+		timer_add(c, retry_at(c, now_us()));
 		break;
 	case ROLE_DRIVER:
 		c_driver_err++;
@@ -1049,7 +1070,7 @@ static void response_done(struct conn *c, int64_t now)
 			/* A final state answered by the application itself is an
 			 * event stream too; anything else is a refusal. */
 			c_stream_open_err++;
-			timer_add(c, now + US);
+			timer_add(c, retry_at(c, now));
 			break;
 		}
 		if (c->terminal_seen) {
@@ -1107,15 +1128,18 @@ static long long pgroup_ticks(int pgid)
 		if (!p)
 			continue;
 		/* After ") ": state ppid pgrp session tty tpgid flags minflt
-		 * cminflt majflt cmajflt utime stime */
+		 * cminflt majflt cmajflt utime stime cutime cstime. The children's
+		 * times: a worker that died (nginx respawns it, the pool restarts
+		 * a child) leaves its ticks in its reaped parent's, not nowhere. */
 		char state;
 		int ppid, pgrp;
-		unsigned long long f[8], ut, st;
-		if (sscanf(p + 2, "%c %d %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &state, &ppid,
-			   &pgrp, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &ut, &st) != 13)
+		unsigned long long f[8], ut, st, cut, cst;
+		if (sscanf(p + 2, "%c %d %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &state,
+			   &ppid, &pgrp, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &ut, &st, &cut,
+			   &cst) != 15)
 			continue;
 		if (pgrp == pgid)
-			sum += (long long)(ut + st);
+			sum += (long long)(ut + st + cut + cst);
 	}
 	closedir(d);
 	return sum;

@@ -139,7 +139,10 @@ sed -e "s#@PORT@#$bench_port#g" -e "s#@LIVE_SUBSCRIBER@#$ngx/live/live-subscribe
 printf '\ninclude %s;\n' "$ngx/bench-live.conf" >>"$ngx/site.conf"
 # This stack's nginx only: room for the streams in each worker.
 grep -q 'worker_connections 1024;' "$ngx/nginx.conf" || die "nginx.conf has no 'worker_connections 1024;' to raise"
+# And the error log at notice, not the harness's info (a line per publish
+# connection closed, here thousands a second): crashes (alert) still show.
 sed -i -e "s/worker_connections 1024;/worker_connections $((nofile - 100));/" \
+	-e "s#error_log \(.*\) info;#error_log \1 notice;#" \
 	-e "s/^worker_processes 2;/worker_processes 2;\nworker_rlimit_nofile $nofile;/" "$ngx/nginx.conf"
 nginx -t -q -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/error.log" 2>>"$dir.log" ||
 	die "nginx rejected the bench configuration (see $dir.log)"
@@ -159,11 +162,12 @@ ngx_pg=$(tr -dc '0-9' <"$ngx/nginx.pid")
 db_pg=$(tr -dc '0-9' <"$dir/mysqld.pid")
 hz=$(getconf CLK_TCK)
 
-# CPU ticks used so far by each process group: "nginx app store".
+# CPU ticks used so far by each process group: "nginx app store"; with the
+# times of reaped children (a crashed nginx worker's, a restarted child's).
 cpu_ticks() {
 	# A process may exit between the glob and the read: cat then fails.
 	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v ng="$ngx_pg" -v fc="$fcgi_pg" -v db="$db_pg" '
-		{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); t = f[12] + f[13]
+		{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); t = f[12] + f[13] + f[14] + f[15]
 		  if (f[3] == ng) n += t; else if (f[3] == fc) a += t; else if (f[3] == db) d += t }
 		END { printf "%d %d %d\n", n, a, d }'
 }
@@ -203,12 +207,28 @@ held_all() {
 		grep -q '^HELD\|^LIVE' "$dir/hold.$k.out" 2>/dev/null || return 1
 	done
 }
+# The cost of a subscription: CPU from the last create to the last stream
+# held (each a GET through the application, its channel check on nginx's
+# publisher socket, and the hand-over to Nchan).
+created_all() {
+	local k
+	for ((k = 0; k < procs; k++)); do
+		grep -q 'created in' "$dir/hold.$k.err" 2>/dev/null || return 1
+	done
+}
+for ((i = 0; i < 3000; i++)); do
+	created_all && break
+	for pid in "${clients[@]}"; do kill -0 "$pid" 2>/dev/null || break 2; done
+	sleep 0.1
+done
+co0=$(cpu_ticks)
 t_open=$(date +%s%N)
 for ((i = 0; i < 6500; i++)); do
 	held_all && break
 	for pid in "${clients[@]}"; do kill -0 "$pid" 2>/dev/null || break 2; done
 	sleep 0.1
 done
+co1=$(cpu_ticks)
 open_s=$(awk -v a="$t_open" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
 held=0
 for ((k = 0; k < procs; k++)); do
@@ -231,6 +251,9 @@ clients=()
 read -r a_ngx a_app a_db < <(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v t0="$t0" -v t1="$t1" 'BEGIN {
 	split(a, x, " "); split(b, y, " "); s = (t1 - t0) / 1e9
 	for (i = 1; i <= 3; i++) printf "%.2f ", (y[i] - x[i]) / hz / s * 100; print "" }')
+read -r o_ngx o_app o_db < <(awk -v a="$co0" -v b="$co1" -v hz="$hz" -v n="$held" 'BEGIN {
+	split(a, x, " "); split(b, y, " ")
+	for (i = 1; i <= 3; i++) printf "%.0f ", (n > 0 ? (y[i] - x[i]) / hz * 1e6 / n : 0); print "" }')
 per10k() { awk -v d="$1" -v n="$held" 'BEGIN {printf "%.1f", (n > 0 ? d / 1024 / (n / 10000) : 0)}'; }
 a_rss=$(per10k $((mem_rss2 - mem_rss0)))
 a_pss=$(per10k $((mem_pss2 - mem_pss0)))
@@ -249,6 +272,7 @@ run_phase() {
 	clients+=($!)
 	wait "${clients[-1]}" || fail "($key) the client exited with status $? (see $dir/$key.err)"
 	clients=()
+	crash_check "($key)"
 	line[$key]=$(grep '^LIVE ' "$dir/$key.out" || true)
 	[[ -n ${line[$key]} ]] || { fail "($key) the client printed no result"; line[$key]="LIVE"; return 0; }
 	local l=${line[$key]} want
@@ -270,6 +294,20 @@ run_phase() {
 			fail "($key) $errs of $polls polls failed"
 	fi
 }
+# nginx workers that died (Nchan has crashed here under load): each loses
+# its streams, and its clients all come back at once.
+crashes() { grep -c 'exited on signal' "$ngx/error.log" || true; }
+crash_check() {
+	local now
+	now=$(crashes)
+	if ((now > crashes_seen)); then
+		fail "$1: $((now - crashes_seen)) nginx worker(s) crashed ($(grep 'exited on signal' "$ngx/error.log" | tail -n 1))"
+		crash_note+=" $1:$((now - crashes_seen))"
+	fi
+	crashes_seen=$now
+}
+crashes_seen=0 crash_note=""
+crash_check "(a)"
 run_phase b subscribe "$waiters"
 run_phase c poll "$waiters"
 run_phase d none 0
@@ -298,6 +336,7 @@ descriptor limit $nofile; load average before: $uptime_before, after: $uptime_af
 | nginx RSS before / held / end of window (MiB) | $((mem_rss0 / 1024)) / $((mem_rss1 / 1024)) / $((mem_rss2 / 1024)) |
 | nginx PSS before / held / end of window (MiB) | $((mem_pss0 / 1024)) / $((mem_pss1 / 1024)) / $((mem_pss2 / 1024)) |
 | nginx memory per 10,000 subscribers: RSS / PSS (MiB) | $a_rss / $a_pss |
+| CPU per subscription while opening: nginx / app / MariaDB (µs) | $o_ngx / $o_app / $o_db |
 
 (b)-(d) $waiters waiters over $requests requests, $rate requests finished a second (claim, entity, complete; a new request replaces each), ${run_s}s, CPU over the last $((run_s - warm_s))s in % of one core:
 | phase | changes | events got / expected | delay p50 / p99 / max ms | lower bound p50 / p99 ms | worker call p50 / p99 ms | polls/s (200, 304) | poll sees final p50 / p99 ms | nginx | app | store | client | server |
@@ -323,6 +362,7 @@ server CPU (nginx + gentrack-fcgi + MariaDB), pollers / subscribers: $ratio x; a
 p99 delay target (< 100 ms): $(awk -v p="$(field delay_p99_ms "${line[b]}")" 'BEGIN {print (p >= 0 && p < 100) ? "met" : "missed"}') ($(field delay_p99_ms "${line[b]}") ms)
 gentrack-fcgi CPU while $held wait (< 2% of a core): $(awk -v x="$a_app" 'BEGIN {print x < 2 ? "met" : "missed"}') ($a_app%)
 EOF
+[[ -z $crash_note ]] || echo "nginx workers crashed (signal) during:$crash_note: figures of those phases are not clean"
 for key in b c d; do
 	printf 'raw (%s): %s\n' "$key" "${line[$key]}"
 done
