@@ -27,6 +27,9 @@
 #   --quick   2,000 subscribers held 5 s; 2,000 waiters over 200 requests at
 #             20 a second for 8 s: checks that it works (about a minute).
 #   --keep    leave the stack running afterwards (also BENCH_KEEP=1).
+#   --phases abcd   run only these phases (e.g. --phases bd).
+#   --rate R        requests finished a second in (b)-(d) (default 100).
+#   --nginx-workers N   nginx's worker_processes (default 2, the harness's).
 #
 # The load client is bench/live-load.c (built here with cc, as bench/run
 # builds its helpers: `make` and `make check` stay free of it); its header
@@ -48,12 +51,15 @@ src=$abs_top_srcdir/bench
 out=$abs_top_builddir/bench
 stack=$abs_top_srcdir/tests/harness/stack.sh
 
-mode=full keep=${BENCH_KEEP:-}
+mode=full keep=${BENCH_KEEP:-} phases=abcd rate_opt="" ngx_workers=2
 while (($#)); do
 	case $1 in
 	--quick) mode=quick ;;
 	--keep) keep=1 ;;
-	-h | --help) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--phases) phases=${2:?--phases needs letters}; shift ;;
+	--rate) rate_opt=${2:?--rate needs a number}; shift ;;
+	--nginx-workers) ngx_workers=${2:?--nginx-workers needs a number}; shift ;;
+	-h | --help) sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/live.sh: unknown option '$1' (try --help)" >&2; exit 1 ;;
 	esac
 	shift
@@ -64,6 +70,9 @@ full) hold=20000 hold_requests=2000 hold_s=30 waiters=10000 requests=1000 rate=1
 quick) hold=2000 hold_requests=200 hold_s=5 waiters=2000 requests=200 rate=20 run_s=8 warm_s=2 ;;
 esac
 poll_interval=5
+[[ -z $rate_opt ]] || rate=$rate_opt
+[[ $phases =~ ^[abcd]+$ ]] || { echo "bench/live.sh: --phases takes letters of abcd" >&2; exit 1; }
+[[ $ngx_workers =~ ^[1-9]$ ]] || { echo "bench/live.sh: --nginx-workers takes 1..9" >&2; exit 1; }
 
 die() { printf 'bench/live.sh: error: %s\n' "$*" >&2; exit 1; }
 say() { printf 'bench/live.sh: %s\n' "$*" >&2; }
@@ -143,7 +152,7 @@ grep -q 'worker_connections 1024;' "$ngx/nginx.conf" || die "nginx.conf has no '
 # connection closed, here thousands a second): crashes (alert) still show.
 sed -i -e "s/worker_connections 1024;/worker_connections $((nofile - 100));/" \
 	-e "s#error_log \(.*\) info;#error_log \1 notice;#" \
-	-e "s/^worker_processes 2;/worker_processes 2;\nworker_rlimit_nofile $nofile;/" "$ngx/nginx.conf"
+	-e "s/^worker_processes 2;/worker_processes $ngx_workers;\nworker_rlimit_nofile $nofile;/" "$ngx/nginx.conf"
 nginx -t -q -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/error.log" 2>>"$dir.log" ||
 	die "nginx rejected the bench configuration (see $dir.log)"
 nginx -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/error.log" -s reload
@@ -190,6 +199,8 @@ uptime_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- (a) hold
 
+held=0 procs=0
+if [[ $phases == *a* ]]; then
 procs=$(((hold + per_proc - 1) / per_proc))
 say "(a) $hold subscribers on $hold_requests requests ($procs client processes), held ${hold_s}s"
 read -r mem_rss0 mem_pss0 < <(nginx_mem)
@@ -258,6 +269,7 @@ per10k() { awk -v d="$1" -v n="$held" 'BEGIN {printf "%.1f", (n > 0 ? d / 1024 /
 a_rss=$(per10k $((mem_rss2 - mem_rss0)))
 a_pss=$(per10k $((mem_pss2 - mem_pss0)))
 awk -v x="$a_app" 'BEGIN {exit !(x < 2)}' || say "(a) target missed: gentrack-fcgi used $a_app% of a core while $held streams waited"
+fi
 
 # ---------------------------------------------------------------- (b) (c) (d)
 
@@ -308,9 +320,10 @@ crash_check() {
 }
 crashes_seen=0 crash_note=""
 crash_check "(a)"
-run_phase b subscribe "$waiters"
-run_phase c poll "$waiters"
-run_phase d none 0
+line[b]="" line[c]="" line[d]=""
+[[ $phases != *b* ]] || run_phase b subscribe "$waiters"
+[[ $phases != *c* ]] || run_phase c poll "$waiters"
+[[ $phases != *d* ]] || run_phase d none 0
 
 # ---------------------------------------------------------------- the table
 
@@ -324,8 +337,11 @@ uptime_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cat <<EOF
 
 gentrack live bench ($mode): $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1),
-$(date -u +%FT%TZ), 4 FastCGI workers, nginx 2 workers (worker_connections $((nofile - 100)), reuseport),
+$(date -u +%FT%TZ), 4 FastCGI workers, nginx $ngx_workers workers (worker_connections $((nofile - 100)), reuseport),
 descriptor limit $nofile; load average before: $uptime_before, after: $uptime_after
+EOF
+if [[ $phases == *a* ]]; then
+	cat <<EOF
 
 (a) $held of $hold subscribers held on $hold_requests requests (opened in ${open_s}s by $procs client processes; $conns established at the bench port), quiet ${hold_s}s:
 | what | value |
@@ -338,11 +354,15 @@ descriptor limit $nofile; load average before: $uptime_before, after: $uptime_af
 | nginx memory per 10,000 subscribers: RSS / PSS (MiB) | $a_rss / $a_pss |
 | CPU per subscription while opening: nginx / app / MariaDB (µs) | $o_ngx / $o_app / $o_db |
 
+EOF
+fi
+cat <<EOF
 (b)-(d) $waiters waiters over $requests requests, $rate requests finished a second (claim, entity, complete; a new request replaces each), ${run_s}s, CPU over the last $((run_s - warm_s))s in % of one core:
 | phase | changes | events got / expected | delay p50 / p99 / max ms | lower bound p50 / p99 ms | worker call p50 / p99 ms | polls/s (200, 304) | poll sees final p50 / p99 ms | nginx | app | store | client | server |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 for key in b c d; do
+	[[ -n ${line[$key]} ]] || continue
 	l=${line[$key]}
 	case $key in b) name="(b) subscribers" ;; c) name="(c) pollers every ${poll_interval}s" ;; d) name="(d) changes only" ;; esac
 	ev="" dl="" lo="" pl="" pd=""
@@ -356,15 +376,16 @@ for key in b c d; do
 		"$(field cpu_nginx_pct "$l")" "$(field cpu_app_pct "$l")" "$(field cpu_store_pct "$l")" \
 		"$(field cpu_client_pct "$l")" "$(server "$l")"
 done
-cat <<EOF
-
-server CPU (nginx + gentrack-fcgi + MariaDB), pollers / subscribers: $ratio x; above the change load alone (d): $ratio_above x
-p99 delay target (< 100 ms): $(awk -v p="$(field delay_p99_ms "${line[b]}")" 'BEGIN {print (p >= 0 && p < 100) ? "met" : "missed"}') ($(field delay_p99_ms "${line[b]}") ms)
-gentrack-fcgi CPU while $held wait (< 2% of a core): $(awk -v x="$a_app" 'BEGIN {print x < 2 ? "met" : "missed"}') ($a_app%)
-EOF
+echo
+[[ -z ${line[b]} || -z ${line[c]} ]] ||
+	echo "server CPU (nginx + gentrack-fcgi + MariaDB), pollers / subscribers: $ratio x${line[d]:+; above the change load alone (d): $ratio_above x}"
+[[ -z ${line[b]} ]] ||
+	echo "p99 delay target (< 100 ms): $(awk -v p="$(field delay_p99_ms "${line[b]}")" 'BEGIN {print (p >= 0 && p < 100) ? "met" : "missed"}') ($(field delay_p99_ms "${line[b]}") ms)"
+[[ $phases != *a* ]] ||
+	echo "gentrack-fcgi CPU while $held wait (< 2% of a core): $(awk -v x="$a_app" 'BEGIN {print x < 2 ? "met" : "missed"}') ($a_app%)"
 [[ -z $crash_note ]] || echo "nginx workers crashed (signal) during:$crash_note: figures of those phases are not clean"
 for key in b c d; do
-	printf 'raw (%s): %s\n' "$key" "${line[$key]}"
+	[[ -z ${line[$key]} ]] || printf 'raw (%s): %s\n' "$key" "${line[$key]}"
 done
 if ((failures)); then
 	say "$failures check(s) failed"
