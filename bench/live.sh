@@ -200,10 +200,7 @@ uptime_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- (a) hold
 
 held=0 procs=0
-# Run last: the streams of (b) were seen to crash Nchan's workers twice in
-# two runs when they came after (a)'s 20,000 streams closed at once, and
-# never without (a) before them (RESULTS.md); `--phases ab` repeats it.
-phase_a() {
+if [[ $phases == *a* ]]; then
 procs=$(((hold + per_proc - 1) / per_proc))
 say "(a) $hold subscribers on $hold_requests requests ($procs client processes), held ${hold_s}s"
 read -r mem_rss0 mem_pss0 < <(nginx_mem)
@@ -272,7 +269,7 @@ per10k() { awk -v d="$1" -v n="$held" 'BEGIN {printf "%.1f", (n > 0 ? d / 1024 /
 a_rss=$(per10k $((mem_rss2 - mem_rss0)))
 a_pss=$(per10k $((mem_pss2 - mem_pss0)))
 awk -v x="$a_app" 'BEGIN {exit !(x < 2)}' || say "(a) target missed: gentrack-fcgi used $a_app% of a core while $held streams waited"
-}
+fi
 
 # ---------------------------------------------------------------- (b) (c) (d)
 
@@ -322,14 +319,11 @@ crash_check() {
 	crashes_seen=$now
 }
 crashes_seen=0 crash_note=""
+crash_check "(a)"
 line[b]="" line[c]="" line[d]=""
 [[ $phases != *b* ]] || run_phase b subscribe "$waiters"
 [[ $phases != *c* ]] || run_phase c poll "$waiters"
 [[ $phases != *d* ]] || run_phase d none 0
-if [[ $phases == *a* ]]; then
-	phase_a
-	crash_check "(a)"
-fi
 
 # ---------------------------------------------------------------- the table
 
