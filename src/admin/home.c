@@ -266,7 +266,9 @@ static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
 		html_text(sb, f->entity_type);
 		strbuf_addstr(sb, "</span>");
 	}
-	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form></section>");
+	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form>"
+			  "<p><a href=\"/admin/bulk-retry\">Retry failed or partial requests by "
+			  "filter\xe2\x80\xa6</a></p></section>");
 }
 
 void admin_home(struct call *c)

@@ -129,6 +129,7 @@ check "submitted twice: applied once" match "$ST $(hdr Location)" '^303 /admin/\
 check "the repeat wrote nothing" eq "$(writes)" "$before"
 admin_get "/admin/?done=bulk_retry&n=2"
 check "the dashboard says what the bulk retry did" body_has 'Bulk retry done: 2 requests sent back to pending.'
+check "the dashboard links the bulk retry" body_has 'href="/admin/bulk-retry"'
 
 # ==== the JSON twin ====
 JF="\"entity_type\":\"rtb\",\"finished_after\":\"$A\",\"finished_before\":\"$B\""
