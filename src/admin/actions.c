@@ -228,15 +228,30 @@ void admin_queue_resume(struct call *c)
 struct bulk {
 	unsigned long long older_than;   /* minutes */
 	const char *entity_type;
+	int pending;                     /* scope=pending: every pending request of the type */
 	struct store_stuck_filter f;
 };
 
-/* older_than (minutes) and entity_type, with the filter they make as of `as_of`. */
+/*
+ * older_than (minutes), entity_type and scope ("stuck", the default, or
+ * "pending"), with the filter they make as of `as_of`.
+ */
 static int bulk_params(struct call *c, const struct query *q, int64_t as_of, struct bulk *b)
 {
 	const char *m = query_get(q, "older_than");
 	const char *type = query_get(q, "entity_type");
+	const char *scope = query_get(q, "scope");
 	memset(b, 0, sizeof(*b));
+	if (scope && *scope && strcmp(scope, "stuck") && strcmp(scope, "pending")) {
+		admin_error_page(c, 400, "The scope is \xe2\x80\x9cstuck\xe2\x80\x9d or "
+				 "\xe2\x80\x9cpending\xe2\x80\x9d.");
+		return -1;
+	}
+	b->pending = scope && !strcmp(scope, "pending");
+	if (b->pending && (!type || !*type)) {
+		admin_error_page(c, 400, "Cancelling every pending request takes an entity type.");
+		return -1;
+	}
 	if (!m || query_uint(m, 1, 525600, &b->older_than) < 0) {
 		admin_error_page(c, 400, "\xe2\x80\x9colder than\xe2\x80\x9d takes minutes, 1 to 525600.");
 		return -1;
@@ -251,6 +266,13 @@ static int bulk_params(struct call *c, const struct query *q, int64_t as_of, str
 	admin_stuck_filter(c->cfg, as_of, &b->f);
 	b->f.age_cutoff = as_of - (int64_t)b->older_than * US_PER_MIN;
 	b->f.entity_type = b->entity_type;
+	if (b->pending) {
+		/* The stuck filter narrowed to pending, without pending_timeout:
+		 * every pending request of the type older than older_than. */
+		b->f.has_status = 1;
+		b->f.status = GEN_PENDING;
+		b->f.pending_cutoff = as_of;
+	}
 	return 0;
 }
 
@@ -282,10 +304,11 @@ void admin_bulk_preview(struct call *c)
 	c->resp->status = 200;
 	c->resp->content_type = PAGE_HTML_TYPE;
 	page_begin(c, "Bulk cancel");
-	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel stuck "
-			"requests older than %llu minutes</h1>", b.older_than);
+	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel %s "
+			"requests older than %llu minutes</h1>", b.pending ? "pending" : "stuck",
+		    b.older_than);
 	strbuf_addf(sb, "<p class=\"preview\">This will cancel <strong id=\"bulk-count\">%llu</strong> "
-			"stuck request%s", n, n == 1 ? "" : "s");
+			"%s request%s", n, b.pending ? "pending" : "stuck", n == 1 ? "" : "s");
 	if (b.entity_type) {
 		strbuf_addstr(sb, " of type <code>");
 		html_text(sb, b.entity_type);
@@ -327,6 +350,8 @@ void admin_bulk_preview(struct call *c)
 			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">"
 			"<input type=\"hidden\" name=\"older_than\" value=\"%llu\">",
 		    token, action_id, (long long)c->now, n, b.older_than);
+	if (b.pending)
+		strbuf_addstr(sb, "<input type=\"hidden\" name=\"scope\" value=\"pending\">");
 	if (b.entity_type) {
 		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
 		html_text(sb, b.entity_type);

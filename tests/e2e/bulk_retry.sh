@@ -159,4 +159,37 @@ admin_json /admin/api/bulk-retry "{$JF,\"status\":\"partial\",\"reason\":\"api\"
 check "api resent: applied once" jtrue '.retried==1 and .repeat==true'
 check "api resend wrote nothing" eq "$(writes)" "$before"
 
+# ==== bulk cancel of the pending requests of a type (scope=pending) ====
+# 40 minutes old: past older_than=30, not yet past pending_timeout (1 h), so
+# not "stuck": only the pending scope sees them.
+for i in 1 2; do api POST "$COLL" '{"entity_type":"pca"}'; done
+api POST "$COLL" '{"entity_type":"pca"}'; PCA_FRESH=$(jb .request_id)
+api POST "$COLL" '{"entity_type":"pcb"}'; PCB=$(jb .request_id)
+sql "UPDATE generation_requests SET requested_at = UTC_TIMESTAMP(6) - INTERVAL 40 MINUTE
+     WHERE entity_type IN ('pca', 'pcb') AND id NOT IN (UNHEX('$(hex_id "$PCA_FRESH")'))"
+admin_get "/admin/"
+check "the dashboard has the pending-of-a-type form" body_has 'name="scope" value="pending"'
+admin_get "/admin/bulk-cancel?older_than=30&entity_type=pca"
+check "stuck scope: none of them" body_has '<strong id="bulk-count">0</strong>'
+admin_get "/admin/bulk-cancel?scope=pending&older_than=30"
+check "pending scope without a type: 400" status_is 400
+admin_get "/admin/bulk-cancel?scope=bogus&older_than=30&entity_type=pca"
+check "an unknown scope: 400" status_is 400
+admin_get "/admin/bulk-cancel?scope=pending&older_than=30&entity_type=pca"
+check "pending scope: counts the 2 old pending of pca" body_has '<strong id="bulk-count">2</strong>'
+PFORM="action_id=$(form_value action_id)&as_of=$(form_value as_of)&expected=$(form_value expected)&scope=pending&older_than=30&entity_type=pca&reason=drain+pca"
+PTOKEN=$(csrf_of)
+before=$(writes)
+admin_post /admin/bulk-cancel "$PFORM"
+check "pending bulk cancel without a CSRF token: 403" status_is 403
+check "... nothing written" eq "$(writes)" "$before"
+admin_post /admin/bulk-cancel "csrf_token=$PTOKEN&$PFORM"
+check "pending bulk cancel: 303 with 2" match "$ST $(hdr Location)" '^303 /admin/\?done=bulk&n=2$'
+check "pca: 2 cancelled, the fresh one pending" eq "$(sql "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'pca' AND status = 'cancelled'")|$(status_of "$PCA_FRESH")" "2|pending"
+check "pcb untouched" eq "$(status_of "$PCB")" pending
+before=$(writes)
+admin_post /admin/bulk-cancel "csrf_token=$PTOKEN&$PFORM"
+check "pending bulk cancel twice: applied once" match "$ST $(hdr Location)" '^303 /admin/\?done=bulk_repeat&n=2$'
+check "... nothing written" eq "$(writes)" "$before"
+
 finish
