@@ -267,7 +267,7 @@ static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
 		strbuf_addstr(sb, "</span>");
 	}
 	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form>"
-			  "<form method=\"get\" action=\"/admin/bulk-cancel\" class=\"bulk\">"
+			  "<form method=\"get\" action=\"/admin/bulk-cancel\" class=\"bulk-pending\">"
 			  "<input type=\"hidden\" name=\"scope\" value=\"pending\">"
 			  "<label>Cancel every pending request of type <input type=\"text\" "
 			  "name=\"entity_type\" size=\"16\" autocomplete=\"off\" required></label> "
