@@ -7,12 +7,14 @@
 
 #include "base/limits.h"
 #include "admin/admin.h"
+#include "admin/bulk.h"
 #include "admin/detail.h"
 #include "admin/html.h"
 #include "admin/page.h"
 #include "admin/queues.h"
 #include "base/log.h"
 #include "base/query.h"
+#include "base/timeutil.h"
 #include "model/resource.h"
 #include "base/utf8.h"
 #include "base/banned.h"
@@ -23,11 +25,10 @@
  * token of its page (read_form) and a reason for the audit trail.
  */
 
-#define BULK_BATCH 100           /* requests per batch of a bulk cancel */
-#define BULK_MAX_BATCHES 10      /* so one bulk action touches at most 1,000 */
 #define BULK_PREVIEW_MAX_AGE (24 * 3600 * US_PER_S)
 #define ACTION_ID_LEN 32         /* hex characters */
-#define BULK_ACTION "bulk-cancel" /* the bulk form's action, as its token names it */
+#define BULK_ACTION "bulk-cancel" /* the bulk forms' actions, as their tokens name them */
+#define BULK_RETRY_ACTION "bulk-retry"
 
 static int is_form_type(const char *ct)
 {
@@ -227,15 +228,30 @@ void admin_queue_resume(struct call *c)
 struct bulk {
 	unsigned long long older_than;   /* minutes */
 	const char *entity_type;
+	int pending;                     /* scope=pending: every pending request of the type */
 	struct store_stuck_filter f;
 };
 
-/* older_than (minutes) and entity_type, with the filter they make as of `as_of`. */
+/*
+ * older_than (minutes), entity_type and scope ("stuck", the default, or
+ * "pending"), with the filter they make as of `as_of`.
+ */
 static int bulk_params(struct call *c, const struct query *q, int64_t as_of, struct bulk *b)
 {
 	const char *m = query_get(q, "older_than");
 	const char *type = query_get(q, "entity_type");
+	const char *scope = query_get(q, "scope");
 	memset(b, 0, sizeof(*b));
+	if (scope && *scope && strcmp(scope, "stuck") && strcmp(scope, "pending")) {
+		admin_error_page(c, 400, "The scope is \xe2\x80\x9cstuck\xe2\x80\x9d or "
+				 "\xe2\x80\x9cpending\xe2\x80\x9d.");
+		return -1;
+	}
+	b->pending = scope && !strcmp(scope, "pending");
+	if (b->pending && (!type || !*type)) {
+		admin_error_page(c, 400, "Cancelling every pending request takes an entity type.");
+		return -1;
+	}
 	if (!m || query_uint(m, 1, 525600, &b->older_than) < 0) {
 		admin_error_page(c, 400, "\xe2\x80\x9colder than\xe2\x80\x9d takes minutes, 1 to 525600.");
 		return -1;
@@ -250,6 +266,13 @@ static int bulk_params(struct call *c, const struct query *q, int64_t as_of, str
 	admin_stuck_filter(c->cfg, as_of, &b->f);
 	b->f.age_cutoff = as_of - (int64_t)b->older_than * US_PER_MIN;
 	b->f.entity_type = b->entity_type;
+	if (b->pending) {
+		/* The stuck filter narrowed to pending, without pending_timeout:
+		 * every pending request of the type older than older_than. */
+		b->f.has_status = 1;
+		b->f.status = GEN_PENDING;
+		b->f.pending_cutoff = as_of;
+	}
 	return 0;
 }
 
@@ -281,10 +304,11 @@ void admin_bulk_preview(struct call *c)
 	c->resp->status = 200;
 	c->resp->content_type = PAGE_HTML_TYPE;
 	page_begin(c, "Bulk cancel");
-	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel stuck "
-			"requests older than %llu minutes</h1>", b.older_than);
+	strbuf_addf(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Cancel %s "
+			"requests older than %llu minutes</h1>", b.pending ? "pending" : "stuck",
+		    b.older_than);
 	strbuf_addf(sb, "<p class=\"preview\">This will cancel <strong id=\"bulk-count\">%llu</strong> "
-			"stuck request%s", n, n == 1 ? "" : "s");
+			"%s request%s", n, b.pending ? "pending" : "stuck", n == 1 ? "" : "s");
 	if (b.entity_type) {
 		strbuf_addstr(sb, " of type <code>");
 		html_text(sb, b.entity_type);
@@ -292,9 +316,9 @@ void admin_bulk_preview(struct call *c)
 	}
 	strbuf_addstr(sb, ", as they stand now. Requests that get stuck after this preview are not "
 			  "touched.</p>");
-	if (n > (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES)
+	if (n > (unsigned long long)BULK_CAP)
 		strbuf_addf(sb, "<p class=\"flash error\">One action cancels at most %d: preview again "
-				"afterwards for the rest.</p>", BULK_BATCH * BULK_MAX_BATCHES);
+				"afterwards for the rest.</p>", BULK_CAP);
 	if (n == 0) {
 		strbuf_addstr(sb, "<p>Nothing to do.</p>");
 		page_end(c);
@@ -326,6 +350,8 @@ void admin_bulk_preview(struct call *c)
 			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">"
 			"<input type=\"hidden\" name=\"older_than\" value=\"%llu\">",
 		    token, action_id, (long long)c->now, n, b.older_than);
+	if (b.pending)
+		strbuf_addstr(sb, "<input type=\"hidden\" name=\"scope\" value=\"pending\">");
 	if (b.entity_type) {
 		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
 		html_text(sb, b.entity_type);
@@ -351,55 +377,83 @@ static int field_ll(const struct query *q, const char *name, long long *out)
 	return 0;
 }
 
-struct id_batch {
-	struct uuid ids[BULK_BATCH];
-	unsigned n;
-};
-
-static int collect_id(void *ctx, const struct gen_request *r)
+/*
+ * The fields every confirmed bulk form carries besides its filter: the
+ * action id and the preview's time and count. 0, or -1 after answering.
+ */
+static int bulk_form_head(struct call *c, const struct query *q, const char **action_id,
+			  long long *as_of, long long *expected)
 {
-	struct id_batch *b = ctx;
-	if (b->n >= BULK_BATCH)
-		return 1;
-	b->ids[b->n++] = r->id;
+	*action_id = query_get(q, "action_id");
+	if (field_ll(q, "as_of", as_of) < 0 || field_ll(q, "expected", expected) < 0 ||
+	    !*action_id || strlen(*action_id) != ACTION_ID_LEN ||
+	    strspn(*action_id, "0123456789abcdef") != ACTION_ID_LEN) {
+		admin_error_page(c, 400, "This is not a bulk form of this page: preview again.");
+		return -1;
+	}
+	if (*as_of > c->now || c->now - *as_of > BULK_PREVIEW_MAX_AGE) {
+		admin_error_page(c, 409, "This preview is too old: preview again. Nothing was changed.");
+		return -1;
+	}
 	return 0;
 }
 
-/* Cancels what the preview showed, in batches, never more than it counted. */
-static int bulk_run(struct call *c, struct bulk *b, const char *actor, const char *reason,
-		    unsigned long long expected, unsigned *cancelled, int *capped)
+/*
+ * Runs a confirmed bulk form once per action id, `kind` ("bulk-cancel",
+ * "bulk-retry") as admin_actions records it, and redirects to the dashboard
+ * with done=<flash>, <flash>_capped, <flash>_repeat or bulk_running.
+ */
+static void bulk_post(struct call *c, const char *kind, const char *flash,
+		      const struct bulk_source *src, enum store_admin_action action,
+		      const char *action_id, const char *reason, long long expected)
 {
-	struct id_batch batch;
-	unsigned long long cap = expected;
-	*cancelled = 0;
-	*capped = 0;
-	if (cap > (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES)
-		cap = (unsigned long long)BULK_BATCH * BULK_MAX_BATCHES;
-	b->f.limit = BULK_BATCH;
-	for (int round = 0; round < BULK_MAX_BATCHES && *cancelled < cap; round++) {
-		batch.n = 0;
-		int rc = store_stuck_list(c->store, &b->f, collect_id, &batch);
-		if (rc)
-			return rc;
-		unsigned done_now = 0;
-		for (unsigned i = 0; i < batch.n && *cancelled < cap; i++) {
-			struct gen_request r;
-			/* One short transaction per request: no long lock on the table. */
-			rc = store_admin_apply(c->store, &batch.ids[i], ADMIN_CANCEL, actor, reason,
-					       NULL, &r);
-			gen_request_release(&r);
-			if (rc == STORE_OK) {
-				(*cancelled)++;
-				done_now++;
-			} else if (rc != STORE_CONFLICT && rc != STORE_NOT_FOUND) {
-				return rc;
-			}
-		}
-		if (batch.n < BULK_BATCH || !done_now)
-			return STORE_OK;
+	char actor[OWNER_MAX + 8], loc[96];
+	unsigned done = 0;
+	int capped = 0;
+
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	long long before = -1;
+	int rc = store_action_begin(c->store, action_id, actor, kind, c->now, &before);
+	if (rc == STORE_DUPLICATE) {
+		if (before < 0)
+			snprintf(loc, sizeof(loc), "/admin/?done=bulk_running&n=0");
+		else
+			snprintf(loc, sizeof(loc), "/admin/?done=%s_repeat&n=%lld", flash, before);
+		page_redirect(c, loc);
+		return;
 	}
-	*capped = expected > *cancelled;
-	return STORE_OK;
+	if (rc) {
+		page_store_error(c, rc);
+		return;
+	}
+	/*
+	 * From here the action is recorded as running (affected NULL), and a
+	 * submit of the same form says so. So it is finished whatever the run
+	 * did: a run the store broke off is finished with what it changed,
+	 * and the same form then reports that ("already applied, N
+	 * changed"); a new preview does the rest. Only when the store also
+	 * refuses the finish does the row stay unfinished: the admin gets the
+	 * store's error page, not a success, and that form, whose preview
+	 * expires in 24 h, says "running, or interrupted".
+	 */
+	rc = bulk_apply(c->store, src, action, actor, reason, (unsigned long long)expected,
+			&done, &capped);
+	int frc = store_action_finish(c->store, action_id, done);
+	if (frc)
+		log_error("%s: %s %s: %u changed, but the store did not record its end: %s",
+			  actor, kind, action_id, done, store_last_error(c->store));
+	if (rc) {
+		log_warn("%s: %s %s broken off after %u changed", actor, kind, action_id, done);
+		page_store_error(c, rc);
+		return;
+	}
+	if (frc) {
+		page_store_error(c, frc);
+		return;
+	}
+	log_info("%s: %s of %u requests", actor, kind, done);
+	snprintf(loc, sizeof(loc), "/admin/?done=%s%s&n=%u", flash, capped ? "_capped" : "", done);
+	page_redirect(c, loc);
 }
 
 void admin_bulk_cancel(struct call *c)
@@ -407,66 +461,178 @@ void admin_bulk_cancel(struct call *c)
 	struct query q;
 	struct bulk b;
 	long long as_of, expected;
-	char actor[OWNER_MAX + 8], loc[96];
-	unsigned cancelled = 0;
-	int capped = 0;
+	const char *action_id;
 
 	if (read_form(c, &q, BULK_ACTION, NULL) < 0)
 		return;
-	const char *action_id = query_get(&q, "action_id");
-	if (field_ll(&q, "as_of", &as_of) < 0 || field_ll(&q, "expected", &expected) < 0 ||
-	    !action_id || strlen(action_id) != ACTION_ID_LEN ||
-	    strspn(action_id, "0123456789abcdef") != ACTION_ID_LEN) {
-		admin_error_page(c, 400, "This is not a bulk cancel form of this page: preview again.");
+	if (bulk_form_head(c, &q, &action_id, &as_of, &expected) < 0)
 		goto cleanup;
-	}
-	if (as_of > c->now || c->now - as_of > BULK_PREVIEW_MAX_AGE) {
-		admin_error_page(c, 409, "This preview is too old: preview again. Nothing was changed.");
-		goto cleanup;
-	}
 	const char *reason = form_reason(c, &q);
 	if (!reason || bulk_params(c, &q, as_of, &b) < 0)
 		goto cleanup;
-	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
-	long long before = -1;
-	int rc = store_action_begin(c->store, action_id, actor, "bulk-cancel", c->now, &before);
-	if (rc == STORE_DUPLICATE) {
-		snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%lld",
-			 before < 0 ? "bulk_running" : "bulk_repeat", before < 0 ? 0 : before);
-		page_redirect(c, loc);
-		goto cleanup;
+	struct bulk_source src = { bulk_pick_stuck, &b.f };
+	bulk_post(c, "bulk-cancel", "bulk", &src, ADMIN_CANCEL, action_id, reason, expected);
+cleanup:
+	query_release(&q);
+}
+
+/* ---- bulk retry by filter ---- */
+
+/* The bulk retry's filter from a query (form or URL); -1 after answering 400. */
+static int retry_params(struct call *c, const struct query *q, struct store_finished_filter *f)
+{
+	char err[200];
+	if (bulk_retry_filter(query_get(q, "entity_type"), query_get(q, "status"),
+			      query_get(q, "failure_reason"), query_get(q, "finished_after"),
+			      query_get(q, "finished_before"), f, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return -1;
 	}
+	return 0;
+}
+
+static void hidden_field(struct strbuf *sb, const char *name, const char *value)
+{
+	strbuf_addf(sb, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+	html_text(sb, value ? value : "");
+	strbuf_addstr(sb, "\">");
+}
+
+static void text_field(struct strbuf *sb, const char *label, const char *name, const char *value)
+{
+	strbuf_addf(sb, "<label>%s <input type=\"text\" name=\"%s\" value=\"", label, name);
+	html_text(sb, value ? value : "");
+	strbuf_addstr(sb, "\"></label> ");
+}
+
+/* The filter form, filled with what was asked (or the last day's failures). */
+static void retry_filter_form(struct call *c, const struct query *q)
+{
+	struct strbuf *sb = &c->resp->body;
+	const char *status = query_get(q, "status"), *fr = query_get(q, "failure_reason");
+	const char *after = query_get(q, "finished_after"), *before = query_get(q, "finished_before");
+	char day_ago[TIME_RFC3339_LEN + 1], now[TIME_RFC3339_LEN + 1];
+	time_format_rfc3339(c->now - 24 * 3600 * US_PER_S, day_ago);
+	time_format_rfc3339(c->now, now);
+	strbuf_addstr(sb, "<form method=\"get\" action=\"/admin/bulk-retry\" class=\"bulk\">");
+	text_field(sb, "Entity type", "entity_type", query_get(q, "entity_type"));
+	strbuf_addf(sb, "<label>Status <select name=\"status\">"
+			"<option value=\"failed\"%s>failed</option>"
+			"<option value=\"partial\"%s>partial</option></select></label> ",
+		    status && !strcmp(status, "partial") ? "" : " selected",
+		    status && !strcmp(status, "partial") ? " selected" : "");
+	strbuf_addf(sb, "<label>Failure reason <select name=\"failure_reason\">"
+			"<option value=\"\">any</option>");
+	for (int i = FAIL_NONE + 1; i < FAIL_COUNT; i++) {
+		const char *code = lifecycle_failure_code((enum gen_failure)i);
+		strbuf_addf(sb, "<option value=\"%s\"%s>%s</option>", code,
+			    fr && !strcmp(fr, code) ? " selected" : "", code);
+	}
+	strbuf_addstr(sb, "</select></label> ");
+	text_field(sb, "Finished after", "finished_after", after ? after : day_ago);
+	text_field(sb, "and before", "finished_before", before ? before : now);
+	strbuf_addstr(sb, "<button type=\"submit\">Preview</button></form>");
+}
+
+void admin_bulk_retry_preview(struct call *c)
+{
+	struct query q = { 0 };
+	struct store_finished_filter f;
+	struct strbuf *sb = &c->resp->body;
+	unsigned long long n = 0;
+	unsigned char raw[ACTION_ID_LEN / 2];
+	char action_id[ACTION_ID_LEN + 1], token[CSRF_TOKEN_MAX], err[160];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		admin_error_page(c, 400, err);
+		return;
+	}
+	/* No filter yet: the form alone. */
+	int asked = query_get(&q, "entity_type") != NULL;
+	if (asked && retry_params(c, &q, &f) < 0)
+		goto cleanup;
+	int rc = asked ? store_finished_count(c->store, &f, &n) : STORE_OK;
 	if (rc) {
 		page_store_error(c, rc);
 		goto cleanup;
 	}
-	/*
-	 * From here the action is recorded as running (affected NULL), and a
-	 * submit of the same form says so. So it is finished whatever the run
-	 * did: a run the store broke off is finished with what it cancelled,
-	 * and the same form then reports that ("already applied, N
-	 * cancelled"); a new preview does the rest. Only when the store also
-	 * refuses the finish does the row stay unfinished: the admin gets the
-	 * store's error page, not a success, and that form, whose preview
-	 * expires in 24 h, says "running, or interrupted".
-	 */
-	rc = bulk_run(c, &b, actor, reason, (unsigned long long)expected, &cancelled, &capped);
-	int frc = store_action_finish(c->store, action_id, cancelled);
-	if (frc)
-		log_error("%s: bulk cancel %s: %u cancelled, but the store did not record its end: %s",
-			  actor, action_id, cancelled, store_last_error(c->store));
+	c->resp->status = 200;
+	c->resp->content_type = PAGE_HTML_TYPE;
+	page_begin(c, "Bulk retry");
+	strbuf_addstr(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Retry finished "
+			  "requests by filter</h1>");
+	retry_filter_form(c, &q);
+	if (!asked) {
+		page_end(c);
+		goto cleanup;
+	}
+	strbuf_addf(sb, "<p class=\"preview\">This will retry <strong id=\"bulk-count\">%llu</strong> "
+			"%s request%s of type <code>", n, lifecycle_status_name(f.status),
+		    n == 1 ? "" : "s");
+	html_text(sb, f.entity_type);
+	strbuf_addstr(sb, "</code>, sending each back to pending with the entities it already "
+			  "generated.</p>");
+	if (n > (unsigned long long)BULK_CAP)
+		strbuf_addf(sb, "<p class=\"flash error\">One action retries at most %d: preview again "
+				"afterwards for the rest.</p>", BULK_CAP);
+	if (n == 0) {
+		strbuf_addstr(sb, "<p>Nothing to do.</p>");
+		page_end(c);
+		goto cleanup;
+	}
+	struct page_rows d = { .c = c, .sb = sb };
+	struct store_finished_filter first = f;
+	first.limit = 10;
+	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
+			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
+			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	rc = store_finished_list(c->store, &first, preview_row, &d);
 	if (rc) {
-		log_warn("%s: bulk cancel %s broken off after %u cancelled", actor, action_id, cancelled);
 		page_store_error(c, rc);
 		goto cleanup;
 	}
-	if (frc) {
-		page_store_error(c, frc);
+	strbuf_addstr(sb, "</tbody></table></div>");
+	if (n > 10)
+		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
+	page_form_token(c, BULK_RETRY_ACTION, NULL, token);
+	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-retry\" class=\"action bulk-confirm\">"
+			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
+			"<input type=\"hidden\" name=\"as_of\" value=\"%lld\">"
+			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">",
+		    token, action_id, (long long)c->now, n);
+	hidden_field(sb, "entity_type", f.entity_type);
+	hidden_field(sb, "status", lifecycle_status_name(f.status));
+	hidden_field(sb, "failure_reason", f.failure_reason);
+	hidden_field(sb, "finished_after", query_get(&q, "finished_after"));
+	hidden_field(sb, "finished_before", query_get(&q, "finished_before"));
+	strbuf_addf(sb, "<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
+			"value=\"retried in bulk from the admin page\"></label> "
+			"<button type=\"submit\" class=\"danger\">Retry %llu request%s</button> "
+			"<a href=\"/admin/\">Back</a></form>", ADMIN_REASON_MAX, n, n == 1 ? "" : "s");
+	page_end(c);
+cleanup:
+	query_release(&q);
+}
+
+void admin_bulk_retry(struct call *c)
+{
+	struct query q;
+	struct store_finished_filter f;
+	long long as_of, expected;
+	const char *action_id;
+
+	if (read_form(c, &q, BULK_RETRY_ACTION, NULL) < 0)
+		return;
+	if (bulk_form_head(c, &q, &action_id, &as_of, &expected) < 0)
 		goto cleanup;
-	}
-	log_info("%s: bulk cancel of %u stuck requests", actor, cancelled);
-	snprintf(loc, sizeof(loc), "/admin/?done=%s&n=%u", capped ? "bulk_capped" : "bulk", cancelled);
-	page_redirect(c, loc);
+	const char *reason = form_reason(c, &q);
+	if (!reason || retry_params(c, &q, &f) < 0)
+		goto cleanup;
+	struct bulk_source src = { bulk_pick_finished, &f };
+	bulk_post(c, "bulk-retry", "bulk_retry", &src, ADMIN_RETRY, action_id, reason, expected);
 cleanup:
 	query_release(&q);
 }

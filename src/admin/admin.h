@@ -43,6 +43,11 @@ void admin_cancel(struct call *c);
 void admin_retry(struct call *c);
 void admin_bulk_preview(struct call *c);
 void admin_bulk_cancel(struct call *c);
+/* GET /admin/bulk-retry: the filter form, and with a filter its preview and
+ * confirm form; POST /admin/bulk-retry: retries what the preview counted,
+ * once per action id. */
+void admin_bulk_retry_preview(struct call *c);
+void admin_bulk_retry(struct call *c);
 void admin_queue_pause(struct call *c);   /* POST /admin/queues/{type}/pause */
 void admin_queue_resume(struct call *c);
 void admin_queues(struct call *c);        /* queues.c */

@@ -7,6 +7,7 @@
 #include "base/limits.h"
 #include "admin/admin.h"
 #include "admin/admin_api.h"
+#include "admin/bulk.h"
 #include "base/jsonw.h"
 #include "base/log.h"
 #include "admin/metrics.h"
@@ -201,6 +202,94 @@ void admin_api_cancel(struct call *c)
 void admin_api_retry(struct call *c)
 {
 	api_action(c, ADMIN_RETRY);
+}
+
+/* ---- POST /admin/api/bulk-retry ---- */
+
+void admin_api_bulk_retry(struct call *c)
+{
+	struct problem p;
+	struct validate_bulk_retry b;
+	struct store_finished_filter f;
+	struct jsonw w;
+	char actor[OWNER_MAX + 8], err[200];
+	unsigned done = 0;
+	int capped = 0;
+
+	memset(&b, 0, sizeof(b));
+	if (refuse_browser_forms(c) < 0)
+		return;
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
+	    validate_bulk_retry_body(c->req->body, c->req->body_len, &b, &p) < 0) {
+		handler_problem(c, &p);
+		return;
+	}
+	const char *reason = b.field[VBR_REASON], *action_id = b.field[VBR_ACTION_ID];
+	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
+		handler_problem(c, problem_set(&p, 400, "invalid-body",
+					       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
+		goto cleanup;
+	}
+	if (!bulk_action_id_valid(action_id)) {
+		handler_problem(c, problem_set(&p, 400, "invalid-body",
+					       "action_id is required: 1 to 64 of [A-Za-z0-9_-], the same "
+					       "on a resend so that it applies once"));
+		goto cleanup;
+	}
+	if (bulk_retry_filter(b.field[VBR_ENTITY_TYPE], b.field[VBR_STATUS],
+			      b.field[VBR_FAILURE_REASON], b.field[VBR_FINISHED_AFTER],
+			      b.field[VBR_FINISHED_BEFORE], &f, err, sizeof(err)) < 0) {
+		handler_problem(c, problem_set(&p, 400, "invalid-field", "%s", err));
+		goto cleanup;
+	}
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	long long before = -1;
+	int rc = store_action_begin(c->store, action_id, actor, "bulk-retry", c->now, &before);
+	if (rc == STORE_DUPLICATE) {
+		if (before < 0) {
+			handler_problem(c, problem_set(&p, 409, "bulk-running",
+						       "this action_id is still running, or a store "
+						       "failure interrupted it"));
+			goto cleanup;
+		}
+		/* A resend: what the first one did, and nothing more. */
+		jsonw_init(&w, &c->resp->body);
+		jsonw_object_begin(&w);
+		jsonw_key(&w, "action_id"); jsonw_cstr(&w, action_id);
+		jsonw_key(&w, "retried"); jsonw_int(&w, before);
+		jsonw_key(&w, "repeat"); jsonw_bool(&w, 1);
+		jsonw_object_end(&w);
+		c->resp->status = 200;
+		goto cleanup;
+	}
+	if (rc) {
+		handler_store_problem(c, rc, "bulk action");
+		goto cleanup;
+	}
+	/* No preview to bound it: the count as of now, capped as every bulk run is. */
+	unsigned long long expected = 0;
+	struct bulk_source src = { bulk_pick_finished, &f };
+	rc = store_finished_count(c->store, &f, &expected);
+	if (rc == STORE_OK)
+		rc = bulk_apply(c->store, &src, ADMIN_RETRY, actor, reason, expected, &done, &capped);
+	/* Finished whatever the run did, as the form's bulk_post explains. */
+	int frc = store_action_finish(c->store, action_id, done);
+	if (rc || frc) {
+		log_warn("%s: bulk-retry %s broken off after %u retried", actor, action_id, done);
+		handler_store_problem(c, rc ? rc : frc, "bulk action");
+		goto cleanup;
+	}
+	log_info("%s: bulk-retry of %u requests", actor, done);
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "action_id"); jsonw_cstr(&w, action_id);
+	jsonw_key(&w, "retried"); jsonw_int(&w, done);
+	jsonw_key(&w, "repeat"); jsonw_bool(&w, 0);
+	jsonw_key(&w, "capped"); jsonw_bool(&w, capped);
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+cleanup:
+	validate_bulk_retry_release(&b);
 }
 
 /* ---- queues: GET /admin/api/queues, POST /admin/api/queues/{type}/pause|resume ---- */

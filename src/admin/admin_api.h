@@ -14,6 +14,12 @@ void admin_api_stuck(struct call *c);
 void admin_api_fail(struct call *c);
 void admin_api_cancel(struct call *c);
 void admin_api_retry(struct call *c);
+/* POST /admin/api/bulk-retry {"entity_type", "status", "failure_reason",
+ * "finished_after", "finished_before", "reason", "action_id"}: 200 with
+ * {"retried": N, "repeat": false} (N may be 0), or {"retried": N of the
+ * first, "repeat": true} for an action_id already applied; 400 for a bad
+ * filter. */
+void admin_api_bulk_retry(struct call *c);
 /* GET /admin/api/queues: every queue with active requests or a pause. */
 void admin_api_queues(struct call *c);
 /* POST /admin/api/queues/{type}/pause|resume {"reason"}: 200 with the queue,

@@ -266,7 +266,16 @@ static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
 		html_text(sb, f->entity_type);
 		strbuf_addstr(sb, "</span>");
 	}
-	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form></section>");
+	strbuf_addstr(sb, " <button type=\"submit\">Preview\xe2\x80\xa6</button></form>"
+			  "<form method=\"get\" action=\"/admin/bulk-cancel\" class=\"bulk-pending\">"
+			  "<input type=\"hidden\" name=\"scope\" value=\"pending\">"
+			  "<label>Cancel every pending request of type <input type=\"text\" "
+			  "name=\"entity_type\" size=\"16\" autocomplete=\"off\" required></label> "
+			  "<label>older than <input type=\"number\" name=\"older_than\" min=\"1\" "
+			  "max=\"525600\" value=\"30\" required> minutes</label> "
+			  "<button type=\"submit\">Preview\xe2\x80\xa6</button></form>"
+			  "<p><a href=\"/admin/bulk-retry\">Retry failed or partial requests by "
+			  "filter\xe2\x80\xa6</a></p></section>");
 }
 
 void admin_home(struct call *c)

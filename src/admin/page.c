@@ -289,6 +289,15 @@ void page_done_message(struct strbuf *sb, const struct query *q)
 		snprintf(text, sizeof(text),
 			 "This bulk action was already applied (%s cancelled); nothing more was done.", n);
 		page_flash(sb, 1, text);
+	} else if (!strcmp(done, "bulk_retry") || !strcmp(done, "bulk_retry_capped")) {
+		snprintf(text, sizeof(text), "Bulk retry done: %s request%s sent back to pending.%s", n,
+			 strcmp(n, "1") ? "s" : "",
+			 !strcmp(done, "bulk_retry_capped") ? " The per-action cap was reached: preview again for the rest." : "");
+		page_flash(sb, 1, text);
+	} else if (!strcmp(done, "bulk_retry_repeat")) {
+		snprintf(text, sizeof(text),
+			 "This bulk action was already applied (%s retried); nothing more was done.", n);
+		page_flash(sb, 1, text);
 	} else if (!strcmp(done, "bulk_running")) {
 		page_flash(sb, 0, "This bulk action is still running, or a store failure interrupted it: "
 			   "reload in a moment; if this stays, preview again for what is left.");

@@ -218,6 +218,53 @@ cleanup:
 	return ret;
 }
 
+static const char *const bulk_retry_fields[] = {
+	"entity_type", "status", "failure_reason", "finished_after", "finished_before", "reason",
+	"action_id", NULL
+};
+
+int validate_bulk_retry_body(const char *body, size_t len, struct validate_bulk_retry *out,
+			     struct problem *p)
+{
+	int ret = -1;
+	memset(out, 0, sizeof(*out));
+	json_t *root = parse_object(body, len, bulk_retry_fields, p);
+	if (!root)
+		goto cleanup;
+	/* Every field a string, failure_reason also null (any); their meaning
+	 * is the admin layer's (bulk_retry_filter), shared with the form. */
+	for (int i = 0; i < VALIDATE_BULK_RETRY_FIELDS; i++) {
+		json_t *v = json_object_get(root, bulk_retry_fields[i]);
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_is_string(v) || json_string_length(v) > CANCEL_REASON_MAX ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			problem_set(p, 400, "invalid-field", "'%s' must be a string of at most %d bytes",
+				    bulk_retry_fields[i], CANCEL_REASON_MAX);
+			goto cleanup;
+		}
+		out->field[i] = strdup(json_string_value(v));
+		if (!out->field[i]) {
+			problem_set(p, 500, NULL, "out of memory");
+			goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	if (ret < 0)
+		validate_bulk_retry_release(out);
+	json_decref(root);
+	return ret;
+}
+
+void validate_bulk_retry_release(struct validate_bulk_retry *b)
+{
+	for (int i = 0; i < VALIDATE_BULK_RETRY_FIELDS; i++) {
+		free(b->field[i]);
+		b->field[i] = NULL;
+	}
+}
+
 int validate_idempotency_key(const char *value, const char **key, size_t *len,
 			     struct problem *p)
 {

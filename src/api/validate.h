@@ -39,6 +39,22 @@ void create_input_release(struct create_input *in);
 int validate_reason_body(const char *body, size_t len, char **reason, struct problem *p);
 
 /*
+ * The body of POST /admin/api/bulk-retry: an object of the string fields
+ * below (each NULL when absent or null), no others. 0 with out filled
+ * (owned: validate_bulk_retry_release), or -1 with p set.
+ */
+enum {
+	VBR_ENTITY_TYPE, VBR_STATUS, VBR_FAILURE_REASON, VBR_FINISHED_AFTER, VBR_FINISHED_BEFORE,
+	VBR_REASON, VBR_ACTION_ID, VALIDATE_BULK_RETRY_FIELDS
+};
+struct validate_bulk_retry {
+	char *field[VALIDATE_BULK_RETRY_FIELDS];
+};
+int validate_bulk_retry_body(const char *body, size_t len, struct validate_bulk_retry *out,
+			     struct problem *p);
+void validate_bulk_retry_release(struct validate_bulk_retry *b);
+
+/*
  * An Idempotency-Key header value: 1..255 bytes of visible ASCII, optionally
  * as a quoted structured-field string ("...") whose quotes are dropped.
  * 0 with key/len pointing into value, or -1 with p set.

@@ -211,6 +211,68 @@ int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
 	return engine_run(s, &Q_STUCK_COUNT, p, rows_u64, count, NULL, NULL);
 }
 
+/* ---- finished requests, for a bulk retry ---- */
+
+#define FINISHED_WHERE \
+	"WHERE status = ? AND entity_type = ? AND completed_at >= ? AND completed_at < ? " \
+	"AND (? IS NULL OR failure_reason = ?) "
+#define FINISHED_TYPES "ssttss"
+
+static const struct engine_query Q_FINISHED_LIST = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests "
+	FINISHED_WHERE "ORDER BY completed_at, id LIMIT ?",
+	FINISHED_TYPES "i", REQ_TYPES };
+/* The list's plan, so that a test sees it walk ix_status_type_completed. */
+static const struct engine_query Q_FINISHED_EXPLAIN = {
+	"EXPLAIN SELECT " REQ_COLUMNS " FROM generation_requests "
+	FINISHED_WHERE "ORDER BY completed_at, id LIMIT ?",
+	FINISHED_TYPES "i", EXPLAIN_TYPES };
+static const struct engine_query Q_FINISHED_COUNT = {
+	"SELECT COUNT(*) FROM generation_requests "
+	FINISHED_WHERE,
+	FINISHED_TYPES, "i" };
+
+/* The FINISHED_WHERE parameters of f, in order (array of 6). */
+static void finished_params(const struct store_finished_filter *f, struct sqlv *p)
+{
+	p[0] = SV_STR(lifecycle_status_name(f->status));
+	p[1] = SV_STR(f->entity_type);
+	p[2] = SV_TIME(f->after);
+	p[3] = SV_TIME(f->before);
+	p[4] = SV_STR(f->failure_reason);
+	p[5] = SV_STR(f->failure_reason);
+}
+
+int store_finished_list(struct store *s, const struct store_finished_filter *f,
+			int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
+{
+	struct sqlv p[7];
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	finished_params(f, p);
+	p[6] = SV_INT(f->limit);
+	int rc = engine_run(s, &Q_FINISHED_LIST, p, rows_request_sink, &k, NULL, NULL);
+	return engine_sink_result(s, &k, rc);
+}
+
+int store_explain_finished(struct store *s, const struct store_finished_filter *f,
+			   struct store_plan *out)
+{
+	struct sqlv p[7];
+	finished_params(f, p);
+	p[6] = SV_INT(f->limit);
+	memset(out, 0, sizeof(*out));
+	return engine_run(s, &Q_FINISHED_EXPLAIN, p, rows_plan, out, NULL, NULL);
+}
+
+int store_finished_count(struct store *s, const struct store_finished_filter *f,
+			 unsigned long long *count)
+{
+	struct sqlv p[6];
+	finished_params(f, p);
+	*count = 0;
+	return engine_run(s, &Q_FINISHED_COUNT, p, rows_u64, count, NULL, NULL);
+}
+
 /* ---- prune ---- */
 
 static const struct engine_query Q_PRUNE_PICK = {

@@ -447,6 +447,29 @@ int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
 int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
 		      unsigned long long *count);
 
+/*
+ * Finished requests for a bulk retry: of one status (failed or partial) and
+ * one entity type, completed (failed) at or after `after` and before
+ * `before`, with one failure reason or any. Read through
+ * ix_status_type_completed (sql/014_bulk_retry.sql).
+ */
+struct store_finished_filter {
+	enum gen_status status;     /* GEN_FAILED or GEN_PARTIAL */
+	const char *entity_type;    /* borrowed; required */
+	const char *failure_reason; /* borrowed; NULL = any */
+	int64_t after;              /* completed_at >= after (µs) */
+	int64_t before;             /* completed_at < before (µs) */
+	unsigned limit;             /* rows wanted by store_finished_list */
+};
+/* Oldest finished first; fn gets each row (borrowed for the call); non-zero from fn stops. */
+int store_finished_list(struct store *s, const struct store_finished_filter *f,
+			int (*fn)(void *ctx, const struct gen_request *r), void *ctx);
+int store_finished_count(struct store *s, const struct store_finished_filter *f,
+			 unsigned long long *count);
+/* EXPLAINs store_finished_list's statement for f, so tests can check its index. */
+int store_explain_finished(struct store *s, const struct store_finished_filter *f,
+			   struct store_plan *out);
+
 /* One row of the recent activity: an event with its request. Borrowed for the callback. */
 struct store_activity {
 	struct uuid request_id;

@@ -90,6 +90,9 @@ static const struct row rows[] = {
 	{ "POST", "/admin/generations/{id}/retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/bulk-cancel", ADMIN_ROUTE(400) },
 	{ "POST", "/admin/bulk-cancel", ADMIN_ROUTE(415) },
+	/* no filter yet: the filter form alone */
+	{ "GET", "/admin/bulk-retry", ADMIN_ROUTE(200) },
+	{ "POST", "/admin/bulk-retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/queues", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/queues/{type}/resume", ADMIN_ROUTE(415) },
@@ -102,6 +105,7 @@ static const struct row rows[] = {
 	{ "POST", "/admin/api/generations/{id}/fail", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/generations/{id}/cancel", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/generations/{id}/retry", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/api/bulk-retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/api/queues", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/api/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/queues/{type}/resume", ADMIN_ROUTE(415) },

@@ -362,6 +362,57 @@ static void test_list_by_subject_uses_its_index(void)
 }
 
 /*
+ * The bulk retry's batches (issue 14): failed or partial of one type,
+ * finished in a window, from ix_status_type_completed (sql/014), oldest
+ * finished first without a sort; not a walk over every failed row of the
+ * type (ix_status_type), nor the table.
+ */
+static void test_finished_uses_its_index(void)
+{
+	enum { ROWS = 3000 };
+	char owner[OWNER_MAX + 1], id_tail[16];
+	struct store_plan plan;
+	snprintf(owner, sizeof(owner), "%s", O("finished-index"));
+	snprintf(id_tail, sizeof(id_tail), "%012llx",
+		 (unsigned long long)clock_us & 0xffffffffffffULL);
+	/* ids of this run's own: 0191 0000, the row number, then the run's clock */
+	itest_exec("INSERT INTO generation_requests (id, owner, entity_type, status, "
+		   "requested_count, requested_at, completed_at, failure_reason, updated_at, "
+		   "constraints_json, metadata_json) "
+		   "SELECT UNHEX(CONCAT('01910000', LPAD(HEX(seq), 8, '0'), '7000', '%s')), '%s', "
+		   "ELT(1 + seq %% 3, 'fproblem', 'fsentence', 'fblueprint'), "
+		   "ELT(1 + seq %% 2, 'partial', 'failed'), 1, UTC_TIMESTAMP(6), "
+		   "UTC_TIMESTAMP(6) - INTERVAL seq MINUTE, "
+		   "IF(seq %% 2, 'generator_failed', NULL), UTC_TIMESTAMP(6), "
+		   "'{}', '{}' FROM seq_1_to_%d",
+		   id_tail, owner, ROWS);
+	itest_exec("ANALYZE TABLE generation_requests");
+	mysql_free_result(mysql_store_result(itest_raw));
+
+	int64_t now = itest_long("SELECT UNIX_TIMESTAMP(UTC_TIMESTAMP(6)) * 1000000");
+	struct store_finished_filter f = {
+		.status = GEN_FAILED, .entity_type = "fproblem", .failure_reason = "generator_failed",
+		.after = now - 30LL * 60 * 1000000, .before = now, .limit = 100,
+	};
+	CU_ASSERT_EQUAL_FATAL(store_explain_finished(st, &f, &plan), STORE_OK);
+	printf("\n  finished: access %s, key %s, ~%ld rows, %s\n", plan.access, plan.key,
+	       plan.rows, plan.extra);
+	CU_ASSERT_STRING_EQUAL(plan.key, "ix_status_type_completed");
+	CU_ASSERT(plan.rows >= 0 && plan.rows <= 50);
+	CU_ASSERT_PTR_NULL(strstr(plan.extra, "filesort"));
+
+	/* And the list finds exactly the window's rows of that type and status. */
+	unsigned long long n = 0;
+	CU_ASSERT_EQUAL(store_finished_count(st, &f, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, (unsigned long long)itest_long(
+		"SELECT COUNT(*) FROM generation_requests WHERE owner = '%s' AND status = 'failed' "
+		"AND entity_type = 'fproblem' AND failure_reason = 'generator_failed' AND "
+		"completed_at >= FROM_UNIXTIME(%lld / 1000000) AND completed_at < FROM_UNIXTIME(%lld / 1000000)",
+		owner, (long long)f.after, (long long)f.before));
+	CU_ASSERT(n > 0);
+}
+
+/*
  * Subjects are the same only byte for byte (sql/006): under utf8mb4_bin
  * (PAD SPACE) "s1 " equalled "s1", so its create was a conflict and a list
  * of "s1" listed both.
@@ -754,6 +805,8 @@ static const struct unit_case cases[] = {
 	{ "list: keyset pages, filters, owner isolation", test_list_keyset_pages },
 	{ "list by subject alone: its own index, one statement (EXPLAIN)",
 	  test_list_by_subject_uses_its_index },
+	{ "bulk retry's finished requests: their own index (EXPLAIN)",
+	  test_finished_uses_its_index },
 	{ "subjects are the same only byte for byte", test_subject_compared_exactly },
 	{ "cancel: owner only, once, with its event", test_cancel },
 	{ "the head of a type's queue, capped", test_pending_head },
