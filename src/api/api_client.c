@@ -347,8 +347,10 @@ static void get_by_token(struct call *c)
 
 /*
  * The status poll: key, request and entities in one statement (store_poll),
- * so what thousands of pollers cost is one round trip each. The 401/403/404
- * answers are the same as for any other endpoint.
+ * two rows read by primary or unique key (the entities are kept on the
+ * request's row, already rendered), so what thousands of pollers cost is one
+ * round trip each. The 401/403/404 answers are the same as for any other
+ * endpoint.
  */
 void api_client_get(struct call *c)
 {
