@@ -135,27 +135,37 @@ int store_request_entities(struct store *s, const struct uuid *id,
 	return rc;
 }
 
-/* The same request columns, qualified for joins on a table aliased r. */
+/*
+ * The request columns of REQ_COLUMNS, on a table aliased r, as a poll reads
+ * them. A poller that names the row's version (If-None-Match: a 304 is
+ * coming) gets only what a 304 needs (the ETag, the lazy timeout check,
+ * Retry-After): its texts come back NULL, so neither the server sends them
+ * nor the child copies them. Each POLL_FULL takes the known version.
+ */
+#define POLL_FULL(col) "IF(r.version = ?, NULL, " col ")"
 #define POLL_REQ_COLUMNS \
-	"r.id, r.owner, r.entity_type, r.subject_key, r.status, r.requested_count, " \
-	"r.generated_count, r.failed_count, r.attempt, r.version, r.worker_id, " \
-	"r.lease_expires_at, r.requested_at, r.started_at, r.completed_at, r.cancelled_at, " \
-	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json"
+	"r.id, r.owner, r.entity_type, " POLL_FULL("r.subject_key") ", r.status, " \
+	"r.requested_count, r.generated_count, r.failed_count, r.attempt, r.version, " \
+	POLL_FULL("r.worker_id") ", r.lease_expires_at, r.requested_at, r.started_at, " \
+	"r.completed_at, r.cancelled_at, r.updated_at, " POLL_FULL("r.failure_reason") ", " \
+	POLL_FULL("r.error_message") ", " POLL_FULL("r.constraints_json") ", " \
+	POLL_FULL("r.metadata_json")
+#define POLL_FULL_COLUMNS 7 /* the six above and the entity array */
 /*
  * A status poll in one round trip, on two rows: the key (found by its hash,
  * not revoked), the request if the key's owner owns it, and its generated
  * entities as the row keeps them, one JSON array in index order (sql/010),
- * unless the poller already has this version (If-None-Match). The entities
- * used to be a join (one row each, ordered in C): the third table was most
- * of what a poll cost the server.
+ * unless the poller already has this version. The entities used to be a
+ * join (one row each, ordered in C): the third table was most of what a
+ * poll cost the server.
  */
 static const struct engine_query Q_POLL = {
 	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", "
-	"IF(r.version = ?, NULL, r.entities_json) "
+	POLL_FULL("r.entities_json") " "
 	"FROM api_keys k "
 	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
 	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-	"ibb", "tiss" REQ_TYPES "s" };
+	"iiiiiiibb", "tiss" REQ_TYPES "s" };
 
 struct poll_ctx {
 	struct principal *who;
@@ -197,8 +207,12 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	       enum store_poll_found *found, struct gen_request *out,
 	       struct gen_entity_list *entities, int64_t *now)
 {
-	struct sqlv p[] = { SV_INT(known_version), SV_UUID(id), SV_BIN(key_hash, AUTH_HASH_LEN) };
+	struct sqlv p[POLL_FULL_COLUMNS + 2];
 	struct poll_ctx ctx = { who, found, out, entities, now, 0 };
+	for (size_t k = 0; k < POLL_FULL_COLUMNS; k++)
+		p[k] = SV_INT(known_version);
+	p[POLL_FULL_COLUMNS] = SV_UUID(id);
+	p[POLL_FULL_COLUMNS + 1] = SV_BIN(key_hash, AUTH_HASH_LEN);
 	*found = POLL_NO_KEY;
 	*now = TIME_NONE;
 	gen_request_init(out);

@@ -539,7 +539,11 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_STRING_EQUAL(ents.array_json, "[{\"n\":0},{\"n\":2}]");
 	CU_ASSERT_EQUAL(ents.array_len, strlen(ents.array_json));
 	CU_ASSERT_EQUAL(row_array_is_record(&id), 1);
+	CU_ASSERT_STRING_EQUAL(r.constraints_json, "{\"level\":2}");
+	CU_ASSERT_STRING_EQUAL(r.worker_id, "test-store:1");
 	uint64_t version = r.version;
+	unsigned attempt = r.attempt;
+	int64_t started = r.started_at, lease = r.lease_expires_at;
 	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* The poller has this version: the row, without entities to send. */
@@ -548,6 +552,19 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(ents.count, 0);
 	CU_ASSERT_PTR_NULL(ents.array_json);
+	/* ...and of the row what a 304 needs (ETag, timeout check, Retry-After), no texts. */
+	CU_ASSERT_EQUAL(r.version, version);
+	CU_ASSERT_EQUAL(r.status, GEN_PROCESSING);
+	CU_ASSERT_EQUAL(r.attempt, attempt);
+	CU_ASSERT_EQUAL(r.started_at, started);
+	CU_ASSERT_EQUAL(r.lease_expires_at, lease);
+	CU_ASSERT_EQUAL(r.requested_count, 3);
+	CU_ASSERT_EQUAL(r.generated_count, 2);
+	CU_ASSERT_EQUAL(r.failed_count, 1);
+	CU_ASSERT_EQUAL(strncmp(r.entity_type, "poll_", 5), 0);
+	CU_ASSERT_PTR_NULL(r.constraints_json);
+	CU_ASSERT_PTR_NULL(r.metadata_json);
+	CU_ASSERT_PTR_NULL(r.worker_id);
 	gen_request_release(&r);
 	/* An older version: the entities after all. */
 	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version - 1, &who, &found, &r, &ents,
@@ -556,6 +573,7 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(r.version, version);
 	CU_ASSERT_PTR_NOT_NULL(ents.array_json);
 	CU_ASSERT_STRING_EQUAL(ents.array_json ? ents.array_json : "", "[{\"n\":0},{\"n\":2}]");
+	CU_ASSERT_STRING_EQUAL(r.constraints_json ? r.constraints_json : "", "{\"level\":2}");
 	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* Another owner's key: a good key, no request (a 404, not a leak). */
