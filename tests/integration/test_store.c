@@ -541,6 +541,26 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(row_array_is_record(&id), 1);
 	CU_ASSERT_STRING_EQUAL(r.constraints_json, "{\"level\":2}");
 	CU_ASSERT_STRING_EQUAL(r.worker_id, "test-store:1");
+	/* In index order (the reference worker's way: appended, not rebuilt), a
+	 * failure between, then a lower index late, multi-byte text throughout. */
+	struct uuid id2;
+	struct gen_request r2;
+	struct gen_entity_list ents2 = { 0 };
+	poll_fixture(O("poll-owner"), 5, &id2);
+	record(&id2, 1, "{\"s\":\"é,]\"}");
+	CU_ASSERT_EQUAL(row_array_is_record(&id2), 1);
+	record(&id2, 2, NULL);
+	record(&id2, 3, "{\"s\":\"ü\"}");
+	CU_ASSERT_EQUAL(row_array_is_record(&id2), 1);
+	record(&id2, 0, "{}");
+	record(&id2, 4, "[]");
+	CU_ASSERT_EQUAL(row_array_is_record(&id2), 1);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id2, -1, &who, &found, &r2, &ents2, &polled_at),
+			STORE_OK);
+	CU_ASSERT_STRING_EQUAL(ents2.array_json ? ents2.array_json : "",
+			       "[{},{\"s\":\"é,]\"},{\"s\":\"ü\"},[]]");
+	gen_entity_list_release(&ents2);
+	gen_request_release(&r2);
 	uint64_t version = r.version;
 	unsigned attempt = r.attempt;
 	int64_t started = r.started_at, lease = r.lease_expires_at;
