@@ -116,6 +116,18 @@
 #define ADMIN_JSON_INDENT_GROWTH 8
 #define ADMIN_JSON_INDENT_SLACK 1024
 
+/*
+ * A request's generated entities are also kept on its row, as the one JSON
+ * array a status poll sends (generation_requests.entities_json,
+ * sql/010_entities_on_row.sql), while that array stays within this many
+ * bytes; past it the row says NULL and a poll reads generation_entities
+ * instead (an entity is capped only by [server] max_body and a request by
+ * [limits] max_count, so the array has no bound of its own). The store's
+ * sessions set group_concat_max_len to it (store/engine.c), as the array
+ * is built with GROUP_CONCAT. A plain number: the engine pastes it into SQL.
+ */
+#define ENTITIES_ROW_MAX 1048576
+
 /* The [metrics] token: long enough that guessing it is hopeless (a wrong one
  * is not counted as a failed sign-in), short enough for one header line. */
 #define METRICS_TOKEN_MIN 32

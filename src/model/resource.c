@@ -47,6 +47,7 @@ void gen_entity_list_release(struct gen_entity_list *l)
 	for (size_t i = 0; i < l->count; i++)
 		free(l->items[i].json);
 	free(l->items);
+	free(l->array_json);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -127,7 +128,11 @@ void resource_render_members(const struct gen_request *r, const struct gen_entit
 		render_json_text(w, "constraints", r->constraints_json);
 	if (!(flags & RESOURCE_NO_METADATA))
 		render_json_text(w, "metadata", r->metadata_json);
-	if ((flags & RESOURCE_ENTITIES) && entities) {
+	if ((flags & RESOURCE_ENTITIES) && entities && entities->array_json) {
+		/* Rendered when the entities were recorded: copied, not parsed. */
+		jsonw_key(w, "entities");
+		jsonw_raw(w, entities->array_json, entities->array_len);
+	} else if ((flags & RESOURCE_ENTITIES) && entities) {
 		jsonw_key(w, "entities");
 		jsonw_array_begin(w);
 		for (size_t i = 0; i < entities->count; i++)

@@ -57,6 +57,10 @@ struct gen_entity_list {
 	struct gen_entity *items;     /* owned array */
 	size_t count;
 	size_t alloc;
+	/* Or the whole list at once, as the request row keeps it (sql/010): one
+	 * JSON array, in index order (owned; NULL when the list is in items). */
+	char *array_json;
+	size_t array_len;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/timeutil.h"
 #include "base/utf8.h"
@@ -16,6 +17,9 @@
 #include "base/banned.h"
 
 #define COLBUF_INITIAL 256
+/* A number from limits.h, pasted into SQL text. */
+#define ENGINE_STR_(x) #x
+#define ENGINE_STR(x) ENGINE_STR_(x)
 #define COLBUF_MAX (64u << 20)
 /* Over three times the statements there are (about 70): short probes. 2^8,
  * the top byte of the hash. */
@@ -182,10 +186,14 @@ static void set_connect_options(MYSQL *m, const struct config *c, unsigned io_s)
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* READ COMMITTED: every transition is a conditional update or a locked
 	 * read, so nothing needs repeatable reads, and scans keep no locks on
-	 * rows they pass over (claims would otherwise queue behind each other). */
+	 * rows they pass over (claims would otherwise queue behind each other).
+	 * group_concat_max_len: the entity array kept on a request row is built
+	 * with GROUP_CONCAT up to ENTITIES_ROW_MAX (store/work.c), whatever the
+	 * server's default; a cut there would be an error in strict mode. */
 	mysql_options(m, MYSQL_INIT_COMMAND,
 		      "SET time_zone = '+00:00', innodb_lock_wait_timeout = 5, "
 		      "tx_isolation = 'READ-COMMITTED', "
+		      "group_concat_max_len = " ENGINE_STR(ENTITIES_ROW_MAX) ", "
 		      "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
 }
 

@@ -142,32 +142,35 @@ int store_request_entities(struct store *s, const struct uuid *id,
 	"r.lease_expires_at, r.requested_at, r.started_at, r.completed_at, r.cancelled_at, " \
 	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json"
 /*
- * A status poll in one round trip: the key (found by its hash, not
- * revoked), the request if the key's owner owns it, and its generated
- * entities unless the poller already has this version (If-None-Match).
- * No ORDER BY: sorting on a column of an outer join's inner table makes
- * MariaDB copy every row, texts and all, into a temporary table. The
- * entities are put in order in C instead (store_poll).
+ * A status poll in one round trip, on two rows: the key (found by its hash,
+ * not revoked), the request if the key's owner owns it, and its generated
+ * entities as the row keeps them, one JSON array in index order (sql/010).
+ * The entities used to be a join (one row each, ordered in C): the third
+ * table was most of what a poll cost the server.
  */
 static const struct engine_query Q_POLL = {
-	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", e.idx, e.entity_json "
+	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", r.entities_json "
 	"FROM api_keys k "
 	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
-	"LEFT JOIN generation_entities e ON e.request_id = r.id AND e.status = 'generated' "
-	"AND r.version <> ? "
 	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-	"bib", "tiss" REQ_TYPES "is" };
-/* The same without entities, for a poller that names a version (a 304,
- * mostly): the third table costs the server a third more per poll. */
+	"bb", "tiss" REQ_TYPES "s" };
+/*
+ * The same for a poller that names a version (If-None-Match: a 304, mostly),
+ * with only what a 304 needs: the ETag's version, what the lazy timeout check
+ * decides on, what Retry-After counts. No text column: the server copies no
+ * BLOB out of the row (in a LEFT JOIN it reads every column it names, IF()
+ * or not), sends a third of the bytes, and the child copies no string.
+ */
 static const struct engine_query Q_POLL_HEAD = {
-	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS " "
+	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, r.id, r.entity_type, r.status, "
+	"r.requested_count, r.generated_count, r.failed_count, r.attempt, r.version, "
+	"r.lease_expires_at, r.requested_at, r.started_at "
 	"FROM api_keys k "
 	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
 	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-	"bb", "tiss" REQ_TYPES };
+	"bb", "tiss" "bssiiiiittt" };
 
 struct poll_ctx {
-	int with_entities;            /* Q_POLL rather than Q_POLL_HEAD */
 	struct principal *who;
 	enum store_poll_found *found;
 	struct gen_request *out;
@@ -176,36 +179,60 @@ struct poll_ctx {
 	int failed;
 };
 
-/* Columns: the store's clock, key (3), request (21, all NULL when not the
- * owner's), entity (2). */
+/* The store's clock and the key (3): NULL when the key's owner has no such
+ * request, else what follows. One row: key hashes are unique. */
+static const struct sqlcell *poll_key_cells(struct poll_ctx *p, const struct sqlcell *cells)
+{
+	const struct sqlcell *c = cells + 1;
+	*p->now = engine_cell_time(&cells[0]);
+	keys_principal_row(p->who, c);
+	*p->found = POLL_NO_REQUEST;
+	return c[3].null ? NULL : c + 3;
+}
+
+/* Q_POLL: the request (21) and the entity array (NULL when not kept). */
 static int poll_row(void *ctx, const struct sqlcell *cells)
 {
 	struct poll_ctx *p = ctx;
-	const struct sqlcell *c = cells + 1;
-	if (*p->found == POLL_NO_KEY) {
-		*p->now = engine_cell_time(&cells[0]);
-		keys_principal_row(p->who, c);
-		*p->found = POLL_NO_REQUEST;
-		if (!c[3].null) {
-			if (rows_read_request(c + 3, p->out) < 0) {
-				p->failed = 1;
-				return 1;
-			}
-			*p->found = POLL_REQUEST;
-		}
-	}
-	if (p->with_entities && *p->found == POLL_REQUEST && !c[3 + REQ_NCOLUMNS].null &&
-	    rows_entity(p->entities, c + 3 + REQ_NCOLUMNS) < 0) {
+	const struct sqlcell *c = poll_key_cells(p, cells);
+	if (!c)
+		return 1;
+	if (rows_read_request(c, p->out) < 0) {
 		p->failed = 1;
 		return 1;
 	}
-	return 0;
+	*p->found = POLL_REQUEST;
+	const struct sqlcell *arr = c + REQ_NCOLUMNS;
+	if (!arr->null) {
+		p->entities->array_json = engine_cell_dup(arr);
+		p->entities->array_len = arr->len;
+		p->failed = !p->entities->array_json;
+	}
+	return 1;
 }
 
-static int entity_cmp(const void *a, const void *b)
+/* Q_POLL_HEAD: a 304's part of the request. */
+static int poll_head_row(void *ctx, const struct sqlcell *cells)
 {
-	unsigned x = ((const struct gen_entity *)a)->idx, y = ((const struct gen_entity *)b)->idx;
-	return (x > y) - (x < y);
+	struct poll_ctx *p = ctx;
+	const struct sqlcell *c = poll_key_cells(p, cells);
+	struct gen_request *r = p->out;
+	if (!c)
+		return 1;
+	*p->found = POLL_REQUEST;
+	engine_cell_uuid(&c[0], &r->id);
+	memcpy(r->owner, p->who->owner, sizeof(r->owner)); /* the join's condition */
+	engine_cell_copy(&c[1], r->entity_type, sizeof(r->entity_type));
+	r->status = rows_status(&c[2]);
+	r->requested_count = (unsigned)c[3].i;
+	r->generated_count = (unsigned)c[4].i;
+	r->failed_count = (unsigned)c[5].i;
+	r->attempt = (unsigned)c[6].i;
+	r->version = (uint64_t)c[7].i;
+	r->lease_expires_at = engine_cell_time(&c[8]);
+	r->requested_at = engine_cell_time(&c[9]);
+	r->started_at = engine_cell_time(&c[10]);
+	return 1;
 }
 
 int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
@@ -213,29 +240,32 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	       enum store_poll_found *found, struct gen_request *out,
 	       struct gen_entity_list *entities, int64_t *now)
 {
-	struct sqlv p[] = { SV_UUID(id), SV_INT(known_version), SV_BIN(key_hash, AUTH_HASH_LEN) };
-	struct sqlv head[] = { SV_UUID(id), SV_BIN(key_hash, AUTH_HASH_LEN) };
-	struct poll_ctx ctx = { known_version < 0, who, found, out, entities, now, 0 };
+	struct sqlv p[] = { SV_UUID(id), SV_BIN(key_hash, AUTH_HASH_LEN) };
+	struct poll_ctx ctx = { who, found, out, entities, now, 0 };
+	int rc;
 	*found = POLL_NO_KEY;
 	*now = TIME_NONE;
 	gen_request_init(out);
-	int rc = ctx.with_entities ? engine_run(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL)
-				   : engine_run(s, &Q_POLL_HEAD, head, poll_row, &ctx, NULL, NULL);
+	if (known_version >= 0) {
+		rc = engine_run(s, &Q_POLL_HEAD, p, poll_head_row, &ctx, NULL, NULL);
+		/* Unchanged (a 304), or no request to show: done. */
+		if (rc || *found != POLL_REQUEST || out->version == (uint64_t)known_version)
+			return rc;
+		/* It moved on: the whole poll, key and all, as if no version were named. */
+		*found = POLL_NO_KEY;
+		gen_request_init(out);
+	}
+	rc = engine_run(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL);
 	if (rc == STORE_OK && ctx.failed)
 		rc = engine_oom(s);
-	/* The poller's version is old: it gets the entities after all. */
-	if (rc == STORE_OK && !ctx.with_entities && *found == POLL_REQUEST &&
-	    out->version != (uint64_t)known_version)
+	/* Not on the row (past ENTITIES_ROW_MAX): from the record. */
+	if (rc == STORE_OK && *found == POLL_REQUEST && !entities->array_json)
 		rc = store_request_entities(s, id, entities);
 	if (rc) {
 		gen_request_release(out);
 		gen_entity_list_release(entities);
-		return rc;
 	}
-	/* In primary-key order already, in practice; by index, by contract. */
-	if (entities->count > 1)
-		qsort(entities->items, entities->count, sizeof(entities->items[0]), entity_cmp);
-	return STORE_OK;
+	return rc;
 }
 
 /*

@@ -152,11 +152,18 @@ enum store_poll_found {
 };
 /*
  * The key with hash `key_hash` and, when its owner owns it, the request `id`
- * with its generated entities, in one statement. With a `known_version` (the
- * poller's ETag; -1 for none) the first statement leaves the entities out;
- * they are read by a second one only when the request has moved past that
- * version. *who and *now (the store's clock, read by the same statement) are
- * set unless POLL_NO_KEY; release *out and *entities on OK.
+ * with its generated entities (the row's array, entities->array_json), in one
+ * statement reading two rows. With a `known_version` (the poller's ETag; -1
+ * for none) the statement reads only what a 304 needs: when that is still
+ * the request's version, *out holds just its id, owner, entity type, status,
+ * counts, attempt, version and the times the timeout check and Retry-After
+ * read (no texts) and no entities are read: re-read the row to answer
+ * anything but a 304. When the request moved past it, a second statement
+ * reads the whole poll. A request whose array is not kept on its row (past
+ * ENTITIES_ROW_MAX) has its entities read from the record, in
+ * entities->items, by one more. *who and *now (the store's clock, read by
+ * the same statement) are set unless POLL_NO_KEY; release *out and
+ * *entities on OK.
  */
 int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	       const struct uuid *id, long long known_version, struct principal *who,

@@ -70,4 +70,41 @@ rc=$?
 check "a further migrate exits 0" eq "$rc" 0
 check "and applies nothing" eq "$(sql 'SELECT COUNT(*) FROM schema_migrations')" $((n_files + 1))
 
+# ---- sql/010's backfill: an upgraded install keeps every request's entities ----
+# Requests as an install before sql/010 held them: entities recorded out of
+# order with a failure among them, only failures, none, and two entities
+# that together pass the row's cap (ENTITIES_ROW_MAX, 1 MiB). Then the
+# column is dropped and the migration run again, as on that install.
+hexid() { printf '0192e4c17a1b7c3d8e9f0a1b2c3d4e%02x' "$1"; }
+for n in 1 2 3 4; do
+	sql "INSERT INTO generation_requests (id, owner, entity_type, status, requested_count,
+	     generated_count, failed_count, attempt, requested_at, updated_at, constraints_json,
+	     metadata_json) VALUES (UNHEX('$(hexid $n)'), 'mig', 'problem', 'partial', 3, 0, 0, 1,
+	     UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), '{}', '{}')"
+done
+ent() { # ent N IDX STATUS JSON
+	sql "INSERT INTO generation_entities (request_id, idx, status, entity_json, attempt, created_at)
+	     VALUES (UNHEX('$(hexid "$1")'), $2, '$3', $4, 1, UTC_TIMESTAMP(6))"
+}
+ent 1 2 generated "'{\"n\":2}'"
+ent 1 1 failed NULL
+ent 1 0 generated "'{\"n\":0,\"s\":\"é, ]\"}'"
+ent 2 0 failed NULL
+ent 4 0 generated "CONCAT('{\"s\":\"', REPEAT('x', 600000), '\"}')"
+ent 4 1 generated "CONCAT('{\"s\":\"', REPEAT('y', 600000), '\"}')"
+sql "ALTER TABLE generation_requests DROP COLUMN entities_json"
+sql "DELETE FROM schema_migrations WHERE version = 10"
+out=$("$GENTRACKCTL" --config "$GENTRACK_CONFIG" migrate 2>&1)
+check "migrate applies sql/010 to the older schema (exit 0)" eq "$?" 0
+check "and names it" match "$out" 010_entities_on_row
+arr() { sql "SELECT IFNULL(entities_json, 'NULL') FROM generation_requests WHERE id = UNHEX('$(hexid "$1")')"; }
+check "backfill: generated entities in index order, failures left out" eq "$(arr 1)" '[{"n":0,"s":"é, ]"},{"n":2}]'
+check "backfill: only failures: an empty array" eq "$(arr 2)" '[]'
+check "backfill: no entities: an empty array" eq "$(arr 3)" '[]'
+check "backfill: past the cap: NULL (the poll reads the record)" eq "$(arr 4)" NULL
+check "backfill: every array is what generation_entities says" eq "$(sql "SELECT COUNT(*)
+	FROM generation_requests r WHERE NOT (r.entities_json <=> IFNULL((SELECT CONCAT('[',
+	GROUP_CONCAT(e.entity_json ORDER BY e.idx SEPARATOR ','), ']') FROM generation_entities e
+	WHERE e.request_id = r.id AND e.status = 'generated'), '[]')) AND r.id <> UNHEX('$(hexid 4)')")" 0
+
 finish

@@ -493,6 +493,52 @@ static void test_pending_head(void)
 	CU_ASSERT_EQUAL(uuid_compare(&head[1], &made[1]), 0);
 }
 
+/* The worker side of the poll cases: a request of `owner` (count entities,
+ * a type of its own so no other case's row is claimed), claimed. */
+static struct store_lease poll_lease;
+static char poll_worker[] = "test-store:1";
+
+static void poll_fixture(const char *owner, unsigned count, struct uuid *id)
+{
+	static unsigned n;
+	char type[ENTITY_TYPE_MAX + 1];
+	struct gen_request r;
+	struct uuid dummy;
+	struct store_claimed cl;
+	snprintf(type, sizeof(type), "poll_%s_%u", run_tag, n++);
+	const char *types[] = { type };
+	struct store_claim c = { .worker_id = poll_worker, .actor = "worker:test-store:1",
+				 .entity_types = types, .n_types = 1, .lease_seconds = 600 };
+	make_request(&r, owner, type, NULL, count);
+	CU_ASSERT_EQUAL_FATAL(store_request_create(st, &r, "client:test", NULL, NULL, &dummy),
+			      STORE_OK);
+	*id = r.id;
+	gen_request_release(&r);
+	CU_ASSERT_EQUAL_FATAL(store_claim_next(st, &c, &cl), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(uuid_compare(&cl.request.id, id), 0);
+	poll_lease = (struct store_lease){ poll_worker, cl.request.attempt };
+	store_claimed_release(&cl);
+}
+
+/* Records entity `idx` (json, or a failure when NULL) as the worker API
+ * does: 1 recorded, 0 a retried index. */
+static int record(const struct uuid *id, unsigned idx, const char *json)
+{
+	struct store_entity e = { idx, json, json ? NULL : "generator exited 1" };
+	struct store_entity_result res;
+	CU_ASSERT_EQUAL_FATAL(store_entity_record(st, id, &poll_lease, &e, &res), STORE_OK);
+	return res.recorded;
+}
+
+/* 1 when the row's entity array is what generation_entities says. */
+static long row_array_is_record(const struct uuid *id)
+{
+	return itest_long("SELECT r.entities_json <=> (SELECT CONCAT('[', GROUP_CONCAT(e.entity_json "
+			  "ORDER BY e.idx SEPARATOR ','), ']') FROM generation_entities e "
+			  "WHERE e.request_id = r.id AND e.status = 'generated') "
+			  "FROM generation_requests r WHERE r.id = UNHEX('%s')", itest_hex(id));
+}
+
 /* A key of `role` for `owner`, returning its hash. */
 static void poll_key(enum auth_role role, const char *owner, unsigned char hash[AUTH_HASH_LEN],
 		     long long *id)
@@ -520,13 +566,13 @@ static void test_poll_one_statement(void)
 	poll_key(ROLE_CLIENT, O("poll-other"), theirs, &other_id);
 	poll_key(ROLE_WORKER, O("poll-owner"), worker, &other_id);
 	memset(unknown, 0x5a, sizeof(unknown));
-	CU_ASSERT_EQUAL_FATAL(create(O("poll-owner"), "problem", NULL, &id, NULL), STORE_OK);
-	/* Entities out of order, and one failed: the poll sends generated ones by index. */
-	itest_exec("INSERT INTO generation_entities (request_id, idx, attempt, status, entity_json, "
-		   "created_at) VALUES (UNHEX('%s'), 2, 1, 'generated', '{\\\"n\\\":2}', NOW()), "
-		   "(UNHEX('%s'), 0, 1, 'generated', '{\\\"n\\\":0}', NOW()), "
-		   "(UNHEX('%s'), 1, 1, 'failed', NULL, NOW())",
-		   itest_hex(&id), itest_hex(&id), itest_hex(&id));
+	/* Entities out of order, one failed, one index twice: the poll sends the
+	 * generated ones by index, each once, as the row keeps them. */
+	poll_fixture(O("poll-owner"), 3, &id);
+	record(&id, 2, "{\"n\":2}");
+	record(&id, 0, "{\"n\":0}");
+	record(&id, 1, NULL);
+	CU_ASSERT_EQUAL(record(&id, 2, "{\"n\":22}"), 0);
 
 	CU_ASSERT_EQUAL_FATAL(store_now(st, &t0), STORE_OK);
 	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
@@ -537,12 +583,38 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(who.key_id, mine_id);
 	CU_ASSERT_STRING_EQUAL(who.owner, O("poll-owner"));
 	CU_ASSERT_EQUAL(uuid_compare(&r.id, &id), 0);
-	CU_ASSERT_EQUAL(r.status, GEN_PENDING);
-	CU_ASSERT_EQUAL_FATAL(ents.count, 2);
-	CU_ASSERT_EQUAL(ents.items[0].idx, 0);
-	CU_ASSERT_STRING_EQUAL(ents.items[0].json, "{\"n\":0}");
-	CU_ASSERT_EQUAL(ents.items[1].idx, 2);
+	CU_ASSERT_EQUAL(r.status, GEN_PROCESSING);
+	CU_ASSERT_EQUAL(r.generated_count, 2);
+	CU_ASSERT_EQUAL(ents.count, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ents.array_json);
+	CU_ASSERT_STRING_EQUAL(ents.array_json, "[{\"n\":0},{\"n\":2}]");
+	CU_ASSERT_EQUAL(ents.array_len, strlen(ents.array_json));
+	CU_ASSERT_EQUAL(row_array_is_record(&id), 1);
+	CU_ASSERT_STRING_EQUAL(r.constraints_json, "{\"level\":2}");
+	CU_ASSERT_STRING_EQUAL(r.worker_id, "test-store:1");
+	/* In index order (the reference worker's way: appended, not rebuilt), a
+	 * failure between, then a lower index late, multi-byte text throughout. */
+	struct uuid id2;
+	struct gen_request r2;
+	struct gen_entity_list ents2 = { 0 };
+	poll_fixture(O("poll-owner"), 5, &id2);
+	record(&id2, 1, "{\"s\":\"é,]\"}");
+	CU_ASSERT_EQUAL(row_array_is_record(&id2), 1);
+	record(&id2, 2, NULL);
+	record(&id2, 3, "{\"s\":\"ü\"}");
+	CU_ASSERT_EQUAL(row_array_is_record(&id2), 1);
+	record(&id2, 0, "{}");
+	record(&id2, 4, "[]");
+	CU_ASSERT_EQUAL(row_array_is_record(&id2), 1);
+	CU_ASSERT_EQUAL(store_poll(st, mine, &id2, -1, &who, &found, &r2, &ents2, &polled_at),
+			STORE_OK);
+	CU_ASSERT_STRING_EQUAL(ents2.array_json ? ents2.array_json : "",
+			       "[{},{\"s\":\"é,]\"},{\"s\":\"ü\"},[]]");
+	gen_entity_list_release(&ents2);
+	gen_request_release(&r2);
 	uint64_t version = r.version;
+	unsigned attempt = r.attempt;
+	int64_t started = r.started_at, lease = r.lease_expires_at;
 	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* The poller has this version: the row, without entities to send. */
@@ -550,13 +622,29 @@ static void test_poll_one_statement(void)
 				   &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(ents.count, 0);
+	CU_ASSERT_PTR_NULL(ents.array_json);
+	/* ...and of the row what a 304 needs (ETag, timeout check, Retry-After), no texts. */
+	CU_ASSERT_EQUAL(r.version, version);
+	CU_ASSERT_EQUAL(r.status, GEN_PROCESSING);
+	CU_ASSERT_EQUAL(r.attempt, attempt);
+	CU_ASSERT_EQUAL(r.started_at, started);
+	CU_ASSERT_EQUAL(r.lease_expires_at, lease);
+	CU_ASSERT_EQUAL(r.requested_count, 3);
+	CU_ASSERT_EQUAL(r.generated_count, 2);
+	CU_ASSERT_EQUAL(r.failed_count, 1);
+	CU_ASSERT_EQUAL(strncmp(r.entity_type, "poll_", 5), 0);
+	CU_ASSERT_PTR_NULL(r.constraints_json);
+	CU_ASSERT_PTR_NULL(r.metadata_json);
+	CU_ASSERT_PTR_NULL(r.worker_id);
 	gen_request_release(&r);
 	/* An older version: the entities after all. */
 	CU_ASSERT_EQUAL(store_poll(st, mine, &id, (long long)version - 1, &who, &found, &r, &ents,
 				   &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_REQUEST);
 	CU_ASSERT_EQUAL(r.version, version);
-	CU_ASSERT_EQUAL(ents.count, 2);
+	CU_ASSERT_PTR_NOT_NULL(ents.array_json);
+	CU_ASSERT_STRING_EQUAL(ents.array_json ? ents.array_json : "", "[{\"n\":0},{\"n\":2}]");
+	CU_ASSERT_STRING_EQUAL(r.constraints_json ? r.constraints_json : "", "{\"level\":2}");
 	gen_entity_list_release(&ents);
 	gen_request_release(&r);
 	/* Another owner's key: a good key, no request (a 404, not a leak). */
@@ -564,6 +652,7 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(found, POLL_NO_REQUEST);
 	CU_ASSERT_STRING_EQUAL(who.owner, O("poll-other"));
 	CU_ASSERT_EQUAL(ents.count, 0);
+	CU_ASSERT_PTR_NULL(ents.array_json);
 	/* A worker key of the same owner is reported as such (the caller says 403). */
 	CU_ASSERT_EQUAL(store_poll(st, worker, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(who.role, ROLE_WORKER);
@@ -576,6 +665,59 @@ static void test_poll_one_statement(void)
 	CU_ASSERT_EQUAL(store_poll(st, mine, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
 	CU_ASSERT_EQUAL(found, POLL_NO_KEY);
 	CU_ASSERT_EQUAL(ents.count, 0);
+}
+
+/*
+ * Past ENTITIES_ROW_MAX the row keeps no array (NULL, for good) and the
+ * poll reads the record instead: the same entities, by index. The second
+ * entity takes the array past the cap; GROUP_CONCAT never runs past it (a
+ * cut would be an error in strict mode, and the record would fail).
+ */
+static void test_poll_entities_past_cap(void)
+{
+	unsigned char key[AUTH_HASH_LEN];
+	long long key_id;
+	struct principal who;
+	int64_t polled_at;
+	enum store_poll_found found;
+	struct gen_request r;
+	struct gen_entity_list ents = { 0 };
+	struct uuid id;
+	size_t half = ENTITIES_ROW_MAX / 2 + 16;
+	char *big = malloc(half + 1);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	poll_key(ROLE_CLIENT, O("poll-cap"), key, &key_id);
+	poll_fixture(O("poll-cap"), 3, &id);
+	/* {"s":"xxx..."}: one entity under the cap, two over it. */
+	memset(big, 'x', half);
+	memcpy(big, "{\"s\":\"", 6);
+	memcpy(big + half - 2, "\"}", 2);
+	big[half] = '\0';
+	CU_ASSERT_EQUAL(record(&id, 2, big), 1);
+	CU_ASSERT_EQUAL(row_array_is_record(&id), 1);
+	big[7] = 'y';
+	CU_ASSERT_EQUAL(record(&id, 0, big), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT entities_json IS NULL FROM generation_requests "
+				   "WHERE id = UNHEX('%s')", itest_hex(&id)), 1);
+	/* Small ones after it: still NULL (the array is never partial). */
+	CU_ASSERT_EQUAL(record(&id, 1, "{}"), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT entities_json IS NULL FROM generation_requests "
+				   "WHERE id = UNHEX('%s')", itest_hex(&id)), 1);
+	CU_ASSERT_EQUAL(store_poll(st, key, &id, -1, &who, &found, &r, &ents, &polled_at), STORE_OK);
+	CU_ASSERT_EQUAL(found, POLL_REQUEST);
+	CU_ASSERT_EQUAL(r.generated_count, 3);
+	CU_ASSERT_PTR_NULL(ents.array_json);
+	CU_ASSERT_EQUAL_FATAL(ents.count, 3);
+	CU_ASSERT_EQUAL(ents.items[0].idx, 0);
+	CU_ASSERT_EQUAL(ents.items[0].json[7], 'y');
+	CU_ASSERT_EQUAL(ents.items[1].idx, 1);
+	CU_ASSERT_STRING_EQUAL(ents.items[1].json, "{}");
+	CU_ASSERT_EQUAL(ents.items[2].idx, 2);
+	CU_ASSERT_EQUAL(ents.items[2].json_len, half);
+	gen_entity_list_release(&ents);
+	gen_request_release(&r);
+	free(big);
 }
 
 static void test_idempotency(void)
@@ -811,6 +953,7 @@ static const struct unit_case cases[] = {
 	{ "cancel: owner only, once, with its event", test_cancel },
 	{ "the head of a type's queue, capped", test_pending_head },
 	{ "a poll: key, request and entities in one statement", test_poll_one_statement },
+	{ "a poll past the row's entity cap reads the record", test_poll_entities_past_cap },
 	{ "idempotency keys: new, in progress, mismatch, replay, expiry", test_idempotency },
 	{ "admin page sessions: one admin's, expiry, end, the newest kept, cascade",
 	  test_admin_sessions },
