@@ -84,8 +84,12 @@ item_is() { # item_is ID JQ-PROGRAM EXPECTED
 }
 # The workers page's row of worker ID (one line of HTML), or "".
 page_row() {
+	local body rest
 	req GET /admin/workers "${ADMIN[@]}" >/dev/null
-	tr -d '\n' <"$HB" | grep -o "<tr class=\"worker[^\"]*\"><td><code>$1</code>.\{0,1500\}" | sed 's#</tr>.*##'
+	body=$(tr -d '\n' <"$HB")
+	[[ $body == *"<code>$1</code>"* ]] || return 0
+	rest=${body#*"<code>$1</code>"}
+	printf '%s\n' "${rest%%</tr>*}"
 }
 row_has() { local r; r=$(page_row "$1"); [[ $r == *"$2"* ]] && return 0; GT_DETAIL="'$2' not in the row of $1: $r"; return 1; }
 row_lacks() { local r; r=$(page_row "$1"); [[ -n $r && $r != *"$2"* ]] && return 0; GT_DETAIL="'$2' in the row of $1 (or no row): $r"; return 1; }
@@ -131,7 +135,7 @@ check "... not before its 2 s lease passed" eval '((SECONDS - killed_at >= 2))'
 check "the page shows it lost, with the request it held" row_has e2e-victim "st-lost"
 check "... and the request" row_has e2e-victim "$VICTIM"
 check "the live worker, heartbeating, is still not lost" item_is e2e-live .lost false
-if tr '\0' ' ' <"/proc/$victim_gen/cmdline" 2>/dev/null | grep -q demo-generator; then
+if { tr "\\0" " " <"/proc/$victim_gen/cmdline"; } 2>/dev/null | grep -q demo-generator; then
 	kill -KILL -- "-$victim_gen" 2>/dev/null || true
 fi
 

@@ -91,6 +91,7 @@ static const struct row rows[] = {
 	{ "GET", "/admin/bulk-cancel", ADMIN_ROUTE(400) },
 	{ "POST", "/admin/bulk-cancel", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/queues", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/workers", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/queues/{type}/resume", ADMIN_ROUTE(415) },
 	/* signing out is a 401 whoever asks: that is how browsers forget */
@@ -103,6 +104,7 @@ static const struct row rows[] = {
 	{ "POST", "/admin/api/generations/{id}/cancel", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/generations/{id}/retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/api/queues", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/api/workers", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/api/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/queues/{type}/resume", ADMIN_ROUTE(415) },
 };
