@@ -51,5 +51,6 @@ void admin_bulk_retry(struct call *c);
 void admin_queue_pause(struct call *c);   /* POST /admin/queues/{type}/pause */
 void admin_queue_resume(struct call *c);
 void admin_queues(struct call *c);        /* queues.c */
+void admin_workers(struct call *c);       /* workers.c */
 
 #endif

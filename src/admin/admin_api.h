@@ -22,6 +22,7 @@ void admin_api_retry(struct call *c);
 void admin_api_bulk_retry(struct call *c);
 /* GET /admin/api/queues: every queue with active requests or a pause. */
 void admin_api_queues(struct call *c);
+void admin_api_workers(struct call *c);  /* GET /admin/api/workers (workers.c) */
 /* POST /admin/api/queues/{type}/pause|resume {"reason"}: 200 with the queue,
  * 409 when it is already paused (not paused). */
 void admin_api_queue_pause(struct call *c);

@@ -126,6 +126,8 @@ static const char admin_css[] =
 	".st-cancelled { background: #eeeeee; color: #4d4d4d; border-color: #cfcfcf; }\n"
 	".st-paused { background: #fff0e0; color: #8a3b00; border-color: #f0b27a; }\n"
 	".st-paused::before { content: \"\\2016\\00A0\"; }\n"
+	".st-lost { background: #fde5e5; color: #a01919; border-color: #f1b0b0; }\n"
+	"tr.lost td { background: #fff6f6; }\n"
 	".queue-actions form { display: flex; flex-wrap: wrap; align-items: center; gap: .4em; }\n"
 	".flash { padding: .6em .9em; border-radius: 6px; font-weight: 600; }\n"
 	".flash.ok { background: #e2f6e7; color: #17692f; border: 1px solid #a6dcb4; }\n"

@@ -125,7 +125,7 @@ void page_begin(struct call *c, const char *title)
 			  PAGE_ICON_LINK
 			  "<script src=\"/admin/static/admin.js\" defer></script></head><body>"
 			  "<header><a class=\"brand\" href=\"/admin/\">gentrack admin</a>"
-			  "<nav><a href=\"/admin/queues\">Queues</a></nav>"
+			  "<nav><a href=\"/admin/queues\">Queues</a> <a href=\"/admin/workers\">Workers</a></nav>"
 			  "<span class=\"who\">signed in as <b>");
 	html_text(sb, c->admin);
 	strbuf_addstr(sb, "</b> \xc2\xb7 <a href=\"/admin/logout\">Sign out</a></span></header><main>");

@@ -5,6 +5,8 @@
 
 #include "api/api_worker.h"
 #include "base/jsonw.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 #include "model/resource.h"
 #include "api/validate.h"
 #include "base/banned.h"
@@ -45,6 +47,36 @@ static void lease_problem(struct call *c, int rc)
 		handler_store_problem(c, rc, "generation request");
 }
 
+/*
+ * Keeps the worker's row of the workers page current (store_worker_seen),
+ * after the call's own work. A failure is logged, never the call's: the row
+ * is an operator's view, the call's answer is the worker's truth.
+ */
+static void seen(struct call *c, const struct worker_input *in, struct store_worker_call *w)
+{
+	w->owner = c->who.owner;
+	w->worker_id = in->worker_id;
+	if (store_worker_seen(c->store, w))
+		log_warn("worker %s: its row of the workers page was not updated: %s",
+			 in->worker_id, store_last_error(c->store));
+}
+
+/*
+ * After a call on one request: alive; holding nothing now after a lost lease
+ * (409) or, with `last`, after a complete.
+ */
+static void seen_after(struct call *c, const struct worker_input *in, int rc, long long index,
+		       int last)
+{
+	struct store_worker_call w = { .what = WORKER_SEEN_TOUCH, .held = &c->route.id,
+				       .index = index };
+	if (rc == STORE_CONFLICT || (rc == STORE_OK && last))
+		w.what = WORKER_SEEN_IDLE;
+	else if (rc)
+		return;
+	seen(c, in, &w);
+}
+
 /* Opens the answer of a call on one request: {"request_id": ..., then the caller's members. */
 static void reply_begin(struct call *c, struct jsonw *w)
 {
@@ -73,8 +105,14 @@ void api_worker_claim(struct call *c)
 		.n_types = in.n_types,
 		.lease_seconds = in.lease_seconds ? in.lease_seconds : c->cfg->default_lease,
 	};
+	struct strbuf typelist = STRBUF_INIT;
+	for (size_t i = 0; i < in.n_types; i++)
+		strbuf_addf(&typelist, "%s%s", i ? "," : "", types[i]);
 	int rc = store_claim_next(c->store, &claim, &claimed);
 	if (rc == STORE_NOT_FOUND) {
+		struct store_worker_call idle = { .what = WORKER_SEEN_IDLE,
+						  .entity_types = typelist.buf, .index = -1 };
+		seen(c, &in, &idle);
 		c->resp->status = 204;
 		goto cleanup;
 	}
@@ -101,8 +139,14 @@ void api_worker_claim(struct call *c)
 	jsonw_array_end(&w);
 	jsonw_object_end(&w);
 	c->resp->status = 200;
+	struct store_worker_call holds = { .what = WORKER_SEEN_HOLDS,
+					   .entity_types = typelist.buf, .held = &r->id,
+					   .attempt = r->attempt,
+					   .lease_seconds = claim.lease_seconds, .index = -1 };
+	seen(c, &in, &holds);
 	store_claimed_release(&claimed);
 cleanup:
+	strbuf_release(&typelist);
 	worker_input_release(&in);
 }
 
@@ -117,6 +161,7 @@ void api_worker_heartbeat(struct call *c)
 	struct store_lease lease = { in.worker_id, in.attempt };
 	int rc = store_lease_extend(c->store, &c->route.id, &lease, in.lease_seconds, &expires,
 				    &secs);
+	seen_after(c, &in, rc, -1, 0);
 	if (rc) {
 		lease_problem(c, rc);
 		goto cleanup;
@@ -145,6 +190,7 @@ void api_worker_entities(struct call *c)
 	struct store_lease lease = { in.worker_id, in.attempt };
 	struct store_entity e = { in.index, in.entity_json, in.error };
 	int rc = store_entity_record(c->store, &c->route.id, &lease, &e, &res);
+	seen_after(c, &in, rc, in.index, 0);
 	if (rc == STORE_INVALID) {
 		handler_problem(c, problem_set(&p, 400, "invalid-field",
 					       "'index' %u is past the requested count", in.index));
@@ -182,6 +228,7 @@ void api_worker_complete(struct call *c)
 	struct store_lease lease = { in.worker_id, in.attempt };
 	actor_of(&in, actor, sizeof(actor));
 	int rc = store_complete(c->store, &c->route.id, &lease, actor, &r);
+	seen_after(c, &in, rc, -1, 1);
 	if (rc) {
 		lease_problem(c, rc);
 		goto cleanup;

@@ -47,6 +47,7 @@ static const struct route routes[] = {
 	{ "GET", ADMIN "/bulk-retry", ROUTE_AUTH_ADMIN, PAGE, admin_bulk_retry_preview },
 	{ "POST", ADMIN "/bulk-retry", ROUTE_AUTH_ADMIN, PAGE, admin_bulk_retry },
 	{ "GET", ADMIN "/queues", ROUTE_AUTH_ADMIN, PAGE, admin_queues },
+	{ "GET", ADMIN "/workers", ROUTE_AUTH_ADMIN, PAGE, admin_workers },
 	{ "POST", ADMIN "/queues/{type}/pause", ROUTE_AUTH_ADMIN, PAGE, admin_queue_pause },
 	{ "POST", ADMIN "/queues/{type}/resume", ROUTE_AUTH_ADMIN, PAGE, admin_queue_resume },
 	/* public: no data in them */
@@ -64,6 +65,7 @@ static const struct route routes[] = {
 	  admin_api_retry },
 	{ "POST", ADMIN "/api/bulk-retry", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_bulk_retry },
 	{ "GET", ADMIN "/api/queues", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_queues },
+	{ "GET", ADMIN "/api/workers", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_workers },
 	{ "POST", ADMIN "/api/queues/{type}/pause", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,
 	  admin_api_queue_pause },
 	{ "POST", ADMIN "/api/queues/{type}/resume", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,

@@ -251,6 +251,52 @@ int store_explain_claim(struct store *s, const char *const *types, size_t n,
 int store_claimed_is_generated(const struct store_claimed *cl, unsigned idx);
 void store_claimed_release(struct store_claimed *cl);
 
+/* ---- the workers seen (store/workers.c, sql/013_workers.sql) ---- */
+
+/* What one worker call tells about its worker, for store_worker_seen. */
+struct store_worker_call {
+	const char *owner;              /* of the worker's key */
+	const char *worker_id;
+	const char *entity_types;       /* a claim's, comma-separated; NULL keeps the row's */
+	enum {
+		WORKER_SEEN_TOUCH,      /* last_seen only (and held_index when >= 0) */
+		WORKER_SEEN_HOLDS,      /* a claim handed out `held` */
+		WORKER_SEEN_IDLE        /* it holds nothing now (a 204, complete, lost lease) */
+	} what;
+	const struct uuid *held;        /* HOLDS */
+	unsigned attempt;               /* HOLDS */
+	long long lease_seconds;        /* HOLDS */
+	long long index;                /* an entity call's index, else -1 */
+};
+/* Records a worker call on the worker's own row (one upsert), from the store's clock. */
+int store_worker_seen(struct store *s, const struct store_worker_call *w);
+
+/* One worker seen, borrowed for the duration of the callback. */
+struct store_worker {
+	const char *owner;
+	const char *worker_id;
+	const char *entity_types;
+	int64_t first_seen, last_seen;  /* µs, the store's clock */
+	int holds;                      /* 0: idle, then held_* are unset */
+	struct uuid held;
+	unsigned held_attempt;
+	int64_t held_since;
+	long long held_index;           /* -1 before its first entity call */
+	const char *held_status;        /* the held request's status now ("" if gone) */
+	long long lease_seconds;
+	int lost;                       /* holds, and silent past its lease + a grace */
+	unsigned long long done_hour;   /* its completes to completed/partial, last hour */
+	unsigned long long failed_hour; /* and to failed */
+};
+/* Seconds past its lease before a silent worker holding a request counts as lost. */
+#define STORE_WORKER_LOST_GRACE 2
+/*
+ * Every worker seen in the last hour (from `now`, the store's clock), the
+ * most recently seen first, at most `limit`: fn per worker (non-zero stops).
+ */
+int store_worker_list(struct store *s, unsigned limit,
+		      int (*fn)(void *ctx, const struct store_worker *w), void *ctx);
+
 /* Who claims to hold a lease: the worker and the attempt it was given (1 or more). */
 struct store_lease {
 	const char *worker_id;

@@ -94,6 +94,7 @@ static const struct row rows[] = {
 	{ "GET", "/admin/bulk-retry", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/bulk-retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/queues", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/workers", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/queues/{type}/resume", ADMIN_ROUTE(415) },
 	/* signing out is a 401 whoever asks: that is how browsers forget */
@@ -107,6 +108,7 @@ static const struct row rows[] = {
 	{ "POST", "/admin/api/generations/{id}/retry", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/bulk-retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/api/queues", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/api/workers", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/api/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/queues/{type}/resume", ADMIN_ROUTE(415) },
 };
