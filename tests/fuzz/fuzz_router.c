@@ -29,7 +29,8 @@ STUB(admin_bulk_preview) STUB(admin_bulk_cancel) STUB(admin_logout) STUB(admin_s
 STUB(admin_static_css) STUB(admin_static_favicon) STUB(admin_api_stuck) STUB(admin_api_fail)
 STUB(admin_api_cancel) STUB(admin_api_retry) STUB(admin_queues) STUB(admin_queue_pause)
 STUB(admin_queue_resume) STUB(admin_api_queues) STUB(admin_api_queue_pause)
-STUB(admin_api_queue_resume)
+STUB(admin_api_queue_resume) STUB(admin_bulk_retry_preview) STUB(admin_bulk_retry)
+STUB(admin_workers) STUB(admin_api_bulk_retry) STUB(admin_api_workers)
 void admin_refusal_page(struct call *c, int status, const char *sentence)
 {
 	(void)c; (void)status; (void)sentence;
