@@ -281,14 +281,59 @@ static int preview_row(void *ctx, const struct gen_request *r)
 	return page_request_row(ctx, r);
 }
 
+static void hidden_field(struct strbuf *sb, const char *name, const char *value)
+{
+	strbuf_addf(sb, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+	html_text(sb, value ? value : "");
+	strbuf_addstr(sb, "\">");
+}
+
+/* The preview's table of the first PREVIEW_ROWS requests a bulk action will touch. */
+#define PREVIEW_ROWS 10
+static void preview_table_open(struct strbuf *sb)
+{
+	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
+			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
+			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+}
+
+static void preview_table_close(struct strbuf *sb, unsigned long long n)
+{
+	strbuf_addstr(sb, "</tbody></table></div>");
+	if (n > PREVIEW_ROWS)
+		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - PREVIEW_ROWS);
+}
+
+/*
+ * The confirm form of a bulk action previewed with n requests, opened: its
+ * CSRF token for csrf_action, a fresh action id (a double submit applies
+ * once), and as_of and expected binding it to this preview. The caller adds
+ * its filter's fields, the reason and the button, and closes it.
+ */
+static void confirm_form_open(struct call *c, const char *path, const char *csrf_action,
+			      unsigned long long n)
+{
+	unsigned char raw[ACTION_ID_LEN / 2];
+	char action_id[ACTION_ID_LEN + 1], token[CSRF_TOKEN_MAX];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
+	page_form_token(c, csrf_action, NULL, token);
+	strbuf_addf(&c->resp->body,
+		    "<form method=\"post\" action=\"%s\" class=\"action bulk-confirm\">"
+		    "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
+		    "<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
+		    "<input type=\"hidden\" name=\"as_of\" value=\"%lld\">"
+		    "<input type=\"hidden\" name=\"expected\" value=\"%llu\">",
+		    path, token, action_id, (long long)c->now, n);
+}
+
 void admin_bulk_preview(struct call *c)
 {
 	struct query q = { 0 };
 	struct bulk b;
 	struct strbuf *sb = &c->resp->body;
 	unsigned long long n = 0;
-	unsigned char raw[ACTION_ID_LEN / 2];
-	char action_id[ACTION_ID_LEN + 1], token[CSRF_TOKEN_MAX], err[160];
+	char err[160];
 
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
 		admin_error_page(c, 400, err);
@@ -326,37 +371,21 @@ void admin_bulk_preview(struct call *c)
 	}
 	struct page_rows d = { .c = c, .sb = sb };
 	struct store_stuck_filter first = b.f;
-	first.limit = 10;
-	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
-			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
-			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	first.limit = PREVIEW_ROWS;
+	preview_table_open(sb);
 	rc = store_stuck_list(c->store, &first, preview_row, &d);
 	if (rc) {
 		/* No confirm form (with its action id) under a table the store cut short. */
 		page_store_error(c, rc);
 		goto cleanup;
 	}
-	strbuf_addstr(sb, "</tbody></table></div>");
-	if (n > 10)
-		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
-	/* The action id makes a double submit apply once; as_of binds it to this preview. */
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
-	page_form_token(c, BULK_ACTION, NULL, token);
-	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-cancel\" class=\"action bulk-confirm\">"
-			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
-			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
-			"<input type=\"hidden\" name=\"as_of\" value=\"%lld\">"
-			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">"
-			"<input type=\"hidden\" name=\"older_than\" value=\"%llu\">",
-		    token, action_id, (long long)c->now, n, b.older_than);
+	preview_table_close(sb, n);
+	confirm_form_open(c, "/admin/bulk-cancel", BULK_ACTION, n);
+	strbuf_addf(sb, "<input type=\"hidden\" name=\"older_than\" value=\"%llu\">", b.older_than);
 	if (b.pending)
 		strbuf_addstr(sb, "<input type=\"hidden\" name=\"scope\" value=\"pending\">");
-	if (b.entity_type) {
-		strbuf_addstr(sb, "<input type=\"hidden\" name=\"entity_type\" value=\"");
-		html_text(sb, b.entity_type);
-		strbuf_addstr(sb, "\">");
-	}
+	if (b.entity_type)
+		hidden_field(sb, "entity_type", b.entity_type);
 	strbuf_addf(sb, "<label>Reason <input type=\"text\" name=\"reason\" required maxlength=\"%d\" "
 			"value=\"stuck; cancelled in bulk from the admin page\"></label> "
 			"<button type=\"submit\" class=\"danger\">Cancel %llu request%s</button> "
@@ -491,13 +520,6 @@ static int retry_params(struct call *c, const struct query *q, struct store_fini
 	return 0;
 }
 
-static void hidden_field(struct strbuf *sb, const char *name, const char *value)
-{
-	strbuf_addf(sb, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	html_text(sb, value ? value : "");
-	strbuf_addstr(sb, "\">");
-}
-
 static void text_field(struct strbuf *sb, const char *label, const char *name, const char *value)
 {
 	strbuf_addf(sb, "<label>%s <input type=\"text\" name=\"%s\" value=\"", label, name);
@@ -540,8 +562,7 @@ void admin_bulk_retry_preview(struct call *c)
 	struct store_finished_filter f;
 	struct strbuf *sb = &c->resp->body;
 	unsigned long long n = 0;
-	unsigned char raw[ACTION_ID_LEN / 2];
-	char action_id[ACTION_ID_LEN + 1], token[CSRF_TOKEN_MAX], err[160];
+	char err[160];
 
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
 		admin_error_page(c, 400, err);
@@ -582,27 +603,15 @@ void admin_bulk_retry_preview(struct call *c)
 	}
 	struct page_rows d = { .c = c, .sb = sb };
 	struct store_finished_filter first = f;
-	first.limit = 10;
-	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
-			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
-			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
+	first.limit = PREVIEW_ROWS;
+	preview_table_open(sb);
 	rc = store_finished_list(c->store, &first, preview_row, &d);
 	if (rc) {
 		page_store_error(c, rc);
 		goto cleanup;
 	}
-	strbuf_addstr(sb, "</tbody></table></div>");
-	if (n > 10)
-		strbuf_addf(sb, "<p class=\"muted\">\xe2\x80\xa6" "and %llu more.</p>", n - 10);
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2hex(action_id, sizeof(action_id), raw, sizeof(raw));
-	page_form_token(c, BULK_RETRY_ACTION, NULL, token);
-	strbuf_addf(sb, "<form method=\"post\" action=\"/admin/bulk-retry\" class=\"action bulk-confirm\">"
-			"<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">"
-			"<input type=\"hidden\" name=\"action_id\" value=\"%s\">"
-			"<input type=\"hidden\" name=\"as_of\" value=\"%lld\">"
-			"<input type=\"hidden\" name=\"expected\" value=\"%llu\">",
-		    token, action_id, (long long)c->now, n);
+	preview_table_close(sb, n);
+	confirm_form_open(c, "/admin/bulk-retry", BULK_RETRY_ACTION, n);
 	hidden_field(sb, "entity_type", f.entity_type);
 	hidden_field(sb, "status", lifecycle_status_name(f.status));
 	hidden_field(sb, "failure_reason", f.failure_reason);

@@ -127,6 +127,44 @@ static int refuse_browser_forms(struct call *c)
 	return 0;
 }
 
+#define ADMIN_ACTOR_LEN (OWNER_MAX + 8)
+
+/* An action's reason: 1 to ADMIN_REASON_MAX bytes. 0, or -1 answered (400). */
+static int check_reason(struct call *c, const char *reason)
+{
+	struct problem p;
+	if (reason && *reason && strlen(reason) <= ADMIN_REASON_MAX)
+		return 0;
+	handler_problem(c, problem_set(&p, 400, "invalid-body",
+				       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
+	return -1;
+}
+
+/*
+ * What every single action's twin starts with: no browser form, a body of
+ * {"reason": "..."}, the actor "admin:NAME". 0 with *reason set (yours to
+ * free), or -1 when the call was answered (*reason NULL).
+ */
+static int read_reason_body(struct call *c, char **reason, char actor[ADMIN_ACTOR_LEN])
+{
+	struct problem p;
+	*reason = NULL;
+	if (refuse_browser_forms(c) < 0)
+		return -1;
+	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
+	    validate_reason_body(c->req->body, c->req->body_len, reason, &p) < 0) {
+		handler_problem(c, &p);
+		return -1;
+	}
+	if (check_reason(c, *reason) < 0) {
+		free(*reason);
+		*reason = NULL;
+		return -1;
+	}
+	snprintf(actor, ADMIN_ACTOR_LEN, "admin:%s", c->admin);
+	return 0;
+}
+
 static void answer_request(struct call *c, int status, const struct gen_request *r)
 {
 	struct gen_entity_list entities = { 0 };
@@ -149,23 +187,12 @@ static void api_action(struct call *c, enum store_admin_action action)
 	};
 	struct problem p;
 	struct gen_request r;
-	char *reason = NULL;
-	char actor[OWNER_MAX + 8];
+	char *reason;
+	char actor[ADMIN_ACTOR_LEN];
 
+	if (read_reason_body(c, &reason, actor) < 0)
+		return;
 	gen_request_init(&r);
-	if (refuse_browser_forms(c) < 0)
-		return;
-	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
-	    validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
-		handler_problem(c, &p);
-		return;
-	}
-	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
-		handler_problem(c, problem_set(&p, 400, "invalid-body",
-					       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
-		goto cleanup;
-	}
-	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
 	int rc = store_admin_apply(c->store, &c->route.id, action, actor, reason, NULL, &r);
 	if (rc == STORE_CONFLICT) {
 		handler_problem(c, problem_set(&p, 409, "invalid-transition",
@@ -212,7 +239,7 @@ void admin_api_bulk_retry(struct call *c)
 	struct validate_bulk_retry b;
 	struct store_finished_filter f;
 	struct jsonw w;
-	char actor[OWNER_MAX + 8], err[200];
+	char actor[ADMIN_ACTOR_LEN], err[200];
 	unsigned done = 0;
 	int capped = 0;
 
@@ -225,11 +252,8 @@ void admin_api_bulk_retry(struct call *c)
 		return;
 	}
 	const char *reason = b.field[VBR_REASON], *action_id = b.field[VBR_ACTION_ID];
-	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
-		handler_problem(c, problem_set(&p, 400, "invalid-body",
-					       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
+	if (check_reason(c, reason) < 0)
 		goto cleanup;
-	}
 	if (!bulk_action_id_valid(action_id)) {
 		handler_problem(c, problem_set(&p, 400, "invalid-body",
 					       "action_id is required: 1 to 64 of [A-Za-z0-9_-], the same "
@@ -327,23 +351,12 @@ static void api_queue_action(struct call *c, int pause)
 	struct problem p;
 	struct queue_state q;
 	struct jsonw w;
-	char *reason = NULL;
-	char actor[OWNER_MAX + 8];
+	char *reason;
+	char actor[ADMIN_ACTOR_LEN];
 	const char *type = c->route.entity_type;
 
-	if (refuse_browser_forms(c) < 0)
+	if (read_reason_body(c, &reason, actor) < 0)
 		return;
-	if (http_read_body(c->req, c->cfg->max_body, &p) < 0 ||
-	    validate_reason_body(c->req->body, c->req->body_len, &reason, &p) < 0) {
-		handler_problem(c, &p);
-		return;
-	}
-	if (!reason || !*reason || strlen(reason) > ADMIN_REASON_MAX) {
-		handler_problem(c, problem_set(&p, 400, "invalid-body",
-					       "reason is required: a string of 1 to %d bytes", ADMIN_REASON_MAX));
-		goto cleanup;
-	}
-	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
 	int rc = pause ? store_queue_pause(c->store, type, actor, reason)
 		 : store_queue_resume(c->store, type, actor, reason);
 	if (rc == STORE_OK || rc == STORE_CONFLICT) {
