@@ -338,7 +338,13 @@ server() { awk -v a="$(field cpu_nginx_pct "$1")" -v b="$(field cpu_app_pct "$1"
 	'BEGIN {printf "%.1f", a + b + c}'; }
 sb=$(server "${line[b]}") sc=$(server "${line[c]}") sd=$(server "${line[d]}")
 ratio=$(awk -v p="$sc" -v s="$sb" 'BEGIN {printf "%.2f", (s > 0 ? p / s : 0)}')
-ratio_above=$(awk -v p="$sc" -v s="$sb" -v d="$sd" 'BEGIN {printf "%.2f", (s - d > 0 ? (p - d) / (s - d) : 0)}')
+# Above the floor (d), in % of one core; a ratio of the two only when the
+# subscribers' share stands out of the run-to-run noise (2 % of a core).
+ratio_above=$(awk -v p="$sc" -v s="$sb" -v d="$sd" 'BEGIN {
+	printf "pollers %+.1f %%, subscribers %+.1f %% of a core", p - d, s - d
+	if (s - d >= 2) printf " (%.2f x)", (p - d) / (s - d)
+	else printf " (the subscribers within the noise of (d))"
+}')
 uptime_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 cat <<EOF
@@ -397,7 +403,7 @@ same_load() {
 }
 if [[ -n ${line[b]} && -n ${line[c]} ]]; then
 	if same_load b c d; then
-		echo "server CPU (nginx + gentrack-fcgi + MariaDB), pollers / subscribers: $ratio x${line[d]:+; above the change load alone (d): $ratio_above x}"
+		echo "server CPU (nginx + gentrack-fcgi + MariaDB), pollers / subscribers: $ratio x${line[d]:+; above the change load alone (d): $ratio_above}"
 	else
 		echo "server CPU pollers / subscribers: not comparable (finished: b $(field completes "${line[b]}"), c $(field completes "${line[c]}")${line[d]:+, d $(field completes "${line[d]}")} of $((rate * run_s)) asked; 5xx: b $(field status_5xx "${line[b]}"), c $(field status_5xx "${line[c]}"))"
 	fi
