@@ -108,11 +108,16 @@ void api_worker_claim(struct call *c)
 	struct strbuf typelist = STRBUF_INIT;
 	for (size_t i = 0; i < in.n_types; i++)
 		strbuf_addf(&typelist, "%s%s", i ? "," : "", types[i]);
+	/* A list cut short by an allocation failure: no row rather than a wrong one. */
+	if (typelist.oom)
+		log_warn("worker %s: its row of the workers page was not updated: out of memory",
+			 in.worker_id);
 	int rc = store_claim_next(c->store, &claim, &claimed);
 	if (rc == STORE_NOT_FOUND) {
 		struct store_worker_call idle = { .what = WORKER_SEEN_IDLE,
 						  .entity_types = typelist.buf, .index = -1 };
-		seen(c, &in, &idle);
+		if (!typelist.oom)
+			seen(c, &in, &idle);
 		c->resp->status = 204;
 		goto cleanup;
 	}
@@ -143,7 +148,8 @@ void api_worker_claim(struct call *c)
 					   .entity_types = typelist.buf, .held = &r->id,
 					   .attempt = r->attempt,
 					   .lease_seconds = claim.lease_seconds, .index = -1 };
-	seen(c, &in, &holds);
+	if (!typelist.oom)
+		seen(c, &in, &holds);
 	store_claimed_release(&claimed);
 cleanup:
 	strbuf_release(&typelist);

@@ -266,7 +266,7 @@ static int add_entity(struct gen_entity_list *l, unsigned idx, const char *json)
 static void test_entities(void)
 {
 	struct gen_request r;
-	struct gen_entity_list list = { NULL, 0, 0 };
+	struct gen_entity_list list = { 0 };
 	struct strbuf raw;
 	fill_processing(&r);
 	CU_ASSERT_EQUAL_FATAL(add_entity(&list, 0, "{\"q\":\"first\",\"n\":0}"), 0);
