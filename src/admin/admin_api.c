@@ -48,6 +48,22 @@ static int stuck_item(void *ctx, const struct gen_request *r)
 	return 0;
 }
 
+void admin_api_list_begin(struct call *c, struct jsonw *w)
+{
+	jsonw_init(w, &c->resp->body);
+	jsonw_object_begin(w);
+	resource_render_time(w, "as_of", c->now);
+	jsonw_key(w, "items");
+	jsonw_array_begin(w);
+}
+
+void admin_api_list_end(struct call *c, struct jsonw *w)
+{
+	jsonw_array_end(w);
+	jsonw_object_end(w);
+	c->resp->status = 200;
+}
+
 void admin_api_stuck(struct call *c)
 {
 	struct problem p;
@@ -90,19 +106,13 @@ void admin_api_stuck(struct call *c)
 		f.limit = (unsigned)n;
 	}
 	struct stuck_json s = { c, &w };
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	resource_render_time(&w, "as_of", c->now);
-	jsonw_key(&w, "items");
-	jsonw_array_begin(&w);
+	admin_api_list_begin(c, &w);
 	int rc = store_stuck_list(c->store, &f, stuck_item, &s);
 	if (rc) {
 		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
-	jsonw_array_end(&w);
-	jsonw_object_end(&w);
-	c->resp->status = 200;
+	admin_api_list_end(c, &w);
 cleanup:
 	query_release(&q);
 }
@@ -329,19 +339,13 @@ void admin_api_queues(struct call *c)
 {
 	struct jsonw w;
 	struct stuck_json s = { c, &w };
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	resource_render_time(&w, "as_of", c->now);
-	jsonw_key(&w, "items");
-	jsonw_array_begin(&w);
+	admin_api_list_begin(c, &w);
 	int rc = store_queue_list(c->store, NULL, QUEUES_MAX, queue_item, &s);
 	if (rc) {
 		handler_store_problem(c, rc, "queue");
 		return;
 	}
-	jsonw_array_end(&w);
-	jsonw_object_end(&w);
-	c->resp->status = 200;
+	admin_api_list_end(c, &w);
 }
 
 /* Pausing a paused queue (or resuming a running one) is a 409, like any

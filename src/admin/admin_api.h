@@ -27,6 +27,14 @@ void admin_api_workers(struct call *c);  /* GET /admin/api/workers (workers.c) *
  * 409 when it is already paused (not paused). */
 void admin_api_queue_pause(struct call *c);
 void admin_api_queue_resume(struct call *c);
+/*
+ * What the list twins answer: {"as_of": now, "items": [...]}. _begin opens
+ * it down to the items' array (the caller writes each item into *w), _end
+ * closes it and sets the status 200. jsonw w is the caller's, on the body.
+ */
+struct jsonw;
+void admin_api_list_begin(struct call *c, struct jsonw *w);
+void admin_api_list_end(struct call *c, struct jsonw *w);
 /* GET /healthz: 200 when the store answers, else 503. */
 void admin_api_healthz(struct call *c);
 /* GET /metrics: Prometheus text exposition of the store's counts and histograms. */

@@ -153,17 +153,11 @@ static int worker_item(void *ctx, const struct store_worker *w)
 void admin_api_workers(struct call *c)
 {
 	struct jsonw w;
-	jsonw_init(&w, &c->resp->body);
-	jsonw_object_begin(&w);
-	resource_render_time(&w, "as_of", c->now);
-	jsonw_key(&w, "items");
-	jsonw_array_begin(&w);
+	admin_api_list_begin(c, &w);
 	int rc = store_worker_list(c->store, WORKERS_MAX, worker_item, &w);
 	if (rc) {
 		handler_store_problem(c, rc, "worker");
 		return;
 	}
-	jsonw_array_end(&w);
-	jsonw_object_end(&w);
-	c->resp->status = 200;
+	admin_api_list_end(c, &w);
 }
