@@ -27,31 +27,6 @@ COLL=/api/v1/generation-requests
 MARK=gentrack-e2e-worker-$$-$RANDOM
 declare -A WPID=()
 
-# Pids of live (not zombie) processes with our mark in their environment.
-marked_pids() {
-	local f pid state
-	for f in /proc/[0-9]*/environ; do
-		pid=${f#/proc/}
-		pid=${pid%/environ}
-		tr '\0' '\n' 2>/dev/null <"$f" | grep -qx "GT_E2E_MARK=$MARK" || continue
-		state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || continue
-		[[ $state == Z || $state == X ]] || echo "$pid"
-	done
-}
-
-stop_everything() {
-	local pid
-	for pid in "${WPID[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for _ in $(seq 30); do
-		[[ -z $(marked_pids) ]] && break
-		sleep 0.1
-	done
-	for pid in $(marked_pids); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-}
 trap 'stop_everything; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
 
 # start_worker NAME [VAR=VALUE...] -- [worker options...]: one worker running

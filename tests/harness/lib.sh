@@ -120,6 +120,38 @@ sql() {
 	mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B gentrack -e "$1"
 }
 
+# ---- processes a test started, found by a mark in their environment ----
+# For tests that start workers (and so generators): the caller sets MARK,
+# passes GT_E2E_MARK=$MARK in each one's environment, and keeps their pids
+# in the associative array WPID.
+
+# Pids of live (not zombie) processes with our mark in their environment.
+marked_pids() {
+	local f pid state
+	for f in /proc/[0-9]*/environ; do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
+		tr '\0' '\n' 2>/dev/null <"$f" | grep -qx "GT_E2E_MARK=$MARK" || continue
+		state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || continue
+		[[ $state == Z || $state == X ]] || echo "$pid"
+	done
+}
+
+# TERM to every pid in WPID, then KILL to whatever of ours outlives 3 s.
+stop_everything() {
+	local pid
+	for pid in "${WPID[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for _ in $(seq 30); do
+		[[ -z $(marked_pids) ]] && break
+		sleep 0.1
+	done
+	for pid in $(marked_pids); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
 # ---- HTTP (curl) ----
 # req METHOD PATH [curl args...]: sets ST (status), and the files $HB (body)
 # and $HH (headers) of the response; bounded by --max-time.
