@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# jq programs name their $variables inside single quotes on purpose.
-# shellcheck disable=SC2016
+# jq programs name their $variables inside single quotes on purpose; helper
+# functions are called through `check`.
+# shellcheck disable=SC2016,SC2317
 # The operator's console in a real browser (headless Debian chromium +
 # playwright-core): a real gentrack-worker serves the types cpaused and
 # crunning while console.mjs pauses cpaused from /admin/queues, sees the
