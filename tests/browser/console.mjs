@@ -169,7 +169,7 @@ try {
       check(`${p.name} at ${w.width} px: ${p.status || 200}, screenshot saved`, w.statusOk, `status ${w.status}`);
       if (w.width === 390) {
         check(`${p.name} at 390 px: nothing scrolls sideways`, w.scrollWidth <= 390,
-          `scrollWidth ${w.scrollWidth}; widest: ${w.widest}`);
+          `scrollWidth ${w.scrollWidth}; sticking out: ${w.widest}`);
       }
     }
   }

@@ -32,7 +32,7 @@ export const WIDTHS = [1280, 390];
 
 // Opens URL at each of WIDTHS and saves a full-page screenshot as
 // OUTDIR/NAME-WIDTH.png. Per width: the status (statusOk when it is
-// WANTSTATUS), the document's scrollWidth, and the widest elements that
+// WANTSTATUS), the document's scrollWidth, and the outermost elements that
 // stick out of the viewport outside a scrolling wrapper (to say what to fix).
 export async function shootBothWidths(page, url, outDir, name, wantStatus) {
   const results = [];
@@ -42,14 +42,20 @@ export async function shootBothWidths(page, url, outDir, name, wantStatus) {
     const status = resp ? resp.status() : 0;
     const measured = await page.evaluate(() => {
       const vw = document.documentElement.clientWidth;
+      const sticksOut = (el) => el.getBoundingClientRect().right > vw + 0.5;
+      // Inside a wrapper that scrolls (or clips) it is that wrapper's business.
+      const scrolled = (el) => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') return true;
+        }
+        return false;
+      };
       const out = [];
       for (const el of document.body.querySelectorAll('*')) {
-        if (el.closest('.table-wrap, pre')) continue;
-        const r = el.getBoundingClientRect();
-        if (r.right > vw + 0.5) {
-          out.push(`${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}` +
-            ` (right edge ${Math.round(r.right)})`);
-        }
+        // The outermost element past the edge: its parent still fits.
+        if (!sticksOut(el) || sticksOut(el.parentElement) || scrolled(el)) continue;
+        out.push(`${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}` +
+          ` (right edge ${Math.round(el.getBoundingClientRect().right)})`);
       }
       return { scrollWidth: document.documentElement.scrollWidth, widest: out.slice(0, 5).join(', ') };
     });
