@@ -35,6 +35,9 @@ void chart_scale_for(unsigned long long max, struct chart_scale *out)
 {
 	static const unsigned mult[] = { 1, 2, 5 };
 	unsigned long long decade = 1;
+	/* So the steps below never overflow; a larger value is drawn at the top. */
+	if (max > CHART_VALUE_MAX)
+		max = CHART_VALUE_MAX;
 	for (;;) {
 		for (unsigned k = 0; k < 3; k++) {
 			unsigned long long step = decade * mult[k];
@@ -73,6 +76,8 @@ static double x_of(const struct chart *ch, int64_t t)
 
 static double y_of(const struct chart_scale *sc, unsigned long long v)
 {
+	if (v > sc->top)
+		v = sc->top;
 	return TOP + PLOT_H - (double)v * PLOT_H / (double)sc->top;
 }
 

@@ -16,6 +16,8 @@
 
 /* At most this many series per chart (one style each). */
 #define CHART_SERIES_MAX 4
+/* The largest value a scale reaches; a larger one is drawn at the top. */
+#define CHART_VALUE_MAX 1000000000000000ULL
 
 /* One line: n values (the chart's n), borrowed. */
 struct chart_series {
@@ -40,7 +42,7 @@ struct chart {
 struct chart_scale {
 	unsigned long long step, top;
 };
-/* A scale for values up to max: step 1, 2 or 5 × 10^k, at most 5 steps up to top. */
+/* A scale for values up to max (at most CHART_VALUE_MAX): step 1, 2 or 5 × 10^k, at most 5 steps up to top. */
 void chart_scale_for(unsigned long long max, struct chart_scale *out);
 /* The x ticks' spacing for a window of span_us: the smallest of a fixed list giving <= 8. */
 int64_t chart_tick_step(int64_t span_us);

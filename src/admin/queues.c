@@ -183,7 +183,8 @@ static void cell_failed(struct call *c, struct strbuf *sb, const struct queue_st
 	strbuf_addf(sb, "%llu", q->hour.failed);
 }
 
-/* A generation time: "12.5 s" below 100 s, else as ages read ("3 min"); exact on hover. */
+/* A generation time: "12.5 s" below 100 s, "340 s" below 10 min, else as ages
+ * read ("3 h 5 min"); to the millisecond on hover. */
 static void duration(struct strbuf *sb, int64_t us)
 {
 	char text[48];
@@ -193,6 +194,8 @@ static void duration(struct strbuf *sb, int64_t us)
 	}
 	if (us < 100 * US_PER_S)
 		snprintf(text, sizeof(text), "%.1f s", (double)us / US_PER_S);
+	else if (us < 10 * US_PER_MIN)
+		snprintf(text, sizeof(text), "%.0f s", (double)us / US_PER_S);
 	else
 		html_age(text, sizeof(text), us);
 	strbuf_addf(sb, "<span title=\"%.3f s\">%s</span>", (double)us / US_PER_S, text);

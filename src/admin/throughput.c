@@ -179,7 +179,7 @@ void throughput_section(struct call *c, struct strbuf *sb, const struct throughp
 			"the %s now running; in brackets, the totals of the window. Finished: "
 			"by completed_at; new: by requested_at (a retried request counts again "
 			"at its retry).</figcaption></figure></section>",
-		    bucket_words(&t), t.w.n, t.w.bucket_us == US_PER_MIN ? "minute" : "5 minutes");
+		    bucket_words(&t), t.w.n, bucket_words(&t));
 cleanup:
 	throughput_release(&t);
 	strbuf_release(&title);

@@ -1,5 +1,6 @@
 #include "build_config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "admin/chart.h"
@@ -70,8 +71,10 @@ static void test_scale(void)
 	CU_ASSERT_EQUAL(sc.top, 150);
 	chart_scale_for(123456, &sc);
 	CU_ASSERT_TRUE(sc.top >= 123456 && sc.top / sc.step <= 5);
-	chart_scale_for(UINT64_C(1) << 62, &sc);
-	CU_ASSERT_TRUE(sc.top >= (UINT64_C(1) << 62) && sc.top / sc.step <= 5);
+	/* Past CHART_VALUE_MAX the scale stops growing (no overflow); values are drawn at the top. */
+	chart_scale_for(ULLONG_MAX, &sc);
+	CU_ASSERT_EQUAL(sc.top, CHART_VALUE_MAX);
+	CU_ASSERT_TRUE(sc.top / sc.step <= 5);
 }
 
 static void test_tick_step(void)
@@ -186,6 +189,21 @@ static void test_escaping(void)
 	strbuf_release(&sb);
 }
 
+static void test_huge_value(void)
+{
+	unsigned long long v[3] = { 0, ULLONG_MAX, 1 };
+	struct chart_series s[] = { { "new", v } };
+	struct chart ch = {
+		.id = "h", .title = "t", .desc = "d.", .unit = "u", .x_label = "x",
+		.start_us = T0, .step_us = US_PER_MIN, .n = 3, .series = s, .n_series = 1,
+	};
+	struct strbuf sb = STRBUF_INIT;
+	draw(&ch, &sb);
+	/* Drawn at the top (y 40), not above the plot. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, " 380.0,40.0 "));
+	strbuf_release(&sb);
+}
+
 static void test_styles_differ(void)
 {
 	unsigned long long v[24] = { 0 };
@@ -213,6 +231,7 @@ static const struct unit_case cases[] = {
 	{ "all-zero series", test_all_zero },
 	{ "no points, one point", test_empty },
 	{ "every text escaped", test_escaping },
+	{ "a value past the scale's cap drawn at the top", test_huge_value },
 	{ "a dash and a marker per series", test_styles_differ },
 	{ NULL, NULL },
 };
