@@ -21,28 +21,38 @@
 
 #define BUCKET_OF(col) "TIMESTAMPDIFF(MICROSECOND, ?, " col ") DIV ?"
 
-static const struct engine_query Q_FINISHED_ALL = {
-	"SELECT " BUCKET_OF("completed_at") " AS b, SUM(status = 'completed'), "
-	"SUM(status = 'partial'), SUM(status = 'failed') FROM generation_requests "
-	"WHERE completed_at >= ? AND completed_at < ? "
-	"AND status IN ('completed', 'partial', 'failed') GROUP BY b ORDER BY NULL",
-	"titt", "iiii" };
-static const struct engine_query Q_FINISHED_TYPE = {
-	"SELECT " BUCKET_OF("completed_at") " AS b, SUM(status = 'completed'), "
-	"SUM(status = 'partial'), SUM(status = 'failed') FROM generation_requests "
-	"WHERE status IN ('completed', 'partial', 'failed') AND entity_type = ? "
-	"AND completed_at >= ? AND completed_at < ? GROUP BY b ORDER BY NULL",
-	"tistt", "iiii" };
-static const struct engine_query Q_CREATED_ALL = {
-	"SELECT " BUCKET_OF("requested_at") " AS b, COUNT(*) FROM generation_requests "
-	"WHERE requested_at >= ? AND requested_at < ? GROUP BY b ORDER BY NULL",
-	"titt", "ii" };
-static const struct engine_query Q_CREATED_TYPE = {
-	"SELECT " BUCKET_OF("requested_at") " AS b, COUNT(*) FROM generation_requests "
-	"WHERE status IN ('pending', 'processing', 'completed', 'partial', 'failed', "
-	"'cancelled') AND entity_type = ? AND requested_at >= ? AND requested_at < ? "
-	"GROUP BY b ORDER BY NULL",
-	"tistt", "ii" };
+#define SQL_FINISHED_ALL \
+	"SELECT " BUCKET_OF("completed_at") " AS b, SUM(status = 'completed'), " \
+	"SUM(status = 'partial'), SUM(status = 'failed') FROM generation_requests " \
+	"WHERE completed_at >= ? AND completed_at < ? " \
+	"AND status IN ('completed', 'partial', 'failed') GROUP BY b ORDER BY NULL"
+#define SQL_FINISHED_TYPE \
+	"SELECT " BUCKET_OF("completed_at") " AS b, SUM(status = 'completed'), " \
+	"SUM(status = 'partial'), SUM(status = 'failed') FROM generation_requests " \
+	"WHERE status IN ('completed', 'partial', 'failed') AND entity_type = ? " \
+	"AND completed_at >= ? AND completed_at < ? GROUP BY b ORDER BY NULL"
+#define SQL_CREATED_ALL \
+	"SELECT " BUCKET_OF("requested_at") " AS b, COUNT(*) FROM generation_requests " \
+	"WHERE requested_at >= ? AND requested_at < ? GROUP BY b ORDER BY NULL"
+#define SQL_CREATED_TYPE \
+	"SELECT " BUCKET_OF("requested_at") " AS b, COUNT(*) FROM generation_requests " \
+	"WHERE status IN ('pending', 'processing', 'completed', 'partial', 'failed', " \
+	"'cancelled') AND entity_type = ? AND requested_at >= ? AND requested_at < ? " \
+	"GROUP BY b ORDER BY NULL"
+
+/* Indexed by enum store_chart_count: each statement, and its plan for the tests. */
+static const struct engine_query Q_COUNT[] = {
+	[STORE_CHART_FINISHED_ALL] = { SQL_FINISHED_ALL, "titt", "iiii" },
+	[STORE_CHART_FINISHED_TYPE] = { SQL_FINISHED_TYPE, "tistt", "iiii" },
+	[STORE_CHART_CREATED_ALL] = { SQL_CREATED_ALL, "titt", "ii" },
+	[STORE_CHART_CREATED_TYPE] = { SQL_CREATED_TYPE, "tistt", "ii" },
+};
+static const struct engine_query Q_COUNT_EXPLAIN[] = {
+	[STORE_CHART_FINISHED_ALL] = { "EXPLAIN " SQL_FINISHED_ALL, "titt", EXPLAIN_TYPES },
+	[STORE_CHART_FINISHED_TYPE] = { "EXPLAIN " SQL_FINISHED_TYPE, "tistt", EXPLAIN_TYPES },
+	[STORE_CHART_CREATED_ALL] = { "EXPLAIN " SQL_CREATED_ALL, "titt", EXPLAIN_TYPES },
+	[STORE_CHART_CREATED_TYPE] = { "EXPLAIN " SQL_CREATED_TYPE, "tistt", EXPLAIN_TYPES },
+};
 
 struct bucket_sink {
 	const struct store_chart_window *w;
@@ -75,26 +85,50 @@ static int created_row(void *ctx, const struct sqlcell *c)
 	return 0;
 }
 
+/* The parameters of w's statements, into p (at most 5): every type's have no entity_type. */
+static size_t count_params(const struct store_chart_window *w, struct sqlv *p)
+{
+	int64_t end = w->start + (int64_t)w->n * w->bucket_us;
+	size_t k = 0;
+	p[k++] = SV_TIME(w->start);
+	p[k++] = SV_INT(w->bucket_us);
+	if (w->entity_type)
+		p[k++] = SV_STR(w->entity_type);
+	p[k++] = SV_TIME(w->start);
+	p[k++] = SV_TIME(end);
+	return k;
+}
+
 int store_chart_counts(struct store *s, const struct store_chart_window *w,
 		       struct store_chart_counts *out)
 {
 	struct bucket_sink b = { w, out };
-	int64_t end = w->start + (int64_t)w->n * w->bucket_us;
+	struct sqlv p[5];
 	size_t size = w->n * sizeof(unsigned long long);
 	memset(out->completed, 0, size);
 	memset(out->partial, 0, size);
 	memset(out->failed, 0, size);
 	memset(out->created, 0, size);
-	if (w->entity_type) {
-		struct sqlv p[] = { SV_TIME(w->start), SV_INT(w->bucket_us), SV_STR(w->entity_type),
-				    SV_TIME(w->start), SV_TIME(end) };
-		int rc = engine_run(s, &Q_FINISHED_TYPE, p, finished_row, &b, NULL, NULL);
-		return rc ? rc : engine_run(s, &Q_CREATED_TYPE, p, created_row, &b, NULL, NULL);
-	}
-	struct sqlv p[] = { SV_TIME(w->start), SV_INT(w->bucket_us), SV_TIME(w->start),
-			    SV_TIME(end) };
-	int rc = engine_run(s, &Q_FINISHED_ALL, p, finished_row, &b, NULL, NULL);
-	return rc ? rc : engine_run(s, &Q_CREATED_ALL, p, created_row, &b, NULL, NULL);
+	count_params(w, p);
+	int rc = engine_run(s, &Q_COUNT[w->entity_type ? STORE_CHART_FINISHED_TYPE
+				       : STORE_CHART_FINISHED_ALL], p, finished_row, &b, NULL, NULL);
+	if (rc)
+		return rc;
+	return engine_run(s, &Q_COUNT[w->entity_type ? STORE_CHART_CREATED_TYPE
+				  : STORE_CHART_CREATED_ALL], p, created_row, &b, NULL, NULL);
+}
+
+int store_explain_chart(struct store *s, const struct store_chart_window *w, int created,
+			struct store_plan *out)
+{
+	struct sqlv p[5];
+	enum store_chart_count which = created ? (w->entity_type ? STORE_CHART_CREATED_TYPE
+						  : STORE_CHART_CREATED_ALL)
+				       : (w->entity_type ? STORE_CHART_FINISHED_TYPE
+						  : STORE_CHART_FINISHED_ALL);
+	count_params(w, p);
+	memset(out, 0, sizeof(*out));
+	return engine_run(s, &Q_COUNT_EXPLAIN[which], p, rows_plan, out, NULL, NULL);
 }
 
 /*

@@ -188,19 +188,21 @@ int store_queue_paused_types(struct store *s, int (*fn)(void *ctx, const char *e
  * type. Every column is in ix_completed_window (sql/015): the range over
  * the window reads no row.
  */
-static const struct engine_query Q_QUEUE_ACTIVITY = {
-	"SELECT entity_type, SUM(status = 'completed'), SUM(status = 'partial'), "
-	"SUM(status = 'failed'), CAST(ROUND(MAX(p50)) AS SIGNED), "
-	"CAST(ROUND(MAX(p95)) AS SIGNED) FROM ("
-	"SELECT entity_type, status, "
-	"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY "
-	"TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) OVER (PARTITION BY entity_type) AS p50, "
-	"PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY "
-	"TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) OVER (PARTITION BY entity_type) AS p95 "
-	"FROM generation_requests WHERE completed_at >= ? AND completed_at < ? "
-	"AND status IN ('completed', 'partial', 'failed')"
-	") f GROUP BY entity_type ORDER BY entity_type",
-	"tt", "siiiii" };
+#define SQL_QUEUE_ACTIVITY \
+	"SELECT entity_type, SUM(status = 'completed'), SUM(status = 'partial'), " \
+	"SUM(status = 'failed'), CAST(ROUND(MAX(p50)) AS SIGNED), " \
+	"CAST(ROUND(MAX(p95)) AS SIGNED) FROM (" \
+	"SELECT entity_type, status, " \
+	"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY " \
+	"TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) OVER (PARTITION BY entity_type) AS p50, " \
+	"PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY " \
+	"TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) OVER (PARTITION BY entity_type) AS p95 " \
+	"FROM generation_requests WHERE completed_at >= ? AND completed_at < ? " \
+	"AND status IN ('completed', 'partial', 'failed')" \
+	") f GROUP BY entity_type ORDER BY entity_type"
+static const struct engine_query Q_QUEUE_ACTIVITY = { SQL_QUEUE_ACTIVITY, "tt", "siiiii" };
+static const struct engine_query Q_QUEUE_ACTIVITY_EXPLAIN = {
+	"EXPLAIN " SQL_QUEUE_ACTIVITY, "tt", EXPLAIN_TYPES };
 
 static int activity_row(void *ctx, const struct sqlcell *c)
 {
@@ -225,4 +227,12 @@ int store_queue_activity(struct store *s, int64_t since, int64_t until,
 	struct sqlv p[] = { SV_TIME(since), SV_TIME(until) };
 	int rc = engine_run(s, &Q_QUEUE_ACTIVITY, p, activity_row, &k, NULL, NULL);
 	return engine_sink_result(s, &k, rc);
+}
+
+int store_explain_queue_activity(struct store *s, int64_t since, int64_t until,
+				 struct store_plan *out)
+{
+	struct sqlv p[] = { SV_TIME(since), SV_TIME(until) };
+	memset(out, 0, sizeof(*out));
+	return engine_run(s, &Q_QUEUE_ACTIVITY_EXPLAIN, p, rows_plan_requests, out, NULL, NULL);
 }

@@ -719,6 +719,9 @@ struct store_queue_activity {
 };
 int store_queue_activity(struct store *s, int64_t since, int64_t until,
 			 int (*fn)(void *ctx, const struct store_queue_activity *a), void *ctx);
+/* EXPLAINs its read of generation_requests, so tests can check its index. */
+int store_explain_queue_activity(struct store *s, int64_t since, int64_t until,
+				 struct store_plan *out);
 
 /* ---- charts: per-bucket counts over a window (store/charts.c, sql/015) ---- */
 
@@ -744,6 +747,14 @@ struct store_chart_counts {
  */
 int store_chart_counts(struct store *s, const struct store_chart_window *w,
 		       struct store_chart_counts *out);
+/* The four statements of store_chart_counts. */
+enum store_chart_count {
+	STORE_CHART_FINISHED_ALL, STORE_CHART_FINISHED_TYPE,
+	STORE_CHART_CREATED_ALL, STORE_CHART_CREATED_TYPE,
+};
+/* EXPLAINs the finished (created: the new) statement of w, so tests can check its index. */
+int store_explain_chart(struct store *s, const struct store_chart_window *w, int created,
+			struct store_plan *out);
 /*
  * Whether entity_type is a type the store knows: it has requests (in any
  * status: until prune took them all), or it is paused. 1, 0, or a negative
