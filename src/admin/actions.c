@@ -205,7 +205,7 @@ static void queue_action(struct call *c, int pause)
 			snprintf(msg, sizeof(msg), "Nothing was changed: the %s queue is %s.", type,
 				 pause ? "already paused" : "not paused");
 		page_reset(c, 409);
-		queues_page(c, NULL, 0, msg);
+		queues_page(c, NULL, NULL, 0, msg);
 		goto cleanup;
 	}
 	page_store_error(c, rc);

@@ -328,24 +328,23 @@ cleanup:
 
 /* ---- queues: GET /admin/api/queues, POST /admin/api/queues/{type}/pause|resume ---- */
 
-static int queue_item(void *ctx, const struct queue_state *q)
-{
-	struct stuck_json *s = ctx;
-	queue_state_render(q, s->c->now, s->w);
-	return 0;
-}
-
+/* As the page reads them: the queues and their last hour (what finished, p50, p95, workers). */
 void admin_api_queues(struct call *c)
 {
 	struct jsonw w;
-	struct stuck_json s = { c, &w };
-	admin_api_list_begin(c, &w);
-	int rc = store_queue_list(c->store, NULL, QUEUES_MAX, queue_item, &s);
-	if (rc) {
+	struct queues_view v;
+	queues_load(c, &v, NULL);
+	if (v.failed) {
+		int rc = v.failed;
+		queues_release(&v);
 		handler_store_problem(c, rc, "queue");
 		return;
 	}
+	admin_api_list_begin(c, &w);
+	for (unsigned i = 0; i < v.n; i++)
+		queue_state_render(&v.rows[i], c->now, &w);
 	admin_api_list_end(c, &w);
+	queues_release(&v);
 }
 
 /* Pausing a paused queue (or resuming a running one) is a 409, like any

@@ -8,6 +8,7 @@
 #include "admin/html.h"
 #include "admin/page.h"
 #include "admin/queues.h"
+#include "admin/throughput.h"
 #include "base/query.h"
 #include "base/timeutil.h"
 #include "model/resource.h"
@@ -164,7 +165,8 @@ static void activity_table(struct call *c, struct strbuf *sb)
 }
 
 /* The part of the dashboard the script refreshes. */
-static void live_sections(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f)
+static void live_sections(struct call *c, struct strbuf *sb, const struct store_stuck_filter *f,
+			  const struct throughput_choice *ch)
 {
 	char at[TIME_RFC3339_LEN + 1];
 	time_format_rfc3339(c->now, at);
@@ -172,12 +174,14 @@ static void live_sections(struct call *c, struct strbuf *sb, const struct store_
 			" \xc2\xb7 <span id=\"refreshed\">refreshes every 15 s</span></p>", at, at);
 	struct queues_view v;
 	/* Read once: the queue summary and the paused badges of the request rows. */
-	queues_load(c, &v);
+	queues_load(c, &v, NULL);
 	counts_table(c, sb);
 	strbuf_addstr(sb, "<section><h2>Queues</h2>");
 	queues_table(c, sb, &v, 0);
 	strbuf_addstr(sb, "<p><a href=\"/admin/queues\">Pause or resume a queue\xe2\x80\xa6</a></p>"
 			  "</section>");
+	struct throughput_types types = { v.rows, v.n };
+	throughput_section(c, sb, ch, "/admin/", &types);
 	stuck_table(c, sb, f, &v);
 	if (f->has_status || f->entity_type)
 		filtered_table(c, sb, f, &v);
@@ -282,9 +286,10 @@ void admin_home(struct call *c)
 {
 	struct query q = { 0 };
 	struct store_stuck_filter f;
+	struct throughput_choice ch;
 	struct strbuf *sb = &c->resp->body;
 	struct strbuf url = STRBUF_INIT;
-	char err[160];
+	char err[200];
 
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
 		admin_error_page(c, 400, err);
@@ -297,12 +302,21 @@ void admin_home(struct call *c)
 			page_store_error(c, rc);
 		goto cleanup;
 	}
+	int rc = throughput_choice_read(c, &q, &ch, err, sizeof(err));
+	if (rc == STORE_INVALID) {
+		admin_error_page(c, 400, err);
+		goto cleanup;
+	}
+	if (rc) {
+		page_store_error(c, rc);
+		goto cleanup;
+	}
 	admin_stuck_filter(c->cfg, c->now, &f);
 	c->resp->status = 200;
 	c->resp->content_type = PAGE_HTML_TYPE;
 	if (query_get(&q, "partial")) {
 		read_filters(NULL, &q, &f);
-		live_sections(c, sb, &f);
+		live_sections(c, sb, &f, &ch);
 		goto cleanup;
 	}
 	page_begin(c, "Dashboard");
@@ -318,10 +332,16 @@ void admin_home(struct call *c)
 		strbuf_addstr(&url, "&entity_type=");
 		html_url_encode(&url, f.entity_type);
 	}
+	/* The charts' choice too, so a refresh keeps the window and type shown. */
+	strbuf_addf(&url, "&hours=%u", ch.hours);
+	if (ch.type) {
+		strbuf_addstr(&url, "&type=");
+		html_url_encode(&url, ch.type);
+	}
 	strbuf_addstr(sb, "<div id=\"live\" data-refresh=\"");
 	html_text(sb, url.buf);
 	strbuf_addstr(sb, "\">");
-	live_sections(c, sb, &f);
+	live_sections(c, sb, &f, &ch);
 	strbuf_addstr(sb, "</div>");
 	page_end(c);
 cleanup:

@@ -9,6 +9,7 @@
 #include "admin/html.h"
 #include "admin/page.h"
 #include "admin/queues.h"
+#include "admin/throughput.h"
 #include "base/query.h"
 #include "base/timeutil.h"
 #include "model/resource.h"
@@ -16,9 +17,12 @@
 
 /*
  * The queues page, GET /admin/queues: every entity type with pending or
- * processing requests or a pause, its depth and latency, and its pause or
- * resume form; then the latest pauses and resumes. ?entity_type= shows a
- * type with nothing queued too, so it can be paused before work arrives.
+ * processing requests, a pause, or requests finished in the last hour; its
+ * depth and latency, its last hour (what finished, p50 and p95 times), the
+ * workers serving it, and its pause or resume form; then the throughput
+ * chart (throughput.c, ?hours= and ?type=) and the latest pauses and
+ * resumes. ?entity_type= shows a type with nothing queued too, so it can be
+ * paused before work arrives.
  */
 
 #define QUEUE_EVENT_ROWS 20      /* pauses and resumes listed under the table */
@@ -32,15 +36,98 @@ static int keep_queue(void *ctx, const struct queue_state *q)
 	return 0;
 }
 
-void queues_load(struct call *c, struct queues_view *v)
+/*
+ * The row of `type` in v, appended (an idle, running queue) when it has
+ * none and v has fewer than `cap` rows; else NULL.
+ */
+static struct queue_state *row_of(struct queues_view *v, const char *type, unsigned cap)
 {
-	memset(v, 0, sizeof(*v));
-	/* One more slot than a page shows, for the ?entity_type= row. */
-	v->rows = calloc(QUEUES_MAX + 1, sizeof(*v->rows));
-	if (!v->rows || store_queue_list(c->store, NULL, QUEUES_MAX, keep_queue, v)) {
-		v->failed = 1;
-		v->n = 0;
+	for (unsigned i = 0; i < v->n; i++)
+		if (!strcmp(v->rows[i].entity_type, type))
+			return &v->rows[i];
+	if (v->n >= cap)
+		return NULL;
+	struct queue_state *q = &v->rows[v->n++];
+	memset(q, 0, sizeof(*q));
+	snprintf(q->entity_type, sizeof(q->entity_type), "%s", type);
+	q->oldest_pending_at = q->paused_at = TIME_NONE;
+	q->hour.known = 1;
+	q->hour.p50_us = q->hour.p95_us = -1;
+	return q;
+}
+
+/* A type that finished something in the last hour has a row, active or not. */
+static int keep_activity(void *ctx, const struct store_queue_activity *a)
+{
+	struct queues_view *v = ctx;
+	struct queue_state *q = row_of(v, a->entity_type, QUEUES_MAX);
+	if (!q)
+		return 0;
+	q->hour.completed = a->completed;
+	q->hour.partial = a->partial;
+	q->hour.failed = a->failed;
+	q->hour.p50_us = a->p50_us;
+	q->hour.p95_us = a->p95_us;
+	return 0;
+}
+
+/* Whether `type` is one of the comma-separated `list`. */
+static int type_listed(const char *list, const char *type)
+{
+	size_t n = strlen(type);
+	for (const char *p = list; *p; ) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !memcmp(p, type, n))
+			return 1;
+		p += len;
+		if (*p == ',')
+			p++;
 	}
+	return 0;
+}
+
+static int count_worker(void *ctx, const char *entity_types)
+{
+	struct queues_view *v = ctx;
+	for (unsigned i = 0; i < v->n; i++)
+		if (type_listed(entity_types, v->rows[i].entity_type))
+			v->rows[i].hour.workers++;
+	return 0;
+}
+
+static int by_type(const void *a, const void *b)
+{
+	return strcmp(((const struct queue_state *)a)->entity_type,
+		      ((const struct queue_state *)b)->entity_type);
+}
+
+void queues_load(struct call *c, struct queues_view *v, const char *also)
+{
+	int rc = STORE_ERROR;      /* out of memory, unless the store says otherwise */
+	memset(v, 0, sizeof(*v));
+	/* One more slot than a page shows, for the `also` row. */
+	v->rows = calloc(QUEUES_MAX + 1, sizeof(*v->rows));
+	if (!v->rows || (rc = store_queue_list(c->store, NULL, QUEUES_MAX, keep_queue, v)))
+		goto failed;
+	for (unsigned i = 0; i < v->n; i++) {
+		v->rows[i].hour.known = 1;
+		v->rows[i].hour.p50_us = v->rows[i].hour.p95_us = -1;
+	}
+	rc = store_queue_activity(c->store, c->now - 60 * US_PER_MIN, c->now, keep_activity, v);
+	if (rc)
+		goto failed;
+	qsort(v->rows, v->n, sizeof(*v->rows), by_type);
+	/* The slot kept for it: rows holds QUEUES_MAX + 1. */
+	rc = STORE_ERROR;
+	if (also && !row_of(v, also, QUEUES_MAX + 1))
+		goto failed;
+	rc = store_workers_serving(c->store, c->now, count_worker, v);
+	if (rc)
+		goto failed;
+	return;
+failed:
+	v->failed = rc;
+	v->n = 0;
 }
 
 void queues_release(struct queues_view *v)
@@ -76,6 +163,60 @@ static void cell_processing(struct call *c, struct strbuf *sb, const struct queu
 {
 	(void)c;
 	strbuf_addf(sb, "%llu", q->processing);
+}
+
+static void cell_completed(struct call *c, struct strbuf *sb, const struct queue_state *q)
+{
+	(void)c;
+	strbuf_addf(sb, "%llu", q->hour.completed);
+}
+
+static void cell_partial(struct call *c, struct strbuf *sb, const struct queue_state *q)
+{
+	(void)c;
+	strbuf_addf(sb, "%llu", q->hour.partial);
+}
+
+static void cell_failed(struct call *c, struct strbuf *sb, const struct queue_state *q)
+{
+	(void)c;
+	strbuf_addf(sb, "%llu", q->hour.failed);
+}
+
+/* A generation time: "12.5 s" below 100 s, "340 s" below 10 min, else as ages
+ * read ("3 h 5 min"); to the millisecond on hover. */
+static void duration(struct strbuf *sb, int64_t us)
+{
+	char text[48];
+	if (us < 0) {
+		strbuf_addstr(sb, "\xe2\x80\x94");
+		return;
+	}
+	if (us < 100 * US_PER_S)
+		snprintf(text, sizeof(text), "%.1f s", (double)us / US_PER_S);
+	else if (us < 10 * US_PER_MIN)
+		snprintf(text, sizeof(text), "%.0f s", (double)us / US_PER_S);
+	else
+		html_age(text, sizeof(text), us);
+	strbuf_addf(sb, "<span title=\"%.3f s\">%s</span>", (double)us / US_PER_S, text);
+}
+
+static void cell_p50(struct call *c, struct strbuf *sb, const struct queue_state *q)
+{
+	(void)c;
+	duration(sb, q->hour.p50_us);
+}
+
+static void cell_p95(struct call *c, struct strbuf *sb, const struct queue_state *q)
+{
+	(void)c;
+	duration(sb, q->hour.p95_us);
+}
+
+static void cell_workers(struct call *c, struct strbuf *sb, const struct queue_state *q)
+{
+	(void)c;
+	strbuf_addf(sb, "%u", q->hour.workers);
 }
 
 static void cell_state(struct call *c, struct strbuf *sb, const struct queue_state *q)
@@ -126,6 +267,12 @@ static const struct queue_column {
 	{ "pending", 1, cell_pending },
 	{ "oldest pending", 0, cell_oldest },
 	{ "processing", 1, cell_processing },
+	{ "completed (1 h)", 1, cell_completed },
+	{ "partial (1 h)", 1, cell_partial },
+	{ "failed (1 h)", 1, cell_failed },
+	{ "p50 time (1 h)", 1, cell_p50 },
+	{ "p95 time (1 h)", 1, cell_p95 },
+	{ "workers", 1, cell_workers },
 	{ "state", 0, cell_state },
 };
 
@@ -161,7 +308,8 @@ void queues_table(struct call *c, struct strbuf *sb, const struct queues_view *v
 			    ncol + (forms ? 1 : 0));
 	else if (!v->n)
 		strbuf_addf(sb, "<tr><td colspan=\"%zu\" class=\"empty\">No queue has pending or "
-				"processing requests, and none is paused.</td></tr>", ncol + (forms ? 1 : 0));
+				"processing requests, none finished any in the last hour, and none "
+				"is paused.</td></tr>", ncol + (forms ? 1 : 0));
 	strbuf_addstr(sb, "</tbody></table></div>");
 	if (v->n >= QUEUES_MAX)
 		strbuf_addf(sb, "<p class=\"muted\">The first %d entity types, by name.</p>", QUEUES_MAX);
@@ -199,31 +347,25 @@ static void events_table(struct call *c, struct strbuf *sb)
 	strbuf_addstr(sb, "</tbody></table></div></section>");
 }
 
-/* ?entity_type=T: T's row too when the list has none (an idle queue). */
-static void add_asked_type(struct call *c, struct strbuf *sb, const struct query *q,
-			   struct queues_view *v)
+/* ?entity_type=T: T's row too when the list has none (an idle queue); NULL if none or bad. */
+static const char *asked_type(struct strbuf *sb, const struct query *q)
 {
 	const char *type = q ? query_get(q, "entity_type") : NULL;
-	if (!type || !*type || v->failed)
-		return;
+	if (!type || !*type)
+		return NULL;
 	if (!resource_entity_type_valid(type, strlen(type))) {
 		page_flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}.");
-		return;
+		return NULL;
 	}
-	for (unsigned i = 0; i < v->n; i++)
-		if (!strcmp(v->rows[i].entity_type, type))
-			return;
-	if (store_queue_get(c->store, type, &v->rows[v->n]) == STORE_OK)
-		v->n++;
-	else
-		v->failed = 1;
+	return type;
 }
 
-void queues_page(struct call *c, const struct query *q, int ok, const char *message)
+void queues_page(struct call *c, const struct query *q, const struct throughput_choice *ch,
+		 int ok, const char *message)
 {
 	struct strbuf *sb = &c->resp->body;
 	struct queues_view v;
-	queues_load(c, &v);
+	struct throughput_choice all = { THROUGHPUT_HOURS_SHORT, NULL };
 	page_begin(c, "Queues");
 	strbuf_addstr(sb, "<p><a href=\"/admin/\">\xe2\x86\x90 Dashboard</a></p><h1>Queues</h1>");
 	if (q)
@@ -235,12 +377,14 @@ void queues_page(struct call *c, const struct query *q, int ok, const char *mess
 			  "on. What is processing runs to its end. The reaper fails none of its "
 			  "requests as never started while it is paused, and counts their "
 			  "pending_timeout from the resume.</p>");
-	add_asked_type(c, sb, q, &v);
+	queues_load(c, &v, asked_type(sb, q));
 	queues_table(c, sb, &v, 1);
 	strbuf_addstr(sb, "<form method=\"get\" action=\"/admin/queues\" class=\"filters\">"
 			  "<label>Another entity type <input type=\"text\" name=\"entity_type\" "
 			  "size=\"16\" autocomplete=\"off\" pattern=\"[a-z][a-z0-9_]{0,63}\" "
 			  "required></label> <button type=\"submit\">Show</button></form></section>");
+	struct throughput_types types = { v.rows, v.n };
+	throughput_section(c, sb, ch ? ch : &all, "/admin/queues", &types);
 	events_table(c, sb);
 	page_end(c);
 	queues_release(&v);
@@ -249,13 +393,24 @@ void queues_page(struct call *c, const struct query *q, int ok, const char *mess
 void admin_queues(struct call *c)
 {
 	struct query q = { 0 };
-	char err[160];
+	struct throughput_choice ch;
+	char err[200];
 	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
 		admin_error_page(c, 400, err);
 		return;
 	}
+	int rc = throughput_choice_read(c, &q, &ch, err, sizeof(err));
+	if (rc == STORE_INVALID) {
+		admin_error_page(c, 400, err);
+		goto cleanup;
+	}
+	if (rc) {
+		page_store_error(c, rc);
+		goto cleanup;
+	}
 	c->resp->status = 200;
 	c->resp->content_type = PAGE_HTML_TYPE;
-	queues_page(c, &q, 1, NULL);
+	queues_page(c, &q, &ch, 1, NULL);
+cleanup:
 	query_release(&q);
 }

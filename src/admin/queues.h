@@ -21,10 +21,15 @@
 struct queues_view {
 	struct queue_state *rows;   /* owned */
 	unsigned n;
-	int failed;                 /* the store could not be read: say so, show none */
+	int failed;                 /* a store code: it could not be read; say so, show none */
 };
-/* Reads every queue with active requests or a pause into *v (release it). */
-void queues_load(struct call *c, struct queues_view *v);
+/*
+ * Reads into *v (release it) every queue with active requests, a pause or
+ * requests finished in the last hour, with its last hour (q->hour: what
+ * finished, p50 and p95, the workers serving it), by type; and `also`'s
+ * (a valid type, or NULL) whatever it has.
+ */
+void queues_load(struct call *c, struct queues_view *v, const char *also);
 void queues_release(struct queues_view *v);
 
 /*
@@ -33,7 +38,12 @@ void queues_release(struct queues_view *v);
  * each row carries its pause or resume form.
  */
 void queues_table(struct call *c, struct strbuf *sb, const struct queues_view *v, int forms);
-/* The whole /admin/queues page, with `message` flashed (ok or not) when not NULL. */
-void queues_page(struct call *c, const struct query *q, int ok, const char *message);
+/*
+ * The whole /admin/queues page, with `message` flashed (ok or not) when not
+ * NULL, its charts as ch chose (NULL: the default, 6 h of every type).
+ */
+struct throughput_choice;
+void queues_page(struct call *c, const struct query *q, const struct throughput_choice *ch,
+		 int ok, const char *message);
 
 #endif

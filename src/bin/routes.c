@@ -2,6 +2,7 @@
 
 #include "admin/admin.h"
 #include "admin/admin_api.h"
+#include "admin/throughput.h"
 #include "api/api_client.h"
 #include "api/api_events.h"
 #include "api/api_worker.h"
@@ -66,6 +67,7 @@ static const struct route routes[] = {
 	{ "POST", ADMIN "/api/bulk-retry", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_bulk_retry },
 	{ "GET", ADMIN "/api/queues", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_queues },
 	{ "GET", ADMIN "/api/workers", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_workers },
+	{ "GET", ADMIN "/api/charts", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA, admin_api_charts },
 	{ "POST", ADMIN "/api/queues/{type}/pause", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,
 	  admin_api_queue_pause },
 	{ "POST", ADMIN "/api/queues/{type}/resume", ROUTE_AUTH_ADMIN, ROUTE_ADMIN_AREA,

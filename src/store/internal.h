@@ -50,6 +50,8 @@ int rows_u64(void *ctx, const struct sqlcell *c);
 #define EXPLAIN_TYPES "ssssssssss"
 /* The first row of an EXPLAIN into a struct store_plan (ctx). */
 int rows_plan(void *ctx, const struct sqlcell *c);
+/* The same for the row of table generation_requests, of a plan with a derived table. */
+int rows_plan_requests(void *ctx, const struct sqlcell *c);
 
 /* ---- keys.c ---- */
 

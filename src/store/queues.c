@@ -180,3 +180,59 @@ int store_queue_paused_types(struct store *s, int (*fn)(void *ctx, const char *e
 	struct engine_sink k = ENGINE_SINK(fn, ctx);
 	return engine_run(s, &Q_PAUSED_TYPES, NULL, paused_row, &k, NULL, NULL);
 }
+
+/*
+ * The window's finished requests per type, their percentiles computed by
+ * the window functions over each type's rows (NULL durations, of requests
+ * that never started, are left out by PERCENTILE_CONT), then one row per
+ * type. Every column is in ix_completed_window (sql/015): the range over
+ * the window reads no row.
+ */
+#define SQL_QUEUE_ACTIVITY \
+	"SELECT entity_type, SUM(status = 'completed'), SUM(status = 'partial'), " \
+	"SUM(status = 'failed'), CAST(ROUND(MAX(p50)) AS SIGNED), " \
+	"CAST(ROUND(MAX(p95)) AS SIGNED) FROM (" \
+	"SELECT entity_type, status, " \
+	"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY " \
+	"TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) OVER (PARTITION BY entity_type) AS p50, " \
+	"PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY " \
+	"TIMESTAMPDIFF(MICROSECOND, started_at, completed_at)) OVER (PARTITION BY entity_type) AS p95 " \
+	"FROM generation_requests WHERE completed_at >= ? AND completed_at < ? " \
+	"AND status IN ('completed', 'partial', 'failed')" \
+	") f GROUP BY entity_type ORDER BY entity_type"
+static const struct engine_query Q_QUEUE_ACTIVITY = { SQL_QUEUE_ACTIVITY, "tt", "siiiii" };
+static const struct engine_query Q_QUEUE_ACTIVITY_EXPLAIN = {
+	"EXPLAIN " SQL_QUEUE_ACTIVITY, "tt", EXPLAIN_TYPES };
+
+static int activity_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const struct store_queue_activity *) =
+		(int (*)(void *, const struct store_queue_activity *))k->fn;
+	struct store_queue_activity a = {
+		.entity_type = c[0].null ? "" : c[0].s,
+		.completed = c[1].null ? 0 : (unsigned long long)c[1].i,
+		.partial = c[2].null ? 0 : (unsigned long long)c[2].i,
+		.failed = c[3].null ? 0 : (unsigned long long)c[3].i,
+		.p50_us = c[4].null ? -1 : c[4].i,
+		.p95_us = c[5].null ? -1 : c[5].i,
+	};
+	return fn(k->ctx, &a);
+}
+
+int store_queue_activity(struct store *s, int64_t since, int64_t until,
+			 int (*fn)(void *ctx, const struct store_queue_activity *a), void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[] = { SV_TIME(since), SV_TIME(until) };
+	int rc = engine_run(s, &Q_QUEUE_ACTIVITY, p, activity_row, &k, NULL, NULL);
+	return engine_sink_result(s, &k, rc);
+}
+
+int store_explain_queue_activity(struct store *s, int64_t since, int64_t until,
+				 struct store_plan *out)
+{
+	struct sqlv p[] = { SV_TIME(since), SV_TIME(until) };
+	memset(out, 0, sizeof(*out));
+	return engine_run(s, &Q_QUEUE_ACTIVITY_EXPLAIN, p, rows_plan_requests, out, NULL, NULL);
+}

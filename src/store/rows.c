@@ -124,3 +124,10 @@ int rows_plan(void *ctx, const struct sqlcell *c)
 	p->rows = c[8].null ? -1 : atol(c[8].s);
 	return 1;
 }
+
+int rows_plan_requests(void *ctx, const struct sqlcell *c)
+{
+	if (c[2].null || strcmp(c[2].s, "generation_requests"))
+		return 0;
+	return rows_plan(ctx, c);
+}

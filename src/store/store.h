@@ -296,6 +296,17 @@ struct store_worker {
  */
 int store_worker_list(struct store *s, unsigned limit,
 		      int (*fn)(void *ctx, const struct store_worker *w), void *ctx);
+/* An idle worker not seen for this long no longer counts as serving its types. */
+#define STORE_WORKER_IDLE_SECONDS 300
+/*
+ * The entity types (comma-separated, as its last claim named them; borrowed
+ * for the call) of each worker serving at `now` (µs, the store's clock):
+ * one holding a request and seen within its lease (+ the lost grace), or an
+ * idle one seen in the last STORE_WORKER_IDLE_SECONDS. Never one unseen for
+ * an hour (a range of ix_last_seen).
+ */
+int store_workers_serving(struct store *s, int64_t now,
+			  int (*fn)(void *ctx, const char *entity_types), void *ctx);
 
 /* Who claims to hold a lease: the worker and the attempt it was given (1 or more). */
 struct store_lease {
@@ -692,6 +703,64 @@ int store_queue_events(struct store *s, unsigned limit,
 /* Each paused entity type (borrowed for the call); non-zero from fn stops. */
 int store_queue_paused_types(struct store *s, int (*fn)(void *ctx, const char *entity_type),
 			     void *ctx);
+
+/*
+ * What each queue finished in [since, until) (µs, the store's clock): how
+ * many completed, partial and failed, and the median and 95th percentile of
+ * completed_at - started_at over those that started (interpolated, as
+ * PERCENTILE_CONT; -1 when none did). Types that finished nothing in the
+ * window are not called. A range of ix_completed_window (sql/015) over the
+ * window: its cost follows what finished in it, not the history.
+ */
+struct store_queue_activity {
+	const char *entity_type;            /* borrowed for the call */
+	unsigned long long completed, partial, failed;
+	int64_t p50_us, p95_us;
+};
+int store_queue_activity(struct store *s, int64_t since, int64_t until,
+			 int (*fn)(void *ctx, const struct store_queue_activity *a), void *ctx);
+/* EXPLAINs its read of generation_requests, so tests can check its index. */
+int store_explain_queue_activity(struct store *s, int64_t since, int64_t until,
+				 struct store_plan *out);
+
+/* ---- charts: per-bucket counts over a window (store/charts.c, sql/015) ---- */
+
+/*
+ * A window of n buckets of bucket_us each from `start` (µs, the store's
+ * clock), of every entity type (entity_type NULL) or of one.
+ */
+struct store_chart_window {
+	const char *entity_type;            /* borrowed; NULL: every type */
+	int64_t start;
+	int64_t bucket_us;
+	unsigned n;
+};
+/* The counts per bucket: arrays of the window's n each, the caller's. */
+struct store_chart_counts {
+	unsigned long long *completed, *partial, *failed;  /* by completed_at */
+	unsigned long long *created;                       /* by requested_at */
+};
+/*
+ * Fills out's arrays (zeroed first) with the requests that finished
+ * (completed, partial, failed) and that were requested in each bucket.
+ * Two statements, each a range of an index over the window only.
+ */
+int store_chart_counts(struct store *s, const struct store_chart_window *w,
+		       struct store_chart_counts *out);
+/* The four statements of store_chart_counts. */
+enum store_chart_count {
+	STORE_CHART_FINISHED_ALL, STORE_CHART_FINISHED_TYPE,
+	STORE_CHART_CREATED_ALL, STORE_CHART_CREATED_TYPE,
+};
+/* EXPLAINs the finished (created: the new) statement of w, so tests can check its index. */
+int store_explain_chart(struct store *s, const struct store_chart_window *w, int created,
+			struct store_plan *out);
+/*
+ * Whether entity_type is a type the store knows: it has requests (in any
+ * status: until prune took them all), or it is paused. 1, 0, or a negative
+ * code.
+ */
+int store_entity_type_known(struct store *s, const char *entity_type);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */

@@ -136,3 +136,30 @@ int store_worker_list(struct store *s, unsigned limit,
 	int rc = engine_run(s, &Q_WORKERS, p, worker_row, &k, NULL, NULL);
 	return engine_sink_result(s, &k, rc);
 }
+
+/*
+ * Serving: holding a request and not lost, or idle and polling (seen in the
+ * last few minutes). The hour bound is the range of ix_last_seen; the rest
+ * is decided on those rows, a few per worker host.
+ */
+static const struct engine_query Q_SERVING = {
+	"SELECT entity_types FROM workers_seen WHERE last_seen >= ? - INTERVAL 1 HOUR "
+	"AND IF(held_request IS NULL, last_seen >= ? - INTERVAL ? SECOND, "
+	"last_seen >= ? - INTERVAL (lease_seconds + ?) SECOND)",
+	"ttiti", "s" };
+
+static int serving_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const char *) = (int (*)(void *, const char *))k->fn;
+	return c[0].null ? 0 : fn(k->ctx, c[0].s);
+}
+
+int store_workers_serving(struct store *s, int64_t now,
+			  int (*fn)(void *ctx, const char *entity_types), void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[] = { SV_TIME(now), SV_TIME(now), SV_INT(STORE_WORKER_IDLE_SECONDS),
+			    SV_TIME(now), SV_INT(STORE_WORKER_LOST_GRACE) };
+	return engine_run(s, &Q_SERVING, p, serving_row, &k, NULL, NULL);
+}

@@ -10,6 +10,7 @@
 #include "fuzz.h"
 #include "admin/admin.h"
 #include "admin/admin_api.h"
+#include "admin/throughput.h"
 #include "api/api_client.h"
 #include "api/api_events.h"
 #include "api/api_worker.h"
@@ -30,7 +31,7 @@ STUB(admin_static_css) STUB(admin_static_favicon) STUB(admin_api_stuck) STUB(adm
 STUB(admin_api_cancel) STUB(admin_api_retry) STUB(admin_queues) STUB(admin_queue_pause)
 STUB(admin_queue_resume) STUB(admin_api_queues) STUB(admin_api_queue_pause)
 STUB(admin_api_queue_resume) STUB(admin_bulk_retry_preview) STUB(admin_bulk_retry)
-STUB(admin_workers) STUB(admin_api_bulk_retry) STUB(admin_api_workers)
+STUB(admin_workers) STUB(admin_api_bulk_retry) STUB(admin_api_workers) STUB(admin_api_charts)
 void admin_refusal_page(struct call *c, int status, const char *sentence)
 {
 	(void)c; (void)status; (void)sentence;

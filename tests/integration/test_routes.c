@@ -109,6 +109,7 @@ static const struct row rows[] = {
 	{ "POST", "/admin/api/bulk-retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/api/queues", ADMIN_ROUTE(200) },
 	{ "GET", "/admin/api/workers", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/api/charts", ADMIN_ROUTE(200) },
 	{ "POST", "/admin/api/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/queues/{type}/resume", ADMIN_ROUTE(415) },
 };
