@@ -90,8 +90,11 @@
 /* After a store failure, the repair waits this long before its next round. */
 #define LIVE_REPAIR_BACKOFF_S 10
 /* At most one Argon2id check at a time in the pool; a child that dies in
- * one frees the pool's turn after this long. */
+ * one frees the pool's turn after this long. A sign-in with the same
+ * credentials as the one being checked waits for its result (at most the
+ * lease), looking every ADMIN_VERIFY_POLL_MS. */
 #define ADMIN_VERIFY_LEASE_S 5
+#define ADMIN_VERIFY_POLL_MS 10
 
 /*
  * The admin pages' session (web/admin_session.h, sql/007_admin_sessions.sql):
