@@ -50,8 +50,8 @@
 #define ATTEMPT_MAX 1000000
 
 /*
- * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h
- * shared by the pool's children):
+ * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h and
+ * web/verify_turn.h shared by the pool's children):
  * a verified password is remembered ADMIN_CACHE_TTL_S, so a page costs one
  * Argon2id a minute rather than one a request; failed sign-ins are counted
  * per address and per user name in windows of LOGIN_LIMIT_WINDOW_S, and past
