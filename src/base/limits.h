@@ -50,8 +50,8 @@
 #define ATTEMPT_MAX 1000000
 
 /*
- * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h
- * shared by the pool's children):
+ * Admin sign-in (web/admin_cache.h per FastCGI child, web/login_limit.h and
+ * web/verify_turn.h shared by the pool's children):
  * a verified password is remembered ADMIN_CACHE_TTL_S, so a page costs one
  * Argon2id a minute rather than one a request; failed sign-ins are counted
  * per address and per user name in windows of LOGIN_LIMIT_WINDOW_S, and past
@@ -90,8 +90,11 @@
 /* After a store failure, the repair waits this long before its next round. */
 #define LIVE_REPAIR_BACKOFF_S 10
 /* At most one Argon2id check at a time in the pool; a child that dies in
- * one frees the pool's turn after this long. */
+ * one frees the pool's turn after this long. A sign-in with the same
+ * credentials as the one being checked waits for its result (at most the
+ * lease), looking every ADMIN_VERIFY_POLL_MS. */
 #define ADMIN_VERIFY_LEASE_S 5
+#define ADMIN_VERIFY_POLL_MS 10
 
 /*
  * The admin pages' session (web/admin_session.h, sql/007_admin_sessions.sql):

@@ -26,6 +26,7 @@ struct fcgi_main {
 	struct config cfg;
 	int listen_fd;
 	struct login_limit *logins;   /* failed admin sign-ins, shared by the children */
+	struct verify_turn *verify;   /* the pool's one Argon2id turn and its last result */
 };
 
 static int child_main(void *ctx)
@@ -45,7 +46,7 @@ static int child_main(void *ctx)
 		goto cleanup;
 	}
 	dispatch_init(&disp, &routes_table, &m->cfg, store);
-	admin_auth_share(&disp.admin_auth, m->logins);
+	admin_auth_share(&disp.admin_auth, m->logins, m->verify);
 	/* Every change this child commits is published after its commit. */
 	disp.live = live;
 	if (live)
@@ -166,6 +167,9 @@ int main(int argc, char **argv)
 	m.logins = login_limit_new_shared(LOGIN_LIMIT_WINDOW_S * US_PER_S);
 	if (!m.logins)
 		log_warn("no shared memory for the sign-in limits: each child counts its own");
+	m.verify = verify_turn_new_shared(ADMIN_CACHE_TTL_S * US_PER_S);
+	if (!m.verify)
+		log_warn("no shared memory for the sign-in checks: each child checks on its own");
 	/* The supervisor republishes what the children (and gentrackctl) failed
 	 * to publish; it connects to the store at its first round, after the
 	 * children were forked, and they never touch its connection. */
@@ -173,6 +177,7 @@ int main(int argc, char **argv)
 	int status = pool_run(workers, child_main, &m, repair ? live_repair_tick : NULL, repair);
 	live_repair_free(repair);
 	login_limit_free_shared(m.logins);
+	verify_turn_free_shared(m.verify);
 	if (pid_file)
 		unlink(pid_file);
 	config_release(&m.cfg);

@@ -6,6 +6,7 @@
 #include "web/admin_auth.h"
 #include "web/basic_auth.h"
 #include "base/log.h"
+#include "base/timeutil.h"
 #include "base/banned.h"
 
 void admin_auth_init(struct admin_auth *a)
@@ -13,18 +14,25 @@ void admin_auth_init(struct admin_auth *a)
 	admin_cache_init(&a->cache, ADMIN_CACHE_TTL_S * US_PER_S);
 	login_limit_init(&a->own, LOGIN_LIMIT_WINDOW_S * US_PER_S);
 	a->limit = &a->own;
+	/* A failure leaves the turn without results: one Argon2id a sign-in. */
+	if (verify_turn_init(&a->own_turn, ADMIN_CACHE_TTL_S * US_PER_S) < 0)
+		log_warn("no random key for the sign-in results: each sign-in is checked");
+	a->turn = &a->own_turn;
 	a->per_address = LOGIN_LIMIT_PER_ADDRESS;
 	a->per_user = LOGIN_LIMIT_PER_USER;
 }
 
-void admin_auth_share(struct admin_auth *a, struct login_limit *shared)
+void admin_auth_share(struct admin_auth *a, struct login_limit *limit,
+		      struct verify_turn *turn)
 {
-	a->limit = shared ? shared : &a->own;
+	a->limit = limit ? limit : &a->own;
+	a->turn = turn ? turn : &a->own_turn;
 }
 
 void admin_auth_release(struct admin_auth *a)
 {
 	admin_cache_release(&a->cache);
+	verify_turn_release(&a->own_turn);
 }
 
 void admin_auth_refuse(struct call *c, route_page *page, const char *realm,
@@ -76,6 +84,32 @@ static void limit_keys(const struct call *c, const char *user,
 	snprintf(user_key, LOGIN_LIMIT_KEY_MAX + 1, "u:%s", user);
 }
 
+/*
+ * Asks for the pool's Argon2id turn for `digest`. While another child checks
+ * the same credential (the same admin's other page, at the same moment), it
+ * waits for that result in short naps rather than refuse the admin's own
+ * page; at most the lease, after which the turn is free anyway. A guesser's
+ * other credentials are never SAME, so they still get BUSY at once.
+ */
+static enum verify_turn_answer take_turn(struct admin_auth *a,
+					 const unsigned char digest[VERIFY_TURN_DIGEST_LEN],
+					 int64_t now_us, int64_t *checked_at_us)
+{
+	const int64_t lease_us = ADMIN_VERIFY_LEASE_S * US_PER_S;
+	int64_t start_ms = time_mono_ms(), waited_ms = 0;
+	enum verify_turn_answer answer;
+
+	answer = verify_turn_begin(a->turn, digest, now_us, lease_us, checked_at_us);
+	while (answer == VERIFY_TURN_SAME && waited_ms < ADMIN_VERIFY_LEASE_S * 1000) {
+		(void)time_nap_ms(ADMIN_VERIFY_POLL_MS, NULL);
+		waited_ms = time_mono_ms() - start_ms;
+		/* The request's clock, moved on by the monotonic time waited. */
+		answer = verify_turn_begin(a->turn, digest, now_us + waited_ms * 1000, lease_us,
+					   checked_at_us);
+	}
+	return answer;
+}
+
 int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 {
 	struct basic_credentials cred;
@@ -116,23 +150,47 @@ int admin_auth_check(struct admin_auth *a, struct call *c, route_page *page)
 	if (admin_cache_hit(&a->cache, cred.user, cred.password, cred.password_len, stored,
 			    c->now)) {
 		ok = 1;
-	} else if (login_limit_verify_begin(a->limit, c->now, ADMIN_VERIFY_LEASE_S * US_PER_S) < 0) {
-		/* One Argon2id at a time in the pool: a burst of guesses from many
-		 * addresses, before their limits answer, cannot pin every child. */
-		basic_auth_clear(&cred);
-		sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
-		refuse_too_many(c, page, US_PER_S, 1);
-		return -1;
 	} else {
-		/* An unknown user is checked against a dummy hash: same time, same answer. */
-		ok = basic_auth_verify(stored, cred.password, cred.password_len) == 0;
-		login_limit_verify_end(a->limit);
-		if (ok) {
+		unsigned char digest[VERIFY_TURN_DIGEST_LEN];
+		int64_t checked_at = 0;
+		verify_turn_digest(a->turn, cred.user, cred.password, cred.password_len, stored,
+				   digest);
+		switch (take_turn(a, digest, c->now, &checked_at)) {
+		case VERIFY_TURN_SAME:
+		case VERIFY_TURN_BUSY:
+			/* One Argon2id at a time in the pool: a burst of guesses from
+			 * many addresses, before their limits answer, cannot pin every
+			 * child. */
+			sodium_memzero(digest, sizeof(digest));
+			basic_auth_clear(&cred);
+			sodium_memzero(c->admin_hash, sizeof(c->admin_hash));
+			refuse_too_many(c, page, US_PER_S, 1);
+			return -1;
+		case VERIFY_TURN_PASSED:
+			/* Remembered from when that check began: no longer than its own. */
+			ok = 1;
 			admin_cache_put(&a->cache, cred.user, cred.password, cred.password_len,
-					stored, c->now);
-			log_info("admin %s signed in: password verified, remembered for %d s",
-				 cred.user, ADMIN_CACHE_TTL_S);
+					stored, checked_at);
+			log_info("admin %s signed in: the pool's check of this password passed",
+				 cred.user);
+			break;
+		case VERIFY_TURN_FAILED:
+			/* Counted below as this request's own failure. */
+			ok = 0;
+			break;
+		case VERIFY_TURN_YOURS:
+			/* An unknown user is checked against a dummy hash: same time, same answer. */
+			ok = basic_auth_verify(stored, cred.password, cred.password_len) == 0;
+			verify_turn_end(a->turn, digest, ok);
+			if (ok) {
+				admin_cache_put(&a->cache, cred.user, cred.password,
+						cred.password_len, stored, c->now);
+				log_info("admin %s signed in: password verified, remembered for %d s",
+					 cred.user, ADMIN_CACHE_TTL_S);
+			}
+			break;
 		}
+		sodium_memzero(digest, sizeof(digest));
 	}
 	if (ok)
 		snprintf(c->admin, sizeof(c->admin), "%s", cred.user);

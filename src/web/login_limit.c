@@ -119,22 +119,3 @@ void login_limit_fail(struct login_limit *l, const char *key, int64_t now_us)
 	e->failures++;
 	unlock(l);
 }
-
-int login_limit_verify_begin(struct login_limit *l, int64_t now_us, int64_t lease_us)
-{
-	int rc = -1;
-	lock(l);
-	if (l->verifying_until_us <= now_us) {
-		l->verifying_until_us = now_us + lease_us;
-		rc = 0;
-	}
-	unlock(l);
-	return rc;
-}
-
-void login_limit_verify_end(struct login_limit *l)
-{
-	lock(l);
-	l->verifying_until_us = 0;
-	unlock(l);
-}

@@ -17,9 +17,7 @@
  *
  * The table may live in memory shared by the pool's children
  * (login_limit_new_shared, before the fork): then a limit is the pool's, not
- * each child's, and it also holds the one Argon2id "verifier lease"
- * (login_limit_verify_begin), so that at most one child at a time spends
- * ~140 ms of CPU and 64 MiB on a password.
+ * each child's. (The one Argon2id at a time is web/verify_turn.h.)
  */
 #define LOGIN_LIMIT_KEY_MAX 72      /* "u:" + OWNER_MAX, "a:" + an IPv6 address */
 
@@ -33,7 +31,6 @@ struct login_limit {
 	int64_t window_us;              /* how long failures are counted */
 	int shared;                     /* in shared memory: `lock` is used */
 	pthread_mutex_t lock;           /* process-shared, robust; when shared */
-	int64_t verifying_until_us;     /* a child runs Argon2id until then; 0: none */
 	struct login_limit_entry entries[LOGIN_LIMIT_SLOTS];
 };
 
@@ -56,14 +53,5 @@ int64_t login_limit_wait(struct login_limit *l, const char *key, unsigned max_fa
 
 /* Counts one failed sign-in of `key` at now_us. */
 void login_limit_fail(struct login_limit *l, const char *key, int64_t now_us);
-
-/*
- * Takes the verifier lease for lease_us: 0 when no other caller holds a live
- * one, else -1 (someone is running Argon2id: answer "retry in a second").
- * A holder that dies loses it when the lease runs out.
- */
-int login_limit_verify_begin(struct login_limit *l, int64_t now_us, int64_t lease_us);
-/* Gives the lease back. */
-void login_limit_verify_end(struct login_limit *l);
 
 #endif

@@ -7,6 +7,7 @@
 #include "base/cookie.h"
 #include "model/auth.h"
 #include "web/admin_cache.h"
+#include "web/verify_turn.h"
 #include "web/basic_auth.h"
 #include "web/metrics_token.h"
 #include "admin/csrf.h"
@@ -19,7 +20,8 @@
  *
  * A grep of the sources cannot tell a secret from a role name, so this
  * program watches instead. It links its own build of the modules that handle
- * secrets (auth.c, basic_auth.c, admin_cache.c, csrf.c, cookie.c, metrics_token.c), compiled with -fno-builtin so that
+ * secrets (auth.c, basic_auth.c, admin_cache.c, verify_turn.c, csrf.c, cookie.c,
+ * metrics_token.c), compiled with -fno-builtin so that
  * no compare is inlined, and the linker wraps the libc compares
  * (-Wl,--wrap=memcmp,...: Makefile.am). Each wrapper looks at the bytes it is
  * asked to compare and counts a leak when they hold WINDOW or more
@@ -260,6 +262,35 @@ static void test_admin_cache(void)
 	admin_cache_release(&ac);
 }
 
+/* The pool's Argon2id turn: its key, the password, the stored hash, the digests. */
+static void test_verify_turn(void)
+{
+	const char password[] = "correct horse battery staple";
+	const char hash[] = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
+	const char guess[] = "correct horse battery stapler";
+	const int64_t now = INT64_C(1800000000000000), lease = 5 * INT64_C(1000000);
+	unsigned char right[VERIFY_TURN_DIGEST_LEN], wrong[VERIFY_TURN_DIGEST_LEN];
+	static struct verify_turn t;
+
+	CU_ASSERT_EQUAL_FATAL(verify_turn_init(&t, 60 * INT64_C(1000000)), 0);
+	reset();
+	secret(t.key, sizeof(t.key));
+	secret(password, strlen(password));
+	secret(strrchr(hash, '$') + 1, strlen(strrchr(hash, '$') + 1));
+	verify_turn_digest(&t, "alice", password, strlen(password), hash, right);
+	verify_turn_digest(&t, "alice", guess, strlen(guess), hash, wrong);
+	secret(right, sizeof(right));
+	CU_ASSERT_EQUAL(verify_turn_begin(&t, right, now, lease, NULL), VERIFY_TURN_YOURS);
+	CU_ASSERT_EQUAL(verify_turn_begin(&t, right, now, lease, NULL), VERIFY_TURN_SAME);
+	CU_ASSERT_EQUAL(verify_turn_begin(&t, wrong, now, lease, NULL), VERIFY_TURN_BUSY);
+	verify_turn_end(&t, wrong, 0);
+	verify_turn_end(&t, right, 1);
+	CU_ASSERT_EQUAL(verify_turn_begin(&t, right, now, lease, NULL), VERIFY_TURN_PASSED);
+	CU_ASSERT_EQUAL(verify_turn_begin(&t, wrong, now, lease, NULL), VERIFY_TURN_YOURS);
+	CU_ASSERT_EQUAL(leaks, 0);
+	verify_turn_release(&t);
+}
+
 /* The [metrics] token and its digest, presented right and one character off. */
 static void test_metrics_token(void)
 {
@@ -287,6 +318,7 @@ static const struct unit_case cases[] = {
 	{ "a session cookie's id reaches no libc compare", test_session_cookie },
 	{ "the sign-in cache's key, password and digests reach no libc compare", test_admin_cache },
 	{ "the metrics token and its digest reach no libc compare", test_metrics_token },
+	{ "the Argon2id turn's key, password and digests reach no libc compare", test_verify_turn },
 	{ NULL, NULL },
 };
 
