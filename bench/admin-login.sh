@@ -80,13 +80,23 @@ poll() { # poll SECONDS: one wrk run of the status poll; prints its BENCH line
 }
 # attack USER FIRST_ADDR COUNT RATE: COUNT curl processes from 127.0.6.FIRST_ADDR
 # on, each sending USER with a wrong password at RATE a second for the run's
-# length; each writes the statuses it got to a file of its own.
+# length; each writes the statuses it got to a file of its own. Every try
+# has a password of its own: a repeated one is answered from the pool's
+# shared result of its first check (web/verify_turn.h), and the worst case
+# is a new Argon2id per guess.
 attack() {
-	local user=$1 a=$2 n=$3 rate=$4 i urls=()
-	for ((i = 0; i < rate * (dur + warm + 2); i++)); do urls+=("$BASE_URL/admin/api/stuck"); done
+	local user=$1 a=$2 n=$3 rate=$4 i k tries
+	tries=$((rate * (dur + warm + 2)))
 	for ((i = 0; i < n; i++)); do
-		curl -s --rate "$rate/s" --interface "127.0.6.$((a + i))" -u "$user:wrong-password" \
-			-w '%{stderr}%{http_code}\n' "${urls[@]}" >/dev/null 2>"$dir/attack.$i.codes" &
+		# curl's config: one section per try, "next" between them (a
+		# section's options end with it; --rate and -s stay global).
+		for ((k = 0; k < tries; k++)); do
+			((k == 0)) || echo next
+			printf 'url = "%s"\nuser = "%s:wrong-%d-%d"\ninterface = "%s"\n' \
+				"$BASE_URL/admin/api/stuck" "$user" "$((a + i))" "$k" "127.0.6.$((a + i))"
+			printf 'output = "/dev/null"\nwrite-out = "%%{stderr}%%{http_code}\\n"\n'
+		done >"$dir/attack.$i.curlrc"
+		curl -s --rate "$rate/s" --config "$dir/attack.$i.curlrc" 2>"$dir/attack.$i.codes" &
 		pids+=($!)
 	done
 }
