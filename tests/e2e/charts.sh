@@ -36,53 +36,36 @@ no_inline_style() {
 	[[ -n $svg ]] || { GT_DETAIL="no chart"; return 1; }
 	! grep -qiE 'style=|<style|<script|on[a-z]+=' <<<"$svg" || { GT_DETAIL="inline style or script in the SVG"; return 1; }
 }
-# "YYYY-MM-DD HH:MM:SS" of the store's clock minus an interval, cut to the minute.
-minute_ago() { sql "SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL $1, '%Y-%m-%d %H:%i:00')"; }
 # The RFC 3339 "at" of the bucket of a 'YYYY-MM-DD HH:MM:SS' time, of BUCKET minutes.
 bucket_at() {
 	sql "SELECT DATE_FORMAT(t - INTERVAL MINUTE(t) % $2 MINUTE, '%Y-%m-%dT%H:%i:00.000000Z')
 	     FROM (SELECT TIMESTAMP('$1') AS t) x"
 }
-# seed TYPE STATUS N REQUESTED_AT COMPLETED_AT [DURATION_SECONDS...]: N finished
-# requests; the i-th started DURATION_i seconds before it completed (none: never started).
-seed() {
-	local type=$1 status=$2 n=$3 requested=$4 completed=$5 i started
-	shift 5
-	for ((i = 0; i < n; i++)); do
-		started=NULL
-		[[ -z ${1:-} ]] || { started="TIMESTAMP('$completed') - INTERVAL $1 SECOND"; shift; }
-		sql "INSERT INTO generation_requests (id, owner, entity_type, status, requested_count,
-		       generated_count, requested_at, started_at, completed_at, updated_at,
-		       constraints_json, metadata_json)
-		     VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'seed', '$type', '$status', 1, 1,
-		       '$requested', $started, '$completed', '$completed', '{}', '{}')"
-	done
-}
 
 # ==== a history at known minutes ====
 api POST "$COLL" '{"entity_type":"chart_a"}'
 check "a chart_a request created through the API" status_is 202
-A_NOW=$(minute_ago '0 MINUTE')
-C1=$(minute_ago '20 MINUTE')    # the last hour's finishes, all in one minute
-R1=$(minute_ago '50 MINUTE')    # when they were requested
-C2=$(minute_ago '3 HOUR')       # in the 6 h window
-R2=$(minute_ago '181 MINUTE')
-C3=$(minute_ago '20 HOUR')      # in the 24 h window only
-R3=$(minute_ago '1201 MINUTE')
-C4=$(minute_ago '30 HOUR')      # in neither
+A_NOW=$(store_minute_ago '0 MINUTE')
+C1=$(store_minute_ago '20 MINUTE')    # the last hour's finishes, all in one minute
+R1=$(store_minute_ago '50 MINUTE')    # when they were requested
+C2=$(store_minute_ago '3 HOUR')       # in the 6 h window
+R2=$(store_minute_ago '181 MINUTE')
+C3=$(store_minute_ago '20 HOUR')      # in the 24 h window only
+R3=$(store_minute_ago '1201 MINUTE')
+C4=$(store_minute_ago '30 HOUR')      # in neither
 # The last hour of chart_a: durations 10..100 s over completed, partial and
 # failed (p50 55 s, p95 95.5 s, interpolated), and a failure that never started.
-seed chart_a completed 8 "$R1" "$C1" 10 20 30 40 50 60 70 80
-seed chart_a partial 1 "$R1" "$C1" 90
-seed chart_a failed 1 "$R1" "$C1" 100
-seed chart_a failed 1 "$R1" "$C1"
-seed chart_a completed 5 "$R2" "$C2" 5 5 5 5 5
-seed chart_a failed 4 "$R2" "$C2" 5 5 5 5
-seed chart_a completed 6 "$R3" "$C3" 5 5 5 5 5 6
-seed chart_a completed 7 "$C4" "$C4" 5 5 5 5 5 5 5
-seed chart_b completed 3 "$R1" "$C1" 1 2 3
+seed_finished chart_a completed 8 "$R1" "$C1" 10 20 30 40 50 60 70 80
+seed_finished chart_a partial 1 "$R1" "$C1" 90
+seed_finished chart_a failed 1 "$R1" "$C1" 100
+seed_finished chart_a failed 1 "$R1" "$C1"
+seed_finished chart_a completed 5 "$R2" "$C2" 5 5 5 5 5
+seed_finished chart_a failed 4 "$R2" "$C2" 5 5 5 5
+seed_finished chart_a completed 6 "$R3" "$C3" 5 5 5 5 5 6
+seed_finished chart_a completed 7 "$C4" "$C4" 5 5 5 5 5 5 5
+seed_finished chart_b completed 3 "$R1" "$C1" 1 2 3
 # chart_c: nothing pending, only finishes in the last hour: it has a row too.
-seed chart_c completed 2 "$R1" "$C1" 4 4
+seed_finished chart_c completed 2 "$R1" "$C1" 4 4
 # Workers: serving chart_a and chart_b (idle, polling); chart_a (holding, within
 # its lease); not serving: idle for 10 minutes, holding but silent past its lease.
 sql "INSERT INTO workers_seen (owner, worker_id, entity_types, first_seen, last_seen, held_request, lease_seconds) VALUES
