@@ -8,7 +8,8 @@
 # minutes); the SVG on the dashboard and the queues page has a point per
 # bucket, a legend, axes and titles, and no inline style; the queue table
 # shows what finished in the last hour, p50 and p95 of known durations, and
-# the workers serving each type; a bad window or an unknown type is a 400.
+# the workers serving each type, and so does `gentrackctl queue list`; a bad
+# window or an unknown type is a 400.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -132,6 +133,20 @@ check "the queues twin: chart_a's last hour and workers" \
 	jtrue '.items[] | select(.entity_type == "chart_a") | .last_hour == {"completed": 8, "partial": 1, "failed": 2, "p50_seconds": 55, "p95_seconds": 95.5} and .workers == 2'
 check "... chart_c's too" \
 	jtrue '.items[] | select(.entity_type == "chart_c") | .last_hour.completed == 2 and .pending == 0 and .workers == 0'
+
+# ==== the same table from a shell ====
+CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
+ctl_row() { "${CTL[@]}" queue list | grep "^$1 "; }
+check "gentrackctl queue list: the page's headings" \
+	match "$("${CTL[@]}" queue list | head -1)" '^ENTITY TYPE +PENDING +OLDEST +PROCESSING +COMPLETED 1H +PARTIAL 1H +FAILED 1H +P50 1H +P95 1H +WORKERS +STATE$'
+check "gentrackctl queue list: chart_a's last hour, p50, p95 and workers, as on the page" \
+	match "$(ctl_row chart_a)" '^chart_a +1 +[0-9]+ min +0 +8 +1 +2 +55\.0 s +95\.5 s +2 +running$'
+check "gentrackctl queue list: chart_c, nothing pending, listed with its last hour" \
+	match "$(ctl_row chart_c)" '^chart_c +0 +- +0 +2 +0 +0 +4\.0 s +4\.0 s +0 +running$'
+without_ages='[.items[] | del(.oldest_pending_age_seconds)]'
+req GET /admin/api/queues "${ADMIN[@]}"
+check "gentrackctl --json queue list: the queues twin's items (ages aside)" \
+	eq "$("${CTL[@]}" --json queue list | jq -cS "$without_ages")" "$(jq -cS "$without_ages" "$HB")"
 
 # ==== the charts on the pages ====
 admin_get "/admin/queues?hours=6&type=chart_a"
