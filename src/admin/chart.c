@@ -203,6 +203,53 @@ static void series_line(struct strbuf *sb, const struct chart *ch, const struct 
 	strbuf_addstr(sb, "</g>");
 }
 
+/* "HH:MM UTC" of point i's bucket; "HH:MM–HH:MM UTC" when it spans more than a minute. */
+static void point_label(struct strbuf *sb, const struct chart *ch, unsigned i)
+{
+	int64_t t = ch->start_us + ch->step_us * (int64_t)i;
+	struct civil_time from, to;
+	time_to_civil(t, &from);
+	strbuf_addf(sb, "%02d:%02d", from.hour, from.minute);
+	if (ch->step_us > US_PER_MIN) {
+		time_to_civil(t + ch->step_us, &to);
+		strbuf_addf(sb, "\xe2\x80\x93%02d:%02d", to.hour, to.minute);
+	}
+	strbuf_addstr(sb, " UTC");
+}
+
+/*
+ * Each point's exact counts, which a line of hundreds of points cannot show:
+ * an invisible column over each bucket where something happened, its <title>
+ * the tooltip ("12:04 UTC: 3 failed") and what a script reads. Empty buckets
+ * get none, so a quiet day adds nothing to the page.
+ */
+static void point_titles(struct strbuf *sb, const struct chart *ch, unsigned n_series)
+{
+	double col = ch->n > 1 ? (double)PLOT_W / (ch->n - 1) : PLOT_W;
+	strbuf_addstr(sb, "<g class=\"points\">");
+	for (unsigned i = 0; i < ch->n; i++) {
+		int any = 0;
+		for (unsigned k = 0; k < n_series; k++)
+			any |= ch->series[k].values[i] != 0;
+		if (!any)
+			continue;
+		double x = x_of(ch, ch->start_us + ch->step_us * (int64_t)i);
+		strbuf_addf(sb, "<rect x=\"%.1f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
+				"fill=\"#000\" fill-opacity=\"0\"><title>", x - col / 2, TOP, col, PLOT_H);
+		point_label(sb, ch, i);
+		const char *sep = ": ";
+		for (unsigned k = 0; k < n_series; k++) {
+			if (!ch->series[k].values[i])
+				continue;
+			strbuf_addf(sb, "%s%llu ", sep, ch->series[k].values[i]);
+			html_text(sb, ch->series[k].name);
+			sep = ", ";
+		}
+		strbuf_addstr(sb, "</title></rect>");
+	}
+	strbuf_addstr(sb, "</g>");
+}
+
 void chart_svg(struct strbuf *sb, const struct chart *ch)
 {
 	unsigned n_series = ch->n_series < CHART_SERIES_MAX ? ch->n_series : CHART_SERIES_MAX;
@@ -241,5 +288,6 @@ void chart_svg(struct strbuf *sb, const struct chart *ch)
 			    LEFT + PLOT_W / 2, TOP + PLOT_H / 2);
 	for (unsigned k = 0; k < n_series; k++)
 		series_line(sb, ch, &sc, k);
+	point_titles(sb, ch, n_series);
 	strbuf_addstr(sb, "</svg>");
 }

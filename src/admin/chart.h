@@ -11,7 +11,9 @@
  * (presentation attributes, no style attribute). Readable without colour:
  * each series has its own dash and marker, shown in the legend; the axes
  * carry time ticks (UTC) and counts; the chart and each series have a
- * <title>, the chart a <desc>. Every text written is HTML-escaped.
+ * <title>, the chart a <desc>, and each point where a series is not 0 an
+ * invisible column whose <title> gives its counts ("12:04 UTC: 3 failed").
+ * Every text written is HTML-escaped.
  */
 
 /* At most this many series per chart (one style each). */

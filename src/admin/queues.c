@@ -27,107 +27,13 @@
 
 #define QUEUE_EVENT_ROWS 20      /* pauses and resumes listed under the table */
 
-static int keep_queue(void *ctx, const struct queue_state *q)
-{
-	struct queues_view *v = ctx;
-	if (v->n >= QUEUES_MAX)
-		return 1;
-	v->rows[v->n++] = *q;
-	return 0;
-}
-
-/*
- * The row of `type` in v, appended (an idle, running queue) when it has
- * none and v has fewer than `cap` rows; else NULL.
- */
-static struct queue_state *row_of(struct queues_view *v, const char *type, unsigned cap)
-{
-	for (unsigned i = 0; i < v->n; i++)
-		if (!strcmp(v->rows[i].entity_type, type))
-			return &v->rows[i];
-	if (v->n >= cap)
-		return NULL;
-	struct queue_state *q = &v->rows[v->n++];
-	memset(q, 0, sizeof(*q));
-	snprintf(q->entity_type, sizeof(q->entity_type), "%s", type);
-	q->oldest_pending_at = q->paused_at = TIME_NONE;
-	q->hour.known = 1;
-	q->hour.p50_us = q->hour.p95_us = -1;
-	return q;
-}
-
-/* A type that finished something in the last hour has a row, active or not. */
-static int keep_activity(void *ctx, const struct store_queue_activity *a)
-{
-	struct queues_view *v = ctx;
-	struct queue_state *q = row_of(v, a->entity_type, QUEUES_MAX);
-	if (!q)
-		return 0;
-	q->hour.completed = a->completed;
-	q->hour.partial = a->partial;
-	q->hour.failed = a->failed;
-	q->hour.p50_us = a->p50_us;
-	q->hour.p95_us = a->p95_us;
-	return 0;
-}
-
-/* Whether `type` is one of the comma-separated `list`. */
-static int type_listed(const char *list, const char *type)
-{
-	size_t n = strlen(type);
-	for (const char *p = list; *p; ) {
-		size_t len = strcspn(p, ",");
-		if (len == n && !memcmp(p, type, n))
-			return 1;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
-static int count_worker(void *ctx, const char *entity_types)
-{
-	struct queues_view *v = ctx;
-	for (unsigned i = 0; i < v->n; i++)
-		if (type_listed(entity_types, v->rows[i].entity_type))
-			v->rows[i].hour.workers++;
-	return 0;
-}
-
-static int by_type(const void *a, const void *b)
-{
-	return strcmp(((const struct queue_state *)a)->entity_type,
-		      ((const struct queue_state *)b)->entity_type);
-}
-
 void queues_load(struct call *c, struct queues_view *v, const char *also)
 {
-	int rc = STORE_ERROR;      /* out of memory, unless the store says otherwise */
 	memset(v, 0, sizeof(*v));
 	/* One more slot than a page shows, for the `also` row. */
 	v->rows = calloc(QUEUES_MAX + 1, sizeof(*v->rows));
-	if (!v->rows || (rc = store_queue_list(c->store, NULL, QUEUES_MAX, keep_queue, v)))
-		goto failed;
-	for (unsigned i = 0; i < v->n; i++) {
-		v->rows[i].hour.known = 1;
-		v->rows[i].hour.p50_us = v->rows[i].hour.p95_us = -1;
-	}
-	rc = store_queue_activity(c->store, c->now - 60 * US_PER_MIN, c->now, keep_activity, v);
-	if (rc)
-		goto failed;
-	qsort(v->rows, v->n, sizeof(*v->rows), by_type);
-	/* The slot kept for it: rows holds QUEUES_MAX + 1. */
-	rc = STORE_ERROR;
-	if (also && !row_of(v, also, QUEUES_MAX + 1))
-		goto failed;
-	rc = store_workers_serving(c->store, c->now, count_worker, v);
-	if (rc)
-		goto failed;
-	return;
-failed:
-	v->failed = rc;
-	v->n = 0;
+	v->failed = v->rows ? store_queue_table(c->store, c->now, also, v->rows, QUEUES_MAX, &v->n)
+		  : STORE_ERROR;
 }
 
 void queues_release(struct queues_view *v)

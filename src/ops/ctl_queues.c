@@ -2,9 +2,11 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/jsonw.h"
+#include "base/limits.h"
 #include "base/strbuf.h"
 #include "model/queue_state.h"
 #include "model/resource.h"
@@ -16,8 +18,9 @@
 /*
  * gentrackctl queue list | pause TYPE --reason TEXT | resume TYPE --reason
  * TEXT: the admin queues page from a shell (README "Pausing a queue"),
- * recorded as cli:$USER. Pausing a paused queue (resuming a running one)
- * changes nothing and exits 1, saying so.
+ * recorded as cli:$USER, its table with the same rows and columns (last
+ * hour, workers). Pausing a paused queue (resuming a running one) changes
+ * nothing and exits 1, saying so.
  */
 
 #define QUEUE_LIST_MAX 1000
@@ -30,19 +33,35 @@ struct queue_out {
 	int failed;
 };
 
-static int queue_row_out(void *ctx, const struct queue_state *q)
+/* A time of the last hour as the queues page shows it: "55.0 s", "312 s", "14 min"; "-": none. */
+static void format_duration(int64_t us, char *out, size_t size)
 {
-	struct queue_out *o = ctx;
-	char oldest[32];
+	if (us < 0)
+		snprintf(out, size, "-");
+	else if (us < 100 * US_PER_S)
+		snprintf(out, size, "%.1f s", (double)us / US_PER_S);
+	else if (us < 10 * US_PER_MIN)
+		snprintf(out, size, "%.0f s", (double)us / US_PER_S);
+	else
+		ctl_format_age(0, us, out, size);
+}
+
+static void queue_row_out(struct queue_out *o, const struct queue_state *q)
+{
+	char oldest[32], p50[32], p95[32];
 	if (o->c->json) {
 		queue_state_render(q, o->now, o->w);
-		return 0;
+		return;
 	}
 	ctl_format_age(q->oldest_pending_at, o->now, oldest, sizeof(oldest));
+	format_duration(q->hour.p50_us, p50, sizeof(p50));
+	format_duration(q->hour.p95_us, p95, sizeof(p95));
 	struct strbuf *l = &o->line;
 	strbuf_reset(l);
 	ctl_add_text(l, q->entity_type, 0, 24, 64);
-	strbuf_addf(l, "  %8llu  %8s  %10llu  ", q->pending, oldest, q->processing);
+	strbuf_addf(l, "  %8llu  %8s  %10llu  %12llu  %10llu  %9llu  %8s  %8s  %7u  ", q->pending,
+		    oldest, q->processing, q->hour.completed, q->hour.partial, q->hour.failed, p50,
+		    p95, q->hour.workers);
 	if (q->paused) {
 		char since[32];
 		ctl_format_age(q->paused_at, o->now, since, sizeof(since));
@@ -56,7 +75,6 @@ static int queue_row_out(void *ctx, const struct queue_state *q)
 	strbuf_addch(l, '\n');
 	if (ctl_print_text(l) != CTL_OK)
 		o->failed = 1;
-	return 0;
 }
 
 static int queue_list(struct ctl *c)
@@ -64,21 +82,36 @@ static int queue_list(struct ctl *c)
 	struct strbuf sb = STRBUF_INIT;
 	struct jsonw w;
 	struct queue_out o = { c, &w, STRBUF_INIT, 0, 0 };
+	unsigned n = 0;
 	int ret = ctl_now(c, &o.now);
 	if (ret)
 		return ret;
+	/* cap + 1: store_queue_table's slot for a named type, unused here. */
+	struct queue_state *rows = calloc(QUEUE_LIST_MAX + 1, sizeof(*rows));
+	if (!rows) {
+		fprintf(stderr, "gentrackctl: out of memory\n");
+		return CTL_STORE;
+	}
+	int rc = store_queue_table(c->store, o.now, NULL, rows, QUEUE_LIST_MAX, &n);
+	if (rc) {
+		ret = ctl_store_failed(c, rc);
+		goto cleanup;
+	}
 	jsonw_init(&w, &sb);
 	jsonw_object_begin(&w);
 	jsonw_key(&w, "items");
 	jsonw_array_begin(&w);
 	if (!c->json)
-		printf("%-24s  %8s  %8s  %10s  %s\n", "ENTITY TYPE", "PENDING", "OLDEST", "PROCESSING",
-		       "STATE");
-	int rc = store_queue_list(c->store, NULL, QUEUE_LIST_MAX, queue_row_out, &o);
+		printf("%-24s  %8s  %8s  %10s  %12s  %10s  %9s  %8s  %8s  %7s  %s\n", "ENTITY TYPE",
+		       "PENDING", "OLDEST", "PROCESSING", "COMPLETED 1H", "PARTIAL 1H", "FAILED 1H",
+		       "P50 1H", "P95 1H", "WORKERS", "STATE");
+	for (unsigned i = 0; i < n; i++)
+		queue_row_out(&o, &rows[i]);
 	jsonw_array_end(&w);
 	jsonw_object_end(&w);
-	ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb)
-	      : o.failed ? CTL_STORE : CTL_OK;
+	ret = c->json ? ctl_print_json(&sb) : o.failed ? CTL_STORE : CTL_OK;
+cleanup:
+	free(rows);
 	strbuf_release(&sb);
 	strbuf_release(&o.line);
 	return ret;

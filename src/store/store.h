@@ -689,6 +689,18 @@ int store_queue_list(struct store *s, const char *entity_type, unsigned limit,
 /* The queue of entity_type into *out: zero counts and not paused when it has neither. */
 int store_queue_get(struct store *s, const char *entity_type, struct queue_state *out);
 
+/*
+ * The queue table of the admin pages, their twin and `gentrackctl queue
+ * list`, into rows (room for cap + 1, the caller's), by entity type: the
+ * queues of store_queue_list (at most cap), then each type that finished
+ * something in the hour before `now` while there is room, each with q->hour
+ * (what finished, p50 and p95, the workers serving it at `now`); and in the
+ * extra slot, `also` (a valid type, or NULL) whatever it has. *n: the rows
+ * read (0 on an error). A store code.
+ */
+int store_queue_table(struct store *s, int64_t now, const char *also,
+		      struct queue_state *rows, unsigned cap, unsigned *n);
+
 /* One pause or resume; strings borrowed for the callback only. */
 struct store_queue_event {
 	const char *entity_type;

@@ -8,7 +8,8 @@
 # minutes); the SVG on the dashboard and the queues page has a point per
 # bucket, a legend, axes and titles, and no inline style; the queue table
 # shows what finished in the last hour, p50 and p95 of known durations, and
-# the workers serving each type; a bad window or an unknown type is a 400.
+# the workers serving each type, and so does `gentrackctl queue list`; a bad
+# window or an unknown type is a 400.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -36,53 +37,36 @@ no_inline_style() {
 	[[ -n $svg ]] || { GT_DETAIL="no chart"; return 1; }
 	! grep -qiE 'style=|<style|<script|on[a-z]+=' <<<"$svg" || { GT_DETAIL="inline style or script in the SVG"; return 1; }
 }
-# "YYYY-MM-DD HH:MM:SS" of the store's clock minus an interval, cut to the minute.
-minute_ago() { sql "SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL $1, '%Y-%m-%d %H:%i:00')"; }
 # The RFC 3339 "at" of the bucket of a 'YYYY-MM-DD HH:MM:SS' time, of BUCKET minutes.
 bucket_at() {
 	sql "SELECT DATE_FORMAT(t - INTERVAL MINUTE(t) % $2 MINUTE, '%Y-%m-%dT%H:%i:00.000000Z')
 	     FROM (SELECT TIMESTAMP('$1') AS t) x"
 }
-# seed TYPE STATUS N REQUESTED_AT COMPLETED_AT [DURATION_SECONDS...]: N finished
-# requests; the i-th started DURATION_i seconds before it completed (none: never started).
-seed() {
-	local type=$1 status=$2 n=$3 requested=$4 completed=$5 i started
-	shift 5
-	for ((i = 0; i < n; i++)); do
-		started=NULL
-		[[ -z ${1:-} ]] || { started="TIMESTAMP('$completed') - INTERVAL $1 SECOND"; shift; }
-		sql "INSERT INTO generation_requests (id, owner, entity_type, status, requested_count,
-		       generated_count, requested_at, started_at, completed_at, updated_at,
-		       constraints_json, metadata_json)
-		     VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'seed', '$type', '$status', 1, 1,
-		       '$requested', $started, '$completed', '$completed', '{}', '{}')"
-	done
-}
 
 # ==== a history at known minutes ====
 api POST "$COLL" '{"entity_type":"chart_a"}'
 check "a chart_a request created through the API" status_is 202
-A_NOW=$(minute_ago '0 MINUTE')
-C1=$(minute_ago '20 MINUTE')    # the last hour's finishes, all in one minute
-R1=$(minute_ago '50 MINUTE')    # when they were requested
-C2=$(minute_ago '3 HOUR')       # in the 6 h window
-R2=$(minute_ago '181 MINUTE')
-C3=$(minute_ago '20 HOUR')      # in the 24 h window only
-R3=$(minute_ago '1201 MINUTE')
-C4=$(minute_ago '30 HOUR')      # in neither
+A_NOW=$(store_minute_ago '0 MINUTE')
+C1=$(store_minute_ago '20 MINUTE')    # the last hour's finishes, all in one minute
+R1=$(store_minute_ago '50 MINUTE')    # when they were requested
+C2=$(store_minute_ago '3 HOUR')       # in the 6 h window
+R2=$(store_minute_ago '181 MINUTE')
+C3=$(store_minute_ago '20 HOUR')      # in the 24 h window only
+R3=$(store_minute_ago '1201 MINUTE')
+C4=$(store_minute_ago '30 HOUR')      # in neither
 # The last hour of chart_a: durations 10..100 s over completed, partial and
 # failed (p50 55 s, p95 95.5 s, interpolated), and a failure that never started.
-seed chart_a completed 8 "$R1" "$C1" 10 20 30 40 50 60 70 80
-seed chart_a partial 1 "$R1" "$C1" 90
-seed chart_a failed 1 "$R1" "$C1" 100
-seed chart_a failed 1 "$R1" "$C1"
-seed chart_a completed 5 "$R2" "$C2" 5 5 5 5 5
-seed chart_a failed 4 "$R2" "$C2" 5 5 5 5
-seed chart_a completed 6 "$R3" "$C3" 5 5 5 5 5 6
-seed chart_a completed 7 "$C4" "$C4" 5 5 5 5 5 5 5
-seed chart_b completed 3 "$R1" "$C1" 1 2 3
+seed_finished chart_a completed 8 "$R1" "$C1" 10 20 30 40 50 60 70 80
+seed_finished chart_a partial 1 "$R1" "$C1" 90
+seed_finished chart_a failed 1 "$R1" "$C1" 100
+seed_finished chart_a failed 1 "$R1" "$C1"
+seed_finished chart_a completed 5 "$R2" "$C2" 5 5 5 5 5
+seed_finished chart_a failed 4 "$R2" "$C2" 5 5 5 5
+seed_finished chart_a completed 6 "$R3" "$C3" 5 5 5 5 5 6
+seed_finished chart_a completed 7 "$C4" "$C4" 5 5 5 5 5 5 5
+seed_finished chart_b completed 3 "$R1" "$C1" 1 2 3
 # chart_c: nothing pending, only finishes in the last hour: it has a row too.
-seed chart_c completed 2 "$R1" "$C1" 4 4
+seed_finished chart_c completed 2 "$R1" "$C1" 4 4
 # Workers: serving chart_a and chart_b (idle, polling); chart_a (holding, within
 # its lease); not serving: idle for 10 minutes, holding but silent past its lease.
 sql "INSERT INTO workers_seen (owner, worker_id, entity_types, first_seen, last_seen, held_request, lease_seconds) VALUES
@@ -149,6 +133,20 @@ check "the queues twin: chart_a's last hour and workers" \
 	jtrue '.items[] | select(.entity_type == "chart_a") | .last_hour == {"completed": 8, "partial": 1, "failed": 2, "p50_seconds": 55, "p95_seconds": 95.5} and .workers == 2'
 check "... chart_c's too" \
 	jtrue '.items[] | select(.entity_type == "chart_c") | .last_hour.completed == 2 and .pending == 0 and .workers == 0'
+
+# ==== the same table from a shell ====
+CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
+ctl_row() { "${CTL[@]}" queue list | grep "^$1 "; }
+check "gentrackctl queue list: the page's headings" \
+	match "$("${CTL[@]}" queue list | head -1)" '^ENTITY TYPE +PENDING +OLDEST +PROCESSING +COMPLETED 1H +PARTIAL 1H +FAILED 1H +P50 1H +P95 1H +WORKERS +STATE$'
+check "gentrackctl queue list: chart_a's last hour, p50, p95 and workers, as on the page" \
+	match "$(ctl_row chart_a)" '^chart_a +1 +[0-9]+ min +0 +8 +1 +2 +55\.0 s +95\.5 s +2 +running$'
+check "gentrackctl queue list: chart_c, nothing pending, listed with its last hour" \
+	match "$(ctl_row chart_c)" '^chart_c +0 +- +0 +2 +0 +0 +4\.0 s +4\.0 s +0 +running$'
+without_ages='[.items[] | del(.oldest_pending_age_seconds)]'
+req GET /admin/api/queues "${ADMIN[@]}"
+check "gentrackctl --json queue list: the queues twin's items (ages aside)" \
+	eq "$("${CTL[@]}" --json queue list | jq -cS "$without_ages")" "$(jq -cS "$without_ages" "$HB")"
 
 # ==== the charts on the pages ====
 admin_get "/admin/queues?hours=6&type=chart_a"

@@ -120,6 +120,26 @@ sql() {
 	mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B gentrack -e "$1"
 }
 
+# "YYYY-MM-DD HH:MM:SS" of the store's clock minus an interval, cut to the minute.
+store_minute_ago() { sql "SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL $1, '%Y-%m-%d %H:%i:00')"; }
+# seed_finished TYPE STATUS N REQUESTED_AT COMPLETED_AT [DURATION_SECONDS...]:
+# N finished requests written straight into the store (a history at known
+# minutes, for the charts' tests); the i-th started DURATION_i seconds before
+# it completed (none: never started).
+seed_finished() {
+	local type=$1 status=$2 n=$3 requested=$4 completed=$5 i started
+	shift 5
+	for ((i = 0; i < n; i++)); do
+		started=NULL
+		[[ -z ${1:-} ]] || { started="TIMESTAMP('$completed') - INTERVAL $1 SECOND"; shift; }
+		sql "INSERT INTO generation_requests (id, owner, entity_type, status, requested_count,
+		       generated_count, requested_at, started_at, completed_at, updated_at,
+		       constraints_json, metadata_json)
+		     VALUES (UNHEX(REPLACE(UUID(), '-', '')), 'seed', '$type', '$status', 1, 1,
+		       '$requested', $started, '$completed', '$completed', '{}', '{}')"
+	done
+}
+
 # ---- processes a test started, found by a mark in their environment ----
 # For tests that start workers (and so generators): the caller sets MARK,
 # passes GT_E2E_MARK=$MARK in each one's environment, and keeps their pids

@@ -224,6 +224,40 @@ static void test_styles_differ(void)
 	strbuf_release(&sb);
 }
 
+static void test_point_titles(void)
+{
+	unsigned long long a[360] = { 0 }, b[360] = { 0 };
+	a[4] = 8;
+	b[4] = 2;
+	b[359] = 1;
+	struct chart_series s[] = { { "completed", a }, { "failed", b } };
+	struct chart ch = {
+		.id = "p", .title = "t", .desc = "d.", .unit = "u", .x_label = "x",
+		.start_us = T0, .step_us = US_PER_MIN, .n = 360, .series = s, .n_series = 2,
+	};
+	struct strbuf sb = STRBUF_INIT;
+	draw(&ch, &sb);
+	/* One column per bucket with a count, its series that are not 0, in order. */
+	CU_ASSERT_EQUAL(count_of(sb.buf, "fill-opacity=\"0\""), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "<title>06:04 UTC: 8 completed, 2 failed</title>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "<title>11:59 UTC: 1 failed</title>"));
+	/* Centred on its point (x 56 + 4 × 648/359), a bucket wide, the plot high. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "<rect x=\"62.3\" y=\"40\" width=\"1.81\" height=\"192\""));
+	strbuf_release(&sb);
+
+	/* Five-minute buckets say where they end; the last ends at the next hour. */
+	unsigned long long c[288] = { 0 };
+	c[287] = 3;
+	s[0].values = c;
+	ch.n = 288;
+	ch.n_series = 1;
+	ch.step_us = 5 * US_PER_MIN;
+	draw(&ch, &sb);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "<title>05:55\xe2\x80\x93" "06:00 UTC: 3 completed</title>"));
+	CU_ASSERT_EQUAL(count_of(sb.buf, "fill-opacity=\"0\""), 1);
+	strbuf_release(&sb);
+}
+
 static const struct unit_case cases[] = {
 	{ "y scale: 1, 2, 5 steps, at least 1", test_scale },
 	{ "x ticks: an hour over 6 h, 3 h over 24 h", test_tick_step },
@@ -233,6 +267,7 @@ static const struct unit_case cases[] = {
 	{ "every text escaped", test_escaping },
 	{ "a value past the scale's cap drawn at the top", test_huge_value },
 	{ "a dash and a marker per series", test_styles_differ },
+	{ "a title with the counts of each point that has any", test_point_titles },
 	{ NULL, NULL },
 };
 
