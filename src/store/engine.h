@@ -106,6 +106,13 @@ int engine_commit(struct store *s);
 void engine_rollback(struct store *s);
 /* Commits when rc is STORE_OK, else rolls back; the outcome. */
 int engine_finish(struct store *s, int rc);
+/*
+ * The server error (1213 ER_LOCK_DEADLOCK: a deadlock or, under Galera, a
+ * lost certification; 1205 ER_LOCK_WAIT_TIMEOUT) that made a statement of
+ * the transaction begun last answer STORE_UNAVAILABLE, or 0. Either way the
+ * transaction is void as a whole: store/retry.c runs it again.
+ */
+unsigned engine_conflict(const struct store *s);
 
 /*
  * Where an actor has decided from what it read and is about to write: the

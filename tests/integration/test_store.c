@@ -17,6 +17,7 @@
 
 #include "model/auth.h"
 #include "base/config.h"
+#include "base/log.h"
 #include "store/store.h"
 #include "base/timeutil.h"
 #include "itest.h"
@@ -811,6 +812,97 @@ static void test_unreachable_store(void)
 	config_release(&bad);
 }
 
+/* The store's log lines, for the failover test: which nodes it tried. */
+static char failover_log[4096];
+
+static void failover_capture(enum log_level level, const char *line)
+{
+	size_t n = strlen(failover_log);
+	(void)level;
+	snprintf(failover_log + n, sizeof(failover_log) - n, "%s\n", line);
+}
+
+static void set_host(struct config *c, unsigned i, const char *name, int port)
+{
+	snprintf(c->store_hosts[i].name, sizeof(c->store_hosts[i].name), "%s", name);
+	c->store_hosts[i].port = port;
+}
+
+/*
+ * [store] hosts: a dead node first, the real server second; then, its
+ * connection lost, the store goes on to the next node (dead too) and the one
+ * after it (the real server again, by another name). Port 1 on loopback
+ * refuses at once.
+ */
+static void test_store_hosts_failover(void)
+{
+	const char *port_env = getenv("MYSQL_PORT");
+	int port = port_env ? atoi(port_env) : 0;
+	if (port <= 0) {
+		CU_PASS("no MYSQL_PORT: the stack's TCP port is not known");
+		return;
+	}
+	/* A copy that shares cfg's strings: never released. */
+	struct config c = cfg;
+	set_host(&c, 0, "127.0.0.1", 1);
+	set_host(&c, 1, "127.0.0.1", port);
+	set_host(&c, 2, "127.0.0.1", 1);
+	set_host(&c, 3, "localhost", port);
+	c.store_n_hosts = 4;
+	c.store_connect_timeout = 2;
+	struct store *s = store_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+
+	failover_log[0] = '\0';
+	log_set_sink(failover_capture);
+	CU_ASSERT_EQUAL(store_ping(s), STORE_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "127.0.0.1:1:"));
+
+	/* Its node "lost": the other TCP connections of the service user killed,
+	 * from one of the same account (an account sees only its own). */
+	failover_log[0] = '\0';
+	MYSQL *tcp = mysql_init(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mysql_real_connect(tcp, "127.0.0.1", cfg.store_user,
+							cfg.store_password, cfg.store_database,
+							(unsigned)port, NULL, 0));
+	CU_ASSERT_EQUAL_FATAL(mysql_query(tcp, "SELECT ID FROM information_schema.PROCESSLIST "
+					  "WHERE HOST LIKE '127.0.0.1:%' AND ID <> CONNECTION_ID()"), 0);
+	MYSQL_RES *res = mysql_store_result(tcp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	char kill[64];
+	unsigned long long killed = 0;
+	for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+		snprintf(kill, sizeof(kill), "KILL CONNECTION %s", row[0]);
+		killed += mysql_query(tcp, kill) == 0;
+	}
+	mysql_free_result(res);
+	mysql_close(tcp);
+	CU_ASSERT(killed >= 1);
+
+	/* A read meets the dead connection, reconnects past the next (dead) node. */
+	struct gen_request out;
+	struct uuid id = { { 0 } };
+	CU_ASSERT_EQUAL(store_request_get(s, &id, NULL, &out), STORE_NOT_FOUND);
+	log_set_sink(NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "store connection lost"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "127.0.0.1:1:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "store reachable again at localhost"));
+	CU_ASSERT_EQUAL(store_ping(s), STORE_OK);
+	store_free(s);
+
+	/* Every node dead: unavailable, the last one tried named. */
+	set_host(&c, 1, "127.0.0.1", 2);
+	c.store_n_hosts = 2;
+	s = store_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	log_set_sink(failover_capture);
+	CU_ASSERT_EQUAL(store_ping(s), STORE_UNAVAILABLE);
+	log_set_sink(NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_last_error(s), "127.0.0.1:2:"));
+	store_free(s);
+}
+
 /* A session id's hash, as web/admin_session.c makes it: random here. */
 static void session_hash(unsigned char hash[ADMIN_SESSION_HASH_LEN])
 {
@@ -961,6 +1053,7 @@ static const struct unit_case cases[] = {
 	  test_republish_queue },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
+	{ "[store] hosts: the first that answers, the next when lost", test_store_hosts_failover },
 	{ NULL, NULL },
 };
 
