@@ -50,7 +50,13 @@ int store_request_create(struct store *s, const struct gen_request *r, const cha
 			 const struct store_idem *idem, const char *response_body,
 			 struct uuid *existing)
 {
-	int rc = create_txn(s, r, actor, idem, response_body);
+	struct retry again = RETRY_INIT("create");
+	int rc;
+	/* Two nodes creating one subject at once: the loser's rerun meets the
+	 * winner's row as a duplicate, the 409 a single server gives. */
+	do
+		rc = create_txn(s, r, actor, idem, response_body);
+	while (retry_again(s, &again, rc));
 	if (rc == STORE_DUPLICATE && r->subject_key) {
 		struct sqlv q[] = { SV_STR(r->owner), SV_STR(r->entity_type),
 				    SV_BIN(r->subject_key, r->subject_key_len) };
@@ -418,7 +424,11 @@ static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
 int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
 			 const char *actor, const char *reason, struct gen_request *out)
 {
-	int rc = cancel_txn(s, id, owner, actor, reason);
+	struct retry r = RETRY_INIT("cancel");
+	int rc;
+	do
+		rc = cancel_txn(s, id, owner, actor, reason);
+	while (retry_again(s, &r, rc));
 	if (rc != STORE_OK && rc != STORE_CONFLICT)
 		return rc;
 	int rc2 = store_request_get(s, id, owner, out);
