@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# A private three-node MariaDB Galera cluster in one folder, on loopback only,
+# for the tests that need several store nodes (tests/integration/galera.sh).
+# Started and stopped by the pids recorded here, as stack.sh does its parts.
+#
+#   galera.sh up DIR          start nodes 1, 2, 3 (1 bootstraps), wait until
+#                             all three are Synced, create the gentrack user
+#                             and database, migrate through node 1
+#   galera.sh down DIR        stop every node of DIR (data kept)
+#   galera.sh kill DIR N      SIGKILL node N (a lost node, for fault tests)
+#   galera.sh start DIR N     start node N again (it rejoins by IST or SST)
+#
+# Sourced, it defines galera_up, galera_down, galera_kill and galera_start with
+# the same arguments, each in a subshell. `up` writes DIR/galera.env (shell
+# syntax): GALERA_PORT_1..3 (the SQL ports), GALERA_SOCKET_1..3, DB_PASSWORD,
+# GALERA_CONF (a gentrack.conf naming the three nodes, node 1 first).
+#
+# What STACK-NOTES.md ("MariaDB Galera") found to work here: each node its own
+# datadir, socket and ports; wsrep base_port P spaced by 10 between nodes (IST
+# takes P+1); SST by mariabackup (rsync fails on this machine kind) with its
+# own receive port. Kept small, as the machine is shared: a 32 MiB buffer
+# pool, a 32 MiB gcache, 64 connections a node.
+#
+# Ports: a block of 30 (10 a node) in 33000-34999, picked at random and
+# checked free, so two runs of this harness, or another engineer's, do not meet.
+
+_galera_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The shared helpers (_alive, _stop_pidfile, _port_busy, _log, _die, ...).
+# shellcheck source=stack.sh
+. "$_galera_here/stack.sh"
+
+galera_up()    ( set -euo pipefail; _galera_init "$1"; _galera_up; )
+galera_down()  ( set -euo pipefail; _galera_init "$1"; _galera_down; )
+galera_kill()  ( set -euo pipefail; _galera_init "$1"; _galera_kill_node "$2"; )
+galera_start() ( set -euo pipefail; _galera_init "$1"; _galera_load; _galera_start_node "$2" join; )
+
+# Bounded waits (seconds): a bootstrap answers in a few seconds; a joiner
+# takes an SST (mariabackup) of a small datadir, 10-20 s on an idle machine,
+# far more on 2 shared cores.
+GALERA_BOOT_WAIT=${GALERA_BOOT_WAIT:-60}
+GALERA_JOIN_WAIT=${GALERA_JOIN_WAIT:-150}
+
+_galera_init() {
+	local dir=${1:-}
+	[[ -n $dir ]] || _die "no galera folder given"
+	mkdir -p "$dir"
+	DIR=$(cd "$dir" && pwd)
+	[[ $DIR =~ ^[A-Za-z0-9_./+@:-]+$ ]] || _die "unsupported characters in galera folder '$DIR'"
+	((${#DIR} <= 80)) || _die "galera folder path too long for unix sockets (${#DIR} > 80): $DIR"
+	SRCDIR=${abs_top_srcdir:-$_stack_repo}
+	BUILDDIR=${GENTRACK_BUILDDIR:-${abs_top_builddir:-$_stack_repo}}
+	CTL_BIN=$BUILDDIR/src/gentrackctl
+	GENV=$DIR/galera.env
+	GSTATE=$DIR/galera-state.env
+	PROVIDER=${GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
+}
+
+_node_dir() { echo "$DIR/node$1"; }
+_node_sock() { echo "$DIR/node$1/mysql.sock"; }
+_node_pidfile() { echo "$DIR/node$1/mysqld.pid"; }
+_node_log() { echo "$DIR/node$1/mysqld.log"; }
+# Ports of node N (1..3) in the block starting at BASE: SQL, wsrep (IST is +1), SST.
+_node_port() { echo $((BASE + 10 * ($1 - 1))); }
+_node_wsrep_port() { echo $((BASE + 10 * ($1 - 1) + 4)); }
+_node_sst_port() { echo $((BASE + 10 * ($1 - 1) + 7)); }
+
+_galera_load() {
+	[[ -r $GSTATE ]] || _die "$DIR has no cluster (run up first)"
+	# shellcheck source=/dev/null
+	. "$GSTATE"
+}
+
+# A block of 30 free ports.
+_galera_pick_ports() {
+	local try p free
+	for ((try = 0; try < 50; try++)); do
+		BASE=$((33000 + (RANDOM % 66) * 30))
+		free=1
+		for ((p = BASE; p < BASE + 30; p++)); do
+			if _port_busy "$p"; then
+				free=0
+				break
+			fi
+		done
+		((free)) && return 0
+	done
+	_die "no block of 30 free loopback ports in 33000-34999"
+}
+
+_gsql() {
+	local n=$1
+	shift
+	mariadb --no-defaults --socket="$(_node_sock "$n")" -uroot -N -B --connect-timeout=5 "$@"
+}
+
+_wsrep_status() {
+	_gsql "$1" -e "SHOW STATUS LIKE '$2'" 2>/dev/null | awk '{ print $2 }'
+}
+
+# The node's option file. A file rather than flags: the SST scripts read
+# their settings with my_print_defaults, which without a --defaults-file
+# falls back to /etc/mysql (Debian's [mysqld_safe] syslog, its socket).
+_galera_write_cnf() {
+	local n=$1 peers=$2 nd
+	nd=$(_node_dir "$n")
+	cat >"$nd/my.cnf" <<-EOF
+		[mysqld]
+		datadir = $nd/data
+		socket = $(_node_sock "$n")
+		tmpdir = $nd/tmp
+		port = $(_node_port "$n")
+		bind-address = 127.0.0.1
+		user = $(id -un)
+		pid-file = $(_node_pidfile "$n")
+		log-error = $(_node_log "$n")
+		skip-name-resolve
+		character-set-server = utf8mb4
+		collation-server = utf8mb4_unicode_ci
+		innodb-buffer-pool-size = 32M
+		innodb-log-file-size = 16M
+		innodb-flush-log-at-trx-commit = 2
+		max-connections = 64
+		binlog-format = ROW
+		default-storage-engine = InnoDB
+		innodb-autoinc-lock-mode = 2
+		wsrep-on = ON
+		wsrep-provider = $PROVIDER
+		wsrep-cluster-name = gentrack-test-$BASE
+		wsrep-node-name = node$n
+		wsrep-cluster-address = gcomm://$peers
+		wsrep-node-address = 127.0.0.1:$(_node_wsrep_port "$n")
+		wsrep-provider-options = "base_port=$(_node_wsrep_port "$n");gcache.size=32M;gcache.page_size=16M"
+		wsrep-sst-method = mariabackup
+		wsrep-sst-auth = root:
+		wsrep-sst-receive-address = 127.0.0.1:$(_node_sst_port "$n")
+		[sst]
+		sst-log-archive-dir = $nd/sst-logs
+	EOF
+}
+
+# Starts node N; MODE bootstrap (a new cluster) or join (through node 1, or
+# any node still up when node 1 is the one rejoining).
+_galera_start_node() {
+	local n=$1 mode=$2 nd pid peers="" k
+	nd=$(_node_dir "$n")
+	pid=$(_pid_from "$(_node_pidfile "$n")" || true)
+	if _alive "$pid"; then
+		return 0
+	fi
+	mkdir -p "$nd/tmp"
+	if [[ ! -d $nd/data/mysql ]]; then
+		rm -rf "$nd/data"
+		mariadb-install-db --no-defaults --datadir="$nd/data" --user="$(id -un)" \
+			--auth-root-authentication-method=normal --skip-test-db --tmpdir="$nd/tmp" \
+			>"$nd/install-db.log" 2>&1 ||
+			{ _tail_log "$nd/install-db.log"; _die "mariadb-install-db failed for node $n"; }
+	fi
+	if [[ $mode == join ]]; then
+		for k in 1 2 3; do
+			((k == n)) || peers+="${peers:+,}127.0.0.1:$(_node_wsrep_port "$k")"
+		done
+	fi
+	rm -f "$(_node_sock "$n")" "$(_node_pidfile "$n")"
+	printf '== start %s (%s)\n' "$(date -u +%FT%TZ)" "$mode" >>"$(_node_log "$n")"
+	_galera_write_cnf "$n" "$peers"
+	setsid mariadbd --defaults-file="$nd/my.cnf" </dev/null >>"$(_node_log "$n")" 2>&1 &
+	pid=$!
+	echo "$pid" >"$nd/started.pid"
+}
+
+# Waits until node N answers and is Synced in a cluster of WANT nodes.
+_galera_wait_synced() {
+	local n=$1 want=$2 wait_s=$3 i state size pid
+	pid=$(cat "$(_node_dir "$n")/started.pid" 2>/dev/null || true)
+	for ((i = 0; i < wait_s * 2; i++)); do
+		state=$(_wsrep_status "$n" wsrep_local_state_comment || true)
+		size=$(_wsrep_status "$n" wsrep_cluster_size || true)
+		if [[ $state == Synced && $size == "$want" ]]; then
+			[[ -s $(_node_pidfile "$n") ]] || echo "$pid" >"$(_node_pidfile "$n")"
+			return 0
+		fi
+		if [[ -n $pid ]] && ! _not_exited "$pid"; then
+			_tail_log "$(_node_log "$n")"
+			_die "node $n exited while starting (log: $(_node_log "$n"))"
+		fi
+		sleep 0.5
+	done
+	_tail_log "$(_node_log "$n")"
+	_die "node $n not Synced in a cluster of $want within ${wait_s}s (state '$state', size '$size')"
+}
+
+_galera_setup_db() {
+	local pw=$1
+	_gsql 1 <<-SQL || _die "could not create the gentrack database and user"
+		CREATE DATABASE IF NOT EXISTS gentrack CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		CREATE USER IF NOT EXISTS 'gentrack'@'localhost' IDENTIFIED BY '$pw';
+		CREATE USER IF NOT EXISTS 'gentrack'@'127.0.0.1' IDENTIFIED BY '$pw';
+		GRANT ALL PRIVILEGES ON gentrack.* TO 'gentrack'@'localhost';
+		GRANT ALL PRIVILEGES ON gentrack.* TO 'gentrack'@'127.0.0.1';
+	SQL
+}
+
+# A gentrack.conf whose store is the three nodes in ORDER (e.g. "2 3 1").
+_galera_write_conf() {
+	local file=$1 order=$2 hosts="" k
+	for k in $order; do
+		hosts+="${hosts:+, }127.0.0.1:$(_node_port "$k")"
+	done
+	(
+		umask 077
+		cat >"$file" <<-EOF
+			# gentrack against the Galera cluster in $DIR (tests/harness/galera.sh)
+			[store]
+			hosts = $hosts
+			user = gentrack
+			password = $DB_PASSWORD
+			database = gentrack
+			connect_timeout = 2
+			migrations_dir = $SRCDIR/sql
+			[log]
+			level = warn
+		EOF
+	)
+}
+
+_galera_up() {
+	_need mariadbd mariadb mariadb-install-db mariabackup socat setsid
+	[[ -r $PROVIDER ]] || _die "$PROVIDER not found (apt-get install galera-4)"
+	[[ -x $CTL_BIN ]] || _die "$CTL_BIN not built (run make)"
+	if [[ -r $GSTATE ]]; then
+		. "$GSTATE"
+	else
+		_galera_pick_ports
+		DB_PASSWORD=$(_random_hex 16)
+		printf 'BASE=%q\nDB_PASSWORD=%q\n' "$BASE" "$DB_PASSWORD" >"$GSTATE"
+	fi
+	_log "galera: starting node 1 (bootstrap), ports from $BASE"
+	_galera_start_node 1 bootstrap
+	_galera_wait_synced 1 1 "$GALERA_BOOT_WAIT"
+	_galera_setup_db "$DB_PASSWORD"
+	# One joiner at a time: the donor serves one SST at a time anyway.
+	_log "galera: node 2 joining"
+	_galera_start_node 2 join
+	_galera_wait_synced 2 2 "$GALERA_JOIN_WAIT"
+	_log "galera: node 3 joining"
+	_galera_start_node 3 join
+	_galera_wait_synced 3 3 "$GALERA_JOIN_WAIT"
+	_galera_wait_synced 1 3 10
+
+	_galera_write_conf "$DIR/gentrack.conf" "1 2 3"
+	{
+		printf '== gentrackctl migrate through node 1, %s\n' "$(date -u +%FT%TZ)"
+		"$CTL_BIN" --config "$DIR/gentrack.conf" migrate
+	} >>"$DIR/migrate.log" 2>&1 || { _tail_log "$DIR/migrate.log"; _die "gentrackctl migrate failed"; }
+	{
+		printf 'GALERA_DIR=%q\n' "$DIR"
+		printf 'GALERA_CONF=%q\n' "$DIR/gentrack.conf"
+		printf 'DB_PASSWORD=%q\n' "$DB_PASSWORD"
+		for k in 1 2 3; do
+			printf 'GALERA_PORT_%d=%q\n' "$k" "$(_node_port "$k")"
+			printf 'GALERA_SOCKET_%d=%q\n' "$k" "$(_node_sock "$k")"
+		done
+	} >"$GENV"
+	_log "galera: up in $DIR (SQL ports $(_node_port 1), $(_node_port 2), $(_node_port 3))"
+}
+
+_galera_kill_node() {
+	local n=$1 pid
+	pid=$(_pid_from "$(_node_pidfile "$n")" || true)
+	_alive "$pid" || _die "node $n is not running"
+	kill -KILL "$pid"
+	_log "galera: node $n (pid $pid) killed"
+}
+
+# Joiners first, the bootstrap node last.
+_galera_down() {
+	local n
+	for n in 3 2 1; do
+		_stop_pidfile "$(_node_pidfile "$n")" "galera node $n" 60
+	done
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	set -euo pipefail
+	usage="usage: galera.sh up DIR | down DIR | kill DIR N | start DIR N"
+	cmd=${1:-}
+	[[ $# -ge 2 ]] || { echo "$usage" >&2; exit 1; }
+	shift
+	case $cmd in
+	up) galera_up "$1" ;;
+	down) galera_down "$1" ;;
+	kill) galera_kill "$1" "${2:?node number}" ;;
+	start) galera_start "$1" "${2:?node number}" ;;
+	*) echo "$usage" >&2; exit 1 ;;
+	esac
+fi
