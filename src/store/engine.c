@@ -41,6 +41,8 @@ struct store {
 	unsigned long colcap[ENGINE_MAX_BINDS];
 	unsigned host_at;             /* the [store] hosts entry tried first by the next connect */
 	unsigned conflict;            /* 1213 or 1205 met since the last begin, else 0 */
+	int sync_wait;                /* this session's wsrep_sync_wait: 0 or 1 (reads causal) */
+	int no_sync_wait;             /* the server has no wsrep_sync_wait: never set it */
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
 	unsigned connect_failures;    /* failed connects since the last success */
 	store_race_fn race;           /* tests only: called between a decision and its write */
@@ -150,6 +152,7 @@ static void store_disconnect(struct store *s)
 	}
 	s->n_stmts = 0;
 	s->in_txn = 0;
+	s->sync_wait = 0;
 }
 
 void store_free(struct store *s)
@@ -613,11 +616,53 @@ static int fetch_rows(struct store *s, MYSQL_STMT *st, const char *types,
 }
 
 /*
+ * The session's wsrep_sync_wait: 1 makes reads (and START TRANSACTION)
+ * wait until this node has applied what the cluster committed before them.
+ * Only with several [store] hosts (a cluster); a server without the
+ * variable (built without wsrep) is told nothing more.
+ */
+static int sync_wait_set(struct store *s, int causal)
+{
+	int want = causal && s->cfg->store_n_hosts > 1 && !s->no_sync_wait;
+	if (want == s->sync_wait)
+		return STORE_OK;
+	const char *sql = want ? "SET SESSION wsrep_sync_wait = 1" : "SET SESSION wsrep_sync_wait = 0";
+	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)) == 0) {
+		s->sync_wait = want;
+		return STORE_OK;
+	}
+	unsigned err = mysql_errno(s->mysql);
+	if (err == ER_UNKNOWN_SYSTEM_VARIABLE) {
+		log_warn("store: the server has no wsrep_sync_wait: reads through another "
+			 "node may not see a write just made");
+		s->no_sync_wait = 1;
+		s->sync_wait = 0;
+		return STORE_OK;
+	}
+	return classify(s, err, mysql_error(s->mysql), "wsrep_sync_wait");
+}
+
+/*
+ * For the statement about to run: on for a causal read (engine_run_causal),
+ * off for any other read. A write is not affected (it waits for nothing),
+ * so it leaves the setting as it is: a caller's usual reads and writes
+ * switch it at most twice. Inside a transaction the server waits for nothing
+ * (engine_begin_causal waits at the start), so nothing is switched there.
+ */
+static int sync_wait_for(struct store *s, const struct engine_query *q, int causal)
+{
+	if (!q->columns[0] || s->in_txn)
+		return STORE_OK;
+	return sync_wait_set(s, causal);
+}
+
+/*
  * One try of engine_run. *again is set when it failed in a way that a retry
  * on a new connection may cure (the connection died before any row came).
  */
 static int run_once(struct store *s, const struct engine_query *q, const struct sqlv *params,
-		    row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int *again)
+		    row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int *again,
+		    int causal)
 {
 	struct param_binds pb;
 	struct result_binds rb;
@@ -626,6 +671,11 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 	*again = 0;
 	MYSQL_STMT *st = prepared(s, q, &rc);
 	if (!st) {
+		*again = 1;
+		return rc;
+	}
+	rc = sync_wait_for(s, q, causal);
+	if (rc) {
 		*again = 1;
 		return rc;
 	}
@@ -653,8 +703,8 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 	return rc;
 }
 
-int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
-	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+static int run_as(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		  row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int causal)
 {
 	/* Only reads are retried, and only outside a transaction: a write may
 	 * have been applied before the connection died. */
@@ -665,11 +715,23 @@ int engine_run(struct store *s, const struct engine_query *q, const struct sqlv 
 		*rows = 0;
 	for (int attempt = 0; attempt < attempts; attempt++) {
 		int again;
-		rc = run_once(s, q, params, fn, ctx, affected, rows, &again);
+		rc = run_once(s, q, params, fn, ctx, affected, rows, &again, causal);
 		if (!(again && rc == STORE_UNAVAILABLE && !s->mysql))
 			return rc;
 	}
 	return rc;
+}
+
+int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
+	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+{
+	return run_as(s, q, params, fn, ctx, affected, rows, 0);
+}
+
+int engine_run_causal(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		      row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+{
+	return run_as(s, q, params, fn, ctx, affected, rows, 1);
 }
 
 /* Runs a fixed statement of ours (transaction control) outside the cache. */
@@ -696,6 +758,21 @@ int engine_begin(struct store *s)
 		s->n_changed = 0;
 	}
 	return rc;
+}
+
+int engine_begin_causal(struct store *s)
+{
+	/* Twice, as engine_begin: the connection may have died idle. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc = store_connect(s);
+		if (rc == STORE_OK)
+			rc = sync_wait_set(s, 1);
+		if (rc == STORE_OK)
+			return engine_begin(s);
+		if (!(rc == STORE_UNAVAILABLE && !s->mysql))
+			return rc;
+	}
+	return STORE_UNAVAILABLE;
 }
 
 unsigned engine_conflict(const struct store *s)

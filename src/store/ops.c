@@ -82,7 +82,7 @@ static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_ac
 	char message[EVENT_MESSAGE_MAX + 1];
 	unsigned long long n = 0;
 
-	int rc = engine_begin(s);
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = requests_lock(s, id, NULL, &cur);

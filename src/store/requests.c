@@ -82,7 +82,7 @@ int store_request_get(struct store *s, const struct uuid *id, const char *owner,
 	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
 	struct rows_one o = { out, 0 };
 	size_t rows;
-	int rc = engine_run(s, &Q_REQ_GET, p, rows_one_request, &o, NULL, &rows);
+	int rc = engine_run_causal(s, &Q_REQ_GET, p, rows_one_request, &o, NULL, &rows);
 	if (rc)
 		return rc;
 	if (o.failed)
@@ -119,7 +119,7 @@ int store_status_token_lookup(struct store *s, const unsigned char hash[AUTH_HAS
 	size_t rows = 0;
 	memset(out, 0, sizeof(*out));
 	out->role = ROLE_STATUS_TOKEN;
-	int rc = engine_run(s, &Q_TOKEN_LOOKUP, p, token_row_fn, &t, NULL, &rows);
+	int rc = engine_run_causal(s, &Q_TOKEN_LOOKUP, p, token_row_fn, &t, NULL, &rows);
 	if (rc)
 		return rc;
 	return rows ? STORE_OK : STORE_NOT_FOUND;
@@ -135,7 +135,7 @@ int store_request_entities(struct store *s, const struct uuid *id,
 {
 	struct sqlv p[] = { SV_UUID(id) };
 	size_t before = out->count, rows;
-	int rc = engine_run(s, &Q_ENTITIES, p, rows_entity, out, NULL, &rows);
+	int rc = engine_run_causal(s, &Q_ENTITIES, p, rows_entity, out, NULL, &rows);
 	if (rc == STORE_OK && out->count - before != rows)
 		return engine_oom(s);
 	return rc;
@@ -253,7 +253,7 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	*now = TIME_NONE;
 	gen_request_init(out);
 	if (known_version >= 0) {
-		rc = engine_run(s, &Q_POLL_HEAD, p, poll_head_row, &ctx, NULL, NULL);
+		rc = engine_run_causal(s, &Q_POLL_HEAD, p, poll_head_row, &ctx, NULL, NULL);
 		/* Unchanged (a 304), or no request to show: done. */
 		if (rc || *found != POLL_REQUEST || out->version == (uint64_t)known_version)
 			return rc;
@@ -261,7 +261,7 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 		*found = POLL_NO_KEY;
 		gen_request_init(out);
 	}
-	rc = engine_run(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL);
+	rc = engine_run_causal(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL);
 	if (rc == STORE_OK && ctx.failed)
 		rc = engine_oom(s);
 	/* Not on the row (past ENTITIES_ROW_MAX): from the record. */
@@ -403,7 +403,7 @@ static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
 {
 	struct requests_locked cur;
 	unsigned long long n = 0;
-	int rc = engine_begin(s);
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = requests_lock(s, id, owner, &cur);

@@ -289,7 +289,8 @@ static int lease_lock(struct store *s, const struct uuid *id, const struct store
 {
 	struct sqlv p[] = { SV_UUID(id) };
 	size_t rows = 0;
-	int rc = engine_begin(s);
+	/* The claim may have been made through another node: see it first. */
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = engine_run(s, &Q_LEASE_LOCK, p, lease_row_fn, row, NULL, &rows);
@@ -457,7 +458,7 @@ static int complete_lock(struct store *s, const struct uuid *id, const struct st
 	struct sqlv lock[] = { SV_UUID(id) };
 	struct picked_row locked = { { out, 0 }, TIME_NONE };
 	size_t rows = 0;
-	int rc = engine_begin(s);
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = engine_run(s, &Q_COMPLETE_LOCK, lock, picked_row_fn, &locked, NULL, &rows);

@@ -4,7 +4,9 @@
 # hosts name the nodes in different orders, and 8 claimers over both hosts
 # against 1,000 pending requests: each claimed exactly once, none lost, every
 # claim answered OK holding its row, the certification conflicts retried and
-# printed. Skipped (77) where galera-4 or mariabackup is not installed.
+# printed; and a GET and a heartbeat through one host right after the
+# create and the claim through the other see them (wsrep_sync_wait).
+# Skipped (77) where galera-4 or mariabackup is not installed.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -17,7 +19,10 @@ require_programs mariadbd mariadb mariadb-install-db
 command -v mariabackup >/dev/null 2>&1 || skip_test "mariadb-backup is not installed (its SST)"
 command -v socat >/dev/null 2>&1 || skip_test "socat is not installed (mariabackup's SST streams through it)"
 prog=$GT_BUILDDIR/tests/integration/test_galera_claimers
-[[ -x $prog ]] || { echo "FAIL: $prog is not built (make check builds it)"; echo "0 passed, 1 failed"; exit 1; }
+causal=$GT_BUILDDIR/tests/integration/test_galera_causal
+for p in "$prog" "$causal"; do
+	[[ -x $p ]] || { echo "FAIL: $p is not built (make check builds it)"; echo "0 passed, 1 failed"; exit 1; }
+done
 
 GDIR=$GT_BUILDDIR/tests/.stack/galera
 GALERA=$GT_HARNESS/galera.sh
@@ -90,6 +95,16 @@ conflicts=$(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metri
 echo "certification conflicts retried (gentrack_conflicts_total): ${conflicts:-none}"
 node_conflicts=$(for n in 1 2 3; do printf 'node%s=%s ' "$n" "$(gsql "$n" "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'wsrep_local_cert_failures'")"; done)
 echo "wsrep_local_cert_failures: $node_conflicts"
+
+# ---- reads that must see the caller's own write through another node
+# Node 2 (host B's first) held behind by FLUSH TABLES WITH READ LOCK while
+# host A creates and claims; host B's GET and heartbeat must still see them.
+t0=$(date +%s)
+causal_out=$(timeout 60 "$causal" "$GDIR/host-a.conf" "$GDIR/host-b.conf" "$GALERA_SOCKET_2" 2>&1)
+rc=$?
+printf '%s\n' "$causal_out" | sed 's/^/  /'
+echo "causal reads: exit $rc in $(($(date +%s) - t0)) s"
+check "causal reads through another node (wsrep_sync_wait where needed)" eq "$rc" 0
 
 echo "total runtime $(($(date +%s) - started)) s"
 finish
