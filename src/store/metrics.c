@@ -421,10 +421,25 @@ static const struct engine_query Q_REAPER_RAN = {
 	"ON DUPLICATE KEY UPDATE last_run_at = VALUES(last_run_at)",
 	"s", "" };
 
-int store_reaper_ran(struct store *s, const char *host)
+static int reaper_ran_txn(struct store *s, const char *host)
 {
 	struct sqlv p[] = { SV_STR(host) };
-	return engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
+	int rc = engine_begin(s);
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
+	return engine_finish(s, rc);
+}
+
+/* A transaction of its own, so that a conflict (two reapers of one host
+ * name on two Galera nodes) is run again rather than failing the run. */
+int store_reaper_ran(struct store *s, const char *host)
+{
+	struct retry r = RETRY_INIT("reap");
+	int rc;
+	do
+		rc = reaper_ran_txn(s, host);
+	while (retry_again(s, &r, rc));
+	return rc;
 }
 
 /* The scrape's one read of the store's clock, with the newest run of any reaper. */

@@ -4,7 +4,8 @@
 # hosts name the nodes in different orders, and 8 claimers over both hosts
 # against 1,000 pending requests: each claimed exactly once, none lost, every
 # claim answered OK holding its row, the certification conflicts retried and
-# printed; and a GET and a heartbeat through one host right after the
+# printed; two reapers at once, one per host, on those 1,000 once stale:
+# exactly 1,000 transitions, one event each; and a GET and a heartbeat through one host right after the
 # create and the claim through the other see them (wsrep_sync_wait).
 # Skipped (77) where galera-4 or mariabackup is not installed.
 set -uo pipefail
@@ -95,6 +96,33 @@ conflicts=$(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metri
 echo "certification conflicts retried (gentrack_conflicts_total): ${conflicts:-none}"
 node_conflicts=$(for n in 1 2 3; do printf 'node%s=%s ' "$n" "$(gsql "$n" "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'wsrep_local_cert_failures'")"; done)
 echo "wsrep_local_cert_failures: $node_conflicts"
+
+# ---- two reapers at once, one on each host, on the same 1,000 stale requests
+# Every lease lapsed (written through node 1, read causally everywhere).
+gsql 1 "UPDATE generation_requests SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE
+	WHERE status = 'processing'" >/dev/null
+t0=$(date +%s)
+GENTRACKCTL=$GT_BUILDDIR/src/gentrackctl
+timeout 120 "$GENTRACKCTL" --config "$GDIR/host-a.conf" reap >"$GDIR/reap-a.out" 2>&1 &
+reaper_a=$!
+timeout 120 "$GENTRACKCTL" --config "$GDIR/host-b.conf" reap >"$GDIR/reap-b.out" 2>&1 &
+reaper_b=$!
+wait "$reaper_a"
+rc_a=$?
+wait "$reaper_b"
+rc_b=$?
+echo "reaper on host A (exit $rc_a): $(grep '^reaped' "$GDIR/reap-a.out")"
+echo "reaper on host B (exit $rc_b): $(grep '^reaped' "$GDIR/reap-b.out")"
+echo "two reapers: $(($(date +%s) - t0)) s"
+check "both reapers ran to the end" eq "$rc_a $rc_b" "0 0"
+retried=$(( $(sed -n 's/^reaped: [0-9]* failed, \([0-9]*\) retried.*/\1/p' "$GDIR/reap-a.out" "$GDIR/reap-b.out" | paste -sd+) ))
+check "between them they report $REQUESTS retries" eq "$retried" "$REQUESTS"
+check "exactly $REQUESTS reaper transitions, one event each" \
+	eq "$(gsql 2 "SELECT COUNT(*), COUNT(DISTINCT request_id) FROM generation_events WHERE actor = 'reaper'" | tr '\t' ' ')" \
+	"$REQUESTS $REQUESTS"
+check "every request is pending again, none processing" \
+	eq "$(gsql 3 "SELECT status, COUNT(*) FROM generation_requests GROUP BY status" | tr '\t' ' ')" "pending $REQUESTS"
+echo "conflicts after the reapers: $(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metric = 'conflicts' GROUP BY actor_kind" | tr '\t' '=' | tr '\n' ' ')"
 
 # ---- reads that must see the caller's own write through another node
 # Node 2 (host B's first) held behind by FLUSH TABLES WITH READ LOCK while
