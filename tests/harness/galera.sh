@@ -8,7 +8,8 @@
 #                             and database, migrate through node 1
 #   galera.sh down DIR        stop every node of DIR (data kept)
 #   galera.sh kill DIR N      SIGKILL node N (a lost node, for fault tests)
-#   galera.sh start DIR N     start node N again (it rejoins by IST or SST)
+#   galera.sh start DIR N     start node N again; returns once it rejoined
+#                             (by IST or SST) and is Synced among three
 #
 # Sourced, it defines galera_up, galera_down, galera_kill and galera_start with
 # the same arguments, each in a subshell. `up` writes DIR/galera.env (shell
@@ -32,7 +33,8 @@ _galera_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 galera_up()    ( set -euo pipefail; _galera_init "$1"; _galera_up; )
 galera_down()  ( set -euo pipefail; _galera_init "$1"; _galera_down; )
 galera_kill()  ( set -euo pipefail; _galera_init "$1"; _galera_kill_node "$2"; )
-galera_start() ( set -euo pipefail; _galera_init "$1"; _galera_load; _galera_start_node "$2" join; )
+galera_start() ( set -euo pipefail; _galera_init "$1"; _galera_load; _galera_start_node "$2" join
+	_galera_wait_synced "$2" 3 "$GALERA_JOIN_WAIT"; )
 
 # Bounded waits (seconds): a bootstrap answers in a few seconds; a joiner
 # takes an SST (mariabackup) of a small datadir, 10-20 s on an idle machine,

@@ -6,7 +6,9 @@
 # claim answered OK holding its row, the certification conflicts retried and
 # printed; two reapers at once, one per host, on those 1,000 once stale:
 # exactly 1,000 transitions, one event each; and a GET and a heartbeat through one host right after the
-# create and the claim through the other see them (wsrep_sync_wait).
+# create and the claim through the other see them (wsrep_sync_wait); a node
+# SIGKILLed under load: every acknowledged create survives, the clients
+# keep answering without a restart, the node rejoins.
 # Skipped (77) where galera-4 or mariabackup is not installed.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
@@ -21,7 +23,8 @@ command -v mariabackup >/dev/null 2>&1 || skip_test "mariadb-backup is not insta
 command -v socat >/dev/null 2>&1 || skip_test "socat is not installed (mariabackup's SST streams through it)"
 prog=$GT_BUILDDIR/tests/integration/test_galera_claimers
 causal=$GT_BUILDDIR/tests/integration/test_galera_causal
-for p in "$prog" "$causal"; do
+creates=$GT_BUILDDIR/tests/integration/test_galera_creates
+for p in "$prog" "$causal" "$creates"; do
 	[[ -x $p ]] || { echo "FAIL: $p is not built (make check builds it)"; echo "0 passed, 1 failed"; exit 1; }
 done
 
@@ -133,6 +136,48 @@ rc=$?
 printf '%s\n' "$causal_out" | sed 's/^/  /'
 echo "causal reads: exit $rc in $(($(date +%s) - t0)) s"
 check "causal reads through another node (wsrep_sync_wait where needed)" eq "$rc" 0
+
+# ---- a node SIGKILLed under load
+# Each host's client creates for 10 s, one create after the other, in one
+# process that is never restarted; node 1 (host A's first) is killed 3 s in.
+# Host A fails over to its next node; node 1 then rejoins.
+for h in a b; do
+	"$creates" "$GDIR/host-$h.conf" 10 "$GDIR/acked-$h.txt" >"$GDIR/creates-$h.out" 2>"$GDIR/creates-$h.err" &
+	eval "creates_$h=\$!"
+done
+sleep 3
+bash "$GALERA" kill "$GDIR" 1
+# shellcheck disable=SC2154 # set by the eval above
+wait "$creates_a"
+rc_a=$?
+# shellcheck disable=SC2154
+wait "$creates_b"
+rc_b=$?
+echo "host A's client (node 1 first): $(cat "$GDIR/creates-a.out")"
+echo "host B's client (node 2 first): $(cat "$GDIR/creates-b.out")"
+check "both hosts' clients ran through the loss, never restarted" eq "$rc_a $rc_b" "0 0"
+answering_again() {
+	local failed after
+	failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$GDIR/creates-a.out")
+	after=$(sed -n 's/.*after_first_failure=\([0-9]*\).*/\1/p' "$GDIR/creates-a.out")
+	[[ -n $after ]] && { ((failed == 0)) || ((after > 0)); } && return 0
+	GT_DETAIL="host A: $(cat "$GDIR/creates-a.out" "$GDIR/creates-a.err" | head -c 300)"
+	return 1
+}
+check "host A answers creates again after losing node 1 (failed over)" answering_again
+t0=$(date +%s)
+bash "$GALERA" start "$GDIR" 1
+check "node 1 rejoined and is Synced among three" eq "$?" 0
+echo "node 1 rejoined in $(($(date +%s) - t0)) s"
+survived() {
+	local lost
+	lost=$(comm -23 <(tr -d '-' <"$GDIR/acked-a.txt" | cat - <(tr -d '-' <"$GDIR/acked-b.txt") | sort) \
+		<(gsql 1 "SELECT LOWER(HEX(id)) FROM generation_requests WHERE entity_type = 'survive'" | sort) | wc -l)
+	[[ $lost == 0 ]] && return 0
+	GT_DETAIL="$lost acknowledged creates missing on the rejoined node 1"
+	return 1
+}
+check "every acknowledged create survives ($(cat "$GDIR"/acked-?.txt | wc -l), read on the rejoined node)" survived
 
 echo "total runtime $(($(date +%s) - started)) s"
 finish
