@@ -483,8 +483,8 @@ static int live_failures(struct call *c, struct strbuf *sb)
  * store retries is listed, at 0 until it meets one, so rate() has a series.
  */
 static const char *const conflict_operations[] = {
-	"admin", "cancel", "claim", "complete", "create", "entity", "lease", "prune", "queue",
-	"reap",
+	"admin", "cancel", "claim", "complete", "create", "entity", "idempotency", "lease",
+	"prune", "queue", "reap",
 };
 #define N_CONFLICT_OPERATIONS (sizeof(conflict_operations) / sizeof(conflict_operations[0]))
 

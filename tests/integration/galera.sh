@@ -5,10 +5,12 @@
 # against 1,000 pending requests: each claimed exactly once, none lost, every
 # claim answered OK holding its row, the certification conflicts retried and
 # printed; two reapers at once, one per host, on those 1,000 once stale:
-# exactly 1,000 transitions, one event each; and a GET and a heartbeat through one host right after the
-# create and the claim through the other see them (wsrep_sync_wait); a node
-# SIGKILLed under load: every acknowledged create survives, the clients
-# keep answering without a restart, the node rejoins.
+# exactly 1,000 transitions, one event each; 16 creates of one subject and
+# 16 of one Idempotency-Key over both hosts at once: one each; a GET and a
+# heartbeat through one host right after the create and the claim through
+# the other see them (wsrep_sync_wait); a node SIGKILLed under load: every
+# acknowledged create survives, the clients keep answering without a
+# restart, the node rejoins.
 # Skipped (77) where galera-4 or mariabackup is not installed.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
@@ -24,7 +26,8 @@ command -v socat >/dev/null 2>&1 || skip_test "socat is not installed (mariaback
 prog=$GT_BUILDDIR/tests/integration/test_galera_claimers
 causal=$GT_BUILDDIR/tests/integration/test_galera_causal
 creates=$GT_BUILDDIR/tests/integration/test_galera_creates
-for p in "$prog" "$causal" "$creates"; do
+once=$GT_BUILDDIR/tests/integration/test_galera_once
+for p in "$prog" "$causal" "$creates" "$once"; do
 	[[ -x $p ]] || { echo "FAIL: $p is not built (make check builds it)"; echo "0 passed, 1 failed"; exit 1; }
 done
 
@@ -126,6 +129,21 @@ check "exactly $REQUESTS reaper transitions, one event each" \
 check "every request is pending again, none processing" \
 	eq "$(gsql 3 "SELECT status, COUNT(*) FROM generation_requests GROUP BY status" | tr '\t' ' ')" "pending $REQUESTS"
 echo "conflicts after the reapers: $(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metric = 'conflicts' GROUP BY actor_kind" | tr '\t' '=' | tr '\n' ' ')"
+
+# ---- once, whichever hosts take it at the same time
+# 16 creates of one subject_key, then 16 sends of one Idempotency-Key and
+# body, each half through host A and half through host B, released at once.
+tag=$$
+t0=$(date +%s)
+once_out=$(timeout 90 "$once" "$GDIR/host-a.conf" "$GDIR/host-b.conf" 16 "$tag" 2>&1)
+rc=$?
+printf '%s\n' "$once_out" | sed 's/^/  /'
+echo "once: exit $rc in $(($(date +%s) - t0)) s"
+check "16 creates of one subject_key over both hosts: exactly one 202, the others 409 or 503" eq "$rc" 0
+check "... and one row" eq "$(gsql 1 "SELECT COUNT(*) FROM generation_requests WHERE owner = 'subject-$tag'")" 1
+check "one Idempotency-Key sent 16 times over both hosts at once stores one request and one key" \
+	eq "$(gsql 2 "SELECT (SELECT COUNT(*) FROM generation_requests WHERE owner = 'idem-$tag'),
+		(SELECT COUNT(*) FROM idempotency_keys WHERE owner = 'idem-$tag')" | tr '\t' ' ')" "1 1"
 
 # ---- reads that must see the caller's own write through another node
 # Node 2 (host B's first) held behind by FLUSH TABLES WITH READ LOCK while
