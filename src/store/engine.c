@@ -165,6 +165,9 @@ void store_free(struct store *s)
 	free(s);
 }
 
+_Static_assert(ENGINE_DEADLOCK == ER_LOCK_DEADLOCK && ENGINE_LOCK_WAIT == ER_LOCK_WAIT_TIMEOUT,
+	       "engine.h's conflict codes are the server's");
+
 /* Errors after which the connection is gone and must be made anew. */
 static int is_connection_error(unsigned err)
 {

@@ -124,11 +124,12 @@ void engine_rollback(struct store *s);
 /* Commits when rc is STORE_OK, else rolls back; the outcome. */
 int engine_finish(struct store *s, int rc);
 /*
- * The server error (1213 ER_LOCK_DEADLOCK: a deadlock or, under Galera, a
- * lost certification; 1205 ER_LOCK_WAIT_TIMEOUT) that made a statement of
- * the transaction begun last answer STORE_UNAVAILABLE, or 0. Either way the
- * transaction is void as a whole: store/retry.c runs it again.
+ * The server error that made a statement of the transaction begun last
+ * answer STORE_UNAVAILABLE, ENGINE_DEADLOCK or ENGINE_LOCK_WAIT, or 0.
+ * Either way the transaction is void as a whole: store/retry.c runs it again.
  */
+#define ENGINE_DEADLOCK 1213    /* ER_LOCK_DEADLOCK; under Galera, a lost certification too */
+#define ENGINE_LOCK_WAIT 1205   /* ER_LOCK_WAIT_TIMEOUT, after innodb_lock_wait_timeout (5 s) */
 unsigned engine_conflict(const struct store *s);
 
 /*

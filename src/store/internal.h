@@ -92,7 +92,8 @@ int metrics_on_conflict(struct store *s, const char *operation);
  * (engine_conflict(): 1213 or 1205) with attempts left; it counts the
  * conflict in /metrics (gentrack_conflicts_total{operation}) and sleeps a
  * random pause first. The function must set its outputs afresh on each run.
- * After RETRY_ATTEMPTS runs the caller gets the STORE_UNAVAILABLE (a 503).
+ * After RETRY_ATTEMPTS runs (2 when the last was a lock wait timeout, which
+ * has waited 5 s already) the caller gets the STORE_UNAVAILABLE (a 503).
  */
 #define RETRY_ATTEMPTS 8
 struct retry {

@@ -37,7 +37,9 @@ int retry_again(struct store *s, struct retry *r, int rc)
 	/* Counted whatever comes next: /metrics shows how hot the store runs. */
 	if (metrics_on_conflict(s, r->operation) != STORE_OK)
 		log_debug("conflict of %s not counted: %s", r->operation, store_last_error(s));
-	if (r->attempts >= RETRY_ATTEMPTS) {
+	/* A lock wait has already waited its 5 s: one more run at most, or a
+	 * pool child would outwait nginx's timeout. */
+	if (r->attempts >= RETRY_ATTEMPTS || (err == ENGINE_LOCK_WAIT && r->attempts >= 2)) {
 		log_warn("%s: gave up after %u conflicts (%u) in a row", r->operation,
 			 r->attempts, err);
 		return 0;

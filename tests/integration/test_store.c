@@ -794,6 +794,53 @@ static void test_reconnects_after_connection_killed(void)
 	CU_ASSERT_EQUAL(store_ping(st), STORE_OK);
 }
 
+static int conflict_sum(void *ctx, const char *operation, unsigned long long n)
+{
+	if (!strcmp(operation, "cancel"))
+		*(unsigned long long *)ctx += n;
+	return 0;
+}
+
+static unsigned long long cancel_conflicts(void)
+{
+	unsigned long long n = 0;
+	CU_ASSERT_EQUAL(store_metric_conflicts(st, conflict_sum, &n), STORE_OK);
+	return n;
+}
+
+/*
+ * A transaction that meets a lock wait timeout (1205, after the session's
+ * 5 s) runs once more, no more, and then answers UNAVAILABLE having written
+ * nothing; each run that lost counts in gentrack_conflicts_total. About 10 s.
+ */
+static void test_lock_wait_retried_once(void)
+{
+	struct uuid id;
+	struct gen_request out;
+	CU_ASSERT_EQUAL_FATAL(create(O("lockwait"), "problem", NULL, &id, NULL), STORE_OK);
+	unsigned long long before = cancel_conflicts();
+
+	itest_exec("BEGIN");
+	itest_exec("SELECT id FROM generation_requests WHERE id = UNHEX('%s') FOR UPDATE",
+		   itest_hex(&id));
+	mysql_free_result(mysql_store_result(itest_raw));
+	int64_t t0 = time_now_us();
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("lockwait"), "client:test", "gone", &out),
+			STORE_UNAVAILABLE);
+	int64_t waited_s = (time_now_us() - t0) / US_PER_S;
+	itest_exec("ROLLBACK");
+	CU_ASSERT(waited_s >= 9 && waited_s < 15);
+	CU_ASSERT_EQUAL(cancel_conflicts() - before, 2);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE request_id = "
+				   "UNHEX('%s') AND to_status = 'cancelled'", itest_hex(&id)), 0);
+
+	/* The lock gone, the same cancel goes through. */
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("lockwait"), "client:test", "gone", &out),
+			STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
+	gen_request_release(&out);
+}
+
 static void test_unreachable_store(void)
 {
 	struct config bad;
@@ -1052,6 +1099,7 @@ static const struct unit_case cases[] = {
 	{ "live updates' repair queue: oldest first, fenced on failed_at and version, gone",
 	  test_republish_queue },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
+	{ "a lock wait timeout: run once more, counted, nothing written", test_lock_wait_retried_once },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
 	{ "[store] hosts: the first that answers, the next when lost", test_store_hosts_failover },
 	{ NULL, NULL },
