@@ -6,7 +6,13 @@
 #   galera.sh up DIR          start nodes 1, 2, 3 (1 bootstraps), wait until
 #                             all three are Synced, create the gentrack user
 #                             and database, migrate through node 1
-#   galera.sh down DIR        stop every node of DIR (data kept)
+#   galera.sh down DIR        stop the apps and every node of DIR (data kept)
+#   galera.sh apps DIR        on a running cluster: two app hosts, app-a
+#                             (node 1 first) and app-b (node 2 first), each a
+#                             gentrack-fcgi pool, a worker (type "work")
+#                             and a reaper loop;
+#                             one nginx whose upstream is both pools; writes
+#                             DIR/apps.env (BASE_URL, CLIENT_KEY, WORKER_KEY)
 #   galera.sh kill DIR N      SIGKILL node N (a lost node, for fault tests)
 #   galera.sh start DIR N     start node N again; returns once it rejoined
 #                             (by IST or SST) and is Synced among three
@@ -22,8 +28,10 @@
 # own receive port. Kept small, as the machine is shared: a 32 MiB buffer
 # pool, a 32 MiB gcache, 64 connections a node.
 #
-# Ports: a block of 30 (10 a node) in 33000-34999, picked at random and
-# checked free, so two runs of this harness, or another engineer's, do not meet.
+# Ports: a block of 30 (10 a node) in 22000-31899, picked at random and
+# checked free, so two runs of this harness, or another engineer's, do not
+# meet. Below the kernel's ephemeral range (32768 up): there the nodes' own
+# outgoing connections took a wsrep port between the check and the bind.
 
 _galera_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The shared helpers (_alive, _stop_pidfile, _port_busy, _log, _die, ...).
@@ -32,6 +40,7 @@ _galera_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 galera_up()    ( set -euo pipefail; _galera_init "$1"; _galera_up; )
 galera_down()  ( set -euo pipefail; _galera_init "$1"; _galera_down; )
+galera_apps()  ( set -euo pipefail; _galera_init "$1"; _galera_load; _galera_apps_up; )
 galera_kill()  ( set -euo pipefail; _galera_init "$1"; _galera_kill_node "$2"; )
 galera_start() ( set -euo pipefail; _galera_init "$1"; _galera_load; _galera_start_node "$2" join
 	_galera_wait_synced "$2" 3 "$GALERA_JOIN_WAIT"; )
@@ -76,7 +85,7 @@ _galera_load() {
 _galera_pick_ports() {
 	local try p free
 	for ((try = 0; try < 50; try++)); do
-		BASE=$((33000 + (RANDOM % 66) * 30))
+		BASE=$((22000 + (RANDOM % 330) * 30))
 		free=1
 		for ((p = BASE; p < BASE + 30; p++)); do
 			if _port_busy "$p"; then
@@ -86,7 +95,7 @@ _galera_pick_ports() {
 		done
 		((free)) && return 0
 	done
-	_die "no block of 30 free loopback ports in 33000-34999"
+	_die "no block of 30 free loopback ports in 22000-31899"
 }
 
 _gsql() {
@@ -266,6 +275,124 @@ _galera_up() {
 	_log "galera: up in $DIR (SQL ports $(_node_port 1), $(_node_port 2), $(_node_port 3))"
 }
 
+# ---------------------------------------------------------------- app hosts
+
+_app_dir() { echo "$DIR/app-$1"; }
+
+# Host H's configuration: the cluster's nodes with FIRST first, its own
+# FastCGI socket, the shared nginx as its base URL.
+_galera_app_conf() {
+	local h=$1 first=$2 port=$3 ad k order
+	ad=$(_app_dir "$h")
+	order=$first
+	for k in 1 2 3; do
+		((k == first)) || order+=" $k"
+	done
+	mkdir -p "$ad"
+	_galera_write_conf "$ad/gentrack.conf" "$order"
+	cat >>"$ad/gentrack.conf" <<-EOF
+		[server]
+		listen = $ad/fcgi.sock
+		workers = 2
+		base_url = http://127.0.0.1:$port
+		[metrics]
+		allow_loopback = on
+	EOF
+}
+
+_galera_fcgi_start() {
+	local h=$1 ad pid i
+	ad=$(_app_dir "$h")
+	pid=$(_pid_from "$ad/fcgi.pid" || true)
+	_alive "$pid" && return 0
+	rm -f "$ad/fcgi.sock" "$ad/fcgi.pid"
+	setsid "$BUILDDIR/src/gentrack-fcgi" --config "$ad/gentrack.conf" --pid-file "$ad/fcgi.pid" \
+		</dev/null >>"$ad/fcgi.log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 150; i++)); do
+		[[ -S $ad/fcgi.sock && -s $ad/fcgi.pid ]] && return 0
+		_not_exited "$pid" || { _tail_log "$ad/fcgi.log"; _die "gentrack-fcgi of app-$h exited at start"; }
+		sleep 0.1
+	done
+	_tail_log "$ad/fcgi.log"
+	_die "gentrack-fcgi of app-$h made no socket within 15s"
+}
+
+# The production site, its one upstream made of both pools; no live updates.
+_galera_nginx_start() {
+	local port=$1 ngx=$DIR/nginx pid i code
+	pid=$(_pid_from "$ngx/nginx.pid" || true)
+	_alive "$pid" && return 0
+	mkdir -p "$ngx/tmp" "$ngx/live" "$ngx/site.d"
+	grep -q 'server unix:/run/gentrack/fcgi.sock;' "$SRCDIR/nginx/gentrack.conf" ||
+		_die "nginx/gentrack.conf: its upstream's server line is not there: cannot adapt it"
+	sed -e "s#server unix:/run/gentrack/fcgi.sock;#server unix:$(_app_dir a)/fcgi.sock; server unix:$(_app_dir b)/fcgi.sock;#" \
+		-e "s#listen 80;#listen 127.0.0.1:$port;#" \
+		-e "s#/etc/nginx/gentrack-live/#$ngx/live/#" \
+		-e "s#/var/log/nginx/access.log#$ngx/access.log#" \
+		-e "s#/etc/nginx/gentrack-site.d/#$ngx/site.d/#" \
+		"$SRCDIR/nginx/gentrack.conf" >"$ngx/site.conf"
+	sed -e "s#@PREFIX@#$ngx#g" -e "s#@USER@#$(id -un)#g" -e "s#@SITE@#$ngx/site.conf#g" \
+		-e "s#@LOAD_MODULES@##" "$_galera_here/nginx-main.conf.in" >"$ngx/nginx.conf"
+	rm -f "$ngx/nginx.pid"
+	setsid nginx -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/error.log" </dev/null >>"$ngx/stderr.log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 150; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/healthz" || true)
+		if [[ $code == 200 ]]; then
+			[[ -s $ngx/nginx.pid ]] || echo "$pid" >"$ngx/nginx.pid"
+			return 0
+		fi
+		_not_exited "$pid" || break
+		sleep 0.1
+	done
+	_tail_log "$ngx/error.log"
+	_die "nginx on port $port did not answer /healthz with 200 within 15s"
+}
+
+# A worker (the demo generator, on the entity type "work" only, so that
+# the store-level tests' requests stay theirs) and a reaper loop on host H.
+_galera_host_workers() {
+	local h=$1 url=$2 key=$3 ad pid
+	ad=$(_app_dir "$h")
+	pid=$(_pid_from "$ad/worker.pid" || true)
+	if ! _alive "$pid"; then
+		GENTRACK_WORKER_KEY=$key DEMO_FAIL_RATE=0 setsid "$BUILDDIR/src/gentrack-worker" \
+			--config "$ad/gentrack.conf" --url "$url" --entity-type work --poll 0.5 \
+			--worker-id "app-$h" -- "$SRCDIR/examples/demo-generator" \
+			</dev/null >>"$ad/worker.log" 2>&1 &
+		echo $! >"$ad/worker.pid"
+	fi
+	pid=$(_pid_from "$ad/reaper.pid" || true)
+	if ! _alive "$pid"; then
+		setsid bash -c 'while :; do "$1" --config "$2" reap; sleep 10; done' reaper-loop \
+			"$CTL_BIN" "$ad/gentrack.conf" </dev/null >>"$ad/reaper.log" 2>&1 &
+		echo $! >"$ad/reaper.pid"
+	fi
+}
+
+_galera_apps_up() {
+	local port=$((BASE + 9)) url client worker
+	_need nginx curl
+	url="http://127.0.0.1:$port"
+	_galera_app_conf a 1 "$port"
+	_galera_app_conf b 2 "$port"
+	if [[ ! -r $DIR/apps.env ]]; then
+		client=$("$CTL_BIN" --config "$(_app_dir a)/gentrack.conf" key create --role client --owner acme 2>>"$DIR/apps.log" | tail -n 1)
+		worker=$("$CTL_BIN" --config "$(_app_dir b)/gentrack.conf" key create --role worker --owner demo 2>>"$DIR/apps.log" | tail -n 1)
+		[[ -n $client && -n $worker ]] || { _tail_log "$DIR/apps.log"; _die "gentrackctl key create failed"; }
+		printf 'BASE_URL=%q\nCLIENT_KEY=%q\nWORKER_KEY=%q\n' "$url" "$client" "$worker" >"$DIR/apps.env"
+	fi
+	# shellcheck source=/dev/null
+	. "$DIR/apps.env"
+	_galera_fcgi_start a
+	_galera_fcgi_start b
+	_galera_nginx_start "$port"
+	_galera_host_workers a "$url" "$WORKER_KEY"
+	_galera_host_workers b "$url" "$WORKER_KEY"
+	_log "galera: two app hosts behind $url (pools $(_pid_from "$(_app_dir a)/fcgi.pid"), $(_pid_from "$(_app_dir b)/fcgi.pid"))"
+}
+
 _galera_kill_node() {
 	local n=$1 pid
 	pid=$(_pid_from "$(_node_pidfile "$n")" || true)
@@ -274,9 +401,16 @@ _galera_kill_node() {
 	_log "galera: node $n (pid $pid) killed"
 }
 
-# Joiners first, the bootstrap node last.
+# Front to back: nginx, the hosts' workers, reapers and pools; then the
+# joiners, the bootstrap node last.
 _galera_down() {
-	local n
+	local n h
+	_stop_pidfile "$DIR/nginx/nginx.pid" nginx 15
+	for h in a b; do
+		_stop_pidfile "$(_app_dir "$h")/worker.pid" "worker of app-$h" 15
+		_stop_pidfile "$(_app_dir "$h")/reaper.pid" "reaper loop of app-$h" 5
+		_stop_pidfile "$(_app_dir "$h")/fcgi.pid" "gentrack-fcgi of app-$h" 15
+	done
 	for n in 3 2 1; do
 		_stop_pidfile "$(_node_pidfile "$n")" "galera node $n" 60
 	done
@@ -284,13 +418,14 @@ _galera_down() {
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	set -euo pipefail
-	usage="usage: galera.sh up DIR | down DIR | kill DIR N | start DIR N"
+	usage="usage: galera.sh up DIR | apps DIR | down DIR | kill DIR N | start DIR N"
 	cmd=${1:-}
 	[[ $# -ge 2 ]] || { echo "$usage" >&2; exit 1; }
 	shift
 	case $cmd in
 	up) galera_up "$1" ;;
 	down) galera_down "$1" ;;
+	apps) galera_apps "$1" ;;
 	kill) galera_kill "$1" "${2:?node number}" ;;
 	start) galera_start "$1" "${2:?node number}" ;;
 	*) echo "$usage" >&2; exit 1 ;;

@@ -155,6 +155,70 @@ printf '%s\n' "$causal_out" | sed 's/^/  /'
 echo "causal reads: exit $rc in $(($(date +%s) - t0)) s"
 check "causal reads through another node (wsrep_sync_wait where needed)" eq "$rc" 0
 
+# ---- two app hosts behind one nginx upstream, through HTTP
+# Each a gentrack-fcgi pool (host A: node 1 first, host B: node 2 first),
+# a worker and a reaper loop; nginx sends requests to both pools in turn.
+t0=$(date +%s)
+if ! bash "$GALERA" apps "$GDIR"; then
+	echo "FAIL: the app hosts did not start"
+	GT_FAILED=$((GT_FAILED + 1))
+	finish
+fi
+# shellcheck source=/dev/null
+. "$GDIR/apps.env"
+echo "app hosts up in $(($(date +%s) - t0)) s behind $BASE_URL"
+AUTH_KEY=$CLIENT_KEY
+
+# A create, then its GET at once: the two go to different pools in turn.
+create_then_get() {
+	local i id bad=""
+	for ((i = 0; i < 20; i++)); do
+		api POST /api/v1/generation-requests '{"entity_type":"work","count":2}'
+		[[ $ST == 202 ]] || { bad+=" create:$ST"; continue; }
+		id=$(jb .request_id)
+		api GET "/api/v1/generation-requests/$id" ''
+		[[ $ST == 200 ]] || bad+=" get:$ST"
+	done
+	[[ -z $bad ]] && return 0
+	GT_DETAIL="answers:$bad"
+	return 1
+}
+check "20 creates, each read back at once through the other pool: 202 then 200" create_then_get
+all_worked() {
+	[[ $(gsql 2 "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'work' AND status <> 'completed'") == 0 ]]
+}
+check "the workers of both hosts complete them" wait_for 300 all_worked
+
+# Many at once through both pools; prints each answer's status and id.
+at_once() {
+	local n=$1 body=$2 key=$3 i
+	for ((i = 0; i < n; i++)); do
+		curl -s --max-time 20 -o "$GT_TMP/once-$i.json" -w '%{http_code}\n' \
+			-H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+			${key:+-H "Idempotency-Key: $key"} --data-binary "$body" \
+			"$BASE_URL/api/v1/generation-requests" >"$GT_TMP/once-$i.code" &
+	done
+	wait
+	for ((i = 0; i < n; i++)); do
+		printf '%s %s\n' "$(cat "$GT_TMP/once-$i.code")" "$(jq -r '.request_id // "-"' "$GT_TMP/once-$i.json" 2>/dev/null)"
+	done
+}
+answers=$(at_once 16 '{"entity_type":"subj_http","subject_key":"topic-7"}' "")
+echo "16 creates of one subject_key through nginx: $(cut -d' ' -f1 <<<"$answers" | sort | uniq -c | tr -s ' \n' ' ')"
+check "16 creates of one subject_key through both pools at once: exactly one 202, fifteen 409" \
+	eq "$(cut -d' ' -f1 <<<"$answers" | sort | uniq -c | awk '{ print $2 "x" $1 }' | tr '\n' ' ')" "202x1 409x15 "
+answers=$(at_once 8 '{"entity_type":"idem_http"}' "idem-http-$tag")
+echo "8 sends of one Idempotency-Key through nginx: $(cut -d' ' -f1 <<<"$answers" | sort | uniq -c | tr -s ' \n' ' ')"
+one_idempotent() {
+	local ids
+	ids=$(awk '$1 == 202 { print $2 }' <<<"$answers" | sort -u | wc -l)
+	[[ $ids == 1 && -z $(awk '$1 != 202 && $1 != 409' <<<"$answers") ]] && return 0
+	GT_DETAIL="answers: $(tr '\n' ' ' <<<"$answers")"
+	return 1
+}
+check "8 sends of one Idempotency-Key through both pools at once: one request (202s replay it, the rest 409)" one_idempotent
+check "... and one row" eq "$(gsql 3 "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'idem_http'")" 1
+
 # ---- a node SIGKILLed under load
 # Each host's client creates for 10 s, one create after the other, in one
 # process that is never restarted; node 1 (host A's first) is killed 3 s in.
@@ -163,7 +227,20 @@ for h in a b; do
 	"$creates" "$GDIR/host-$h.conf" 10 "$GDIR/acked-$h.txt" >"$GDIR/creates-$h.out" 2>"$GDIR/creates-$h.err" &
 	eval "creates_$h=\$!"
 done
+# And a client of the service, through nginx and both pools.
+http_creates() {
+	local end=$((SECONDS + 10)) code
+	while ((SECONDS < end)); do
+		code=$(curl -s --max-time 10 -o "$GT_TMP/http-create.json" -w '%{http_code}' \
+			-H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+			--data-binary '{"entity_type":"survive_http"}' "$BASE_URL/api/v1/generation-requests")
+		echo "$code $(date +%s.%N) $(jq -r '.request_id // "-"' "$GT_TMP/http-create.json" 2>/dev/null)"
+	done >"$GDIR/http-creates.txt"
+}
+http_creates &
+http_pid=$!
 sleep 3
+killed_at=$(date +%s.%N)
 bash "$GALERA" kill "$GDIR" 1
 # shellcheck disable=SC2154 # set by the eval above
 wait "$creates_a"
@@ -174,28 +251,47 @@ rc_b=$?
 echo "host A's client (node 1 first): $(cat "$GDIR/creates-a.out")"
 echo "host B's client (node 2 first): $(cat "$GDIR/creates-b.out")"
 check "both hosts' clients ran through the loss, never restarted" eq "$rc_a $rc_b" "0 0"
+# A UUIDv7 starts with its creation time in ms: the creates acknowledged
+# more than a second after the kill went through another node.
 answering_again() {
-	local failed after
-	failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$GDIR/creates-a.out")
-	after=$(sed -n 's/.*after_first_failure=\([0-9]*\).*/\1/p' "$GDIR/creates-a.out")
-	[[ -n $after ]] && { ((failed == 0)) || ((after > 0)); } && return 0
+	local id after=0 kill_ms=${killed_at%.*}${killed_at#*.}
+	kill_ms=$((10#${kill_ms:0:13} + 1000))
+	while read -r id; do
+		id=${id//-/}
+		((16#${id:0:12} > kill_ms)) && after=$((after + 1))
+	done <"$GDIR/acked-a.txt"
+	echo "host A's client: $after creates acknowledged more than 1 s after the kill"
+	((after > 0)) && return 0
 	GT_DETAIL="host A: $(cat "$GDIR/creates-a.out" "$GDIR/creates-a.err" | head -c 300)"
 	return 1
 }
 check "host A answers creates again after losing node 1 (failed over)" answering_again
+wait "$http_pid"
+echo "through nginx: $(cut -d' ' -f1 "$GDIR/http-creates.txt" | sort | uniq -c | tr -s ' \n' ' ')"
+http_answering() {
+	local after
+	after=$(awk -v k="$killed_at" '$1 == 202 && $2 > k + 1' "$GDIR/http-creates.txt" | wc -l)
+	[[ $after -gt 0 && -z $(awk '$1 != 202 && $1 != 503' "$GDIR/http-creates.txt") ]] && return 0
+	GT_DETAIL="$after 202s a second after the kill; answers: $(cut -d' ' -f1 "$GDIR/http-creates.txt" | sort | uniq -c | tr '\n' ' ')"
+	return 1
+}
+check "the service keeps answering through nginx (202, or 503 in the moment), no restart" http_answering
+check "no gentrack-fcgi pool restarted a child (none crashed)" \
+	eq "$(cat "$GDIR"/app-?/fcgi.log | grep -cE 'killed by signal|exited with status' || true)" 0
 t0=$(date +%s)
 bash "$GALERA" start "$GDIR" 1
 check "node 1 rejoined and is Synced among three" eq "$?" 0
 echo "node 1 rejoined in $(($(date +%s) - t0)) s"
 survived() {
 	local lost
-	lost=$(comm -23 <(tr -d '-' <"$GDIR/acked-a.txt" | cat - <(tr -d '-' <"$GDIR/acked-b.txt") | sort) \
-		<(gsql 1 "SELECT LOWER(HEX(id)) FROM generation_requests WHERE entity_type = 'survive'" | sort) | wc -l)
+	lost=$(comm -23 <({ cat "$GDIR/acked-a.txt" "$GDIR/acked-b.txt"
+			awk '$1 == 202 { print $3 }' "$GDIR/http-creates.txt"; } | tr -d '-' | sort) \
+		<(gsql 1 "SELECT LOWER(HEX(id)) FROM generation_requests WHERE entity_type IN ('survive', 'survive_http')" | sort) | wc -l)
 	[[ $lost == 0 ]] && return 0
 	GT_DETAIL="$lost acknowledged creates missing on the rejoined node 1"
 	return 1
 }
-check "every acknowledged create survives ($(cat "$GDIR"/acked-?.txt | wc -l), read on the rejoined node)" survived
+check "every acknowledged create survives ($(cat "$GDIR"/acked-?.txt | wc -l) + $(grep -c '^202' "$GDIR/http-creates.txt") through nginx, read on the rejoined node)" survived
 
 echo "total runtime $(($(date +%s) - started)) s"
 finish
