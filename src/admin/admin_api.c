@@ -476,6 +476,53 @@ static int live_failures(struct call *c, struct strbuf *sb)
 	return 0;
 }
 
+/*
+ * Transactions that lost a conflict (a Galera certification, a deadlock, a
+ * lock wait) and ran again or gave up, by operation. Every operation the
+ * store retries is listed, at 0 until it meets one, so rate() has a series.
+ */
+static const char *const conflict_operations[] = {
+	"admin", "cancel", "claim", "complete", "create", "entity", "idempotency", "lease",
+	"prune", "queue", "reap",
+};
+#define N_CONFLICT_OPERATIONS (sizeof(conflict_operations) / sizeof(conflict_operations[0]))
+
+struct conflicts {
+	unsigned long long n[N_CONFLICT_OPERATIONS];
+	struct strbuf *sb;
+};
+
+static int conflict_count(void *ctx, const char *operation, unsigned long long n)
+{
+	struct conflicts *k = ctx;
+	for (size_t i = 0; i < N_CONFLICT_OPERATIONS; i++) {
+		if (!strcmp(operation, conflict_operations[i])) {
+			k->n[i] += n;
+			return 0;
+		}
+	}
+	/* A name this build does not know (a newer one wrote it): shown as it is. */
+	const char *labels[] = { "operation", operation, NULL };
+	metrics_sample(k->sb, "gentrack_conflicts_total", labels, (double)n);
+	return 0;
+}
+
+static int conflict_metrics(struct call *c, struct strbuf *sb)
+{
+	struct conflicts k = { { 0 }, sb };
+	metrics_family(sb, "gentrack_conflicts_total", "counter",
+		       "Transactions that lost a certification or lock conflict (1213, 1205) and "
+		       "were run again or given up, by operation.");
+	int rc = store_metric_conflicts(c->store, conflict_count, &k);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < N_CONFLICT_OPERATIONS; i++) {
+		const char *labels[] = { "operation", conflict_operations[i], NULL };
+		metrics_sample(sb, "gentrack_conflicts_total", labels, (double)k.n[i]);
+	}
+	return 0;
+}
+
 /* ---- by entity type (a queue), and what the shipped alerts compare with ---- */
 
 /* Two families from one read: each gathers its samples apart, then both are
@@ -628,6 +675,8 @@ void admin_api_metrics(struct call *c)
 		       "Time from a worker's claim to its complete (completed, partial, generator_failed).");
 	if (rc == 0)
 		rc = live_failures(c, sb);
+	if (rc == 0)
+		rc = conflict_metrics(c, sb);
 	if (rc == 0)
 		rc = queue_metrics(c, sb, now);
 	if (rc)

@@ -34,6 +34,7 @@ enum cfg_type {
 	CFG_BOOL,          /* int 0 or 1: on/off, yes/no, true/false, 1/0 */
 	CFG_TOKEN,         /* "" or METRICS_TOKEN_MIN..MAX visible ASCII characters */
 	CFG_TOKEN_FILE,    /* the same, read from a file into the token */
+	CFG_HOSTS,         /* "host[:port], ..." into store_hosts */
 };
 
 struct cfg_key {
@@ -50,6 +51,7 @@ struct cfg_key {
 static const struct cfg_key keys[] = {
 	KEY("store", "host", CFG_STRING, store_host, 0, 0),
 	KEY("store", "port", CFG_INT, store_port, 1, 65535),
+	KEY("store", "hosts", CFG_HOSTS, store_hosts, 0, 0),
 	KEY("store", "socket", CFG_STRING, store_socket, 0, 0),
 	KEY("store", "user", CFG_NONEMPTY, store_user, 0, 0),
 	KEY("store", "password", CFG_STRING, store_password, 0, 0),
@@ -371,6 +373,95 @@ static int read_token_file(const char *path, char **out, char *why, size_t whyle
 	return rc;
 }
 
+static const char *trim(const char *s, size_t *len);
+
+/* A host name or an IPv4 address, or an IPv6 one in brackets: no blanks,
+ * nothing MariaDB's connector would read as something else. */
+static int host_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > CONFIG_HOST_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == ':' ||
+		      ch == '[' || ch == ']' || ch == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* One "host[:port]" of a hosts list; an IPv6 address goes in brackets. */
+static int parse_one_host(const char *s, size_t n, struct config_host *h)
+{
+	size_t name_len = n;
+	const char *name = s;
+	int64_t port = 0;
+	const char *colon = NULL;
+
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		if (!close)
+			return -1;
+		name = s + 1;
+		name_len = (size_t)(close - name);
+		if (close + 1 < s + n) {
+			if (close[1] != ':')
+				return -1;
+			colon = close + 1;
+		}
+	} else {
+		colon = memchr(s, ':', n);
+		if (colon)
+			name_len = (size_t)(colon - s);
+	}
+	if (colon) {
+		char digits[8];
+		size_t dn = (size_t)(s + n - colon - 1);
+		if (dn == 0 || dn >= sizeof(digits))
+			return -1;
+		memcpy(digits, colon + 1, dn);
+		digits[dn] = '\0';
+		if (number_parse(digits, NULL, &port) < 0 || port < 1 || port > 65535)
+			return -1;
+	}
+	if (!host_name_ok(name, name_len) || (s[0] != '[' && memchr(name, ':', name_len)))
+		return -1;
+	memcpy(h->name, name, name_len);
+	h->name[name_len] = '\0';
+	h->port = (int)port;
+	return 0;
+}
+
+/* "host[:port], host[:port], ..." into c->store_hosts; "" clears the list. */
+static int parse_hosts(struct config *c, const char *v, char *why, size_t whylen)
+{
+	struct config_host hosts[CONFIG_HOSTS_MAX];
+	unsigned n = 0;
+
+	/* Values come trimmed. Every comma separates two entries: "a," is a
+	 * mistake, not one host. */
+	int dangling = *v && v[strlen(v) - 1] == ',';
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, ",");
+		const char *item = trim(p, &len);
+		if (dangling || len == 0 || n == CONFIG_HOSTS_MAX ||
+		    parse_one_host(item, len, &hosts[n]) < 0) {
+			snprintf(why, whylen, "must be host[:port] separated by commas, "
+				 "at most %d of them (e.g. 10.0.0.1:3306, 10.0.0.2:3306)",
+				 CONFIG_HOSTS_MAX);
+			return -1;
+		}
+		n++;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	memcpy(c->store_hosts, hosts, n * sizeof(hosts[0]));
+	c->store_n_hosts = n;
+	return 0;
+}
+
 static void range_text(const struct cfg_key *k, char *buf, size_t len)
 {
 	if (k->type == CFG_DURATION)
@@ -449,6 +540,8 @@ static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, 
 		break;
 	case CFG_TOKEN_FILE:
 		return *v ? read_token_file(v, (char **)(void *)base, why, whylen) : 0;
+	case CFG_HOSTS:
+		return parse_hosts(c, v, why, whylen);
 	}
 	if (set_string((char **)(void *)base, v) < 0) {
 		snprintf(why, whylen, "out of memory");

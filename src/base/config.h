@@ -32,7 +32,12 @@
  *           the password from this file, one trailing newline dropped),
  *           database ("gentrack"), connect_timeout (5s),
  *           migrations_dir (GENTRACK_SQL_DIR, set by configure)
- *           When host is set, TCP to host:port is used, else the socket.
+ *           hosts (""): several store nodes (a Galera cluster), as
+ *           "host[:port], host[:port], ..." (at most CONFIG_HOSTS_MAX; a
+ *           missing port is `port`'s); a connection goes to the first that
+ *           answers and fails over to the next when its node is lost.
+ *           hosts wins over host; when host is set, TCP to host:port is
+ *           used; with neither, the socket.
  * [server]  listen ("": the socket passed on fd 0), workers (4),
  *           max_body (64k), base_url ("": derive from the request's Host;
  *           else http:// or https:// and host[:port], a trailing '/' dropped)
@@ -53,9 +58,22 @@
 #endif
 #define CONFIG_DEFAULT_PATH "/etc/gentrack/gentrack.conf"
 
+/* At most this many store nodes in [store] hosts. */
+#define CONFIG_HOSTS_MAX 8
+/* The longest host name or address of one of them. */
+#define CONFIG_HOST_NAME_MAX 255
+
+/* One store node of [store] hosts. */
+struct config_host {
+	char name[CONFIG_HOST_NAME_MAX + 1];
+	int port;                   /* 1..65535; 0 = the [store] port */
+};
+
 struct config {
 	/* [store] */
 	char *store_host;           /* "" = use the unix socket */
+	struct config_host store_hosts[CONFIG_HOSTS_MAX]; /* [store] hosts, in order of preference */
+	unsigned store_n_hosts;     /* 0 = host (or the socket) */
 	int store_port;             /* 1..65535 */
 	char *store_socket;
 	char *store_user;

@@ -39,6 +39,10 @@ struct store {
 	int in_txn;
 	char *colbuf[ENGINE_MAX_BINDS];      /* result buffers reused by every query */
 	unsigned long colcap[ENGINE_MAX_BINDS];
+	unsigned host_at;             /* the [store] hosts entry tried first by the next connect */
+	unsigned conflict;            /* 1213 or 1205 met since the last begin, else 0 */
+	int sync_wait;                /* this session's wsrep_sync_wait: 0 or 1 (reads causal) */
+	int no_sync_wait;             /* the server has no wsrep_sync_wait: never set it */
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
 	unsigned connect_failures;    /* failed connects since the last success */
 	store_race_fn race;           /* tests only: called between a decision and its write */
@@ -134,16 +138,21 @@ struct store *store_new(const struct config *cfg)
 /* Statements die with their connection: the next run prepares them anew. */
 static void store_disconnect(struct store *s)
 {
+	/* The connection first: mysql_close() detaches its statements, so
+	 * closing them then only frees them. Closed the other way round, a
+	 * statement whose result an error cut short (see result_broken) is
+	 * "flushed" by reading a rest that never comes, for the read timeout. */
+	if (s->mysql)
+		mysql_close(s->mysql);
+	s->mysql = NULL;
 	for (unsigned k = 0; k < STMT_SLOTS; k++) {
 		if (s->stmts[k].st)
 			mysql_stmt_close(s->stmts[k].st);
 		s->stmts[k] = (struct stmt_slot){ NULL, NULL };
 	}
 	s->n_stmts = 0;
-	if (s->mysql)
-		mysql_close(s->mysql);
-	s->mysql = NULL;
 	s->in_txn = 0;
+	s->sync_wait = 0;
 }
 
 void store_free(struct store *s)
@@ -156,13 +165,19 @@ void store_free(struct store *s)
 	free(s);
 }
 
+_Static_assert(ENGINE_DEADLOCK == ER_LOCK_DEADLOCK && ENGINE_LOCK_WAIT == ER_LOCK_WAIT_TIMEOUT,
+	       "engine.h's conflict codes are the server's");
+
 /* Errors after which the connection is gone and must be made anew. */
 static int is_connection_error(unsigned err)
 {
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
 	       err == CR_SERVER_LOST_EXTENDED || err == CR_CONNECTION_ERROR ||
 	       err == CR_CONN_HOST_ERROR || err == ER_CONNECTION_KILLED ||
-	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */;
+	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */ ||
+	       /* A Galera node out of the primary component (lost its peers, or
+	        * still joining): another node may well answer. */
+	       err == ER_UNKNOWN_COM_ERROR;
 }
 
 /* A hung server must not hang a worker past nginx's timeout. */
@@ -197,14 +212,39 @@ static void set_connect_options(MYSQL *m, const struct config *c, unsigned io_s)
 		      "sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
 }
 
-static int connect_failed(struct store *s, int use_tcp)
+/*
+ * Where a connection may go: the [store] hosts, in order, else host:port,
+ * else the unix socket.
+ */
+struct endpoint {
+	const char *host;    /* NULL: the socket */
+	unsigned port;
+};
+
+static unsigned endpoint_count(const struct config *c)
+{
+	return c->store_n_hosts ? c->store_n_hosts : 1;
+}
+
+static struct endpoint endpoint_at(const struct config *c, unsigned i)
+{
+	if (c->store_n_hosts) {
+		const struct config_host *h = &c->store_hosts[i];
+		return (struct endpoint){ h->name, (unsigned)(h->port ? h->port : c->store_port) };
+	}
+	if (c->store_host && c->store_host[0])
+		return (struct endpoint){ c->store_host, (unsigned)c->store_port };
+	return (struct endpoint){ NULL, 0 };
+}
+
+static int connect_failed(struct store *s, const struct endpoint *at)
 {
 	const struct config *c = s->cfg;
 	unsigned err = mysql_errno(s->mysql);
 
-	if (use_tcp)
-		engine_set_error(s, "cannot connect to MariaDB at %s:%d: %s (%u)",
-				 c->store_host, c->store_port, mysql_error(s->mysql), err);
+	if (at->host)
+		engine_set_error(s, "cannot connect to MariaDB at %s:%u: %s (%u)",
+				 at->host, at->port, mysql_error(s->mysql), err);
 	else
 		engine_set_error(s, "cannot connect to MariaDB at %s: %s (%u)",
 				 c->store_socket, mysql_error(s->mysql), err);
@@ -219,31 +259,59 @@ static int connect_failed(struct store *s, int use_tcp)
 	return STORE_UNAVAILABLE;
 }
 
-int store_connect(struct store *s)
+/* One attempt at endpoint i. */
+static int connect_to(struct store *s, unsigned i)
 {
 	const struct config *c = s->cfg;
-	int use_tcp = c->store_host && c->store_host[0];
+	struct endpoint at = endpoint_at(c, i);
 
-	if (s->mysql)
-		return STORE_OK;
 	s->mysql = mysql_init(NULL);
 	if (!s->mysql)
 		return engine_oom(s);
 	set_connect_options(s->mysql, c, s->io_timeout);
-	if (!mysql_real_connect(s->mysql, use_tcp ? c->store_host : "localhost",
+	if (at.host) {
+		/* A host is a TCP endpoint, "localhost" too (the connector would
+		 * otherwise take that name for its default unix socket). */
+		unsigned tcp = MYSQL_PROTOCOL_TCP;
+		mysql_options(s->mysql, MYSQL_OPT_PROTOCOL, &tcp);
+	}
+	if (!mysql_real_connect(s->mysql, at.host ? at.host : "localhost",
 				c->store_user, c->store_password, c->store_database,
-				use_tcp ? (unsigned)c->store_port : 0,
-				use_tcp ? NULL : c->store_socket,
+				at.port, at.host ? NULL : c->store_socket,
 				/* Conditional updates count matched rows, even when a
 				 * value happens to be unchanged. */
 				CLIENT_FOUND_ROWS))
-		return connect_failed(s, use_tcp);
+		return connect_failed(s, &at);
 	if (s->connect_failures)
-		log_info("store reachable again after %u failed connection attempts",
-			 s->connect_failures);
+		log_info("store reachable again%s%s after %u failed connection attempts",
+			 at.host && c->store_n_hosts > 1 ? " at " : "",
+			 at.host && c->store_n_hosts > 1 ? at.host : "", s->connect_failures);
 	s->connect_error = 0;
 	s->connect_failures = 0;
 	return STORE_OK;
+}
+
+/*
+ * The first endpoint that answers, starting from the one in use last (or the
+ * next one, after its node was lost: classify()), each tried once.
+ */
+int store_connect(struct store *s)
+{
+	unsigned n = endpoint_count(s->cfg);
+	int rc = STORE_UNAVAILABLE;
+
+	if (s->mysql)
+		return STORE_OK;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (s->host_at + k) % n;
+		rc = connect_to(s, i);
+		if (rc != STORE_UNAVAILABLE) {
+			if (rc == STORE_OK)
+				s->host_at = i;
+			break;
+		}
+	}
+	return rc;
 }
 
 int store_ping(struct store *s)
@@ -269,10 +337,16 @@ static int classify(struct store *s, unsigned err, const char *msg, const char *
 	if (is_connection_error(err)) {
 		log_warn("store connection lost: %s", s->error);
 		store_disconnect(s);
+		/* Its node may be gone: the next connect starts with the next one. */
+		s->host_at = (s->host_at + 1) % endpoint_count(s->cfg);
 		return STORE_UNAVAILABLE;
 	}
 	if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
-		log_warn("store busy: %s", s->error);
+		/* A lost certification (Galera) or lock wait: the transaction's
+		 * runner may run it again from its start (store/retry.c), and
+		 * logs when it gives up. */
+		log_debug("store busy: %s", s->error);
+		s->conflict = err;
 		return STORE_UNAVAILABLE;
 	}
 	log_error("store error: %s", s->error);
@@ -502,6 +576,22 @@ static void cells_of(struct store *s, const char *types, const struct result_bin
 	}
 }
 
+/*
+ * A result set that an error cut short: under Galera a brute-force abort
+ * (1213) arrives after some rows. Connector/C then keeps the statement
+ * waiting for the rest of its rows, and its next execute reads until the
+ * read timeout. Such a connection is dropped (the server rolls back what it
+ * held); the next statement connects anew. Returns rc.
+ */
+static int result_broken(struct store *s, int rc)
+{
+	if (s->mysql) {
+		log_debug("store: result cut short, reconnecting: %s", s->error);
+		store_disconnect(s);
+	}
+	return rc;
+}
+
 static int fetch_rows(struct store *s, MYSQL_STMT *st, const char *types,
 		      struct result_binds *r, row_fn fn, void *ctx, size_t *rows)
 {
@@ -514,7 +604,7 @@ static int fetch_rows(struct store *s, MYSQL_STMT *st, const char *types,
 		if (f == MYSQL_NO_DATA)
 			return STORE_OK;
 		if (f == 1)
-			return stmt_classify(s, st, "fetch");
+			return result_broken(s, stmt_classify(s, st, "fetch"));
 		if (f == MYSQL_DATA_TRUNCATED) {
 			int rc = refetch_truncated(s, st, types, r);
 			if (rc)
@@ -529,11 +619,53 @@ static int fetch_rows(struct store *s, MYSQL_STMT *st, const char *types,
 }
 
 /*
+ * The session's wsrep_sync_wait: 1 makes reads (and START TRANSACTION)
+ * wait until this node has applied what the cluster committed before them.
+ * Only with several [store] hosts (a cluster); a server without the
+ * variable (built without wsrep) is told nothing more.
+ */
+static int sync_wait_set(struct store *s, int causal)
+{
+	int want = causal && s->cfg->store_n_hosts > 1 && !s->no_sync_wait;
+	if (want == s->sync_wait)
+		return STORE_OK;
+	const char *sql = want ? "SET SESSION wsrep_sync_wait = 1" : "SET SESSION wsrep_sync_wait = 0";
+	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)) == 0) {
+		s->sync_wait = want;
+		return STORE_OK;
+	}
+	unsigned err = mysql_errno(s->mysql);
+	if (err == ER_UNKNOWN_SYSTEM_VARIABLE) {
+		log_warn("store: the server has no wsrep_sync_wait: reads through another "
+			 "node may not see a write just made");
+		s->no_sync_wait = 1;
+		s->sync_wait = 0;
+		return STORE_OK;
+	}
+	return classify(s, err, mysql_error(s->mysql), "wsrep_sync_wait");
+}
+
+/*
+ * For the statement about to run: on for a causal read (engine_run_causal),
+ * off for any other read. A write is not affected (it waits for nothing),
+ * so it leaves the setting as it is: a caller's usual reads and writes
+ * switch it at most twice. Inside a transaction the server waits for nothing
+ * (engine_begin_causal waits at the start), so nothing is switched there.
+ */
+static int sync_wait_for(struct store *s, const struct engine_query *q, int causal)
+{
+	if (!q->columns[0] || s->in_txn)
+		return STORE_OK;
+	return sync_wait_set(s, causal);
+}
+
+/*
  * One try of engine_run. *again is set when it failed in a way that a retry
  * on a new connection may cure (the connection died before any row came).
  */
 static int run_once(struct store *s, const struct engine_query *q, const struct sqlv *params,
-		    row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int *again)
+		    row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int *again,
+		    int causal)
 {
 	struct param_binds pb;
 	struct result_binds rb;
@@ -542,6 +674,11 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 	*again = 0;
 	MYSQL_STMT *st = prepared(s, q, &rc);
 	if (!st) {
+		*again = 1;
+		return rc;
+	}
+	rc = sync_wait_for(s, q, causal);
+	if (rc) {
 		*again = 1;
 		return rc;
 	}
@@ -559,8 +696,7 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 		return engine_oom(s);
 	}
 	if (mysql_stmt_bind_result(st, rb.b) || mysql_stmt_store_result(st)) {
-		rc = stmt_classify(s, st, "result");
-		mysql_stmt_free_result(st);
+		rc = result_broken(s, stmt_classify(s, st, "result"));
 		*again = 1;
 		return rc;
 	}
@@ -570,8 +706,8 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 	return rc;
 }
 
-int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
-	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+static int run_as(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		  row_fn fn, void *ctx, unsigned long long *affected, size_t *rows, int causal)
 {
 	/* Only reads are retried, and only outside a transaction: a write may
 	 * have been applied before the connection died. */
@@ -582,11 +718,23 @@ int engine_run(struct store *s, const struct engine_query *q, const struct sqlv 
 		*rows = 0;
 	for (int attempt = 0; attempt < attempts; attempt++) {
 		int again;
-		rc = run_once(s, q, params, fn, ctx, affected, rows, &again);
+		rc = run_once(s, q, params, fn, ctx, affected, rows, &again, causal);
 		if (!(again && rc == STORE_UNAVAILABLE && !s->mysql))
 			return rc;
 	}
 	return rc;
+}
+
+int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
+	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+{
+	return run_as(s, q, params, fn, ctx, affected, rows, 0);
+}
+
+int engine_run_causal(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		      row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
+{
+	return run_as(s, q, params, fn, ctx, affected, rows, 1);
 }
 
 /* Runs a fixed statement of ours (transaction control) outside the cache. */
@@ -602,6 +750,8 @@ static int run_text(struct store *s, const char *sql)
 
 int engine_begin(struct store *s)
 {
+	/* A conflict belongs to the transaction it voided, not to the next. */
+	s->conflict = 0;
 	int rc = run_text(s, "START TRANSACTION");
 	/* The first statement of a transaction may meet a connection that died idle. */
 	if (rc == STORE_UNAVAILABLE && !s->mysql)
@@ -611,6 +761,26 @@ int engine_begin(struct store *s)
 		s->n_changed = 0;
 	}
 	return rc;
+}
+
+int engine_begin_causal(struct store *s)
+{
+	/* Twice, as engine_begin: the connection may have died idle. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc = store_connect(s);
+		if (rc == STORE_OK)
+			rc = sync_wait_set(s, 1);
+		if (rc == STORE_OK)
+			return engine_begin(s);
+		if (!(rc == STORE_UNAVAILABLE && !s->mysql))
+			return rc;
+	}
+	return STORE_UNAVAILABLE;
+}
+
+unsigned engine_conflict(const struct store *s)
+{
+	return s->conflict;
 }
 
 int engine_commit(struct store *s)

@@ -84,6 +84,16 @@ struct engine_sink {
  */
 int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
 	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows);
+/*
+ * The same for a read that must see every write the cluster committed
+ * before it, wherever it was made: a client's GET through one host right
+ * after its 202 from another, a worker's call after its claim. With several
+ * [store] hosts it runs with wsrep_sync_wait = 1 (the node first applies
+ * what it has not yet); with one, it is engine_run. Only where needed:
+ * each such read waits for a round of the cluster.
+ */
+int engine_run_causal(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		      row_fn fn, void *ctx, unsigned long long *affected, size_t *rows);
 /* The AUTO_INCREMENT id the last run of q (an INSERT) made. */
 long long engine_insert_id(struct store *s, const struct engine_query *q);
 /*
@@ -102,10 +112,25 @@ void engine_note_change(struct store *s, const struct uuid *id);
 
 /* Transactions: begin retries once on a connection that died idle. */
 int engine_begin(struct store *s);
+/*
+ * A transaction that must see every write the cluster committed before it
+ * (a worker's call after its claim, a cancel right after the create): its
+ * START TRANSACTION runs with wsrep_sync_wait = 1, as engine_run_causal's
+ * reads do (a server waits for nothing inside a transaction).
+ */
+int engine_begin_causal(struct store *s);
 int engine_commit(struct store *s);
 void engine_rollback(struct store *s);
 /* Commits when rc is STORE_OK, else rolls back; the outcome. */
 int engine_finish(struct store *s, int rc);
+/*
+ * The server error that made a statement of the transaction begun last
+ * answer STORE_UNAVAILABLE, ENGINE_DEADLOCK or ENGINE_LOCK_WAIT, or 0.
+ * Either way the transaction is void as a whole: store/retry.c runs it again.
+ */
+#define ENGINE_DEADLOCK 1213    /* ER_LOCK_DEADLOCK; under Galera, a lost certification too */
+#define ENGINE_LOCK_WAIT 1205   /* ER_LOCK_WAIT_TIMEOUT, after innodb_lock_wait_timeout (5 s) */
+unsigned engine_conflict(const struct store *s);
 
 /*
  * Where an actor has decided from what it read and is about to write: the

@@ -80,6 +80,30 @@ static int idem_reclaim(struct store *s, const struct store_idem *idem, int64_t 
 	return rc ? rc : n == 1;
 }
 
+/*
+ * The record's insert, as a transaction of its own under the retry loop:
+ * the same key sent to two hosts at once inserts on two Galera nodes, and
+ * the second to certify fails (1213) rather than meeting the duplicate. Run
+ * again, it meets the first one's row: STORE_DUPLICATE, as on one server.
+ */
+static int idem_insert_txn(struct store *s, const struct sqlv *ins)
+{
+	int rc = engine_begin(s);
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_IDEM_INSERT, ins, NULL, NULL, NULL, NULL);
+	return engine_finish(s, rc);
+}
+
+static int idem_insert(struct store *s, const struct sqlv *ins)
+{
+	struct retry r = RETRY_INIT("idempotency");
+	int rc;
+	do
+		rc = idem_insert_txn(s, ins);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
 int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now,
 		     int64_t ttl_s, int64_t stuck_s, struct store_idem_result *out)
 {
@@ -90,7 +114,7 @@ int store_idem_begin(struct store *s, const struct store_idem *idem, int64_t now
 	memset(out, 0, sizeof(*out));
 	/* Two rounds at most: a forgotten or abandoned record is taken over once. */
 	for (int round = 0; round < 2; round++) {
-		int rc = engine_run(s, &Q_IDEM_INSERT, ins, NULL, NULL, NULL, NULL);
+		int rc = idem_insert(s, ins);
 		if (rc == STORE_OK) {
 			out->state = IDEM_NEW;
 			return STORE_OK;

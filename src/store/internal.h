@@ -76,6 +76,35 @@ int metrics_on_transition(struct store *s, const struct uuid *id, long long even
 /* Counts request `id` as pruned in its (terminal) status, before its delete in the same transaction. */
 int metrics_on_prune(struct store *s, const struct uuid *id);
 
+/* Counts one conflict (a transaction run again, or given up) of `operation`. */
+int metrics_on_conflict(struct store *s, const char *operation);
+
+/* ---- retry.c ---- */
+
+/*
+ * Every transaction function (it begins, and commits, or rolls back all it
+ * wrote) runs under a retry loop:
+ *
+ *	struct retry r = RETRY_INIT("claim");
+ *	do
+ *		rc = claim_txn(s, ...);
+ *	while (retry_again(s, &r, rc));
+ *
+ * retry_again() says whether rc is the STORE_UNAVAILABLE of a conflict
+ * (engine_conflict(): 1213 or 1205) with attempts left; it counts the
+ * conflict in /metrics (gentrack_conflicts_total{operation}) and sleeps a
+ * random pause first. The function must set its outputs afresh on each run.
+ * After RETRY_ATTEMPTS runs (2 when the last was a lock wait timeout, which
+ * has waited 5 s already) the caller gets the STORE_UNAVAILABLE (a 503).
+ */
+#define RETRY_ATTEMPTS 8
+struct retry {
+	const char *operation;  /* a static name: the metric's label */
+	unsigned attempts;      /* conflicts met so far */
+};
+#define RETRY_INIT(op) ((struct retry){ (op), 0 })
+int retry_again(struct store *s, struct retry *r, int rc);
+
 /* ---- requests.c ---- */
 
 /* What a transition decided in C reads of a request under its row lock. */

@@ -1,5 +1,6 @@
 #include "build_config.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "store/internal.h"
@@ -178,6 +179,40 @@ int store_count_live_failure(struct store *s, const struct uuid *id)
 {
 	struct sqlv p[] = { SV_INT(id ? shard_of(id) : 0) };
 	return engine_run(s, &Q_COUNT_LIVE_FAILED, p, NULL, NULL, NULL, NULL);
+}
+
+/* A conflict of one operation (store/retry.c), on a random shard: conflicts
+ * come in bursts, and their counter must not become a hotspot of its own. */
+static const struct engine_query Q_COUNT_CONFLICT = {
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
+	"VALUES ('conflicts', ?, '', '', ?, 1) ON DUPLICATE KEY UPDATE n = n + 1",
+	"si", "" };
+
+int metrics_on_conflict(struct store *s, const char *operation)
+{
+	struct sqlv p[] = { SV_STR(operation), SV_INT(randombytes_uniform(METRICS_SHARDS)) };
+	return engine_run(s, &Q_COUNT_CONFLICT, p, NULL, NULL, NULL, NULL);
+}
+
+static const struct engine_query Q_METRIC_CONFLICTS = {
+	"SELECT actor_kind, CAST(SUM(n) AS SIGNED) FROM gentrack_counters "
+	"WHERE metric = 'conflicts' GROUP BY actor_kind ORDER BY actor_kind",
+	"", "si" };
+
+static int conflict_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const char *, unsigned long long) =
+		(int (*)(void *, const char *, unsigned long long))k->fn;
+	return fn(k->ctx, c[0].null ? "" : c[0].s, c[1].i > 0 ? (unsigned long long)c[1].i : 0);
+}
+
+int store_metric_conflicts(struct store *s,
+			   int (*fn)(void *ctx, const char *operation, unsigned long long n),
+			   void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	return engine_run(s, &Q_METRIC_CONFLICTS, NULL, conflict_row, &k, NULL, NULL);
 }
 
 static const struct engine_query Q_METRIC_LIVE_FAILED = {
@@ -386,10 +421,25 @@ static const struct engine_query Q_REAPER_RAN = {
 	"ON DUPLICATE KEY UPDATE last_run_at = VALUES(last_run_at)",
 	"s", "" };
 
-int store_reaper_ran(struct store *s, const char *host)
+static int reaper_ran_txn(struct store *s, const char *host)
 {
 	struct sqlv p[] = { SV_STR(host) };
-	return engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
+	int rc = engine_begin(s);
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_REAPER_RAN, p, NULL, NULL, NULL, NULL);
+	return engine_finish(s, rc);
+}
+
+/* A transaction of its own, so that a conflict (two reapers of one host
+ * name on two Galera nodes) is run again rather than failing the run. */
+int store_reaper_ran(struct store *s, const char *host)
+{
+	struct retry r = RETRY_INIT("reap");
+	int rc;
+	do
+		rc = reaper_ran_txn(s, host);
+	while (retry_again(s, &r, rc));
+	return rc;
 }
 
 /* The scrape's one read of the store's clock, with the newest run of any reaper. */

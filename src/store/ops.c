@@ -82,7 +82,7 @@ static int admin_txn(struct store *s, const struct uuid *id, enum store_admin_ac
 	char message[EVENT_MESSAGE_MAX + 1];
 	unsigned long long n = 0;
 
-	int rc = engine_begin(s);
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = requests_lock(s, id, NULL, &cur);
@@ -108,8 +108,14 @@ int store_admin_apply(struct store *s, const struct uuid *id, enum store_admin_a
 		      const char *actor, const char *reason, const enum gen_status *expect,
 		      struct gen_request *out)
 {
+	struct retry r = RETRY_INIT("admin");
+	int rc;
 	gen_request_init(out);
-	int rc = admin_txn(s, id, action, actor, reason, expect, out);
+	do {
+		/* A run that lost may have filled it (retry_row): start afresh. */
+		gen_request_release(out);
+		rc = admin_txn(s, id, action, actor, reason, expect, out);
+	} while (retry_again(s, &r, rc));
 	if (rc != STORE_OK && rc != STORE_CONFLICT && rc != STORE_DUPLICATE)
 		return rc;
 	gen_request_release(out);
@@ -289,6 +295,31 @@ static const struct engine_query Q_PRUNE_REQUEST = {
 	"AND status IN ('completed', 'partial', 'failed', 'cancelled')",
 	"b", "" };
 
+/* Deletes the n picked requests (those still finished), all or none. */
+static int prune_txn(struct store *s, const struct uuid *ids, unsigned n_ids, unsigned *deleted)
+{
+	*deleted = 0;
+	int rc = engine_begin(s);
+	for (unsigned i = 0; rc == STORE_OK && i < n_ids; i++) {
+		struct sqlv p[] = { SV_UUID(&ids[i]) };
+		unsigned long long n = 0;
+		rc = engine_run(s, &Q_PRUNE_IDEM_OF, p, NULL, NULL, NULL, NULL);
+		if (rc == STORE_OK)
+			rc = metrics_on_prune(s, &ids[i]);
+		if (rc == STORE_OK)
+			rc = engine_run(s, &Q_PRUNE_REQUEST, p, NULL, NULL, &n, NULL);
+		*deleted += (unsigned)n;
+	}
+	if (rc == STORE_OK)
+		rc = engine_commit(s);
+	else
+		engine_rollback(s);
+	/* A commit that failed deleted nothing either. */
+	if (rc)
+		*deleted = 0;
+	return rc;
+}
+
 int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_run,
 		      unsigned *deleted)
 {
@@ -303,21 +334,10 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 		*deleted = b.n;
 		return rc;
 	}
-	rc = engine_begin(s);
-	for (unsigned i = 0; rc == STORE_OK && i < b.n; i++) {
-		struct sqlv p[] = { SV_UUID(&ids[i]) };
-		unsigned long long n = 0;
-		rc = engine_run(s, &Q_PRUNE_IDEM_OF, p, NULL, NULL, NULL, NULL);
-		if (rc == STORE_OK)
-			rc = metrics_on_prune(s, &ids[i]);
-		if (rc == STORE_OK)
-			rc = engine_run(s, &Q_PRUNE_REQUEST, p, NULL, NULL, &n, NULL);
-		*deleted += (unsigned)n;
-	}
-	if (rc == STORE_OK)
-		return engine_commit(s);
-	engine_rollback(s);
-	*deleted = 0;
+	struct retry r = RETRY_INIT("prune");
+	do
+		rc = prune_txn(s, ids, b.n, deleted);
+	while (retry_again(s, &r, rc));
 	return rc;
 }
 

@@ -36,8 +36,8 @@ static const struct engine_query Q_RESUME_EVENT = {
 	"VALUES (?, UTC_TIMESTAMP(6), ?, 'resume', ?)",
 	"sss", "" };
 
-int store_queue_pause(struct store *s, const char *entity_type, const char *actor,
-		      const char *reason)
+static int pause_txn(struct store *s, const char *entity_type, const char *actor,
+		     const char *reason)
 {
 	struct sqlv row[] = { SV_STR(entity_type), SV_STR(actor), SV_STR(reason) };
 	struct sqlv type[] = { SV_STR(entity_type) };
@@ -52,8 +52,8 @@ int store_queue_pause(struct store *s, const char *entity_type, const char *acto
 	return engine_finish(s, rc);
 }
 
-int store_queue_resume(struct store *s, const char *entity_type, const char *actor,
-		       const char *reason)
+static int resume_txn(struct store *s, const char *entity_type, const char *actor,
+		      const char *reason)
 {
 	struct sqlv type[] = { SV_STR(entity_type) };
 	struct sqlv event[] = { SV_STR(entity_type), SV_STR(actor), SV_STR(reason) };
@@ -67,6 +67,28 @@ int store_queue_resume(struct store *s, const char *entity_type, const char *act
 	if (rc == STORE_OK)
 		rc = engine_run(s, &Q_RESUME_EVENT, event, NULL, NULL, NULL, NULL);
 	return engine_finish(s, rc);
+}
+
+int store_queue_pause(struct store *s, const char *entity_type, const char *actor,
+		      const char *reason)
+{
+	struct retry r = RETRY_INIT("queue");
+	int rc;
+	do
+		rc = pause_txn(s, entity_type, actor, reason);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
+int store_queue_resume(struct store *s, const char *entity_type, const char *actor,
+		       const char *reason)
+{
+	struct retry r = RETRY_INIT("queue");
+	int rc;
+	do
+		rc = resume_txn(s, entity_type, actor, reason);
+	while (retry_again(s, &r, rc));
+	return rc;
 }
 
 /*

@@ -165,15 +165,9 @@ static int timeout_write(struct store *s, const struct store_timeout *t, unsigne
 	return engine_run(s, q, p, NULL, NULL, n, NULL);
 }
 
-int store_timeout_apply(struct store *s, const struct store_timeout *t)
+static int timeout_txn(struct store *s, const struct store_timeout *t, enum gen_status to)
 {
-	enum gen_status to = t->retry ? GEN_PENDING : GEN_FAILED;
 	unsigned long long n = 0;
-
-	/* The SQL binds the status the decider saw: the model says which it may be. */
-	if (!lifecycle_can_transition(t->from, to, ACTOR_REAPER))
-		return STORE_CONFLICT;
-	engine_race_point(s, RACE_TIMEOUT);
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
@@ -185,6 +179,27 @@ int store_timeout_apply(struct store *s, const struct store_timeout *t)
 		rc = events_insert(s, t->id, t->now, t->actor, lifecycle_status_name(t->from),
 				   lifecycle_status_name(to), t->message);
 	return engine_finish(s, rc);
+}
+
+/*
+ * Run again after a conflict, the conditional UPDATE still fences on what
+ * the decider saw: if the winner was another reaper (or a worker), the rerun
+ * changes nothing and answers CONFLICT, so no request moves twice.
+ */
+int store_timeout_apply(struct store *s, const struct store_timeout *t)
+{
+	enum gen_status to = t->retry ? GEN_PENDING : GEN_FAILED;
+	struct retry r = RETRY_INIT("reap");
+	int rc;
+
+	/* The SQL binds the status the decider saw: the model says which it may be. */
+	if (!lifecycle_can_transition(t->from, to, ACTOR_REAPER))
+		return STORE_CONFLICT;
+	engine_race_point(s, RACE_TIMEOUT);
+	do
+		rc = timeout_txn(s, t, to);
+	while (retry_again(s, &r, rc));
+	return rc;
 }
 
 struct lifecycle_limits store_timeout_limits(const struct config *cfg)

@@ -50,7 +50,13 @@ int store_request_create(struct store *s, const struct gen_request *r, const cha
 			 const struct store_idem *idem, const char *response_body,
 			 struct uuid *existing)
 {
-	int rc = create_txn(s, r, actor, idem, response_body);
+	struct retry again = RETRY_INIT("create");
+	int rc;
+	/* Two nodes creating one subject at once: the loser's rerun meets the
+	 * winner's row as a duplicate, the 409 a single server gives. */
+	do
+		rc = create_txn(s, r, actor, idem, response_body);
+	while (retry_again(s, &again, rc));
 	if (rc == STORE_DUPLICATE && r->subject_key) {
 		struct sqlv q[] = { SV_STR(r->owner), SV_STR(r->entity_type),
 				    SV_BIN(r->subject_key, r->subject_key_len) };
@@ -76,7 +82,7 @@ int store_request_get(struct store *s, const struct uuid *id, const char *owner,
 	struct sqlv p[] = { SV_UUID(id), SV_STR(owner), SV_STR(owner) };
 	struct rows_one o = { out, 0 };
 	size_t rows;
-	int rc = engine_run(s, &Q_REQ_GET, p, rows_one_request, &o, NULL, &rows);
+	int rc = engine_run_causal(s, &Q_REQ_GET, p, rows_one_request, &o, NULL, &rows);
 	if (rc)
 		return rc;
 	if (o.failed)
@@ -113,7 +119,7 @@ int store_status_token_lookup(struct store *s, const unsigned char hash[AUTH_HAS
 	size_t rows = 0;
 	memset(out, 0, sizeof(*out));
 	out->role = ROLE_STATUS_TOKEN;
-	int rc = engine_run(s, &Q_TOKEN_LOOKUP, p, token_row_fn, &t, NULL, &rows);
+	int rc = engine_run_causal(s, &Q_TOKEN_LOOKUP, p, token_row_fn, &t, NULL, &rows);
 	if (rc)
 		return rc;
 	return rows ? STORE_OK : STORE_NOT_FOUND;
@@ -129,7 +135,7 @@ int store_request_entities(struct store *s, const struct uuid *id,
 {
 	struct sqlv p[] = { SV_UUID(id) };
 	size_t before = out->count, rows;
-	int rc = engine_run(s, &Q_ENTITIES, p, rows_entity, out, NULL, &rows);
+	int rc = engine_run_causal(s, &Q_ENTITIES, p, rows_entity, out, NULL, &rows);
 	if (rc == STORE_OK && out->count - before != rows)
 		return engine_oom(s);
 	return rc;
@@ -247,7 +253,7 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 	*now = TIME_NONE;
 	gen_request_init(out);
 	if (known_version >= 0) {
-		rc = engine_run(s, &Q_POLL_HEAD, p, poll_head_row, &ctx, NULL, NULL);
+		rc = engine_run_causal(s, &Q_POLL_HEAD, p, poll_head_row, &ctx, NULL, NULL);
 		/* Unchanged (a 304), or no request to show: done. */
 		if (rc || *found != POLL_REQUEST || out->version == (uint64_t)known_version)
 			return rc;
@@ -255,7 +261,7 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 		*found = POLL_NO_KEY;
 		gen_request_init(out);
 	}
-	rc = engine_run(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL);
+	rc = engine_run_causal(s, &Q_POLL, p, poll_row, &ctx, NULL, NULL);
 	if (rc == STORE_OK && ctx.failed)
 		rc = engine_oom(s);
 	/* Not on the row (past ENTITIES_ROW_MAX): from the record. */
@@ -397,7 +403,7 @@ static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
 {
 	struct requests_locked cur;
 	unsigned long long n = 0;
-	int rc = engine_begin(s);
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = requests_lock(s, id, owner, &cur);
@@ -418,7 +424,11 @@ static int cancel_txn(struct store *s, const struct uuid *id, const char *owner,
 int store_request_cancel(struct store *s, const struct uuid *id, const char *owner,
 			 const char *actor, const char *reason, struct gen_request *out)
 {
-	int rc = cancel_txn(s, id, owner, actor, reason);
+	struct retry r = RETRY_INIT("cancel");
+	int rc;
+	do
+		rc = cancel_txn(s, id, owner, actor, reason);
+	while (retry_again(s, &r, rc));
 	if (rc != STORE_OK && rc != STORE_CONFLICT)
 		return rc;
 	int rc2 = store_request_get(s, id, owner, out);

@@ -590,6 +590,14 @@ struct store_request_counts {
 	unsigned long long pruned[GEN_STATUS_COUNT];     /* deleted by prune, all time */
 };
 int store_metric_requests(struct store *s, struct store_request_counts *out);
+/*
+ * Conflicts by operation ("claim", "create", ...), all time: transactions
+ * that lost a certification (Galera) or a lock and were run again, or given
+ * up after store/retry.c's bounded attempts.
+ */
+int store_metric_conflicts(struct store *s,
+			   int (*fn)(void *ctx, const char *operation, unsigned long long n),
+			   void *ctx);
 /* One publish of live updates lost (of request id; NULL: not known), and
  * how many were, all time, for /metrics. */
 int store_count_live_failure(struct store *s, const struct uuid *id);

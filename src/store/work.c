@@ -155,7 +155,8 @@ int store_explain_claim(struct store *s, const char *const *types, size_t n,
 	return engine_run(s, &Q_CLAIM_EXPLAIN, pick, rows_plan, out, NULL, NULL);
 }
 
-int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)
+/* One run of a claim: the pick, the take, its event, committed or nothing. */
+static int claim_txn(struct store *s, const struct store_claim *c, struct store_claimed *out)
 {
 	struct gen_request *r = &out->request;
 	int64_t now = TIME_NONE;
@@ -188,6 +189,21 @@ int store_claim_next(struct store *s, const struct store_claim *c, struct store_
 	rc = engine_finish(s, rc);
 	if (rc)
 		store_claimed_release(out);
+	return rc;
+}
+
+/*
+ * A claim that lost its row to another node's (a certification conflict)
+ * answers nothing from that run: it picks again, and its caller hears OK
+ * only from a run whose commit certified.
+ */
+int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out)
+{
+	struct retry r = RETRY_INIT("claim");
+	int rc;
+	do
+		rc = claim_txn(s, c, out);
+	while (retry_again(s, &r, rc));
 	return rc;
 }
 
@@ -273,7 +289,8 @@ static int lease_lock(struct store *s, const struct uuid *id, const struct store
 {
 	struct sqlv p[] = { SV_UUID(id) };
 	size_t rows = 0;
-	int rc = engine_begin(s);
+	/* The claim may have been made through another node: see it first. */
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = engine_run(s, &Q_LEASE_LOCK, p, lease_row_fn, row, NULL, &rows);
@@ -287,8 +304,9 @@ static const struct engine_query Q_LEASE_EXTEND = {
 	"WHERE id = ? AND status = 'processing' AND attempt = ? AND worker_id = ?",
 	"tbis", "" };
 
-int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
-		       long long lease_seconds, int64_t *expires_at, long long *used_seconds)
+static int lease_extend_txn(struct store *s, const struct uuid *id,
+			    const struct store_lease *lease, long long lease_seconds,
+			    int64_t *expires_at, long long *used_seconds)
 {
 	struct lease_row row;
 	int rc = lease_lock(s, id, lease, &row);
@@ -305,6 +323,17 @@ int store_lease_extend(struct store *s, const struct uuid *id, const struct stor
 	if (rc == STORE_OK && n != 1)
 		rc = STORE_CONFLICT;
 	return engine_finish(s, rc);
+}
+
+int store_lease_extend(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		       long long lease_seconds, int64_t *expires_at, long long *used_seconds)
+{
+	struct retry r = RETRY_INIT("lease");
+	int rc;
+	do
+		rc = lease_extend_txn(s, id, lease, lease_seconds, expires_at, used_seconds);
+	while (retry_again(s, &r, rc));
+	return rc;
 }
 
 /* ---- entities ---- */
@@ -342,8 +371,8 @@ static const struct engine_query Q_COUNT_FAILED = {
 	"WHERE id = ? AND status = 'processing' AND attempt = ? AND worker_id = ?",
 	"tbis", "" };
 
-int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
-			const struct store_entity *e, struct store_entity_result *out)
+static int entity_txn(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		      const struct store_entity *e, struct store_entity_result *out)
 {
 	struct lease_row row;
 	int rc = lease_lock(s, id, lease, &row);
@@ -393,6 +422,17 @@ int store_entity_record(struct store *s, const struct uuid *id, const struct sto
 	return rc;
 }
 
+int store_entity_record(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			const struct store_entity *e, struct store_entity_result *out)
+{
+	struct retry r = RETRY_INIT("entity");
+	int rc;
+	do
+		rc = entity_txn(s, id, lease, e, out);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
 /* ---- complete ---- */
 
 /* Completion locks the whole row: complete_applied() then stands in for a re-read. */
@@ -418,7 +458,7 @@ static int complete_lock(struct store *s, const struct uuid *id, const struct st
 	struct sqlv lock[] = { SV_UUID(id) };
 	struct picked_row locked = { { out, 0 }, TIME_NONE };
 	size_t rows = 0;
-	int rc = engine_begin(s);
+	int rc = engine_begin_causal(s);
 	if (rc)
 		return rc;
 	rc = engine_run(s, &Q_COMPLETE_LOCK, lock, picked_row_fn, &locked, NULL, &rows);
@@ -468,8 +508,8 @@ static int complete_applied(struct gen_request *r, enum gen_status final, const 
 	return 0;
 }
 
-int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
-		   const char *actor, struct gen_request *out)
+static int complete_txn(struct store *s, const struct uuid *id, const struct store_lease *lease,
+			const char *actor, struct gen_request *out)
 {
 	char message[EVENT_MESSAGE_MAX + 1] = "";
 	int64_t now;
@@ -504,5 +544,16 @@ int store_complete(struct store *s, const struct uuid *id, const struct store_le
 	rc = engine_finish(s, rc);
 	if (rc)
 		gen_request_release(out);
+	return rc;
+}
+
+int store_complete(struct store *s, const struct uuid *id, const struct store_lease *lease,
+		   const char *actor, struct gen_request *out)
+{
+	struct retry r = RETRY_INIT("complete");
+	int rc;
+	do
+		rc = complete_txn(s, id, lease, actor, out);
+	while (retry_again(s, &r, rc));
 	return rc;
 }

@@ -49,6 +49,11 @@ scrape
 check "a fresh store: 200" status_is 200
 check "a fresh store: the format is valid" prom_valid
 check "a fresh store: no transitions" eq "$(grep -c '^gentrack_transitions_total' "$HB")" 0
+# Every operation the store retries has its series from the start, at 0.
+check "a fresh store: gentrack_conflicts_total by operation, at 0" \
+	eq "$(grep '^gentrack_conflicts_total{' "$HB" | awk '{ s += $2; n++ } END { print n, s }')" "11 0"
+check "a fresh store: a claim's conflicts have their series" \
+	eq "$(metric 'gentrack_conflicts_total{operation="claim"}')" 0
 check "a fresh store: gauges at 0" eq "$(metric 'gentrack_requests{status="pending"}')" 0
 check "a fresh store: no reaper run recorded (0)" eq "$(metric gentrack_reaper_last_run_timestamp_seconds)" 0
 check "a fresh store: no queue yet" eq "$(grep -c '^gentrack_queue_' "$HB")" 0

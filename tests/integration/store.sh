@@ -10,6 +10,7 @@ prog=$GT_BUILDDIR/tests/integration/test_store
 [[ -x $prog ]] || { echo "FAIL: $prog is not built (make check builds it)"; echo "0 passed, 1 failed"; exit 1; }
 
 start_stack store --no-fcgi
-export GENTRACK_CONFIG
+# The TCP port too: test_store tries [store] hosts against it.
+export GENTRACK_CONFIG MYSQL_PORT
 "$prog"
 exit $?

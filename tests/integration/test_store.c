@@ -17,6 +17,7 @@
 
 #include "model/auth.h"
 #include "base/config.h"
+#include "base/log.h"
 #include "store/store.h"
 #include "base/timeutil.h"
 #include "itest.h"
@@ -885,6 +886,53 @@ static void test_reconnects_after_connection_killed(void)
 	CU_ASSERT_EQUAL(store_ping(st), STORE_OK);
 }
 
+static int conflict_sum(void *ctx, const char *operation, unsigned long long n)
+{
+	if (!strcmp(operation, "cancel"))
+		*(unsigned long long *)ctx += n;
+	return 0;
+}
+
+static unsigned long long cancel_conflicts(void)
+{
+	unsigned long long n = 0;
+	CU_ASSERT_EQUAL(store_metric_conflicts(st, conflict_sum, &n), STORE_OK);
+	return n;
+}
+
+/*
+ * A transaction that meets a lock wait timeout (1205, after the session's
+ * 5 s) runs once more, no more, and then answers UNAVAILABLE having written
+ * nothing; each run that lost counts in gentrack_conflicts_total. About 10 s.
+ */
+static void test_lock_wait_retried_once(void)
+{
+	struct uuid id;
+	struct gen_request out;
+	CU_ASSERT_EQUAL_FATAL(create(O("lockwait"), "problem", NULL, &id, NULL), STORE_OK);
+	unsigned long long before = cancel_conflicts();
+
+	itest_exec("BEGIN");
+	itest_exec("SELECT id FROM generation_requests WHERE id = UNHEX('%s') FOR UPDATE",
+		   itest_hex(&id));
+	mysql_free_result(mysql_store_result(itest_raw));
+	int64_t t0 = time_now_us();
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("lockwait"), "client:test", "gone", &out),
+			STORE_UNAVAILABLE);
+	int64_t waited_s = (time_now_us() - t0) / US_PER_S;
+	itest_exec("ROLLBACK");
+	CU_ASSERT(waited_s >= 9 && waited_s < 15);
+	CU_ASSERT_EQUAL(cancel_conflicts() - before, 2);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE request_id = "
+				   "UNHEX('%s') AND to_status = 'cancelled'", itest_hex(&id)), 0);
+
+	/* The lock gone, the same cancel goes through. */
+	CU_ASSERT_EQUAL(store_request_cancel(st, &id, O("lockwait"), "client:test", "gone", &out),
+			STORE_OK);
+	CU_ASSERT_EQUAL(out.status, GEN_CANCELLED);
+	gen_request_release(&out);
+}
+
 static void test_unreachable_store(void)
 {
 	struct config bad;
@@ -901,6 +949,97 @@ static void test_unreachable_store(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(store_last_error(s), "/nonexistent/mysql.sock"));
 	store_free(s);
 	config_release(&bad);
+}
+
+/* The store's log lines, for the failover test: which nodes it tried. */
+static char failover_log[4096];
+
+static void failover_capture(enum log_level level, const char *line)
+{
+	size_t n = strlen(failover_log);
+	(void)level;
+	snprintf(failover_log + n, sizeof(failover_log) - n, "%s\n", line);
+}
+
+static void set_host(struct config *c, unsigned i, const char *name, int port)
+{
+	snprintf(c->store_hosts[i].name, sizeof(c->store_hosts[i].name), "%s", name);
+	c->store_hosts[i].port = port;
+}
+
+/*
+ * [store] hosts: a dead node first, the real server second; then, its
+ * connection lost, the store goes on to the next node (dead too) and the one
+ * after it (the real server again, by another name). Port 1 on loopback
+ * refuses at once.
+ */
+static void test_store_hosts_failover(void)
+{
+	const char *port_env = getenv("MYSQL_PORT");
+	int port = port_env ? atoi(port_env) : 0;
+	if (port <= 0) {
+		CU_PASS("no MYSQL_PORT: the stack's TCP port is not known");
+		return;
+	}
+	/* A copy that shares cfg's strings: never released. */
+	struct config c = cfg;
+	set_host(&c, 0, "127.0.0.1", 1);
+	set_host(&c, 1, "127.0.0.1", port);
+	set_host(&c, 2, "127.0.0.1", 1);
+	set_host(&c, 3, "localhost", port);
+	c.store_n_hosts = 4;
+	c.store_connect_timeout = 2;
+	struct store *s = store_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+
+	failover_log[0] = '\0';
+	log_set_sink(failover_capture);
+	CU_ASSERT_EQUAL(store_ping(s), STORE_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "127.0.0.1:1:"));
+
+	/* Its node "lost": the other TCP connections of the service user killed,
+	 * from one of the same account (an account sees only its own). */
+	failover_log[0] = '\0';
+	MYSQL *tcp = mysql_init(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mysql_real_connect(tcp, "127.0.0.1", cfg.store_user,
+							cfg.store_password, cfg.store_database,
+							(unsigned)port, NULL, 0));
+	CU_ASSERT_EQUAL_FATAL(mysql_query(tcp, "SELECT ID FROM information_schema.PROCESSLIST "
+					  "WHERE HOST LIKE '127.0.0.1:%' AND ID <> CONNECTION_ID()"), 0);
+	MYSQL_RES *res = mysql_store_result(tcp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	char kill[64];
+	unsigned long long killed = 0;
+	for (MYSQL_ROW row; (row = mysql_fetch_row(res));) {
+		snprintf(kill, sizeof(kill), "KILL CONNECTION %s", row[0]);
+		killed += mysql_query(tcp, kill) == 0;
+	}
+	mysql_free_result(res);
+	mysql_close(tcp);
+	CU_ASSERT(killed >= 1);
+
+	/* A read meets the dead connection, reconnects past the next (dead) node. */
+	struct gen_request out;
+	struct uuid id = { { 0 } };
+	CU_ASSERT_EQUAL(store_request_get(s, &id, NULL, &out), STORE_NOT_FOUND);
+	log_set_sink(NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "store connection lost"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "127.0.0.1:1:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(failover_log, "store reachable again at localhost"));
+	CU_ASSERT_EQUAL(store_ping(s), STORE_OK);
+	store_free(s);
+
+	/* Every node dead: unavailable, the last one tried named. */
+	set_host(&c, 1, "127.0.0.1", 2);
+	c.store_n_hosts = 2;
+	s = store_new(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	log_set_sink(failover_capture);
+	CU_ASSERT_EQUAL(store_ping(s), STORE_UNAVAILABLE);
+	log_set_sink(NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_last_error(s), "127.0.0.1:2:"));
+	store_free(s);
 }
 
 /* A session id's hash, as web/admin_session.c makes it: random here. */
@@ -1054,7 +1193,9 @@ static const struct unit_case cases[] = {
 	{ "live updates' repair queue: oldest first, fenced on failed_at and version, gone",
 	  test_republish_queue },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
+	{ "a lock wait timeout: run once more, counted, nothing written", test_lock_wait_retried_once },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
+	{ "[store] hosts: the first that answers, the next when lost", test_store_hosts_failover },
 	{ NULL, NULL },
 };
 

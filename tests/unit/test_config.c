@@ -398,6 +398,44 @@ static void test_base_url(void)
 	}
 }
 
+static void test_store_hosts(void)
+{
+	struct config c;
+	CU_ASSERT_EQUAL(load(&c, "[store]\nhosts = 10.0.0.1:3307, db-2.example ,[::1]:3309,"
+			     "localhost\nport = 3310\n"), 0);
+	CU_ASSERT_EQUAL(c.store_n_hosts, 4);
+	CU_ASSERT_STRING_EQUAL(c.store_hosts[0].name, "10.0.0.1");
+	CU_ASSERT_EQUAL(c.store_hosts[0].port, 3307);
+	CU_ASSERT_STRING_EQUAL(c.store_hosts[1].name, "db-2.example");
+	/* No port: the [store] port, whichever line comes first. */
+	CU_ASSERT_EQUAL(c.store_hosts[1].port, 0);
+	CU_ASSERT_STRING_EQUAL(c.store_hosts[2].name, "::1");
+	CU_ASSERT_EQUAL(c.store_hosts[2].port, 3309);
+	CU_ASSERT_STRING_EQUAL(c.store_hosts[3].name, "localhost");
+	config_release(&c);
+
+	/* A later line replaces the list; "" clears it (back to host or socket). */
+	CU_ASSERT_EQUAL(load(&c, "[store]\nhosts = a:1, b:2\nhosts = c:3\n"), 0);
+	CU_ASSERT_EQUAL(c.store_n_hosts, 1);
+	CU_ASSERT_STRING_EQUAL(c.store_hosts[0].name, "c");
+	config_release(&c);
+	CU_ASSERT_EQUAL(load(&c, "[store]\nhosts = a:1\nhosts =\n"), 0);
+	CU_ASSERT_EQUAL(c.store_n_hosts, 0);
+	config_release(&c);
+
+	static const char *const bad[] = {
+		"a:0", "a:65536", "a:", "a:x", ":3306", "a,,b", "a,", "a b:1", "::1:3306",
+		"[::1", "[::1]x", "a;b", "1,2,3,4,5,6,7,8,9",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "[store]\nhosts = %s\n", bad[i]);
+		CU_ASSERT_EQUAL(load(&c, text), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad value for 'hosts' in [store]"));
+		config_release(&c);
+	}
+}
+
 static void test_cross_checks(void)
 {
 	expect_error("[limits]\ndefault_lease = 2h\n",
@@ -713,6 +751,7 @@ static const struct unit_case cases[] = {
 	{ "log level", test_log_level },
 	{ "base_url", test_base_url },
 	{ "cors_origins", test_cors_origins },
+	{ "store hosts", test_store_hosts },
 	{ "cross checks", test_cross_checks },
 	{ "password_file", test_password_file },
 	{ "booleans", test_booleans },

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# gentrack on a three-node MariaDB Galera cluster (issue 15): a private
+# cluster on loopback (tests/harness/galera.sh), two app hosts whose [store]
+# hosts name the nodes in different orders, and 8 claimers over both hosts
+# against 1,000 pending requests: each claimed exactly once, none lost, every
+# claim answered OK holding its row, the certification conflicts retried and
+# printed; two reapers at once, one per host, on those 1,000 once stale:
+# exactly 1,000 transitions, one event each; 16 creates of one subject and
+# 16 of one Idempotency-Key over both hosts at once: one each; a GET and a
+# heartbeat through one host right after the create and the claim through
+# the other see them (wsrep_sync_wait); a node SIGKILLed under load: every
+# acknowledged create survives, the clients keep answering without a
+# restart, the node rejoins.
+# Skipped (77) where galera-4 or mariabackup is not installed.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+
+CLAIMERS=${GALERA_CLAIMERS:-8}
+REQUESTS=${GALERA_REQUESTS:-1000}
+
+require_programs mariadbd mariadb mariadb-install-db
+[[ -r /usr/lib/galera/libgalera_smm.so ]] || skip_test "galera-4 is not installed (apt-get install galera-4)"
+command -v mariabackup >/dev/null 2>&1 || skip_test "mariadb-backup is not installed (its SST)"
+command -v socat >/dev/null 2>&1 || skip_test "socat is not installed (mariabackup's SST streams through it)"
+prog=$GT_BUILDDIR/tests/integration/test_galera_claimers
+causal=$GT_BUILDDIR/tests/integration/test_galera_causal
+creates=$GT_BUILDDIR/tests/integration/test_galera_creates
+once=$GT_BUILDDIR/tests/integration/test_galera_once
+for p in "$prog" "$causal" "$creates" "$once"; do
+	[[ -x $p ]] || { echo "FAIL: $p is not built (make check builds it)"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+GDIR=$GT_BUILDDIR/tests/.stack/galera
+GALERA=$GT_HARNESS/galera.sh
+started=$(date +%s)
+trap 'bash "$GALERA" down "$GDIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+bash "$GALERA" down "$GDIR" >/dev/null 2>&1 || true
+rm -rf "$GDIR"
+if ! bash "$GALERA" up "$GDIR"; then
+	echo "FAIL: the Galera cluster did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+# shellcheck source=/dev/null
+. "$GDIR/galera.env"
+echo "cluster up in $(($(date +%s) - started)) s (SQL ports $GALERA_PORT_1, $GALERA_PORT_2, $GALERA_PORT_3)"
+
+# Root on node N; wsrep_sync_wait: a read there sees every write committed
+# anywhere before it (causal reads), so the checks never race replication.
+gsql() {
+	local n=$1
+	shift
+	local sock_var=GALERA_SOCKET_$n
+	mariadb --no-defaults --socket="${!sock_var}" -uroot -N -B gentrack \
+		-e "SET SESSION wsrep_sync_wait = 1; $1"
+}
+
+check "the cluster has three nodes, all Synced" \
+	eq "$(gsql 3 "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'wsrep_cluster_size'")" 3
+# Galera replicates row events by primary key: a table without one is not safe.
+check "every table has a primary key" eq "$(gsql 2 "SELECT COUNT(*) FROM information_schema.TABLES t
+	WHERE t.TABLE_SCHEMA = 'gentrack' AND t.TABLE_TYPE = 'BASE TABLE' AND NOT EXISTS (
+	SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA
+	AND c.TABLE_NAME = t.TABLE_NAME AND c.CONSTRAINT_TYPE = 'PRIMARY KEY')")" 0
+
+# Two app hosts, each preferring another node; the third node is their spare.
+sed -e "s/^hosts = .*/hosts = 127.0.0.1:$GALERA_PORT_1, 127.0.0.1:$GALERA_PORT_3/" "$GALERA_CONF" >"$GDIR/host-a.conf"
+sed -e "s/^hosts = .*/hosts = 127.0.0.1:$GALERA_PORT_2, 127.0.0.1:$GALERA_PORT_3/" "$GALERA_CONF" >"$GDIR/host-b.conf"
+
+# ---- 8 claimers over both hosts against 1,000 pending
+out=$GDIR/claims
+mkdir -p "$out"
+t0=$(date +%s)
+timeout 150 "$prog" "$GDIR/host-a.conf" "$GDIR/host-b.conf" "$CLAIMERS" "$REQUESTS" "$out"
+rc=$?
+echo "claim run: exit $rc in $(($(date +%s) - t0)) s"
+check "the claimers ran without store errors" eq "$rc" 0
+
+claimed=$(cat "$out"/claims-*.txt | wc -l)
+distinct=$(cut -d' ' -f1 "$out"/claims-*.txt | sort -u | wc -l)
+check "every request was claimed ($REQUESTS answers OK)" eq "$claimed" "$REQUESTS"
+check "no request was answered to two claimers" eq "$distinct" "$claimed"
+check "none is left pending" eq "$(gsql 1 "SELECT COUNT(*) FROM generation_requests WHERE status = 'pending'")" 0
+check "each was claimed once: one pending→processing event each" \
+	eq "$(gsql 2 "SELECT COUNT(*), COUNT(DISTINCT request_id) FROM generation_events WHERE to_status = 'processing'" | tr '\t' ' ')" \
+	"$REQUESTS $REQUESTS"
+# What each claimer was told it holds is what the row says: a claim that lost
+# certification never answered OK with a row another claimer has.
+same_claims() {
+	local diff
+	diff=$(diff <(awk '{ gsub(/-/, "", $1); print tolower($1), $2 }' "$out"/claims-*.txt | sort) \
+		<(gsql 3 "SELECT LOWER(HEX(id)), worker_id FROM generation_requests WHERE status = 'processing'" |
+			tr '\t' ' ' | sort))
+	[[ -z $diff ]] && return 0
+	GT_DETAIL="answers (<) and rows (>) differ: $(head -n 6 <<<"$diff" | tr '\n' ' ')"
+	return 1
+}
+check "every claim answered OK holds its row (id and worker agree on node 3)" same_claims
+
+conflicts=$(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metric = 'conflicts' GROUP BY actor_kind" | tr '\t' '=' | tr '\n' ' ')
+echo "certification conflicts retried (gentrack_conflicts_total): ${conflicts:-none}"
+node_conflicts=$(for n in 1 2 3; do printf 'node%s=%s ' "$n" "$(gsql "$n" "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'wsrep_local_cert_failures'")"; done)
+echo "wsrep_local_cert_failures: $node_conflicts"
+
+# ---- two reapers at once, one on each host, on the same 1,000 stale requests
+# Every lease lapsed (written through node 1, read causally everywhere).
+gsql 1 "UPDATE generation_requests SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE
+	WHERE status = 'processing'" >/dev/null
+t0=$(date +%s)
+GENTRACKCTL=$GT_BUILDDIR/src/gentrackctl
+timeout 120 "$GENTRACKCTL" --config "$GDIR/host-a.conf" reap >"$GDIR/reap-a.out" 2>&1 &
+reaper_a=$!
+timeout 120 "$GENTRACKCTL" --config "$GDIR/host-b.conf" reap >"$GDIR/reap-b.out" 2>&1 &
+reaper_b=$!
+wait "$reaper_a"
+rc_a=$?
+wait "$reaper_b"
+rc_b=$?
+echo "reaper on host A (exit $rc_a): $(grep '^reaped' "$GDIR/reap-a.out")"
+echo "reaper on host B (exit $rc_b): $(grep '^reaped' "$GDIR/reap-b.out")"
+echo "two reapers: $(($(date +%s) - t0)) s"
+check "both reapers ran to the end" eq "$rc_a $rc_b" "0 0"
+retried=$(( $(sed -n 's/^reaped: [0-9]* failed, \([0-9]*\) retried.*/\1/p' "$GDIR/reap-a.out" "$GDIR/reap-b.out" | paste -sd+) ))
+check "between them they report $REQUESTS retries" eq "$retried" "$REQUESTS"
+check "exactly $REQUESTS reaper transitions, one event each" \
+	eq "$(gsql 2 "SELECT COUNT(*), COUNT(DISTINCT request_id) FROM generation_events WHERE actor = 'reaper'" | tr '\t' ' ')" \
+	"$REQUESTS $REQUESTS"
+check "every request is pending again, none processing" \
+	eq "$(gsql 3 "SELECT status, COUNT(*) FROM generation_requests GROUP BY status" | tr '\t' ' ')" "pending $REQUESTS"
+echo "conflicts after the reapers: $(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metric = 'conflicts' GROUP BY actor_kind" | tr '\t' '=' | tr '\n' ' ')"
+
+# ---- once, whichever hosts take it at the same time
+# 16 creates of one subject_key, then 16 sends of one Idempotency-Key and
+# body, each half through host A and half through host B, released at once.
+tag=$$
+t0=$(date +%s)
+once_out=$(timeout 90 "$once" "$GDIR/host-a.conf" "$GDIR/host-b.conf" 16 "$tag" 2>&1)
+rc=$?
+printf '%s\n' "$once_out" | sed 's/^/  /'
+echo "once: exit $rc in $(($(date +%s) - t0)) s"
+check "16 creates of one subject_key over both hosts: exactly one 202, the others 409 or 503" eq "$rc" 0
+check "... and one row" eq "$(gsql 1 "SELECT COUNT(*) FROM generation_requests WHERE owner = 'subject-$tag'")" 1
+check "one Idempotency-Key sent 16 times over both hosts at once stores one request and one key" \
+	eq "$(gsql 2 "SELECT (SELECT COUNT(*) FROM generation_requests WHERE owner = 'idem-$tag'),
+		(SELECT COUNT(*) FROM idempotency_keys WHERE owner = 'idem-$tag')" | tr '\t' ' ')" "1 1"
+
+# ---- reads that must see the caller's own write through another node
+# Node 2 (host B's first) held behind by FLUSH TABLES WITH READ LOCK while
+# host A creates and claims; host B's GET and heartbeat must still see them.
+t0=$(date +%s)
+causal_out=$(timeout 60 "$causal" "$GDIR/host-a.conf" "$GDIR/host-b.conf" "$GALERA_SOCKET_2" 2>&1)
+rc=$?
+printf '%s\n' "$causal_out" | sed 's/^/  /'
+echo "causal reads: exit $rc in $(($(date +%s) - t0)) s"
+check "causal reads through another node (wsrep_sync_wait where needed)" eq "$rc" 0
+
+# ---- two app hosts behind one nginx upstream, through HTTP
+# Each a gentrack-fcgi pool (host A: node 1 first, host B: node 2 first),
+# a worker and a reaper loop; nginx sends requests to both pools in turn.
+t0=$(date +%s)
+if ! bash "$GALERA" apps "$GDIR"; then
+	echo "FAIL: the app hosts did not start"
+	GT_FAILED=$((GT_FAILED + 1))
+	finish
+fi
+# shellcheck source=/dev/null
+. "$GDIR/apps.env"
+echo "app hosts up in $(($(date +%s) - t0)) s behind $BASE_URL"
+AUTH_KEY=$CLIENT_KEY
+
+# A create, then its GET at once: the two go to different pools in turn.
+create_then_get() {
+	local i id bad=""
+	for ((i = 0; i < 20; i++)); do
+		api POST /api/v1/generation-requests '{"entity_type":"work","count":2}'
+		[[ $ST == 202 ]] || { bad+=" create:$ST"; continue; }
+		id=$(jb .request_id)
+		api GET "/api/v1/generation-requests/$id" ''
+		[[ $ST == 200 ]] || bad+=" get:$ST"
+	done
+	[[ -z $bad ]] && return 0
+	GT_DETAIL="answers:$bad"
+	return 1
+}
+check "20 creates, each read back at once through the other pool: 202 then 200" create_then_get
+all_worked() {
+	[[ $(gsql 2 "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'work' AND status <> 'completed'") == 0 ]]
+}
+check "the workers of both hosts complete them" wait_for 300 all_worked
+
+# Many at once through both pools; prints each answer's status and id.
+at_once() {
+	local n=$1 body=$2 key=$3 i
+	for ((i = 0; i < n; i++)); do
+		curl -s --max-time 20 -o "$GT_TMP/once-$i.json" -w '%{http_code}\n' \
+			-H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+			${key:+-H "Idempotency-Key: $key"} --data-binary "$body" \
+			"$BASE_URL/api/v1/generation-requests" >"$GT_TMP/once-$i.code" &
+	done
+	wait
+	for ((i = 0; i < n; i++)); do
+		printf '%s %s\n' "$(cat "$GT_TMP/once-$i.code")" "$(jq -r '.request_id // "-"' "$GT_TMP/once-$i.json" 2>/dev/null)"
+	done
+}
+answers=$(at_once 16 '{"entity_type":"subj_http","subject_key":"topic-7"}' "")
+echo "16 creates of one subject_key through nginx: $(cut -d' ' -f1 <<<"$answers" | sort | uniq -c | tr -s ' \n' ' ')"
+check "16 creates of one subject_key through both pools at once: exactly one 202, fifteen 409" \
+	eq "$(cut -d' ' -f1 <<<"$answers" | sort | uniq -c | awk '{ print $2 "x" $1 }' | tr '\n' ' ')" "202x1 409x15 "
+answers=$(at_once 8 '{"entity_type":"idem_http"}' "idem-http-$tag")
+echo "8 sends of one Idempotency-Key through nginx: $(cut -d' ' -f1 <<<"$answers" | sort | uniq -c | tr -s ' \n' ' ')"
+one_idempotent() {
+	local ids
+	ids=$(awk '$1 == 202 { print $2 }' <<<"$answers" | sort -u | wc -l)
+	[[ $ids == 1 && -z $(awk '$1 != 202 && $1 != 409' <<<"$answers") ]] && return 0
+	GT_DETAIL="answers: $(tr '\n' ' ' <<<"$answers")"
+	return 1
+}
+check "8 sends of one Idempotency-Key through both pools at once: one request (202s replay it, the rest 409)" one_idempotent
+check "... and one row" eq "$(gsql 3 "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'idem_http'")" 1
+
+# ---- a node SIGKILLed under load
+# Each host's client creates for 10 s, one create after the other, in one
+# process that is never restarted; node 1 (host A's first) is killed 3 s in.
+# Host A fails over to its next node; node 1 then rejoins.
+for h in a b; do
+	"$creates" "$GDIR/host-$h.conf" 10 "$GDIR/acked-$h.txt" >"$GDIR/creates-$h.out" 2>"$GDIR/creates-$h.err" &
+	eval "creates_$h=\$!"
+done
+# And a client of the service, through nginx and both pools.
+http_creates() {
+	local end=$((SECONDS + 10)) code
+	while ((SECONDS < end)); do
+		code=$(curl -s --max-time 10 -o "$GT_TMP/http-create.json" -w '%{http_code}' \
+			-H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+			--data-binary '{"entity_type":"survive_http"}' "$BASE_URL/api/v1/generation-requests")
+		echo "$code $(date +%s.%N) $(jq -r '.request_id // "-"' "$GT_TMP/http-create.json" 2>/dev/null)"
+	done >"$GDIR/http-creates.txt"
+}
+http_creates &
+http_pid=$!
+sleep 3
+killed_at=$(date +%s.%N)
+bash "$GALERA" kill "$GDIR" 1
+# shellcheck disable=SC2154 # set by the eval above
+wait "$creates_a"
+rc_a=$?
+# shellcheck disable=SC2154
+wait "$creates_b"
+rc_b=$?
+echo "host A's client (node 1 first): $(cat "$GDIR/creates-a.out")"
+echo "host B's client (node 2 first): $(cat "$GDIR/creates-b.out")"
+check "both hosts' clients ran through the loss, never restarted" eq "$rc_a $rc_b" "0 0"
+# A UUIDv7 starts with its creation time in ms: the creates acknowledged
+# more than a second after the kill went through another node.
+answering_again() {
+	local id after=0 kill_ms=${killed_at%.*}${killed_at#*.}
+	kill_ms=$((10#${kill_ms:0:13} + 1000))
+	while read -r id; do
+		id=${id//-/}
+		((16#${id:0:12} > kill_ms)) && after=$((after + 1))
+	done <"$GDIR/acked-a.txt"
+	echo "host A's client: $after creates acknowledged more than 1 s after the kill"
+	((after > 0)) && return 0
+	GT_DETAIL="host A: $(cat "$GDIR/creates-a.out" "$GDIR/creates-a.err" | head -c 300)"
+	return 1
+}
+check "host A answers creates again after losing node 1 (failed over)" answering_again
+wait "$http_pid"
+echo "through nginx: $(cut -d' ' -f1 "$GDIR/http-creates.txt" | sort | uniq -c | tr -s ' \n' ' ')"
+http_answering() {
+	local after
+	after=$(awk -v k="$killed_at" '$1 == 202 && $2 > k + 1' "$GDIR/http-creates.txt" | wc -l)
+	[[ $after -gt 0 && -z $(awk '$1 != 202 && $1 != 503' "$GDIR/http-creates.txt") ]] && return 0
+	GT_DETAIL="$after 202s a second after the kill; answers: $(cut -d' ' -f1 "$GDIR/http-creates.txt" | sort | uniq -c | tr '\n' ' ')"
+	return 1
+}
+check "the service keeps answering through nginx (202, or 503 in the moment), no restart" http_answering
+check "no gentrack-fcgi pool restarted a child (none crashed)" \
+	eq "$(cat "$GDIR"/app-?/fcgi.log | grep -cE 'killed by signal|exited with status' || true)" 0
+t0=$(date +%s)
+bash "$GALERA" start "$GDIR" 1
+check "node 1 rejoined and is Synced among three" eq "$?" 0
+echo "node 1 rejoined in $(($(date +%s) - t0)) s"
+survived() {
+	local lost
+	lost=$(comm -23 <({ cat "$GDIR/acked-a.txt" "$GDIR/acked-b.txt"
+			awk '$1 == 202 { print $3 }' "$GDIR/http-creates.txt"; } | tr -d '-' | sort) \
+		<(gsql 1 "SELECT LOWER(HEX(id)) FROM generation_requests WHERE entity_type IN ('survive', 'survive_http')" | sort) | wc -l)
+	[[ $lost == 0 ]] && return 0
+	GT_DETAIL="$lost acknowledged creates missing on the rejoined node 1"
+	return 1
+}
+check "every acknowledged create survives ($(cat "$GDIR"/acked-?.txt | wc -l) + $(grep -c '^202' "$GDIR/http-creates.txt") through nginx, read on the rejoined node)" survived
+
+echo "total runtime $(($(date +%s) - started)) s"
+finish

@@ -1,0 +1,196 @@
+/*
+ * Creates that must happen once however many hosts take them at the same
+ * time, for tests/integration/galera.sh:
+ *
+ *   test_galera_once CONF_A CONF_B N TAG
+ *
+ * Twice N processes, half on CONF_A and half on CONF_B (their first nodes
+ * differ), released together from a barrier:
+ *   1. the first N create a request of one owner, type and subject_key
+ *      (owner "subject-TAG"), as the create handler does;
+ *   2. the next N send one Idempotency-Key and body (owner "idem-TAG")
+ *      through the handler's steps: store_idem_begin, then the create that
+ *      records its replay, or the abandon of a refused one.
+ * Prints what each round answered, as HTTP statuses: "202=1 409=15 503=0".
+ * The script counts the rows. Exit 0 when each round created exactly one
+ * and nothing failed otherwise than a 409 or a 503; else 1; 99 when the
+ * set-up failed.
+ */
+#include "build_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "base/uuid.h"
+#include "model/auth.h"
+#include "store/store.h"
+
+#define MAX_N 32
+
+/* What a child answered, as its exit status. */
+enum answer { A_202, A_409, A_503, A_REPLAY, A_ERROR, N_ANSWERS };
+static const char *const answer_names[] = { "202", "409", "503", "replay", "error" };
+
+static void fatal(const char *what, const char *detail)
+{
+	fprintf(stderr, "test_galera_once: %s: %s\n", what, detail);
+	exit(99);
+}
+
+static void make_request(struct gen_request *r, const char *owner, const char *subject)
+{
+	struct uuid_gen gen;
+	int64_t now = time_now_us();
+	uuid_gen_init(&gen);
+	gen_request_init(r);
+	if (uuid_v7_next(&gen, now / 1000, &r->id) < 0)
+		fatal("uuid", "no id");
+	snprintf(r->owner, sizeof(r->owner), "%s", owner);
+	snprintf(r->entity_type, sizeof(r->entity_type), "once");
+	if (subject) {
+		r->subject_key = strdup(subject);
+		r->subject_key_len = strlen(subject);
+	}
+	r->status = GEN_PENDING;
+	r->requested_count = 1;
+	r->version = 1;
+	r->requested_at = r->updated_at = now;
+	r->constraints_json = strdup("{}");
+	r->metadata_json = strdup("{}");
+	if ((subject && !r->subject_key) || !r->constraints_json || !r->metadata_json)
+		fatal("request", "out of memory");
+}
+
+static enum answer of_rc(int rc)
+{
+	return rc == STORE_OK ? A_202 : rc == STORE_DUPLICATE ? A_409
+	       : rc == STORE_UNAVAILABLE ? A_503 : A_ERROR;
+}
+
+/* Round 1: one subject, created by many at once. */
+static enum answer create_subject(struct store *s, const char *tag)
+{
+	char owner[64];
+	struct gen_request r;
+	struct uuid existing;
+	snprintf(owner, sizeof(owner), "subject-%s", tag);
+	make_request(&r, owner, "topic-42");
+	int rc = store_request_create(s, &r, "client:once", NULL, NULL, &existing);
+	gen_request_release(&r);
+	return of_rc(rc);
+}
+
+/* Round 2: one Idempotency-Key and body, sent by many at once. */
+static enum answer create_idempotent(struct store *s, const char *tag)
+{
+	char owner[64];
+	struct store_idem idem = { owner, "key-1", 5, { 0 } };
+	struct store_idem_result res;
+	struct gen_request r;
+	struct uuid existing;
+	snprintf(owner, sizeof(owner), "idem-%s", tag);
+	memset(idem.body_hash, 0x42, sizeof(idem.body_hash));
+	int rc = store_idem_begin(s, &idem, time_now_us(), 86400, 60, &res);
+	if (rc)
+		return of_rc(rc);
+	if (res.state == IDEM_REPLAY) {
+		free(res.response_body);
+		return A_REPLAY;
+	}
+	if (res.state != IDEM_NEW)
+		return res.state == IDEM_IN_PROGRESS ? A_409 : A_ERROR;
+	make_request(&r, owner, NULL);
+	rc = store_request_create(s, &r, "client:once", &idem, "{\"replay\":true}", &existing);
+	gen_request_release(&r);
+	if (rc && store_idem_abandon(s, &idem))
+		return A_ERROR;
+	return of_rc(rc);
+}
+
+/* N children on alternate hosts, released at once; counts their answers. */
+static void round_of(const char *conf_a, const char *conf_b, int n, const char *tag,
+		     enum answer (*fn)(struct store *, const char *), unsigned counts[N_ANSWERS])
+{
+	int gate[2];
+	pid_t pids[MAX_N];
+	if (pipe(gate) < 0)
+		fatal("pipe", strerror(errno));
+	fflush(stdout);
+	for (int k = 0; k < n; k++) {
+		pids[k] = fork();
+		if (pids[k] < 0)
+			fatal("fork", strerror(errno));
+		if (pids[k] > 0)
+			continue;
+		char err[512], c;
+		struct config cfg;
+		close(gate[1]);
+		if (config_init(&cfg) < 0 ||
+		    config_load_file(&cfg, k % 2 ? conf_b : conf_a, err, sizeof(err)) < 0)
+			_exit(A_ERROR);
+		struct store *s = store_new(&cfg);
+		if (!s || store_connect(s))
+			_exit(A_ERROR);
+		/* The gate opens (EOF) when the parent closes its end: all at once. */
+		if (read(gate[0], &c, 1) != 0)
+			_exit(A_ERROR);
+		enum answer a = fn(s, tag);
+		if (a == A_ERROR)
+			fprintf(stderr, "child %d: %s\n", k, store_last_error(s));
+		store_free(s);
+		config_release(&cfg);
+		_exit(a);
+	}
+	close(gate[0]);
+	/* Let every child connect first. */
+	struct timespec ts = { 1, 0 };
+	nanosleep(&ts, NULL);
+	close(gate[1]);
+	memset(counts, 0, sizeof(counts[0]) * N_ANSWERS);
+	for (int k = 0; k < n; k++) {
+		int status;
+		if (waitpid(pids[k], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) >= N_ANSWERS)
+			counts[A_ERROR]++;
+		else
+			counts[WEXITSTATUS(status)]++;
+	}
+}
+
+static int report(const char *name, const unsigned counts[N_ANSWERS])
+{
+	printf("%s:", name);
+	for (int a = 0; a < N_ANSWERS; a++)
+		printf(" %s=%u", answer_names[a], counts[a]);
+	printf("\n");
+	return counts[A_202] == 1 && counts[A_ERROR] == 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned counts[N_ANSWERS];
+	if (argc != 5) {
+		fprintf(stderr, "usage: test_galera_once CONF_A CONF_B N TAG\n");
+		return 1;
+	}
+	int n = atoi(argv[3]);
+	if (n < 2 || n > MAX_N)
+		fatal("arguments", "N must be 2..32");
+	log_init("test_galera_once");
+	log_set_level(LOG_WARN);
+	if (auth_init() < 0)
+		fatal("libsodium", "init");
+	round_of(argv[1], argv[2], n, argv[4], create_subject, counts);
+	int ok = report("one subject_key", counts);
+	round_of(argv[1], argv[2], n, argv[4], create_idempotent, counts);
+	ok &= report("one Idempotency-Key", counts);
+	return ok ? 0 : 1;
+}
