@@ -490,6 +490,7 @@ refresh_now >"$dir/now.tmp" && mv "$dir/now.tmp" "$dir/now-as-seeded"
 # long_query_time and log_slow_verbosity are copied into a session when it
 # connects: the pool's children connect again after a restart.
 slow=$dir/slow
+rm -rf "$slow"
 mkdir -p "$slow"
 sql -e "SET @@GLOBAL.slow_query_log_file = '$slow/restart.log', @@GLOBAL.long_query_time = 0,
 	@@GLOBAL.log_slow_verbosity = 'query_plan,explain', @@GLOBAL.slow_query_log = 1"
@@ -541,7 +542,9 @@ explain_page() {
 			for (i = 1; i <= x; i++) {
 				split(rowsx[i], t, "\t")
 				# id select_type table type possible_keys key key_len ref rows r_rows filtered r_filtered Extra
-				if ((t[4] == "ALL" || t[4] == "index") && trows[t[3]] > big)
+				# A scan that a LIMIT stopped early (r_rows, what it read) is no scan.
+				if ((t[4] == "ALL" || t[4] == "index") && trows[t[3]] > big &&
+				    (t[10] == "NULL" || t[10] + 0 > big))
 					why = why sprintf("%s scan of %s (%s, ~%d rows); ", t[4] == "ALL" ? "full table" : "full index",
 						t[3], t[4] == "index" ? t[6] : "no index", trows[t[3]])
 			}
@@ -566,6 +569,8 @@ explain_page() {
 		/^# explain: / { sub(/^# explain: /, ""); ex = ex (ex == "" ? "" : "\n") $0; next }
 		/^#/ { next }
 		/^SET timestamp=/ || /^use `/ { next }
+		# The header MariaDB writes at the top of a log file it opens.
+		/^mariadbd, Version: / || /^Tcp port: / || /^Time\t/ { next }
 		{ q = q (q == "" ? "" : " ") $0; inq = 1 }
 		END {
 			flush()
