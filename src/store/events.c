@@ -63,10 +63,19 @@ int store_request_events(struct store *s, const struct uuid *id,
 	return engine_run(s, &Q_EVENTS, p, event_row, &k, NULL, NULL);
 }
 
+/*
+ * The newest events first, then their requests by primary key: `limit`
+ * rows of the event index and as many lookups, whatever the history. As one
+ * join with ORDER BY e.id DESC LIMIT, MariaDB 10.11 may drive it from
+ * generation_requests and sort every event (bench/console.sh: 349,295 rows
+ * examined for 25 at 50,000 requests); a derived table with its own LIMIT
+ * cannot be turned round.
+ */
 static const struct engine_query Q_RECENT_EVENTS = {
 	"SELECT e.request_id, e.at, e.actor, e.from_status, e.to_status, e.message, "
-	"r.entity_type FROM generation_events e "
-	"JOIN generation_requests r ON r.id = e.request_id ORDER BY e.id DESC LIMIT ?",
+	"r.entity_type FROM (SELECT id, request_id, at, actor, from_status, to_status, message "
+	"FROM generation_events ORDER BY id DESC LIMIT ?) e "
+	"JOIN generation_requests r ON r.id = e.request_id ORDER BY e.id DESC",
 	"i", "btsssss" };
 
 static int activity_row(void *ctx, const struct sqlcell *c)

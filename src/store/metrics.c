@@ -8,11 +8,16 @@
 
 /* The counts behind the admin page and /metrics. */
 
-static const struct engine_query Q_STATUS_COUNTS = {
-	"SELECT status, COUNT(*) FROM generation_requests GROUP BY status",
-	"", "si" };
+/*
+ * Every status named, so that MariaDB takes one range of ix_status_requested
+ * per status, (status, requested_at >= since): the rows of the day, not the
+ * history. With requested_at alone it walked all of that index
+ * (bench/console.sh: 1,000,000 entries read for today's 4,000; 1-2 s).
+ */
 static const struct engine_query Q_STATUS_COUNTS_SINCE = {
-	"SELECT status, COUNT(*) FROM generation_requests WHERE requested_at >= ? GROUP BY status",
+	"SELECT status, COUNT(*) FROM generation_requests WHERE status IN ('pending', "
+	"'processing', 'completed', 'partial', 'failed', 'cancelled') AND requested_at >= ? "
+	"GROUP BY status",
 	"t", "si" };
 
 static int status_count_row(void *ctx, const struct sqlcell *c)
@@ -28,8 +33,6 @@ int store_status_counts(struct store *s, int64_t since,
 			unsigned long long counts[GEN_STATUS_COUNT])
 {
 	memset(counts, 0, sizeof(counts[0]) * GEN_STATUS_COUNT);
-	if (since == TIME_NONE)
-		return engine_run(s, &Q_STATUS_COUNTS, NULL, status_count_row, counts, NULL, NULL);
 	struct sqlv p[] = { SV_TIME(since) };
 	return engine_run(s, &Q_STATUS_COUNTS_SINCE, p, status_count_row, counts, NULL, NULL);
 }

@@ -485,7 +485,11 @@ int store_admin_session_open(struct store *s, const unsigned char *id_hash, cons
 /* Ends session id_hash (STORE_OK too when there is none). */
 int store_admin_session_end(struct store *s, const unsigned char *id_hash);
 
-/* Requests by status, of every owner; since = TIME_NONE for all time, else requested since. */
+/*
+ * Requests by status, of every owner, requested since `since`: a range per
+ * status, so its cost follows the rows since then. For all time, read the
+ * counters (store_metric_requests): counting rows would read every one.
+ */
 int store_status_counts(struct store *s, int64_t since,
 			unsigned long long counts[GEN_STATUS_COUNT]);
 

@@ -163,6 +163,24 @@ check "the refresh fragment lists it too" body_has "/admin/generations/$XID"
 check "the refresh fragment escapes too" body_lacks '<script>alert'
 admin_get "/admin/?status=processing&entity_type=xss"
 check "filtered dashboard: 200 with the request" eval '[[ $ST == 200 ]] && grep -qF "/admin/generations/$XID" "$HB"'
+admin_get "/admin/?entity_type=xss"
+check "filtered by type alone: the request" body_has "/admin/generations/$XID"
+admin_get "/admin/?entity_type=nosuchtype"
+check "filtered by a type nobody uses: none" body_has '<td colspan="8" class="empty">None.</td>'
+# The counts: today's from the rows, all time's from the counters
+# (sql/005); both say what the rows say (every request here is today's).
+counts_of() {
+	sed -n "s#.*<span class=\"st st-$1\">$1</span></td><td class=\"num\">\([0-9]*\)</td><td class=\"num\">\([0-9]*\)</td>.*#\1 \2#p" "$HB" | head -1
+}
+admin_get /admin/
+for st in pending processing completed partial failed cancelled; do
+	n=$(sql "SELECT COUNT(*) FROM generation_requests WHERE status = '$st'")
+	check "dashboard counts $st: today and all time $n" eq "$(counts_of "$st")" "$n $n"
+done
+# The newest event first: the claim of the request above.
+check "recent activity starts with the newest event" \
+	eq "$(grep -o '<h2>Recent activity</h2>.*' "$HB" | grep -o 'href="/admin/generations/[0-9a-f-]*"' | head -1)" \
+	"href=\"/admin/generations/$XID\""
 admin_get "/admin/?id=$XID"
 check "search by id: 303 to its page" match "$ST $(hdr Location)" "^303 /admin/generations/$XID\$"
 admin_get "/admin/?id=00000000-0000-7000-8000-000000000000"

@@ -352,6 +352,12 @@ static void test_list_by_subject_uses_its_index(void)
 	CU_ASSERT(!strcmp(plan.key, "ix_owner_subject_id") || !strcmp(plan.key, "ix_owner_subject"));
 	CU_ASSERT(plan.rows >= 0 && plan.rows <= 10);
 	CU_ASSERT_PTR_NULL(strstr(plan.extra, "filesort"));
+	/* Operators' list by status and type (the dashboard's filter): its index, newest first. */
+	struct store_list_filter fo = { .has_status = 1, .status = GEN_COMPLETED,
+					.entity_type = "problem", .limit = 50 };
+	plan_of("operators, status and type", &fo, &plan);
+	CU_ASSERT_STRING_EQUAL(plan.key, "ix_status_type");
+	CU_ASSERT_PTR_NULL(strstr(plan.extra, "filesort"));
 	printf("\n");
 
 	/* The list finds its one row in one statement. */
