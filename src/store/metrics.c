@@ -33,7 +33,8 @@ int store_status_counts(struct store *s, int64_t since,
 			unsigned long long counts[GEN_STATUS_COUNT])
 {
 	memset(counts, 0, sizeof(counts[0]) * GEN_STATUS_COUNT);
-	struct sqlv p[] = { SV_TIME(since) };
+	/* TIME_NONE, every request: bound as NULL it would match none. */
+	struct sqlv p[] = { SV_TIME(since == TIME_NONE ? 0 : since) };
 	return engine_run(s, &Q_STATUS_COUNTS_SINCE, p, status_count_row, counts, NULL, NULL);
 }
 

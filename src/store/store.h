@@ -488,7 +488,8 @@ int store_admin_session_end(struct store *s, const unsigned char *id_hash);
 /*
  * Requests by status, of every owner, requested since `since`: a range per
  * status, so its cost follows the rows since then. For all time, read the
- * counters (store_metric_requests): counting rows would read every one.
+ * counters (store_metric_requests): counting rows would read every one
+ * (since TIME_NONE does, for the tests that must see the rows themselves).
  */
 int store_status_counts(struct store *s, int64_t since,
 			unsigned long long counts[GEN_STATUS_COUNT]);
