@@ -183,7 +183,7 @@ int ctl_cmd_prune(struct ctl *c, int argc, char **argv)
 	if (rc)
 		return ctl_store_failed(c, rc);
 	int64_t cutoff = now - seconds * INT64_C(1000000);
-	unsigned total = 0, keys = 0, n;
+	unsigned total = 0, keys = 0, workers = 0, n;
 	for (unsigned b = 0; b < PRUNE_MAX_BATCHES; b++) {
 		rc = store_prune_batch(c->store, cutoff, STORE_STALE_BATCH, dry_run, &n);
 		total += n;
@@ -198,16 +198,25 @@ int ctl_cmd_prune(struct ctl *c, int argc, char **argv)
 		if (n < STORE_STALE_BATCH)
 			break;
 	}
+	/* A worker silent for longer than the age asked is gone: the workers
+	 * page shows the last hour, and a worker that comes back is seen anew. */
+	for (unsigned b = 0; rc == STORE_OK && !dry_run && b < PRUNE_MAX_BATCHES; b++) {
+		rc = store_prune_workers(c->store, cutoff, STORE_STALE_BATCH, &n);
+		workers += n;
+		if (n < STORE_STALE_BATCH)
+			break;
+	}
 	if (rc)
 		return ctl_store_failed(c, rc);
 	if (c->json)
-		printf("{\"dry_run\":%s,\"requests\":%u,\"idempotency_keys\":%u}\n",
-		       dry_run ? "true" : "false", total, keys);
+		printf("{\"dry_run\":%s,\"requests\":%u,\"idempotency_keys\":%u,\"workers\":%u}\n",
+		       dry_run ? "true" : "false", total, keys, workers);
 	else if (dry_run)
 		printf("would prune: %u%s finished requests older than %s\n", total,
 		       total >= STORE_STALE_BATCH ? " or more" : "", age);
 	else
 		printf("pruned: %u finished requests older than %s (with their entities and events), "
-		       "%u expired idempotency keys\n", total, age, keys);
+		       "%u expired idempotency keys, %u workers not seen since\n", total, age, keys,
+		       workers);
 	return CTL_OK;
 }

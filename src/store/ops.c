@@ -353,3 +353,16 @@ int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, uns
 	*deleted = (unsigned)n;
 	return rc;
 }
+
+static const struct engine_query Q_PRUNE_WORKERS = {
+	"DELETE FROM workers_seen WHERE last_seen < ? LIMIT ?",
+	"ti", "" };
+
+int store_prune_workers(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted)
+{
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	unsigned long long n = 0;
+	int rc = engine_run(s, &Q_PRUNE_WORKERS, p, NULL, NULL, &n, NULL);
+	*deleted = (unsigned)n;
+	return rc;
+}

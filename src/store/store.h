@@ -449,6 +449,8 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 		      unsigned *deleted);
 /* Forgets up to `limit` Idempotency-Key records made before `cutoff`. */
 int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
+/* Forgets up to `limit` workers last seen before `cutoff` (the workers page's rows). */
+int store_prune_workers(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted);
 
 /* ---- the admin page (store/keys.c, ops.c, events.c) and metrics (store/metrics.c) ---- */
 

@@ -116,6 +116,15 @@ if { tr "\\0" " " <"/proc/$victim_gen/cmdline"; } 2>/dev/null | grep -q demo-gen
 	kill -KILL -- "-$victim_gen" 2>/dev/null || true
 fi
 
+# ---- prune forgets the workers silent for longer than the age asked ----
+sql "INSERT INTO workers_seen (owner, worker_id, first_seen, last_seen)
+	VALUES ('acme', 'e2e-long-gone', UTC_TIMESTAMP(6) - INTERVAL 9 DAY, UTC_TIMESTAMP(6) - INTERVAL 8 DAY)"
+seen_rows() { sql "SELECT COUNT(*) FROM workers_seen WHERE worker_id = '$1'"; }
+check "prune --older-than 7d runs" eval '"$GENTRACKCTL" --config "$GENTRACK_CONFIG" prune --older-than 7d >"$GT_TMP/prune.out"'
+check "... and says how many workers it forgot" grep -q ", 1 workers not seen since" "$GT_TMP/prune.out"
+check "the worker silent for 8 days is forgotten" eq "$(seen_rows e2e-long-gone)" 0
+check "the live worker is kept" eq "$(seen_rows e2e-live)" 1
+
 # ---- what the page refuses ----
 req GET /admin/api/workers
 check "the JSON twin needs the admin's credentials" status_is 401
