@@ -310,15 +310,8 @@ void admin_home(struct call *c)
 			page_store_error(c, rc);
 		goto cleanup;
 	}
-	int rc = throughput_choice_read(c, &q, &ch, err, sizeof(err));
-	if (rc == STORE_INVALID) {
-		admin_error_page(c, 400, err);
+	if (throughput_choice_page(c, &q, &ch) < 0)
 		goto cleanup;
-	}
-	if (rc) {
-		page_store_error(c, rc);
-		goto cleanup;
-	}
 	admin_stuck_filter(c->cfg, c->now, &f);
 	c->resp->status = 200;
 	c->resp->content_type = PAGE_HTML_TYPE;

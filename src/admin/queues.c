@@ -305,15 +305,8 @@ void admin_queues(struct call *c)
 		admin_error_page(c, 400, err);
 		return;
 	}
-	int rc = throughput_choice_read(c, &q, &ch, err, sizeof(err));
-	if (rc == STORE_INVALID) {
-		admin_error_page(c, 400, err);
+	if (throughput_choice_page(c, &q, &ch) < 0)
 		goto cleanup;
-	}
-	if (rc) {
-		page_store_error(c, rc);
-		goto cleanup;
-	}
 	c->resp->status = 200;
 	c->resp->content_type = PAGE_HTML_TYPE;
 	queues_page(c, &q, &ch, 1, NULL);

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "admin/admin.h"
 #include "admin/chart.h"
 #include "admin/html.h"
+#include "admin/page.h"
 #include "admin/throughput.h"
 #include "base/jsonw.h"
 #include "base/timeutil.h"
@@ -55,6 +57,17 @@ int throughput_choice_read(struct call *c, const struct query *q, struct through
 	}
 	ch->type = type;
 	return 0;
+}
+
+int throughput_choice_page(struct call *c, const struct query *q, struct throughput_choice *ch)
+{
+	char err[200];
+	int rc = throughput_choice_read(c, q, ch, err, sizeof(err));
+	if (rc == STORE_INVALID)
+		admin_error_page(c, 400, err);
+	else if (rc)
+		page_store_error(c, rc);
+	return rc ? -1 : 0;
 }
 
 /* A minute a point over 6 h, five minutes over 24 h; the last point is the current bucket. */

@@ -35,6 +35,11 @@ struct throughput_choice {
  */
 int throughput_choice_read(struct call *c, const struct query *q, struct throughput_choice *ch,
 			   char *err, size_t size);
+/*
+ * throughput_choice_read for a page: 0, or -1 when the page was answered
+ * instead (a 400 for a bad value, the store's error page).
+ */
+int throughput_choice_page(struct call *c, const struct query *q, struct throughput_choice *ch);
 
 /* The types offered as links (borrowed): those a page's queue table shows. */
 struct throughput_types {
