@@ -32,34 +32,18 @@
 #include "base/uuid.h"
 #include "model/auth.h"
 #include "store/store.h"
+#include "galera_test.h"
 
 /* How long the node is held behind: long against a round of the cluster. */
 #define HOLD_MS 2000
 
 static int failures;
 
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_galera_causal: %s: %s\n", what, detail);
-	exit(99);
-}
-
 static void check(const char *name, int ok, const char *detail)
 {
 	printf("%s - %s%s%s\n", ok ? "ok  " : "FAIL", name, ok ? "" : ": ", ok ? "" : detail);
 	fflush(stdout);
 	failures += !ok;
-}
-
-static struct store *open_store(const char *path, struct config *cfg)
-{
-	char err[512];
-	if (config_init(cfg) < 0 || config_load_file(cfg, path, err, sizeof(err)) < 0)
-		fatal("config", err);
-	struct store *s = store_new(cfg);
-	if (!s || store_connect(s))
-		fatal("connect", s ? store_last_error(s) : "out of memory");
-	return s;
 }
 
 /*
@@ -118,22 +102,9 @@ static void create_one(struct store *a, struct uuid *id)
 	static int init;
 	struct gen_request r;
 	struct uuid existing;
-	int64_t now = time_now_us();
 	if (!init++)
 		uuid_gen_init(&gen);
-	gen_request_init(&r);
-	if (uuid_v7_next(&gen, now / 1000, &r.id) < 0)
-		fatal("uuid", "no id");
-	snprintf(r.owner, sizeof(r.owner), "causal");
-	snprintf(r.entity_type, sizeof(r.entity_type), "causal");
-	r.status = GEN_PENDING;
-	r.requested_count = 1;
-	r.version = 1;
-	r.requested_at = r.updated_at = now;
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (!r.constraints_json || !r.metadata_json)
-		fatal("create", "out of memory");
+	pending_request(&gen, "causal", "causal", NULL, &r);
 	if (store_request_create(a, &r, "client:causal", NULL, NULL, &existing))
 		fatal("create", store_last_error(a));
 	*id = r.id;
@@ -152,6 +123,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_galera_causal CONF_A CONF_B NODE_B_SOCKET\n");
 		return 1;
 	}
+	galera_test_program = "test_galera_causal";
 	log_init("test_galera_causal");
 	log_set_level(LOG_WARN);
 	if (auth_init() < 0)

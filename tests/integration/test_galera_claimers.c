@@ -30,35 +30,16 @@
 #include "base/uuid.h"
 #include "model/auth.h"
 #include "store/store.h"
+#include "galera_test.h"
 
 #define MAX_CLAIMERS 32
 static const char *const types[] = { "problem" };
-
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_galera_claimers: %s: %s\n", what, detail);
-	exit(99);
-}
 
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-/* A store on the configuration at path; the config stays alive with it. */
-static struct store *open_store(const char *path, struct config *cfg)
-{
-	char err[512];
-	if (config_init(cfg) < 0 || config_load_file(cfg, path, err, sizeof(err)) < 0)
-		fatal("config", err);
-	struct store *s = store_new(cfg);
-	if (!s)
-		fatal("store", "out of memory");
-	if (store_connect(s))
-		fatal("connect", store_last_error(s));
-	return s;
 }
 
 static int create_all(struct store *a, struct store *b, unsigned n)
@@ -68,20 +49,7 @@ static int create_all(struct store *a, struct store *b, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct gen_request r;
 		struct uuid existing;
-		int64_t now = time_now_us();
-		gen_request_init(&r);
-		if (uuid_v7_next(&gen, now / 1000, &r.id) < 0)
-			fatal("uuid", "no id");
-		snprintf(r.owner, sizeof(r.owner), "acme");
-		snprintf(r.entity_type, sizeof(r.entity_type), "%s", types[0]);
-		r.status = GEN_PENDING;
-		r.requested_count = 1;
-		r.version = 1;
-		r.requested_at = r.updated_at = now;
-		r.constraints_json = strdup("{}");
-		r.metadata_json = strdup("{}");
-		if (!r.constraints_json || !r.metadata_json)
-			fatal("create", "out of memory");
+		pending_request(&gen, "acme", types[0], NULL, &r);
 		struct store *s = i % 2 ? b : a;
 		int rc = store_request_create(s, &r, "client:acme", NULL, NULL, &existing);
 		gen_request_release(&r);
@@ -166,6 +134,7 @@ int main(int argc, char **argv)
 	unsigned n_requests = (unsigned)atoi(argv[4]);
 	if (n_claimers < 1 || n_claimers > MAX_CLAIMERS || n_requests < 1)
 		fatal("arguments", "1..32 claimers, at least 1 request");
+	galera_test_program = "test_galera_claimers";
 	log_init("test_galera_claimers");
 	log_set_level(LOG_WARN);
 	if (auth_init() < 0)

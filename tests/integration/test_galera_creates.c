@@ -26,12 +26,7 @@
 #include "base/uuid.h"
 #include "model/auth.h"
 #include "store/store.h"
-
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_galera_creates: %s: %s\n", what, detail);
-	exit(99);
-}
+#include "galera_test.h"
 
 int main(int argc, char **argv)
 {
@@ -44,6 +39,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_galera_creates CONF SECONDS OUTFILE\n");
 		return 1;
 	}
+	galera_test_program = "test_galera_creates";
 	log_init("test_galera_creates");
 	log_set_level(LOG_WARN);
 	if (auth_init() < 0)
@@ -62,20 +58,7 @@ int main(int argc, char **argv)
 	while (time_now_us() < end) {
 		struct gen_request r;
 		struct uuid existing;
-		int64_t now = time_now_us();
-		gen_request_init(&r);
-		if (uuid_v7_next(&gen, now / 1000, &r.id) < 0)
-			fatal("uuid", "no id");
-		snprintf(r.owner, sizeof(r.owner), "survive");
-		snprintf(r.entity_type, sizeof(r.entity_type), "survive");
-		r.status = GEN_PENDING;
-		r.requested_count = 1;
-		r.version = 1;
-		r.requested_at = r.updated_at = now;
-		r.constraints_json = strdup("{}");
-		r.metadata_json = strdup("{}");
-		if (!r.constraints_json || !r.metadata_json)
-			fatal("create", "out of memory");
+		pending_request(&gen, "survive", "survive", NULL, &r);
 		int rc = store_request_create(s, &r, "client:survive", NULL, NULL, &existing);
 		if (rc == STORE_OK) {
 			uuid_format(&r.id, hex);

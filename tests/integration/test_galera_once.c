@@ -32,42 +32,13 @@
 #include "base/uuid.h"
 #include "model/auth.h"
 #include "store/store.h"
+#include "galera_test.h"
 
 #define MAX_N 32
 
 /* What a child answered, as its exit status. */
 enum answer { A_202, A_409, A_503, A_REPLAY, A_ERROR, N_ANSWERS };
 static const char *const answer_names[] = { "202", "409", "503", "replay", "error" };
-
-static void fatal(const char *what, const char *detail)
-{
-	fprintf(stderr, "test_galera_once: %s: %s\n", what, detail);
-	exit(99);
-}
-
-static void make_request(struct gen_request *r, const char *owner, const char *subject)
-{
-	struct uuid_gen gen;
-	int64_t now = time_now_us();
-	uuid_gen_init(&gen);
-	gen_request_init(r);
-	if (uuid_v7_next(&gen, now / 1000, &r->id) < 0)
-		fatal("uuid", "no id");
-	snprintf(r->owner, sizeof(r->owner), "%s", owner);
-	snprintf(r->entity_type, sizeof(r->entity_type), "once");
-	if (subject) {
-		r->subject_key = strdup(subject);
-		r->subject_key_len = strlen(subject);
-	}
-	r->status = GEN_PENDING;
-	r->requested_count = 1;
-	r->version = 1;
-	r->requested_at = r->updated_at = now;
-	r->constraints_json = strdup("{}");
-	r->metadata_json = strdup("{}");
-	if ((subject && !r->subject_key) || !r->constraints_json || !r->metadata_json)
-		fatal("request", "out of memory");
-}
 
 static enum answer of_rc(int rc)
 {
@@ -82,7 +53,9 @@ static enum answer create_subject(struct store *s, const char *tag)
 	struct gen_request r;
 	struct uuid existing;
 	snprintf(owner, sizeof(owner), "subject-%s", tag);
-	make_request(&r, owner, "topic-42");
+	struct uuid_gen gen;
+	uuid_gen_init(&gen);
+	pending_request(&gen, owner, "once", "topic-42", &r);
 	int rc = store_request_create(s, &r, "client:once", NULL, NULL, &existing);
 	gen_request_release(&r);
 	return of_rc(rc);
@@ -107,7 +80,9 @@ static enum answer create_idempotent(struct store *s, const char *tag)
 	}
 	if (res.state != IDEM_NEW)
 		return res.state == IDEM_IN_PROGRESS ? A_409 : A_ERROR;
-	make_request(&r, owner, NULL);
+	struct uuid_gen gen;
+	uuid_gen_init(&gen);
+	pending_request(&gen, owner, "once", NULL, &r);
 	rc = store_request_create(s, &r, "client:once", &idem, "{\"replay\":true}", &existing);
 	gen_request_release(&r);
 	if (rc && store_idem_abandon(s, &idem))
@@ -184,6 +159,7 @@ int main(int argc, char **argv)
 	int n = atoi(argv[3]);
 	if (n < 2 || n > MAX_N)
 		fatal("arguments", "N must be 2..32");
+	galera_test_program = "test_galera_once";
 	log_init("test_galera_once");
 	log_set_level(LOG_WARN);
 	if (auth_init() < 0)
