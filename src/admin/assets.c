@@ -148,6 +148,16 @@ static const char admin_css[] =
 	"  .actions input[type=text], .bulk-confirm input[type=text] { min-width: 0; width: 100%; }\n"
 	"  .tools form { width: 100%; }\n"
 	"  .search input { width: 100%; }\n"
+	"  table.stack thead { display: none; }\n"
+	"  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; }\n"
+	"  table.stack tr { border-bottom: 1px solid #d5dbe3; padding: .4em 0; }\n"
+	"  table.stack td { display: flex; justify-content: space-between; gap: 1em; "
+	"border: 0; padding: .15em .2em; text-align: right; overflow-wrap: anywhere; }\n"
+	"  table.stack td::before { content: attr(data-label); font-weight: 600; "
+	"color: #4a5568; text-align: left; }\n"
+	"  table.stack td[colspan]::before { content: none; }\n"
+	"  table.stack td.queue-actions { display: block; text-align: left; }\n"
+	"  table.stack td.queue-actions::before { display: block; }\n"
 	"}\n";
 
 /*

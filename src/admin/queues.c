@@ -185,7 +185,10 @@ static const struct queue_column {
 void queues_table(struct call *c, struct strbuf *sb, const struct queues_view *v, int forms)
 {
 	size_t ncol = sizeof(columns) / sizeof(columns[0]);
-	strbuf_addstr(sb, "<div class=\"table-wrap\"><table class=\"queues\"><thead><tr>");
+	/* "stack": on a phone each queue is a card of label: value lines
+	 * (assets.c), its data-label the heading, so pending and the paused
+	 * badge show without scrolling sideways past the pause form. */
+	strbuf_addstr(sb, "<div class=\"table-wrap\"><table class=\"queues stack\"><thead><tr>");
 	for (size_t k = 0; k < ncol; k++)
 		strbuf_addf(sb, "<th%s>%s</th>", columns[k].numeric ? " class=\"num\"" : "",
 			    columns[k].heading);
@@ -198,12 +201,14 @@ void queues_table(struct call *c, struct strbuf *sb, const struct queues_view *v
 		html_text(sb, q->entity_type);
 		strbuf_addf(sb, "\"%s>", q->paused ? " class=\"paused\"" : "");
 		for (size_t k = 0; k < ncol; k++) {
-			strbuf_addstr(sb, columns[k].numeric ? "<td class=\"num\">" : "<td>");
+			strbuf_addf(sb, "<td%s data-label=\"", columns[k].numeric ? " class=\"num\"" : "");
+			html_text(sb, columns[k].heading);
+			strbuf_addstr(sb, "\">");
 			columns[k].cell(c, sb, q);
 			strbuf_addstr(sb, "</td>");
 		}
 		if (forms) {
-			strbuf_addstr(sb, "<td class=\"queue-actions\">");
+			strbuf_addstr(sb, "<td class=\"queue-actions\" data-label=\"action\">");
 			cell_action(c, sb, q);
 			strbuf_addstr(sb, "</td>");
 		}

@@ -173,6 +173,20 @@ try {
       }
     }
   }
+  // On a phone the queue table is a card per queue: its pending count and
+  // state read without scrolling sideways past the pause form.
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.goto(`${base}/admin/queues`);
+  const cells = await page.locator('table.queues td[data-label="pending"], table.queues td[data-label="state"]')
+    .evaluateAll((tds) => tds.map((td) => {
+      const r = td.getBoundingClientRect();
+      return { right: r.right, width: r.width, label: getComputedStyle(td, '::before').content };
+    }));
+  check('queues at 390 px: every queue\'s pending and state are in view, labelled',
+    cells.length >= 2 && cells.every((c) => c.width > 0 && c.right <= 390 && /pending|state/.test(c.label)),
+    JSON.stringify(cells.slice(0, 4)));
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   // The sign-in pages: a browser without credentials (the 401 is expected).
   const anon = await launch({ viewport: { width: 1280, height: 900 } });
   try {

@@ -118,7 +118,7 @@ check "the twin needs credentials: 401" eq "$ST" 401
 # ==== the queue table ====
 admin_get /admin/queues
 check "queues page: 200" status_is 200
-check "the new headings" match "$(grep -o '<table class="queues">.*</thead>' "$HB")" \
+check "the new headings" match "$(grep -o '<table class="queues stack">.*</thead>' "$HB")" \
 	'completed \(1 h\).*partial \(1 h\).*failed \(1 h\).*p50 time \(1 h\).*p95 time \(1 h\).*workers'
 # cells: type, pending, oldest, processing, completed, partial, failed, p50, p95, workers, state
 check "chart_a: 1 pending, 8 completed, 1 partial, 2 failed in the last hour" \

@@ -135,7 +135,7 @@ check "the problem row shows the paused badge" \
 	match "$(grep -o '<tr id="queue-problem"[^>]*>.*</tr>' "$HB" | head -c 2000)" 'class="st st-paused"'
 check "with who and why" match "$(grep -o '<tr id="queue-problem".*' "$HB" | head -c 3000)" 'by admin:admin.*provider down'
 check "and a resume form" body_has 'action="/admin/queues/problem/resume"'
-check "the quiz row is running" match "$(grep -o '<tr id="queue-quiz"[^>]*>.*' "$HB" | head -c 600)" 'running'
+check "the quiz row is running" match "$(grep -o '<tr id="queue-quiz"[^>]*>.*' "$HB" | head -c 1500)" 'running'
 check "pauses and resumes are listed" match "$(grep -o '<table class="queue-events">.*' "$HB" | head -c 3000)" 'pause</td><td>admin:admin'
 RESUME_PROBLEM=$(queue_token problem resume)
 PAUSE_AGAIN=$(queue_token quiz pause)
@@ -153,7 +153,7 @@ admin_get "/admin/queues?entity_type=idle_type"
 check "an idle type can be shown (to pause it ahead)" body_has 'action="/admin/queues/idle_type/pause"'
 admin_get /admin/
 check "dashboard: the queue summary shows the paused badge" \
-	match "$(grep -o '<table class="queues">.*' "$HB" | head -c 3000)" 'st-paused'
+	match "$(grep -o '<table class="queues stack">.*' "$HB" | head -c 3000)" 'st-paused'
 # A stuck pending problem request: its row on the dashboard has the badge.
 sql "UPDATE generation_requests SET requested_at = UTC_TIMESTAMP(6) - INTERVAL 2 HOUR WHERE id = UNHEX('$(hex_id "$P2")')"
 admin_get /admin/
