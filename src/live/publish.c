@@ -111,9 +111,9 @@ static void count_failure(struct live *l, struct store *s, const struct uuid *id
 	l->unlogged++;
 	if (l->logged_at && now - l->logged_at < LIVE_LOG_EVERY_S * US_PER_S)
 		return;
-	log_warn("live updates: %s to %s failed (%s); %llu %s since the last report; "
+	log_warn("live updates: %s failed (%s; nginx at %s); %llu %s since the last report; "
 		 "gentrack-fcgi publishes the state again every %d s until nginx takes it",
-		 what, endpoint ? l->prefix[endpoint] : l->socket_path, why, l->unlogged,
+		 what, why, endpoint ? l->prefix[endpoint] : l->socket_path, l->unlogged,
 		 s ? "publish(es) lost" : "republish(es) failed", LIVE_REPAIR_EVERY_S);
 	l->unlogged = 0;
 	l->logged_at = now;
