@@ -35,6 +35,7 @@ enum cfg_type {
 	CFG_TOKEN,         /* "" or METRICS_TOKEN_MIN..MAX visible ASCII characters */
 	CFG_TOKEN_FILE,    /* the same, read from a file into the token */
 	CFG_HOSTS,         /* "host[:port], ..." into store_hosts */
+	CFG_PEERS,         /* "host:port, ..." into live_peers */
 };
 
 struct cfg_key {
@@ -74,6 +75,7 @@ static const struct cfg_key keys[] = {
 	KEY("limits", "list_max", CFG_INT, list_max, 1, 1000),
 	KEY("log", "level", CFG_LOG_LEVEL, log_level, 0, 0),
 	KEY("live", "nchan_socket", CFG_STRING, nchan_socket, 0, 0),
+	KEY("live", "peers", CFG_PEERS, live_peers, 0, 0),
 	KEY("tokens", "status_token_ttl", CFG_DURATION, status_token_ttl, 60, 30 * 86400),
 	KEY("tokens", "allow_cancel", CFG_BOOL, token_allow_cancel, 0, 0),
 	KEY("http", "cors_origins", CFG_ORIGINS, cors_origins, 0, 0),
@@ -433,10 +435,15 @@ static int parse_one_host(const char *s, size_t n, struct config_host *h)
 	return 0;
 }
 
-/* "host[:port], host[:port], ..." into c->store_hosts; "" clears the list. */
-static int parse_hosts(struct config *c, const char *v, char *why, size_t whylen)
+/*
+ * "host[:port], host[:port], ..." into out[0..max), *n set; "" clears the
+ * list. need_port: a missing port is an error (a peer has no default).
+ */
+static int parse_host_list(const char *v, struct config_host *out, unsigned *n_out,
+			   unsigned max, int need_port)
 {
-	struct config_host hosts[CONFIG_HOSTS_MAX];
+	struct config_host hosts[CONFIG_HOSTS_MAX > CONFIG_LIVE_PEERS_MAX ?
+				 CONFIG_HOSTS_MAX : CONFIG_LIVE_PEERS_MAX];
 	unsigned n = 0;
 
 	/* Values come trimmed. Every comma separates two entries: "a," is a
@@ -445,21 +452,36 @@ static int parse_hosts(struct config *c, const char *v, char *why, size_t whylen
 	for (const char *p = v; *p;) {
 		size_t len = strcspn(p, ",");
 		const char *item = trim(p, &len);
-		if (dangling || len == 0 || n == CONFIG_HOSTS_MAX ||
-		    parse_one_host(item, len, &hosts[n]) < 0) {
-			snprintf(why, whylen, "must be host[:port] separated by commas, "
-				 "at most %d of them (e.g. 10.0.0.1:3306, 10.0.0.2:3306)",
-				 CONFIG_HOSTS_MAX);
+		if (dangling || len == 0 || n == max || parse_one_host(item, len, &hosts[n]) < 0 ||
+		    (need_port && hosts[n].port == 0))
 			return -1;
-		}
 		n++;
 		p += strcspn(p, ",");
 		if (*p == ',')
 			p++;
 	}
-	memcpy(c->store_hosts, hosts, n * sizeof(hosts[0]));
-	c->store_n_hosts = n;
+	memcpy(out, hosts, n * sizeof(hosts[0]));
+	*n_out = n;
 	return 0;
+}
+
+static int parse_hosts(struct config *c, const char *v, char *why, size_t whylen)
+{
+	if (parse_host_list(v, c->store_hosts, &c->store_n_hosts, CONFIG_HOSTS_MAX, 0) == 0)
+		return 0;
+	snprintf(why, whylen, "must be host[:port] separated by commas, "
+		 "at most %d of them (e.g. 10.0.0.1:3306, 10.0.0.2:3306)", CONFIG_HOSTS_MAX);
+	return -1;
+}
+
+static int parse_peers(struct config *c, const char *v, char *why, size_t whylen)
+{
+	if (parse_host_list(v, c->live_peers, &c->live_n_peers, CONFIG_LIVE_PEERS_MAX, 1) == 0)
+		return 0;
+	snprintf(why, whylen, "must be host:port separated by commas, at most %d of them "
+		 "(the other hosts' Nchan publishers, e.g. 10.0.0.2:8089, 10.0.0.3:8089)",
+		 CONFIG_LIVE_PEERS_MAX);
+	return -1;
 }
 
 static void range_text(const struct cfg_key *k, char *buf, size_t len)
@@ -542,6 +564,8 @@ static int apply(struct config *c, const struct cfg_key *k, char *v, char *why, 
 		return *v ? read_token_file(v, (char **)(void *)base, why, whylen) : 0;
 	case CFG_HOSTS:
 		return parse_hosts(c, v, why, whylen);
+	case CFG_PEERS:
+		return parse_peers(c, v, why, whylen);
 	}
 	if (set_string((char **)(void *)base, v) < 0) {
 		snprintf(why, whylen, "out of memory");
@@ -676,6 +700,12 @@ int config_load_string(struct config *c, const char *name, const char *text,
 	if (c->default_lease > c->max_lease) {
 		utf8_snprintf(err, errlen, "%s: default_lease (%llds) is greater than max_lease (%llds)",
 			      name, (long long)c->default_lease, (long long)c->max_lease);
+		return -1;
+	}
+	/* The peers get this host's publishes: without its own Nchan there are none. */
+	if (c->live_n_peers > 0 && !c->nchan_socket[0]) {
+		utf8_snprintf(err, errlen, "%s: [live] peers needs [live] nchan_socket "
+			      "(this host's own Nchan publisher)", name);
 		return -1;
 	}
 	if (c->list_limit > c->list_max) {

@@ -45,6 +45,12 @@
  *           max_attempts (3), stale_after (600s), pending_timeout (3600s),
  *           idempotency_ttl (24h), list_limit (20), list_max (100)
  * [log]     level ("info": one of debug, info, warn, error)
+ * [live]    nchan_socket ("": no live updates; else the unix socket of this
+ *           host's Nchan publisher), peers (""): the other app hosts'
+ *           Nchan publisher servers, "host:port, ..." (at most
+ *           CONFIG_LIVE_PEERS_MAX, port required; needs nchan_socket):
+ *           every change is published to each of them too (README
+ *           "Scaling out").
  * [metrics] allow_loopback (off: on lets any loopback address read /metrics
  *           without credentials), token (""; else 32 to 512 visible ASCII
  *           characters that open /metrics as "Authorization: Bearer TOKEN"),
@@ -63,7 +69,10 @@
 /* The longest host name or address of one of them. */
 #define CONFIG_HOST_NAME_MAX 255
 
-/* One store node of [store] hosts. */
+/* At most this many other app hosts in [live] peers. */
+#define CONFIG_LIVE_PEERS_MAX 8
+
+/* One store node of [store] hosts, or one host of [live] peers. */
 struct config_host {
 	char name[CONFIG_HOST_NAME_MAX + 1];
 	int port;                   /* 1..65535; 0 = the [store] port */
@@ -108,6 +117,8 @@ struct config {
 
 	/* [live] */
 	char *nchan_socket;         /* nginx's unix socket with the Nchan publisher; "" = no live updates */
+	struct config_host live_peers[CONFIG_LIVE_PEERS_MAX]; /* the other hosts' publishers, port set */
+	unsigned live_n_peers;      /* 0 = this host's Nchan only */
 
 	/* [http] */
 	char *cors_origins;         /* "" or blank-separated origins allowed to call the token routes */

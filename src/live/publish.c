@@ -1,6 +1,7 @@
 #include "build_config.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +13,19 @@
 #include "model/lifecycle.h"
 #include "base/banned.h"
 
-/* nginx's publisher location, reached over the unix socket: the host name
- * only fills the URL. */
-#define PUB_PREFIX "http://nchan/_gentrack/pub/"
+/* nginx's publisher location. On the unix socket the host name only fills
+ * the URL; a peer's is its [live] peers address. */
+#define PUB_PATH "/_gentrack/pub/"
+#define LOCAL_PREFIX "http://nchan" PUB_PATH
+
+/* This host's Nchan, then each peer's: every publish goes to all of them,
+ * as each host's nginx holds the streams of its own clients. */
+#define LIVE_ENDPOINTS_MAX (1 + CONFIG_LIVE_PEERS_MAX)
 
 struct live {
-	char *socket_path;
+	char *socket_path;           /* endpoint 0: this host's, on the unix socket */
+	char *prefix[LIVE_ENDPOINTS_MAX]; /* each endpoint's URL up to the channel id */
+	unsigned n_endpoints;        /* 1 + the peers */
 	unsigned long long failures; /* since start */
 	unsigned long long unlogged; /* since the last log line */
 	int64_t logged_at;           /* µs, time_now_us() of that line */
@@ -37,9 +45,25 @@ struct live *live_new(const struct config *cfg, int *enabled)
 	if (!l)
 		return NULL;
 	l->socket_path = strdup(cfg->nchan_socket);
-	if (!l->socket_path) {
+	l->prefix[0] = strdup(LOCAL_PREFIX);
+	l->n_endpoints = 1;
+	if (!l->socket_path || !l->prefix[0]) {
 		live_free(l);
 		return NULL;
+	}
+	for (unsigned i = 0; i < cfg->live_n_peers; i++) {
+		const struct config_host *p = &cfg->live_peers[i];
+		/* An IPv6 address came without its brackets. */
+		int v6 = strchr(p->name, ':') != NULL;
+		size_t len = sizeof("http://[]:65535" PUB_PATH) + strlen(p->name);
+		char *prefix = malloc(len);
+		if (!prefix) {
+			live_free(l);
+			return NULL;
+		}
+		snprintf(prefix, len, "http://%s%s%s:%d" PUB_PATH, v6 ? "[" : "", p->name,
+			 v6 ? "]" : "", p->port);
+		l->prefix[l->n_endpoints++] = prefix;
 	}
 	return l;
 }
@@ -49,6 +73,8 @@ void live_free(struct live *l)
 	if (!l)
 		return;
 	free(l->socket_path);
+	for (unsigned i = 0; i < l->n_endpoints; i++)
+		free(l->prefix[i]);
 	free(l);
 }
 
@@ -74,7 +100,7 @@ void live_render(const struct gen_request *r, struct strbuf *out)
  * LIVE_LOG_EVERY_S with the count, so a stopped nginx fills no log. s NULL:
  * the repair's own retry, which /metrics does not count again. */
 static void count_failure(struct live *l, struct store *s, const struct uuid *id,
-			  const char *what, const char *why)
+			  unsigned endpoint, const char *what, const char *why)
 {
 	int64_t now = time_now_us();
 	l->failures++;
@@ -85,10 +111,10 @@ static void count_failure(struct live *l, struct store *s, const struct uuid *id
 	l->unlogged++;
 	if (l->logged_at && now - l->logged_at < LIVE_LOG_EVERY_S * US_PER_S)
 		return;
-	log_warn("live updates: %s failed (%s); %llu %s since the last report; "
+	log_warn("live updates: %s failed (%s; nginx at %s); %llu %s since the last report; "
 		 "gentrack-fcgi publishes the state again every %d s until nginx takes it",
-		 what, why, l->unlogged, s ? "publish(es) lost" : "republish(es) failed",
-		 LIVE_REPAIR_EVERY_S);
+		 what, why, endpoint ? l->prefix[endpoint] : l->socket_path, l->unlogged,
+		 s ? "publish(es) lost" : "republish(es) failed", LIVE_REPAIR_EVERY_S);
 	l->unlogged = 0;
 	l->logged_at = now;
 }
@@ -101,19 +127,19 @@ static size_t discard_body(char *data, size_t size, size_t n, void *ctx)
 }
 
 /*
- * One request to the channel of `id`: method, body (NULL for none). The
- * HTTP status, or -1 when nginx did not answer in time.
+ * One request to the channel of `id` on an endpoint (0: this host's):
+ * method, body (NULL for none). The HTTP status, or -1 when that nginx did
+ * not answer in time.
  */
-static long channel_call(struct live *l, struct store *s, const char *method,
+static long channel_call(struct live *l, struct store *s, unsigned endpoint, const char *method,
 			 const struct uuid *id, const char *body, size_t len, long timeout_ms)
 {
-	char url[sizeof(PUB_PREFIX) + UUID_STR_LEN];
+	char url[sizeof("http://[]:65535" PUB_PATH) + CONFIG_HOST_NAME_MAX + UUID_STR_LEN];
 	char sid[UUID_STR_LEN + 1];
 	long status = -1;
 
 	uuid_format(id, sid);
-	memcpy(url, PUB_PREFIX, sizeof(PUB_PREFIX) - 1);
-	memcpy(url + sizeof(PUB_PREFIX) - 1, sid, UUID_STR_LEN + 1);
+	snprintf(url, sizeof(url), "%s%s", l->prefix[endpoint], sid);
 	/*
 	 * A handle and a connection per call (microseconds on a unix socket):
 	 * between requests a child then holds nothing open but its listener and
@@ -122,10 +148,14 @@ static long channel_call(struct live *l, struct store *s, const char *method,
 	 */
 	CURL *h = curl_easy_init();
 	if (!h) {
-		count_failure(l, s, id, method, "out of memory");
+		count_failure(l, s, id, endpoint, method, "out of memory");
 		return -1;
 	}
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, l->socket_path);
+	if (endpoint == 0)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, l->socket_path);
+	/* A peer is on the private network: never through an http_proxy of
+	 * the environment. */
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -141,7 +171,7 @@ static long channel_call(struct live *l, struct store *s, const char *method,
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	else
-		count_failure(l, s, id, method, curl_easy_strerror(rc));
+		count_failure(l, s, id, endpoint, method, curl_easy_strerror(rc));
 	curl_easy_cleanup(h);
 	return status;
 }
@@ -160,59 +190,68 @@ static void queue_repair(struct store *s, const struct uuid *id)
 }
 
 /*
- * The state of r to its channel, waiting at most timeout_ms for nginx. 0;
- * PUBLISH_LOST when nginx does not have it; PUBLISH_NOT_ENDED when it has the
- * final state but its streams were not ended. Both are counted and queued
- * for repair when s is not NULL.
+ * The state of r to its channel on the first n endpoints (1: this host's
+ * only; l->n_endpoints: every host's), waiting at most timeout_ms for each
+ * nginx. 0; PUBLISH_LOST when one of them does not have it;
+ * PUBLISH_NOT_ENDED when all have the final state but the streams of one
+ * were not ended. Both are counted and queued for repair when s is not
+ * NULL; the repair publishes to every endpoint again (the others see the
+ * same version twice, which streams are told to expect).
  */
 #define PUBLISH_LOST (-1)
 #define PUBLISH_NOT_ENDED (-2)
 static int publish_within(struct live *l, struct store *s, const struct gen_request *r,
-			  long timeout_ms)
+			  unsigned n, long timeout_ms)
 {
 	struct strbuf msg;
+	int lost = 0, not_ended = 0;
+
 	strbuf_init(&msg);
 	live_render(r, &msg);
 	if (msg.oom) {
 		strbuf_release(&msg);
-		count_failure(l, s, &r->id, "rendering a message", "out of memory");
+		count_failure(l, s, &r->id, 0, "rendering a message", "out of memory");
 		queue_repair(s, &r->id);
 		return PUBLISH_LOST;
 	}
-	long status = channel_call(l, s, "POST", &r->id, msg.buf, msg.len, timeout_ms);
+	/* One endpoint failing does not keep the change from the others. */
+	for (unsigned e = 0; e < n; e++) {
+		long status = channel_call(l, s, e, "POST", &r->id, msg.buf, msg.len, timeout_ms);
+		/* 201: delivered to subscribers; 202: queued for later ones. */
+		if (status != 201 && status != 202) {
+			if (status >= 0)
+				count_failure(l, s, &r->id, e, "POST", "nginx did not take the message");
+			lost = 1;
+			continue;
+		}
+		/* The final state is the stream's last event: nginx then ends the
+		 * streams, and a late subscriber gets the final state from us.
+		 * Failing, subscribers have the final state but their streams
+		 * stay open: the repair publishes it again and ends them. */
+		if (lifecycle_is_terminal(r->status) &&
+		    channel_call(l, s, e, "DELETE", &r->id, NULL, 0, timeout_ms) < 0)
+			not_ended = 1;
+	}
 	strbuf_release(&msg);
-	/* 201: delivered to subscribers; 202: queued for later ones. */
-	if (status != 201 && status != 202) {
-		if (status >= 0)
-			count_failure(l, s, &r->id, "POST", "nginx did not take the message");
+	if (lost || not_ended)
 		queue_repair(s, &r->id);
-		return PUBLISH_LOST;
-	}
-	/* The final state is the stream's last event: nginx then ends the
-	 * streams, and a late subscriber gets the final state from us. */
-	if (lifecycle_is_terminal(r->status) &&
-	    channel_call(l, s, "DELETE", &r->id, NULL, 0, timeout_ms) < 0) {
-		/* Subscribers have the final state but their streams stay open: the
-		 * repair publishes it again (the same version) and ends them. */
-		queue_repair(s, &r->id);
-		return PUBLISH_NOT_ENDED;
-	}
-	return 0;
+	return lost ? PUBLISH_LOST : not_ended ? PUBLISH_NOT_ENDED : 0;
 }
 
 int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 {
-	return publish_within(l, s, r, LIVE_PUBLISH_TIMEOUT_MS) ? -1 : 0;
+	return publish_within(l, s, r, l->n_endpoints, LIVE_PUBLISH_TIMEOUT_MS) ? -1 : 0;
 }
 
 int live_republish(struct live *l, const struct gen_request *r)
 {
-	return publish_within(l, NULL, r, LIVE_REPAIR_TIMEOUT_MS) ? -1 : 0;
+	return publish_within(l, NULL, r, l->n_endpoints, LIVE_REPAIR_TIMEOUT_MS) ? -1 : 0;
 }
 
 int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r)
 {
-	long status = channel_call(l, s, "GET", &r->id, NULL, 0, LIVE_HANDOVER_TIMEOUT_MS);
+	/* The stream is handed to this host's nginx: only its channel matters. */
+	long status = channel_call(l, s, 0, "GET", &r->id, NULL, 0, LIVE_HANDOVER_TIMEOUT_MS);
 	if (status == 200)
 		return 0;
 	if (status != 404)
@@ -220,7 +259,7 @@ int live_prepare_channel(struct live *l, struct store *s, const struct gen_reque
 	/* After an nginx restart (its messages are in memory), or for a request
 	 * nothing was published for yet, the channel starts with the state now;
 	 * a stream not ended after a final state is the repair's to end. */
-	int rc = publish_within(l, s, r, LIVE_HANDOVER_TIMEOUT_MS);
+	int rc = publish_within(l, s, r, 1, LIVE_HANDOVER_TIMEOUT_MS);
 	return rc == PUBLISH_NOT_ENDED ? 0 : rc;
 }
 
@@ -234,7 +273,7 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
 		if (rc == STORE_OK) {
 			live_publish(l, s, &r);
 		} else {
-			count_failure(l, s, &ids[i], "reading the changed request", store_last_error(s));
+			count_failure(l, s, &ids[i], 0, "reading the changed request", store_last_error(s));
 			queue_repair(s, &ids[i]);
 		}
 		gen_request_release(&r);

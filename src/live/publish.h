@@ -17,6 +17,11 @@
  * where the gentrack-fcgi supervisor publishes its state again within a few
  * seconds of nginx answering (live/repair.h): a subscriber already waiting
  * sees the truth then, without a further change or a reconnect.
+ *
+ * With [live] peers (several app hosts), each change goes to this host's
+ * Nchan and then to each peer's publisher server in turn, as every host's
+ * nginx holds its own clients' streams; one that fails queues the request
+ * for the repair, which publishes to all of them again.
  */
 struct live;
 

@@ -10,9 +10,14 @@
 #   galera.sh apps DIR        on a running cluster: two app hosts, app-a
 #                             (node 1 first) and app-b (node 2 first), each a
 #                             gentrack-fcgi pool, a worker (type "work")
-#                             and a reaper loop;
-#                             one nginx whose upstream is both pools; writes
-#                             DIR/apps.env (BASE_URL, CLIENT_KEY, WORKER_KEY)
+#                             and a reaper loop, and its own nginx (its
+#                             pool only; with Nchan installed, live updates
+#                             on and each host publishing to the other's
+#                             peer-publisher server, as in production);
+#                             one more nginx whose upstream is both pools
+#                             (the load balancer); writes DIR/apps.env
+#                             (BASE_URL, CLIENT_KEY, WORKER_KEY, HOST_A_URL,
+#                             HOST_B_URL, LIVE_HOSTS: 1 with live updates)
 #   galera.sh kill DIR N      SIGKILL node N (a lost node, for fault tests)
 #   galera.sh start DIR N     start node N again; returns once it rejoined
 #                             (by IST or SST) and is Synced among three
@@ -50,6 +55,7 @@ galera_start() ( set -euo pipefail; _galera_init "$1"; _galera_load; _galera_sta
 # far more on 2 shared cores.
 GALERA_BOOT_WAIT=${GALERA_BOOT_WAIT:-60}
 GALERA_JOIN_WAIT=${GALERA_JOIN_WAIT:-150}
+NCHAN_MODULE=${NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 
 _galera_init() {
 	local dir=${1:-}
@@ -279,8 +285,17 @@ _galera_up() {
 
 _app_dir() { echo "$DIR/app-$1"; }
 
+# Host H's ports in the block (the nodes leave +8, +9, +18, +19, +28, +29
+# free): its nginx's site, and the peer-publisher server the other host's
+# gentrack publishes to.
+_host_http_port() { if [[ $1 == a ]]; then echo $((BASE + 18)); else echo $((BASE + 28)); fi; }
+_host_pub_port() { if [[ $1 == a ]]; then echo $((BASE + 19)); else echo $((BASE + 29)); fi; }
+_other_host() { if [[ $1 == a ]]; then echo b; else echo a; fi; }
+_live_hosts() { [[ -r $NCHAN_MODULE ]]; }
+
 # Host H's configuration: the cluster's nodes with FIRST first, its own
-# FastCGI socket, the shared nginx as its base URL.
+# FastCGI socket, the shared nginx as its base URL; with Nchan, its own
+# nginx's publisher socket and the other host's peer publisher.
 _galera_app_conf() {
 	local h=$1 first=$2 port=$3 ad k order
 	ad=$(_app_dir "$h")
@@ -298,6 +313,13 @@ _galera_app_conf() {
 		[metrics]
 		allow_loopback = on
 	EOF
+	if _live_hosts; then
+		cat >>"$ad/gentrack.conf" <<-EOF
+			[live]
+			nchan_socket = $ad/nchan.sock
+			peers = 127.0.0.1:$(_host_pub_port "$(_other_host "$h")")
+		EOF
+	fi
 }
 
 _galera_fcgi_start() {
@@ -318,22 +340,40 @@ _galera_fcgi_start() {
 	_die "gentrack-fcgi of app-$h made no socket within 15s"
 }
 
-# The production site, its one upstream made of both pools; no live updates.
+# An nginx in DIR/NAME on PORT serving the production site, its upstream
+# SERVERS (nginx "server ...;" lines). With H (a host's letter) and Nchan
+# installed: that host's live updates too, its publisher on the host's
+# unix socket and its peer publisher on loopback for the other host.
 _galera_nginx_start() {
-	local port=$1 ngx=$DIR/nginx pid i code
+	local name=$1 port=$2 servers=$3 h=${4:-} ngx=$DIR/$1 pid i code load=""
 	pid=$(_pid_from "$ngx/nginx.pid" || true)
 	_alive "$pid" && return 0
+	rm -rf "$ngx/live"
 	mkdir -p "$ngx/tmp" "$ngx/live" "$ngx/site.d"
 	grep -q 'server unix:/run/gentrack/fcgi.sock;' "$SRCDIR/nginx/gentrack.conf" ||
 		_die "nginx/gentrack.conf: its upstream's server line is not there: cannot adapt it"
-	sed -e "s#server unix:/run/gentrack/fcgi.sock;#server unix:$(_app_dir a)/fcgi.sock; server unix:$(_app_dir b)/fcgi.sock;#" \
+	sed -e "s#server unix:/run/gentrack/fcgi.sock;#$servers#" \
 		-e "s#listen 80;#listen 127.0.0.1:$port;#" \
 		-e "s#/etc/nginx/gentrack-live/#$ngx/live/#" \
 		-e "s#/var/log/nginx/access.log#$ngx/access.log#" \
 		-e "s#/etc/nginx/gentrack-site.d/#$ngx/site.d/#" \
 		"$SRCDIR/nginx/gentrack.conf" >"$ngx/site.conf"
+	if [[ -n $h ]] && _live_hosts; then
+		load="load_module $NCHAN_MODULE;"
+		rm -f "$(_app_dir "$h")/nchan.sock"
+		sed -e "s#unix:/run/gentrack/nchan.sock#unix:$(_app_dir "$h")/nchan.sock#" \
+			"$SRCDIR/nginx/live-publisher.conf" >"$ngx/live/live-publisher.conf"
+		cp "$SRCDIR/nginx/live-subscriber.conf" "$ngx/live/live-subscriber.conf"
+		# The shipped file as an operator adapts it: this host's address,
+		# the other hosts allowed (all on loopback here).
+		grep -q 'listen 10.0.0.1:8089;' "$SRCDIR/nginx/peer-publisher.conf" ||
+			_die "nginx/peer-publisher.conf: its listen line is not there: cannot adapt it"
+		sed -e "s#listen 10.0.0.1:8089;#listen 127.0.0.1:$(_host_pub_port "$h");#" \
+			-e "s#allow 10.0.0.2;#allow 127.0.0.1;#" -e "/allow 10.0.0.3;/d" \
+			"$SRCDIR/nginx/peer-publisher.conf" >"$ngx/live/peer-publisher.conf"
+	fi
 	sed -e "s#@PREFIX@#$ngx#g" -e "s#@USER@#$(id -un)#g" -e "s#@SITE@#$ngx/site.conf#g" \
-		-e "s#@LOAD_MODULES@##" "$_galera_here/nginx-main.conf.in" >"$ngx/nginx.conf"
+		-e "s#@LOAD_MODULES@#$load#" "$_galera_here/nginx-main.conf.in" >"$ngx/nginx.conf"
 	rm -f "$ngx/nginx.pid"
 	setsid nginx -p "$ngx/" -c "$ngx/nginx.conf" -e "$ngx/error.log" </dev/null >>"$ngx/stderr.log" 2>&1 &
 	pid=$!
@@ -347,7 +387,7 @@ _galera_nginx_start() {
 		sleep 0.1
 	done
 	_tail_log "$ngx/error.log"
-	_die "nginx on port $port did not answer /healthz with 200 within 15s"
+	_die "nginx $name on port $port did not answer /healthz with 200 within 15s"
 }
 
 # A worker (the demo generator, on the entity type "work" only, so that
@@ -382,12 +422,19 @@ _galera_apps_up() {
 		worker=$("$CTL_BIN" --config "$(_app_dir b)/gentrack.conf" key create --role worker --owner demo 2>>"$DIR/apps.log" | tail -n 1)
 		[[ -n $client && -n $worker ]] || { _tail_log "$DIR/apps.log"; _die "gentrackctl key create failed"; }
 		printf 'BASE_URL=%q\nCLIENT_KEY=%q\nWORKER_KEY=%q\n' "$url" "$client" "$worker" >"$DIR/apps.env"
+		printf 'HOST_A_URL=%q\nHOST_B_URL=%q\nLIVE_HOSTS=%d\n' \
+			"http://127.0.0.1:$(_host_http_port a)" "http://127.0.0.1:$(_host_http_port b)" \
+			"$(_live_hosts && echo 1 || echo 0)" >>"$DIR/apps.env"
 	fi
 	# shellcheck source=/dev/null
 	. "$DIR/apps.env"
 	_galera_fcgi_start a
 	_galera_fcgi_start b
-	_galera_nginx_start "$port"
+	# Each host's own nginx first: the publishes of the other's pool reach it.
+	_galera_nginx_start nginx-a "$(_host_http_port a)" "server unix:$(_app_dir a)/fcgi.sock;" a
+	_galera_nginx_start nginx-b "$(_host_http_port b)" "server unix:$(_app_dir b)/fcgi.sock;" b
+	_galera_nginx_start nginx "$port" \
+		"server unix:$(_app_dir a)/fcgi.sock; server unix:$(_app_dir b)/fcgi.sock;"
 	_galera_host_workers a "$url" "$WORKER_KEY"
 	_galera_host_workers b "$url" "$WORKER_KEY"
 	_log "galera: two app hosts behind $url (pools $(_pid_from "$(_app_dir a)/fcgi.pid"), $(_pid_from "$(_app_dir b)/fcgi.pid"))"
@@ -406,6 +453,8 @@ _galera_kill_node() {
 _galera_down() {
 	local n h
 	_stop_pidfile "$DIR/nginx/nginx.pid" nginx 15
+	_stop_pidfile "$DIR/nginx-a/nginx.pid" "nginx of app-a" 15
+	_stop_pidfile "$DIR/nginx-b/nginx.pid" "nginx of app-b" 15
 	for h in a b; do
 		_stop_pidfile "$(_app_dir "$h")/worker.pid" "worker of app-$h" 15
 		_stop_pidfile "$(_app_dir "$h")/reaper.pid" "reaper loop of app-$h" 5

@@ -10,7 +10,9 @@
 # heartbeat through one host right after the create and the claim through
 # the other see them (wsrep_sync_wait); a node SIGKILLed under load: every
 # acknowledged create survives, the clients keep answering without a
-# restart, the node rejoins.
+# restart, the node rejoins. With Nchan, each host its own nginx: a stream
+# on host A hears a request created, claimed and completed through host B
+# and ends, and a publish lost on the way to host A arrives by the repair.
 # Skipped (77) where galera-4 or mariabackup is not installed.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
@@ -218,6 +220,68 @@ one_idempotent() {
 }
 check "8 sends of one Idempotency-Key through both pools at once: one request (202s replay it, the rest 409)" one_idempotent
 check "... and one row" eq "$(gsql 3 "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'idem_http'")" 1
+
+# ---- live updates across hosts: each host's nginx holds its own clients'
+# streams, and each host publishes every change to the other's too
+# ([live] peers). A stream on host A follows a request created, claimed and
+# completed through host B, and ends after the final state.
+if ((LIVE_HOSTS)); then
+	# api through one host's own nginx (its pool only).
+	via() { local BASE_URL=$1; shift; AUTH_KEY=$1 api "${@:2}"; }
+	# stream URL FILE: an EventSource-like subscriber for at most 30 s; sets SPID.
+	stream() {
+		curl -sN --max-time 30 -H "Authorization: Bearer $CLIENT_KEY" -H 'Accept: text/event-stream' \
+			"$1/api/v1/generation-requests/$ID/events" >"$2" 2>/dev/null &
+		SPID=$!
+	}
+	states() { sed -n 's/^data: //p' "$1" | jq -r '"\(.status)@\(.version)"' 2>/dev/null | paste -sd' '; }
+	has_events() { [[ $(sed -n 's/^data: //p' "$1" | wc -l) -ge $2 ]]; }
+	wk() { via "$HOST_B_URL" "$WORKER_KEY" POST "$@"; }
+
+	via "$HOST_B_URL" "$CLIENT_KEY" POST /api/v1/generation-requests '{"entity_type":"live_hosts","count":1}'
+	check "live across hosts: a create through host B" status_is 202
+	ID=$(jb .request_id)
+	stream "$HOST_A_URL" "$GT_TMP/live-a"
+	spid_a=$SPID
+	stream "$HOST_B_URL" "$GT_TMP/live-b"
+	spid_b=$SPID
+	check "a stream on host A's nginx opens with the current state" wait_for 100 has_events "$GT_TMP/live-a" 1
+	check "and one on host B's" wait_for 100 has_events "$GT_TMP/live-b" 1
+	wk /api/v1/worker/claim '{"worker_id":"w-hosts","entity_types":["live_hosts"],"lease_seconds":60}'
+	check "a claim through host B" status_is 200
+	wk "/api/v1/worker/generation-requests/$ID/entities" '{"worker_id":"w-hosts","attempt":1,"index":0,"entity":{"n":0}}'
+	wk "/api/v1/worker/generation-requests/$ID/complete" '{"worker_id":"w-hosts","attempt":1}'
+	check "its completion through host B" status_is 200
+	wait "$spid_a"
+	check "host A's stream ended by itself after the final state (curl exit 0)" eq "$?" 0
+	check "host A's stream heard every change made through host B, in order" \
+		eq "$(states "$GT_TMP/live-a")" "pending@1 processing@2 processing@3 completed@4"
+	wait "$spid_b"
+	check "as did host B's own" eq "$(states "$GT_TMP/live-b")" "pending@1 processing@2 processing@3 completed@4"
+
+	# A publish that does not reach host A (gentrackctl on host B, host A's
+	# peer publisher unreachable from it) reaches its stream by the repair.
+	pub_a=$(sed -n 's/^peers = 127.0.0.1://p' "$GDIR/app-b/gentrack.conf")
+	check "host A's peer publisher refuses a read (POST and DELETE only)" \
+		eq "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$pub_a/_gentrack/pub/$ID")" 403
+	via "$HOST_B_URL" "$CLIENT_KEY" POST /api/v1/generation-requests '{"entity_type":"live_hosts","count":1}'
+	ID=$(jb .request_id)
+	stream "$HOST_A_URL" "$GT_TMP/live-r"
+	check "a stream on host A for the repaired request opens" wait_for 100 has_events "$GT_TMP/live-r" 1
+	sed -e "s/^peers = .*/peers = 127.0.0.1:1/" "$GDIR/app-b/gentrack.conf" >"$GT_TMP/b-cut.conf"
+	t0=$(date +%s%N)
+	"$GENTRACKCTL" --config "$GT_TMP/b-cut.conf" cancel "$ID" --reason "peer down" \
+		>"$GT_TMP/ctl-cut.out" 2>&1
+	check "a cancel on host B with host A unreachable is made" eq "$?" 0
+	check "host A's publish is lost (logged)" grep -q 'live updates: POST failed' "$GT_TMP/ctl-cut.out"
+	wait "$SPID"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# the repair reached host A's stream ${ms} ms after the cancel"
+	check "host A's stream got the final state from the repair, and ended" \
+		eq "$(states "$GT_TMP/live-r")" "pending@1 cancelled@2"
+else
+	echo "# live updates across hosts: skipped (libnginx-mod-nchan not installed)"
+fi
 
 # ---- a node SIGKILLed under load
 # Each host's client creates for 10 s, one create after the other, in one

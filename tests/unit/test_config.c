@@ -436,6 +436,40 @@ static void test_store_hosts(void)
 	}
 }
 
+static void test_live_peers(void)
+{
+	struct config c;
+	CU_ASSERT_EQUAL(load(&c, "[live]\nnchan_socket = /run/n.sock\n"), 0);
+	CU_ASSERT_EQUAL(c.live_n_peers, 0);
+	config_release(&c);
+	CU_ASSERT_EQUAL(load(&c, "[live]\npeers = 10.0.0.2:8089 , app-c.internal:8089,[fd00::3]:80\n"
+			     "nchan_socket = /run/n.sock\n"), 0);
+	CU_ASSERT_EQUAL(c.live_n_peers, 3);
+	CU_ASSERT_STRING_EQUAL(c.live_peers[0].name, "10.0.0.2");
+	CU_ASSERT_EQUAL(c.live_peers[0].port, 8089);
+	CU_ASSERT_STRING_EQUAL(c.live_peers[1].name, "app-c.internal");
+	CU_ASSERT_STRING_EQUAL(c.live_peers[2].name, "fd00::3");
+	CU_ASSERT_EQUAL(c.live_peers[2].port, 80);
+	config_release(&c);
+	CU_ASSERT_EQUAL(load(&c, "[live]\nnchan_socket = /run/n.sock\npeers = a:1\npeers =\n"), 0);
+	CU_ASSERT_EQUAL(c.live_n_peers, 0);
+	config_release(&c);
+
+	/* A peer has no default port; a URL is not a host. */
+	static const char *const bad[] = {
+		"10.0.0.2", "a:1,b", "http://a:1", "a:0", "a:1,", "a:1 b:2", "1:1,2:1,3:1,4:1,5:1,6:1,7:1,8:1,9:1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "[live]\nnchan_socket = /s\npeers = %s\n", bad[i]);
+		CU_ASSERT_EQUAL(load(&c, text), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad value for 'peers' in [live]"));
+		config_release(&c);
+	}
+	expect_error("[live]\npeers = 10.0.0.2:8089\n",
+		     "t.conf: [live] peers needs [live] nchan_socket (this host's own Nchan publisher)");
+}
+
 static void test_cross_checks(void)
 {
 	expect_error("[limits]\ndefault_lease = 2h\n",
@@ -752,6 +786,7 @@ static const struct unit_case cases[] = {
 	{ "base_url", test_base_url },
 	{ "cors_origins", test_cors_origins },
 	{ "store hosts", test_store_hosts },
+	{ "live peers", test_live_peers },
 	{ "cross checks", test_cross_checks },
 	{ "password_file", test_password_file },
 	{ "booleans", test_booleans },
