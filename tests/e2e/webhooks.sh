@@ -22,7 +22,9 @@ mkdir -p "$HOOKS"
 echo '{}' >"$HOOKS/secrets.json"
 GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"$HOOKS/receiver.log" 2>&1 &
 RECEIVER=$!
-trap 'kill "$RECEIVER" 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+FOLLOW=""
+# Only what this test started, by pid.
+trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
 wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
 PORT=$(cat "$HOOKS/port")
 HOOK=http://127.0.0.1:$PORT
@@ -54,7 +56,7 @@ check "... and link-local (169.254.169.254)" refused_add 'private' --owner acme 
 check "an ftp:// URL is refused" refused_add 'http:// or https://' --owner acme --url ftp://example.com/
 check "a URL with credentials is refused" refused_add 'credentials' --owner acme \
 	--url "http://user:pw@127.0.0.1:$PORT/ok"
-check "an unknown event is refused" refused_add 'events' --owner acme --url "$HOOK/ok" --events done
+check "an unknown event is refused" refused_add 'events' --owner acme --url "$HOOK/ok" --events finished
 check "no --owner is a usage error" refused_add 'owner' --url "$HOOK/ok"
 check "a URL over 2048 bytes is refused" refused_add 'longer' --owner acme \
 	--url "https://example.com/$(head -c 2100 /dev/zero | tr '\0' a)"
@@ -172,6 +174,19 @@ check "... and disables the endpoint" \
 check "webhook list says so" match "$("${CTL[@]}" webhook list --owner initech)" 'gone +disabled'
 ID_GONE2=$(run hook_gone "$INITECH_KEY")
 check "a later request of initech writes no delivery" eq "$(deliveries "$ID_GONE2")" 0
+
+# ---- deliver --follow: the long-running deliverer ----
+"${WCTL[@]}" deliver --follow --interval 0.1 >"$HOOKS/follow.out" 2>"$HOOKS/follow.err" &
+FOLLOW=$!
+before=$(received ok | wc -l)
+ID_FOLLOW=$(run hook_ok "$CLIENT_KEY")
+more_than() { (($(received "$1" | wc -l) > $2)); }
+check "deliver --follow sends what becomes due while it runs" wait_for 100 more_than ok "$before"
+check "... verified" eq "$(received ok | tail -n 1 | jq -r '.verified, .body.data.request_id' | tr '\n' ' ')" "true $ID_FOLLOW "
+kill -TERM "$FOLLOW"
+wait "$FOLLOW"
+check "... and stops on SIGTERM, exit 0" eq "$?" 0
+check "... saying what it did" match "$(cat "$HOOKS/follow.out")" '^delivered: 1 delivered, 0 to retry, 0 dead$'
 
 # ---- remove ----
 out=$("${CTL[@]}" webhook remove --owner initech --name nope 2>&1)
