@@ -82,10 +82,12 @@ static const struct cfg_key keys[] = {
 	KEY("metrics", "allow_loopback", CFG_BOOL, metrics_allow_loopback, 0, 0),
 	KEY("metrics", "token", CFG_TOKEN, metrics_token, 0, 0),
 	KEY("metrics", "token_file", CFG_TOKEN_FILE, metrics_token, 0, 0),
+	KEY("webhooks", "allow_private", CFG_BOOL, webhooks_allow_private, 0, 0),
+	KEY("webhooks", "retry_schedule_divisor", CFG_INT, webhooks_retry_divisor, 1, 1000000),
 };
 
 static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens",
-					"metrics", "http" };
+					"metrics", "http", "webhooks" };
 
 static char *dup_mem(const char *s, size_t len)
 {
@@ -141,6 +143,7 @@ int config_init(struct config *c)
 	c->list_max = 100;
 	c->status_token_ttl = 24 * 3600;
 	c->token_allow_cancel = 1;
+	c->webhooks_retry_divisor = 1;
 	return 0;
 }
 

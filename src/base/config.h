@@ -126,6 +126,10 @@ struct config {
 	/* [metrics] */
 	int metrics_allow_loopback; /* 0 or 1 */
 	char *metrics_token;        /* "" = none; a secret */
+
+	/* [webhooks] */
+	int webhooks_allow_private; /* 0 or 1: endpoints on loopback/private/link-local addresses */
+	int webhooks_retry_divisor; /* 1..1000000: the retry schedule divided by this; tests only */
 };
 
 /* Fills every field with its default. 0, or -1 on allocation failure. */

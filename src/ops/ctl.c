@@ -44,6 +44,11 @@ void ctl_usage(FILE *out)
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
 		"  queue list                               queues with pending or processing work or a pause\n"
 		"  queue pause|resume TYPE --reason TEXT    stop (start again) the claims of an entity type\n"
+		"  webhook add --owner O --url URL [--name N] [--events completed,partial,failed,cancelled]\n"
+		"                                           register a webhook endpoint (secret printed once)\n"
+		"  webhook list [--owner O]                 endpoints, enabled or disabled, deliveries waiting\n"
+		"  webhook remove --owner O [--name N]      delete an endpoint (its waiting deliveries die)\n"
+		"  deliver [--follow] [--interval S]        send the due webhook deliveries (--follow: for ever)\n"
 		"  watch ID [--interval S] [--timeout S]    follow a request to its end (a progress bar on a\n"
 		"                                           terminal, a line per change otherwise, --json a\n"
 		"                                           JSON line per change); exit status 0 completed,\n"
@@ -219,6 +224,8 @@ static const struct command commands[] = {
 	{ "cancel", ctl_cmd_cancel },
 	{ "watch", ctl_cmd_watch },
 	{ "queue", ctl_cmd_queue },
+	{ "webhook", ctl_cmd_webhook },
+	{ "deliver", ctl_cmd_deliver },
 };
 
 int ctl_main(int argc, char **argv)

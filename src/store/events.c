@@ -26,6 +26,10 @@ int events_insert(struct store *s, const struct uuid *id, int64_t at, const char
 	if (rc)
 		return rc;
 	engine_note_change(s, id);
+	/* Every transition passes here: the one place the outbox is written. */
+	rc = webhooks_outbox(s, id, at, to);
+	if (rc)
+		return rc;
 	return metrics_on_transition(s, id, engine_insert_id(s, &Q_EVENT_INSERT), actor, from, to);
 }
 

@@ -64,6 +64,15 @@ int keys_principal_row(void *ctx, const struct sqlcell *c);
 int events_insert(struct store *s, const struct uuid *id, int64_t at, const char *actor,
 		  const char *from, const char *to, const char *message);
 
+/* ---- webhooks.c ---- */
+
+/*
+ * The outbox: request `id` just reached final status `to` at `at`, in the
+ * caller's transaction; writes one delivery for each enabled endpoint of
+ * its owner subscribed to that event (none: one cheap read).
+ */
+int webhooks_outbox(struct store *s, const struct uuid *id, int64_t at, const char *to);
+
 /* ---- metrics.c ---- */
 
 /*

@@ -9,6 +9,7 @@
 #include "model/lifecycle.h"
 #include "model/queue_state.h"
 #include "model/resource.h"
+#include "model/webhook.h"
 
 /*
  * The MariaDB store: the only folder that includes mysql.h (src/store/engine.c,
@@ -105,6 +106,63 @@ int store_key_list(struct store *s, int (*fn)(void *ctx, const struct store_key_
 		   void *ctx);
 /* NOT_FOUND if no such id; CONFLICT if already revoked. */
 int store_key_revoke(struct store *s, long long id, int64_t now);
+
+/* ---- webhook endpoints and the outbox of deliveries (store/webhooks.c) ---- */
+
+/*
+ * Registers an endpoint of `owner` (secret as webhook_secret_generate makes
+ * it, stored as it is: the deliverer signs with it). STORE_DUPLICATE when
+ * the owner has an endpoint of that name.
+ */
+int store_webhook_add(struct store *s, const char *owner, const char *name, const char *url,
+		      const char *secret, const char *events, long long *id);
+struct store_webhook_row {
+	long long id;
+	const char *owner, *name, *url, *events;   /* borrowed for the call */
+	int64_t created_at;
+	int64_t disabled_at;    /* TIME_NONE while enabled */
+	unsigned long long pending;  /* deliveries waiting */
+};
+/* Calls fn for each endpoint (of `owner`, or all for NULL), by owner and name; non-zero stops. */
+int store_webhook_list(struct store *s, const char *owner,
+		       int (*fn)(void *ctx, const struct store_webhook_row *row), void *ctx);
+/* Deletes an endpoint; its waiting deliveries become dead. NOT_FOUND. */
+int store_webhook_remove(struct store *s, const char *owner, const char *name);
+
+/* A delivery a deliverer holds the lease of. */
+struct store_delivery {
+	char id[WEBHOOK_MSG_ID_LEN + 16];  /* the webhook-id */
+	long long endpoint_id;
+	char event_type[64];
+	char *payload;          /* owned */
+	size_t payload_len;
+	char *url;              /* owned */
+	char *secret;           /* owned; wiped by store_delivery_release */
+	int endpoint_disabled;  /* disabled (410) since the delivery was written */
+	unsigned attempts;      /* attempts made before this one */
+	int64_t now;            /* the store's clock at the claim */
+};
+void store_delivery_release(struct store_delivery *d);
+/*
+ * Claims the most overdue pending delivery (FOR UPDATE SKIP LOCKED: several
+ * deliverers never take the same one) and leases it to lease_owner for
+ * lease_seconds. NOT_FOUND when none is due.
+ */
+int store_delivery_claim(struct store *s, const char *lease_owner, unsigned lease_seconds,
+			 struct store_delivery *out);
+enum store_delivery_outcome {
+	DELIVERY_DELIVERED,     /* a 2xx */
+	DELIVERY_RETRY,         /* again after retry_us */
+	DELIVERY_DEAD,          /* no attempts left, or the endpoint is gone */
+};
+/*
+ * Records one attempt of a delivery this lease_owner holds: http_status (0
+ * for none), error (NULL for none); disable_endpoint after a 410.
+ * CONFLICT when the lease was lost (another deliverer may send it again).
+ */
+int store_delivery_finish(struct store *s, const struct store_delivery *d, const char *lease_owner,
+			  enum store_delivery_outcome outcome, long long retry_us,
+			  int http_status, const char *error, int disable_endpoint);
 
 /* ---- admin users (store/keys.c) ---- */
 int store_admin_user_set(struct store *s, const char *name, const char *password_hash,

@@ -31,18 +31,21 @@ require_programs() {
 	skip_test "missing programs: ${missing[*]} (run ./dev deps)"
 }
 
-# The browser tests' playwright-core, from tests/browser/package-lock.json,
-# installed once into the build tree (the source tree may be read-only, as
-# under make distcheck); sets NPM_DIR, where it is (GT_NPM_DIR for lib.mjs).
-need_playwright() {
+# An npm package of tests/browser/package-lock.json (playwright-core for the
+# browser tests, standardwebhooks for tests/e2e/webhooks.sh), installed once
+# into the build tree with everything the lock file names (the source tree may
+# be read-only, as under make distcheck); sets NPM_DIR, where it is
+# (GT_NPM_DIR for lib.mjs).
+need_npm_package() {
 	NPM_DIR=$GT_BUILDDIR/tests/browser
-	[[ -d $NPM_DIR/node_modules/playwright-core ]] && return 0
+	[[ -d $NPM_DIR/node_modules/$1 ]] && return 0
 	mkdir -p "$NPM_DIR"
 	[[ $NPM_DIR -ef $GT_SRCDIR/tests/browser ]] ||
 		cp "$GT_SRCDIR/tests/browser/package.json" "$GT_SRCDIR/tests/browser/package-lock.json" "$NPM_DIR/"
 	(cd "$NPM_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) ||
 		{ echo "FAIL: npm ci in $NPM_DIR"; echo "0 passed, 1 failed"; exit 1; }
 }
+need_playwright() { need_npm_package playwright-core; }
 
 # Starts a fresh stack in tests/.stack/NAME of the build tree, stops it when
 # the test exits however it exits, and loads its credentials.env.

@@ -32,7 +32,8 @@ versions=$(for f in "${sql_files[@]}"; do b=$(basename "$f"); echo $((10#${b%%_*
 check "schema_migrations versions are the files' numbers" \
 	eq "$(sql 'SELECT version FROM schema_migrations ORDER BY version' | tr '\n' ' ')" "$versions"
 
-tables=(generation_requests generation_entities generation_events api_keys admin_users idempotency_keys schema_migrations)
+tables=(generation_requests generation_entities generation_events api_keys admin_users idempotency_keys schema_migrations
+	webhook_endpoints webhook_deliveries)
 for t in "${tables[@]}"; do
 	row=$(sql "SELECT ENGINE, TABLE_COLLATION FROM information_schema.TABLES
 	           WHERE TABLE_SCHEMA = 'gentrack' AND TABLE_NAME = '$t'")

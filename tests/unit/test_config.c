@@ -70,6 +70,9 @@ static void test_defaults(void)
 	/* /metrics for an admin only, until the operator opens it (issue 20). */
 	CU_ASSERT_EQUAL(c.metrics_allow_loopback, 0);
 	CU_ASSERT_STRING_EQUAL(c.metrics_token, "");
+	/* Webhooks to public addresses only, on the real schedule. */
+	CU_ASSERT_EQUAL(c.webhooks_allow_private, 0);
+	CU_ASSERT_EQUAL(c.webhooks_retry_divisor, 1);
 	config_release(&c);
 	CU_ASSERT_PTR_NULL(c.store_host);
 	CU_ASSERT_PTR_NULL(c.metrics_token);
@@ -111,7 +114,10 @@ static void test_every_key(void)
 		"level = debug\n"
 		"[metrics]\n"
 		"allow_loopback = on\n"
-		"token = 0123456789abcdef0123456789abcdef\n");
+		"token = 0123456789abcdef0123456789abcdef\n"
+		"[webhooks]\n"
+		"allow_private = true\n"
+		"retry_schedule_divisor = 1000\n");
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_STRING_EQUAL(c.store_host, "db.example");
@@ -138,6 +144,8 @@ static void test_every_key(void)
 	CU_ASSERT_STRING_EQUAL(c.log_level, "debug");
 	CU_ASSERT_EQUAL(c.metrics_allow_loopback, 1);
 	CU_ASSERT_STRING_EQUAL(c.metrics_token, "0123456789abcdef0123456789abcdef");
+	CU_ASSERT_EQUAL(c.webhooks_allow_private, 1);
+	CU_ASSERT_EQUAL(c.webhooks_retry_divisor, 1000);
 	config_release(&c);
 }
 

@@ -1,0 +1,353 @@
+#include "build_config.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jsonw.h"
+#include "base/strbuf.h"
+#include "base/uuid.h"
+#include "model/webhook.h"
+#include "store/internal.h"
+#include "base/banned.h"
+
+/*
+ * Webhook endpoints and the outbox of their deliveries (sql/017, issue 16):
+ * what `gentrackctl webhook` changes, what the transitions write, and what
+ * the deliverer claims and records.
+ */
+
+/* ---- endpoints ---- */
+
+static const struct engine_query Q_WH_ADD = {
+	"INSERT INTO webhook_endpoints (owner, name, url, secret, events, created_at) "
+	"VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))",
+	"sssss", "" };
+
+int store_webhook_add(struct store *s, const char *owner, const char *name, const char *url,
+		      const char *secret, const char *events, long long *id)
+{
+	struct sqlv p[] = { SV_STR(owner), SV_STR(name), SV_STR(url), SV_STR(secret),
+			    SV_STR(events) };
+	int rc = engine_run(s, &Q_WH_ADD, p, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK)
+		*id = engine_insert_id(s, &Q_WH_ADD);
+	return rc;
+}
+
+/* The secret is never read here: only the deliverer's claim reads it. */
+static const struct engine_query Q_WH_LIST = {
+	"SELECT e.id, e.owner, e.name, e.url, e.events, e.created_at, e.disabled_at, "
+	"(SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id "
+	" AND d.state = 'pending') "
+	"FROM webhook_endpoints e WHERE ? IS NULL OR e.owner = ? ORDER BY e.owner, e.name",
+	"ss", "isssstti" };
+
+static int webhook_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const struct store_webhook_row *) =
+		(int (*)(void *, const struct store_webhook_row *))k->fn;
+	struct store_webhook_row r = {
+		.id = c[0].i, .owner = c[1].s, .name = c[2].s, .url = c[3].s, .events = c[4].s,
+		.created_at = engine_cell_time(&c[5]), .disabled_at = engine_cell_time(&c[6]),
+		.pending = (unsigned long long)c[7].i,
+	};
+	return fn(k->ctx, &r);
+}
+
+int store_webhook_list(struct store *s, const char *owner,
+		       int (*fn)(void *ctx, const struct store_webhook_row *row), void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[] = { SV_STR(owner), SV_STR(owner) };
+	return engine_run(s, &Q_WH_LIST, p, webhook_row, &k, NULL, NULL);
+}
+
+static const struct engine_query Q_WH_FIND = {
+	"SELECT id FROM webhook_endpoints WHERE owner = ? AND name = ? FOR UPDATE",
+	"ss", "i" };
+static const struct engine_query Q_WH_ORPHAN = {
+	"UPDATE webhook_deliveries SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, "
+	"last_error = 'endpoint removed' WHERE endpoint_id = ? AND state = 'pending'",
+	"i", "" };
+static const struct engine_query Q_WH_DELETE = {
+	"DELETE FROM webhook_endpoints WHERE id = ?",
+	"i", "" };
+
+static int id_row(void *ctx, const struct sqlcell *c)
+{
+	*(long long *)ctx = c[0].i;
+	return 1;
+}
+
+static int remove_txn(struct store *s, const char *owner, const char *name)
+{
+	long long id = 0;
+	size_t rows = 0;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	struct sqlv p[] = { SV_STR(owner), SV_STR(name) };
+	rc = engine_run(s, &Q_WH_FIND, p, id_row, &id, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	struct sqlv q[] = { SV_INT(id) };
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_WH_ORPHAN, q, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_WH_DELETE, q, NULL, NULL, NULL, NULL);
+	return engine_finish(s, rc);
+}
+
+int store_webhook_remove(struct store *s, const char *owner, const char *name)
+{
+	struct retry r = RETRY_INIT("webhook_remove");
+	int rc;
+	do
+		rc = remove_txn(s, owner, name);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
+/* ---- the outbox ---- */
+
+/* More than this many endpoints of one owner on one event are not written to. */
+#define OUTBOX_ENDPOINTS_MAX 16
+
+static const struct engine_query Q_OUTBOX_ENDPOINTS = {
+	"SELECT e.id FROM generation_requests r JOIN webhook_endpoints e ON e.owner = r.owner "
+	"WHERE r.id = ? AND e.disabled_at IS NULL AND FIND_IN_SET(?, e.events) "
+	"ORDER BY e.id LIMIT 16",
+	"bs", "i" };
+static const struct engine_query Q_OUTBOX_REQUEST = {
+	"SELECT " REQ_COLUMNS " FROM generation_requests WHERE id = ?",
+	"b", REQ_TYPES };
+static const struct engine_query Q_OUTBOX_INSERT = {
+	"INSERT INTO webhook_deliveries (id, request_id, endpoint_id, event_type, payload, "
+	"created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	"sbisstt", "" };
+
+struct endpoint_ids {
+	long long ids[OUTBOX_ENDPOINTS_MAX];
+	unsigned n;
+};
+
+static int endpoint_id_row(void *ctx, const struct sqlcell *c)
+{
+	struct endpoint_ids *e = ctx;
+	if (e->n < OUTBOX_ENDPOINTS_MAX)
+		e->ids[e->n++] = c[0].i;
+	return 0;
+}
+
+/*
+ * {"type": ..., "timestamp": ..., "data": {the resource without entities,
+ * "link": its path}}: what every endpoint of this event receives.
+ */
+static int outbox_payload(struct store *s, const struct uuid *id, int64_t at,
+			  const char *type, struct strbuf *sb)
+{
+	struct gen_request r;
+	struct rows_one one = { &r, 0 };
+	size_t rows = 0;
+	char ids[UUID_STR_LEN + 1], link[64 + UUID_STR_LEN];
+	gen_request_init(&r);
+	struct sqlv p[] = { SV_UUID(id) };
+	int rc = engine_run(s, &Q_OUTBOX_REQUEST, p, rows_one_request, &one, NULL, &rows);
+	if (rc == STORE_OK && one.failed)
+		rc = engine_oom(s);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK) {
+		struct jsonw w;
+		uuid_format(id, ids);
+		jsonw_init(&w, sb);
+		jsonw_object_begin(&w);
+		jsonw_key(&w, "type"); jsonw_cstr(&w, type);
+		resource_render_time(&w, "timestamp", at);
+		jsonw_key(&w, "data");
+		jsonw_object_begin(&w);
+		resource_render_members(&r, NULL, 0, &w);
+		snprintf(link, sizeof(link), "/api/v1/generation-requests/%s", ids);
+		jsonw_key(&w, "link"); jsonw_cstr(&w, link);
+		jsonw_object_end(&w);
+		jsonw_object_end(&w);
+		if (jsonw_failed(&w) || sb->oom)
+			rc = engine_oom(s);
+	}
+	gen_request_release(&r);
+	return rc;
+}
+
+int webhooks_outbox(struct store *s, const struct uuid *id, int64_t at, const char *to)
+{
+	enum gen_status final;
+	const char *type;
+	struct endpoint_ids e = { .n = 0 };
+	struct strbuf payload = STRBUF_INIT;
+
+	if (!to || lifecycle_status_parse(to, &final) < 0 || !(type = webhook_event_type(final)))
+		return STORE_OK;
+	struct sqlv p[] = { SV_UUID(id), SV_STR(to) };
+	int rc = engine_run(s, &Q_OUTBOX_ENDPOINTS, p, endpoint_id_row, &e, NULL, NULL);
+	if (rc || !e.n)
+		return rc;
+	rc = outbox_payload(s, id, at, type, &payload);
+	for (unsigned i = 0; rc == STORE_OK && i < e.n; i++) {
+		char msg_id[WEBHOOK_MSG_ID_LEN + 1];
+		webhook_msg_id_generate(msg_id);
+		struct sqlv q[] = { SV_STR(msg_id), SV_UUID(id), SV_INT(e.ids[i]), SV_STR(type),
+				    SV_BIN(payload.buf, payload.len), SV_TIME(at), SV_TIME(at) };
+		rc = engine_run(s, &Q_OUTBOX_INSERT, q, NULL, NULL, NULL, NULL);
+	}
+	strbuf_release(&payload);
+	return rc;
+}
+
+/* ---- delivery ---- */
+
+void store_delivery_release(struct store_delivery *d)
+{
+	if (d->secret) {
+		sodium_memzero(d->secret, strlen(d->secret));
+		free(d->secret);
+	}
+	free(d->payload);
+	free(d->url);
+	memset(d, 0, sizeof(*d));
+}
+
+static const struct engine_query Q_DELIVERY_DUE = {
+	"SELECT id, endpoint_id, event_type, payload, attempts, UTC_TIMESTAMP(6) "
+	"FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6) "
+	"AND (lease_expires_at IS NULL OR lease_expires_at <= UTC_TIMESTAMP(6)) "
+	"ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+	"", "sissit" };
+static const struct engine_query Q_DELIVERY_ENDPOINT = {
+	"SELECT url, secret, disabled_at IS NOT NULL FROM webhook_endpoints WHERE id = ?",
+	"i", "ssi" };
+static const struct engine_query Q_DELIVERY_LEASE = {
+	"UPDATE webhook_deliveries SET lease_owner = ?, "
+	"lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?",
+	"sis", "" };
+
+static int due_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_delivery *d = ctx;
+	engine_cell_copy(&c[0], d->id, sizeof(d->id));
+	d->endpoint_id = c[1].i;
+	engine_cell_copy(&c[2], d->event_type, sizeof(d->event_type));
+	d->payload = engine_cell_dup(&c[3]);
+	d->payload_len = c[3].len;
+	d->attempts = (unsigned)c[4].i;
+	d->now = engine_cell_time(&c[5]);
+	return 1;
+}
+
+static int endpoint_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_delivery *d = ctx;
+	d->url = engine_cell_dup(&c[0]);
+	d->secret = engine_cell_dup(&c[1]);
+	d->endpoint_disabled = (int)c[2].i;
+	return 1;
+}
+
+static int claim_txn(struct store *s, const char *lease_owner, unsigned lease_seconds,
+		     struct store_delivery *out)
+{
+	size_t rows = 0;
+	memset(out, 0, sizeof(*out));
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	rc = engine_run(s, &Q_DELIVERY_DUE, NULL, due_row, out, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK && !out->payload)
+		rc = engine_oom(s);
+	if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_INT(out->endpoint_id) };
+		rows = 0;
+		rc = engine_run(s, &Q_DELIVERY_ENDPOINT, p, endpoint_row, out, NULL, &rows);
+		/* Removed endpoints take their waiting deliveries with them. */
+		if (rc == STORE_OK && !rows)
+			out->endpoint_disabled = 1;
+		else if (rc == STORE_OK && (!out->url || !out->secret))
+			rc = engine_oom(s);
+	}
+	if (rc == STORE_OK) {
+		struct sqlv p[] = { SV_STR(lease_owner), SV_INT(lease_seconds), SV_STR(out->id) };
+		rc = engine_run(s, &Q_DELIVERY_LEASE, p, NULL, NULL, NULL, NULL);
+	}
+	rc = engine_finish(s, rc);
+	if (rc)
+		store_delivery_release(out);
+	return rc;
+}
+
+int store_delivery_claim(struct store *s, const char *lease_owner, unsigned lease_seconds,
+			 struct store_delivery *out)
+{
+	struct retry r = RETRY_INIT("webhook_claim");
+	int rc;
+	do
+		rc = claim_txn(s, lease_owner, lease_seconds, out);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
+/* Fenced on the lease: a deliverer whose lease ran out records nothing. */
+static const struct engine_query Q_DELIVERY_FINISH = {
+	"UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, "
+	"next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND, "
+	"lease_owner = NULL, lease_expires_at = NULL, last_attempt_at = UTC_TIMESTAMP(6), "
+	"last_status = NULLIF(?, 0), last_error = ? "
+	"WHERE id = ? AND state = 'pending' AND lease_owner = ?",
+	"siisss", "" };
+static const struct engine_query Q_ENDPOINT_DISABLE = {
+	"UPDATE webhook_endpoints SET disabled_at = UTC_TIMESTAMP(6) "
+	"WHERE id = ? AND disabled_at IS NULL",
+	"i", "" };
+
+static int finish_txn(struct store *s, const struct store_delivery *d, const char *lease_owner,
+		      enum store_delivery_outcome outcome, long long retry_us, int http_status,
+		      const char *error, int disable_endpoint)
+{
+	static const char *const states[] = { "delivered", "pending", "dead" };
+	unsigned long long n = 0;
+	char err[1024 + 1];
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	/* last_error is VARCHAR(1024): whatever a server or libcurl said, cut. */
+	if (error)
+		snprintf(err, sizeof(err), "%s", error);
+	struct sqlv p[] = { SV_STR(states[outcome]),
+			    SV_INT(outcome == DELIVERY_RETRY ? retry_us : 0),
+			    SV_INT(http_status), SV_STR(error ? err : NULL),
+			    SV_STR(d->id), SV_STR(lease_owner) };
+	rc = engine_run(s, &Q_DELIVERY_FINISH, p, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_CONFLICT;
+	if (rc == STORE_OK && disable_endpoint) {
+		struct sqlv q[] = { SV_INT(d->endpoint_id) };
+		rc = engine_run(s, &Q_ENDPOINT_DISABLE, q, NULL, NULL, NULL, NULL);
+	}
+	return engine_finish(s, rc);
+}
+
+int store_delivery_finish(struct store *s, const struct store_delivery *d, const char *lease_owner,
+			  enum store_delivery_outcome outcome, long long retry_us,
+			  int http_status, const char *error, int disable_endpoint)
+{
+	struct retry r = RETRY_INIT("webhook_finish");
+	int rc;
+	do
+		rc = finish_txn(s, d, lease_owner, outcome, retry_us, http_status, error,
+				disable_endpoint);
+	while (retry_again(s, &r, rc));
+	return rc;
+}

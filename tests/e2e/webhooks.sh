@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# jq programs name their $variables inside single quotes on purpose; helper
+# functions are called through `check` and `wait_for`.
+# shellcheck disable=SC2016,SC2317
+# Completion webhooks (issue 16, first slice): `gentrackctl webhook add`
+# refuses bad and private URLs and changes nothing; a request that ends
+# writes its delivery (the outbox) only for an owner's endpoint subscribed to
+# that event; `gentrackctl deliver` POSTs it signed, and a Node receiver
+# checks every signature with the official standardwebhooks verifier. A 500
+# is tried again on the schedule (shrunk by [webhooks]
+# retry_schedule_divisor, a test-only knob) with the same webhook-id; a 410
+# disables the endpoint.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+
+require_programs mariadbd mariadb mariadb-install-db nginx curl jq node npm
+start_stack webhooks
+need_npm_package standardwebhooks
+HOOKS=$GT_STACK_DIR/hooks
+mkdir -p "$HOOKS"
+echo '{}' >"$HOOKS/secrets.json"
+GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"$HOOKS/receiver.log" 2>&1 &
+RECEIVER=$!
+FOLLOW=""
+# Only what this test started, by pid.
+trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
+PORT=$(cat "$HOOKS/port")
+HOOK=http://127.0.0.1:$PORT
+COLL=/api/v1/generation-requests
+
+# The stack's configuration (private addresses refused, the default), and
+# the deliverer's: the receiver is on loopback, and the schedule 1000 times
+# shorter (5 s -> 5 ms, 5 min -> 0.3 s).
+CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
+WH_CONF=$GT_STACK_DIR/webhooks.conf
+{ cat "$GENTRACK_CONFIG"; printf '[webhooks]\nallow_private = true\nretry_schedule_divisor = 1000\n'; } >"$WH_CONF"
+WCTL=("$GENTRACKCTL" --config "$WH_CONF")
+endpoints() { sql "SELECT COUNT(*) FROM webhook_endpoints"; }
+
+# ---- webhook add: bad input refused, nothing written ----
+refused_add() {
+	local want=$1 out rc
+	shift
+	out=$("${CTL[@]}" webhook add "$@" 2>&1)
+	rc=$?
+	eq "$rc/$(endpoints)" "1/0" || return 1
+	match "$out" "$want"
+}
+check "a loopback URL is refused without allow_private" refused_add 'loopback, private' \
+	--owner acme --url "$HOOK/ok"
+check "... a private one too (10.0.0.1)" refused_add 'private' --owner acme --url http://10.0.0.1/x
+check "... and link-local (169.254.169.254)" refused_add 'private' --owner acme \
+	--url http://169.254.169.254/latest/meta-data
+check "an ftp:// URL is refused" refused_add 'http:// or https://' --owner acme --url ftp://example.com/
+check "a URL with credentials is refused" refused_add 'credentials' --owner acme \
+	--url "http://user:pw@127.0.0.1:$PORT/ok"
+check "an unknown event is refused" refused_add 'events' --owner acme --url "$HOOK/ok" --events finished
+check "no --owner is a usage error" refused_add 'owner' --url "$HOOK/ok"
+check "a URL over 2048 bytes is refused" refused_add 'longer' --owner acme \
+	--url "https://example.com/$(head -c 2100 /dev/zero | tr '\0' a)"
+
+# ---- the endpoints ----
+add() {
+	local name=$1 owner=$2 secret
+	shift 2
+	secret=$("${WCTL[@]}" webhook add --owner "$owner" --name "$name" --url "$HOOK/$name" "$@" 2>>"$HOOKS/ctl.log") ||
+		return 1
+	[[ $secret == whsec_* ]] || return 1
+	jq --arg n "$name" --arg s "$secret" '.[$n] = $s' "$HOOKS/secrets.json" >"$HOOKS/secrets.tmp" &&
+		mv "$HOOKS/secrets.tmp" "$HOOKS/secrets.json"
+}
+check "webhook add prints a whsec_ secret (acme, 'ok')" add ok acme
+check "... globex's 'flaky', for completed only" add flaky globex --events completed
+"${CTL[@]}" key create --role client --owner initech >"$HOOKS/initech.key" 2>/dev/null
+INITECH_KEY=$(tail -n 1 "$HOOKS/initech.key")
+check "... initech's 'gone'" add gone initech
+out=$("${WCTL[@]}" webhook add --owner acme --name ok --url "$HOOK/ok" 2>&1)
+check "a second endpoint of the same name is refused" eq "$?/$(endpoints)" "1/3"
+check "... saying so" match "$out" 'already has a webhook named'
+out=$("${CTL[@]}" --json webhook list)
+check "webhook list --json: three endpoints, no secret" \
+	eq "$(jq -c '[.[] | [.owner, .name, .events, (.secret // "none")]]' <<<"$out")" \
+	'[["acme","ok","completed,partial,failed,cancelled","none"],["globex","flaky","completed","none"],["initech","gone","completed,partial,failed,cancelled","none"]]'
+
+# run TYPE KEY: a request of KEY's owner, claimed, one entity, completed; prints its id.
+run() {
+	local type=$1 id
+	AUTH_KEY=$2
+	api POST "$COLL" "{\"entity_type\":\"$type\",\"count\":1}"
+	id=$(jb .request_id)
+	AUTH_KEY=$WORKER_KEY
+	api POST /api/v1/worker/claim "{\"worker_id\":\"e2e-hooks\",\"entity_types\":[\"$type\"]}"
+	api POST "/api/v1/worker/generation-requests/$id/entities" \
+		'{"worker_id":"e2e-hooks","attempt":1,"index":0,"entity":{"text":"hello"}}'
+	api POST "/api/v1/worker/generation-requests/$id/complete" '{"worker_id":"e2e-hooks","attempt":1}'
+	[[ $ST == 200 ]] && printf '%s' "$id"
+}
+deliveries() { sql "SELECT COUNT(*) FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$1', '-', ''))"; }
+received() { jq -c "select(.name == \"$1\")" "$HOOKS/received.jsonl" 2>/dev/null; }
+# deliver_until NAME N: one-pass deliver runs until the receiver saw N deliveries to NAME.
+deliver_until() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1 || return 1
+		(($(received "$1" | wc -l) >= $2)) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- a completed request: one signed delivery ----
+ID_OK=$(run hook_ok "$CLIENT_KEY")
+check "acme's request completes" match "$ID_OK" '^[0-9a-f-]{36}$'
+check "... and its delivery is in the outbox" eq "$(deliveries "$ID_OK")" 1
+check "deliver sends it" deliver_until ok 1
+R=$(received ok)
+check "... once" eq "$(wc -l <<<"$R")" 1
+check "... signed: the standardwebhooks verifier accepts it" eq "$(jq -r '.verified, .error' <<<"$R" | tr '\n' ' ')" "true null "
+check "... a POST of JSON" eq "$(jq -r '.method + " " + .content_type' <<<"$R")" "POST application/json"
+check "... type generation_request.completed" eq "$(jq -r .body.type <<<"$R")" generation_request.completed
+check "... the request, completed, with its link" \
+	eq "$(jq -r '[.body.data.request_id, .body.data.status, .body.data.generated_count, .body.data.link] | join(" ")' <<<"$R")" \
+	"$ID_OK completed 1 /api/v1/generation-requests/$ID_OK"
+check "... without its entities" eq "$(jq -r '.body.data | has("entities")' <<<"$R")" false
+check "... a timestamp" match "$(jq -r .body.timestamp <<<"$R")" '^20[0-9-]+T[0-9:.]+Z$'
+check "... its webhook-id is the delivery's" \
+	eq "$(jq -r .id <<<"$R")" "$(sql "SELECT id FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_OK', '-', ''))")"
+check "... recorded delivered after one attempt with its status" \
+	eq "$(sql "SELECT state, attempts, last_status FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_OK', '-', ''))" | tr '\t' ' ')" \
+	"delivered 1 200"
+"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
+check "a second pass sends nothing again" eq "$(received ok | wc -l)" 1
+
+# ---- the outbox only for a subscribed event ----
+AUTH_KEY=$CLIENT_KEY_2
+api POST "$COLL" '{"entity_type":"hook_cancel","count":1}'
+ID_CANCEL=$(jb .request_id)
+api POST "$COLL/$ID_CANCEL/cancel" '{"reason":"no longer needed"}'
+check "globex cancels a request" status_is 200
+check "... no delivery: its endpoint is for completed only" eq "$(deliveries "$ID_CANCEL")" 0
+AUTH_KEY=$CLIENT_KEY
+api POST "$COLL" '{"entity_type":"hook_cancel","count":1}'
+ID_CANCEL_A=$(jb .request_id)
+api POST "$COLL/$ID_CANCEL_A/cancel" ''
+check "acme's cancel writes a generation_request.cancelled delivery" \
+	eq "$(sql "SELECT event_type FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_CANCEL_A', '-', ''))")" \
+	generation_request.cancelled
+check "... sent and verified" deliver_until ok 2
+
+# ---- 500, 500, then 200: three attempts, one webhook-id ----
+ID_FLAKY=$(run hook_flaky "$CLIENT_KEY_2")
+check "globex's request completes" match "$ID_FLAKY" '^[0-9a-f-]{36}$'
+check "deliver tries until the receiver takes it" deliver_until flaky 3
+R=$(received flaky)
+check "... three attempts" eq "$(wc -l <<<"$R")" 3
+check "... answered 500, 500, 200" eq "$(jq -r .status <<<"$R" | tr '\n' ' ')" "500 500 200 "
+check "... every one verified" eq "$(jq -r .verified <<<"$R" | sort -u)" true
+check "... with one webhook-id" eq "$(jq -r .id <<<"$R" | sort -u | wc -l)" 1
+check "... recorded delivered after 3 attempts" \
+	eq "$(sql "SELECT state, attempts, last_status FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_FLAKY', '-', ''))" | tr '\t' ' ')" \
+	"delivered 3 200"
+
+# ---- 410 Gone: the endpoint is disabled ----
+ID_GONE=$(run hook_gone "$INITECH_KEY")
+check "initech's request completes" match "$ID_GONE" '^[0-9a-f-]{36}$'
+check "deliver sends it" deliver_until gone 1
+check "... the 410 makes the delivery dead after one attempt" \
+	eq "$(sql "SELECT state, attempts, last_status FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_GONE', '-', ''))" | tr '\t' ' ')" \
+	"dead 1 410"
+check "... and disables the endpoint" \
+	eq "$(sql "SELECT disabled_at IS NOT NULL FROM webhook_endpoints WHERE owner = 'initech'")" 1
+check "webhook list says so" match "$("${CTL[@]}" webhook list --owner initech)" 'gone +disabled'
+ID_GONE2=$(run hook_gone "$INITECH_KEY")
+check "a later request of initech writes no delivery" eq "$(deliveries "$ID_GONE2")" 0
+
+# ---- deliver --follow: the long-running deliverer ----
+"${WCTL[@]}" deliver --follow --interval 0.1 >"$HOOKS/follow.out" 2>"$HOOKS/follow.err" &
+FOLLOW=$!
+before=$(received ok | wc -l)
+ID_FOLLOW=$(run hook_ok "$CLIENT_KEY")
+more_than() { (($(received "$1" | wc -l) > $2)); }
+check "deliver --follow sends what becomes due while it runs" wait_for 100 more_than ok "$before"
+check "... verified" eq "$(received ok | tail -n 1 | jq -r '.verified, .body.data.request_id' | tr '\n' ' ')" "true $ID_FOLLOW "
+kill -TERM "$FOLLOW"
+wait "$FOLLOW"
+check "... and stops on SIGTERM, exit 0" eq "$?" 0
+check "... saying what it did" match "$(cat "$HOOKS/follow.out")" '^delivered: 1 delivered, 0 to retry, 0 dead$'
+
+# ---- remove ----
+out=$("${CTL[@]}" webhook remove --owner initech --name nope 2>&1)
+check "removing an unknown endpoint is a usage error" eq "$?" 1
+check "... saying so" match "$out" "no webhook named 'nope'"
+check "webhook remove deletes it" eq "$("${CTL[@]}" webhook remove --owner initech --name gone >/dev/null; echo "$?/$(endpoints)")" "0/2"
+
+finish
