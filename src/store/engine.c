@@ -41,6 +41,7 @@ struct store {
 	unsigned long colcap[ENGINE_MAX_BINDS];
 	unsigned host_at;             /* the [store] hosts entry tried first by the next connect */
 	unsigned conflict;            /* 1213 or 1205 met since the last begin, else 0 */
+	int commit_unknown;           /* the last COMMIT lost its connection: outcome unknown */
 	int sync_wait;                /* this session's wsrep_sync_wait: 0 or 1 (reads causal) */
 	int no_sync_wait;             /* the server has no wsrep_sync_wait: never set it */
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
@@ -784,6 +785,7 @@ int engine_begin(struct store *s)
 {
 	/* A conflict belongs to the transaction it voided, not to the next. */
 	s->conflict = 0;
+	s->commit_unknown = 0;
 	/* START TRANSACTION commits one left open: never a half-done one of ours. */
 	if (s->in_txn || server_in_txn(s)) {
 		log_warn("store: a transaction was left open; rolling it back");
@@ -821,9 +823,17 @@ unsigned engine_conflict(const struct store *s)
 	return s->conflict;
 }
 
+int engine_commit_unknown(const struct store *s)
+{
+	return s->commit_unknown;
+}
+
 int engine_commit(struct store *s)
 {
+	int connected = s->mysql != NULL;
 	int rc = run_text(s, "COMMIT");
+	/* Lost on the way (classify dropped it): the server may have committed. */
+	s->commit_unknown = connected && rc == STORE_UNAVAILABLE && !s->mysql;
 	/* A COMMIT that failed has ended its transaction so far (1213, and
 	 * Galera's 1180 out of the primary component, left @@in_transaction 0),
 	 * but nothing promises it, and the next START TRANSACTION would commit
