@@ -41,6 +41,7 @@ struct store {
 	unsigned long colcap[ENGINE_MAX_BINDS];
 	unsigned host_at;             /* the [store] hosts entry tried first by the next connect */
 	unsigned conflict;            /* 1213 or 1205 met since the last begin, else 0 */
+	int commit_unknown;           /* the last COMMIT lost its connection: outcome unknown */
 	int sync_wait;                /* this session's wsrep_sync_wait: 0 or 1 (reads causal) */
 	int no_sync_wait;             /* the server has no wsrep_sync_wait: never set it */
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
@@ -748,10 +749,49 @@ static int run_text(struct store *s, const char *sql)
 	return STORE_OK;
 }
 
+/*
+ * Whether the server still holds a transaction of this session open: the
+ * status of its last OK packet (an error packet leaves it as it was, so
+ * after a failed statement it may say so of one already gone).
+ */
+static int server_in_txn(struct store *s)
+{
+	unsigned status = 0;
+	if (!s->mysql || mariadb_get_infov(s->mysql, MARIADB_CONNECTION_SERVER_STATUS, &status))
+		return 0;
+	return (status & SERVER_STATUS_IN_TRANS) != 0;
+}
+
+/*
+ * Ends the server's side of a transaction that must not commit. A ROLLBACK
+ * that fails, for whatever reason, leaves the transaction's fate unknown
+ * (with innodb_rollback_on_timeout OFF a 1205 undid only its statement):
+ * the connection is dropped then, and the server rolls back what it held,
+ * rather than let the next START TRANSACTION commit it.
+ */
+static void rollback_or_drop(struct store *s)
+{
+	if (!s->mysql)
+		return;
+	const char *sql = "ROLLBACK";
+	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)) == 0)
+		return;
+	log_warn("store: ROLLBACK failed, dropping the connection: %s (%u)",
+		 mysql_error(s->mysql), mysql_errno(s->mysql));
+	store_disconnect(s);
+}
+
 int engine_begin(struct store *s)
 {
 	/* A conflict belongs to the transaction it voided, not to the next. */
 	s->conflict = 0;
+	s->commit_unknown = 0;
+	/* START TRANSACTION commits one left open: never a half-done one of ours. */
+	if (s->in_txn || server_in_txn(s)) {
+		log_warn("store: a transaction was left open; rolling it back");
+		rollback_or_drop(s);
+		s->in_txn = 0;
+	}
 	int rc = run_text(s, "START TRANSACTION");
 	/* The first statement of a transaction may meet a connection that died idle. */
 	if (rc == STORE_UNAVAILABLE && !s->mysql)
@@ -783,9 +823,23 @@ unsigned engine_conflict(const struct store *s)
 	return s->conflict;
 }
 
+int engine_commit_unknown(const struct store *s)
+{
+	return s->commit_unknown;
+}
+
 int engine_commit(struct store *s)
 {
+	int connected = s->mysql != NULL;
 	int rc = run_text(s, "COMMIT");
+	/* Lost on the way (classify dropped it): the server may have committed. */
+	s->commit_unknown = connected && rc == STORE_UNAVAILABLE && !s->mysql;
+	/* A COMMIT that failed has ended its transaction so far (1213, and
+	 * Galera's 1180 out of the primary component, left @@in_transaction 0),
+	 * but nothing promises it, and the next START TRANSACTION would commit
+	 * what is left: end it here. The conflict stays the COMMIT's. */
+	if (rc != STORE_OK)
+		rollback_or_drop(s);
 	s->in_txn = 0;
 	if (rc == STORE_OK)
 		announce_changes(s);
@@ -796,8 +850,8 @@ int engine_commit(struct store *s)
 
 void engine_rollback(struct store *s)
 {
-	if (s->mysql && s->in_txn)
-		run_text(s, "ROLLBACK");
+	if (s->in_txn)
+		rollback_or_drop(s);
 	s->in_txn = 0;
 	s->n_changed = 0;
 }

@@ -133,6 +133,13 @@ int engine_finish(struct store *s, int rc);
 unsigned engine_conflict(const struct store *s);
 
 /*
+ * Whether the last engine_commit lost its connection before the answer came:
+ * the transaction may then have committed (under Galera, replicated before
+ * the node went), and only a read of what it wrote can tell.
+ */
+int engine_commit_unknown(const struct store *s);
+
+/*
  * Where an actor has decided from what it read and is about to write: the
  * race hook of store_set_race_hook() runs here (nothing in production).
  */

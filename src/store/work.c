@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "base/log.h"
 #include "base/utf8.h"
 #include "store/internal.h"
 #include "base/banned.h"
@@ -144,6 +145,33 @@ static int claim_take(struct store *s, const struct store_claim *c, struct store
 	return rc;
 }
 
+/* Whether the claimed row is r as this claim left it: processing, this
+ * worker, this attempt. */
+static const struct engine_query Q_CLAIM_HELD = {
+	"SELECT status = 'processing' AND worker_id = ? AND attempt = ? "
+	"FROM generation_requests WHERE id = ?",
+	"sib", "i" };
+
+static int held_row(void *ctx, const struct sqlcell *c)
+{
+	*(int *)ctx = !c[0].null && c[0].i == 1;
+	return 1;
+}
+
+/*
+ * After a COMMIT whose answer was lost: whether it committed, by a causal
+ * read (a node that replicated it before it went may be gone). 1 if so.
+ */
+static int claim_committed(struct store *s, const struct store_claim *c,
+			   const struct gen_request *r)
+{
+	struct sqlv p[] = { SV_STR(c->worker_id), SV_INT(r->attempt), SV_UUID(&r->id) };
+	int held = 0;
+	if (engine_run_causal(s, &Q_CLAIM_HELD, p, held_row, &held, NULL, NULL) != STORE_OK)
+		return 0;
+	return held;
+}
+
 int store_explain_claim(struct store *s, const char *const *types, size_t n,
 			struct store_plan *out)
 {
@@ -187,6 +215,12 @@ static int claim_txn(struct store *s, const struct store_claim *c, struct store_
 		}
 	}
 	rc = engine_finish(s, rc);
+	/* Its row may be ours all the same: then the claim answers OK, not a
+	 * failure that leaves a row processing until its lease runs out. */
+	if (rc == STORE_UNAVAILABLE && engine_commit_unknown(s) && claim_committed(s, c, r)) {
+		log_warn("claim: the commit's answer was lost, but it committed");
+		rc = STORE_OK;
+	}
 	if (rc)
 		store_claimed_release(out);
 	return rc;

@@ -510,6 +510,35 @@ static void test_complete_quotes_long_errors_whole(void)
 	}
 }
 
+/*
+ * A claim whose statement after its write meets a lock wait timeout (1205,
+ * which rolls back only that statement) answers UNAVAILABLE and keeps
+ * nothing: not then, nor when the same store runs its next transaction
+ * (a START TRANSACTION would commit a transaction left open). About 10 s.
+ */
+static void test_lock_wait_after_write_keeps_nothing(void)
+{
+	char type[32];
+	struct store_claimed cl;
+	snprintf(type, sizeof(type), "lockwait_%s", tag);
+	struct uuid id = make_pending(type, 1);
+
+	/* The claim's histogram write waits on these rows, after its own update. */
+	itest_exec("BEGIN");
+	itest_exec("SELECT * FROM gentrack_histograms FOR UPDATE");
+	mysql_free_result(mysql_store_result(itest_raw));
+	CU_ASSERT_EQUAL(claim(st, type, "w-lockwait", &cl), STORE_UNAVAILABLE);
+	itest_exec("ROLLBACK");
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE id = UNHEX('%s') "
+				   "AND status = 'pending'", itest_hex(&id)), 1);
+	/* The store's next transaction, of another request. */
+	make_pending(type, 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE id = UNHEX('%s') "
+				   "AND status = 'pending'", itest_hex(&id)), 1);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_events WHERE request_id = "
+				   "UNHEX('%s') AND to_status = 'processing'", itest_hex(&id)), 0);
+}
+
 static const struct unit_case cases[] = {
 	{ "claims go oldest first, with lease, attempt and event", test_claim_order_and_resource },
 	{ "a paused type is never handed out; resumed, it is", test_paused_type_is_skipped },
@@ -520,6 +549,8 @@ static const struct unit_case cases[] = {
 	{ "complete: completed, partial, failed from the counts", test_completion_statuses },
 	{ "a cancelled request answers the next heartbeat with a conflict", test_cancel_ends_the_lease },
 	{ "complete after a long 2-, 3-, 4-byte error: failed, whole characters", test_complete_quotes_long_errors_whole },
+	{ "a lock wait timeout after a claim's write: nothing kept, then or later",
+	  test_lock_wait_after_write_keeps_nothing },
 	{ NULL, NULL },
 };
 

@@ -939,6 +939,36 @@ static void test_lock_wait_retried_once(void)
 	gen_request_release(&out);
 }
 
+/*
+ * A transaction the server still holds open on the store's connection, which
+ * the engine thinks ended (a COMMIT that failed without ending it, as
+ * Galera's 1180 out of the primary component does, or a ROLLBACK that
+ * failed), is rolled back by the next transaction, never committed by its
+ * START TRANSACTION. A migration "script" opens one here.
+ */
+static void test_open_transaction_never_committed(void)
+{
+	struct uuid id, gone;
+	struct gen_request out;
+	char sql[256];
+	CU_ASSERT_EQUAL_FATAL(create(O("leftover"), "problem", NULL, &id, NULL), STORE_OK);
+	snprintf(sql, sizeof(sql),
+		 "START TRANSACTION; UPDATE generation_requests SET updated_at = '2001-01-01' "
+		 "WHERE id = UNHEX('%s')", itest_hex(&id));
+	unsigned version = 900000 + (unsigned)(time_now_us() % 99999);
+	CU_ASSERT_EQUAL_FATAL(store_migration_apply(st, version, "leftover", sql, clock_us),
+			      STORE_OK);
+
+	/* The next transaction, one that fails: nothing of the first may stay. */
+	CU_ASSERT_EQUAL_FATAL(uuid_v7_next(&ids, clock_us / 1000, &gone), 0);
+	CU_ASSERT_EQUAL(store_request_cancel(st, &gone, O("leftover"), "client:test", "x", &out),
+			STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE id = "
+				   "UNHEX('%s') AND updated_at = '2001-01-01'", itest_hex(&id)), 0);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM schema_migrations WHERE version = %u",
+				   version), 0);
+}
+
 static void test_unreachable_store(void)
 {
 	struct config bad;
@@ -1200,6 +1230,8 @@ static const struct unit_case cases[] = {
 	  test_republish_queue },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
 	{ "a lock wait timeout: run once more, counted, nothing written", test_lock_wait_retried_once },
+	{ "a transaction left open is rolled back, never committed by the next",
+	  test_open_transaction_never_committed },
 	{ "an unreachable store is STORE_UNAVAILABLE", test_unreachable_store },
 	{ "[store] hosts: the first that answers, the next when lost", test_store_hosts_failover },
 	{ NULL, NULL },
