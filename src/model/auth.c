@@ -112,18 +112,23 @@ int auth_role_parse(const char *name, enum auth_role *out)
 	return 0;
 }
 
-int auth_owner_valid(const char *owner)
+int auth_name_valid(const char *name, size_t max)
 {
-	size_t n = strlen(owner);
-	if (n < 1 || n > OWNER_MAX)
+	size_t n = strlen(name);
+	if (n < 1 || n > max)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		char c = owner[i];
+		char c = name[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
 			return 0;
 	}
 	return 1;
+}
+
+int auth_owner_valid(const char *owner)
+{
+	return auth_name_valid(owner, OWNER_MAX);
 }
 
 int auth_password_hash(const char *password, size_t len, char *out, size_t out_size)

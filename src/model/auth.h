@@ -58,7 +58,9 @@ int auth_parse_bearer(const char *header, const char **key, size_t *len);
  * has: the parse returns -1 for it and anything else). */
 const char *auth_role_name(enum auth_role role);
 int auth_role_parse(const char *name, enum auth_role *out);
-/* Owner names: [A-Za-z0-9._-]{1,64}, safe to print and to put in actors. */
+/* A name of 1..max of [A-Za-z0-9._-]: safe to print and to put in actors. */
+int auth_name_valid(const char *name, size_t max);
+/* Owner names: such a name of at most 64. */
 int auth_owner_valid(const char *owner);
 
 /* Argon2id (libsodium interactive limits) into out, at least crypto_pwhash_STRBYTES. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/auth.h"
 #include "model/webhook.h"
 #include "base/banned.h"
 
@@ -107,16 +108,7 @@ const char *webhook_event_type(enum gen_status final)
 
 int webhook_name_valid(const char *name)
 {
-	size_t len = strlen(name);
-	if (len < 1 || len > WEBHOOK_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return auth_name_valid(name, WEBHOOK_NAME_MAX);
 }
 
 int webhook_url_check(const char *url, char *err, size_t errlen)
