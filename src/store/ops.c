@@ -341,17 +341,24 @@ int store_prune_batch(struct store *s, int64_t cutoff, unsigned limit, int dry_r
 	return rc;
 }
 
+/* Runs q, a "DELETE ... WHERE time < ? LIMIT ?": up to limit rows older than cutoff. */
+static int delete_older(struct store *s, const struct engine_query *q, int64_t cutoff,
+			unsigned limit, unsigned *deleted)
+{
+	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
+	unsigned long long n = 0;
+	int rc = engine_run(s, q, p, NULL, NULL, &n, NULL);
+	*deleted = (unsigned)n;
+	return rc;
+}
+
 static const struct engine_query Q_PRUNE_IDEM_OLD = {
 	"DELETE FROM idempotency_keys WHERE created_at < ? LIMIT ?",
 	"ti", "" };
 
 int store_prune_idempotency(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted)
 {
-	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
-	unsigned long long n = 0;
-	int rc = engine_run(s, &Q_PRUNE_IDEM_OLD, p, NULL, NULL, &n, NULL);
-	*deleted = (unsigned)n;
-	return rc;
+	return delete_older(s, &Q_PRUNE_IDEM_OLD, cutoff, limit, deleted);
 }
 
 static const struct engine_query Q_PRUNE_WORKERS = {
@@ -360,9 +367,5 @@ static const struct engine_query Q_PRUNE_WORKERS = {
 
 int store_prune_workers(struct store *s, int64_t cutoff, unsigned limit, unsigned *deleted)
 {
-	struct sqlv p[] = { SV_TIME(cutoff), SV_INT(limit) };
-	unsigned long long n = 0;
-	int rc = engine_run(s, &Q_PRUNE_WORKERS, p, NULL, NULL, &n, NULL);
-	*deleted = (unsigned)n;
-	return rc;
+	return delete_older(s, &Q_PRUNE_WORKERS, cutoff, limit, deleted);
 }
