@@ -10,6 +10,8 @@
 # (groff) and, where installed, `mandoc -Tlint` have nothing to say about
 # any page. Pages are read as man(1) shows them, not as written, so markup
 # may change freely.
+# Helper functions are called through `check`.
+# shellcheck disable=SC2317
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
 
@@ -45,7 +47,7 @@ has_item() {
 			$line == *", $words" || $line == *", $words "* || $line == *", $words,"* ]] || continue
 		ok=1
 		for o in "$@"; do
-			[[ " $line " =~ [^a-z-]$o[^a-z-] ]] || ok=0
+			[[ " $line " =~ [^a-z-]${o}[^a-z-] ]] || ok=0
 		done
 		((ok)) && return 0
 	done < <(tags "$page" "$sec")
@@ -107,7 +109,7 @@ check "gentrackctl --help: 20 commands or more read ($commands)" test "$commands
 # Exit statuses: "exit status: 0 ok, 1 usage error, ..." and watch's.
 codes=$(tr -s ' \n' '  ' <<<"$help" | grep -oE 'exit status:? [0-9]+ [a-z ]+(, [0-9]+ [a-z ]+)*' |
 	grep -oE '[0-9]+' | sort -u)
-check "gentrackctl --help: exit statuses 0 to 6 read" eq "$(echo $codes)" "0 1 2 3 4 5 6"
+check "gentrackctl --help: exit statuses 0 to 6 read" eq "$(paste -sd" " <<<"$codes")" "0 1 2 3 4 5 6"
 for n in $codes; do
 	check "gentrackctl(1) EXIT STATUS: $n" has_item gentrackctl.1 "EXIT STATUS" "$n"
 done
