@@ -20,6 +20,7 @@
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t child_exited;
+static volatile sig_atomic_t hangup_received;
 
 static void on_stop_signal(int sig)
 {
@@ -33,6 +34,14 @@ static void on_sigchld(int sig)
 {
 	(void)sig;
 	child_exited = 1;
+}
+
+/* The configuration is read once, before the fork: SIGHUP (a habit from
+ * daemons that reload) must not end the supervisor and orphan its children. */
+static void on_hangup(int sig)
+{
+	(void)sig;
+	hangup_received = 1;
 }
 
 static void set_handler(int sig, void (*fn)(int))
@@ -86,6 +95,7 @@ static pid_t spawn(pool_child_fn child_main, void *ctx)
 	sigset_t none;
 	sigemptyset(&none);
 	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
 	set_handler(SIGTERM, on_stop_signal);
 	set_handler(SIGINT, on_stop_signal);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -149,12 +159,14 @@ int pool_run(int workers, pool_child_fn child_main, void *ctx, pool_tick_fn on_t
 	set_handler(SIGTERM, on_stop_signal);
 	set_handler(SIGINT, on_stop_signal);
 	set_handler(SIGCHLD, on_sigchld);
+	set_handler(SIGHUP, on_hangup);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&empty);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigaddset(&chld, SIGTERM);
 	sigaddset(&chld, SIGINT);
+	sigaddset(&chld, SIGHUP);
 	/* Signals are only taken while sleeping below, never mid-bookkeeping. */
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 
@@ -192,6 +204,11 @@ int pool_run(int workers, pool_child_fn child_main, void *ctx, pool_tick_fn on_t
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		nanosleep(&tick, NULL);
 		sigprocmask(SIG_BLOCK, &chld, NULL);
+		if (hangup_received) {
+			hangup_received = 0;
+			log_info("SIGHUP ignored: the configuration is read at start; "
+				 "restart gentrack-fcgi to apply a change");
+		}
 		if (child_exited) {
 			child_exited = 0;
 			reap(slots, workers, stop_requested);

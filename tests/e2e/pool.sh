@@ -19,6 +19,17 @@ api POST /api/v1/generation-requests '{"entity_type":"problem","count":2}'
 check "a request is created" status_is 202
 ID=$(jb .request_id)
 
+# ---- SIGHUP (a reload habit) neither stops nor orphans anything ----
+hup_pid=$(cat "$GT_STACK_DIR/fcgi.pid")
+before_hup=$(children)
+kill -HUP "$hup_pid"
+hup_logged() { grep -q "SIGHUP ignored" "$GT_STACK_DIR/fcgi.log"; }
+check "SIGHUP is logged as ignored" wait_for 30 hup_logged
+check "... the supervisor and its two workers are the same processes" \
+	eq "$(kill -0 "$hup_pid" 2>/dev/null && echo alive) $(children | tr '\n' ' ')" "alive $(tr '\n' ' ' <<<"$before_hup")"
+api GET "/api/v1/generation-requests/$ID" ''
+check "... and still answer" status_is 200
+
 # ---- a child that dies is replaced ----
 before=$(children)
 check "the pool has two workers" two_children
