@@ -8,7 +8,8 @@
 #
 # Run as a test, this file runs client_api.sh with GENTRACK_FRONT=apache and
 # names itself as its GT_FRONT_CHECKS; client_api.sh sources it at its end.
-# shellcheck disable=SC2016 # jq programs name their $variables in single quotes
+# jq programs and `eval` checks name their $variables inside single quotes.
+# shellcheck disable=SC2016,SC2034
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	set -uo pipefail
@@ -59,8 +60,8 @@ STOKEN=$(jb .status_token)
 # No Nchan behind Apache: /events is a 501 that names the package; polling works.
 api GET "$COLL/$ID/events" '' -H 'Accept: text/event-stream'
 check "/events: 501 problem+json" is_problem 501
-check "... naming Nchan's package" jtrue '.type|endswith("live-updates-not-configured")'
-check "... and its package" jtrue '.detail|contains("libnginx-mod-nchan")'
+check "... of type live-updates-not-configured" jtrue '.type|endswith("live-updates-not-configured")'
+check "... naming the Nchan package" jtrue '.detail|contains("libnginx-mod-nchan")'
 req GET "$COLL/$ID?token=$STOKEN"
 check "a status token in the query works" status_is 200
 

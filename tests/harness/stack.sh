@@ -525,8 +525,9 @@ _apache_socket_access() {
 	local user group
 	user=$(_apache_user)
 	group=$(id -gn "$user")
-	chgrp "$group" "$FCGI_SOCK" && chmod 0660 "$FCGI_SOCK" ||
+	if ! chgrp "$group" "$FCGI_SOCK" || ! chmod 0660 "$FCGI_SOCK"; then
 		_die "could not give $FCGI_SOCK to group $group"
+	fi
 }
 
 # The production site file with only the socket path, the address, the
@@ -536,6 +537,7 @@ _apache_write_conf() {
 	local site=$SRCDIR/apache/gentrack.conf errors=$SRCDIR/apache/errors user=""
 	[[ -r $site ]] || _die "$site not found"
 	local s
+	# shellcheck disable=SC2016 # the site's own ${APACHE_LOG_DIR}, literally
 	for s in 'unix:/run/gentrack/fcgi.sock|' '<VirtualHost \*:80>' '/usr/share/gentrack/apache/errors' '${APACHE_LOG_DIR}'; do
 		grep -q -- "$s" "$site" || _die "$site: '$s' missing: cannot adapt it"
 	done
