@@ -598,10 +598,11 @@ _apache_start() {
 				[[ -s $APX_PIDFILE ]] || echo "$pid" >"$APX_PIDFILE"
 				return 0
 			fi
-			_alive "$pid" || break
+			# Not _alive: until setsid's exec its command line is bash's.
+			_not_exited "$pid" || break
 			sleep 0.1
 		done
-		if _alive "$pid"; then
+		if _not_exited "$pid"; then
 			kill -TERM "$pid" 2>/dev/null || true
 			_tail_log "$APX/error.log"
 			_die "apache2 gave no HTTP answer on port $S_HTTP_PORT within 15s"
