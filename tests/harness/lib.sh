@@ -48,10 +48,13 @@ need_npm_package() {
 need_playwright() { need_npm_package playwright-core; }
 
 # Starts a fresh stack in tests/.stack/NAME of the build tree, stops it when
-# the test exits however it exits, and loads its credentials.env.
+# the test exits however it exits, and loads its credentials.env. With
+# GENTRACK_FRONT=apache (stack.sh) the folder is NAME-apache: the same test
+# through nginx may run at the same time.
 start_stack() {
 	local name=$1
 	shift
+	[[ ${GENTRACK_FRONT:-nginx} == nginx ]] || name+=-$GENTRACK_FRONT
 	GT_STACK_DIR=$GT_BUILDDIR/tests/.stack/$name
 	trap 'bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
 	# Every run starts from an empty store: stop what a killed earlier run

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# A private gentrack stack in one folder: MariaDB, gentrack-fcgi and nginx,
-# each on loopback only, started and stopped by the pids recorded here.
-# Used by `./dev up` (.run/) and by the integration and end-to-end tests
-# (tests/.stack/NAME/ in the build tree).
+# A private gentrack stack in one folder: MariaDB, gentrack-fcgi and nginx
+# (or Apache httpd), each on loopback only, started and stopped by the pids
+# recorded here. Used by `./dev up` (.run/) and by the integration and
+# end-to-end tests (tests/.stack/NAME/ in the build tree).
 #
-#   stack.sh up DIR [--port P] [--workers N] [--no-fcgi]
+#   stack.sh up DIR [--port P] [--workers N] [--no-fcgi] [--front nginx|apache]
 #   stack.sh down DIR
-#   stack.sh stop DIR mariadb|fcgi|nginx    stop one part; `up` starts it again
+#   stack.sh stop DIR mariadb|fcgi|nginx|apache    stop one part; `up` starts it again
 #
 # `up` is idempotent: parts already running are left alone, a stopped stack
 # restarts on its existing data (no re-initialisation, same keys). It ends by
@@ -23,6 +23,10 @@
 # (tests/e2e/valgrind.sh). It must run the program in its own process, by
 # exec, as valgrind does: the pool's pid and `down` rely on that. Its output
 # goes to fcgi.log.
+# GENTRACK_FRONT=apache (or --front apache): the web server in front is
+# Debian's apache2 with apache/gentrack.conf instead of nginx with
+# nginx/gentrack.conf; no live updates then (Apache has no Nchan: /events
+# answers 501). The choice is kept in state.env: a later `up` keeps it.
 # DIR/extra.conf (tests): INI text appended to the configuration `up` writes,
 # so its keys win; `stop DIR fcgi` then `up` applies a change.
 
@@ -74,6 +78,11 @@ _stack_init() {
 	NCHAN_SOCK=$NGX/nchan.sock
 	LIVE=0
 	[[ -r $NCHAN_MODULE && ${GENTRACK_NO_LIVE:-0} != 1 ]] && LIVE=1
+	# Apache httpd in front instead (--front apache): Debian's apache2.
+	APX=$DIR/apache
+	APX_PIDFILE=$APX/apache2.pid
+	APX_MODULES=/usr/lib/apache2/modules
+	FRONT=nginx
 	STATE=$DIR/state.env
 	CREDS=$DIR/credentials.env
 }
@@ -403,6 +412,7 @@ _fcgi_start() {
 		sleep 0.1
 	done
 	[[ -s $FCGI_PIDFILE ]] || echo "$pid" >"$FCGI_PIDFILE"
+	[[ $FRONT != apache ]] || _apache_socket_access
 	_state_set FCGI_CONF_SUM "$(cksum <"$CONF")"
 }
 
@@ -499,6 +509,132 @@ _nginx_start() {
 	_die "nginx failed to start"
 }
 
+# ---------------------------------------------------------------- Apache httpd
+
+# The user Apache's children run as: Apache refuses to serve as root, so a
+# stack started by root gives them Debian's www-data (nobody where it lacks).
+_apache_user() {
+	((EUID == 0)) || { id -un; return 0; }
+	if id -u www-data >/dev/null 2>&1; then echo www-data; else echo nobody; fi
+}
+
+# The FastCGI socket for Apache's children: its group theirs, 0660 (what
+# systemd's gentrack-fcgi.socket does with www-data in production).
+_apache_socket_access() {
+	((EUID == 0)) || return 0
+	local user group
+	user=$(_apache_user)
+	group=$(id -gn "$user")
+	if ! chgrp "$group" "$FCGI_SOCK" || ! chmod 0660 "$FCGI_SOCK"; then
+		_die "could not give $FCGI_SOCK to group $group"
+	fi
+}
+
+# The production site file with only the socket path, the address, the
+# error documents' folder and the log folder changed; fails loudly if the
+# file no longer has the strings we replace.
+_apache_write_conf() {
+	local site=$SRCDIR/apache/gentrack.conf errors=$SRCDIR/apache/errors user=""
+	[[ -r $site ]] || _die "$site not found"
+	local s
+	# shellcheck disable=SC2016 # the site's own ${APACHE_LOG_DIR}, literally
+	for s in 'unix:/run/gentrack/fcgi.sock|' '<VirtualHost \*:80>' '/usr/share/gentrack/apache/errors' '${APACHE_LOG_DIR}'; do
+		grep -q -- "$s" "$site" || _die "$site: '$s' missing: cannot adapt it"
+	done
+	local m
+	for m in mpm_event authz_core alias mime rewrite headers reqtimeout proxy proxy_fcgi; do
+		[[ -r $APX_MODULES/mod_$m.so ]] || _die "$APX_MODULES/mod_$m.so missing (apt-get install apache2)"
+	done
+	mkdir -p "$APX/run"
+	if ((EUID == 0)); then
+		local u g
+		u=$(_apache_user)
+		g=$(id -gn "$u")
+		user="User $u
+Group $g"
+		# Its children read the error documents and reach the socket's folder.
+		if command -v runuser >/dev/null 2>&1 &&
+			! runuser -u "$u" -- test -r "$errors/404.json" -a -x "$DIR"; then
+			_die "Apache's children (user $u) cannot reach $DIR or read $errors: use a stack folder and a source tree that $u can reach"
+		fi
+	fi
+	sed -e "s#unix:/run/gentrack/fcgi.sock|#unix:$FCGI_SOCK|#" \
+		-e "s#<VirtualHost \*:80>#<VirtualHost 127.0.0.1:$S_HTTP_PORT>#" \
+		-e "s#/usr/share/gentrack/apache/errors#$errors#g" \
+		-e "s#\${APACHE_LOG_DIR}#$APX#g" \
+		"$site" >"$APX/site.conf"
+	# Multi-line: awk, not sed, puts in the User and Group lines.
+	sed -e "s#@PREFIX@#$APX#g" -e "s#@PORT@#$S_HTTP_PORT#g" -e "s#@MODULES@#$APX_MODULES#g" \
+		-e "s#@SITE@#$APX/site.conf#g" \
+		"$_stack_here/apache-main.conf.in" |
+		awk -v user="$user" '{ if ($0 == "@USER@") print user; else print }' >"$APX/apache2.conf"
+}
+
+_apache_start() {
+	local pid i try code
+	pid=$(_pid_from "$APX_PIDFILE" || true)
+	if _alive "$pid"; then
+		[[ -z $WANT_PORT || $WANT_PORT == "${S_HTTP_PORT:-}" ]] ||
+			_log "apache2 already runs on port ${S_HTTP_PORT:-?}; run down first to change it"
+		return 0
+	fi
+	for ((try = 1; try <= 3; try++)); do
+		if [[ -n $WANT_PORT ]]; then
+			_state_set HTTP_PORT "$WANT_PORT"
+			! _port_busy "$WANT_PORT" || _die "port $WANT_PORT is already in use on this machine (pick another: --port P)"
+		elif [[ -z ${S_HTTP_PORT:-} ]] || _port_busy "$S_HTTP_PORT"; then
+			_state_set HTTP_PORT "$(_free_port)"
+		fi
+		_apache_write_conf
+		rm -f "$APX_PIDFILE"
+		: >"$APX/error.log"
+		# -DFOREGROUND: the parent stays $!, like nginx's `daemon off`.
+		setsid apache2 -f "$APX/apache2.conf" -DFOREGROUND </dev/null >>"$APX/stderr.log" 2>&1 &
+		pid=$!
+		# Ready once /healthz gets any HTTP answer (the store may say 503).
+		for ((i = 0; i < 150; i++)); do
+			code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$S_HTTP_PORT/healthz" || true)
+			if [[ $code != 000 && -n $code ]] && _alive "$pid"; then
+				[[ -s $APX_PIDFILE ]] || echo "$pid" >"$APX_PIDFILE"
+				return 0
+			fi
+			# Not _alive: until setsid's exec its command line is bash's.
+			_not_exited "$pid" || break
+			sleep 0.1
+		done
+		if _not_exited "$pid"; then
+			kill -TERM "$pid" 2>/dev/null || true
+			_tail_log "$APX/error.log"
+			_die "apache2 gave no HTTP answer on port $S_HTTP_PORT within 15s"
+		fi
+		if [[ -z $WANT_PORT ]] && grep -q 'Address already in use' "$APX/error.log" "$APX/stderr.log" 2>/dev/null; then
+			_log "HTTP port $S_HTTP_PORT was taken; retrying on another"
+			_state_set HTTP_PORT ""
+			continue
+		fi
+		break
+	done
+	_tail_log "$APX/error.log"
+	_tail_log "$APX/stderr.log"
+	_die "apache2 failed to start"
+}
+
+# The web server in front, as chosen; the other one, if a stack switched
+# fronts, is stopped first (they would share the port).
+_front_start() {
+	if [[ $FRONT == apache ]]; then
+		_stop_pidfile "$NGX_PIDFILE" nginx 15
+		# A pool started for nginx made its socket for root alone.
+		[[ ! -S $FCGI_SOCK ]] || _apache_socket_access
+		_apache_start
+	else
+		_stop_pidfile "$APX_PIDFILE" apache2 15
+		_nginx_start
+	fi
+}
+
+_front_pidfile() { if [[ $FRONT == apache ]]; then echo "$APX_PIDFILE"; else echo "$NGX_PIDFILE"; fi; }
+
 # ---------------------------------------------------------------- up / down
 
 _write_credentials() {
@@ -527,22 +663,36 @@ _write_credentials() {
 
 _stack_up() {
 	WANT_PORT="" NO_FCGI=0
-	local workers=""
+	local workers="" front=${GENTRACK_FRONT:-}
 	while (($#)); do
 		case $1 in
 		--port) WANT_PORT=${2:?--port needs a value}; shift 2 ;;
 		--workers) workers=${2:?--workers needs a value}; shift 2 ;;
 		--no-fcgi) NO_FCGI=1; shift ;;
-		*) _die "unknown option '$1' (usage: stack.sh up DIR [--port P] [--workers N] [--no-fcgi])" ;;
+		--front) front=${2:?--front needs a value}; shift 2 ;;
+		*) _die "unknown option '$1' (usage: stack.sh up DIR [--port P] [--workers N] [--no-fcgi] [--front nginx|apache])" ;;
 		esac
 	done
 	[[ $WANT_PORT =~ ^[0-9]*$ ]] || _die "--port must be a number"
 	[[ $WANT_PORT != 0 ]] || WANT_PORT=""
-	_need mariadb-install-db mariadbd mariadb curl setsid od
-	((NO_FCGI)) || _need nginx
-	[[ -x $CTL_BIN ]] || _die "$CTL_BIN not built (run make)"
+	[[ -z $front || $front == nginx || $front == apache ]] || _die "--front must be nginx or apache"
 
 	_state_load
+	# The front of the stack's last up, unless this one names another.
+	if [[ -n $front ]]; then
+		_state_set FRONT "$front"
+	elif [[ -z ${S_FRONT:-} ]]; then
+		_state_set FRONT nginx
+	fi
+	FRONT=$S_FRONT
+	# Apache has no Nchan: the pool runs without live updates (/events 501).
+	[[ $FRONT == nginx ]] || LIVE=0
+	_need mariadb-install-db mariadbd mariadb curl setsid od
+	if ((!NO_FCGI)); then
+		if [[ $FRONT == apache ]]; then _need apache2; else _need nginx; fi
+	fi
+	[[ -x $CTL_BIN ]] || _die "$CTL_BIN not built (run make)"
+
 	[[ -n ${S_DB_PASSWORD:-} ]] || _state_set DB_PASSWORD "$(_random_hex 16)"
 	if [[ -n $workers ]]; then
 		_state_set WORKERS "$workers"
@@ -565,8 +715,8 @@ _stack_up() {
 	_ensure_credentials
 	if ((!NO_FCGI)); then
 		_fcgi_start
-		_nginx_start
-		# nginx may have moved to another free port (base_url), and a pool
+		_front_start
+		# nginx (or apache2) may have moved to another free port (base_url), and a pool
 		# that was already running has the config of its start (even of an
 		# earlier, failed up): restart it when the file differs from that.
 		_write_config
@@ -579,7 +729,7 @@ _stack_up() {
 	_write_credentials
 
 	_log "up in $DIR"
-	((NO_FCGI)) || _log "  $(grep '^BASE_URL=' "$CREDS")  (FastCGI pool pid $(_pid_from "$FCGI_PIDFILE"), nginx pid $(_pid_from "$NGX_PIDFILE"))"
+	((NO_FCGI)) || _log "  $(grep '^BASE_URL=' "$CREDS")  (FastCGI pool pid $(_pid_from "$FCGI_PIDFILE"), ${FRONT/apache/apache2} pid $(_pid_from "$(_front_pidfile)"))"
 	_log "  MariaDB pid $(_pid_from "$DB_PIDFILE"), socket $DB_SOCK, port $S_MYSQL_PORT"
 	_log "  credentials: $CREDS   config: $CONF"
 }
@@ -587,15 +737,17 @@ _stack_up() {
 _stack_stop_part() {
 	case ${1:-} in
 	nginx) _stop_pidfile "$NGX_PIDFILE" nginx 15 ;;
+	apache) _stop_pidfile "$APX_PIDFILE" apache2 15 ;;
 	fcgi) _stop_pidfile "$FCGI_PIDFILE" gentrack-fcgi 15 ;;
 	mariadb) _stop_pidfile "$DB_PIDFILE" mariadbd 60 ;;
-	*) _die "stop what? (mariadb, fcgi or nginx)" ;;
+	*) _die "stop what? (mariadb, fcgi, nginx or apache)" ;;
 	esac
 }
 
 # Front to back, so nothing in flight meets a missing store.
 _stack_down() {
 	_stop_pidfile "$NGX_PIDFILE" nginx 15
+	_stop_pidfile "$APX_PIDFILE" apache2 15
 	_stop_pidfile "$FCGI_PIDFILE" gentrack-fcgi 15
 	_stop_pidfile "$DB_PIDFILE" mariadbd 60
 	_log "down: $DIR (data kept; remove the folder to start afresh)"
@@ -605,7 +757,7 @@ _stack_down() {
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	set -euo pipefail
-	usage="usage: stack.sh up DIR [--port P] [--workers N] [--no-fcgi] | down DIR | stop DIR mariadb|fcgi|nginx"
+	usage="usage: stack.sh up DIR [--port P] [--workers N] [--no-fcgi] [--front nginx|apache] | down DIR | stop DIR mariadb|fcgi|nginx|apache"
 	cmd=${1:-}
 	[[ $# -ge 2 ]] || { echo "$usage" >&2; exit 1; }
 	shift
