@@ -56,7 +56,19 @@ start_stack() {
 	shift
 	[[ ${GENTRACK_FRONT:-nginx} == nginx ]] || name+=-$GENTRACK_FRONT
 	GT_STACK_DIR=$GT_BUILDDIR/tests/.stack/$name
-	trap 'bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+	GT_STACK_OUTSIDE=""
+	# Apache's children run as www-data when root starts them, and must
+	# reach the socket's folder: a build tree they cannot enter (a clone
+	# under /root) puts that stack in a fresh folder under /tmp instead.
+	if [[ ${GENTRACK_FRONT:-nginx} == apache && $EUID == 0 ]] && command -v runuser >/dev/null 2>&1 &&
+		id -u www-data >/dev/null 2>&1 && mkdir -p "$GT_BUILDDIR/tests/.stack" &&
+		! runuser -u www-data -- test -x "$GT_BUILDDIR/tests/.stack"; then
+		GT_STACK_OUTSIDE=$(mktemp -d /tmp/gentrack-stack.XXXXXX) && chmod 0755 "$GT_STACK_OUTSIDE" ||
+			{ echo "FAIL: no folder under /tmp for the stack"; echo "0 passed, 1 failed"; exit 1; }
+		GT_STACK_DIR=$GT_STACK_OUTSIDE/$name
+		echo "# $GT_BUILDDIR is closed to www-data: the stack runs in $GT_STACK_DIR"
+	fi
+	trap 'bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"; [[ -z $GT_STACK_OUTSIDE ]] || rm -rf "$GT_STACK_OUTSIDE"' EXIT
 	# Every run starts from an empty store: stop what a killed earlier run
 	# may have left, and drop its data.
 	bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true

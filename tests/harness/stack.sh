@@ -552,10 +552,18 @@ _apache_write_conf() {
 		g=$(id -gn "$u")
 		user="User $u
 Group $g"
-		# Its children read the error documents and reach the socket's folder.
-		if command -v runuser >/dev/null 2>&1 &&
-			! runuser -u "$u" -- test -r "$errors/404.json" -a -x "$DIR"; then
-			_die "Apache's children (user $u) cannot reach $DIR or read $errors: use a stack folder and a source tree that $u can reach"
+		# Its children reach the socket's folder and read the error
+		# documents: copied beside their configuration when the source
+		# tree is closed to them (a clone under /root).
+		if command -v runuser >/dev/null 2>&1; then
+			runuser -u "$u" -- test -x "$DIR" ||
+				_die "Apache's children (user $u) cannot reach $DIR: use a stack folder that $u can reach"
+			if ! runuser -u "$u" -- test -r "$errors/404.json"; then
+				rm -rf "$APX/errors"
+				cp -r "$errors" "$APX/errors" && chmod -R a+rX "$APX/errors" ||
+					_die "could not copy $errors for Apache's children"
+				errors=$APX/errors
+			fi
 		fi
 	fi
 	sed -e "s#unix:/run/gentrack/fcgi.sock|#unix:$FCGI_SOCK|#" \
