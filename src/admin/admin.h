@@ -58,7 +58,7 @@ void admin_workers(struct call *c);       /* workers.c */
 void admin_webhooks(struct call *c);
 void admin_webhook_delivery(struct call *c);
 /* Whether id is a delivery's webhook-id as the outbox writes them (msg_ and
- * letters and digits): checked before it reaches the store or a token. */
+ * base64url: letters, digits, - and _): checked before it reaches the store or a token. */
 int admin_webhook_id_valid(const char *id);
 /* actions.c: POST /admin/webhooks/redeliver (id, reason, csrf_token): a dead or
  * delivered delivery due again at once, same webhook-id; POST

@@ -66,7 +66,7 @@ int admin_webhook_id_valid(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 	return n > 4 && n <= WEBHOOK_MSG_ID_LEN && !strncmp(id, "msg_", 4) &&
-	       strspn(id + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") ==
+	       strspn(id + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
 	       n - 4;
 }
 
@@ -489,8 +489,8 @@ void admin_webhook_delivery(struct call *c)
 	}
 	const char *id = query_get(&q, "id");
 	if (!admin_webhook_id_valid(id)) {
-		admin_error_page(c, 400, "That is not a delivery's webhook-id (msg_ and 24 letters "
-				 "and digits).");
+		admin_error_page(c, 400, "That is not a delivery's webhook-id (msg_ and 24 letters, "
+				 "digits, - and _).");
 		goto cleanup;
 	}
 	c->resp->status = 200;
