@@ -148,9 +148,10 @@ static enum store_delivery_outcome judge(const struct config *cfg, const struct 
 	long long delay = webhook_retry_delay(d->attempts + 1);
 	if (delay < 0)
 		return DELIVERY_DEAD;
-	if (a->retry_after > delay)
-		delay = a->retry_after;
+	/* The divisor shortens our schedule for tests; a receiver's Retry-After stands. */
 	*retry_us = delay * 1000000 / cfg->webhooks_retry_divisor;
+	if (a->retry_after * 1000000 > *retry_us)
+		*retry_us = a->retry_after * 1000000;
 	return DELIVERY_RETRY;
 }
 
