@@ -27,6 +27,7 @@
 
 #define ENDPOINTS_MAX 500        /* endpoints a page lists */
 #define DELIVERIES_MAX 200       /* deliveries a page lists */
+#define URL_CUT 40               /* characters of an endpoint's URL in the table */
 
 /* ?endpoint= and ?state=: 0 / NULL for any. -1 after answering 400. */
 static int read_filter(struct call *c, const struct query *q, long long *endpoint,
@@ -148,9 +149,18 @@ static int endpoint_row(void *ctx, const struct store_webhook_status *e)
 		    e->id, e->disabled_at != TIME_NONE ? " disabled" : "");
 	endpoint_name(sb, e->owner, e->name, e->id);
 	strbuf_addstr(sb, "</td><td data-label=\"URL\"><code>");
-	html_cut(sb, e->url, PAGE_CUT_LONG);
+	html_cut(sb, e->url, URL_CUT);
 	strbuf_addstr(sb, "</code></td><td data-label=\"events\">");
-	html_text(sb, e->events);
+	/* "completed, partial, ...": a narrow column may wrap it. */
+	for (const char *p = e->events; *p;) {
+		size_t n = strcspn(p, ",");
+		html_escape(sb, p, n);
+		p += n;
+		if (*p == ',') {
+			strbuf_addstr(sb, ", ");
+			p++;
+		}
+	}
 	strbuf_addstr(sb, "</td><td data-label=\"state\">");
 	if (e->disabled_at == TIME_NONE) {
 		strbuf_addstr(sb, "<span class=\"muted wh-enabled\">enabled</span>");
