@@ -60,6 +60,9 @@ void admin_webhook_delivery(struct call *c);
 /* Whether id is a delivery's webhook-id as the outbox writes them (msg_ and
  * base64url: letters, digits, - and _): checked before it reaches the store or a token. */
 int admin_webhook_id_valid(const char *id);
+/* The request page's "Webhooks" section: request id's deliveries, each
+ * linked to its page; nothing when it has none. */
+void admin_webhook_request_section(struct call *c, struct strbuf *sb, const struct uuid *id);
 /* actions.c: POST /admin/webhooks/redeliver (id, reason, csrf_token): a dead or
  * delivered delivery due again at once, same webhook-id; POST
  * /admin/webhooks/enable (endpoint, reason, csrf_token) after a 410. */

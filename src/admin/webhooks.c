@@ -314,6 +314,52 @@ cleanup:
 	query_release(&q);
 }
 
+/* ---- a request's deliveries, on its page (detail.c) ---- */
+
+struct request_deliveries {
+	struct call *c;
+	struct strbuf rows;
+	unsigned n;
+};
+
+static int request_delivery_row(void *ctx, const struct store_delivery_row *r)
+{
+	struct request_deliveries *d = ctx;
+	struct strbuf *sb = &d->rows;
+	d->n++;
+	strbuf_addstr(sb, "<tr><td>");
+	delivery_link(sb, r->id);
+	strbuf_addstr(sb, "</td><td>");
+	state_badge(sb, r->state);
+	strbuf_addstr(sb, "</td><td>");
+	endpoint_name(sb, r->owner, r->name, r->endpoint_id);
+	strbuf_addstr(sb, "</td><td>");
+	html_text(sb, r->event_type);
+	strbuf_addf(sb, "</td><td class=\"num\">%u</td><td>", r->attempts);
+	result_text(sb, r->last_status, r->last_error, PAGE_CUT_LONG);
+	strbuf_addstr(sb, "</td></tr>");
+	return 0;
+}
+
+void admin_webhook_request_section(struct call *c, struct strbuf *sb, const struct uuid *id)
+{
+	struct request_deliveries d = { c, STRBUF_INIT, 0 };
+	int rc = store_request_deliveries(c->store, id, request_delivery_row, &d);
+	if (rc == STORE_OK && !d.n)
+		goto cleanup;
+	strbuf_addstr(sb, "<section><h2>Webhooks</h2><div class=\"table-wrap\"><table "
+			  "class=\"request-deliveries\"><thead><tr><th>webhook-id</th><th>state</th>"
+			  "<th>endpoint</th><th>event</th><th class=\"num\">attempts</th>"
+			  "<th>last result</th></tr></thead><tbody>");
+	if (rc)
+		strbuf_addstr(sb, "<tr><td colspan=\"6\">The deliveries could not be read.</td></tr>");
+	else
+		strbuf_add(sb, d.rows.buf, d.rows.len);
+	strbuf_addstr(sb, "</tbody></table></div></section>");
+cleanup:
+	strbuf_release(&d.rows);
+}
+
 /* ---- one delivery ---- */
 
 struct delivery_page {

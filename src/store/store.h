@@ -212,6 +212,9 @@ struct store_delivery_row {
 int store_delivery_list(struct store *s, long long endpoint_id, const char *state,
 			unsigned limit, int (*fn)(void *ctx, const struct store_delivery_row *d),
 			void *ctx);
+/* Calls fn for each delivery of request `id`, oldest first; non-zero stops. */
+int store_request_deliveries(struct store *s, const struct uuid *id,
+			     int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx);
 /* Calls fn once with delivery `id` and its payload. NOT_FOUND. */
 int store_delivery_get(struct store *s, const char *id,
 		       int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx);

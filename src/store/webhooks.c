@@ -491,6 +491,21 @@ int store_delivery_get(struct store *s, const char *id,
 	return rc;
 }
 
+/* ix_request: a request has one delivery per endpoint and event at most. */
+static const struct engine_query Q_REQUEST_DELIVERIES = {
+	"SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries d "
+	"LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+	"WHERE d.request_id = ? ORDER BY d.created_at, d.id LIMIT 100",
+	"b", DELIVERY_TYPES };
+
+int store_request_deliveries(struct store *s, const struct uuid *id,
+			     int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx)
+{
+	struct delivery_sink ds = { ENGINE_SINK(fn, ctx), 0, 0 };
+	struct sqlv p[] = { SV_UUID(id) };
+	return engine_run(s, &Q_REQUEST_DELIVERIES, p, delivery_row, &ds, NULL, NULL);
+}
+
 static const struct engine_query Q_DELIVERY_ATTEMPTS = {
 	"SELECT at, duration_us, http_status, error, deliverer FROM webhook_attempts "
 	"WHERE delivery_id = ? ORDER BY id",

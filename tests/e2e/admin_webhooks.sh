@@ -124,6 +124,9 @@ check "... each with its status and duration" \
 check "... and the error the receiver gave" body_has 'HTTP 500: answering 500 on purpose'
 check "... the request it tells about, linked" body_has "href=\"/admin/generations/$ID\""
 check "... the redeliver form" body_has 'action="/admin/webhooks/redeliver"'
+admin_get "/admin/generations/$ID"
+check "the request's page lists its delivery, linked, dead" \
+	eq "$(grep -o '<h2>Webhooks</h2>' "$HB" | wc -l)/$(grep -oF "href=\"/admin/webhooks/delivery?id=$MSG\"" "$HB" | wc -l)/$(grep -o 'wh-failed">dead' "$HB" | wc -l)" "1/1/1"
 admin_get "/admin/webhooks/delivery?id=msg_nope%3Cb%3E"
 check "a malformed id: 400" status_is 400
 admin_get "/admin/webhooks/delivery?id=msg_000000000000000000000000"
