@@ -713,13 +713,13 @@ cleanup:
 void admin_webhook_enable(struct call *c)
 {
 	struct query q;
-	char what[PAGE_FORM_ACTION_MAX], actor[OWNER_MAX + 8], *end;
+	char what[PAGE_FORM_ACTION_MAX], actor[OWNER_MAX + 8], *end = NULL;
 
 	if (read_form(c, &q, NULL, NULL) < 0)
 		return;
 	const char *e = query_get(&q, "endpoint");
 	long long id = e && *e && query_count(&q, "endpoint") == 1 ? strtoll(e, &end, 10) : 0;
-	if (id <= 0 || *end) {
+	if (id <= 0 || !end || *end) {
 		query_release(&q);
 		admin_error_page(c, 400, "This form names no endpoint. Nothing was changed.");
 		return;
