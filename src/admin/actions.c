@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -38,11 +39,16 @@ static int is_form_type(const char *ct)
 		ct[sizeof(form) - 1] == ' ');
 }
 
+static int check_form_token(struct call *c, struct query *q, const char *action,
+			    const struct uuid *target);
+
 /*
  * Reads the post of form `action` on `target` (NULL: none): body, fields,
  * CSRF token. 0 with *q filled (release it), or -1 with the answer set (403
- * without a live page session, or for a missing or wrong token).
+ * without a live page session, or for a missing or wrong token). With
+ * action NULL only the body and fields: check_form_token after.
  */
+
 static int read_form(struct call *c, struct query *q, const char *action,
 		     const struct uuid *target)
 {
@@ -66,6 +72,18 @@ static int read_form(struct call *c, struct query *q, const char *action,
 		page_store_error(c, STORE_UNAVAILABLE);
 		return -1;
 	}
+	return action ? check_form_token(c, q, action, target) : 0;
+}
+
+/*
+ * The session and CSRF checks of read_form, for a form whose action names a
+ * field of its own body (read_form with action NULL first). 0, or -1 with
+ * the answer set and *q released.
+ */
+static int check_form_token(struct call *c, struct query *q, const char *action,
+			    const struct uuid *target)
+{
+	char err[200];
 	if (!page_session_live(c)) {
 		/* Signed out, expired, another browser's, or a cross-site post that
 		 * SameSite kept the cookie from. */
@@ -642,6 +660,88 @@ void admin_bulk_retry(struct call *c)
 		goto cleanup;
 	struct bulk_source src = { bulk_pick_finished, &f };
 	bulk_post(c, "bulk-retry", "bulk_retry", &src, ADMIN_RETRY, action_id, reason, expected);
+cleanup:
+	query_release(&q);
+}
+
+/* ---- webhooks: redeliver a delivery, re-enable an endpoint (webhooks.c's forms) ---- */
+
+void admin_webhook_redeliver(struct call *c)
+{
+	struct query q;
+	enum store_redeliver_refusal why;
+	char what[PAGE_FORM_ACTION_MAX], actor[OWNER_MAX + 8], loc[128];
+
+	if (read_form(c, &q, NULL, NULL) < 0)
+		return;
+	const char *id = query_get(&q, "id");
+	if (query_count(&q, "id") != 1 || !admin_webhook_id_valid(id)) {
+		/* No token can be checked for an action without its target. */
+		log_warn("admin form refused: redeliver without a delivery id (admin %s)", c->admin);
+		query_release(&q);
+		admin_error_page(c, 400, "This form names no delivery. Nothing was changed.");
+		return;
+	}
+	snprintf(what, sizeof(what), "redeliver %s", id);
+	if (check_form_token(c, &q, what, NULL) < 0)
+		return;
+	const char *reason = form_reason(c, &q);
+	if (!reason)
+		goto cleanup;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = store_delivery_redeliver(c->store, id, actor, reason, &why);
+	if (rc == STORE_OK) {
+		log_info("%s: redelivered webhook %s", actor, id);
+		snprintf(loc, sizeof(loc), "/admin/webhooks/delivery?id=%s&done=redelivered", id);
+		page_redirect(c, loc);
+		goto cleanup;
+	}
+	if (rc == STORE_CONFLICT || rc == STORE_INVALID) {
+		admin_error_page(c, 409, why == REDELIVER_PENDING
+				 ? "Nothing was changed: this delivery is waiting for its next attempt already."
+				 : why == REDELIVER_REMOVED
+				 ? "Nothing was changed: its endpoint was removed."
+				 : "Nothing was changed: its endpoint is disabled (410 Gone). Re-enable it "
+				   "on the Webhooks page first.");
+		goto cleanup;
+	}
+	page_store_error(c, rc);
+cleanup:
+	query_release(&q);
+}
+
+void admin_webhook_enable(struct call *c)
+{
+	struct query q;
+	char what[PAGE_FORM_ACTION_MAX], actor[OWNER_MAX + 8], *end = NULL;
+
+	if (read_form(c, &q, NULL, NULL) < 0)
+		return;
+	const char *e = query_get(&q, "endpoint");
+	long long id = e && *e && query_count(&q, "endpoint") == 1 ? strtoll(e, &end, 10) : 0;
+	if (id <= 0 || !end || *end) {
+		query_release(&q);
+		admin_error_page(c, 400, "This form names no endpoint. Nothing was changed.");
+		return;
+	}
+	snprintf(what, sizeof(what), "enable-webhook %lld", id);
+	if (check_form_token(c, &q, what, NULL) < 0)
+		return;
+	const char *reason = form_reason(c, &q);
+	if (!reason)
+		goto cleanup;
+	snprintf(actor, sizeof(actor), "admin:%s", c->admin);
+	int rc = store_webhook_enable(c->store, id, actor, reason);
+	if (rc == STORE_OK) {
+		log_info("%s: enabled webhook endpoint %lld", actor, id);
+		page_redirect(c, "/admin/webhooks?done=enabled");
+		goto cleanup;
+	}
+	if (rc == STORE_CONFLICT) {
+		admin_error_page(c, 409, "Nothing was changed: this endpoint is enabled.");
+		goto cleanup;
+	}
+	page_store_error(c, rc);
 cleanup:
 	query_release(&q);
 }

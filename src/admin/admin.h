@@ -52,5 +52,21 @@ void admin_queue_pause(struct call *c);   /* POST /admin/queues/{type}/pause */
 void admin_queue_resume(struct call *c);
 void admin_queues(struct call *c);        /* queues.c */
 void admin_workers(struct call *c);       /* workers.c */
+/* webhooks.c: GET /admin/webhooks (endpoints, deliveries dead first; ?endpoint=ID
+ * &state=dead|pending|delivered) and GET /admin/webhooks/delivery?id=ID (its
+ * attempts, audit trail and the redeliver form). */
+void admin_webhooks(struct call *c);
+void admin_webhook_delivery(struct call *c);
+/* Whether id is a delivery's webhook-id as the outbox writes them (msg_ and
+ * base64url: letters, digits, - and _): checked before it reaches the store or a token. */
+int admin_webhook_id_valid(const char *id);
+/* The request page's "Webhooks" section: request id's deliveries, each
+ * linked to its page; nothing when it has none. */
+void admin_webhook_request_section(struct call *c, struct strbuf *sb, const struct uuid *id);
+/* actions.c: POST /admin/webhooks/redeliver (id, reason, csrf_token): a dead or
+ * delivered delivery due again at once, same webhook-id; POST
+ * /admin/webhooks/enable (endpoint, reason, csrf_token) after a 410. */
+void admin_webhook_redeliver(struct call *c);
+void admin_webhook_enable(struct call *c);
 
 #endif

@@ -689,3 +689,54 @@ void admin_api_metrics(struct call *c)
 fail:
 	handler_store_problem(c, rc, "metrics");
 }
+
+/* ---- webhooks: redeliver (the page's form is actions.c's) ---- */
+
+void admin_api_webhook_redeliver(struct call *c)
+{
+	struct problem p;
+	struct query q = { 0 };
+	struct jsonw w;
+	enum store_redeliver_refusal why;
+	char *reason = NULL;
+	char actor[ADMIN_ACTOR_LEN], err[200];
+
+	if (query_parse(c->req->query, &q, err, sizeof(err)) < 0) {
+		handler_problem(c, problem_set(&p, 400, "invalid-query", "%s", err));
+		return;
+	}
+	const char *id = query_get(&q, "id");
+	if (!admin_webhook_id_valid(id)) {
+		handler_problem(c, problem_set(&p, 400, "invalid-query",
+					       "id is a delivery's webhook-id (msg_...)"));
+		goto cleanup;
+	}
+	if (read_reason_body(c, &reason, actor) < 0)
+		goto cleanup;
+	int rc = store_delivery_redeliver(c->store, id, actor, reason, &why);
+	if (rc == STORE_CONFLICT || rc == STORE_INVALID) {
+		handler_problem(c, problem_set(&p, 409, why == REDELIVER_PENDING ? "delivery-pending" :
+					       why == REDELIVER_REMOVED ? "endpoint-removed" :
+					       "endpoint-disabled",
+					       why == REDELIVER_PENDING ? "the delivery is waiting already" :
+					       why == REDELIVER_REMOVED ? "its endpoint was removed" :
+					       "its endpoint is disabled (410 Gone): enable it first"));
+		goto cleanup;
+	}
+	if (rc) {
+		handler_store_problem(c, rc, "webhook delivery");
+		goto cleanup;
+	}
+	log_info("%s: redelivered webhook %s", actor, id);
+	jsonw_init(&w, &c->resp->body);
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "id");
+	jsonw_cstr(&w, id);
+	jsonw_key(&w, "state");
+	jsonw_cstr(&w, "pending");
+	jsonw_object_end(&w);
+	c->resp->status = 200;
+cleanup:
+	free(reason);
+	query_release(&q);
+}

@@ -23,6 +23,13 @@ void admin_api_bulk_retry(struct call *c);
 /* GET /admin/api/queues: every queue with active requests or a pause. */
 void admin_api_queues(struct call *c);
 void admin_api_workers(struct call *c);  /* GET /admin/api/workers (workers.c) */
+/* GET /admin/api/webhooks: every endpoint with its last result and counts;
+ * GET /admin/api/webhooks/deliveries?endpoint=&state=: dead ones first (webhooks.c). */
+void admin_api_webhooks(struct call *c);
+void admin_api_webhook_deliveries(struct call *c);
+/* POST /admin/api/webhooks/redeliver?id=ID {"reason"}: 200 with {"id", "state":
+ * "pending"}; 409 when it is waiting already or its endpoint is disabled or removed. */
+void admin_api_webhook_redeliver(struct call *c);
 /* POST /admin/api/queues/{type}/pause|resume {"reason"}: 200 with the queue,
  * 409 when it is already paused (not paused). */
 void admin_api_queue_pause(struct call *c);

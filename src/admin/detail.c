@@ -212,7 +212,9 @@ void detail_page(struct call *c, const struct gen_request *r, const struct query
 		pretty_json(sb, entities.items[i].json, entities.items[i].json_len);
 		strbuf_addstr(sb, "</details>");
 	}
-	strbuf_addstr(sb, "</section><section><h2>Audit trail</h2><div class=\"table-wrap\">"
+	strbuf_addstr(sb, "</section>");
+	admin_webhook_request_section(c, sb, &r->id);
+	strbuf_addstr(sb, "<section><h2>Audit trail</h2><div class=\"table-wrap\">"
 			  "<table class=\"trail\"><thead><tr><th>time (UTC)</th><th>actor</th>"
 			  "<th>from \xe2\x86\x92 to</th><th>message</th></tr></thead><tbody>");
 	if (store_request_events(c->store, &r->id, trail_row, &t))

@@ -125,7 +125,8 @@ void page_begin(struct call *c, const char *title)
 			  PAGE_ICON_LINK
 			  "<script src=\"/admin/static/admin.js\" defer></script></head><body>"
 			  "<header><a class=\"brand\" href=\"/admin/\">gentrack admin</a>"
-			  "<nav><a href=\"/admin/queues\">Queues</a> <a href=\"/admin/workers\">Workers</a></nav>"
+			  "<nav><a href=\"/admin/queues\">Queues</a> <a href=\"/admin/workers\">Workers</a> "
+			  "<a href=\"/admin/webhooks\">Webhooks</a></nav>"
 			  "<span class=\"who\">signed in as <b>");
 	html_text(sb, c->admin);
 	strbuf_addstr(sb, "</b> \xc2\xb7 <a href=\"/admin/logout\">Sign out</a></span></header><main>");
@@ -306,6 +307,11 @@ void page_done_message(struct strbuf *sb, const struct query *q)
 			   "The pause is in the list below.");
 	} else if (!strcmp(done, "resumed")) {
 		page_flash(sb, 1, "Resumed: workers claim its requests again.");
+	} else if (!strcmp(done, "redelivered")) {
+		page_flash(sb, 1, "Due again at once, with the same webhook-id: a deliverer sends it "
+			   "within its next pass. The action is in the audit trail below.");
+	} else if (!strcmp(done, "enabled")) {
+		page_flash(sb, 1, "Enabled again: its owner's next requests that end are sent to it.");
 	} else if (!strcmp(done, "notfound")) {
 		page_flash(sb, 0, "No request has that id.");
 	} else if (!strcmp(done, "badid")) {

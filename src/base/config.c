@@ -84,6 +84,8 @@ static const struct cfg_key keys[] = {
 	KEY("metrics", "token_file", CFG_TOKEN_FILE, metrics_token, 0, 0),
 	KEY("webhooks", "allow_private", CFG_BOOL, webhooks_allow_private, 0, 0),
 	KEY("webhooks", "retry_schedule_divisor", CFG_INT, webhooks_retry_divisor, 1, 1000000),
+	KEY("webhooks", "timeout_seconds", CFG_INT, webhooks_timeout_s, 1, 15),
+	KEY("webhooks", "lease_seconds", CFG_INT, webhooks_lease_s, 2, 3600),
 };
 
 static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens",
@@ -144,6 +146,8 @@ int config_init(struct config *c)
 	c->status_token_ttl = 24 * 3600;
 	c->token_allow_cancel = 1;
 	c->webhooks_retry_divisor = 1;
+	c->webhooks_timeout_s = 15;
+	c->webhooks_lease_s = 60;
 	return 0;
 }
 

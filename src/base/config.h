@@ -130,6 +130,9 @@ struct config {
 	/* [webhooks] */
 	int webhooks_allow_private; /* 0 or 1: endpoints on loopback/private/link-local addresses */
 	int webhooks_retry_divisor; /* 1..1000000: the retry schedule divided by this; tests only */
+	int webhooks_timeout_s;     /* 1..15: a delivery's POST gives up after this (default 15) */
+	int webhooks_lease_s;       /* 2..3600: a deliverer's claim of a delivery lasts this
+	                             * (default 60); another deliverer takes it after */
 };
 
 /* Fills every field with its default. 0, or -1 on allocation failure. */

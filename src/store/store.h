@@ -157,12 +157,106 @@ enum store_delivery_outcome {
 };
 /*
  * Records one attempt of a delivery this lease_owner holds: http_status (0
- * for none), error (NULL for none); disable_endpoint after a 410.
+ * for none), error (NULL for none); disable_endpoint after a 410;
+ * duration_us the POST took (its row of webhook_attempts and the endpoint's
+ * last result), or -1 when none was made (the endpoint was gone).
  * CONFLICT when the lease was lost (another deliverer may send it again).
  */
 int store_delivery_finish(struct store *s, const struct store_delivery *d, const char *lease_owner,
 			  enum store_delivery_outcome outcome, long long retry_us,
-			  int http_status, const char *error, int disable_endpoint);
+			  int http_status, const char *error, int disable_endpoint,
+			  long long duration_us);
+
+/* ---- webhooks in the admin console (store/webhooks.c, sql/019) ---- */
+
+/* An endpoint as the Webhooks page shows it; strings borrowed for the call. */
+struct store_webhook_status {
+	long long id;
+	const char *owner, *name, *url, *events;
+	int64_t created_at;
+	int64_t disabled_at;      /* TIME_NONE while enabled; set by a 410 */
+	int64_t last_attempt_at;  /* TIME_NONE before the first attempt */
+	int last_status;          /* of the last attempt, 0 when no answer came */
+	const char *last_error;   /* NULL after a 2xx or before any attempt */
+	unsigned failures;        /* failed attempts since the last 2xx */
+	unsigned long long pending, dead;  /* its deliveries waiting, and dead */
+};
+/* Calls fn for each endpoint, by owner and name, at most `limit`; non-zero stops. */
+int store_webhook_status_list(struct store *s, unsigned limit,
+			      int (*fn)(void *ctx, const struct store_webhook_status *e),
+			      void *ctx);
+
+/* A delivery of the outbox; strings borrowed for the call. */
+struct store_delivery_row {
+	const char *id;           /* the webhook-id */
+	struct uuid request_id;
+	long long endpoint_id;
+	const char *owner, *name; /* the endpoint's; NULL when it was removed */
+	int endpoint_disabled;
+	const char *event_type;
+	const char *state;        /* "pending", "delivered" or "dead" */
+	unsigned attempts;        /* since it was written or last redelivered */
+	int64_t created_at, next_attempt_at;
+	int64_t last_attempt_at;  /* TIME_NONE before the first */
+	int last_status;          /* 0: none */
+	const char *last_error;   /* NULL: none */
+	const char *lease_owner;  /* NULL when no deliverer holds it */
+	int64_t lease_expires_at;
+	const char *payload;      /* store_delivery_get only; NULL in lists */
+};
+/*
+ * Calls fn for deliveries of endpoint_id (0: any) in `state` (NULL: any),
+ * dead ones first, then pending, then delivered, each the most recently
+ * due or attempted first; at most `limit`. Non-zero from fn stops.
+ */
+int store_delivery_list(struct store *s, long long endpoint_id, const char *state,
+			unsigned limit, int (*fn)(void *ctx, const struct store_delivery_row *d),
+			void *ctx);
+/* Calls fn for each delivery of request `id`, oldest first; non-zero stops. */
+int store_request_deliveries(struct store *s, const struct uuid *id,
+			     int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx);
+/* Calls fn once with delivery `id` and its payload. NOT_FOUND. */
+int store_delivery_get(struct store *s, const char *id,
+		       int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx);
+/* One attempt of a delivery; strings borrowed for the call. */
+struct store_delivery_attempt {
+	int64_t at;               /* when its POST started */
+	long long duration_us;
+	int http_status;          /* 0: no answer */
+	const char *error;        /* NULL after a 2xx */
+	const char *deliverer;
+};
+/* Calls fn for each attempt of delivery `id`, oldest first; non-zero stops. */
+int store_delivery_attempts(struct store *s, const char *id,
+			    int (*fn)(void *ctx, const struct store_delivery_attempt *a), void *ctx);
+/* One operator action on a delivery or an endpoint (webhook_events). */
+struct store_webhook_event {
+	int64_t at;
+	const char *actor, *action, *reason;  /* borrowed for the call */
+};
+/* The operator actions on delivery `id`, oldest first; non-zero from fn stops. */
+int store_delivery_events(struct store *s, const char *id,
+			  int (*fn)(void *ctx, const struct store_webhook_event *e), void *ctx);
+/* Why store_delivery_redeliver refused (with STORE_CONFLICT or STORE_INVALID). */
+enum store_redeliver_refusal {
+	REDELIVER_OK,
+	REDELIVER_PENDING,        /* CONFLICT: it is waiting already */
+	REDELIVER_REMOVED,        /* INVALID: its endpoint was removed */
+	REDELIVER_DISABLED,       /* INVALID: its endpoint is disabled: re-enable it first */
+};
+/*
+ * Makes a dead or delivered delivery pending again, due now, its attempts
+ * count reset (its attempts stay in webhook_attempts), the same id; and
+ * records who and why in webhook_events, in one transaction. NOT_FOUND,
+ * or CONFLICT / INVALID with *why set.
+ */
+int store_delivery_redeliver(struct store *s, const char *id, const char *actor,
+			     const char *reason, enum store_redeliver_refusal *why);
+/*
+ * Enables endpoint `id` again after a 410, its failures reset; records who
+ * and why. NOT_FOUND; CONFLICT when it is enabled.
+ */
+int store_webhook_enable(struct store *s, long long id, const char *actor, const char *reason);
 
 /* ---- admin users (store/keys.c) ---- */
 int store_admin_user_set(struct store *s, const char *name, const char *password_hash,

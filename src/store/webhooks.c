@@ -312,9 +312,19 @@ static const struct engine_query Q_ENDPOINT_DISABLE = {
 	"WHERE id = ? AND disabled_at IS NULL",
 	"i", "" };
 
+/* The attempt's row, and its endpoint's last result (sql/019). */
+static const struct engine_query Q_ATTEMPT_INSERT = {
+	"INSERT INTO webhook_attempts (delivery_id, at, duration_us, http_status, error, deliverer) "
+	"VALUES (?, UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND, ?, NULLIF(?, 0), ?, ?)",
+	"siiiss", "" };
+static const struct engine_query Q_ENDPOINT_RESULT = {
+	"UPDATE webhook_endpoints SET last_attempt_at = UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND, "
+	"last_status = NULLIF(?, 0), last_error = ?, failures = IF(?, 0, failures + 1) WHERE id = ?",
+	"iisii", "" };
+
 static int finish_txn(struct store *s, const struct store_delivery *d, const char *lease_owner,
 		      enum store_delivery_outcome outcome, long long retry_us, int http_status,
-		      const char *error, int disable_endpoint)
+		      const char *error, int disable_endpoint, long long duration_us)
 {
 	static const char *const states[] = { "delivered", "pending", "dead" };
 	unsigned long long n = 0;
@@ -332,6 +342,16 @@ static int finish_txn(struct store *s, const struct store_delivery *d, const cha
 	rc = engine_run(s, &Q_DELIVERY_FINISH, p, NULL, NULL, &n, NULL);
 	if (rc == STORE_OK && n != 1)
 		rc = STORE_CONFLICT;
+	if (rc == STORE_OK && duration_us >= 0) {
+		struct sqlv a[] = { SV_STR(d->id), SV_INT(duration_us), SV_INT(duration_us),
+				    SV_INT(http_status), SV_STR(error ? err : NULL), SV_STR(lease_owner) };
+		rc = engine_run(s, &Q_ATTEMPT_INSERT, a, NULL, NULL, NULL, NULL);
+	}
+	if (rc == STORE_OK && duration_us >= 0) {
+		struct sqlv e[] = { SV_INT(duration_us), SV_INT(http_status), SV_STR(error ? err : NULL),
+				    SV_INT(outcome == DELIVERY_DELIVERED), SV_INT(d->endpoint_id) };
+		rc = engine_run(s, &Q_ENDPOINT_RESULT, e, NULL, NULL, NULL, NULL);
+	}
 	if (rc == STORE_OK && disable_endpoint) {
 		struct sqlv q[] = { SV_INT(d->endpoint_id) };
 		rc = engine_run(s, &Q_ENDPOINT_DISABLE, q, NULL, NULL, NULL, NULL);
@@ -341,13 +361,313 @@ static int finish_txn(struct store *s, const struct store_delivery *d, const cha
 
 int store_delivery_finish(struct store *s, const struct store_delivery *d, const char *lease_owner,
 			  enum store_delivery_outcome outcome, long long retry_us,
-			  int http_status, const char *error, int disable_endpoint)
+			  int http_status, const char *error, int disable_endpoint,
+			  long long duration_us)
 {
 	struct retry r = RETRY_INIT("webhook_finish");
 	int rc;
 	do
 		rc = finish_txn(s, d, lease_owner, outcome, retry_us, http_status, error,
-				disable_endpoint);
+				disable_endpoint, duration_us);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
+/* ---- the admin console: endpoints, deliveries, attempts, redeliver (sql/019) ---- */
+
+/* The dead and pending counts read ix_endpoint: all of an endpoint's history. */
+static const struct engine_query Q_WH_STATUS = {
+	"SELECT e.id, e.owner, e.name, e.url, e.events, e.created_at, e.disabled_at, "
+	"e.last_attempt_at, e.last_status, e.last_error, e.failures, "
+	"(SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id "
+	" AND d.state = 'pending'), "
+	"(SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id "
+	" AND d.state = 'dead') "
+	"FROM webhook_endpoints e ORDER BY e.owner, e.name LIMIT ?",
+	"i", "isssstttisiii" };
+
+static int status_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const struct store_webhook_status *) =
+		(int (*)(void *, const struct store_webhook_status *))k->fn;
+	struct store_webhook_status e = {
+		.id = c[0].i, .owner = c[1].s, .name = c[2].s, .url = c[3].s, .events = c[4].s,
+		.created_at = engine_cell_time(&c[5]), .disabled_at = engine_cell_time(&c[6]),
+		.last_attempt_at = engine_cell_time(&c[7]),
+		.last_status = c[8].null ? 0 : (int)c[8].i,
+		.last_error = c[9].null ? NULL : c[9].s,
+		.failures = (unsigned)c[10].i,
+		.pending = (unsigned long long)c[11].i, .dead = (unsigned long long)c[12].i,
+	};
+	return fn(k->ctx, &e);
+}
+
+int store_webhook_status_list(struct store *s, unsigned limit,
+			      int (*fn)(void *ctx, const struct store_webhook_status *e),
+			      void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[] = { SV_INT(limit) };
+	return engine_run(s, &Q_WH_STATUS, p, status_row, &k, NULL, NULL);
+}
+
+#define DELIVERY_COLUMNS \
+	"d.id, d.request_id, d.endpoint_id, e.owner, e.name, e.disabled_at IS NOT NULL, " \
+	"d.event_type, d.state, d.attempts, d.created_at, d.next_attempt_at, " \
+	"d.last_attempt_at, d.last_status, d.last_error, d.lease_owner, d.lease_expires_at"
+#define DELIVERY_TYPES "sbississitttisst"
+
+/*
+ * One state at a time, newest due first: a backward range of ix_due
+ * (state, next_attempt_at), so a page costs its rows, not the outbox.
+ */
+static const struct engine_query Q_DELIVERY_LIST = {
+	"SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries d "
+	"LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+	"WHERE d.state = ? AND (? = 0 OR d.endpoint_id = ?) "
+	"ORDER BY d.next_attempt_at DESC LIMIT ?",
+	"siii", DELIVERY_TYPES };
+static const struct engine_query Q_DELIVERY_GET = {
+	"SELECT " DELIVERY_COLUMNS ", d.payload FROM webhook_deliveries d "
+	"LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ?",
+	"s", DELIVERY_TYPES "s" };
+
+struct delivery_sink {
+	struct engine_sink k;
+	unsigned rows;
+	int with_payload;
+};
+
+static int delivery_row(void *ctx, const struct sqlcell *c)
+{
+	struct delivery_sink *ds = ctx;
+	int (*fn)(void *, const struct store_delivery_row *) =
+		(int (*)(void *, const struct store_delivery_row *))ds->k.fn;
+	struct store_delivery_row d = {
+		.id = c[0].s, .endpoint_id = c[2].i,
+		.owner = c[3].null ? NULL : c[3].s, .name = c[4].null ? NULL : c[4].s,
+		.endpoint_disabled = !c[5].null && c[5].i,
+		.event_type = c[6].s, .state = c[7].s, .attempts = (unsigned)c[8].i,
+		.created_at = engine_cell_time(&c[9]), .next_attempt_at = engine_cell_time(&c[10]),
+		.last_attempt_at = engine_cell_time(&c[11]),
+		.last_status = c[12].null ? 0 : (int)c[12].i,
+		.last_error = c[13].null ? NULL : c[13].s,
+		.lease_owner = c[14].null ? NULL : c[14].s,
+		.lease_expires_at = engine_cell_time(&c[15]),
+		.payload = ds->with_payload ? c[16].s : NULL,
+	};
+	engine_cell_uuid(&c[1], &d.request_id);
+	ds->rows++;
+	return fn(ds->k.ctx, &d);
+}
+
+int store_delivery_list(struct store *s, long long endpoint_id, const char *state,
+			unsigned limit, int (*fn)(void *ctx, const struct store_delivery_row *d),
+			void *ctx)
+{
+	static const char *const order[] = { "dead", "pending", "delivered" };
+	struct delivery_sink ds = { ENGINE_SINK(fn, ctx), 0, 0 };
+	int rc = STORE_OK;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && rc == STORE_OK; i++) {
+		if ((state && strcmp(state, order[i])) || ds.rows >= limit)
+			continue;
+		struct sqlv p[] = { SV_STR(order[i]), SV_INT(endpoint_id), SV_INT(endpoint_id),
+				    SV_INT(limit - ds.rows) };
+		rc = engine_run(s, &Q_DELIVERY_LIST, p, delivery_row, &ds, NULL, NULL);
+	}
+	return rc;
+}
+
+int store_delivery_get(struct store *s, const char *id,
+		       int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx)
+{
+	struct delivery_sink ds = { ENGINE_SINK(fn, ctx), 0, 1 };
+	size_t rows = 0;
+	struct sqlv p[] = { SV_STR(id) };
+	int rc = engine_run(s, &Q_DELIVERY_GET, p, delivery_row, &ds, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}
+
+/* ix_request: a request has one delivery per endpoint and event at most. */
+static const struct engine_query Q_REQUEST_DELIVERIES = {
+	"SELECT " DELIVERY_COLUMNS " FROM webhook_deliveries d "
+	"LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+	"WHERE d.request_id = ? ORDER BY d.created_at, d.id LIMIT 100",
+	"b", DELIVERY_TYPES };
+
+int store_request_deliveries(struct store *s, const struct uuid *id,
+			     int (*fn)(void *ctx, const struct store_delivery_row *d), void *ctx)
+{
+	struct delivery_sink ds = { ENGINE_SINK(fn, ctx), 0, 0 };
+	struct sqlv p[] = { SV_UUID(id) };
+	return engine_run(s, &Q_REQUEST_DELIVERIES, p, delivery_row, &ds, NULL, NULL);
+}
+
+static const struct engine_query Q_DELIVERY_ATTEMPTS = {
+	"SELECT at, duration_us, http_status, error, deliverer FROM webhook_attempts "
+	"WHERE delivery_id = ? ORDER BY id",
+	"s", "tiiss" };
+
+static int attempt_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const struct store_delivery_attempt *) =
+		(int (*)(void *, const struct store_delivery_attempt *))k->fn;
+	struct store_delivery_attempt a = {
+		.at = engine_cell_time(&c[0]), .duration_us = c[1].i,
+		.http_status = c[2].null ? 0 : (int)c[2].i, .error = c[3].null ? NULL : c[3].s,
+		.deliverer = c[4].s,
+	};
+	return fn(k->ctx, &a);
+}
+
+int store_delivery_attempts(struct store *s, const char *id,
+			    int (*fn)(void *ctx, const struct store_delivery_attempt *a), void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[] = { SV_STR(id) };
+	return engine_run(s, &Q_DELIVERY_ATTEMPTS, p, attempt_row, &k, NULL, NULL);
+}
+
+static const struct engine_query Q_DELIVERY_EVENTS = {
+	"SELECT at, actor, action, reason FROM webhook_events WHERE delivery_id = ? ORDER BY id",
+	"s", "tsss" };
+
+static int wh_event_row(void *ctx, const struct sqlcell *c)
+{
+	struct engine_sink *k = ctx;
+	int (*fn)(void *, const struct store_webhook_event *) =
+		(int (*)(void *, const struct store_webhook_event *))k->fn;
+	struct store_webhook_event e = {
+		.at = engine_cell_time(&c[0]), .actor = c[1].s, .action = c[2].s, .reason = c[3].s,
+	};
+	return fn(k->ctx, &e);
+}
+
+int store_delivery_events(struct store *s, const char *id,
+			  int (*fn)(void *ctx, const struct store_webhook_event *e), void *ctx)
+{
+	struct engine_sink k = ENGINE_SINK(fn, ctx);
+	struct sqlv p[] = { SV_STR(id) };
+	return engine_run(s, &Q_DELIVERY_EVENTS, p, wh_event_row, &k, NULL, NULL);
+}
+
+static const struct engine_query Q_REDELIVER_LOCK = {
+	"SELECT d.state, d.endpoint_id, e.id IS NOT NULL, e.disabled_at IS NOT NULL "
+	"FROM webhook_deliveries d LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+	"WHERE d.id = ? FOR UPDATE",
+	"s", "siii" };
+/* Due at once, a fresh schedule; the lease of a finished delivery is already free. */
+static const struct engine_query Q_REDELIVER = {
+	"UPDATE webhook_deliveries SET state = 'pending', attempts = 0, "
+	"next_attempt_at = UTC_TIMESTAMP(6), lease_owner = NULL, lease_expires_at = NULL "
+	"WHERE id = ?",
+	"s", "" };
+static const struct engine_query Q_WH_EVENT_INSERT = {
+	"INSERT INTO webhook_events (delivery_id, endpoint_id, at, actor, action, reason) "
+	"VALUES (?, ?, UTC_TIMESTAMP(6), ?, ?, ?)",
+	"sisss", "" };
+
+struct redeliver_lock {
+	char state[16];
+	long long endpoint_id;
+	int endpoint_exists, endpoint_disabled;
+};
+
+static int redeliver_lock_row(void *ctx, const struct sqlcell *c)
+{
+	struct redeliver_lock *l = ctx;
+	engine_cell_copy(&c[0], l->state, sizeof(l->state));
+	l->endpoint_id = c[1].i;
+	l->endpoint_exists = (int)c[2].i;
+	l->endpoint_disabled = !c[3].null && c[3].i;
+	return 1;
+}
+
+static int redeliver_txn(struct store *s, const char *id, const char *actor, const char *reason,
+			 enum store_redeliver_refusal *why)
+{
+	struct redeliver_lock l = { .endpoint_id = 0 };
+	size_t rows = 0;
+	*why = REDELIVER_OK;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	struct sqlv p[] = { SV_STR(id) };
+	rc = engine_run(s, &Q_REDELIVER_LOCK, p, redeliver_lock_row, &l, NULL, &rows);
+	if (rc == STORE_OK && !rows)
+		rc = STORE_NOT_FOUND;
+	if (rc == STORE_OK && !strcmp(l.state, "pending")) {
+		*why = REDELIVER_PENDING;
+		rc = STORE_CONFLICT;
+	} else if (rc == STORE_OK && !l.endpoint_exists) {
+		*why = REDELIVER_REMOVED;
+		rc = STORE_INVALID;
+	} else if (rc == STORE_OK && l.endpoint_disabled) {
+		*why = REDELIVER_DISABLED;
+		rc = STORE_INVALID;
+	}
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_REDELIVER, p, NULL, NULL, NULL, NULL);
+	if (rc == STORE_OK) {
+		struct sqlv q[] = { SV_STR(id), SV_INT(l.endpoint_id), SV_STR(actor),
+				    SV_STR("redeliver"), SV_STR(reason) };
+		rc = engine_run(s, &Q_WH_EVENT_INSERT, q, NULL, NULL, NULL, NULL);
+	}
+	return engine_finish(s, rc);
+}
+
+int store_delivery_redeliver(struct store *s, const char *id, const char *actor,
+			     const char *reason, enum store_redeliver_refusal *why)
+{
+	struct retry r = RETRY_INIT("webhook_redeliver");
+	int rc;
+	do
+		rc = redeliver_txn(s, id, actor, reason, why);
+	while (retry_again(s, &r, rc));
+	return rc;
+}
+
+static const struct engine_query Q_WH_ENABLE = {
+	"UPDATE webhook_endpoints SET disabled_at = NULL, failures = 0 "
+	"WHERE id = ? AND disabled_at IS NOT NULL",
+	"i", "" };
+static const struct engine_query Q_WH_EXISTS = {
+	"SELECT id FROM webhook_endpoints WHERE id = ?",
+	"i", "i" };
+
+static int enable_txn(struct store *s, long long id, const char *actor, const char *reason)
+{
+	unsigned long long n = 0;
+	size_t rows = 0;
+	long long found = 0;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	struct sqlv p[] = { SV_INT(id) };
+	rc = engine_run(s, &Q_WH_ENABLE, p, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && !n) {
+		rc = engine_run(s, &Q_WH_EXISTS, p, id_row, &found, NULL, &rows);
+		if (rc == STORE_OK)
+			rc = rows ? STORE_CONFLICT : STORE_NOT_FOUND;
+	}
+	if (rc == STORE_OK) {
+		struct sqlv q[] = { SV_STR(NULL), SV_INT(id), SV_STR(actor), SV_STR("enable"),
+				    SV_STR(reason) };
+		rc = engine_run(s, &Q_WH_EVENT_INSERT, q, NULL, NULL, NULL, NULL);
+	}
+	return engine_finish(s, rc);
+}
+
+int store_webhook_enable(struct store *s, long long id, const char *actor, const char *reason)
+{
+	struct retry r = RETRY_INIT("webhook_enable");
+	int rc;
+	do
+		rc = enable_txn(s, id, actor, reason);
 	while (retry_again(s, &r, rc));
 	return rc;
 }

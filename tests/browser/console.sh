@@ -67,6 +67,36 @@ done
 sql "UPDATE generation_requests SET requested_at = UTC_TIMESTAMP(6) - INTERVAL 2 HOUR
      WHERE entity_type LIKE 'cstale%'"
 
+# The Webhooks page's rows: an endpoint failing (a long URL and error), one
+# a 410 disabled (its re-enable form), and a dead delivery of the first with
+# its eight attempts (as the deliverer writes them; tests/e2e/admin_webhooks.sh
+# has them made by a real deliverer).
+DELIVERY_ID=msg_console00000000000000001
+sql "INSERT INTO webhook_endpoints (owner, name, url, secret, events, disabled_at, created_at,
+       last_attempt_at, last_status, last_error, failures)
+     VALUES ('acme', 'a-rather-long-endpoint-name',
+       'https://hooks.acme.example/gentrack/a/long/path/to/test/the/narrow/layout/0123456789',
+       'whsec_MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz', 'completed,partial,failed,cancelled', NULL,
+       UTC_TIMESTAMP(6) - INTERVAL 1 DAY, UTC_TIMESTAMP(6) - INTERVAL 5 MINUTE, 503,
+       'HTTP 503: upstream connect error or disconnect/reset before headers, a long answer', 8),
+       ('globex', 'default', 'https://globex.example/hooks', 'whsec_MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz',
+       'failed', UTC_TIMESTAMP(6) - INTERVAL 2 HOUR, UTC_TIMESTAMP(6) - INTERVAL 1 DAY,
+       UTC_TIMESTAMP(6) - INTERVAL 2 HOUR, 410, 'HTTP 410: gone', 1)"
+sql "INSERT INTO webhook_deliveries (id, request_id, endpoint_id, event_type, payload, state, attempts,
+       created_at, next_attempt_at, last_attempt_at, last_status, last_error)
+     SELECT '$DELIVERY_ID', UNHEX('$(hex_id "${RETRY_IDS[0]}")'), id, 'generation_request.failed',
+       '{\"type\":\"generation_request.failed\",\"data\":{\"status\":\"failed\"}}', 'dead', 8,
+       UTC_TIMESTAMP(6) - INTERVAL 1 DAY, UTC_TIMESTAMP(6) - INTERVAL 5 MINUTE,
+       UTC_TIMESTAMP(6) - INTERVAL 5 MINUTE, 503, 'HTTP 503: upstream connect error'
+     FROM webhook_endpoints WHERE owner = 'acme'"
+sql "INSERT INTO webhook_attempts (delivery_id, at, duration_us, http_status, error, deliverer)
+     SELECT '$DELIVERY_ID', UTC_TIMESTAMP(6) - INTERVAL (9 - seq) HOUR, 15000 * seq, IF(seq = 3, NULL, 503),
+       IF(seq = 3, 'Operation timed out after 15001 milliseconds with 0 bytes received',
+          'HTTP 503: upstream connect error'), 'deliverer:app-host-1.example:12345'
+     FROM seq_1_to_8"
+check "seed: two webhook endpoints and a dead delivery with 8 attempts" \
+	eq "$(sql "SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = '$DELIVERY_ID'")" 8
+
 # Every admin page a browser GETs, from the route table: console.mjs fails
 # when one of them has no screenshot.
 PAGE_ROUTES=$(grep -oE '"GET", ADMIN "[^"]*", [A-Z_]+, PAGE,' "$GT_SRCDIR/src/bin/routes.c" |
@@ -77,7 +107,7 @@ OUT_DIR=$GT_BUILDDIR/tests/browser/screenshots
 rm -rf "$OUT_DIR"
 run_browser() {
 	BASE_URL=$BASE_URL ADMIN_USER=$ADMIN_USER ADMIN_PASSWORD=$ADMIN_PASSWORD CLIENT_KEY=$CLIENT_KEY \
-		RETRY_IDS="${RETRY_IDS[*]}" OTHER_ID=$OTHER_ID PAGE_ROUTES=$PAGE_ROUTES \
+		RETRY_IDS="${RETRY_IDS[*]}" OTHER_ID=$OTHER_ID PAGE_ROUTES=$PAGE_ROUTES DELIVERY_ID=$DELIVERY_ID \
 		OUT_DIR=$OUT_DIR GT_NPM_DIR=$NPM_DIR \
 		timeout 400 node "$GT_SRCDIR/tests/browser/console.mjs"
 }

@@ -5,9 +5,13 @@
 // Writes its port to DIR/port; reads DIR/secrets.json ({"NAME": "whsec_..."})
 // at every request; checks every delivery with the official Standard Webhooks
 // verifier (the standardwebhooks npm package, as integrators would) and
-// appends one JSON line per request to DIR/received.jsonl. The first path
-// segment picks the answer: /ok 200, /flaky 500 to the first two deliveries
-// then 200, /gone 410.
+// appends one JSON line per request to DIR/received.jsonl (with `at`, its
+// arrival in ms since the epoch). The first path segment picks the answer:
+// /ok 200, /flaky 500 to the first two deliveries then 200, /gone 410;
+// /toggle the status in DIR/toggle (500 when there is none); and to the
+// first request of each webhook-id, then 200: /stall no answer at all (the
+// connection held until the sender goes), /busy 429 with Retry-After: 3,
+// /moved 302 to /ok.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -17,6 +21,7 @@ const dir = process.argv[2];
 const require = createRequire(path.join(process.env.GT_NPM_DIR, 'package.json'));
 const { Webhook } = require('standardwebhooks');
 const seen = {};
+const seenId = {};
 
 const server = http.createServer((req, res) => {
   const chunks = [];
@@ -35,15 +40,36 @@ const server = http.createServer((req, res) => {
       error = String(e && e.message ? e.message : e);
     }
     seen[name] = (seen[name] || 0) + 1;
+    const key = `${name} ${req.headers['webhook-id']}`;
+    const first = !seenId[key];
+    seenId[key] = true;
     let status = 200;
+    const headers = { 'Content-Type': 'text/plain' };
     if (name === 'flaky' && seen[name] <= 2) status = 500;
     if (name === 'gone') status = 410;
+    if (name === 'toggle') {
+      try {
+        status = Number(fs.readFileSync(path.join(dir, 'toggle'), 'utf8').trim());
+      } catch (e) {
+        status = 500;
+      }
+    }
+    if (name === 'stall' && first) status = 0;
+    if (name === 'busy' && first) {
+      status = 429;
+      headers['Retry-After'] = '3';
+    }
+    if (name === 'moved' && first) {
+      status = 302;
+      headers.Location = `http://127.0.0.1:${server.address().port}/ok`;
+    }
     fs.appendFileSync(path.join(dir, 'received.jsonl'), JSON.stringify({
       name, method: req.method, url: req.url, id: req.headers['webhook-id'] || null,
       timestamp: req.headers['webhook-timestamp'] || null, verified, error, status,
-      content_type: req.headers['content-type'] || null, body,
+      content_type: req.headers['content-type'] || null, at: Date.now(), body,
     }) + '\n');
-    res.writeHead(status, { 'Content-Type': 'text/plain' });
+    if (status === 0) return; // never answered: the sender times out or dies
+    res.writeHead(status, headers);
     res.end(status === 200 ? 'thanks\n' : `answering ${status} on purpose\n`);
   });
 });
@@ -51,4 +77,9 @@ server.listen(0, '127.0.0.1', () => {
   fs.writeFileSync(path.join(dir, 'port.tmp'), String(server.address().port));
   fs.renameSync(path.join(dir, 'port.tmp'), path.join(dir, 'port'));
 });
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)));
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections(); // the held ones of /stall too
+  });
+}

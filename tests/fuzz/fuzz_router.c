@@ -32,6 +32,9 @@ STUB(admin_api_cancel) STUB(admin_api_retry) STUB(admin_queues) STUB(admin_queue
 STUB(admin_queue_resume) STUB(admin_api_queues) STUB(admin_api_queue_pause)
 STUB(admin_api_queue_resume) STUB(admin_bulk_retry_preview) STUB(admin_bulk_retry)
 STUB(admin_workers) STUB(admin_api_bulk_retry) STUB(admin_api_workers) STUB(admin_api_charts)
+STUB(admin_webhooks) STUB(admin_webhook_delivery) STUB(admin_webhook_redeliver)
+STUB(admin_webhook_enable) STUB(admin_api_webhooks) STUB(admin_api_webhook_deliveries)
+STUB(admin_api_webhook_redeliver)
 void admin_refusal_page(struct call *c, int status, const char *sentence)
 {
 	(void)c; (void)status; (void)sentence;

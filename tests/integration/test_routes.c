@@ -95,6 +95,11 @@ static const struct row rows[] = {
 	{ "POST", "/admin/bulk-retry", ADMIN_ROUTE(415) },
 	{ "GET", "/admin/queues", ADMIN_ROUTE(200) },
 	{ "GET", "/admin/workers", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/webhooks", ADMIN_ROUTE(200) },
+	/* no ?id=: not a delivery */
+	{ "GET", "/admin/webhooks/delivery", ADMIN_ROUTE(400) },
+	{ "POST", "/admin/webhooks/redeliver", ADMIN_ROUTE(415) },
+	{ "POST", "/admin/webhooks/enable", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/queues/{type}/resume", ADMIN_ROUTE(415) },
 	/* signing out is a 401 whoever asks: that is how browsers forget */
@@ -110,6 +115,10 @@ static const struct row rows[] = {
 	{ "GET", "/admin/api/queues", ADMIN_ROUTE(200) },
 	{ "GET", "/admin/api/workers", ADMIN_ROUTE(200) },
 	{ "GET", "/admin/api/charts", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/api/webhooks", ADMIN_ROUTE(200) },
+	{ "GET", "/admin/api/webhooks/deliveries", ADMIN_ROUTE(200) },
+	/* no ?id=: not a delivery, before the body is read */
+	{ "POST", "/admin/api/webhooks/redeliver", ADMIN_ROUTE(400) },
 	{ "POST", "/admin/api/queues/{type}/pause", ADMIN_ROUTE(415) },
 	{ "POST", "/admin/api/queues/{type}/resume", ADMIN_ROUTE(415) },
 };

@@ -73,6 +73,8 @@ static void test_defaults(void)
 	/* Webhooks to public addresses only, on the real schedule. */
 	CU_ASSERT_EQUAL(c.webhooks_allow_private, 0);
 	CU_ASSERT_EQUAL(c.webhooks_retry_divisor, 1);
+	CU_ASSERT_EQUAL(c.webhooks_timeout_s, 15);
+	CU_ASSERT_EQUAL(c.webhooks_lease_s, 60);
 	config_release(&c);
 	CU_ASSERT_PTR_NULL(c.store_host);
 	CU_ASSERT_PTR_NULL(c.metrics_token);
@@ -117,7 +119,9 @@ static void test_every_key(void)
 		"token = 0123456789abcdef0123456789abcdef\n"
 		"[webhooks]\n"
 		"allow_private = true\n"
-		"retry_schedule_divisor = 1000\n");
+		"retry_schedule_divisor = 1000\n"
+		"timeout_seconds = 2\n"
+		"lease_seconds = 4\n");
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_STRING_EQUAL(c.store_host, "db.example");
@@ -146,6 +150,8 @@ static void test_every_key(void)
 	CU_ASSERT_STRING_EQUAL(c.metrics_token, "0123456789abcdef0123456789abcdef");
 	CU_ASSERT_EQUAL(c.webhooks_allow_private, 1);
 	CU_ASSERT_EQUAL(c.webhooks_retry_divisor, 1000);
+	CU_ASSERT_EQUAL(c.webhooks_timeout_s, 2);
+	CU_ASSERT_EQUAL(c.webhooks_lease_s, 4);
 	config_release(&c);
 }
 
@@ -244,6 +250,12 @@ static void test_int_values(void)
 	expect_error("[server]\nworkers = 99999999999999999999999\n",
 		     "t.conf:2: bad value for 'workers' in [server]: must be 1..256\n"
 		     ">>> workers = 99999999999999999999999");
+	expect_error("[webhooks]\ntimeout_seconds = 16\n",
+		     "t.conf:2: bad value for 'timeout_seconds' in [webhooks]: must be 1..15\n"
+		     ">>> timeout_seconds = 16");
+	expect_error("[webhooks]\nlease_seconds = 1\n",
+		     "t.conf:2: bad value for 'lease_seconds' in [webhooks]: must be 2..3600\n"
+		     ">>> lease_seconds = 1");
 	expect_error("[store]\nport = 0\n",
 		     "t.conf:2: bad value for 'port' in [store]: must be 1..65535\n>>> port = 0");
 	expect_error("[limits]\nmax_attempts = 101\n",
