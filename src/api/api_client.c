@@ -229,8 +229,9 @@ static int request_from_input(struct call *c, struct create_input *in, struct ge
 static int pick_webhook(struct call *c, struct create_input *in)
 {
 	struct problem p;
-	int rc = store_webhook_resolve(c->store, c->who.owner, in->webhook[0] ? in->webhook : NULL,
-				       in->webhook);
+	char named[sizeof(in->webhook)];
+	memcpy(named, in->webhook, sizeof(named));
+	int rc = store_webhook_resolve(c->store, c->who.owner, named[0] ? named : NULL, in->webhook);
 	if (rc == STORE_NOT_FOUND) {
 		handler_problem(c, problem_set(&p, 422, "unknown-webhook",
 					       "you have no webhook endpoint of that name "

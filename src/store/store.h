@@ -133,7 +133,7 @@ int store_webhook_remove(struct store *s, const char *owner, const char *name);
  * Which endpoint a new request of `owner` reports to: `name` when the owner
  * has an endpoint of that name (NOT_FOUND when not: another owner's is not
  * the owner's), or with name NULL the owner's default, "" when it has none.
- * The name into out.
+ * The name into out (which must not be `name`).
  */
 int store_webhook_resolve(struct store *s, const char *owner, const char *name,
 			  char out[WEBHOOK_NAME_MAX + 1]);
