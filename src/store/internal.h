@@ -85,6 +85,13 @@ int metrics_on_transition(struct store *s, const struct uuid *id, long long even
 /* Counts request `id` as pruned in its (terminal) status, before its delete in the same transaction. */
 int metrics_on_prune(struct store *s, const struct uuid *id);
 
+/*
+ * Counts one attempt's outcome of a webhook delivery (result "delivered",
+ * "retried", "dead" or "disabled"), and the attempt itself when a POST was
+ * made, in the caller's transaction.
+ */
+int metrics_on_delivery(struct store *s, const char *result, int attempted);
+
 /* Counts one conflict (a transaction run again, or given up) of `operation`. */
 int metrics_on_conflict(struct store *s, const char *operation);
 

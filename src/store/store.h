@@ -688,6 +688,20 @@ int store_metric_requests(struct store *s, struct store_request_counts *out);
 int store_metric_conflicts(struct store *s,
 			   int (*fn)(void *ctx, const char *operation, unsigned long long n),
 			   void *ctx);
+/*
+ * The webhook deliverers, all time (counted as each attempt is recorded):
+ * attempts' outcomes, the POSTs made, and how late the most overdue pending
+ * delivery is now (store clock; 0 when none is due).
+ */
+struct store_webhook_metrics {
+	unsigned long long delivered;   /* a 2xx */
+	unsigned long long retried;     /* failed, tried again later */
+	unsigned long long dead;        /* given up: no attempts left, address refused, endpoint gone */
+	unsigned long long disabled;    /* a 410 Gone: dead, and its endpoint disabled */
+	unsigned long long attempts;    /* POSTs made (a delivery to a gone endpoint makes none) */
+	int64_t oldest_due_age_us;
+};
+int store_metric_webhooks(struct store *s, struct store_webhook_metrics *out);
 /* One publish of live updates lost (of request id; NULL: not known), and
  * how many were, all time, for /metrics. */
 int store_count_live_failure(struct store *s, const struct uuid *id);

@@ -349,6 +349,13 @@ static int finish_txn(struct store *s, const struct store_delivery *d, const cha
 	rc = engine_run(s, &Q_DELIVERY_FINISH, p, NULL, NULL, &n, NULL);
 	if (rc == STORE_OK && n != 1)
 		rc = STORE_CONFLICT;
+	/* /metrics: the outcome, counted with it (a delivery to an endpoint gone
+	 * since its claim made no POST). */
+	if (rc == STORE_OK)
+		rc = metrics_on_delivery(s, outcome == DELIVERY_DELIVERED ? "delivered"
+					    : outcome == DELIVERY_RETRY ? "retried"
+					    : disable_endpoint ? "disabled" : "dead",
+					 !d->endpoint_disabled);
 	if (rc == STORE_OK && disable_endpoint) {
 		struct sqlv q[] = { SV_INT(d->endpoint_id) };
 		rc = engine_run(s, &Q_ENDPOINT_DISABLE, q, NULL, NULL, NULL, NULL);

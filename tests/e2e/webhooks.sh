@@ -41,6 +41,14 @@ WH_CONF=$GT_STACK_DIR/webhooks.conf
 { cat "$GENTRACK_CONFIG"; printf '[webhooks]\nallow_private = true\nretry_schedule_divisor = 1000\n'; } >"$WH_CONF"
 WCTL=("$GENTRACKCTL" --config "$WH_CONF")
 endpoints() { sql "SELECT COUNT(*) FROM webhook_endpoints"; }
+# wh_metrics: the webhook samples of a scrape of /metrics, one "name value" a line.
+wh_metrics() {
+	req GET /metrics
+	[[ $ST == 200 ]] || return 1
+	grep -E '^gentrack_webhook_' "$HB"
+}
+check "/metrics before any delivery: every result at 0, no attempt, nothing due" \
+	eq "$(wh_metrics | tr '\n' ';')" 'gentrack_webhook_deliveries_total{result="delivered"} 0;gentrack_webhook_deliveries_total{result="retried"} 0;gentrack_webhook_deliveries_total{result="dead"} 0;gentrack_webhook_deliveries_total{result="disabled"} 0;gentrack_webhook_attempts_total 0;gentrack_webhook_oldest_due_age_seconds 0;'
 
 # ---- webhook add: bad input refused, nothing written ----
 refused_add() {
@@ -283,6 +291,11 @@ ID_LINK=$(jb .request_id)
 check "a transition made without base_url writes the link as a path" \
 	eq "$(sql "SELECT JSON_VALUE(payload, '\$.data.link') FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_LINK', '-', ''))")" \
 	"/api/v1/generation-requests/$ID_LINK"
+# Its delivery is due and no deliverer runs: the gauge grows.
+sleep 1.1
+due_age() { wh_metrics | awk '$1 == "gentrack_webhook_oldest_due_age_seconds" { print $2 }'; }
+check "/metrics: the oldest due delivery waits for a deliverer (over 1 s)" \
+	awk -v a="$(due_age)" 'BEGIN { exit !(a >= 1 && a < 60) }'
 
 # ---- no default, no name: no webhook ----
 "${CTL[@]}" webhook remove --owner acme --name ok >/dev/null
@@ -305,6 +318,18 @@ kill -TERM "$FOLLOW"
 wait "$FOLLOW"
 check "... and stops on SIGTERM, exit 0" eq "$?" 0
 check "... saying what it did" match "$(cat "$HOOKS/follow.out")" '^delivered: 1 delivered, 0 to retry, 0 dead$'
+
+# ---- /metrics: what the deliverers did ----
+M=$(wh_metrics)
+mv_() { awk -v n="$1" '$1 == n { print $2 }' <<<"$M"; }
+check "/metrics: every delivered delivery counted once" \
+	eq "$(mv_ 'gentrack_webhook_deliveries_total{result="delivered"}')" "$(sql "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'")"
+check "... flaky's two 500s as retried" eq "$(mv_ 'gentrack_webhook_deliveries_total{result="retried"}')" 2
+check "... gone's 410 as disabled" eq "$(mv_ 'gentrack_webhook_deliveries_total{result="disabled"}')" 1
+check "... none dead" eq "$(mv_ 'gentrack_webhook_deliveries_total{result="dead"}')" 0
+check "... every POST an attempt" \
+	eq "$(mv_ gentrack_webhook_attempts_total)" "$(sql "SELECT SUM(attempts) FROM webhook_deliveries WHERE last_status IS NOT NULL")"
+check "... nothing due now" eq "$(mv_ gentrack_webhook_oldest_due_age_seconds)" 0
 
 # ---- remove ----
 out=$("${CTL[@]}" webhook remove --owner initech --name nope 2>&1)

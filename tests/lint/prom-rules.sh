@@ -18,7 +18,7 @@ RULES=$GT_SRCDIR/contrib/prometheus/gentrack-rules.yml
 RULES_TEST=$GT_SRCDIR/contrib/prometheus/gentrack-rules.test.yml
 DASHBOARD=$GT_SRCDIR/contrib/grafana/gentrack-dashboard.json
 ALERTS=(GentrackRequestsStuck GentrackFailureRatioHigh GentrackOldestPendingTooOld
-	GentrackNoWorkerForType GentrackReaperNotRunning)
+	GentrackNoWorkerForType GentrackReaperNotRunning GentrackWebhooksBehind)
 GT_TMP=$(mktemp -d)
 jqe() { jq -e "$@" >/dev/null; }
 # promtool_says TEXT ARGS...: promtool ARGS succeeds and prints TEXT.
