@@ -27,7 +27,8 @@ GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"
 RECEIVER=$!
 FOLLOW=""
 # Only what this test started, by pid.
-trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+EXAMPLE=""
+trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} ${EXAMPLE:+"$EXAMPLE"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
 wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
 PORT=$(cat "$HOOKS/port")
 HOOK=http://127.0.0.1:$PORT
@@ -331,10 +332,35 @@ check "... every POST an attempt" \
 	eq "$(mv_ gentrack_webhook_attempts_total)" "$(sql "SELECT SUM(attempts) FROM webhook_deliveries WHERE last_status IS NOT NULL")"
 check "... nothing due now" eq "$(mv_ gentrack_webhook_oldest_due_age_seconds)" 0
 
+# ---- examples/webhook-receiver (./dev demo's): real deliveries pass, forged ones not ----
+EX=$GT_STACK_DIR/example-receiver
+mkdir -p "$EX"
+node "$GT_SRCDIR/examples/webhook-receiver/receiver.mjs" "$EX" >"$EX/log" 2>&1 &
+EXAMPLE=$!
+wait_for 100 test -s "$EX/port" || { echo "FAIL: the example receiver did not start"; cat "$EX/log"; exit 1; }
+EXURL=http://127.0.0.1:$(cat "$EX/port")
+"${WCTL[@]}" webhook add --owner globex --name example --url "$EXURL/hooks" >"$EX/secret" 2>>"$HOOKS/ctl.log"
+AUTH_KEY=$CLIENT_KEY_2
+api POST "$COLL" '{"entity_type":"hook_example","webhook":"example"}'
+api POST "$COLL/$(jb .request_id)/cancel" ''
+"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
+check "the example receiver takes a real delivery as signed (204: delivered)" \
+	eq "$(curl -s "$EXURL/deliveries.json" | jq -c '[.[0].genuine, .[0].type]')/$(sql "SELECT state, last_status FROM webhook_deliveries WHERE endpoint_id = (SELECT id FROM webhook_endpoints WHERE name = 'example')" | tr '\t' ' ')" \
+	'[true,"generation_request.cancelled"]/delivered 204'
+forged() {
+	curl -s -o /dev/null -w '%{http_code}' -X POST "$EXURL/hooks" -H 'Content-Type: application/json' \
+		-H 'webhook-id: msg_forged' -H "webhook-timestamp: $1" -H "webhook-signature: $2" -d '{"type":"generation_request.completed"}'
+}
+check "... refuses a wrong signature: 401" eq "$(forged "$(date +%s)" 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')" 401
+check "... and an old timestamp: 401" eq "$(forged $(($(date +%s) - 600)) 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')" 401
+check "... saying why" eq "$(curl -s "$EXURL/deliveries.json" | jq -r '.[0].error, .[1].error')" \
+	"timestamp outside the 5-minute tolerance (a replay, or a clock off)
+no signature matches the secret"
+
 # ---- remove ----
 out=$("${CTL[@]}" webhook remove --owner initech --name nope 2>&1)
 check "removing an unknown endpoint is a usage error" eq "$?" 1
 check "... saying so" match "$out" "no webhook named 'nope'"
-check "webhook remove deletes it" eq "$("${CTL[@]}" webhook remove --owner initech --name gone >/dev/null; echo "$?/$(endpoints)")" "0/3"
+check "webhook remove deletes it" eq "$("${CTL[@]}" webhook remove --owner initech --name gone >/dev/null; echo "$?/$(endpoints)")" "0/4"
 
 finish
