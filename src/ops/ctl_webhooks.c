@@ -329,6 +329,19 @@ static int cmd_webhook_rotate(struct ctl *c, int argc, char **argv)
 		ret = CTL_USAGE;
 	} else if (rc) {
 		ret = ctl_store_failed(c, rc);
+	} else if (c->json) {
+		struct strbuf sb = STRBUF_INIT;
+		struct jsonw w;
+		jsonw_init(&w, &sb);
+		jsonw_object_begin(&w);
+		jsonw_key(&w, "owner"); jsonw_cstr(&w, owner);
+		jsonw_key(&w, "name"); jsonw_cstr(&w, name);
+		jsonw_key(&w, "overlap_seconds"); jsonw_int(&w, (long long)overlap);
+		jsonw_key(&w, "secret"); jsonw_cstr(&w, secret);
+		jsonw_object_end(&w);
+		ret = ctl_print_json(&sb);
+		sodium_memzero(sb.buf, sb.len);
+		strbuf_release(&sb);
 	} else {
 		/* The secret alone on stdout, as for add. */
 		printf("%s\n", secret);

@@ -204,6 +204,7 @@ check "a create naming its owner's 'audit': 202, the resource says so" eq "$ST $
 ID_AUDIT=$(jb .request_id)
 api GET "$COLL/$ID_AUDIT" ''
 check "... and so does its GET" eq "$(jb .webhook)" audit
+check "... and gentrackctl get" match "$("${CTL[@]}" get "$ID_AUDIT")" $'\nwebhook +audit\n'
 api POST "$COLL/$ID_AUDIT/cancel" ''
 "${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
 check "... its end goes to audit alone, verified" \
@@ -282,6 +283,9 @@ check "after it: one signature, only the new secret verifies" eq "$(rotated)" '[
 new2=$("${WCTL[@]}" webhook rotate --owner acme --name audit --overlap 0 2>/dev/null)
 jq --arg n "$new2" --arg o "$new" '.audit = [$n, $o]' "$HOOKS/secrets.json" >"$HOOKS/secrets.tmp" && mv "$HOOKS/secrets.tmp" "$HOOKS/secrets.json"
 check "rotate --overlap 0: the old secret stops at once" eq "$(rotated)" '[[0],1]'
+check "rotate --json: the new secret and the overlap" \
+	eq "$("${CTL[@]}" --json webhook rotate --owner acme --name ok2 --overlap 1h | jq -r '[.owner, .name, .overlap_seconds, (.secret | startswith("whsec_"))] | join(" ")')" \
+	"acme ok2 3600 true"
 
 # ---- the link: absolute with [server] base_url, the path without ----
 NOBASE=$GT_STACK_DIR/nobase.conf
