@@ -395,8 +395,11 @@ int store_webhook_resolve(struct store *s, const char *owner, const char *name,
 	struct sqlv p[] = { SV_STR(owner), SV_STR(name), SV_STR(name) };
 	size_t rows = 0;
 	out[0] = '\0';
-	/* Causal: an endpoint added through another node is seen by the next create. */
-	int rc = engine_run_causal(s, &Q_WH_RESOLVE, p, name_row, out, NULL, &rows);
+	int rc = engine_run(s, &Q_WH_RESOLVE, p, name_row, out, NULL, &rows);
+	/* Before a 422: an endpoint added a moment ago through another Galera
+	 * node may not be applied here yet. Only a miss pays for the causal read. */
+	if (rc == STORE_OK && !rows && name)
+		rc = engine_run_causal(s, &Q_WH_RESOLVE, p, name_row, out, NULL, &rows);
 	if (rc == STORE_OK && !rows && name)
 		rc = STORE_NOT_FOUND;
 	return rc;
