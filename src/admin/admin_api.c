@@ -523,6 +523,38 @@ static int conflict_metrics(struct call *c, struct strbuf *sb)
 	return 0;
 }
 
+/*
+ * The webhook deliverers (issue 16, README "Webhooks"): each attempt's
+ * outcome, the POSTs, and how late the most overdue delivery is, which
+ * grows when no deliverer runs or they cannot keep up (the alert
+ * GentrackWebhooksBehind). Every result is listed, at 0 until it happens.
+ */
+static int webhook_metrics(struct call *c, struct strbuf *sb)
+{
+	struct store_webhook_metrics m;
+	int rc = store_metric_webhooks(c->store, &m);
+	if (rc)
+		return rc;
+	metrics_family(sb, "gentrack_webhook_deliveries_total", "counter",
+		       "Webhook delivery attempts by outcome: delivered (2xx), retried (failed, tried "
+		       "again later), dead (given up), disabled (410 Gone: dead, endpoint disabled).");
+	const char *results[] = { "delivered", "retried", "dead", "disabled" };
+	unsigned long long n[] = { m.delivered, m.retried, m.dead, m.disabled };
+	for (size_t i = 0; i < 4; i++) {
+		const char *labels[] = { "result", results[i], NULL };
+		metrics_sample(sb, "gentrack_webhook_deliveries_total", labels, (double)n[i]);
+	}
+	metrics_family(sb, "gentrack_webhook_attempts_total", "counter",
+		       "Webhook POSTs made (every try of every delivery).");
+	metrics_sample(sb, "gentrack_webhook_attempts_total", NULL, (double)m.attempts);
+	metrics_family(sb, "gentrack_webhook_oldest_due_age_seconds", "gauge",
+		       "How long the most overdue pending webhook delivery has been due (store "
+		       "clock); 0 when none is.");
+	metrics_sample(sb, "gentrack_webhook_oldest_due_age_seconds", NULL,
+		       (double)m.oldest_due_age_us / US_PER_S);
+	return 0;
+}
+
 /* ---- by entity type (a queue), and what the shipped alerts compare with ---- */
 
 /* Two families from one read: each gathers its samples apart, then both are
@@ -677,6 +709,8 @@ void admin_api_metrics(struct call *c)
 		rc = live_failures(c, sb);
 	if (rc == 0)
 		rc = conflict_metrics(c, sb);
+	if (rc == 0)
+		rc = webhook_metrics(c, sb);
 	if (rc == 0)
 		rc = queue_metrics(c, sb, now);
 	if (rc)

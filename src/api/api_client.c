@@ -203,6 +203,7 @@ static int request_from_input(struct call *c, struct create_input *in, struct ge
 	r->subject_key_len = in->subject_key_len;
 	r->constraints_json = in->constraints_json;
 	r->metadata_json = in->metadata_json;
+	memcpy(r->webhook, in->webhook, sizeof(r->webhook));
 	memset(in, 0, sizeof(*in)); /* r owns them now */
 	r->status = GEN_PENDING;
 	r->version = 1;
@@ -214,6 +215,31 @@ static int request_from_input(struct call *c, struct create_input *in, struct ge
 	render_created(r, token, &c->resp->body);
 	if (replay->oom || c->resp->body.oom) {
 		handler_problem(c, problem_set(&p, 500, NULL, "out of memory"));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The endpoint the request will report to, into in->webhook: the one the
+ * body names, if its owner has it, else the owner's default ("" for none).
+ * A client names an endpoint, never a URL: the operator registers those.
+ * 0, or -1 with the answer set (422 for a name the owner has not).
+ */
+static int pick_webhook(struct call *c, struct create_input *in)
+{
+	struct problem p;
+	char named[sizeof(in->webhook)];
+	memcpy(named, in->webhook, sizeof(named));
+	int rc = store_webhook_resolve(c->store, c->who.owner, named[0] ? named : NULL, in->webhook);
+	if (rc == STORE_NOT_FOUND) {
+		handler_problem(c, problem_set(&p, 422, "unknown-webhook",
+					       "you have no webhook endpoint of that name "
+					       "(your operator registers them)"));
+		return -1;
+	}
+	if (rc) {
+		handler_store_problem(c, rc, "webhook endpoint");
 		return -1;
 	}
 	return 0;
@@ -260,7 +286,7 @@ void api_client_create(struct call *c)
 	}
 	if (idempotency_begin(c, &idem, &idemp) < 0)
 		goto cleanup;
-	if (request_from_input(c, &in, &r, token, &replay) < 0)
+	if (pick_webhook(c, &in) < 0 || request_from_input(c, &in, &r, token, &replay) < 0)
 		goto abandon;
 	actor_of(c, actor, sizeof(actor));
 	rc = store_request_create(c->store, &r, actor, idemp, replay.buf, &existing);

@@ -9,6 +9,7 @@
 #include "base/json_type.h"
 #include "base/limits.h"
 #include "base/utf8.h"
+#include "model/webhook.h"
 #include "base/banned.h"
 
 
@@ -60,7 +61,7 @@ static int take_object(json_t *root, const char *name, char **out, struct proble
 }
 
 static const char *const create_fields[] = {
-	"entity_type", "count", "subject_key", "constraints", "metadata", NULL,
+	"entity_type", "count", "subject_key", "constraints", "metadata", "webhook", NULL,
 };
 
 static int known_field(const char *const *fields, const char *name)
@@ -165,6 +166,19 @@ int validate_create_body(const char *body, size_t len, unsigned max_count,
 		}
 		memcpy(out->subject_key, json_string_value(v), n + 1);
 		out->subject_key_len = n;
+	}
+
+	/* Only a name: which of its owner's endpoints is looked up by the handler. */
+	v = json_object_get(root, "webhook");
+	if (v && !json_is_null(v)) {
+		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+		    !webhook_name_valid(json_string_value(v))) {
+			problem_set(p, 400, "invalid-field",
+				    "'webhook' must be the name of one of your webhook endpoints "
+				    "(1 to %d of A-Z a-z 0-9 . _ -)", WEBHOOK_NAME_MAX);
+			goto cleanup;
+		}
+		memcpy(out->webhook, json_string_value(v), json_string_length(v) + 1);
 	}
 
 	if (take_object(root, "constraints", &out->constraints_json, p) < 0 ||

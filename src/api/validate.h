@@ -20,6 +20,7 @@ struct create_input {
 	size_t subject_key_len;
 	char *constraints_json;   /* owned; compact re-encoded object, "{}" when absent */
 	char *metadata_json;      /* owned; likewise */
+	char webhook[WEBHOOK_NAME_MAX + 1]; /* the endpoint named, "" when absent */
 };
 
 /* Media type check: application/json, any case, optional parameters. */

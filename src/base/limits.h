@@ -19,6 +19,7 @@
 #define OWNER_MAX 64           /* api_keys.owner, also admin user names */
 #define ENTITY_TYPE_MAX 64     /* [a-z][a-z0-9_]{0,63} */
 #define SUBJECT_KEY_MAX 255
+#define WEBHOOK_NAME_MAX 64      /* webhook_endpoints.name, generation_requests.webhook */
 #define FAILURE_CODE_MAX 32    /* lease_expired, max_runtime_exceeded, ... */
 #define IDEMPOTENCY_KEY_MAX 255
 /* An unknown field or query parameter name is quoted in the 400's detail up

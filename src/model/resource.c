@@ -124,6 +124,8 @@ void resource_render_members(const struct gen_request *r, const struct gen_entit
 	jsonw_cstr(w, r->failure_reason[0] ? r->failure_reason : NULL);
 	jsonw_key(w, "error_message");
 	jsonw_cstr(w, r->error_message);
+	jsonw_key(w, "webhook");
+	jsonw_cstr(w, r->webhook[0] ? r->webhook : NULL);
 	if (!(flags & RESOURCE_NO_CONSTRAINTS))
 		render_json_text(w, "constraints", r->constraints_json);
 	if (!(flags & RESOURCE_NO_METADATA))

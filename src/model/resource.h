@@ -40,6 +40,7 @@ struct gen_request {
 	char *error_message;          /* owned; NULL when none */
 	char *constraints_json;       /* owned; compact JSON object text */
 	char *metadata_json;          /* owned; compact JSON object text */
+	char webhook[WEBHOOK_NAME_MAX + 1]; /* the owner's endpoint it reports to; "" none */
 	/* Written at create only, never read back or rendered: the hash of the
 	 * request's status token, valid until the time (TIME_NONE: no token). */
 	unsigned char status_token_hash[32];

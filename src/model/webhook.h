@@ -9,6 +9,7 @@
  */
 #include <stddef.h>
 
+#include "base/limits.h"
 #include "model/lifecycle.h"
 
 /* "whsec_" + base64 of WEBHOOK_SECRET_BYTES random bytes. */
@@ -21,9 +22,8 @@
 #define WEBHOOK_MSG_ID_LEN (4 + 24)
 /* "v1," + base64 of a 32-byte HMAC. */
 #define WEBHOOK_SIGNATURE_LEN (3 + 44)
-/* An endpoint's URL and name. */
+/* An endpoint's URL (its name: WEBHOOK_NAME_MAX, base/limits.h). */
 #define WEBHOOK_URL_MAX 2048
-#define WEBHOOK_NAME_MAX 64
 /* The event types' set as stored: "completed,partial,failed,cancelled". */
 #define WEBHOOK_EVENTS_MAX 64
 

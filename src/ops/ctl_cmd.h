@@ -12,7 +12,7 @@
  * each command, the helpers they share, and the commands, a file per group:
  * ctl_migrate.c, ctl_keys.c, ctl_admin_user.c, ctl_reap.c (reap, prune),
  * ctl_requests.c (get, list, cancel), ctl_queues.c (queue list, pause,
- * resume), ctl_webhooks.c (webhook add, list, remove; deliver). Each command takes its own argv
+ * resume), ctl_webhooks.c (webhook add, list, default, rotate, remove; deliver). Each command takes its own argv
  * (argv[0] is its name) and returns CTL_OK, CTL_USAGE or CTL_STORE.
  */
 

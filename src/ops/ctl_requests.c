@@ -55,6 +55,8 @@ static void add_request(struct strbuf *sb, const struct gen_request *r,
 	add_field(sb, "entity_type", r->entity_type, 0);
 	add_field(sb, "owner", r->owner, 0);
 	add_field(sb, "subject_key", r->subject_key, 0);
+	if (r->webhook[0])
+		add_field(sb, "webhook", r->webhook, 0);
 	strbuf_addf(sb, "%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
 		    r->failed_count, r->requested_count);
 	strbuf_addf(sb, "%-17s %u\n", "attempt", r->attempt);

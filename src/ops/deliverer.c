@@ -50,7 +50,7 @@ static void post(const struct config *cfg, const struct store_delivery *d, struc
 	struct webhook_target t;
 	struct response resp = { .len = 0 };
 	struct curl_slist *headers = NULL, *resolve = NULL;
-	char line[512], sig[WEBHOOK_SIGNATURE_LEN + 1];
+	char line[512], sig[2 * (WEBHOOK_SIGNATURE_LEN + 1)];
 	char curl_err[CURL_ERROR_SIZE] = "";
 	long long ts = d->now / 1000000;
 	CURL *h = NULL;
@@ -69,6 +69,15 @@ static void post(const struct config *cfg, const struct store_delivery *d, struc
 		snprintf(a->error, sizeof(a->error), "the endpoint's secret is not a whsec_ secret");
 		a->refused = 1;
 		return;
+	}
+	/* A rotation's overlap: the old secret's signature too, space-separated
+	 * as the specification says, so receivers verify with either. */
+	if (d->previous_secret) {
+		size_t n = strlen(sig);
+		sig[n] = ' ';
+		if (webhook_sign(d->previous_secret, d->id, ts, d->payload, d->payload_len,
+				 sig + n + 1) < 0)
+			sig[n] = '\0';
 	}
 	struct curl_slist *l;
 	int oom = 0;

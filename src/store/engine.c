@@ -127,6 +127,11 @@ const char *store_last_error(const struct store *s)
 	return s->error;
 }
 
+const struct config *engine_config(const struct store *s)
+{
+	return s->cfg;
+}
+
 struct store *store_new(const struct config *cfg)
 {
 	struct store *s = calloc(1, sizeof(*s));

@@ -149,6 +149,8 @@ void engine_race_point(struct store *s, enum store_race_point at);
 void engine_set_error(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Records "out of memory"; STORE_ERROR. */
 int engine_oom(struct store *s);
+/* The configuration the store was made for (borrowed). */
+const struct config *engine_config(const struct store *s);
 /* STORE_ERROR after an out-of-memory in a reader (sink->failed), else rc. */
 int engine_sink_result(struct store *s, const struct engine_sink *sink, int rc);
 

@@ -14,9 +14,9 @@
 	"id, owner, entity_type, subject_key, status, requested_count, " \
 	"generated_count, failed_count, attempt, version, worker_id, " \
 	"lease_expires_at, requested_at, started_at, completed_at, cancelled_at, " \
-	"updated_at, failure_reason, error_message, constraints_json, metadata_json"
-#define REQ_TYPES "bssssiiiiisttttttssss"
-#define REQ_NCOLUMNS 21
+	"updated_at, failure_reason, error_message, constraints_json, metadata_json, webhook"
+#define REQ_TYPES "bssssiiiiisttttttsssss"
+#define REQ_NCOLUMNS 22
 
 /* ---- rows.c ---- */
 
@@ -84,6 +84,13 @@ int metrics_on_transition(struct store *s, const struct uuid *id, long long even
 			  const char *actor, const char *from, const char *to);
 /* Counts request `id` as pruned in its (terminal) status, before its delete in the same transaction. */
 int metrics_on_prune(struct store *s, const struct uuid *id);
+
+/*
+ * Counts one attempt's outcome of a webhook delivery (result "delivered",
+ * "retried", "dead" or "disabled"), and the attempt itself when a POST was
+ * made, in the caller's transaction.
+ */
+int metrics_on_delivery(struct store *s, const char *result, int attempted);
 
 /* Counts one conflict (a transaction run again, or given up) of `operation`. */
 int metrics_on_conflict(struct store *s, const char *operation);

@@ -198,6 +198,76 @@ int metrics_on_conflict(struct store *s, const char *operation)
 	return engine_run(s, &Q_COUNT_CONFLICT, p, NULL, NULL, NULL, NULL);
 }
 
+/* ---- webhooks (issue 16): what the deliverers did, and how late they are ---- */
+
+/* One attempt's outcome (and the attempt, when a POST was made), counted in
+ * the transaction that records it, on a random shard as the conflicts. */
+static const struct engine_query Q_COUNT_DELIVERY = {
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
+	"VALUES ('webhook_deliveries', ?, '', '', ?, 1) ON DUPLICATE KEY UPDATE n = n + 1",
+	"si", "" };
+static const struct engine_query Q_COUNT_ATTEMPT = {
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
+	"VALUES ('webhook_attempts', '', '', '', ?, 1) ON DUPLICATE KEY UPDATE n = n + 1",
+	"i", "" };
+
+int metrics_on_delivery(struct store *s, const char *result, int attempted)
+{
+	struct sqlv p[] = { SV_STR(result), SV_INT(randombytes_uniform(METRICS_SHARDS)) };
+	int rc = engine_run(s, &Q_COUNT_DELIVERY, p, NULL, NULL, NULL, NULL);
+	struct sqlv q[] = { SV_INT(randombytes_uniform(METRICS_SHARDS)) };
+	if (rc == STORE_OK && attempted)
+		rc = engine_run(s, &Q_COUNT_ATTEMPT, q, NULL, NULL, NULL, NULL);
+	return rc;
+}
+
+static const struct engine_query Q_METRIC_WEBHOOKS = {
+	"SELECT actor_kind, CAST(SUM(n) AS SIGNED) FROM gentrack_counters "
+	"WHERE metric = 'webhook_deliveries' GROUP BY actor_kind "
+	"UNION ALL SELECT '', CAST(COALESCE(SUM(n), 0) AS SIGNED) FROM gentrack_counters "
+	"WHERE metric = 'webhook_attempts'",
+	"", "si" };
+/* The most overdue pending delivery: one entry of ix_due (state, next_attempt_at). */
+static const struct engine_query Q_METRIC_WEBHOOK_DUE = {
+	"SELECT CAST(COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(next_attempt_at), UTC_TIMESTAMP(6)), 0) "
+	"AS SIGNED) FROM webhook_deliveries "
+	"WHERE state = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6)",
+	"", "i" };
+
+static int webhook_count_row(void *ctx, const struct sqlcell *c)
+{
+	struct store_webhook_metrics *m = ctx;
+	unsigned long long n = c[1].i > 0 ? (unsigned long long)c[1].i : 0;
+	const char *result = c[0].null ? "" : c[0].s;
+	if (!*result)
+		m->attempts = n;
+	else if (!strcmp(result, "delivered"))
+		m->delivered += n;
+	else if (!strcmp(result, "retried"))
+		m->retried += n;
+	else if (!strcmp(result, "dead"))
+		m->dead += n;
+	else if (!strcmp(result, "disabled"))
+		m->disabled += n;
+	return 0;
+}
+
+static int due_age_row(void *ctx, const struct sqlcell *c)
+{
+	*(int64_t *)ctx = c[0].null || c[0].i < 0 ? 0 : c[0].i;
+	return 1;
+}
+
+int store_metric_webhooks(struct store *s, struct store_webhook_metrics *out)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = engine_run(s, &Q_METRIC_WEBHOOKS, NULL, webhook_count_row, out, NULL, NULL);
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_METRIC_WEBHOOK_DUE, NULL, due_age_row, &out->oldest_due_age_us,
+				NULL, NULL);
+	return rc;
+}
+
 static const struct engine_query Q_METRIC_CONFLICTS = {
 	"SELECT actor_kind, CAST(SUM(n) AS SIGNED) FROM gentrack_counters "
 	"WHERE metric = 'conflicts' GROUP BY actor_kind ORDER BY actor_kind",

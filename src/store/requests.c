@@ -11,9 +11,9 @@
 static const struct engine_query Q_REQ_INSERT = {
 	"INSERT INTO generation_requests (id, owner, entity_type, subject_key, status, "
 	"requested_count, version, requested_at, updated_at, constraints_json, metadata_json, "
-	"status_token_hash, status_token_expires_at) "
-	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?)",
-	"bsssittssbt", "" };
+	"status_token_hash, status_token_expires_at, webhook) "
+	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+	"bsssittssbts", "" };
 /* The owner's active request for a subject: the generated column active_subject
  * is set only while pending or processing, and unique. */
 static const struct engine_query Q_ACTIVE_SUBJECT = {
@@ -34,6 +34,7 @@ static int create_txn(struct store *s, const struct gen_request *r, const char *
 			? SV_BIN(NULL, 0)
 			: SV_BIN(r->status_token_hash, sizeof(r->status_token_hash)),
 		SV_TIME(r->status_token_expires_at),
+		SV_STR(r->webhook[0] ? r->webhook : NULL),
 	};
 	int rc = engine_begin(s);
 	if (rc)
@@ -146,7 +147,8 @@ int store_request_entities(struct store *s, const struct uuid *id,
 	"r.id, r.owner, r.entity_type, r.subject_key, r.status, r.requested_count, " \
 	"r.generated_count, r.failed_count, r.attempt, r.version, r.worker_id, " \
 	"r.lease_expires_at, r.requested_at, r.started_at, r.completed_at, r.cancelled_at, " \
-	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json"
+	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json, " \
+	"r.webhook"
 /*
  * A status poll in one round trip, on two rows: the key (found by its hash,
  * not revoked), the request if the key's owner owns it, and its generated
@@ -196,7 +198,7 @@ static const struct sqlcell *poll_key_cells(struct poll_ctx *p, const struct sql
 	return c[3].null ? NULL : c + 3;
 }
 
-/* Q_POLL: the request (21) and the entity array (NULL when not kept). */
+/* Q_POLL: the request (REQ_NCOLUMNS) and the entity array (NULL when not kept). */
 static int poll_row(void *ctx, const struct sqlcell *cells)
 {
 	struct poll_ctx *p = ctx;

@@ -43,6 +43,7 @@ int rows_read_request(const struct sqlcell *c, struct gen_request *r)
 		goto oom;
 	r->constraints_json = engine_cell_dup(&c[19]);
 	r->metadata_json = engine_cell_dup(&c[20]);
+	engine_cell_copy(&c[21], r->webhook, sizeof(r->webhook));
 	if ((!c[19].null && !r->constraints_json) || (!c[20].null && !r->metadata_json))
 		goto oom;
 	return 0;

@@ -122,12 +122,35 @@ struct store_webhook_row {
 	int64_t created_at;
 	int64_t disabled_at;    /* TIME_NONE while enabled */
 	unsigned long long pending;  /* deliveries waiting */
+	int is_default;         /* the owner's default endpoint */
 };
 /* Calls fn for each endpoint (of `owner`, or all for NULL), by owner and name; non-zero stops. */
 int store_webhook_list(struct store *s, const char *owner,
 		       int (*fn)(void *ctx, const struct store_webhook_row *row), void *ctx);
 /* Deletes an endpoint; its waiting deliveries become dead. NOT_FOUND. */
 int store_webhook_remove(struct store *s, const char *owner, const char *name);
+/*
+ * Which endpoint a new request of `owner` reports to: `name` when the owner
+ * has an endpoint of that name (NOT_FOUND when not: another owner's is not
+ * the owner's), or with name NULL the owner's default, "" when it has none.
+ * The name into out (which must not be `name`).
+ */
+int store_webhook_resolve(struct store *s, const char *owner, const char *name,
+			  char out[WEBHOOK_NAME_MAX + 1]);
+/*
+ * Makes endpoint `name` the owner's default (the one before stops being it).
+ * With only_if_none, only when the owner has no default yet. *made (may be
+ * NULL): 1 when it is now the default. NOT_FOUND when there is no such endpoint.
+ */
+int store_webhook_set_default(struct store *s, const char *owner, const char *name,
+			      int only_if_none, int *made);
+/*
+ * Replaces the endpoint's secret with new_secret; the one it had keeps
+ * signing (a second signature) for overlap_seconds more (0: stops at once).
+ * NOT_FOUND.
+ */
+int store_webhook_rotate(struct store *s, const char *owner, const char *name,
+			 const char *new_secret, long long overlap_seconds);
 
 /* A delivery a deliverer holds the lease of. */
 struct store_delivery {
@@ -138,6 +161,8 @@ struct store_delivery {
 	size_t payload_len;
 	char *url;              /* owned */
 	char *secret;           /* owned; wiped by store_delivery_release */
+	char *previous_secret;  /* owned, likewise; NULL unless a rotation's overlap runs */
+	int secret_oom;         /* the claim could not copy previous_secret */
 	int endpoint_disabled;  /* disabled (410) since the delivery was written */
 	unsigned attempts;      /* attempts made before this one */
 	int64_t now;            /* the store's clock at the claim */
@@ -757,6 +782,20 @@ int store_metric_requests(struct store *s, struct store_request_counts *out);
 int store_metric_conflicts(struct store *s,
 			   int (*fn)(void *ctx, const char *operation, unsigned long long n),
 			   void *ctx);
+/*
+ * The webhook deliverers, all time (counted as each attempt is recorded):
+ * attempts' outcomes, the POSTs made, and how late the most overdue pending
+ * delivery is now (store clock; 0 when none is due).
+ */
+struct store_webhook_metrics {
+	unsigned long long delivered;   /* a 2xx */
+	unsigned long long retried;     /* failed, tried again later */
+	unsigned long long dead;        /* given up: no attempts left, address refused, endpoint gone */
+	unsigned long long disabled;    /* a 410 Gone: dead, and its endpoint disabled */
+	unsigned long long attempts;    /* POSTs made (a delivery to a gone endpoint makes none) */
+	int64_t oldest_due_age_us;
+};
+int store_metric_webhooks(struct store *s, struct store_webhook_metrics *out);
 /* One publish of live updates lost (of request id; NULL: not known), and
  * how many were, all time, for /metrics. */
 int store_count_live_failure(struct store *s, const struct uuid *id);

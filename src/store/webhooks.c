@@ -40,9 +40,9 @@ int store_webhook_add(struct store *s, const char *owner, const char *name, cons
 static const struct engine_query Q_WH_LIST = {
 	"SELECT e.id, e.owner, e.name, e.url, e.events, e.created_at, e.disabled_at, "
 	"(SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id "
-	" AND d.state = 'pending') "
+	" AND d.state = 'pending'), e.is_default IS NOT NULL "
 	"FROM webhook_endpoints e WHERE ? IS NULL OR e.owner = ? ORDER BY e.owner, e.name",
-	"ss", "isssstti" };
+	"ss", "isssstiii" };
 
 static int webhook_row(void *ctx, const struct sqlcell *c)
 {
@@ -52,7 +52,7 @@ static int webhook_row(void *ctx, const struct sqlcell *c)
 	struct store_webhook_row r = {
 		.id = c[0].i, .owner = c[1].s, .name = c[2].s, .url = c[3].s, .events = c[4].s,
 		.created_at = engine_cell_time(&c[5]), .disabled_at = engine_cell_time(&c[6]),
-		.pending = (unsigned long long)c[7].i,
+		.pending = (unsigned long long)c[7].i, .is_default = (int)c[8].i,
 	};
 	return fn(k->ctx, &r);
 }
@@ -113,11 +113,13 @@ int store_webhook_remove(struct store *s, const char *owner, const char *name)
 
 /* ---- the outbox ---- */
 
-/* More than this many endpoints of one owner on one event are not written to. */
+/* One endpoint per request today (the one it names); room for a list later. */
 #define OUTBOX_ENDPOINTS_MAX 16
 
+/* The endpoint the request reports to (sql/018), if enabled and subscribed. */
 static const struct engine_query Q_OUTBOX_ENDPOINTS = {
-	"SELECT e.id FROM generation_requests r JOIN webhook_endpoints e ON e.owner = r.owner "
+	"SELECT e.id FROM generation_requests r JOIN webhook_endpoints e "
+	"ON e.owner = r.owner AND e.name = r.webhook "
 	"WHERE r.id = ? AND e.disabled_at IS NULL AND FIND_IN_SET(?, e.events) "
 	"ORDER BY e.id LIMIT 16",
 	"bs", "i" };
@@ -144,7 +146,9 @@ static int endpoint_id_row(void *ctx, const struct sqlcell *c)
 
 /*
  * {"type": ..., "timestamp": ..., "data": {the resource without entities,
- * "link": its path}}: what every endpoint of this event receives.
+ * "link": its URL}}: what the endpoint receives. The link is absolute when
+ * [server] base_url is set (the process that makes the transition renders
+ * it: the API's, the reaper's, gentrackctl's configuration), else the path.
  */
 static int outbox_payload(struct store *s, const struct uuid *id, int64_t at,
 			  const char *type, struct strbuf *sb)
@@ -152,7 +156,8 @@ static int outbox_payload(struct store *s, const struct uuid *id, int64_t at,
 	struct gen_request r;
 	struct rows_one one = { &r, 0 };
 	size_t rows = 0;
-	char ids[UUID_STR_LEN + 1], link[64 + UUID_STR_LEN];
+	char ids[UUID_STR_LEN + 1];
+	const char *base = engine_config(s)->base_url;
 	gen_request_init(&r);
 	struct sqlv p[] = { SV_UUID(id) };
 	int rc = engine_run(s, &Q_OUTBOX_REQUEST, p, rows_one_request, &one, NULL, &rows);
@@ -170,8 +175,12 @@ static int outbox_payload(struct store *s, const struct uuid *id, int64_t at,
 		jsonw_key(&w, "data");
 		jsonw_object_begin(&w);
 		resource_render_members(&r, NULL, 0, &w);
-		snprintf(link, sizeof(link), "/api/v1/generation-requests/%s", ids);
-		jsonw_key(&w, "link"); jsonw_cstr(&w, link);
+		struct strbuf link = STRBUF_INIT;
+		strbuf_addf(&link, "%s/api/v1/generation-requests/%s", base ? base : "", ids);
+		jsonw_key(&w, "link"); jsonw_cstr(&w, link.oom ? "" : link.buf);
+		if (link.oom)
+			sb->oom = 1;
+		strbuf_release(&link);
 		jsonw_object_end(&w);
 		jsonw_object_end(&w);
 		if (jsonw_failed(&w) || sb->oom)
@@ -214,6 +223,10 @@ void store_delivery_release(struct store_delivery *d)
 		sodium_memzero(d->secret, strlen(d->secret));
 		free(d->secret);
 	}
+	if (d->previous_secret) {
+		sodium_memzero(d->previous_secret, strlen(d->previous_secret));
+		free(d->previous_secret);
+	}
 	free(d->payload);
 	free(d->url);
 	memset(d, 0, sizeof(*d));
@@ -226,8 +239,10 @@ static const struct engine_query Q_DELIVERY_DUE = {
 	"ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED",
 	"", "sissit" };
 static const struct engine_query Q_DELIVERY_ENDPOINT = {
-	"SELECT url, secret, disabled_at IS NOT NULL FROM webhook_endpoints WHERE id = ?",
-	"i", "ssi" };
+	"SELECT url, secret, disabled_at IS NOT NULL, "
+	"IF(previous_secret_until > UTC_TIMESTAMP(6), previous_secret, NULL) "
+	"FROM webhook_endpoints WHERE id = ?",
+	"i", "ssis" };
 static const struct engine_query Q_DELIVERY_LEASE = {
 	"UPDATE webhook_deliveries SET lease_owner = ?, "
 	"lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ?",
@@ -252,6 +267,8 @@ static int endpoint_row(void *ctx, const struct sqlcell *c)
 	d->url = engine_cell_dup(&c[0]);
 	d->secret = engine_cell_dup(&c[1]);
 	d->endpoint_disabled = (int)c[2].i;
+	if (!c[3].null && !(d->previous_secret = engine_cell_dup(&c[3])))
+		d->secret_oom = 1;
 	return 1;
 }
 
@@ -275,7 +292,7 @@ static int claim_txn(struct store *s, const char *lease_owner, unsigned lease_se
 		/* Removed endpoints take their waiting deliveries with them. */
 		if (rc == STORE_OK && !rows)
 			out->endpoint_disabled = 1;
-		else if (rc == STORE_OK && (!out->url || !out->secret))
+		else if (rc == STORE_OK && (!out->url || !out->secret || out->secret_oom))
 			rc = engine_oom(s);
 	}
 	if (rc == STORE_OK) {
@@ -352,6 +369,13 @@ static int finish_txn(struct store *s, const struct store_delivery *d, const cha
 				    SV_INT(outcome == DELIVERY_DELIVERED), SV_INT(d->endpoint_id) };
 		rc = engine_run(s, &Q_ENDPOINT_RESULT, e, NULL, NULL, NULL, NULL);
 	}
+	/* /metrics: the outcome, counted with it (a delivery to an endpoint gone
+	 * since its claim made no POST). */
+	if (rc == STORE_OK)
+		rc = metrics_on_delivery(s, outcome == DELIVERY_DELIVERED ? "delivered"
+					    : outcome == DELIVERY_RETRY ? "retried"
+					    : disable_endpoint ? "disabled" : "dead",
+					 !d->endpoint_disabled);
 	if (rc == STORE_OK && disable_endpoint) {
 		struct sqlv q[] = { SV_INT(d->endpoint_id) };
 		rc = engine_run(s, &Q_ENDPOINT_DISABLE, q, NULL, NULL, NULL, NULL);
@@ -669,5 +693,109 @@ int store_webhook_enable(struct store *s, long long id, const char *actor, const
 	do
 		rc = enable_txn(s, id, actor, reason);
 	while (retry_again(s, &r, rc));
+	return rc;
+}
+
+/* ---- which endpoint a request reports to; rotation (sql/018) ---- */
+
+static const struct engine_query Q_WH_RESOLVE = {
+	"SELECT name FROM webhook_endpoints "
+	"WHERE owner = ? AND (name = ? OR (? IS NULL AND is_default = 1))",
+	"sss", "s" };
+
+static int name_row(void *ctx, const struct sqlcell *c)
+{
+	engine_cell_copy(&c[0], ctx, WEBHOOK_NAME_MAX + 1);
+	return 1;
+}
+
+int store_webhook_resolve(struct store *s, const char *owner, const char *name,
+			  char out[WEBHOOK_NAME_MAX + 1])
+{
+	struct sqlv p[] = { SV_STR(owner), SV_STR(name), SV_STR(name) };
+	size_t rows = 0;
+	out[0] = '\0';
+	int rc = engine_run(s, &Q_WH_RESOLVE, p, name_row, out, NULL, &rows);
+	/* Before a 422: an endpoint added a moment ago through another Galera
+	 * node may not be applied here yet. Only a miss pays for the causal read. */
+	if (rc == STORE_OK && !rows && name)
+		rc = engine_run_causal(s, &Q_WH_RESOLVE, p, name_row, out, NULL, &rows);
+	if (rc == STORE_OK && !rows && name)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}
+
+static const struct engine_query Q_WH_DEFAULT_OF = {
+	"SELECT name FROM webhook_endpoints WHERE owner = ? AND is_default = 1 FOR UPDATE",
+	"s", "s" };
+static const struct engine_query Q_WH_DEFAULT_CLEAR = {
+	"UPDATE webhook_endpoints SET is_default = NULL WHERE owner = ? AND is_default = 1",
+	"s", "" };
+static const struct engine_query Q_WH_DEFAULT_SET = {
+	"UPDATE webhook_endpoints SET is_default = 1 WHERE owner = ? AND name = ?",
+	"ss", "" };
+
+static int set_default_txn(struct store *s, const char *owner, const char *name,
+			   int only_if_none, int *made)
+{
+	char current[WEBHOOK_NAME_MAX + 1] = "";
+	unsigned long long n = 0;
+	size_t rows = 0;
+	*made = 0;
+	int rc = engine_begin(s);
+	if (rc)
+		return rc;
+	struct sqlv o[] = { SV_STR(owner) };
+	rc = engine_run(s, &Q_WH_DEFAULT_OF, o, name_row, current, NULL, &rows);
+	if (rc == STORE_OK && rows && (only_if_none || !strcmp(current, name))) {
+		*made = !strcmp(current, name);
+		return engine_finish(s, rc);
+	}
+	if (rc == STORE_OK && rows)
+		rc = engine_run(s, &Q_WH_DEFAULT_CLEAR, o, NULL, NULL, NULL, NULL);
+	struct sqlv q[] = { SV_STR(owner), SV_STR(name) };
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_WH_DEFAULT_SET, q, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_NOT_FOUND;
+	*made = rc == STORE_OK;
+	return engine_finish(s, rc);
+}
+
+int store_webhook_set_default(struct store *s, const char *owner, const char *name,
+			      int only_if_none, int *made)
+{
+	struct retry r = RETRY_INIT("webhook_default");
+	int made_here = 0, rc;
+	do
+		rc = set_default_txn(s, owner, name, only_if_none, &made_here);
+	while (retry_again(s, &r, rc));
+	/* Two first endpoints added at once: the other became the default. */
+	if (rc == STORE_DUPLICATE && only_if_none)
+		rc = STORE_OK;
+	if (made)
+		*made = rc == STORE_OK && made_here;
+	return rc;
+}
+
+/* The assignments run left to right: previous_secret takes the secret before
+ * the new one replaces it. */
+static const struct engine_query Q_WH_ROTATE = {
+	"UPDATE webhook_endpoints SET "
+	"previous_secret = IF(? > 0, secret, NULL), "
+	"previous_secret_until = IF(? > 0, UTC_TIMESTAMP(6) + INTERVAL ? SECOND, NULL), "
+	"secret = ? WHERE owner = ? AND name = ?",
+	"iiisss", "" };
+
+int store_webhook_rotate(struct store *s, const char *owner, const char *name,
+			 const char *new_secret, long long overlap_seconds)
+{
+	struct sqlv p[] = { SV_INT(overlap_seconds), SV_INT(overlap_seconds),
+			    SV_INT(overlap_seconds), SV_STR(new_secret), SV_STR(owner),
+			    SV_STR(name) };
+	unsigned long long n = 0;
+	int rc = engine_run(s, &Q_WH_ROTATE, p, NULL, NULL, &n, NULL);
+	if (rc == STORE_OK && n != 1)
+		rc = STORE_NOT_FOUND;
 	return rc;
 }

@@ -2,16 +2,19 @@
 //
 //   GT_NPM_DIR=... node webhook_receiver.mjs DIR
 //
-// Writes its port to DIR/port; reads DIR/secrets.json ({"NAME": "whsec_..."})
-// at every request; checks every delivery with the official Standard Webhooks
-// verifier (the standardwebhooks npm package, as integrators would) and
-// appends one JSON line per request to DIR/received.jsonl (with `at`, its
-// arrival in ms since the epoch). The first path segment picks the answer:
-// /ok 200, /flaky 500 to the first two deliveries then 200, /gone 410;
-// /toggle the status in DIR/toggle (500 when there is none); and to the
-// first request of each webhook-id, then 200: /stall no answer at all (the
-// connection held until the sender goes), /busy 429 with Retry-After: 3,
-// /moved 302 to /ok.
+// Writes its port to DIR/port; reads DIR/secrets.json ({"NAME": "whsec_..."},
+// or {"NAME": ["whsec_new", "whsec_old"]} around a rotation) at every
+// request; checks every delivery with the official Standard Webhooks
+// verifier (the standardwebhooks npm package, as integrators would) under
+// each secret of its name, and appends one JSON line per request to
+// DIR/received.jsonl: verified (by any), verified_by (the indexes of the
+// secrets that verify it), the webhook-signature header as sent, and `at`
+// (its arrival in ms since the epoch). The first path segment picks the
+// answer: /ok 200, /flaky 500 to the first two deliveries then 200, /gone
+// 410; /toggle the status in DIR/toggle (500 when there is none); and to
+// the first request of each webhook-id, then 200: /stall no answer at all
+// (the connection held until the sender goes), /busy 429 with Retry-After:
+// 3, /moved 302 to /ok.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -29,16 +32,26 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const text = Buffer.concat(chunks).toString('utf8');
     const name = req.url.split('/')[1] || '';
-    let verified = false;
     let error = null;
     let body = null;
+    const verifiedBy = [];
+    let secrets = [];
     try {
-      const secrets = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8'));
-      body = new Webhook(secrets[name]).verify(text, req.headers);
-      verified = true;
+      const all = JSON.parse(fs.readFileSync(path.join(dir, 'secrets.json'), 'utf8'));
+      secrets = [].concat(all[name] === undefined ? [] : all[name]);
     } catch (e) {
       error = String(e && e.message ? e.message : e);
     }
+    secrets.forEach((secret, i) => {
+      try {
+        body = new Webhook(secret).verify(text, req.headers);
+        verifiedBy.push(i);
+      } catch (e) {
+        if (error === null) error = String(e && e.message ? e.message : e);
+      }
+    });
+    const verified = verifiedBy.length > 0;
+    if (verified) error = null;
     seen[name] = (seen[name] || 0) + 1;
     const key = `${name} ${req.headers['webhook-id']}`;
     const first = !seenId[key];
@@ -65,7 +78,8 @@ const server = http.createServer((req, res) => {
     }
     fs.appendFileSync(path.join(dir, 'received.jsonl'), JSON.stringify({
       name, method: req.method, url: req.url, id: req.headers['webhook-id'] || null,
-      timestamp: req.headers['webhook-timestamp'] || null, verified, error, status,
+      timestamp: req.headers['webhook-timestamp'] || null, verified, verified_by: verifiedBy,
+      signature: req.headers['webhook-signature'] || null, error, status,
       content_type: req.headers['content-type'] || null, at: Date.now(), body,
     }) + '\n');
     if (status === 0) return; // never answered: the sender times out or dies

@@ -2,14 +2,17 @@
 # jq programs name their $variables inside single quotes on purpose; helper
 # functions are called through `check` and `wait_for`.
 # shellcheck disable=SC2016,SC2317
-# Completion webhooks (issue 16, first slice): `gentrackctl webhook add`
-# refuses bad and private URLs and changes nothing; a request that ends
-# writes its delivery (the outbox) only for an owner's endpoint subscribed to
-# that event; `gentrackctl deliver` POSTs it signed, and a Node receiver
-# checks every signature with the official standardwebhooks verifier. A 500
-# is tried again on the schedule (shrunk by [webhooks]
-# retry_schedule_divisor, a test-only knob) with the same webhook-id; a 410
-# disables the endpoint.
+# Completion webhooks (issue 16): `gentrackctl webhook add` refuses bad and
+# private URLs and changes nothing; a request that ends writes its delivery
+# (the outbox) only to the endpoint it reports to (the one its create named,
+# else its owner's default), when subscribed to that event; `gentrackctl
+# deliver` POSTs it signed, and a Node receiver checks every signature with
+# the official standardwebhooks verifier. A 500 is tried again on the
+# schedule (shrunk by [webhooks] retry_schedule_divisor, a test-only knob)
+# with the same webhook-id; a 410 disables the endpoint. A create naming an
+# endpoint its owner has not is refused; `webhook rotate` signs with both
+# secrets for its overlap, then with the new one only; the payload's link is
+# absolute with [server] base_url.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -24,7 +27,8 @@ GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"
 RECEIVER=$!
 FOLLOW=""
 # Only what this test started, by pid.
-trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
+EXAMPLE=""
+trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} ${EXAMPLE:+"$EXAMPLE"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
 wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
 PORT=$(cat "$HOOKS/port")
 HOOK=http://127.0.0.1:$PORT
@@ -38,6 +42,14 @@ WH_CONF=$GT_STACK_DIR/webhooks.conf
 { cat "$GENTRACK_CONFIG"; printf '[webhooks]\nallow_private = true\nretry_schedule_divisor = 1000\n'; } >"$WH_CONF"
 WCTL=("$GENTRACKCTL" --config "$WH_CONF")
 endpoints() { sql "SELECT COUNT(*) FROM webhook_endpoints"; }
+# wh_metrics: the webhook samples of a scrape of /metrics, one "name value" a line.
+wh_metrics() {
+	req GET /metrics
+	[[ $ST == 200 ]] || return 1
+	grep -E '^gentrack_webhook_' "$HB"
+}
+check "/metrics before any delivery: every result at 0, no attempt, nothing due" \
+	eq "$(wh_metrics | tr '\n' ';')" 'gentrack_webhook_deliveries_total{result="delivered"} 0;gentrack_webhook_deliveries_total{result="retried"} 0;gentrack_webhook_deliveries_total{result="dead"} 0;gentrack_webhook_deliveries_total{result="disabled"} 0;gentrack_webhook_attempts_total 0;gentrack_webhook_oldest_due_age_seconds 0;'
 
 # ---- webhook add: bad input refused, nothing written ----
 refused_add() {
@@ -83,6 +95,11 @@ out=$("${CTL[@]}" --json webhook list)
 check "webhook list --json: three endpoints, no secret" \
 	eq "$(jq -c '[.[] | [.owner, .name, .events, (.secret // "none")]]' <<<"$out")" \
 	'[["acme","ok","completed,partial,failed,cancelled","none"],["globex","flaky","completed","none"],["initech","gone","completed,partial,failed,cancelled","none"]]'
+check "... each owner's first endpoint is its default" \
+	eq "$(jq -c '[.[] | .default]' <<<"$out")" '[true,true,true]'
+check "acme's second endpoint, 'audit'" add audit acme
+check "... is not its default" \
+	eq "$("${CTL[@]}" --json webhook list --owner acme | jq -c '[.[] | [.name, .default]]')" '[["audit",false],["ok",true]]'
 
 # run TYPE KEY: a request of KEY's owner, claimed, one entity, completed; prints its id.
 run() {
@@ -120,9 +137,12 @@ check "... once" eq "$(wc -l <<<"$R")" 1
 check "... signed: the standardwebhooks verifier accepts it" eq "$(jq -r '.verified, .error' <<<"$R" | tr '\n' ' ')" "true null "
 check "... a POST of JSON" eq "$(jq -r '.method + " " + .content_type' <<<"$R")" "POST application/json"
 check "... type generation_request.completed" eq "$(jq -r .body.type <<<"$R")" generation_request.completed
-check "... the request, completed, with its link" \
-	eq "$(jq -r '[.body.data.request_id, .body.data.status, .body.data.generated_count, .body.data.link] | join(" ")' <<<"$R")" \
-	"$ID_OK completed 1 /api/v1/generation-requests/$ID_OK"
+check "... the request, completed, reporting to ok, with its link: absolute ([server] base_url)" \
+	eq "$(jq -r '[.body.data.request_id, .body.data.status, .body.data.generated_count, .body.data.webhook, .body.data.link] | join(" ")' <<<"$R")" \
+	"$ID_OK completed 1 ok $BASE_URL/api/v1/generation-requests/$ID_OK"
+ST=$(curl -sS --max-time 10 -o "$HB" -w '%{http_code}' -H "Authorization: Bearer $CLIENT_KEY" "$(jq -r .body.data.link <<<"$R")")
+check "... the link, as it is, gives the request with its entities" \
+	eq "$ST $(jb '.entities | length')" "200 1"
 check "... without its entities" eq "$(jq -r '.body.data | has("entities")' <<<"$R")" false
 check "... a timestamp" match "$(jq -r .body.timestamp <<<"$R")" '^20[0-9-]+T[0-9:.]+Z$'
 check "... its webhook-id is the delivery's" \
@@ -171,27 +191,180 @@ check "... the 410 makes the delivery dead after one attempt" \
 	"dead 1 410"
 check "... and disables the endpoint" \
 	eq "$(sql "SELECT disabled_at IS NOT NULL FROM webhook_endpoints WHERE owner = 'initech'")" 1
-check "webhook list says so" match "$("${CTL[@]}" webhook list --owner initech)" 'gone +disabled'
+check "webhook list says so" match "$("${CTL[@]}" webhook list --owner initech)" 'gone +yes +disabled'
 ID_GONE2=$(run hook_gone "$INITECH_KEY")
 check "a later request of initech writes no delivery" eq "$(deliveries "$ID_GONE2")" 0
+
+# ---- which endpoint: the one the create names, else the owner's default ----
+# One pass, then what each endpoint of acme received of request $1.
+got() { jq -r --arg id "$1" 'select(.body.data.request_id == $id) | .name' "$HOOKS/received.jsonl" 2>/dev/null | sort | tr '\n' ' '; }
+AUTH_KEY=$CLIENT_KEY
+api POST "$COLL" '{"entity_type":"hook_route","webhook":"audit"}'
+check "a create naming its owner's 'audit': 202, the resource says so" eq "$ST $(jb .webhook)" "202 audit"
+ID_AUDIT=$(jb .request_id)
+api GET "$COLL/$ID_AUDIT" ''
+check "... and so does its GET" eq "$(jb .webhook)" audit
+check "... and gentrackctl get" match "$("${CTL[@]}" get "$ID_AUDIT")" $'\nwebhook +audit\n'
+api POST "$COLL/$ID_AUDIT/cancel" ''
+"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
+check "... its end goes to audit alone, verified" \
+	eq "$(got "$ID_AUDIT")/$(received audit | jq -r .verified)" "audit /true"
+api POST "$COLL" '{"entity_type":"hook_route"}'
+check "a create naming none reports to the owner's default" eq "$ST $(jb .webhook)" "202 ok"
+ID_DEF=$(jb .request_id)
+api POST "$COLL/$ID_DEF/cancel" ''
+"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
+check "... its end goes to ok alone" eq "$(got "$ID_DEF")" "ok "
+refused "naming another owner's endpoint (globex's flaky)" 422 \
+	api POST "$COLL" '{"entity_type":"hook_route","webhook":"flaky"}'
+check "... saying there is no such endpoint, never whose it is" \
+	eq "$(jb .type) $(jb .detail)" "urn:gentrack:problem:unknown-webhook you have no webhook endpoint of that name (your operator registers them)"
+refused "naming an unknown endpoint" 422 api POST "$COLL" '{"entity_type":"hook_route","webhook":"nope"}'
+refused "a URL instead of a name" 400 \
+	api POST "$COLL" '{"entity_type":"hook_route","webhook":"http://127.0.0.1:9/steal"}'
+check "... naming the field" match "$(jb .detail)" "'webhook' must be the name"
+refused "a webhook that is not a string" 400 \
+	api POST "$COLL" '{"entity_type":"hook_route","webhook":{"url":"http://127.0.0.1:9/"}}'
+AUTH_KEY=$INITECH_KEY
+api POST "$COLL" '{"entity_type":"hook_route","webhook":"gone"}'
+check "an owner may name its disabled endpoint (it receives nothing)" eq "$ST $(jb .webhook)" "202 gone"
+
+# The name is part of the body an Idempotency-Key replay compares.
+AUTH_KEY=$CLIENT_KEY
+api POST "$COLL" '{"entity_type":"hook_idem","webhook":"audit"}' -H 'Idempotency-Key: hooks-1'
+check "a create with an Idempotency-Key and webhook audit: 202" eq "$ST $(jb .webhook)" "202 audit"
+ID_IDEM=$(jb .request_id)
+api POST "$COLL" '{"entity_type":"hook_idem","webhook":"audit"}' -H 'Idempotency-Key: hooks-1'
+check "... the same body again: the replay, the same request" \
+	eq "$ST $(hdr Idempotent-Replayed) $(jb .request_id) $(jb .webhook)" "202 true $ID_IDEM audit"
+refused "... the same key naming another endpoint" 422 \
+	api POST "$COLL" '{"entity_type":"hook_idem","webhook":"ok"}' -H 'Idempotency-Key: hooks-1'
+check "... as a reused key" eq "$(jb .type)" "urn:gentrack:problem:idempotency-key-reused"
+api POST "$COLL/$ID_IDEM/cancel" ''
+
+out=$("${CTL[@]}" webhook default --owner acme --name nope 2>&1)
+check "webhook default of an unknown endpoint: usage error, saying so" eq "$?/$out" "1/gentrackctl: acme has no webhook named 'nope'"
+check "webhook default makes audit acme's default" \
+	match "$("${CTL[@]}" webhook default --owner acme --name audit)" 'now report to audit'
+check "... list says so" \
+	eq "$("${CTL[@]}" --json webhook list --owner acme | jq -c '[.[] | [.name, .default]]')" '[["audit",true],["ok",false]]'
+api POST "$COLL" '{"entity_type":"hook_route"}'
+check "... a create naming none now reports to audit" eq "$ST $(jb .webhook)" "202 audit"
+api POST "$COLL/$(jb .request_id)/cancel" ''
+check "... the one created before keeps ok" eq "$(api GET "$COLL/$ID_DEF" ''; jb .webhook)" ok
+check "webhook add --default takes the default from audit" add ok2 acme --default
+check "... list says so" \
+	eq "$("${CTL[@]}" --json webhook list --owner acme | jq -c '[.[] | select(.default) | .name]')" '["ok2"]'
+"${CTL[@]}" webhook default --owner acme --name ok >/dev/null
+
+# ---- rotate: both secrets sign for the overlap, then the new one only ----
+old=$(jq -r .audit "$HOOKS/secrets.json")
+out=$("${CTL[@]}" webhook rotate --owner acme --name nope 2>&1)
+check "rotating an unknown endpoint: usage error" eq "$?" 1
+check "... a bad --overlap too" eq "$("${CTL[@]}" webhook rotate --owner acme --name audit --overlap 8d >/dev/null 2>&1; echo $?)" 1
+new=$("${WCTL[@]}" webhook rotate --owner acme --name audit --overlap 4s 2>"$HOOKS/rotate.err")
+check "webhook rotate prints a new whsec_ secret" eq "$?/${new:0:6}/$((${#new} == 50))" "0/whsec_/1"
+check "... and says how long the old one signs" match "$(cat "$HOOKS/rotate.err")" 'both secrets for 4 s'
+check "... different from the old one" test "$new" != "$old"
+# The receiver verifies audit's deliveries under [new, old].
+jq --arg n "$new" --arg o "$old" '.audit = [$n, $o]' "$HOOKS/secrets.json" >"$HOOKS/secrets.tmp" && mv "$HOOKS/secrets.tmp" "$HOOKS/secrets.json"
+rotated() {
+	AUTH_KEY=$CLIENT_KEY
+	api POST "$COLL" '{"entity_type":"hook_rotate","webhook":"audit"}'
+	local id
+	id=$(jb .request_id)
+	api POST "$COLL/$id/cancel" ''
+	"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
+	jq -c --arg id "$id" 'select(.body.data.request_id == $id) | [.verified_by, (.signature | split(" ") | length)]' "$HOOKS/received.jsonl"
+}
+check "during the overlap: two signatures, the new secret and the old both verify" eq "$(rotated)" '[[0,1],2]'
+sleep 4.2
+check "after it: one signature, only the new secret verifies" eq "$(rotated)" '[[0],1]'
+new2=$("${WCTL[@]}" webhook rotate --owner acme --name audit --overlap 0 2>/dev/null)
+jq --arg n "$new2" --arg o "$new" '.audit = [$n, $o]' "$HOOKS/secrets.json" >"$HOOKS/secrets.tmp" && mv "$HOOKS/secrets.tmp" "$HOOKS/secrets.json"
+check "rotate --overlap 0: the old secret stops at once" eq "$(rotated)" '[[0],1]'
+check "rotate --json: the new secret and the overlap" \
+	eq "$("${CTL[@]}" --json webhook rotate --owner acme --name ok2 --overlap 1h | jq -r '[.owner, .name, .overlap_seconds, (.secret | startswith("whsec_"))] | join(" ")')" \
+	"acme ok2 3600 true"
+
+# ---- the link: absolute with [server] base_url, the path without ----
+NOBASE=$GT_STACK_DIR/nobase.conf
+grep -v '^base_url' "$GENTRACK_CONFIG" >"$NOBASE"
+api POST "$COLL" '{"entity_type":"hook_link"}'
+ID_LINK=$(jb .request_id)
+"$GENTRACKCTL" --config "$NOBASE" cancel "$ID_LINK" >/dev/null
+check "a transition made without base_url writes the link as a path" \
+	eq "$(sql "SELECT JSON_VALUE(payload, '\$.data.link') FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$ID_LINK', '-', ''))")" \
+	"/api/v1/generation-requests/$ID_LINK"
+# Its delivery is due and no deliverer runs: the gauge grows.
+sleep 1.1
+due_age() { wh_metrics | awk '$1 == "gentrack_webhook_oldest_due_age_seconds" { print $2 }'; }
+check "/metrics: the oldest due delivery waits for a deliverer (over 1 s)" \
+	awk -v a="$(due_age)" 'BEGIN { exit !(a >= 1 && a < 60) }'
+
+# ---- no default, no name: no webhook ----
+"${CTL[@]}" webhook remove --owner acme --name ok >/dev/null
+api POST "$COLL" '{"entity_type":"hook_route"}'
+check "acme without a default: a create naming none has webhook null" eq "$ST $(jb .webhook)" "202 null"
+ID_NONE=$(jb .request_id)
+api POST "$COLL/$ID_NONE/cancel" ''
+check "... and its end writes no delivery (audit and ok2 subscribe to all)" eq "$(deliveries "$ID_NONE")" 0
+"${CTL[@]}" webhook default --owner acme --name audit >/dev/null
 
 # ---- deliver --follow: the long-running deliverer ----
 "${WCTL[@]}" deliver --follow --interval 0.1 >"$HOOKS/follow.out" 2>"$HOOKS/follow.err" &
 FOLLOW=$!
-before=$(received ok | wc -l)
+before=$(received audit | wc -l)
 ID_FOLLOW=$(run hook_ok "$CLIENT_KEY")
 more_than() { (($(received "$1" | wc -l) > $2)); }
-check "deliver --follow sends what becomes due while it runs" wait_for 100 more_than ok "$before"
-check "... verified" eq "$(received ok | tail -n 1 | jq -r '.verified, .body.data.request_id' | tr '\n' ' ')" "true $ID_FOLLOW "
+check "deliver --follow sends what becomes due while it runs" wait_for 100 more_than audit "$before"
+check "... verified" eq "$(received audit | tail -n 1 | jq -r '.verified, .body.data.request_id' | tr '\n' ' ')" "true $ID_FOLLOW "
 kill -TERM "$FOLLOW"
 wait "$FOLLOW"
 check "... and stops on SIGTERM, exit 0" eq "$?" 0
 check "... saying what it did" match "$(cat "$HOOKS/follow.out")" '^delivered: 1 delivered, 0 to retry, 0 dead$'
 
+# ---- /metrics: what the deliverers did ----
+M=$(wh_metrics)
+mv_() { awk -v n="$1" '$1 == n { print $2 }' <<<"$M"; }
+check "/metrics: every delivered delivery counted once" \
+	eq "$(mv_ 'gentrack_webhook_deliveries_total{result="delivered"}')" "$(sql "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'")"
+check "... flaky's two 500s as retried" eq "$(mv_ 'gentrack_webhook_deliveries_total{result="retried"}')" 2
+check "... gone's 410 as disabled" eq "$(mv_ 'gentrack_webhook_deliveries_total{result="disabled"}')" 1
+check "... none dead" eq "$(mv_ 'gentrack_webhook_deliveries_total{result="dead"}')" 0
+check "... every POST an attempt" \
+	eq "$(mv_ gentrack_webhook_attempts_total)" "$(sql "SELECT SUM(attempts) FROM webhook_deliveries WHERE last_status IS NOT NULL")"
+check "... nothing due now" eq "$(mv_ gentrack_webhook_oldest_due_age_seconds)" 0
+
+# ---- examples/webhook-receiver (./dev demo's): real deliveries pass, forged ones not ----
+EX=$GT_STACK_DIR/example-receiver
+mkdir -p "$EX"
+node "$GT_SRCDIR/examples/webhook-receiver/receiver.mjs" "$EX" >"$EX/log" 2>&1 &
+EXAMPLE=$!
+wait_for 100 test -s "$EX/port" || { echo "FAIL: the example receiver did not start"; cat "$EX/log"; exit 1; }
+EXURL=http://127.0.0.1:$(cat "$EX/port")
+"${WCTL[@]}" webhook add --owner globex --name example --url "$EXURL/hooks" >"$EX/secret" 2>>"$HOOKS/ctl.log"
+AUTH_KEY=$CLIENT_KEY_2
+api POST "$COLL" '{"entity_type":"hook_example","webhook":"example"}'
+api POST "$COLL/$(jb .request_id)/cancel" ''
+"${WCTL[@]}" deliver >>"$HOOKS/deliver.log" 2>&1
+check "the example receiver takes a real delivery as signed (204: delivered)" \
+	eq "$(curl -s "$EXURL/deliveries.json" | jq -c '[.[0].genuine, .[0].type]')/$(sql "SELECT state, last_status FROM webhook_deliveries WHERE endpoint_id = (SELECT id FROM webhook_endpoints WHERE name = 'example')" | tr '\t' ' ')" \
+	'[true,"generation_request.cancelled"]/delivered 204'
+forged() {
+	curl -s -o /dev/null -w '%{http_code}' -X POST "$EXURL/hooks" -H 'Content-Type: application/json' \
+		-H 'webhook-id: msg_forged' -H "webhook-timestamp: $1" -H "webhook-signature: $2" -d '{"type":"generation_request.completed"}'
+}
+check "... refuses a wrong signature: 401" eq "$(forged "$(date +%s)" 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')" 401
+check "... and an old timestamp: 401" eq "$(forged $(($(date +%s) - 600)) 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')" 401
+check "... saying why" eq "$(curl -s "$EXURL/deliveries.json" | jq -r '.[0].error, .[1].error')" \
+	"timestamp outside the 5-minute tolerance (a replay, or a clock off)
+no signature matches the secret"
+
 # ---- remove ----
 out=$("${CTL[@]}" webhook remove --owner initech --name nope 2>&1)
 check "removing an unknown endpoint is a usage error" eq "$?" 1
 check "... saying so" match "$out" "no webhook named 'nope'"
-check "webhook remove deletes it" eq "$("${CTL[@]}" webhook remove --owner initech --name gone >/dev/null; echo "$?/$(endpoints)")" "0/2"
+check "webhook remove deletes it" eq "$("${CTL[@]}" webhook remove --owner initech --name gone >/dev/null; echo "$?/$(endpoints)")" "0/4"
 
 finish

@@ -29,7 +29,7 @@ verify_silent() {
 	return 1
 }
 for unit in gentrack-fcgi.service gentrack-fcgi-activated.service gentrack-fcgi.socket \
-	gentrack-reaper.service gentrack-reaper.timer; do
+	gentrack-reaper.service gentrack-reaper.timer gentrack-deliver.service; do
 	check "systemd-analyze verify $unit: clean" verify_silent "$unit"
 done
 
@@ -37,7 +37,15 @@ has_line() { grep -qFx "$2" "$work/units/$1" || { GT_DETAIL="no line '$2' in $1"
 check "the reaper service is a oneshot" has_line gentrack-reaper.service "Type=oneshot"
 check "the timer runs every minute" has_line gentrack-reaper.timer "OnCalendar=*-*-* *:*:00"
 check "the timer catches up after downtime" has_line gentrack-reaper.timer "Persistent=true"
-for unit in gentrack-fcgi.service gentrack-fcgi-activated.service gentrack-reaper.service; do
+check "the deliverer runs deliver --follow" \
+	has_line gentrack-deliver.service "ExecStart=$GT_BUILDDIR/src/gentrackctl --config /etc/gentrack/gentrack.conf deliver --follow"
+check "... and comes back after a failure" has_line gentrack-deliver.service "Restart=on-failure"
+# Hardened as the others: the same lines, all of them.
+hardening() { grep -E '^(NoNewPrivileges|Protect|Private|Restrict|LockPersonality|MemoryDeny|SystemCall|Capability|Ambient)' "$work/units/$1"; }
+check "the deliverer is hardened as the reaper, line for line" \
+	eq "$(hardening gentrack-deliver.service)" "$(hardening gentrack-reaper.service)"
+for unit in gentrack-fcgi.service gentrack-fcgi-activated.service gentrack-reaper.service \
+	gentrack-deliver.service; do
 	check "$unit: NoNewPrivileges" has_line "$unit" "NoNewPrivileges=yes"
 	check "$unit: ProtectSystem=strict" has_line "$unit" "ProtectSystem=strict"
 	check "$unit: PrivateTmp" has_line "$unit" "PrivateTmp=yes"

@@ -18,7 +18,7 @@ RULES=$GT_SRCDIR/contrib/prometheus/gentrack-rules.yml
 RULES_TEST=$GT_SRCDIR/contrib/prometheus/gentrack-rules.test.yml
 DASHBOARD=$GT_SRCDIR/contrib/grafana/gentrack-dashboard.json
 ALERTS=(GentrackRequestsStuck GentrackFailureRatioHigh GentrackOldestPendingTooOld
-	GentrackNoWorkerForType GentrackReaperNotRunning)
+	GentrackNoWorkerForType GentrackReaperNotRunning GentrackWebhooksBehind)
 GT_TMP=$(mktemp -d)
 jqe() { jq -e "$@" >/dev/null; }
 # promtool_says TEXT ARGS...: promtool ARGS succeeds and prints TEXT.
@@ -61,7 +61,8 @@ check "every panel reads the datasource variable" \
 	jqe '[.panels[] | select(.type != "row") | .datasource.uid == "${datasource}"] | all' "$DASHBOARD"
 for want in gentrack_requests gentrack_transitions_total gentrack_queue_transitions_total \
 	gentrack_queue_oldest_pending_age_seconds gentrack_reaper_last_run_timestamp_seconds \
-	gentrack_live_publish_failures_total; do
+	gentrack_live_publish_failures_total gentrack_webhook_deliveries_total \
+	gentrack_webhook_oldest_due_age_seconds; do
 	check "a panel reads $want" jqe --arg m "$want" \
 		'[.panels[].targets[]?.expr | test($m + "[{ )]")] | any' "$DASHBOARD"
 done

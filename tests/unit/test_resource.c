@@ -22,6 +22,7 @@ static const char *const spec_members[] = {
 	"attempt", "requested_at", "started_at", "completed_at",
 	"cancelled_at", "failure_reason", "error_message",
 	"constraints", "metadata",
+	"webhook",   /* README "Webhooks": the endpoint it reports to, or null */
 };
 #define N_SPEC_MEMBERS (sizeof(spec_members) / sizeof(spec_members[0]))
 

@@ -119,6 +119,38 @@ static void test_create_minimal(void)
 	create_input_release(&in);
 }
 
+/* "webhook": a name only (which endpoint is the store's to say), checked for its syntax. */
+static void test_create_webhook(void)
+{
+	struct create_input in;
+	struct problem p;
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\"}", &in, &p), 0);
+	CU_ASSERT_STRING_EQUAL(in.webhook, "");
+	create_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\",\"webhook\":null}", &in, &p), 0);
+	CU_ASSERT_STRING_EQUAL(in.webhook, "");
+	create_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\",\"webhook\":\"audit.v2_x-1\"}", &in,
+				     &p), 0);
+	CU_ASSERT_STRING_EQUAL(in.webhook, "audit.v2_x-1");
+	create_input_release(&in);
+	char longest[200];
+	snprintf(longest, sizeof(longest), "{\"entity_type\":\"a\",\"webhook\":\"%.64s\"}",
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	CU_ASSERT_EQUAL_FATAL(create(longest, &in, &p), 0);
+	CU_ASSERT_EQUAL(strlen(in.webhook), 64);
+	create_input_release(&in);
+	expect_refused("{\"entity_type\":\"a\",\"webhook\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "webhook");
+	expect_refused("{\"entity_type\":\"a\",\"webhook\":\"\"}", "webhook");
+	expect_refused("{\"entity_type\":\"a\",\"webhook\":\"https://evil.example/\"}", "webhook");
+	expect_refused("{\"entity_type\":\"a\",\"webhook\":{\"url\":\"http://x/\"}}", "webhook");
+	expect_refused("{\"entity_type\":\"a\",\"webhook\":5}", "webhook");
+	/* A NUL inside is refused by the parser already (and checked again here). */
+	expect_refused("{\"entity_type\":\"a\",\"webhook\":\"ok\\u0000aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", NULL);
+}
+
 static void test_create_full(void)
 {
 	struct create_input in;
@@ -672,6 +704,7 @@ static const struct unit_case cases[] = {
 	{ "entity_type pattern", test_entity_type },
 	{ "create: minimal body and defaults", test_create_minimal },
 	{ "create: full body", test_create_full },
+	{ "create: webhook names an endpoint, never a URL", test_create_webhook },
 	{ "create: max_count is the caller's", test_create_max_count_is_a_parameter },
 	{ "create: malformed or not an object", test_create_not_an_object },
 	{ "create: count", test_create_count },
