@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The long poll (SPEC §3, issue 13): GET .../{id}?wait=N with If-None-Match
+# answers at once when the client's version is stale, else when the request
+# changes (200, the new resource and ETag) or after N s (304); nginx holds the
+# waits (Nchan), not the FastCGI children; a status token waits on its own
+# request only; a bad N is a 400 that changes nothing; without If-None-Match,
+# or without Nchan, ?wait is a plain GET.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+
+require_programs mariadbd mariadb nginx curl jq
+[[ -r /usr/lib/nginx/modules/ngx_nchan_module.so ]] ||
+	{ [[ -n ${CI:-} ]] && { echo "FAIL: libnginx-mod-nchan missing (run ./dev deps)"; exit 1; }
+	  skip_test "libnginx-mod-nchan is not installed (./dev deps)"; }
+start_stack longpoll_e2e --workers 2
+export GENTRACK_CONFIG
+S=$GT_TMP
+R=/api/v1/generation-requests
+
+create() { # create COUNT -> ID, TOKEN
+	AUTH_KEY=$CLIENT_KEY api POST $R \
+		"{\"entity_type\":\"lp\",\"count\":$1,\"metadata\":{\"course\":\"algebra\"}}"
+	ID=$(jb .request_id)
+	TOKEN=$(jb .status_token)
+}
+client() { AUTH_KEY=$CLIENT_KEY api "$1" "$2" '' "${@:3}"; }
+worker() { AUTH_KEY=$WORKER_KEY api POST "$1" "$2"; }
+W=/api/v1/worker/generation-requests
+claim() { worker /api/v1/worker/claim '{"worker_id":"w-lp","entity_types":["lp"],"lease_seconds":60}'; }
+entity() { # entity INDEX
+	worker "$W/$ID/entities" \
+		"{\"worker_id\":\"w-lp\",\"attempt\":1,\"index\":$1,\"entity\":{\"n\":$1}}"
+}
+complete() { worker "$W/$ID/complete" '{"worker_id":"w-lp","attempt":1}'; }
+
+# waitreq ETAG N [curl args]: a timed long poll with the client key; sets ST,
+# $HB, $HH and MS (the milliseconds it took).
+waitreq() {
+	local etag=$1 n=$2 t0
+	shift 2
+	t0=$(date +%s%N)
+	AUTH_KEY=$CLIENT_KEY api GET "$R/$ID?wait=$n" '' -H "If-None-Match: $etag" --max-time 70 "$@"
+	MS=$((($(date +%s%N) - t0) / 1000000))
+}
+# bgwait FILE ETAG N [curl args]: the same in the background ("STATUS ETAG"
+# into FILE, the body into FILE.body); sets BPID.
+bgwait() {
+	local file=$1 etag=$2 n=$3
+	shift 3
+	curl -sS --max-time 70 -o "$file.body" -D "$file.h" -w '%{http_code}\n' \
+		-H "Authorization: Bearer $CLIENT_KEY" -H "If-None-Match: $etag" "$@" \
+		"$BASE_URL$R/$ID?wait=$n" >"$file" 2>/dev/null &
+	BPID=$!
+}
+# later SECONDS COMMAND...: COMMAND in the background after SECONDS, its
+# answer in files of its own (the test's own request goes on meanwhile);
+# sets CPID.
+later() {
+	local after=$1
+	shift
+	( HB=$S/later.body HH=$S/later.h; sleep "$after"; "$@" ) &
+	CPID=$!
+}
+between() { # between VALUE LOW HIGH
+	((${1} >= ${2} && ${1} <= ${3})) && return 0
+	GT_DETAIL="$1 is not within $2..$3"
+	return 1
+}
+
+create 3
+AUTH_KEY=$CLIENT_KEY api GET "$R/$ID" ''
+check "a new request is at \"v1\"" eq "$(hdr ETag)" '"v1"'
+claim
+
+# ---- a stale ETag: at once ----
+waitreq '"v1"' 30
+check "a stale If-None-Match gets 200 at once" status_is 200
+check "  with the current ETag" eq "$(hdr ETag)" '"v2"'
+check "  within a second (took ${MS} ms)" between "$MS" 0 1000
+check "  the whole resource: status, entities, the key's metadata" \
+	jtrue '.status == "processing" and (.entities | type) == "array" and .metadata.course == "algebra"'
+
+# ---- the current ETag, and a change 1.5 s later ----
+later 1.5 entity 0
+waitreq '"v2"' 30
+wait "$CPID"
+check "a change made while waiting ends the wait: 200" status_is 200
+check "  with the new ETag" eq "$(hdr ETag)" '"v3"'
+check "  soon after the change, long before N (took ${MS} ms)" between "$MS" 1400 4000
+check "  the new resource, entities included" \
+	jtrue '.generated_count == 1 and (.entities | length) == 1 and .metadata.course == "algebra"'
+check "  application/json, not Nchan's message" match "$(hdr Content-Type)" '^application/json'
+check "  one ETag header, ours" eq "$(grep -ci '^etag:' "$HH")" 1
+echo "# a change 1.5 s into the wait was answered after ${MS} ms"
+
+# ---- nothing changes: 304 after N s ----
+waitreq '"v3"' 2
+check "no change in N = 2 s: 304" status_is 304
+check "  after about 2 s (took ${MS} ms)" between "$MS" 1900 3500
+check "  with the ETag the client has" eq "$(hdr ETag)" '"v3"'
+check "  and no body" eq "$(wc -c <"$HB")" 0
+check "  and no Nchan header (Last-Modified, Vary)" lacks "$(cat "$HH")" "Last-Modified"
+echo "# an unchanged request's ?wait=2 answered 304 after ${MS} ms"
+
+# ---- without If-None-Match, or with a list of tags: a plain GET ----
+waitreq '' 30
+check "without If-None-Match ?wait is a plain GET: 200 at once" eq "$ST ${MS:0:0}$((MS < 1000))" "200 1"
+AUTH_KEY=$CLIENT_KEY api GET "$R/$ID?wait=30" '' -H 'If-None-Match: "v1", "v3"'
+check "a list of tags is a plain GET's 304, at once" status_is 304
+
+# ---- a bad N: 400, nothing changes ----
+for bad in 0 61 abc '' -1 2.5 '2&wait=3' 1e1; do
+	refused "?wait=$bad" 400 client GET "$R/$ID?wait=$bad" -H 'If-None-Match: "v3"'
+done
+check "  the problem names the range" match "$(jb .detail)" '1 to 60'
+
+# ---- 20 waits held by nginx, none by the 2 FastCGI children ----
+for i in $(seq 1 20); do
+	bgwait "$S/w$i" '"v3"' 20
+	pids[i]=$BPID
+done
+sleep 1
+t0=$(date +%s%N)
+AUTH_KEY=$CLIENT_KEY api GET "$R/$ID" ''
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "with 20 waits on a pool of 2 children, a plain GET answers at once (${ms} ms)" \
+	eq "$ST $((ms < 1000))" "200 1"
+AUTH_KEY=$CLIENT_KEY api GET "$R/$ID?wait=20" '' -H 'If-None-Match: "v1"'
+check "and so does a stale ?wait" eq "$ST $(hdr ETag)" '200 "v3"'
+entity 1
+check "  and the worker's call" status_is 200
+t0=$(date +%s%N)
+wait "${pids[@]}"
+ms=$((($(date +%s%N) - t0) / 1000000))
+got=$(for i in $(seq 1 20); do echo "$(cat "$S/w$i") $(awk 'tolower($1)=="etag:"{print $2}' "$S/w$i.h" | tr -d '\r')"; done | sort | uniq -c | sed 's/^ *//')
+check "the change ends all 20 waits with 200 and \"v4\"" eq "$got" '20 200 "v4"'
+check "  within 3 s of the change (${ms} ms)" between "$ms" 0 3000
+
+# ---- a status token: its own request, without metadata ----
+OWN=$ID
+OWN_TOKEN=$TOKEN
+later 1 entity 2
+t0=$(date +%s%N)
+req GET "$R/$OWN?wait=20&token=$OWN_TOKEN" -H 'If-None-Match: "v4"' --max-time 30
+MS=$((($(date +%s%N) - t0) / 1000000))
+wait "$CPID"
+check "a status token's ?wait on its request ends with the change: 200 \"v5\"" \
+	eq "$ST $(hdr ETag)" '200 "v5"'
+check "  after the change (${MS} ms)" between "$MS" 900 4000
+check "  its view without the metadata" jtrue '(has("metadata") | not) and .generated_count == 3'
+t0=$(date +%s%N)
+req GET "$R/$OWN?wait=2" -H "Authorization: Bearer $OWN_TOKEN" -H 'If-None-Match: "v5"' --max-time 30
+MS=$((($(date +%s%N) - t0) / 1000000))
+check "as a header too; unchanged: 304 after 2 s (${MS} ms)" eq "$ST $((MS >= 1900))" "304 1"
+create 1
+OTHER=$ID
+t0=$(date +%s%N)
+req GET "$R/$OTHER?wait=5&token=$OWN_TOKEN" -H 'If-None-Match: "v1"' --max-time 30
+MS=$((($(date +%s%N) - t0) / 1000000))
+check "another request's ?wait with that token: 404 at once (${MS} ms)" \
+	eq "$ST $((MS < 1000))" "404 1"
+ID=$OWN
+
+# ---- a finished request waits too (it changes no more by itself) ----
+complete
+check "completed" status_is 200
+AUTH_KEY=$CLIENT_KEY api GET "$R/$ID" ''
+final=$(hdr ETag)
+waitreq "$final" 2
+check "a finished request's ?wait with its ETag: 304 after N s, not at once (${MS} ms)" \
+	eq "$ST $((MS >= 1900))" "304 1"
+
+# ---- nginx restarted (its channels gone): the wait still sees a change ----
+ID=$OTHER
+bash "$GT_STACK" stop "$GT_STACK_DIR" nginx >/dev/null 2>&1
+bash "$GT_STACK" up "$GT_STACK_DIR" >/dev/null 2>&1
+. "$GT_STACK_DIR/credentials.env"
+later 1 claim
+waitreq '"v1"' 20
+wait "$CPID"
+check "after an nginx restart a wait still ends with the change: 200 \"v2\" (${MS} ms)" \
+	eq "$ST $(hdr ETag) $((MS < 4000))" '200 "v2" 1'
+
+# ---- without Nchan: a plain GET ----
+bash "$GT_STACK" stop "$GT_STACK_DIR" fcgi >/dev/null 2>&1
+bash "$GT_STACK" stop "$GT_STACK_DIR" nginx >/dev/null 2>&1
+GENTRACK_NO_LIVE=1 bash "$GT_STACK" up "$GT_STACK_DIR" >/dev/null 2>&1
+. "$GT_STACK_DIR/credentials.env"
+waitreq '"v2"' 5
+check "without Nchan ?wait answers as a plain GET: 304 at once (${MS} ms)" eq "$ST $((MS < 1000))" "304 1"
+refused "without Nchan a bad N is still refused" 400 client GET "$R/$ID?wait=0" -H 'If-None-Match: "v2"'
+
+finish
