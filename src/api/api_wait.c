@@ -59,8 +59,9 @@ void api_wait_hand_over(struct call *c, const struct uuid *id, unsigned seconds,
 	uuid_format(id, sid);
 	/* Nothing of the client's request goes with it (the location asks
 	 * Nchan without the client's headers or query): the second pass reads
-	 * the client's own again. */
-	c->resp->status = 200;
+	 * the client's own again. No other header either, as nginx carries
+	 * some (Cache-Control, Content-Type) over to the second pass's answer:
+	 * hence 204, which has no Content-Type. */
+	c->resp->status = 204;
 	http_add_header(c->resp, "X-Accel-Redirect", WAIT_PATH "%s/%u/%s", sid, seconds, mark);
-	http_add_header(c->resp, "Cache-Control", "no-store");
 }

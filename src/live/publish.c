@@ -166,7 +166,21 @@ static long channel_call(struct live *l, struct store *s, unsigned endpoint, con
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, take_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, answer);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	/*
+	 * A message without a Content-Type (libcurl would send a form's): Nchan
+	 * answers a long poll with the message's, and nginx carries it over to
+	 * the application's answer that ends the wait (api/api_wait.h), a 304
+	 * included.
+	 */
+	struct curl_slist *headers = NULL;
 	if (body) {
+		headers = curl_slist_append(NULL, "Content-Type:");
+		if (!headers) {
+			curl_easy_cleanup(h);
+			count_failure(l, s, id, endpoint, method, "out of memory");
+			return -1;
+		}
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
 	} else if (strcmp(method, "GET") == 0) {
@@ -178,6 +192,7 @@ static long channel_call(struct live *l, struct store *s, unsigned endpoint, con
 	else
 		count_failure(l, s, id, endpoint, method, curl_easy_strerror(rc));
 	curl_easy_cleanup(h);
+	curl_slist_free_all(headers);
 	return status;
 }
 

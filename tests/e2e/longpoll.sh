@@ -103,6 +103,23 @@ check "  and no body" eq "$(wc -c <"$HB")" 0
 check "  and no Nchan header (Last-Modified, Vary)" lacks "$(cat "$HH")" "Last-Modified"
 echo "# an unchanged request's ?wait=2 answered 304 after ${MS} ms"
 
+# ---- the same version published again (the repair does so): 304 early ----
+NCHAN_SOCK=$(sed -n 's/^nchan_socket = //p' "$GENTRACK_CONFIG")
+# The application's messages carry no Content-Type (nginx would carry it
+# over to the answer that ends a wait), as this one, published as the
+# repair would publish the state again.
+curl -s -D "$S/msg.h" -o /dev/null --unix-socket "$NCHAN_SOCK" "http://nchan/_gentrack/longpoll/$ID/1/0:0"
+check "the application's messages have no Content-Type" \
+	eq "$(grep -ci '^content-type:' "$S/msg.h") $(head -1 "$S/msg.h" | cut -d' ' -f2)" "0 200"
+later 1 curl -s -o /dev/null --unix-socket "$NCHAN_SOCK" -H 'Content-Type:' \
+	-d '{"version":3}' "http://nchan/_gentrack/pub/$ID"
+waitreq '"v3"' 20
+wait "$CPID"
+check "a message of the version the client has ends the wait with 304, not 200" status_is 304
+check "  early: the client simply asks again (${MS} ms)" between "$MS" 900 4000
+check "  with our headers only (none of Nchan's message, one Cache-Control)" \
+	eq "$(grep -ciE '^(content-type|last-modified|etag|cache-control):|^vary:.*if-none-match' "$HH")" 2
+
 # ---- without If-None-Match, or with a list of tags: a plain GET ----
 waitreq '' 30
 check "without If-None-Match ?wait is a plain GET: 200 at once" eq "$ST ${MS:0:0}$((MS < 1000))" "200 1"
