@@ -103,6 +103,13 @@ check "  and no body" eq "$(wc -c <"$HB")" 0
 check "  and no Nchan header (Last-Modified, Vary)" lacks "$(cat "$HH")" "Last-Modified"
 echo "# an unchanged request's ?wait=2 answered 304 after ${MS} ms"
 
+t0=$(date +%s%N)
+req_head "$R/$ID?wait=1" -H "Authorization: Bearer $CLIENT_KEY" -H 'If-None-Match: "v3"' --max-time 30
+MS=$((($(date +%s%N) - t0) / 1000000))
+check "HEAD waits as GET does: 304 after 1 s (${MS} ms)" eq "$ST $(hdr ETag) $((MS >= 900))" '304 "v3" 1'
+req_head "$R/$ID?wait=1" -H "Authorization: Bearer $CLIENT_KEY" -H 'If-None-Match: "v2"'
+check "  and a stale one answers at once: 200 with the ETag" eq "$ST $(hdr ETag)" '200 "v3"'
+
 # ---- the same version published again (the repair does so): 304 early ----
 NCHAN_SOCK=$(sed -n 's/^nchan_socket = //p' "$GENTRACK_CONFIG")
 # The application's messages carry no Content-Type (nginx would carry it
