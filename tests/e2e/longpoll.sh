@@ -5,6 +5,7 @@
 # waits (Nchan), not the FastCGI children; a status token waits on its own
 # request only; a bad N is a 400 that changes nothing; without If-None-Match,
 # or without Nchan, ?wait is a plain GET.
+# shellcheck disable=SC2317,SC2030,SC2031 # functions run through check; later keeps its own HB, HH
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
