@@ -10,14 +10,19 @@
 //   // done: the final resource, entities included
 //
 // How it waits: a live stream (EventSource on .../events, held by nginx)
-// where the browser has one and the server offers it; else polling that
-// honours the server's Retry-After and ETag. Network and server errors are
+// where the browser has one and the server offers it; else long polls
+// (?wait=N with the ETag: the server answers when the request changes, or
+// after N s) paced by the server's Retry-After, which are plain polls where
+// the server holds no wait. Network and server errors are
 // retried with capped exponential backoff and full jitter; after
 // `timeoutMs` (30 min) without a final state it gives up with a
 // GentrackError. An abort leaves no timer and no connection behind.
 
 const TERMINAL = new Set(['completed', 'partial', 'failed', 'cancelled']);
 const PATH = '/api/v1/generation-requests/';
+// The longest long poll asked for (the server takes up to 60 s): below the
+// 30 s at which proxies commonly give up on an answer.
+const LONG_POLL_S = 25;
 
 export class GentrackError extends Error {
   constructor(message, { status = 0, problem = null } = {}) {
@@ -62,11 +67,13 @@ async function problemOf(response) {
   try { return await response.json(); } catch { return null; }
 }
 
-// A GET of the resource. {status: 200, resource, etag, retryAfter} or 304.
-async function getResource(base, id, auth, etag, signal, fetchFn) {
+// A GET of the resource; with an etag and waitS, a long poll of up to waitS
+// seconds. {status: 200, resource, etag, retryAfter} or 304.
+async function getResource(base, id, auth, etag, signal, fetchFn, waitS = 0) {
   const headers = { Authorization: auth.header, Accept: 'application/json' };
   if (etag) headers['If-None-Match'] = etag;
-  const response = await fetchFn(`${base}${PATH}${encodeURIComponent(id)}`, { headers, signal, cache: 'no-store' });
+  const query = etag && waitS >= 1 ? `?wait=${waitS}` : '';
+  const response = await fetchFn(`${base}${PATH}${encodeURIComponent(id)}${query}`, { headers, signal, cache: 'no-store' });
   const retryAfter = Number(response.headers.get('Retry-After')) || 0;
   if (response.status === 304) return { status: 304, retryAfter };
   if (!response.ok) {
@@ -150,6 +157,9 @@ class Watch {
   }
 
   // Polls until a final state, honouring Retry-After; the final resource.
+  // Once it has an ETag, each poll is a long poll (ending by the deadline),
+  // and the pause after it is what is left of Retry-After: none after a
+  // wait that long, the whole of it where the server answered at once.
   async poll() {
     let etag = null;
     let failures = 0;
@@ -157,14 +167,16 @@ class Watch {
       if (Date.now() > this.deadline) throw new GentrackError('gave up waiting: no final state in time');
       let wait;
       try {
-        const got = await getResource(this.base, this.id, this.auth, etag, this.signal, this.fetch);
+        const waitS = Math.min(LONG_POLL_S, Math.floor((this.deadline - Date.now()) / 1000));
+        const asked = Date.now();
+        const got = await getResource(this.base, this.id, this.auth, etag, this.signal, this.fetch, waitS);
         failures = 0;
         if (got.status === 200) {
           etag = got.etag;
           this.update(got.resource);
           if (isTerminal(got.resource)) return got.resource;
         }
-        wait = Math.min(30, Math.max(1, got.retryAfter || 2)) * 1000;
+        wait = Math.max(0, Math.min(30, Math.max(1, got.retryAfter || 2)) * 1000 - (Date.now() - asked));
       } catch (err) {
         if (this.signal.aborted) throw abortError();
         if (!retryable(err)) throw err;

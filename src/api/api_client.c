@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api_client.h"
+#include "api/api_wait.h"
 #include "web/etag.h"
 #include "base/jsonw.h"
 #include "base/limits.h"
@@ -355,9 +356,64 @@ static int answer_not_modified(struct call *c, const struct gen_request *r,
 	return 1;
 }
 
+/*
+ * A long poll (?wait=N, api/api_wait.h) on a request the client has at
+ * version `known`: handed to nginx to wait, or answered at once from what
+ * the store has after the channel's mark was taken. 1 when answered so; 0
+ * when the caller answers its 304 now (no wait asked for, none possible
+ * here, or this is the wait's end).
+ */
+static int wait_for_change(struct call *c, unsigned wait_s, uint64_t known)
+{
+	char mark[LIVE_MARK_MAX];
+	struct gen_request r;
+
+	if (!wait_s || !c->live || api_wait_is_over(c))
+		return 0;
+	/* nginx without an answer: the plain GET's 304, as without Nchan. */
+	int live = live_channel_mark(c->live, c->store, &c->route.id, mark);
+	if (live < 0)
+		return 0;
+	gen_request_init(&r);
+	int rc = store_request_get(c->store, &c->route.id, c->who.owner, &r);
+	if (rc == STORE_OK && live == LIVE_NO_CHANNEL && r.version == known) {
+		/* The channel starts with the state now, and the mark is its
+		 * message: a change published before that message would be
+		 * before the mark, so the row is read once more below. */
+		if (live_channel_start(c->live, c->store, &r, mark) < 0) {
+			gen_request_release(&r);
+			return 0;
+		}
+		gen_request_release(&r);
+		gen_request_init(&r);
+		rc = store_request_get(c->store, &c->route.id, c->who.owner, &r);
+	}
+	if (rc)
+		handler_store_problem(c, rc, "generation request");
+	else if (r.version != known)
+		answer_resource(c, 200, &r);
+	else
+		api_wait_hand_over(c, &r.id, wait_s, mark);
+	gen_request_release(&r);
+	return 1;
+}
+
+/* A 304 when the client has the request's version: at once, or the long
+ * poll's wait for a change. 1 when answered so, else 0. */
+static int answer_unchanged(struct call *c, const struct gen_request *r,
+			    const char *if_none_match, unsigned wait_s)
+{
+	/* Only a tag that names one version waits: "*" or a list of tags is
+	 * answered as a plain GET. */
+	if (etag_single_version(if_none_match) == (long long)r->version &&
+	    wait_for_change(c, wait_s, r->version))
+		return 1;
+	return answer_not_modified(c, r, if_none_match);
+}
+
 /* The status read of a status token's bearer (checked by the dispatcher):
  * the plain statements, as the token is not the hot path a key's poll is. */
-static void get_by_token(struct call *c)
+static void get_by_token(struct call *c, unsigned wait_s)
 {
 	struct gen_request r;
 	gen_request_init(&r);
@@ -366,7 +422,7 @@ static void get_by_token(struct call *c)
 		rc = store_request_check_timeout(c->store, c->cfg, c->now, &r, c->who.owner);
 	if (rc < 0)
 		handler_store_problem(c, rc, "generation request");
-	else if (!answer_not_modified(c, &r, http_param(c->req, "HTTP_IF_NONE_MATCH")))
+	else if (!answer_unchanged(c, &r, http_param(c->req, "HTTP_IF_NONE_MATCH"), wait_s))
 		answer_resource(c, 200, &r);
 	gen_request_release(&r);
 }
@@ -386,9 +442,14 @@ void api_client_get(struct call *c)
 	unsigned char hash[AUTH_HASH_LEN];
 	const char *if_none_match = http_param(c->req, "HTTP_IF_NONE_MATCH");
 	long long known_version = etag_single_version(if_none_match);
+	unsigned wait_s;
 
+	/* Before anything is read: a refused wait changes nothing (not even
+	 * a timed-out request's transition). */
+	if (api_wait_seconds(c, &wait_s) < 0)
+		return;
 	if (c->who.role == ROLE_STATUS_TOKEN) {
-		get_by_token(c);
+		get_by_token(c, wait_s);
 		return;
 	}
 	if (handler_bearer_hash(c, hash) < 0)
@@ -420,8 +481,8 @@ void api_client_get(struct call *c)
 		handler_store_problem(c, rc, "generation request");
 		goto cleanup;
 	}
-	/* Unchanged: no body to send. */
-	if (answer_not_modified(c, &r, if_none_match))
+	/* Unchanged: no body to send (now, or when the wait ends). */
+	if (answer_unchanged(c, &r, if_none_match, wait_s))
 		goto cleanup;
 	/* A transition just made (rc 1) re-read the row but not the entities. */
 	if (rc == 1) {

@@ -119,20 +119,24 @@ static void count_failure(struct live *l, struct store *s, const struct uuid *id
 	l->logged_at = now;
 }
 
-static size_t discard_body(char *data, size_t size, size_t n, void *ctx)
+/* nginx's answer body: kept when the caller wants it (ctx a strbuf), else
+ * dropped. */
+static size_t take_body(char *data, size_t size, size_t n, void *ctx)
 {
-	(void)data;
-	(void)ctx;
+	struct strbuf *answer = ctx;
+	if (answer && strbuf_add(answer, data, size * n) < 0)
+		return 0;
 	return size * n;
 }
 
 /*
  * One request to the channel of `id` on an endpoint (0: this host's):
- * method, body (NULL for none). The HTTP status, or -1 when that nginx did
- * not answer in time.
+ * method, body (NULL for none); nginx's answer appended to `answer` unless
+ * it is NULL. The HTTP status, or -1 when that nginx did not answer in time.
  */
 static long channel_call(struct live *l, struct store *s, unsigned endpoint, const char *method,
-			 const struct uuid *id, const char *body, size_t len, long timeout_ms)
+			 const struct uuid *id, const char *body, size_t len, long timeout_ms,
+			 struct strbuf *answer)
 {
 	char url[sizeof("http://[]:65535" PUB_PATH) + CONFIG_HOST_NAME_MAX + UUID_STR_LEN];
 	char sid[UUID_STR_LEN + 1];
@@ -159,9 +163,24 @@ static long channel_call(struct live *l, struct store *s, unsigned endpoint, con
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, take_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, answer);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	/*
+	 * A message without a Content-Type (libcurl would send a form's): Nchan
+	 * answers a long poll with the message's, and nginx carries it over to
+	 * the application's answer that ends the wait (api/api_wait.h), a 304
+	 * included.
+	 */
+	struct curl_slist *headers = NULL;
 	if (body) {
+		headers = curl_slist_append(NULL, "Content-Type:");
+		if (!headers) {
+			curl_easy_cleanup(h);
+			count_failure(l, s, id, endpoint, method, "out of memory");
+			return -1;
+		}
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
 	} else if (strcmp(method, "GET") == 0) {
@@ -173,6 +192,7 @@ static long channel_call(struct live *l, struct store *s, unsigned endpoint, con
 	else
 		count_failure(l, s, id, endpoint, method, curl_easy_strerror(rc));
 	curl_easy_cleanup(h);
+	curl_slist_free_all(headers);
 	return status;
 }
 
@@ -216,7 +236,8 @@ static int publish_within(struct live *l, struct store *s, const struct gen_requ
 	}
 	/* One endpoint failing does not keep the change from the others. */
 	for (unsigned e = 0; e < n; e++) {
-		long status = channel_call(l, s, e, "POST", &r->id, msg.buf, msg.len, timeout_ms);
+		long status = channel_call(l, s, e, "POST", &r->id, msg.buf, msg.len, timeout_ms,
+					   NULL);
 		/* 201: delivered to subscribers; 202: queued for later ones. */
 		if (status != 201 && status != 202) {
 			if (status >= 0)
@@ -229,7 +250,7 @@ static int publish_within(struct live *l, struct store *s, const struct gen_requ
 		 * Failing, subscribers have the final state but their streams
 		 * stay open: the repair publishes it again and ends them. */
 		if (lifecycle_is_terminal(r->status) &&
-		    channel_call(l, s, e, "DELETE", &r->id, NULL, 0, timeout_ms) < 0)
+		    channel_call(l, s, e, "DELETE", &r->id, NULL, 0, timeout_ms, NULL) < 0)
 			not_ended = 1;
 	}
 	strbuf_release(&msg);
@@ -251,7 +272,8 @@ int live_republish(struct live *l, const struct gen_request *r)
 int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r)
 {
 	/* The stream is handed to this host's nginx: only its channel matters. */
-	long status = channel_call(l, s, 0, "GET", &r->id, NULL, 0, LIVE_HANDOVER_TIMEOUT_MS);
+	long status = channel_call(l, s, 0, "GET", &r->id, NULL, 0, LIVE_HANDOVER_TIMEOUT_MS,
+				   NULL);
 	if (status == 200)
 		return 0;
 	if (status != 404)
@@ -261,6 +283,69 @@ int live_prepare_channel(struct live *l, struct store *s, const struct gen_reque
 	 * a stream not ended after a final state is the repair's to end. */
 	int rc = publish_within(l, s, r, 1, LIVE_HANDOVER_TIMEOUT_MS);
 	return rc == PUBLISH_NOT_ENDED ? 0 : rc;
+}
+
+/*
+ * The message id in a channel's information as nginx's publisher answers it
+ * (text/plain, its default): the line "last message id: <seconds>:<tag>".
+ * 0, or -1 when there is none of that form.
+ */
+static int parse_mark(const struct strbuf *answer, char mark[LIVE_MARK_MAX])
+{
+	static const char line[] = "last message id: ";
+	const char *p = strstr(answer->buf, line);
+	if (!p)
+		return -1;
+	p += strlen(line);
+	size_t seconds = strspn(p, "0123456789");
+	if (seconds == 0 || seconds > 20 || p[seconds] != ':')
+		return -1;
+	size_t tag = strspn(p + seconds + 1, "0123456789");
+	if (tag == 0 || tag > 5)
+		return -1;
+	size_t len = seconds + 1 + tag;
+	memcpy(mark, p, len);
+	mark[len] = '\0';
+	return 0;
+}
+
+int live_channel_mark(struct live *l, struct store *s, const struct uuid *id,
+		      char mark[LIVE_MARK_MAX])
+{
+	struct strbuf answer;
+	strbuf_init(&answer);
+	/* The wait is handed to this host's nginx: only its channel matters. */
+	long status = channel_call(l, s, 0, "GET", id, NULL, 0, LIVE_HANDOVER_TIMEOUT_MS, &answer);
+	int rc = status == 404 ? LIVE_NO_CHANNEL
+		 : status == 200 && !answer.oom && parse_mark(&answer, mark) == 0 ? 0 : -1;
+	strbuf_release(&answer);
+	return rc;
+}
+
+int live_channel_start(struct live *l, struct store *s, const struct gen_request *r,
+		       char mark[LIVE_MARK_MAX])
+{
+	struct strbuf msg, answer;
+	int rc = -1;
+
+	strbuf_init(&msg);
+	strbuf_init(&answer);
+	live_render(r, &msg);
+	if (msg.oom)
+		goto cleanup;
+	/* No DELETE after a final state, unlike a change's publish: the
+	 * channel stays for the waits on the finished request (a retry by an
+	 * operator may still change it), and a stream is never handed to the
+	 * channel of a finished request. nginx answers the POST with the
+	 * channel's information, the new message's id in it. */
+	long status = channel_call(l, s, 0, "POST", &r->id, msg.buf, msg.len,
+				   LIVE_HANDOVER_TIMEOUT_MS, &answer);
+	if ((status == 201 || status == 202) && !answer.oom && parse_mark(&answer, mark) == 0)
+		rc = 0;
+cleanup:
+	strbuf_release(&answer);
+	strbuf_release(&msg);
+	return rc;
 }
 
 void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned n)

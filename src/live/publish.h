@@ -62,6 +62,31 @@ int live_republish(struct live *l, const struct gen_request *r);
  */
 int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r);
 
+/*
+ * The long poll (GET .../{id}?wait=N, api/api_wait.h) waits in nginx for
+ * the first message after a mark: the id of the newest message in the
+ * request's channel on this host's nginx, "<seconds>:<tag>", which every
+ * later message of that channel exceeds.
+ */
+#define LIVE_MARK_MAX 32
+/* What live_channel_mark answers when this host's nginx has no channel. */
+#define LIVE_NO_CHANNEL 1
+/*
+ * The mark of the channel of `id`: 0 with mark set; LIVE_NO_CHANNEL (nginx
+ * restarted, nothing was published yet, or the streams were ended after a
+ * final state); -1 when nginx did not answer in LIVE_HANDOVER_TIMEOUT_MS or
+ * answered something else.
+ */
+int live_channel_mark(struct live *l, struct store *s, const struct uuid *id,
+		      char mark[LIVE_MARK_MAX]);
+/*
+ * Starts the channel of r on this host's nginx with r's state (a final
+ * state too, without ending anything) and sets mark to that message's id.
+ * 0, or -1 as live_channel_mark.
+ */
+int live_channel_start(struct live *l, struct store *s, const struct gen_request *r,
+		       char mark[LIVE_MARK_MAX]);
+
 /* Publishes that failed since the process started. */
 unsigned long long live_failures(const struct live *l);
 

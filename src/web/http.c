@@ -283,15 +283,21 @@ int http_request_accept(struct http_request *req)
 	req->method = FCGX_GetParam("REQUEST_METHOD", r->envp);
 	if (!req->method)
 		req->method = "GET";
-	req->query = FCGX_GetParam("QUERY_STRING", r->envp);
-	if (!req->query)
-		req->query = "";
 	const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
 	if (!uri)
 		uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
 	if (!uri)
 		uri = "/";
 	size_t n = strcspn(uri, "?");
+	/* The query of the URI the path comes from, the client's: after an
+	 * internal redirect (a long poll handed back by nginx, api/api_wait.h)
+	 * QUERY_STRING holds the redirect's arguments instead. */
+	if (FCGX_GetParam("REQUEST_URI", r->envp))
+		req->query = uri[n] == '?' ? uri + n + 1 : "";
+	else
+		req->query = FCGX_GetParam("QUERY_STRING", r->envp);
+	if (!req->query)
+		req->query = "";
 	req->path = malloc(n + 1);
 	if (!req->path) {
 		FCGX_Finish_r(r);

@@ -19,7 +19,8 @@ struct http_request {
 	const char *method;    /* REQUEST_METHOD, borrowed */
 	char *path;            /* the raw path of REQUEST_URI without the query; owned */
 	size_t path_len;
-	const char *query;     /* QUERY_STRING, "" when absent; borrowed */
+	const char *query;     /* the query of REQUEST_URI (else QUERY_STRING), "" when
+	                        * absent; borrowed */
 	char *body;            /* after http_read_body: owned, NUL-terminated */
 	size_t body_len;
 };

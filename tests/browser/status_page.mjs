@@ -155,6 +155,27 @@ try {
   check('a polling watch ends with AbortError on abort()', polled.how === 'AbortError', JSON.stringify(polled));
   check('and leaves no timer, stream or fetch (polling)', polled.timers === 0 && polled.streams === 0 && polled.fetches === 0,
     JSON.stringify(polled));
+  // ---- without a stream: long polls, a change seen as it happens ----
+  const lpReq = await api('POST', '/api/v1/generation-requests', clientKey, { entity_type: 'page_lp', count: 1 });
+  await page.evaluate(async ({ id, token }) => {
+    const { watch } = await import('/clients/js/gentrack.mjs');
+    const controller = new AbortController();
+    window.__lp = { controller, seen: [] };
+    watch(location.origin, id, { token, EventSource: null, signal: controller.signal,
+      onUpdate: (r) => { window.__lp.seen.push({ status: r.status, at: Date.now() }); } }).catch(() => {});
+  }, { id: lpReq.json.request_id, token: lpReq.json.status_token });
+  await page.waitForFunction(() => window.__lp.seen.length === 1);
+  // Past the first Retry-After (2 s): the next poll is a long poll, in flight.
+  await page.waitForTimeout(2500);
+  const claimedAt = Date.now();
+  const claimedLp = await worker('/claim', { worker_id: 'page-w', entity_types: ['page_lp'], lease_seconds: 60 });
+  const seenLp = await page.waitForFunction(() => window.__lp.seen.length >= 2 && window.__lp.seen, null, { timeout: 10000 })
+    .then((h) => h.jsonValue(), () => null);
+  await page.evaluate(() => window.__lp.controller.abort());
+  const lag = seenLp ? seenLp[1].at - claimedAt : -1;
+  check(`a watch without a stream sees a change at once, by its long poll (${lag} ms)`,
+    claimedLp.status === 200 && seenLp?.[1].status === 'processing' && lag >= 0 && lag < 800, JSON.stringify(seenLp));
+
   const quiet = await page.evaluate(async ({ id, token }) => {
     const { watch } = await import('/clients/js/gentrack.mjs');
     const t0 = Date.now();
