@@ -178,7 +178,14 @@ static int is_connection_error(unsigned err)
 	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */ ||
 	       /* A Galera node out of the primary component (lost its peers, or
 	        * still joining): another node may well answer. */
-	       err == ER_UNKNOWN_COM_ERROR;
+	       err == ER_UNKNOWN_COM_ERROR ||
+	       /* A COMMIT such a node could not see through ("Got error 6 during
+	        * COMMIT": it left the primary component meanwhile). Whether the
+	        * cluster has the write set is not known there: as after a
+	        * connection lost at COMMIT (engine_commit_unknown), and the next
+	        * connection goes to another node. On one server (a commit that
+	        * hit a full disk) the same: a 503, and a new connection. */
+	       err == ER_ERROR_DURING_COMMIT;
 }
 
 /* A hung server must not hang a worker past nginx's timeout. */
@@ -660,6 +667,18 @@ static int sync_wait_for(struct store *s, const struct engine_query *q, int caus
 	return sync_wait_set(s, causal);
 }
 
+/* "execute" and the statement's start, for the error: which of the
+ * transaction's statements met a conflict or failed. */
+static const char *statement_name(const struct engine_query *q, char *buf, size_t size)
+{
+	const char *sql = q->sql;
+	size_t n = strlen(ENGINE_NOWAIT);
+	if (!strncmp(sql, ENGINE_NOWAIT, n))
+		sql += n;
+	snprintf(buf, size, "execute '%.60s'", sql);
+	return buf;
+}
+
 /*
  * One try of engine_run. *again is set when it failed in a way that a retry
  * on a new connection may cure (the connection died before any row came).
@@ -670,6 +689,7 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 {
 	struct param_binds pb;
 	struct result_binds rb;
+	char what[80];
 	int rc;
 
 	*again = 0;
@@ -686,7 +706,7 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 	bind_params(q->params, params, &pb);
 	if ((q->params[0] && mysql_stmt_bind_param(st, pb.b)) || mysql_stmt_execute(st)) {
 		*again = 1;
-		return stmt_classify(s, st, "execute");
+		return stmt_classify(s, st, statement_name(q, what, sizeof(what)));
 	}
 	if (affected)
 		*affected = (unsigned long long)mysql_stmt_affected_rows(st);
@@ -730,6 +750,22 @@ int engine_run(struct store *s, const struct engine_query *q, const struct sqlv 
 	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
 {
 	return run_as(s, q, params, fn, ctx, affected, rows, 0);
+}
+
+int engine_run_nowait(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		      int *locked)
+{
+	unsigned before = s->conflict;
+	int rc = run_as(s, q, params, NULL, NULL, NULL, NULL, 0);
+
+	*locked = 0;
+	/* Still connected: a lock wait timeout, not a connection lost with it. */
+	if (rc == STORE_UNAVAILABLE && s->conflict == ER_LOCK_WAIT_TIMEOUT && s->mysql) {
+		s->conflict = before;
+		*locked = 1;
+		return STORE_OK;
+	}
+	return rc;
 }
 
 int engine_run_causal(struct store *s, const struct engine_query *q, const struct sqlv *params,
