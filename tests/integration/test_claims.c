@@ -510,6 +510,10 @@ static void test_complete_quotes_long_errors_whole(void)
 	}
 }
 
+/* store/metrics.c's METRICS_SHARDS, and the last shard, for SQL's seq_0_to_N. */
+#define SHARDS 64
+#define SHARDS_LAST "63"
+
 /* Makes the rows (INSERT IGNORE, with n = 0) that `select` names in table. */
 static void fill_shards(const char *table, const char *columns, const char *select)
 {
@@ -535,16 +539,16 @@ static void test_claim_passes_held_counter_rows(void)
 	struct store_claimed cl;
 	snprintf(type, sizeof(type), "hotrow_%s", tag);
 	struct uuid id = make_pending(type, 1);
-	unsigned shard = id.b[15] % 8;
+	unsigned shard = id.b[15] % SHARDS;
 
 	/* Every row of the claim's shard in the three tables, made first so that
 	 * the claim cannot simply insert it. */
 	fill_shards("gentrack_counters", "metric, actor_kind, from_status, to_status, shard, n",
-		    "SELECT 'transitions', 'worker', 'pending', 'processing', seq, 0 FROM seq_0_to_7");
+		    "SELECT 'transitions', 'worker', 'pending', 'processing', seq, 0 FROM seq_0_to_" SHARDS_LAST);
 	itest_exec("INSERT IGNORE INTO gentrack_type_counters (entity_type, from_status, to_status, "
-		   "shard, n) SELECT '%s', 'pending', 'processing', seq, 0 FROM seq_0_to_7", type);
+		   "shard, n) SELECT '%s', 'pending', 'processing', seq, 0 FROM seq_0_to_" SHARDS_LAST, type);
 	fill_shards("gentrack_histograms", "histogram, le_ms, shard, n, sum_ms",
-		    "SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_7 s, (SELECT 50 AS le "
+		    "SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_" SHARDS_LAST " s, (SELECT 50 AS le "
 		    "UNION SELECT 100 UNION SELECT 500 UNION SELECT 1000 UNION SELECT 5000 "
 		    "UNION SELECT 15000 UNION SELECT 60000 UNION SELECT 300000 UNION SELECT 900000 "
 		    "UNION SELECT 3600000 UNION SELECT 9223372036854775807) b");
@@ -599,7 +603,7 @@ static void test_lock_wait_after_write_keeps_nothing(void)
 	 * every shard of every bucket, made first (n = 0 counts nothing), for a
 	 * claim takes any free shard of its bucket, a new one too. */
 	fill_shards("gentrack_histograms", "histogram, le_ms, shard, n, sum_ms",
-		    "SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_7 s, (SELECT 50 AS le "
+		    "SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_" SHARDS_LAST " s, (SELECT 50 AS le "
 		    "UNION SELECT 100 UNION SELECT 500 UNION SELECT 1000 UNION SELECT 5000 "
 		    "UNION SELECT 15000 UNION SELECT 60000 UNION SELECT 300000 UNION SELECT 900000 "
 		    "UNION SELECT 3600000 UNION SELECT 9223372036854775807) b");
