@@ -46,6 +46,8 @@ struct store {
 	int no_sync_wait;             /* the server has no wsrep_sync_wait: never set it */
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
 	unsigned connect_failures;    /* failed connects since the last success */
+	unsigned lost_error;          /* error of the last connection lost, 0 once the store answered */
+	unsigned lost_count;          /* connections lost since the store last answered */
 	store_race_fn race;           /* tests only: called between a decision and its write */
 	void *race_ctx;
 	unsigned io_timeout;          /* s, per read or write; 0: IO_TIMEOUT_DEFAULT_S */
@@ -343,7 +345,13 @@ static int classify(struct store *s, unsigned err, const char *msg, const char *
 		return STORE_DUPLICATE;
 	engine_set_error(s, "%s: %s (%u)", what, msg, err);
 	if (is_connection_error(err)) {
-		log_warn("store connection lost: %s", s->error);
+		/* Once per burst (and again if the cause changes), as a failed
+		 * connect: a cluster out of its primary component answers every
+		 * connection, then refuses its first statement (1047). */
+		if (err != s->lost_error)
+			log_warn("store connection lost: %s", s->error);
+		s->lost_error = err;
+		s->lost_count++;
 		store_disconnect(s);
 		/* Its node may be gone: the next connect starts with the next one. */
 		s->host_at = (s->host_at + 1) % endpoint_count(s->cfg);
@@ -359,6 +367,17 @@ static int classify(struct store *s, unsigned err, const char *msg, const char *
 	}
 	log_error("store error: %s", s->error);
 	return STORE_ERROR;
+}
+
+/* A statement went through: an outage of lost connections, if any, is over. */
+static void store_answered(struct store *s)
+{
+	if (!s->lost_count)
+		return;
+	log_info("store answering again after %u lost connection%s", s->lost_count,
+		 s->lost_count == 1 ? "" : "s");
+	s->lost_count = 0;
+	s->lost_error = 0;
 }
 
 static int stmt_classify(struct store *s, MYSQL_STMT *st, const char *what)
@@ -708,6 +727,7 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 		*again = 1;
 		return stmt_classify(s, st, statement_name(q, what, sizeof(what)));
 	}
+	store_answered(s);
 	if (affected)
 		*affected = (unsigned long long)mysql_stmt_affected_rows(st);
 	if (!q->columns[0])
@@ -782,6 +802,7 @@ static int run_text(struct store *s, const char *sql)
 		return rc;
 	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)))
 		return classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), sql);
+	store_answered(s);
 	return STORE_OK;
 }
 
