@@ -65,6 +65,7 @@ fi
 threads=2 conns=16 claimers=8
 # Set by measure() (printf -v): what each store did.
 n_claims_galera=0 n_creates_galera=0 claims_per_s_single="" claims_per_s_galera=""
+empty_single=- empty_galera=- pending_single=- pending_galera=-
 single_dir=$out/.stack/galera-single
 cluster_dir=$out/.stack/galera-cluster
 lua=$out/.stack/galera-lua
@@ -147,6 +148,11 @@ measure() {
 	printf -v "claims_per_s_${name}" '%s' \
 		"$(awk -v n="$(field claims "$line")" -v s="$(field seconds "$line")" 'BEGIN { printf "%.0f", n / s }')"
 	printf -v "n_claims_${name}" '%s' "$(field claims "$line")"
+	printf -v "empty_${name}" '%s' "$(field empty "$line")"
+	# A claimer stops at its first 204 (nothing to claim): with requests
+	# still pending, that 204 was not the queue running dry.
+	printf -v "pending_${name}" '%s' \
+		"$("$sqlfn" "SELECT COUNT(*) FROM generation_requests WHERE entity_type = 'problem' AND status = 'pending'")"
 	say "  claimers: $line"
 }
 
@@ -238,6 +244,8 @@ for sc in creates polls claims; do
 done
 echo
 echo "claims per second (each a claim and a complete): one MariaDB ${claims_per_s_single:--}, Galera ${claims_per_s_galera:--}"
+echo "claimers stopped early by a 204 (of $claimers), and requests still pending after the claims:" \
+	"one MariaDB $empty_single, $pending_single; Galera $empty_galera, $pending_galera"
 if [[ $only != single ]]; then
 	echo "Galera conflicts retried (gentrack_conflicts_total): claim $c_claim in ${n_claims_galera} claims" \
 		"($(awk -v c="$c_claim" -v n="$n_claims_galera" 'BEGIN { printf "%.1f%%", n ? 100 * c / n : 0 }')), create $c_create" \
