@@ -514,6 +514,14 @@ static void test_complete_quotes_long_errors_whole(void)
 #define SHARDS 64
 #define SHARDS_LAST "63"
 
+/* Every shard of every bucket of the claim latency histogram (metrics.c's
+ * bounds, +Inf last), as rows of gentrack_histograms with n = 0. */
+#define CLAIM_LATENCY_ROWS \
+	"SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_" SHARDS_LAST " s, (SELECT 50 AS le " \
+	"UNION SELECT 100 UNION SELECT 500 UNION SELECT 1000 UNION SELECT 5000 " \
+	"UNION SELECT 15000 UNION SELECT 60000 UNION SELECT 300000 UNION SELECT 900000 " \
+	"UNION SELECT 3600000 UNION SELECT 9223372036854775807) b"
+
 /* Makes the rows (INSERT IGNORE, with n = 0) that `select` names in table. */
 static void fill_shards(const char *table, const char *columns, const char *select)
 {
@@ -548,10 +556,7 @@ static void test_claim_passes_held_counter_rows(void)
 	itest_exec("INSERT IGNORE INTO gentrack_type_counters (entity_type, from_status, to_status, "
 		   "shard, n) SELECT '%s', 'pending', 'processing', seq, 0 FROM seq_0_to_" SHARDS_LAST, type);
 	fill_shards("gentrack_histograms", "histogram, le_ms, shard, n, sum_ms",
-		    "SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_" SHARDS_LAST " s, (SELECT 50 AS le "
-		    "UNION SELECT 100 UNION SELECT 500 UNION SELECT 1000 UNION SELECT 5000 "
-		    "UNION SELECT 15000 UNION SELECT 60000 UNION SELECT 300000 UNION SELECT 900000 "
-		    "UNION SELECT 3600000 UNION SELECT 9223372036854775807) b");
+		    CLAIM_LATENCY_ROWS);
 	snprintf(where, sizeof(where), "metric = 'transitions' AND actor_kind = 'worker' AND "
 		 "from_status = 'pending' AND to_status = 'processing'");
 	long transitions = counter_sum("gentrack_counters", where);
@@ -603,10 +608,7 @@ static void test_lock_wait_after_write_keeps_nothing(void)
 	 * every shard of every bucket, made first (n = 0 counts nothing), for a
 	 * claim takes any free shard of its bucket, a new one too. */
 	fill_shards("gentrack_histograms", "histogram, le_ms, shard, n, sum_ms",
-		    "SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_" SHARDS_LAST " s, (SELECT 50 AS le "
-		    "UNION SELECT 100 UNION SELECT 500 UNION SELECT 1000 UNION SELECT 5000 "
-		    "UNION SELECT 15000 UNION SELECT 60000 UNION SELECT 300000 UNION SELECT 900000 "
-		    "UNION SELECT 3600000 UNION SELECT 9223372036854775807) b");
+		    CLAIM_LATENCY_ROWS);
 	itest_exec("BEGIN");
 	itest_exec("SELECT * FROM gentrack_histograms FOR UPDATE");
 	mysql_free_result(mysql_store_result(itest_raw));
