@@ -93,9 +93,10 @@ wsrep_figures() {
 	done
 	echo "$line"
 }
-timeout 150 "$prog" "$GDIR/host-a.conf" "$GDIR/host-b.conf" "$CLAIMERS" "$REQUESTS" "$out" 2>"$GDIR/claimers.err"
+timeout 150 "$prog" "$GDIR/host-a.conf" "$GDIR/host-b.conf" "$CLAIMERS" "$REQUESTS" "$out" \
+	>"$GDIR/claimers.out" 2>"$GDIR/claimers.err"
 rc=$?
-cat "$GDIR/claimers.err"
+cat "$GDIR/claimers.out" "$GDIR/claimers.err"
 echo "claim run: exit $rc in $(($(date +%s) - t0)) s"
 echo "galera under the claimers (nodes 1 2 3): $(wsrep_figures)"
 check "the claimers ran without store errors" eq "$rc" 0
@@ -123,6 +124,7 @@ same_claims() {
 	return 1
 }
 check "every claim answered OK holds its row (id and worker agree on node 3)" same_claims
+echo "claims answered 'nothing to claim' while requests were pending: $(awk -F'nothing_while_pending=' 'NF > 1 { n += $2 } END { print n + 0 }' "$GDIR/claimers.out")"
 
 conflicts=$(gsql 1 "SELECT actor_kind, SUM(n) FROM gentrack_counters WHERE metric = 'conflicts' GROUP BY actor_kind" | tr '\t' '=' | tr '\n' ' ')
 echo "certification conflicts retried (gentrack_conflicts_total): ${conflicts:-none}"
