@@ -46,6 +46,8 @@ struct store {
 	int no_sync_wait;             /* the server has no wsrep_sync_wait: never set it */
 	unsigned connect_error;       /* error of the last failed connect, 0 after a success */
 	unsigned connect_failures;    /* failed connects since the last success */
+	unsigned lost_error;          /* error of the last connection lost, 0 once the store answered */
+	unsigned lost_count;          /* connections lost since the store last answered */
 	store_race_fn race;           /* tests only: called between a decision and its write */
 	void *race_ctx;
 	unsigned io_timeout;          /* s, per read or write; 0: IO_TIMEOUT_DEFAULT_S */
@@ -183,7 +185,14 @@ static int is_connection_error(unsigned err)
 	       err == CR_COMMANDS_OUT_OF_SYNC || err == 4031 /* client idle timeout */ ||
 	       /* A Galera node out of the primary component (lost its peers, or
 	        * still joining): another node may well answer. */
-	       err == ER_UNKNOWN_COM_ERROR;
+	       err == ER_UNKNOWN_COM_ERROR ||
+	       /* A COMMIT such a node could not see through ("Got error 6 during
+	        * COMMIT": it left the primary component meanwhile). Whether the
+	        * cluster has the write set is not known there: as after a
+	        * connection lost at COMMIT (engine_commit_unknown), and the next
+	        * connection goes to another node. On one server (a commit that
+	        * hit a full disk) the same: a 503, and a new connection. */
+	       err == ER_ERROR_DURING_COMMIT;
 }
 
 /* A hung server must not hang a worker past nginx's timeout. */
@@ -341,7 +350,13 @@ static int classify(struct store *s, unsigned err, const char *msg, const char *
 		return STORE_DUPLICATE;
 	engine_set_error(s, "%s: %s (%u)", what, msg, err);
 	if (is_connection_error(err)) {
-		log_warn("store connection lost: %s", s->error);
+		/* Once per burst (and again if the cause changes), as a failed
+		 * connect: a cluster out of its primary component answers every
+		 * connection, then refuses its first statement (1047). */
+		if (err != s->lost_error)
+			log_warn("store connection lost: %s", s->error);
+		s->lost_error = err;
+		s->lost_count++;
 		store_disconnect(s);
 		/* Its node may be gone: the next connect starts with the next one. */
 		s->host_at = (s->host_at + 1) % endpoint_count(s->cfg);
@@ -357,6 +372,17 @@ static int classify(struct store *s, unsigned err, const char *msg, const char *
 	}
 	log_error("store error: %s", s->error);
 	return STORE_ERROR;
+}
+
+/* A statement went through: an outage of lost connections, if any, is over. */
+static void store_answered(struct store *s)
+{
+	if (!s->lost_count)
+		return;
+	log_info("store answering again after %u lost connection%s", s->lost_count,
+		 s->lost_count == 1 ? "" : "s");
+	s->lost_count = 0;
+	s->lost_error = 0;
 }
 
 static int stmt_classify(struct store *s, MYSQL_STMT *st, const char *what)
@@ -665,6 +691,18 @@ static int sync_wait_for(struct store *s, const struct engine_query *q, int caus
 	return sync_wait_set(s, causal);
 }
 
+/* "execute" and the statement's start, for the error: which of the
+ * transaction's statements met a conflict or failed. */
+static const char *statement_name(const struct engine_query *q, char *buf, size_t size)
+{
+	const char *sql = q->sql;
+	size_t n = strlen(ENGINE_NOWAIT);
+	if (!strncmp(sql, ENGINE_NOWAIT, n))
+		sql += n;
+	snprintf(buf, size, "execute '%.60s'", sql);
+	return buf;
+}
+
 /*
  * One try of engine_run. *again is set when it failed in a way that a retry
  * on a new connection may cure (the connection died before any row came).
@@ -675,6 +713,7 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 {
 	struct param_binds pb;
 	struct result_binds rb;
+	char what[80];
 	int rc;
 
 	*again = 0;
@@ -691,8 +730,9 @@ static int run_once(struct store *s, const struct engine_query *q, const struct 
 	bind_params(q->params, params, &pb);
 	if ((q->params[0] && mysql_stmt_bind_param(st, pb.b)) || mysql_stmt_execute(st)) {
 		*again = 1;
-		return stmt_classify(s, st, "execute");
+		return stmt_classify(s, st, statement_name(q, what, sizeof(what)));
 	}
+	store_answered(s);
 	if (affected)
 		*affected = (unsigned long long)mysql_stmt_affected_rows(st);
 	if (!q->columns[0])
@@ -737,6 +777,22 @@ int engine_run(struct store *s, const struct engine_query *q, const struct sqlv 
 	return run_as(s, q, params, fn, ctx, affected, rows, 0);
 }
 
+int engine_run_nowait(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		      int *locked)
+{
+	unsigned before = s->conflict;
+	int rc = run_as(s, q, params, NULL, NULL, NULL, NULL, 0);
+
+	*locked = 0;
+	/* Still connected: a lock wait timeout, not a connection lost with it. */
+	if (rc == STORE_UNAVAILABLE && s->conflict == ER_LOCK_WAIT_TIMEOUT && s->mysql) {
+		s->conflict = before;
+		*locked = 1;
+		return STORE_OK;
+	}
+	return rc;
+}
+
 int engine_run_causal(struct store *s, const struct engine_query *q, const struct sqlv *params,
 		      row_fn fn, void *ctx, unsigned long long *affected, size_t *rows)
 {
@@ -751,6 +807,7 @@ static int run_text(struct store *s, const char *sql)
 		return rc;
 	if (mysql_real_query(s->mysql, sql, (unsigned long)strlen(sql)))
 		return classify(s, mysql_errno(s->mysql), mysql_error(s->mysql), sql);
+	store_answered(s);
 	return STORE_OK;
 }
 

@@ -85,6 +85,18 @@ struct engine_sink {
 int engine_run(struct store *s, const struct engine_query *q, const struct sqlv *params,
 	       row_fn fn, void *ctx, unsigned long long *affected, size_t *rows);
 /*
+ * A write that waits for no row lock: q's SQL starts with ENGINE_NOWAIT.
+ * When a row it needs is locked by another transaction it writes nothing,
+ * sets *locked and answers STORE_OK; the caller's transaction goes on (the
+ * server undid that statement only) and no conflict is recorded. Otherwise
+ * *locked is 0 and the answer is engine_run's. For rows that only spread
+ * writes (the sharded counters): the caller tries another one.
+ */
+#define ENGINE_NOWAIT "SET STATEMENT innodb_lock_wait_timeout = 0 FOR "
+int engine_run_nowait(struct store *s, const struct engine_query *q, const struct sqlv *params,
+		      int *locked);
+
+/*
  * The same for a read that must see every write the cluster committed
  * before it, wherever it was made: a client's GET through one host right
  * after its 202 from another, a worker's call after its claim. With several
@@ -133,9 +145,10 @@ int engine_finish(struct store *s, int rc);
 unsigned engine_conflict(const struct store *s);
 
 /*
- * Whether the last engine_commit lost its connection before the answer came:
- * the transaction may then have committed (under Galera, replicated before
- * the node went), and only a read of what it wrote can tell.
+ * Whether the last engine_commit lost its connection before the answer came,
+ * or its Galera node answered 1180 (it left the primary component during the
+ * commit): the transaction may then have committed (replicated before the
+ * node went), and only a read of what it wrote can tell.
  */
 int engine_commit_unknown(const struct store *s);
 

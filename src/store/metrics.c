@@ -49,11 +49,16 @@ int store_status_counts(struct store *s, int64_t since,
 /*
  * Each key is split into METRICS_SHARDS rows by the last byte of the request
  * id (random in a UUIDv7): under Galera two concurrent transitions of one
- * kind then update the same row, and fail certification, 1 time in 8 rather
- * than every time. A scrape sums the shards. Changing the count is safe: a
- * row's shard only spreads the writes.
+ * kind on two nodes then update the same row, and one fails certification,
+ * 1 time in 64 rather than every time (it was 8; the conflicts of
+ * tests/integration/galera.sh came mostly from elsewhere, sql/020, but each
+ * claim and complete bumps three such rows). A scrape sums the shards; a
+ * row's shard only spreads the writes, so changing the count is safe (rows
+ * of shards above it keep counting in the sums).
  */
-#define METRICS_SHARDS 8
+#define METRICS_SHARDS 64
+/* Shards counter_bump() tries before it waits for one. */
+#define METRICS_SHARD_TRIES 8
 
 static unsigned shard_of(const struct uuid *id)
 {
@@ -78,22 +83,55 @@ static const long long *hist_bounds(enum store_hist which)
 	return which == HIST_CLAIM_LATENCY ? claim_bounds_ms : duration_bounds_ms;
 }
 
-static const struct engine_query Q_COUNT_TRANSITION = {
-	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
-	"VALUES ('transitions', SUBSTRING_INDEX(?, ':', 1), COALESCE(?, ''), ?, ?, 1) "
-	"ON DUPLICATE KEY UPDATE n = n + 1",
-	"sssi", "" };
+/*
+ * Each counter statement comes twice: as itself, and in a form that waits
+ * for no lock (ENGINE_NOWAIT). A counter row is hot: every claim of one
+ * node bumps the same few, so claims queued on them, and when the holder's
+ * commit stalled (Galera's flow control on a loaded machine) the queue ran
+ * into innodb_lock_wait_timeout: a 1205 that voided the whole claim, twice,
+ * and answered 503 (tests/integration/galera.sh). counter_bump() takes a
+ * shard that is free instead.
+ */
+#define SQL_COUNT_TRANSITION \
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) " \
+	"VALUES ('transitions', SUBSTRING_INDEX(?, ':', 1), COALESCE(?, ''), ?, ?, 1) " \
+	"ON DUPLICATE KEY UPDATE n = n + 1"
+static const struct engine_query Q_COUNT_TRANSITION = { SQL_COUNT_TRANSITION, "sssi", "" };
+static const struct engine_query Q_COUNT_TRANSITION_NOWAIT = {
+	ENGINE_NOWAIT SQL_COUNT_TRANSITION, "sssi", "" };
+
+/*
+ * Bumps a counter by `q` (or its no-wait twin `nq`), whose parameter p[at]
+ * is the shard: `first`, or the next one whose row no other transaction
+ * holds. Only when METRICS_SHARD_TRIES in a row are held does the last one
+ * wait. Any shard is as good as another (a scrape sums them).
+ */
+static int counter_bump(struct store *s, const struct engine_query *q,
+			const struct engine_query *nq, struct sqlv *p, size_t at, unsigned first)
+{
+	for (unsigned k = 0; k + 1 < METRICS_SHARD_TRIES; k++) {
+		int locked;
+		p[at] = SV_INT((first + k) % METRICS_SHARDS);
+		int rc = engine_run_nowait(s, nq, p, &locked);
+		if (rc || !locked)
+			return rc;
+	}
+	p[at] = SV_INT((first + METRICS_SHARD_TRIES - 1) % METRICS_SHARDS);
+	return engine_run(s, q, p, NULL, NULL, NULL, NULL);
+}
 
 /*
  * The same transition by the request's entity type (sql/012_alert_metrics.sql),
  * read from its row: the callers of events_insert need not know the type. The
  * row is already locked by the transition's own write, so this waits for nothing.
  */
-static const struct engine_query Q_COUNT_TYPE_TRANSITION = {
-	"INSERT INTO gentrack_type_counters (entity_type, from_status, to_status, shard, n) "
-	"SELECT entity_type, COALESCE(?, ''), ?, ?, 1 FROM generation_requests WHERE id = ? "
-	"ON DUPLICATE KEY UPDATE n = n + 1",
-	"ssib", "" };
+#define SQL_COUNT_TYPE_TRANSITION \
+	"INSERT INTO gentrack_type_counters (entity_type, from_status, to_status, shard, n) " \
+	"SELECT entity_type, COALESCE(?, ''), ?, ?, 1 FROM generation_requests WHERE id = ? " \
+	"ON DUPLICATE KEY UPDATE n = n + 1"
+static const struct engine_query Q_COUNT_TYPE_TRANSITION = { SQL_COUNT_TYPE_TRANSITION, "ssib", "" };
+static const struct engine_query Q_COUNT_TYPE_TRANSITION_NOWAIT = {
+	ENGINE_NOWAIT SQL_COUNT_TYPE_TRANSITION, "ssib", "" };
 
 /*
  * The wait that event `event_id` ended, from the request's event before it
@@ -102,17 +140,20 @@ static const struct engine_query Q_COUNT_TYPE_TRANSITION = {
  * stamped them.
  */
 #define HIST_CASE_WHEN "WHEN d.ms <= ? THEN ? "
-static const struct engine_query Q_HIST_OBSERVE = {
-	"INSERT INTO gentrack_histograms (histogram, le_ms, shard, n, sum_ms) "
-	"SELECT ?, CASE " HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN
-	HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN
-	HIST_CASE_WHEN "ELSE 9223372036854775807 END, ?, 1, d.ms FROM "
-	"(SELECT TIMESTAMPDIFF(MICROSECOND, p.at, c.at) DIV 1000 AS ms "
-	"FROM generation_events c JOIN generation_events p "
-	"ON p.request_id = c.request_id AND p.id < c.id "
-	"WHERE c.id = ? ORDER BY p.id DESC LIMIT 1) d "
-	"ON DUPLICATE KEY UPDATE n = n + 1, sum_ms = sum_ms + VALUES(sum_ms)",
-	"s" "iiiiiiiiiiiiiiiiiiii" "ii", "" };
+#define SQL_HIST_OBSERVE \
+	"INSERT INTO gentrack_histograms (histogram, le_ms, shard, n, sum_ms) " \
+	"SELECT ?, CASE " HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN \
+	HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN HIST_CASE_WHEN \
+	HIST_CASE_WHEN "ELSE 9223372036854775807 END, ?, 1, d.ms FROM " \
+	"(SELECT TIMESTAMPDIFF(MICROSECOND, p.at, c.at) DIV 1000 AS ms " \
+	"FROM generation_events c JOIN generation_events p " \
+	"ON p.request_id = c.request_id AND p.id < c.id " \
+	"WHERE c.id = ? ORDER BY p.id DESC LIMIT 1) d " \
+	"ON DUPLICATE KEY UPDATE n = n + 1, sum_ms = sum_ms + VALUES(sum_ms)"
+#define HIST_OBSERVE_TYPES "s" "iiiiiiiiiiiiiiiiiiii" "ii"
+static const struct engine_query Q_HIST_OBSERVE = { SQL_HIST_OBSERVE, HIST_OBSERVE_TYPES, "" };
+static const struct engine_query Q_HIST_OBSERVE_NOWAIT = {
+	ENGINE_NOWAIT SQL_HIST_OBSERVE, HIST_OBSERVE_TYPES, "" };
 
 static int hist_observe(struct store *s, enum store_hist which, const struct uuid *id,
 			long long event_id)
@@ -125,9 +166,9 @@ static int hist_observe(struct store *s, enum store_hist which, const struct uui
 		p[k++] = SV_INT(b[i]);
 		p[k++] = SV_INT(b[i]);
 	}
-	p[k++] = SV_INT(shard_of(id));
+	size_t shard_at = k++;
 	p[k++] = SV_INT(event_id);
-	return engine_run(s, &Q_HIST_OBSERVE, p, NULL, NULL, NULL, NULL);
+	return counter_bump(s, &Q_HIST_OBSERVE, &Q_HIST_OBSERVE_NOWAIT, p, shard_at, shard_of(id));
 }
 
 /* The actor's kind, as Q_COUNT_TRANSITION derives it: "worker" of "worker:host-1:4242". */
@@ -150,12 +191,13 @@ int metrics_on_transition(struct store *s, const struct uuid *id, long long even
 		rc = hist_observe(s, HIST_GENERATION_DURATION, id, event_id);
 	if (rc)
 		return rc;
-	struct sqlv p[] = { SV_STR(actor), SV_STR(from), SV_STR(to), SV_INT(shard_of(id)) };
-	rc = engine_run(s, &Q_COUNT_TRANSITION, p, NULL, NULL, NULL, NULL);
+	struct sqlv p[] = { SV_STR(actor), SV_STR(from), SV_STR(to), SV_INT(0) };
+	rc = counter_bump(s, &Q_COUNT_TRANSITION, &Q_COUNT_TRANSITION_NOWAIT, p, 3, shard_of(id));
 	if (rc)
 		return rc;
-	struct sqlv tp[] = { SV_STR(from), SV_STR(to), SV_INT(shard_of(id)), SV_UUID(id) };
-	return engine_run(s, &Q_COUNT_TYPE_TRANSITION, tp, NULL, NULL, NULL, NULL);
+	struct sqlv tp[] = { SV_STR(from), SV_STR(to), SV_INT(0), SV_UUID(id) };
+	return counter_bump(s, &Q_COUNT_TYPE_TRANSITION, &Q_COUNT_TYPE_TRANSITION_NOWAIT, tp, 2,
+			    shard_of(id));
 }
 
 /* Read under the shared lock INSERT ... SELECT takes, so the delete that follows sees the same status. */
@@ -187,15 +229,19 @@ int store_count_live_failure(struct store *s, const struct uuid *id)
 
 /* A conflict of one operation (store/retry.c), on a random shard: conflicts
  * come in bursts, and their counter must not become a hotspot of its own. */
-static const struct engine_query Q_COUNT_CONFLICT = {
-	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) "
-	"VALUES ('conflicts', ?, '', '', ?, 1) ON DUPLICATE KEY UPDATE n = n + 1",
-	"si", "" };
+#define SQL_COUNT_CONFLICT \
+	"INSERT INTO gentrack_counters (metric, actor_kind, from_status, to_status, shard, n) " \
+	"VALUES ('conflicts', ?, '', '', ?, 1) ON DUPLICATE KEY UPDATE n = n + 1"
+static const struct engine_query Q_COUNT_CONFLICT = { SQL_COUNT_CONFLICT, "si", "" };
+static const struct engine_query Q_COUNT_CONFLICT_NOWAIT = {
+	ENGINE_NOWAIT SQL_COUNT_CONFLICT, "si", "" };
 
 int metrics_on_conflict(struct store *s, const char *operation)
 {
-	struct sqlv p[] = { SV_STR(operation), SV_INT(randombytes_uniform(METRICS_SHARDS)) };
-	return engine_run(s, &Q_COUNT_CONFLICT, p, NULL, NULL, NULL, NULL);
+	struct sqlv p[] = { SV_STR(operation), SV_INT(0) };
+	/* Outside the voided transaction: the retry it delays waits on no lock. */
+	return counter_bump(s, &Q_COUNT_CONFLICT, &Q_COUNT_CONFLICT_NOWAIT, p, 1,
+			    randombytes_uniform(METRICS_SHARDS));
 }
 
 /* ---- webhooks (issue 16): what the deliverers did, and how late they are ---- */

@@ -34,12 +34,18 @@ int retry_again(struct store *s, struct retry *r, int rc)
 	if (rc != STORE_UNAVAILABLE || !err)
 		return 0;
 	r->attempts++;
+	/* A lock wait has already waited its 5 s: one more run at most, or a
+	 * pool child would outwait nginx's timeout. */
+	int last = r->attempts >= RETRY_ATTEMPTS || (err == ENGINE_LOCK_WAIT && r->attempts >= 2);
+	/* Each conflict, with the statement that met it: a certification lost
+	 * is routine under Galera (debug), a lock waited on for 5 s is not. */
+	log_msg(err == ENGINE_LOCK_WAIT ? LOG_WARN : LOG_DEBUG, "%s: conflict %u (%s), run %u%s: %s",
+		r->operation, err, err == ENGINE_LOCK_WAIT ? "lock wait timeout" : "deadlock or certification",
+		r->attempts, last ? ", giving up" : ", running again", store_last_error(s));
 	/* Counted whatever comes next: /metrics shows how hot the store runs. */
 	if (metrics_on_conflict(s, r->operation) != STORE_OK)
 		log_debug("conflict of %s not counted: %s", r->operation, store_last_error(s));
-	/* A lock wait has already waited its 5 s: one more run at most, or a
-	 * pool child would outwait nginx's timeout. */
-	if (r->attempts >= RETRY_ATTEMPTS || (err == ENGINE_LOCK_WAIT && r->attempts >= 2)) {
+	if (last) {
 		log_warn("%s: gave up after %u conflicts (%u) in a row", r->operation,
 			 r->attempts, err);
 		return 0;

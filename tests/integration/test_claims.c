@@ -510,6 +510,87 @@ static void test_complete_quotes_long_errors_whole(void)
 	}
 }
 
+/* store/metrics.c's METRICS_SHARDS, and the last shard, for SQL's seq_0_to_N. */
+#define SHARDS 64
+#define SHARDS_LAST "63"
+
+/* Every shard of every bucket of the claim latency histogram (metrics.c's
+ * bounds, +Inf last), as rows of gentrack_histograms with n = 0. */
+#define CLAIM_LATENCY_ROWS \
+	"SELECT 'claim_latency', b.le, s.seq, 0, 0 FROM seq_0_to_" SHARDS_LAST " s, (SELECT 50 AS le " \
+	"UNION SELECT 100 UNION SELECT 500 UNION SELECT 1000 UNION SELECT 5000 " \
+	"UNION SELECT 15000 UNION SELECT 60000 UNION SELECT 300000 UNION SELECT 900000 " \
+	"UNION SELECT 3600000 UNION SELECT 9223372036854775807) b"
+
+/* Makes the rows (INSERT IGNORE, with n = 0) that `select` names in table. */
+static void fill_shards(const char *table, const char *columns, const char *select)
+{
+	itest_exec("INSERT IGNORE INTO %s (%s) %s", table, columns, select);
+}
+
+/* The sum of a counter table's n over the rows `where` picks. */
+static long counter_sum(const char *table, const char *where)
+{
+	return itest_long("SELECT CAST(COALESCE(SUM(n), 0) AS SIGNED) FROM %s WHERE %s", table, where);
+}
+
+/*
+ * The counters a claim bumps are sharded rows, hot under load (every claim
+ * of a node bumps the same few): a claim whose own shard another
+ * transaction holds takes a free one at once, instead of queueing behind
+ * it until a lock wait timeout (1205, a 503). Each count still goes up by
+ * exactly one, in another shard.
+ */
+static void test_claim_passes_held_counter_rows(void)
+{
+	char type[32], where[160];
+	struct store_claimed cl;
+	snprintf(type, sizeof(type), "hotrow_%s", tag);
+	struct uuid id = make_pending(type, 1);
+	unsigned shard = id.b[15] % SHARDS;
+
+	/* Every row of the claim's shard in the three tables, made first so that
+	 * the claim cannot simply insert it. */
+	fill_shards("gentrack_counters", "metric, actor_kind, from_status, to_status, shard, n",
+		    "SELECT 'transitions', 'worker', 'pending', 'processing', seq, 0 FROM seq_0_to_" SHARDS_LAST);
+	itest_exec("INSERT IGNORE INTO gentrack_type_counters (entity_type, from_status, to_status, "
+		   "shard, n) SELECT '%s', 'pending', 'processing', seq, 0 FROM seq_0_to_" SHARDS_LAST, type);
+	fill_shards("gentrack_histograms", "histogram, le_ms, shard, n, sum_ms",
+		    CLAIM_LATENCY_ROWS);
+	snprintf(where, sizeof(where), "metric = 'transitions' AND actor_kind = 'worker' AND "
+		 "from_status = 'pending' AND to_status = 'processing'");
+	long transitions = counter_sum("gentrack_counters", where);
+	char type_where[120];
+	snprintf(type_where, sizeof(type_where), "entity_type = '%s' AND to_status = 'processing'", type);
+	long by_type = counter_sum("gentrack_type_counters", type_where);
+	long observed = counter_sum("gentrack_histograms", "histogram = 'claim_latency'");
+
+	/* As the store's sessions: locks on the rows read only, not on the scan. */
+	itest_exec("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+	itest_exec("BEGIN");
+	static const char *const tables[] = { "gentrack_counters", "gentrack_type_counters",
+					      "gentrack_histograms" };
+	for (int k = 0; k < 3; k++) {
+		itest_exec("SELECT COUNT(*) FROM %s WHERE shard = %u FOR UPDATE", tables[k], shard);
+		mysql_free_result(mysql_store_result(itest_raw));
+	}
+	int64_t t0 = time_now_us();
+	CU_ASSERT_EQUAL_FATAL(claim(st, type, "w-hotrow", &cl), STORE_OK);
+	int64_t took_ms = (time_now_us() - t0) / 1000;
+	printf("\n  claim past its held shard took %lld ms\n", (long long)took_ms);
+	CU_ASSERT(took_ms < 2000);
+	CU_ASSERT(!memcmp(cl.request.id.b, id.b, sizeof(id.b)));
+	store_claimed_release(&cl);
+	itest_exec("ROLLBACK");
+
+	CU_ASSERT_EQUAL(counter_sum("gentrack_counters", where), transitions + 1);
+	CU_ASSERT_EQUAL(counter_sum("gentrack_type_counters", type_where), by_type + 1);
+	CU_ASSERT_EQUAL(counter_sum("gentrack_histograms", "histogram = 'claim_latency'"), observed + 1);
+	char in_shard[200];
+	snprintf(in_shard, sizeof(in_shard), "%s AND shard = %u", type_where, shard);
+	CU_ASSERT_EQUAL(counter_sum("gentrack_type_counters", in_shard), 0);
+}
+
 /*
  * A claim whose statement after its write meets a lock wait timeout (1205,
  * which rolls back only that statement) answers UNAVAILABLE and keeps
@@ -523,7 +604,11 @@ static void test_lock_wait_after_write_keeps_nothing(void)
 	snprintf(type, sizeof(type), "lockwait_%s", tag);
 	struct uuid id = make_pending(type, 1);
 
-	/* The claim's histogram write waits on these rows, after its own update. */
+	/* The claim's histogram write waits on these rows, after its own update:
+	 * every shard of every bucket, made first (n = 0 counts nothing), for a
+	 * claim takes any free shard of its bucket, a new one too. */
+	fill_shards("gentrack_histograms", "histogram, le_ms, shard, n, sum_ms",
+		    CLAIM_LATENCY_ROWS);
 	itest_exec("BEGIN");
 	itest_exec("SELECT * FROM gentrack_histograms FOR UPDATE");
 	mysql_free_result(mysql_store_result(itest_raw));
@@ -551,6 +636,8 @@ static const struct unit_case cases[] = {
 	{ "complete after a long 2-, 3-, 4-byte error: failed, whole characters", test_complete_quotes_long_errors_whole },
 	{ "a lock wait timeout after a claim's write: nothing kept, then or later",
 	  test_lock_wait_after_write_keeps_nothing },
+	{ "a claim whose counter shard is held takes another at once, counted once",
+	  test_claim_passes_held_counter_rows },
 	{ NULL, NULL },
 };
 

@@ -79,7 +79,7 @@ static int claimer(const char *conf, unsigned k, const char *outdir)
 	struct config cfg;
 	struct store *s = open_store(conf, &cfg);
 	char path[512], worker[64], actor[80], hex[UUID_STR_LEN + 1];
-	unsigned long claims = 0, gave_up = 0, errors = 0;
+	unsigned long claims = 0, gave_up = 0, errors = 0, nothing = 0;
 	int empty = 0;
 
 	snprintf(path, sizeof(path), "%s/claims-%u.txt", outdir, k);
@@ -102,6 +102,7 @@ static int claimer(const char *conf, unsigned k, const char *outdir)
 			empty = 0;
 		} else if (rc == STORE_NOT_FOUND) {
 			empty++;
+			nothing++;
 			sleep_ms(50);
 		} else if (rc == STORE_UNAVAILABLE) {
 			/* Its conflicts given up (a 503 over HTTP): the row stays pending. */
@@ -116,8 +117,10 @@ static int claimer(const char *conf, unsigned k, const char *outdir)
 	}
 	if (fclose(out) != 0)
 		errors++;
-	printf("%s on %s: claims=%lu gave_up=%lu errors=%lu\n", worker, conf, claims, gave_up,
-	       errors);
+	/* The last 5 "nothing to claim" ended the run; any more came while
+	 * requests were still pending (a worker would have idled). */
+	printf("%s on %s: claims=%lu gave_up=%lu errors=%lu nothing_while_pending=%lu\n", worker,
+	       conf, claims, gave_up, errors, nothing > 5 ? nothing - 5 : 0);
 	fflush(stdout);
 	store_free(s);
 	config_release(&cfg);
