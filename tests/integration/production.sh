@@ -24,6 +24,7 @@ if [[ ${1:-} == --installed ]]; then
 	INSTALLED=${INSTALLED%/}
 fi
 
+trap 'rm -rf "$GT_TMP"' EXIT
 work=$GT_TMP/production
 mkdir -p "$work/units" "$work/nginx/logs"
 
