@@ -181,8 +181,26 @@ runs() { "$@" >/dev/null 2>&1 || { GT_DETAIL="$* failed"; return 1; }; }
 check "gentrackctl --help runs" runs /usr/bin/gentrackctl --help
 check "gentrack-worker --help runs" runs /usr/bin/gentrack-worker --help
 
-# What an operator adds (README "Production"): purge takes it too.
+# What an operator adds and edits (README "Production"): an upgrade keeps
+# it, purge takes it.
 install -m 0640 -g gentrack /dev/null /etc/gentrack/db-password
+echo "# edited by tests/package/deb.sh" >>/etc/gentrack/gentrack.conf
+
+# The maintainer scripts' upgrade path (postinst configure with the old
+# version: sysusers again, units' state): the same version over itself.
+reinstalled() {
+	local out
+	if ! out=$("${APT[@]}" install --reinstall "$DEB_DIR"/gentrack_*.deb 2>&1) || ! installed gentrack; then
+		GT_DETAIL=$(tail -n 20 <<<"$out")
+		return 1
+	fi
+	grep -qx "# edited by tests/package/deb.sh" /etc/gentrack/gentrack.conf ||
+		{ GT_DETAIL="the edited gentrack.conf was replaced"; return 1; }
+	[[ -f /etc/gentrack/db-password ]] || { GT_DETAIL="db-password went"; return 1; }
+	eq "$(getent passwd gentrack | grep -c .)" 1
+}
+check "reinstalled over itself: the edited gentrack.conf and db-password kept" reinstalled
+check "still nothing enabled or started" not_started
 
 # ---- remove, purge ----
 remove_gentrack() {
