@@ -366,6 +366,20 @@ check "405 Allow lists POST" match "$(hdr Allow)" 'POST'
 refused "an unknown API path" 404 api GET /api/v1/nothing-here
 refused "an unknown path outside the API" 404 req GET /nothing-here
 
+# ==== the OpenAPI document: public, the source's bytes, cached by ETag ====
+req GET /api/v1/openapi.json
+check "openapi.json: 200 without credentials" status_is 200
+check "openapi.json: application/json" match "$(hdr Content-Type)" '^application/json'
+check "openapi.json: the bytes of api/openapi.json" cmp -s "$HB" "$GT_SRCDIR/api/openapi.json"
+check "openapi.json: Cache-Control" match "$(hdr Cache-Control)" 'max-age=[0-9]+'
+OPENAPI_TAG=$(hdr ETag)
+check "openapi.json: a strong ETag" match "$OPENAPI_TAG" '^"[0-9a-f]{32}"$'
+req GET /api/v1/openapi.json -H "If-None-Match: $OPENAPI_TAG"
+check "openapi.json: 304 on If-None-Match" status_is 304
+check "openapi.json: no body on 304" eq "$(wc -c <"$HB")" 0
+req GET /api/v1/openapi.json -H 'If-None-Match: "v1"'
+check "openapi.json: 200 on another tag" status_is 200
+
 # ==== the store or the pool going away, and coming back ====
 req GET /healthz
 check "healthz from loopback: 200" status_is 200
