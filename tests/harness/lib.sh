@@ -51,8 +51,8 @@ npm_package_ready() {
 		[[ $NPM_DIR -ef $GT_SRCDIR/tests/browser ]] ||
 			cp "$GT_SRCDIR/tests/browser/package.json" "$GT_SRCDIR/tests/browser/package-lock.json" "$NPM_DIR/"
 		cd "$NPM_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >&2 &&
-			rm -f .npm-ci.failed && exit 0
-		touch .npm-ci.failed
+			rm -f "$NPM_DIR/.npm-ci.failed" && exit 0
+		touch "$NPM_DIR/.npm-ci.failed"
 		exit 1
 	) 9>"$NPM_DIR/.npm-ci.lock"
 }
@@ -196,7 +196,8 @@ stop_everything() {
 # record): by default one file per suite under the build tree, started
 # afresh, so a failing check can be read again. finish() has
 # tests/openapi/validate.mjs match each to its operation and check its
-# status, media type and body; a suite whose answers do not conform fails.
+# status, headers, media type and body; a suite whose answers do not conform
+# fails.
 GT_OPENAPI=$GT_SRCDIR/api/openapi.json
 if [[ -z ${GT_RECORD_ANSWERS+x} ]]; then
 	GT_RECORD_ANSWERS=$GT_BUILDDIR/tests/output/answers/$(basename "$(dirname "$0")")-$(basename "$0" .sh).tsv
@@ -204,10 +205,11 @@ if [[ -z ${GT_RECORD_ANSWERS+x} ]]; then
 fi
 
 # record_answer METHOD PATH: the last answer (ST, $HH, $HB) as one line:
-# METHOD, PATH, STATUS, Content-Type and the body in base64, tab-separated.
+# METHOD, PATH, STATUS, Content-Type, the body and the header block, the last
+# two in base64, tab-separated.
 record_answer() {
-	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$ST" "$(hdr Content-Type)" "$(base64 -w0 "$HB")" \
-		>>"$GT_RECORD_ANSWERS"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$ST" "$(hdr Content-Type)" "$(base64 -w0 "$HB")" \
+		"$(base64 -w0 "$HH")" >>"$GT_RECORD_ANSWERS"
 }
 
 answers_match_openapi() {

@@ -6,10 +6,12 @@
 //                                                        no answer exercised
 //
 // A record file has one answer a line, as tests/harness/lib.sh's req() writes
-// them: METHOD \t PATH[?QUERY] \t STATUS \t CONTENT-TYPE \t BASE64(BODY).
-// Each answer is matched to its operation (path template and method) and
-// must have a documented status, a documented media type (or no body where
-// the document gives no content), and a JSON body that its schema accepts:
+// them: METHOD \t PATH[?QUERY] \t STATUS \t CONTENT-TYPE \t BASE64(BODY)
+// [\t BASE64(HEADER BLOCK)]. Each answer is matched to its operation (path
+// template and method) and must have a documented status, the response's
+// required headers with values their schemas accept (and any other
+// documented header it sends, too), a documented media type (or no body
+// where the document gives no content), and a JSON body that its schema accepts:
 // the resource schemas allow no member they do not list, so a field the
 // code sends and the document lacks fails, and so does a documented
 // required one that the code left out. Paths the document does not
@@ -95,13 +97,41 @@ function isJson(mediaType) {
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(mediaType);
 }
 
+// The last header block of a curl -D file (after any 100 Continue), names lowercased.
+function parseHeaders(b64) {
+  const blocks = Buffer.from(b64, 'base64').toString('latin1').split(/\r?\n\r?\n/).filter((b) => b.trim());
+  const out = new Map();
+  for (const line of (blocks[blocks.length - 1] || '').split(/\r?\n/).slice(1)) {
+    const i = line.indexOf(':');
+    if (i > 0) out.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+  }
+  return out;
+}
+
+// Documented headers: the required ones present, every one sent valid.
+function checkHeaders(resp, parts, got, fail) {
+  for (const [name, h0] of Object.entries(resp.headers || {})) {
+    const [h, hparts] = deref(h0, [...parts, 'headers', name]);
+    const value = got.get(name.toLowerCase());
+    if (value === undefined) {
+      if (h.required) fail(`no ${name} header, which the document requires here`);
+      continue;
+    }
+    if (!h.schema) continue;
+    const t = h.schema.type;
+    const v = validatorFor([...hparts, 'schema']);
+    const typed = (t === 'integer' || t === 'number') && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    if (!v(typed)) fail(`${name}: ${value}: ${ajv.errorsText(v.errors)}`);
+  }
+}
+
 const seen = new Set(); // "METHOD template status"
 let checked = 0;
 let skipped = 0;
 const failures = [];
 
 function check(rec, where) {
-  const [method, target, statusText, contentType, body64] = rec;
+  const [method, target, statusText, contentType, body64, headers64] = rec;
   const status = statusText;
   const p = target.split('?')[0];
   const body = Buffer.from(body64 || '', 'base64').toString('utf8');
@@ -148,6 +178,7 @@ function check(rec, where) {
   seen.add(`${method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase()} ${t} ${key}`);
   const base = op === item[m] ? ['paths', t, m, 'responses', key] : ['paths', t, 'get', 'responses', key];
   const [resp, parts] = deref(responses[key], base);
+  if (headers64 !== undefined) checkHeaders(resp, parts, parseHeaders(headers64), fail);
   const content = resp.content || {};
   if (m === 'head') return; // no body to check
   if (Object.keys(content).length === 0) {
