@@ -5,6 +5,7 @@
 #include "admin/throughput.h"
 #include "api/api_client.h"
 #include "api/api_events.h"
+#include "api/api_openapi.h"
 #include "api/api_worker.h"
 #include "bin/routes.h"
 #include "base/banned.h"
@@ -25,6 +26,8 @@ static const struct route routes[] = {
 	{ "GET", API "/{id}", ROUTE_AUTH_CLIENT_INLINE, ROUTE_CORS, api_client_get },
 	{ "POST", API "/{id}/cancel", ROUTE_AUTH_CLIENT_OR_TOKEN, ROUTE_CORS, api_client_cancel },
 	{ "GET", API "/{id}/events", ROUTE_AUTH_CLIENT_OR_TOKEN, ROUTE_CORS, api_client_events },
+	/* public: the OpenAPI document of the APIs below */
+	{ "GET", "/api/v1/openapi.json", ROUTE_AUTH_NONE, 0, api_openapi },
 	/* the worker API: Bearer worker keys */
 	{ "POST", WORKER "/claim", ROUTE_AUTH_WORKER, 0, api_worker_claim },
 	{ "POST", WORKER "/generation-requests/{id}/heartbeat", ROUTE_AUTH_WORKER, 0,

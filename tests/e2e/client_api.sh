@@ -372,6 +372,45 @@ check "405 Allow lists POST" match "$(hdr Allow)" 'POST'
 refused "an unknown API path" 404 api GET /api/v1/nothing-here
 refused "an unknown path outside the API" 404 req GET /nothing-here
 
+# ==== one request through the worker API, as a worker sees it ====
+# (the answers are checked against api/openapi.json with all the others)
+create '{"entity_type":"openapi_probe","count":2}'
+PROBE_ID=$ID
+W='{"worker_id":"probe-1"'
+AUTH_KEY=$WORKER_KEY api POST /api/v1/worker/claim "$W"',"entity_types":["openapi_probe"]}'
+check "worker: claim 200" status_is 200
+PROBE_ATTEMPT=$(jb .attempt)
+check "worker: claim hands out the probe" eq "$(jb .request_id)" "$PROBE_ID"
+WA="$W"',"attempt":'"$PROBE_ATTEMPT"
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$PROBE_ID/heartbeat" "$WA}"
+check "worker: heartbeat 200" status_is 200
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$PROBE_ID/entities" "$WA"',"index":0,"entity":{"q":1}}'
+check "worker: entity 200" status_is 200
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$PROBE_ID/entities" "$WA"',"index":1,"error":"no"}'
+check "worker: an entity's error 200" status_is 200
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$PROBE_ID/complete" "$WA}"
+check "worker: complete 200, partial" eq "$ST $(jb .status)" "200 partial"
+AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker/generation-requests/$PROBE_ID/heartbeat" "$WA}"
+check "worker: heartbeat after complete 409 lease-lost" jtrue '.type == "urn:gentrack:problem:lease-lost"'
+AUTH_KEY=$WORKER_KEY api POST /api/v1/worker/claim "$W"',"entity_types":["openapi_probe"]}'
+check "worker: nothing left, 204" status_is 204
+api GET "$COLL/$PROBE_ID/events" '' -H 'Accept: text/event-stream'
+check "events of a finished request: its final state, or 501 without live updates" match "$ST" '^(200|501)$'
+
+# ==== the OpenAPI document: public, the source's bytes, cached by ETag ====
+req GET /api/v1/openapi.json
+check "openapi.json: 200 without credentials" status_is 200
+check "openapi.json: application/json" match "$(hdr Content-Type)" '^application/json'
+check "openapi.json: the bytes of api/openapi.json" cmp -s "$HB" "$GT_SRCDIR/api/openapi.json"
+check "openapi.json: Cache-Control" match "$(hdr Cache-Control)" 'max-age=[0-9]+'
+OPENAPI_TAG=$(hdr ETag)
+check "openapi.json: a strong ETag" match "$OPENAPI_TAG" '^"[0-9a-f]{32}"$'
+req GET /api/v1/openapi.json -H "If-None-Match: $OPENAPI_TAG"
+check "openapi.json: 304 on If-None-Match" status_is 304
+check "openapi.json: no body on 304" eq "$(wc -c <"$HB")" 0
+req GET /api/v1/openapi.json -H 'If-None-Match: "v1"'
+check "openapi.json: 200 on another tag" status_is 200
+
 # ==== the store or the pool going away, and coming back ====
 req GET /healthz
 check "healthz from loopback: 200" status_is 200

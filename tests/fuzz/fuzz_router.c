@@ -13,6 +13,7 @@
 #include "admin/throughput.h"
 #include "api/api_client.h"
 #include "api/api_events.h"
+#include "api/api_openapi.h"
 #include "api/api_worker.h"
 #include "bin/routes.h"
 #include "model/resource.h"
@@ -22,7 +23,7 @@
 #define STUB(name) \
 	void name(struct call *c) { (void)c; }
 STUB(api_client_create) STUB(api_client_list) STUB(api_client_get) STUB(api_client_cancel)
-STUB(api_client_events)
+STUB(api_client_events) STUB(api_openapi)
 STUB(api_worker_claim) STUB(api_worker_heartbeat) STUB(api_worker_entities)
 STUB(api_worker_complete) STUB(admin_api_healthz) STUB(admin_api_metrics)
 STUB(admin_home) STUB(admin_detail) STUB(admin_fail) STUB(admin_cancel) STUB(admin_retry)

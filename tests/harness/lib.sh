@@ -32,17 +32,32 @@ require_programs() {
 }
 
 # An npm package of tests/browser/package-lock.json (playwright-core for the
-# browser tests, standardwebhooks for tests/e2e/webhooks.sh), installed once
-# into the build tree with everything the lock file names (the source tree may
-# be read-only, as under make distcheck); sets NPM_DIR, where it is
-# (GT_NPM_DIR for lib.mjs).
-need_npm_package() {
+# browser tests, standardwebhooks for tests/e2e/webhooks.sh, ajv for the
+# answers' check against the OpenAPI document), installed once into the build
+# tree with everything the lock file names (the source tree may be read-only,
+# as under make distcheck); sets NPM_DIR, where it is (GT_NPM_DIR for the .mjs
+# scripts). Suites run in parallel: one installs, under a lock, the others wait
+# for it. npm_package_ready answers 0 or 1; need_npm_package fails the test.
+# After a failed install the others give up at once for 10 minutes (no
+# registry here: one wait of npm's, not one per suite).
+npm_package_ready() {
 	NPM_DIR=$GT_BUILDDIR/tests/browser
 	[[ -d $NPM_DIR/node_modules/$1 ]] && return 0
 	mkdir -p "$NPM_DIR"
-	[[ $NPM_DIR -ef $GT_SRCDIR/tests/browser ]] ||
-		cp "$GT_SRCDIR/tests/browser/package.json" "$GT_SRCDIR/tests/browser/package-lock.json" "$NPM_DIR/"
-	(cd "$NPM_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) ||
+	(
+		flock 9
+		[[ -d $NPM_DIR/node_modules/$1 ]] && exit 0
+		[[ -z $(find "$NPM_DIR/.npm-ci.failed" -mmin -10 2>/dev/null) ]] || exit 1
+		[[ $NPM_DIR -ef $GT_SRCDIR/tests/browser ]] ||
+			cp "$GT_SRCDIR/tests/browser/package.json" "$GT_SRCDIR/tests/browser/package-lock.json" "$NPM_DIR/"
+		cd "$NPM_DIR" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >&2 &&
+			rm -f "$NPM_DIR/.npm-ci.failed" && exit 0
+		touch "$NPM_DIR/.npm-ci.failed"
+		exit 1
+	) 9>"$NPM_DIR/.npm-ci.lock"
+}
+need_npm_package() {
+	npm_package_ready "$1" ||
 		{ echo "FAIL: npm ci in $NPM_DIR"; echo "0 passed, 1 failed"; exit 1; }
 }
 need_playwright() { need_npm_package playwright-core; }
@@ -128,6 +143,7 @@ no_sanitizer_reports() {
 
 finish() {
 	[[ -z ${GT_STACK_DIR:-} ]] || check "no sanitizer reports in the service logs" no_sanitizer_reports
+	[[ ! -s ${GT_RECORD_ANSWERS:-} ]] || check_recorded_answers
 	echo "$GT_PASSED passed, $GT_FAILED failed"
 	((GT_FAILED == 0))
 	exit $?
@@ -190,6 +206,45 @@ stop_everything() {
 	done
 }
 
+# ---- every answer against the OpenAPI document (api/openapi.json) ----
+# req() appends each answer it gets to GT_RECORD_ANSWERS (a file; empty: no
+# record): by default one file per suite under the build tree, started
+# afresh, so a failing check can be read again. finish() has
+# tests/openapi/validate.mjs match each to its operation and check its
+# status, headers, media type and body; a suite whose answers do not conform
+# fails.
+GT_OPENAPI=$GT_SRCDIR/api/openapi.json
+if [[ -z ${GT_RECORD_ANSWERS+x} ]]; then
+	GT_RECORD_ANSWERS=$GT_BUILDDIR/tests/output/answers/$(basename "$(dirname "$0")")-$(basename "$0" .sh).tsv
+	mkdir -p "${GT_RECORD_ANSWERS%/*}" && : >"$GT_RECORD_ANSWERS" || GT_RECORD_ANSWERS=""
+fi
+
+# record_answer METHOD PATH: the last answer (ST, $HH, $HB) as one line:
+# METHOD, PATH, STATUS, Content-Type, the body and the header block, the last
+# two in base64, tab-separated.
+record_answer() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$ST" "$(hdr Content-Type)" "$(base64 -w0 "$HB")" \
+		"$(base64 -w0 "$HH")" >>"$GT_RECORD_ANSWERS"
+}
+
+answers_match_openapi() {
+	local out
+	out=$(GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/openapi/validate.mjs" "$GT_OPENAPI" \
+		"$GT_RECORD_ANSWERS" 2>&1) && return 0
+	GT_DETAIL="$GT_RECORD_ANSWERS: $(head -c 4000 <<<"$out")"
+	return 1
+}
+
+# Without node or ajv (no npm registry here) the check is skipped, outside CI.
+check_recorded_answers() {
+	if ! command -v node >/dev/null 2>&1 || ! npm_package_ready ajv-formats 2>/dev/null; then
+		[[ -z ${CI:-} ]] || { check "answers checked against api/openapi.json (node, ajv)" false; return; }
+		echo "skip - answers against api/openapi.json: no node, or ajv could not be installed"
+		return 0
+	fi
+	check "every answer conforms to api/openapi.json" answers_match_openapi
+}
+
 # ---- HTTP (curl) ----
 # req METHOD PATH [curl args...]: sets ST (status), and the files $HB (body)
 # and $HH (headers) of the response; bounded by --max-time.
@@ -205,6 +260,7 @@ req() {
 	: >"$HH"
 	ST=$(curl -sS --max-time 10 -o "$HB" -D "$HH" -w '%{http_code}' -X "$method" "$@" "$BASE_URL$path" 2>"$GT_TMP/curl.err") || true
 	[[ -n $ST ]] || ST=000
+	[[ -z $GT_RECORD_ANSWERS ]] || record_answer "$method" "$path"
 }
 # req_head PATH [curl args]: a HEAD as `curl -I` sends it (-X HEAD would wait
 # for the body its Content-Length announces); $HB stays empty.

@@ -77,6 +77,7 @@ static const struct row rows[] = {
 	{ "POST", API "/{id}/cancel", CLIENT_ROUTE(404) },
 	/* without [live] nchan_socket (this test's dispatcher has none) */
 	{ "GET", API "/{id}/events", CLIENT_ROUTE(501) },
+	{ "GET", "/api/v1/openapi.json", PUBLIC_ROUTE(200) },
 	{ "POST", "/api/v1/worker/claim", WORKER_ROUTE(415) },
 	{ "POST", WORKER "/heartbeat", WORKER_ROUTE(415) },
 	{ "POST", WORKER "/entities", WORKER_ROUTE(415) },

@@ -6,6 +6,7 @@
 #include "admin/admin.h"
 #include "admin/admin_api.h"
 #include "api/api_client.h"
+#include "api/api_openapi.h"
 #include "api/api_worker.h"
 #include "bin/routes.h"
 #include "web/router.h"
@@ -80,6 +81,8 @@ static void test_every_route(void)
 	expect_route("GET", ONE, api_client_get);
 	expect_route("POST", CANCEL, api_client_cancel);
 	expect_route("GET", "/healthz", admin_api_healthz);
+	expect_route("GET", "/api/v1/openapi.json", api_openapi);
+	expect_status("GET", "/api/v1/openapi.json/", 404);
 }
 
 #define ADMIN_ONE "/admin/generations/" ID_TEXT
@@ -414,6 +417,9 @@ static void test_table_shape(void)
 			CU_ASSERT(admin_area && strncmp(r->pattern, "/admin/api/", 11));
 		if (!strncmp(r->pattern, "/api/v1/worker/", 15)) {
 			CU_ASSERT_EQUAL(r->auth, ROUTE_AUTH_WORKER);
+		} else if (!strcmp(r->pattern, "/api/v1/openapi.json")) {
+			/* the API's description: public, no data */
+			CU_ASSERT(r->auth == ROUTE_AUTH_NONE && !strcmp(r->method, "GET"));
 		} else if (!strncmp(r->pattern, "/api/", 5)) {
 			/* a client key; on one request's read, stream and cancel also its status token */
 			CU_ASSERT(r->auth == ROUTE_AUTH_CLIENT || r->auth == ROUTE_AUTH_CLIENT_INLINE ||
