@@ -10,6 +10,8 @@ blocking client in a thread), ``Worker`` (serves requests with a Python
 function), the dataclasses of the resources, and the exceptions.
 """
 
+import logging
+
 from .client import AsyncClient, Client
 from .errors import (Conflict, GentrackError, Invalid, NotFound, RateLimited, Unauthorized,
                      Unavailable)
@@ -20,3 +22,6 @@ __all__ = ["Client", "AsyncClient", "Worker", "GenerationRequest", "ClaimedReque
            "TERMINAL", "GentrackError", "Conflict", "Invalid", "NotFound", "RateLimited",
            "Unauthorized", "Unavailable"]
 __version__ = "0.1.0"
+
+# A library logs, the application decides where to (logging.basicConfig()).
+logging.getLogger("gentrack").addHandler(logging.NullHandler())

@@ -236,7 +236,7 @@ class Worker:
                     body["error"] = f"not JSON: {e}"
         took = time.monotonic() - started
         if "error" in body:
-            log.warning("entity %d of %s failed (%.1f s): %s", index, req.request_id, took, body["error"])
+            log.warning("entity %d of %s failed (%.1f s): %.200s", index, req.request_id, took, body["error"])
         try:
             ans = self._retrying(lambda: self._post(self._rpath(req.request_id, "entities"), body), hb)
         except _Lost:
