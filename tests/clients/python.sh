@@ -9,6 +9,8 @@
 # polling. This branch's server has no ?wait long poll: a ?wait is a plain
 # GET there, which the client detects and polls; the held long poll is
 # tested against test_fake_server.py's in-process server.
+# Helper functions are called through `check`.
+# shellcheck disable=SC2317
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
