@@ -76,8 +76,8 @@ class ClaimedRequest(GenerationRequest):
 
     remaining: int = 0
     lease_expires_at: str | None = None
-    lease_seconds: int = 0
-    pending_indexes: list[int] = field(default_factory=list)
+    lease_seconds: int | None = None
+    pending_indexes: list[int] | None = None
 
 
 def _build(cls, obj: dict):

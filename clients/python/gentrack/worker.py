@@ -12,6 +12,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from typing import Callable
 
 from ._http import Transport, backoff, check_json
@@ -167,12 +168,42 @@ class Worker:
             return None
         return ClaimedRequest.from_json(check_json(resp))
 
+    @staticmethod
+    def _claim_problem(req: ClaimedRequest) -> str | None:
+        """What is wrong with a claim answer, as src/worker/claim.h checks
+        it before the reference worker acts on it; None when it checks out."""
+        try:
+            uuid.UUID(req.request_id)
+        except (ValueError, TypeError, AttributeError):
+            return "request_id: not a UUID"
+        if type(req.attempt) is not int or not 1 <= req.attempt <= 1_000_000:
+            return "attempt: not a whole number from 1 to 1000000"
+        if type(req.requested_count) is not int or not 1 <= req.requested_count <= 100_000:
+            return "requested_count: not a whole number from 1 to 100000"
+        if req.lease_seconds is not None and (type(req.lease_seconds) is not int
+                                              or not 1 <= req.lease_seconds <= 86_400):
+            return "lease_seconds: not a whole number from 1 to 86400"
+        idx = req.pending_indexes
+        if not isinstance(idx, list):
+            return "pending_indexes: not a list"
+        for i in idx:
+            if type(i) is not int or not 0 <= i < req.requested_count:
+                return f"pending_indexes: index {i!r} is outside [0, requested_count)"
+        if len(set(idx)) != len(idx):
+            return "pending_indexes: an index is listed twice"
+        return None
+
     def _rpath(self, rid: str, tail: str) -> str:
         return f"/generation-requests/{rid}/{tail}"
 
     # ---- one request ----
     def _work_on(self, req: ClaimedRequest, fn) -> None:
         self._lost.clear()
+        why = self._claim_problem(req)
+        if why:
+            # Nothing is sent for it: its lease expires and the reaper retries it.
+            log.error("refusing the claim of %s: %s", req.request_id, why)
+            return
         lease = float(req.lease_seconds or self.lease_seconds or 60)
         pending = req.pending_indexes if req.pending_indexes else []
         log.info("claimed %s (%s, attempt %d, %d of %d pending, lease %.0f s)", req.request_id,

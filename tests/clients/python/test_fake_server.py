@@ -188,6 +188,19 @@ class FakeServerTest(unittest.TestCase):
         self.assertEqual(cm.exception.errors, [{"field": "count", "detail": "too big"}])
         self.assertEqual(cm.exception.title, "Bad Request")
 
+    def test_worker_refuses_a_bad_claim(self):
+        """Worker: a claim answer that does not check out (an index twice) is refused: fn never runs, nothing is sent for it"""
+        def script(f, h):
+            claim = dict(resource("processing", None), attempt=1, requested_count=2, lease_seconds=60,
+                         pending_indexes=[0, 0])
+            return 200, {}, claim
+        f = self.fake(script)
+        from gentrack import Worker
+        calls = []
+        Worker(f.url, "k", ["problem"]).run(lambda req, i: calls.append(i) or {}, once=True)
+        self.assertEqual(calls, [])
+        self.assertEqual([p for _, p, _ in f.seen], ["/api/v1/worker/claim"])
+
     def test_error_from_non_json(self):
         """an HTML 502 (no problem+json) is Unavailable with its status"""
         e = error_from_response(502, b"<html>bad gateway</html>")
