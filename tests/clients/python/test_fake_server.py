@@ -201,6 +201,26 @@ class FakeServerTest(unittest.TestCase):
         self.assertEqual(calls, [])
         self.assertEqual([p for _, p, _ in f.seen], ["/api/v1/worker/claim"])
 
+    def test_worker_sends_a_lost_entity_post_again(self):
+        """Worker: an entity post answered 503 is sent again, same index and attempt; fn runs once; then complete"""
+        def script(f, h):
+            if h.path.endswith("/claim"):
+                return 200, {}, dict(resource("processing", None), attempt=2, requested_count=1,
+                                     lease_seconds=60, pending_indexes=[0])
+            if h.path.endswith("/entities"):
+                n = f.state["posts"] = f.state.get("posts", 0) + 1
+                if n == 1:
+                    return 503, {"Retry-After": "0"}, {"status": 503, "title": "Service Unavailable"}
+                return 200, {}, {"request_id": RID, "index": 0, "recorded": True}
+            return 200, {}, resource("completed", None)
+        f = self.fake(script)
+        from gentrack import Worker
+        calls = []
+        Worker(f.url, "k", ["problem"], worker_id="w1").run(lambda req, i: calls.append(i) or {"x": i}, once=True)
+        self.assertEqual(calls, [0])
+        paths = [p.rsplit("/", 1)[1] for _, p, _ in f.seen]
+        self.assertEqual(paths, ["claim", "entities", "entities", "complete"])
+
     def test_error_from_non_json(self):
         """an HTML 502 (no problem+json) is Unavailable with its status"""
         e = error_from_response(502, b"<html>bad gateway</html>")
