@@ -58,9 +58,18 @@ claim
 check "with three streams open, the two children still answer (claim)" status_is 200
 entity 0
 entity 1
+t0=$(date +%s%N)
 complete
+final_seen() { [[ $(states "$S/a") == *completed@5 ]]; }
+check "the final state reaches the stream" wait_for 50 final_seen
+t1=$(date +%s%N)
 wait "$SPID"
 check "the stream ended by itself after the final state" eq "$?" 0
+t2=$(date +%s%N)
+# nginx ends it from the supervisor's round, a few seconds later (Nchan
+# must not see the channel deleted while a subscriber arrives: live/publish.h).
+echo "# the final state reached the stream $(((t1 - t0) / 1000000)) ms after the complete; nginx ended it $(((t2 - t0) / 1000000)) ms after"
+check "within seconds of the final state" test $(((t2 - t0) / 1000000)) -lt 12000
 check "every change, in order, the final one last" eq "$(states "$S/a")" \
 	"pending@1 processing@2 processing@3 processing@4 completed@5"
 check "events carry progress" eq "$(sed -n 's/^data: //p' "$S/a" | jq -r .progress | paste -sd' ')" "0 0 0.5 1 1"
