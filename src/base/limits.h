@@ -24,6 +24,10 @@
 /* An unknown field or query parameter name is quoted in the 400's detail up
  * to this many bytes, cut on a character boundary. */
 #define QUOTED_NAME_MAX 64
+/* At the end of a request the child reads what is left of its input, up to
+ * this much, to close the connection at once (web/http.c); past it, libfcgi's
+ * lingering close. nginx's client_max_body_size is 1 MiB. */
+#define HTTP_DRAIN_MAX (1024 * 1024 + 4096)
 
 /* generation_events.message and generation_requests.error_message */
 #define EVENT_MESSAGE_MAX 1024
