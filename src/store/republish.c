@@ -104,14 +104,17 @@ int store_republish_pending(struct store *s, unsigned long long *out)
  * least settle_us ago, after the cursor (at, id), oldest first. A final
  * state sets updated_at in its transition, and nothing moves a finished
  * request's but a new attempt (which makes it pending, then final again:
- * found again, later). The range is of ix_status_updated (sql/003).
+ * found again, later). The range is of ix_status_updated (sql/003). A
+ * request whose publish waits for the repair is left to it: its streams may
+ * not have the final state yet, and the repair ends them after publishing.
  */
 static const struct engine_query Q_LIVE_ENDED = {
-	"SELECT id, updated_at FROM generation_requests "
-	"WHERE status IN ('completed', 'partial', 'failed', 'cancelled') "
-	"AND updated_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND "
-	"AND (updated_at > ? OR (updated_at = ? AND id > ?)) "
-	"ORDER BY updated_at, id LIMIT ?",
+	"SELECT r.id, r.updated_at FROM generation_requests r "
+	"WHERE r.status IN ('completed', 'partial', 'failed', 'cancelled') "
+	"AND r.updated_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND "
+	"AND (r.updated_at > ? OR (r.updated_at = ? AND r.id > ?)) "
+	"AND NOT EXISTS (SELECT 1 FROM live_republish p WHERE p.request_id = r.id) "
+	"ORDER BY r.updated_at, r.id LIMIT ?",
 	"ittbi", "bt" };
 
 struct ended_rows {

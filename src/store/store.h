@@ -705,7 +705,8 @@ struct store_live_end {
 /*
  * Up to cap requests into out (*n how many) that reached their final state
  * at least settle_us ago and after `after` (a cursor: the last row of the
- * previous call; its id all zero to start at a time), oldest first.
+ * previous call; its id all zero to start at a time), oldest first; not
+ * those recorded for the repair (store_republish_mark).
  */
 int store_live_ended(struct store *s, const struct store_live_end *after, int64_t settle_us,
 		     struct store_live_end *out, unsigned cap, unsigned *n);

@@ -1278,6 +1278,9 @@ static void test_live_ended(void)
 	gen_request_release(&r);
 	CU_ASSERT_EQUAL(ended_pos(&recent, 3600, &c, NULL), -1);
 	CU_ASSERT_EQUAL(ended_pos(&recent, 60, &c, NULL), 0);
+	/* One waiting for the repair is the repair's to end. */
+	CU_ASSERT_EQUAL(store_republish_mark(st, &c), STORE_OK);
+	CU_ASSERT_EQUAL(ended_pos(&recent, 60, &c, NULL), -1);
 }
 
 static const struct unit_case cases[] = {
