@@ -95,14 +95,17 @@
 #define LIVE_REPAIR_BACKOFF_S 10
 /*
  * The streams of a finished request are ended (a channel DELETE, from the
- * same supervisor tick) once its final state is LIVE_END_SETTLE_S old: by
- * then no subscriber is still arriving at its channel (a hand-over waits at
- * most LIVE_HANDOVER_TIMEOUT_MS), which Nchan needs (live/publish.h). A
- * supervisor that starts ends those of the LIVE_END_LOOKBACK_S before too,
- * for at most LIVE_END_BUDGET_MS a round.
+ * same supervisor tick) once its final state is LIVE_END_SETTLE_S old.
+ * Nchan (live/publish.h) must by then have no subscriber arriving at the
+ * channel (a hand-over waits at most LIVE_HANDOVER_TIMEOUT_MS) and should
+ * have torn down the other workers' subscriptions of the clients that
+ * left on the final state: its IPC subscriber asks every 5 s, a worker
+ * lets go 5 s after its last subscriber came, and collects its channel
+ * head 5 s later. A supervisor that starts ends those of the
+ * LIVE_END_LOOKBACK_S before too, for at most LIVE_END_BUDGET_MS a round.
  */
-#define LIVE_END_SETTLE_S 3
-#define LIVE_END_LOOKBACK_S 10
+#define LIVE_END_SETTLE_S 20
+#define LIVE_END_LOOKBACK_S 30
 #define LIVE_END_BUDGET_MS 500
 /* At most one Argon2id check at a time in the pool; a child that dies in
  * one frees the pool's turn after this long. A sign-in with the same

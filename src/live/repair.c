@@ -66,18 +66,16 @@ static int repair_one(struct live_repair *r, const struct store_republish *due, 
 	}
 	if (rc)
 		goto cleanup;
-	/* A final state is published with its streams' end, which must wait
-	 * until no subscriber is arriving (live/publish.h): one younger than
-	 * that is left for a later round. */
+	/* A final state's streams are ended only once it is settled
+	 * (live/publish.h): then with this publish; before, by the end round
+	 * once the row is gone (it skips the requests waiting here). */
+	int end = 0;
 	if (lifecycle_is_terminal(req.status)) {
 		if (*now == TIME_NONE && store_now(r->store, now))
 			goto cleanup;
-		if (*now - req.updated_at < (int64_t)LIVE_END_SETTLE_S * US_PER_S) {
-			ret = 1;
-			goto cleanup;
-		}
+		end = *now - req.updated_at >= (int64_t)LIVE_END_SETTLE_S * US_PER_S;
 	}
-	if (live_republish(r->live, &req, lifecycle_is_terminal(req.status)) < 0) {
+	if (live_republish(r->live, &req, end) < 0) {
 		ret = 0;
 		goto cleanup;
 	}
