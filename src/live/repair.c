@@ -110,9 +110,9 @@ static int repair_round(struct live_repair *r)
 /*
  * The end part of a round: the streams of every request that reached its
  * final state LIVE_END_SETTLE_S ago or more, since the last round's, ended
- * on this host's nginx (each host's supervisor ends its own nginx's). One
- * nginx did not answer for is recorded for the repair, which publishes the
- * final state again and ends them then. 0, or -1 when the store failed.
+ * on this host's nginx (each host's supervisor ends its own nginx's), in
+ * order. When nginx does not answer, the round stops there and the next
+ * one starts again from that request. 0, or -1 when the store failed.
  */
 static int end_round(struct live_repair *r)
 {
@@ -133,9 +133,8 @@ static int end_round(struct live_repair *r)
 				     LIVE_REPAIR_BATCH, &n))
 			return -1;
 		for (unsigned i = 0; i < n; i++) {
-			if (live_end(r->live, &ended[i].id) < 0 &&
-			    store_republish_mark(r->store, &ended[i].id))
-				return -1;
+			if (live_end(r->live, &ended[i].id) < 0)
+				return 0;
 			r->ended = ended[i];
 			if (time_mono_ms() - start >= LIVE_END_BUDGET_MS)
 				return 0;

@@ -15,9 +15,10 @@
  *
  * The same rounds end the streams of finished requests (live/publish.h):
  * every request whose final state is LIVE_END_SETTLE_S old or more, since
- * the last round's, has its channel deleted on this host's nginx; one nginx
- * did not answer for is recorded for the repair, whose republish of a
- * final state (only once it is that old) ends the streams on every host.
+ * the last round's, has its channel deleted on this host's nginx, in order
+ * (while nginx does not answer, the rounds start again from the first not
+ * ended). A request waiting for the repair is left to it: it publishes a
+ * final state and, once it is that old, ends the streams on every host.
  *
  * It runs in the gentrack-fcgi supervisor (pool_run's tick): the children
  * block in accept and gentrackctl runs once. On several hosts (Galera),
