@@ -20,7 +20,9 @@
  *    one entity (version 3), creates the request that replaces it in its slot
  *    (client API), and completes it (completed, version 4). A finished
  *    request's waiters move to its replacement, so N waiters stay on M live
- *    requests: a steady state, not a countdown.
+ *    requests: a steady state, not a countdown. A subscriber closes its
+ *    stream on the final state, as clients/js/gentrack.mjs does (nginx ends
+ *    the stream only a few seconds later: live/publish.h).
  * 4. Drains for up to --drain seconds, then prints one line of key=value
  *    pairs ("LIVE ...") on stdout and a summary on stderr.
  *
@@ -1010,6 +1012,9 @@ static void conn_read(struct conn *c, int64_t now)
 			c->rlen -= used;
 			if (c->role == ROLE_SUB && c->event_stream)
 				sub_parse(c, now);
+			/* The final state is the stream's last event: done with it. */
+			if (c->role == ROLE_SUB && c->event_stream && c->terminal_seen)
+				done = 1, c->close_after = 1;
 			if (done) {
 				response_done(c, now);
 				return;

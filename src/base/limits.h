@@ -25,6 +25,10 @@
 /* An unknown field or query parameter name is quoted in the 400's detail up
  * to this many bytes, cut on a character boundary. */
 #define QUOTED_NAME_MAX 64
+/* At the end of a request the child reads what is left of its input, up to
+ * this much, to close the connection at once (web/http.c); past it, libfcgi's
+ * lingering close. nginx's client_max_body_size is 1 MiB. */
+#define HTTP_DRAIN_MAX (1024 * 1024 + 4096)
 
 /* generation_events.message and generation_requests.error_message */
 #define EVENT_MESSAGE_MAX 1024
@@ -90,6 +94,20 @@
 #define LIVE_REPAIR_STORE_TIMEOUT_S 2
 /* After a store failure, the repair waits this long before its next round. */
 #define LIVE_REPAIR_BACKOFF_S 10
+/*
+ * The streams of a finished request are ended (a channel DELETE, from the
+ * same supervisor tick) once its final state is LIVE_END_SETTLE_S old.
+ * Nchan (live/publish.h) must by then have no subscriber arriving at the
+ * channel (a hand-over waits at most LIVE_HANDOVER_TIMEOUT_MS) and should
+ * have torn down the other workers' subscriptions of the clients that
+ * left on the final state: its IPC subscriber asks every 5 s, a worker
+ * lets go 5 s after its last subscriber came, and collects its channel
+ * head 5 s later. A supervisor that starts ends those of the
+ * LIVE_END_LOOKBACK_S before too, for at most LIVE_END_BUDGET_MS a round.
+ */
+#define LIVE_END_SETTLE_S 20
+#define LIVE_END_LOOKBACK_S 30
+#define LIVE_END_BUDGET_MS 500
 /* At most one Argon2id check at a time in the pool; a child that dies in
  * one frees the pool's turn after this long. A sign-in with the same
  * credentials as the one being checked waits for its result (at most the

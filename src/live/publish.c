@@ -212,7 +212,8 @@ static void queue_repair(struct store *s, const struct uuid *id)
 /*
  * The state of r to its channel on the first n endpoints (1: this host's
  * only; l->n_endpoints: every host's), waiting at most timeout_ms for each
- * nginx. 0; PUBLISH_LOST when one of them does not have it;
+ * nginx, and with `end` (a final state old enough: live/publish.h) its
+ * streams ended. 0; PUBLISH_LOST when one of them does not have it;
  * PUBLISH_NOT_ENDED when all have the final state but the streams of one
  * were not ended. Both are counted and queued for repair when s is not
  * NULL; the repair publishes to every endpoint again (the others see the
@@ -221,7 +222,7 @@ static void queue_repair(struct store *s, const struct uuid *id)
 #define PUBLISH_LOST (-1)
 #define PUBLISH_NOT_ENDED (-2)
 static int publish_within(struct live *l, struct store *s, const struct gen_request *r,
-			  unsigned n, long timeout_ms)
+			  unsigned n, long timeout_ms, int end)
 {
 	struct strbuf msg;
 	int lost = 0, not_ended = 0;
@@ -245,11 +246,11 @@ static int publish_within(struct live *l, struct store *s, const struct gen_requ
 			lost = 1;
 			continue;
 		}
-		/* The final state is the stream's last event: nginx then ends the
-		 * streams, and a late subscriber gets the final state from us.
-		 * Failing, subscribers have the final state but their streams
-		 * stay open: the repair publishes it again and ends them. */
-		if (lifecycle_is_terminal(r->status) &&
+		/* Only the repair ends streams here, and only a while after the
+		 * final state (see live_end). Failing, subscribers have the final
+		 * state but their streams stay open: the next round publishes it
+		 * again and ends them. */
+		if (end && lifecycle_is_terminal(r->status) &&
 		    channel_call(l, s, e, "DELETE", &r->id, NULL, 0, timeout_ms, NULL) < 0)
 			not_ended = 1;
 	}
@@ -261,12 +262,19 @@ static int publish_within(struct live *l, struct store *s, const struct gen_requ
 
 int live_publish(struct live *l, struct store *s, const struct gen_request *r)
 {
-	return publish_within(l, s, r, l->n_endpoints, LIVE_PUBLISH_TIMEOUT_MS) ? -1 : 0;
+	return publish_within(l, s, r, l->n_endpoints, LIVE_PUBLISH_TIMEOUT_MS, 0) ? -1 : 0;
 }
 
-int live_republish(struct live *l, const struct gen_request *r)
+int live_republish(struct live *l, const struct gen_request *r, int end)
 {
-	return publish_within(l, NULL, r, l->n_endpoints, LIVE_REPAIR_TIMEOUT_MS) ? -1 : 0;
+	return publish_within(l, NULL, r, l->n_endpoints, LIVE_REPAIR_TIMEOUT_MS, end) ? -1 : 0;
+}
+
+int live_end(struct live *l, const struct uuid *id)
+{
+	/* 200: its streams ended; 404: no channel (nginx restarted, or it
+	 * ended already): either way no stream of it is left. */
+	return channel_call(l, NULL, 0, "DELETE", id, NULL, 0, LIVE_REPAIR_TIMEOUT_MS, NULL) < 0 ? -1 : 0;
 }
 
 int live_prepare_channel(struct live *l, struct store *s, const struct gen_request *r)
@@ -279,10 +287,9 @@ int live_prepare_channel(struct live *l, struct store *s, const struct gen_reque
 	if (status != 404)
 		return -1;
 	/* After an nginx restart (its messages are in memory), or for a request
-	 * nothing was published for yet, the channel starts with the state now;
-	 * a stream not ended after a final state is the repair's to end. */
-	int rc = publish_within(l, s, r, 1, LIVE_HANDOVER_TIMEOUT_MS);
-	return rc == PUBLISH_NOT_ENDED ? 0 : rc;
+	 * nothing was published for yet, the channel starts with the state now
+	 * (never a final one: the handler answers those itself). */
+	return publish_within(l, s, r, 1, LIVE_HANDOVER_TIMEOUT_MS, 0);
 }
 
 /*
@@ -333,7 +340,7 @@ int live_channel_start(struct live *l, struct store *s, const struct gen_request
 	live_render(r, &msg);
 	if (msg.oom)
 		goto cleanup;
-	/* No DELETE after a final state, unlike a change's publish: the
+	/* Never a DELETE here (only the supervisor's round ends streams): the
 	 * channel stays for the waits on the finished request (a retry by an
 	 * operator may still change it), and a stream is never handed to the
 	 * channel of a finished request. nginx answers the POST with the

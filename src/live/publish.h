@@ -43,17 +43,39 @@ void live_on_change(void *ctx, struct store *s, const struct uuid *ids, unsigned
 void live_render(const struct gen_request *r, struct strbuf *out);
 
 /*
- * Publishes r's state to its channel, and for a final state ends its
- * streams. 0, or -1: logged, counted in s for /metrics and recorded in s
- * for the repair.
+ * Publishes r's state to its channel. 0, or -1: logged, counted in s for
+ * /metrics and recorded in s for the repair.
+ *
+ * A final state is the stream's last event, but its streams are not ended
+ * here: the supervisor ends them LIVE_END_SETTLE_S later (live_end, from
+ * live/repair.c). Nchan 1.3.6 with several nginx workers crashes a worker
+ * when a channel is deleted while a subscriber to it is arriving on another
+ * worker (bench/RESULTS.md): the delete tears down the owner worker's
+ * channel head while the other worker's head still waits for the owner's
+ * answer, and the interprocess messages that cross then meet freed heads.
+ * Subscribers arrive at a finished request's channel only for a moment
+ * after the final state (a hand-over that read the request before it; later
+ * ones get the final state from the handler itself). A delete 3 s later
+ * still crashed Nchan in a harness (while the other workers were still
+ * letting go of the clients that had left); 20 s later, and never, it did
+ * not.
  */
 int live_publish(struct live *l, struct store *s, const struct gen_request *r);
 /*
  * The repair's publish of r's state (live/repair.h): the same, waiting up to
  * LIVE_REPAIR_TIMEOUT_MS, and only logged when it fails: the request is
- * still recorded, and /metrics counted its loss once already.
+ * still recorded, and /metrics counted its loss once already. `end`: r's
+ * final state was reached LIVE_END_SETTLE_S ago or more; its streams are
+ * ended on every endpoint after the publish.
  */
-int live_republish(struct live *l, const struct gen_request *r);
+int live_republish(struct live *l, const struct gen_request *r, int end);
+/*
+ * Ends the streams of request id on this host's nginx (a channel DELETE),
+ * for a final state reached LIVE_END_SETTLE_S ago or more; waits up to
+ * LIVE_REPAIR_TIMEOUT_MS. 0 (ended, or no channel), or -1 (logged) when
+ * nginx did not answer.
+ */
+int live_end(struct live *l, const struct uuid *id);
 /*
  * Before a stream is handed to r's channel: makes sure the channel holds a
  * message, publishing r's state when nginx has none (it restarted, or

@@ -13,6 +13,13 @@
  * no further change to the request: the stream's delay is bounded, not
  * "until the next change".
  *
+ * The same rounds end the streams of finished requests (live/publish.h):
+ * every request whose final state is LIVE_END_SETTLE_S old or more, since
+ * the last round's, has its channel deleted on this host's nginx, in order
+ * (while nginx does not answer, the rounds start again from the first not
+ * ended). A request waiting for the repair is left to it: it publishes a
+ * final state and, once it is that old, ends the streams on every host.
+ *
  * It runs in the gentrack-fcgi supervisor (pool_run's tick): the children
  * block in accept and gentrackctl runs once. On several hosts (Galera),
  * every supervisor repairs the same rows: harmless, as each publishes the
@@ -33,7 +40,8 @@ void live_repair_free(struct live_repair *r);
  * One round when LIVE_REPAIR_EVERY_S have passed since the last, else
  * nothing: batches of LIVE_REPAIR_BATCH for at most LIVE_REPAIR_BUDGET_MS,
  * stopping at the first publish nginx does not take (the rest would wait
- * for nothing). Store errors are logged by the store and end the round;
+ * for nothing); then the streams to end, for at most LIVE_END_BUDGET_MS
+ * (the rest in the next round). Store errors are logged by the store and end the round;
  * the next one comes after LIVE_REPAIR_BACKOFF_S, and a hung store costs
  * the supervisor at most about 2 x LIVE_REPAIR_STORE_TIMEOUT_S per round.
  * A pool_tick_fn (ctx: the struct live_repair).

@@ -98,3 +98,50 @@ int store_republish_pending(struct store *s, unsigned long long *out)
 	*out = 0;
 	return engine_run(s, &Q_REPUBLISH_PENDING, NULL, rows_u64, out, NULL, NULL);
 }
+
+/*
+ * The streams to end (live/repair.c): requests that reached a final state at
+ * least settle_us ago, after the cursor (at, id), oldest first. A final
+ * state sets updated_at in its transition, and nothing moves a finished
+ * request's but a new attempt (which makes it pending, then final again:
+ * found again, later). The range is of ix_status_updated (sql/003). A
+ * request whose publish waits for the repair is left to it: its streams may
+ * not have the final state yet, and the repair ends them after publishing.
+ */
+static const struct engine_query Q_LIVE_ENDED = {
+	"SELECT r.id, r.updated_at FROM generation_requests r "
+	"WHERE r.status IN ('completed', 'partial', 'failed', 'cancelled') "
+	"AND r.updated_at <= UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND "
+	"AND (r.updated_at > ? OR (r.updated_at = ? AND r.id > ?)) "
+	"AND NOT EXISTS (SELECT 1 FROM live_republish p WHERE p.request_id = r.id) "
+	"ORDER BY r.updated_at, r.id LIMIT ?",
+	"ittbi", "bt" };
+
+struct ended_rows {
+	struct store_live_end *out;
+	unsigned cap, n;
+};
+
+static int ended_row(void *ctx, const struct sqlcell *c)
+{
+	struct ended_rows *d = ctx;
+	if (d->n >= d->cap)
+		return 1;
+	if (c[0].null || c[0].len != 16 || c[1].null)
+		return 0;
+	memcpy(d->out[d->n].id.b, c[0].s, 16);
+	d->out[d->n].ended_at = c[1].i;
+	d->n++;
+	return 0;
+}
+
+int store_live_ended(struct store *s, const struct store_live_end *after, int64_t settle_us,
+		     struct store_live_end *out, unsigned cap, unsigned *n)
+{
+	struct ended_rows d = { out, cap, 0 };
+	struct sqlv p[] = { SV_INT(settle_us), SV_TIME(after->ended_at), SV_TIME(after->ended_at),
+			    SV_UUID(&after->id), SV_INT(cap) };
+	int rc = engine_run(s, &Q_LIVE_ENDED, p, ended_row, &d, NULL, NULL);
+	*n = d.n;
+	return rc;
+}

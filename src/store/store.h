@@ -827,6 +827,22 @@ int store_republish_done(struct store *s, const struct uuid *id, int64_t failed_
 int store_republish_gone(struct store *s, const struct uuid *id, int64_t failed_at);
 /* How many requests wait for a republish now, for /metrics. */
 int store_republish_pending(struct store *s, unsigned long long *out);
+/*
+ * The end of the streams of finished requests (live/repair.c): a request
+ * that reached a final state, and when (updated_at, store clock, µs).
+ */
+struct store_live_end {
+	struct uuid id;
+	int64_t ended_at;
+};
+/*
+ * Up to cap requests into out (*n how many) that reached their final state
+ * at least settle_us ago and after `after` (a cursor: the last row of the
+ * previous call; its id all zero to start at a time), oldest first; not
+ * those recorded for the repair (store_republish_mark).
+ */
+int store_live_ended(struct store *s, const struct store_live_end *after, int64_t settle_us,
+		     struct store_live_end *out, unsigned cap, unsigned *n);
 
 #define STORE_HIST_BUCKETS 10
 enum store_hist {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "web/http.h"
+#include "base/limits.h"
 #include "base/banned.h"
 
 #define LISTEN_BACKLOG 1024
@@ -309,9 +310,40 @@ int http_request_accept(struct http_request *req)
 	return 0;
 }
 
+/*
+ * Reads what is left of the request's input (a GET's empty stdin record, a
+ * body not read), at most HTTP_DRAIN_MAX bytes. 1 when its end was reached:
+ * nginx then has nothing more to send on this connection, and closing it at
+ * once is safe (no unread data, so no reset, on TCP as on a unix socket).
+ */
+static int input_drained(FCGX_Request *r)
+{
+	char trash[4096];
+	size_t left = HTTP_DRAIN_MAX;
+
+	while (!FCGX_HasSeenEOF(r->in) && left) {
+		int n = FCGX_GetStr(trash, (int)sizeof(trash), r->in);
+		if (n <= 0)
+			break;
+		left -= (size_t)n < left ? (size_t)n : left;
+	}
+	return FCGX_HasSeenEOF(r->in) == EOF && !FCGX_GetError(r->in);
+}
+
 void http_request_finish(struct http_request *req)
 {
-	FCGX_Finish_r(req->fcgx);
+	FCGX_Request *r = req->fcgx;
+	/*
+	 * libfcgi closes a connection by shutting down its sending side and
+	 * waiting (up to 2 s) for nginx to close first, reading what comes: a
+	 * poll, a sleep and a wake-up, and a read per request, with the child
+	 * held until nginx has done with the answer. That only guards against
+	 * input still unread at the close; with all of it read, close at once
+	 * (a detached request's close skips the wait).
+	 */
+	if (!r->keepConnection && input_drained(r))
+		r->detached = 1;
+	FCGX_Finish_r(r);
 	free(req->path);
 	free(req->body);
 	req->path = NULL;

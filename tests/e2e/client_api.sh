@@ -411,6 +411,74 @@ check "openapi.json: no body on 304" eq "$(wc -c <"$HB")" 0
 req GET /api/v1/openapi.json -H 'If-None-Match: "v1"'
 check "openapi.json: 200 on another tag" status_is 200
 
+# ==== entities: a GET shows exactly what the workers recorded ====
+# Out of index order, a failure, a lapsed lease (a new attempt), an index
+# recorded twice, a partial end: the poll's entities (kept on the request's
+# row) stay the record's generated ones, in index order, as sent.
+ent_worker() { # ent_worker PATH BODY: a worker call
+	AUTH_KEY=$WORKER_KEY api POST "/api/v1/worker$1" "$2"
+}
+ent_record() { # ent_record ATTEMPT INDEX MEMBER: "entity":{...} or "error":"..."
+	ent_worker "/generation-requests/$ENT_ID/entities" \
+		"{\"worker_id\":\"w-ent\",\"attempt\":$1,\"index\":$2,$3}"
+}
+# The record's generated entities, in index order, as one JSON array.
+ent_record_array() { # raw (-r): the texts' backslashes as stored
+	mariadb --no-defaults --socket="$MYSQL_SOCKET" -uroot -N -B -r gentrack -e "SELECT entity_json FROM generation_entities WHERE status = 'generated'
+		AND request_id = UNHEX(REPLACE('$ENT_ID', '-', '')) ORDER BY idx" | jq -cs .
+}
+ent_get() { api GET "$COLL/$ENT_ID"; }
+E0='{"k":"zero","text":"caf\u00e9 \"quoted\" \\ back","n":[1,2.5,null,true]}'
+E1='{"k":"one","nested":{"a":{"b":[]}},"empty":""}'
+E2='{"k":"two","big":12345678901234567,"neg":-0.001}'
+create '{"entity_type":"ent_record","count":4}'
+ENT_ID=$ID
+ent_worker /claim '{"worker_id":"w-ent","entity_types":["ent_record"],"lease_seconds":60}'
+check "entities: claimed, attempt 1" eq "$(jb .request_id) $(jb .attempt)" "$ENT_ID 1"
+ent_record 1 2 "\"entity\":$E2"
+check "entities: index 2 recorded first" status_is 200
+ent_record 1 0 "\"entity\":$E0"
+ent_record 1 1 '"error":"boom"'
+ent_get
+check "entities: the poll has the generated ones in index order, as sent" \
+	jtrue --argjson e0 "$E0" --argjson e2 "$E2" '.entities == [$e0, $e2]
+	and .generated_count == 2 and .failed_count == 1'
+check "entities: the same as the record" eq "$(jq -c .entities "$HB")" "$(ent_record_array)"
+ETAG=$(hdr ETag)
+api GET "$COLL/$ENT_ID" '' -H "If-None-Match: $ETAG"
+check "entities: unchanged, a 304" status_is 304
+# The lease lapses (moved into the past: no test waits a minute); the next
+# GET makes the request pending again, for a new attempt.
+sql "UPDATE generation_requests SET lease_expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND
+     WHERE id = UNHEX(REPLACE('$ENT_ID', '-', ''))"
+ent_get
+check "entities: after the lease lapsed, pending again" eq "$(jb .status)" pending
+check "entities: the generated ones kept" \
+	jtrue --argjson e0 "$E0" --argjson e2 "$E2" '.entities == [$e0, $e2] and .generated_count == 2'
+check "entities: still the record's" eq "$(jq -c .entities "$HB")" "$(ent_record_array)"
+ent_worker /claim '{"worker_id":"w-ent","entity_types":["ent_record"],"lease_seconds":60}'
+check "entities: claimed again, attempt 2" eq "$(jb .request_id) $(jb .attempt)" "$ENT_ID 2"
+ent_get
+check "entities: the new attempt keeps the generated ones, drops the failed one" \
+	jtrue --argjson e0 "$E0" --argjson e2 "$E2" '.status == "processing"
+	and .entities == [$e0, $e2] and .generated_count == 2 and .failed_count == 0'
+check "entities: from the record too" eq "$(sql "SELECT COUNT(*) FROM generation_entities
+	WHERE request_id = UNHEX(REPLACE('$ENT_ID', '-', '')) AND status <> 'generated'")" 0
+ent_record 2 0 '"entity":{"k":"zero, again"}'
+ent_record 2 1 "\"entity\":$E1"
+ent_record 2 3 '"error":"boom again"'
+ent_worker "/generation-requests/$ENT_ID/complete" '{"worker_id":"w-ent","attempt":2}'
+check "entities: completed with one missing" eq "$(jb .status)" partial
+ent_get
+check "entities: partial, the three generated in index order, the first index's first entity" \
+	jtrue --argjson e0 "$E0" --argjson e1 "$E1" --argjson e2 "$E2" '.status == "partial"
+	and .entities == [$e0, $e1, $e2] and .generated_count == 3 and .failed_count == 1'
+check "entities: still the record's" eq "$(jq -c .entities "$HB")" "$(ent_record_array)"
+api GET "$COLL/$ENT_ID" '' -H "If-None-Match: $ETAG"
+check "entities: the old ETag gets the whole resource" jtrue '.entities | length == 3'
+api GET "$COLL/$ENT_ID" '' -H "If-None-Match: $(hdr ETag)"
+check "entities: the new one a 304" status_is 304
+
 # ==== the store or the pool going away, and coming back ====
 req GET /healthz
 check "healthz from loopback: 200" status_is 200

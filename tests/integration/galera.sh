@@ -252,9 +252,10 @@ check "... and one row" eq "$(gsql 3 "SELECT COUNT(*) FROM generation_requests W
 if ((LIVE_HOSTS)); then
 	# api through one host's own nginx (its pool only).
 	via() { local BASE_URL=$1; shift; AUTH_KEY=$1 api "${@:2}"; }
-	# stream URL FILE: an EventSource-like subscriber for at most 30 s; sets SPID.
+	# stream URL FILE: an EventSource-like subscriber for at most 60 s (nginx
+	# ends a stream 20 to 22 s after its final state); sets SPID.
 	stream() {
-		curl -sN --max-time 30 -H "Authorization: Bearer $CLIENT_KEY" -H 'Accept: text/event-stream' \
+		curl -sN --max-time 60 -H "Authorization: Bearer $CLIENT_KEY" -H 'Accept: text/event-stream' \
 			"$1/api/v1/generation-requests/$ID/events" >"$2" 2>/dev/null &
 		SPID=$!
 	}

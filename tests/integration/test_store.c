@@ -1205,6 +1205,84 @@ static void test_republish_queue(void)
 	CU_ASSERT(due_at(&gone, &at_gone) < 0);
 }
 
+/* store_live_ended from `after` (settled settle_s ago): where id is among
+ * the first 64 rows, or -1. */
+static int ended_pos(const struct store_live_end *after, int settle_s, const struct uuid *id,
+		     struct store_live_end *row)
+{
+	struct store_live_end out[64];
+	unsigned n = 0;
+	CU_ASSERT_EQUAL_FATAL(store_live_ended(st, after, settle_s * US_PER_S, out, 64, &n),
+			      STORE_OK);
+	for (unsigned i = 1; i < n; i++)
+		CU_ASSERT(out[i - 1].ended_at <= out[i].ended_at);
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(out[i].id.b, id->b, 16)) {
+			if (row)
+				*row = out[i];
+			return (int)i;
+		}
+	return -1;
+}
+
+static void test_live_ended(void)
+{
+	struct uuid a, b, c, d, e;
+	CU_ASSERT_EQUAL_FATAL(create(O("ended-owner"), "problem", NULL, &a, NULL), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(create(O("ended-owner"), "problem", NULL, &b, NULL), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(create(O("ended-owner"), "problem", NULL, &c, NULL), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(create(O("ended-owner"), "problem", NULL, &d, NULL), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(create(O("ended-owner"), "problem", NULL, &e, NULL), STORE_OK);
+	/* Finished long ago, at times no other case writes (2001): a and e at
+	 * the same microsecond, b later; d still pending in between. */
+	itest_exec("UPDATE generation_requests SET status = 'completed', "
+		   "updated_at = '2001-01-01 00:00:01' WHERE id = UNHEX('%s')", itest_hex(&a));
+	itest_exec("UPDATE generation_requests SET status = 'failed', "
+		   "updated_at = '2001-01-01 00:00:01' WHERE id = UNHEX('%s')", itest_hex(&e));
+	itest_exec("UPDATE generation_requests SET status = 'cancelled', "
+		   "updated_at = '2001-01-01 00:00:03' WHERE id = UNHEX('%s')", itest_hex(&b));
+	itest_exec("UPDATE generation_requests SET updated_at = '2001-01-01 00:00:02' "
+		   "WHERE id = UNHEX('%s')", itest_hex(&d));
+	/* c finished half an hour ago (a loaded machine takes seconds between
+	 * two statements: no settle of seconds can be tested here). */
+	itest_exec("UPDATE generation_requests SET status = 'partial', "
+		   "updated_at = UTC_TIMESTAMP(6) - INTERVAL 30 MINUTE WHERE id = UNHEX('%s')",
+		   itest_hex(&c));
+
+	const int64_t y2001 = INT64_C(978307200) * US_PER_S;
+	struct store_live_end start = { .ended_at = y2001 }, row;
+	int ia = ended_pos(&start, 3, &a, &row), ie = ended_pos(&start, 3, &e, NULL);
+	int ib = ended_pos(&start, 3, &b, NULL);
+	CU_ASSERT_FATAL(ia >= 0 && ie >= 0 && ib >= 0);
+	CU_ASSERT_EQUAL(row.ended_at, y2001 + US_PER_S);
+	/* Oldest first, the same time in id order; a pending one is not ended. */
+	CU_ASSERT(ib > ia && ib > ie);
+	CU_ASSERT_EQUAL(ia < ie, memcmp(a.b, e.b, 16) < 0);
+	CU_ASSERT_EQUAL(ended_pos(&start, 3, &d, NULL), -1);
+	/* The cursor: after the first of the two at the same time, the other
+	 * and b; after b, neither. */
+	struct store_live_end after = ia < ie ? (struct store_live_end){ a, y2001 + US_PER_S }
+					      : (struct store_live_end){ e, y2001 + US_PER_S };
+	CU_ASSERT_EQUAL(ended_pos(&after, 3, ia < ie ? &a : &e, NULL), -1);
+	CU_ASSERT_EQUAL(ended_pos(&after, 3, ia < ie ? &e : &a, NULL), 0);
+	CU_ASSERT(ended_pos(&after, 3, &b, NULL) > 0);
+	after.ended_at = y2001 + 3 * US_PER_S;
+	after.id = b;
+	CU_ASSERT_EQUAL(ended_pos(&after, 3, &b, NULL), -1);
+
+	/* A final state not yet settled waits; once old enough, it is there. */
+	struct gen_request r;
+	gen_request_init(&r);
+	CU_ASSERT_EQUAL_FATAL(store_request_get(st, &c, NULL, &r), STORE_OK);
+	struct store_live_end recent = { .ended_at = r.updated_at - 1 };
+	gen_request_release(&r);
+	CU_ASSERT_EQUAL(ended_pos(&recent, 3600, &c, NULL), -1);
+	CU_ASSERT_EQUAL(ended_pos(&recent, 60, &c, NULL), 0);
+	/* One waiting for the repair is the repair's to end. */
+	CU_ASSERT_EQUAL(store_republish_mark(st, &c), STORE_OK);
+	CU_ASSERT_EQUAL(ended_pos(&recent, 60, &c, NULL), -1);
+}
+
 static const struct unit_case cases[] = {
 	{ "api keys: insert, lookup by hash, revoke", test_keys },
 	{ "create, get by owner, entities, audit event", test_create_get_entities },
@@ -1228,6 +1306,8 @@ static const struct unit_case cases[] = {
 	  test_admin_sessions },
 	{ "live updates' repair queue: oldest first, fenced on failed_at and version, gone",
 	  test_republish_queue },
+	{ "live streams to end: final states settled, oldest first, after a cursor",
+	  test_live_ended },
 	{ "reconnects after its connection was killed", test_reconnects_after_connection_killed },
 	{ "a lock wait timeout: run once more, counted, nothing written", test_lock_wait_retried_once },
 	{ "a transaction left open is rolled back, never committed by the next",
