@@ -353,6 +353,8 @@ struct store_list_filter {
 	enum gen_status status;
 	const char *entity_type;    /* NULL = any */
 	const char *subject_key;    /* NULL = any */
+	int has_priority;
+	unsigned priority;          /* PRIORITY_MIN..MAX when has_priority */
 	int has_before;             /* keyset: only ids older than `before` */
 	struct uuid before;
 	unsigned limit;             /* rows wanted */
