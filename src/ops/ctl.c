@@ -44,6 +44,9 @@ void ctl_usage(FILE *out)
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
 		"  queue list                               queues with pending or processing work or a pause\n"
 		"  queue pause|resume TYPE --reason TEXT    stop (start again) the claims of an entity type\n"
+		"  owner weight --owner O N                 O's weight in the fair share of the claims (1-100,\n"
+		"                                           default 1), for requests created from now on\n"
+		"  owner weights                            owners with a weight set\n"
 		"  webhook add --owner O --url URL [--name N] [--events completed,partial,failed,cancelled]\n"
 		"              [--default]                  register a webhook endpoint (secret printed once);\n"
 		"                                           the owner's first, or with --default, is its default\n"
@@ -231,6 +234,7 @@ static const struct command commands[] = {
 	{ "queue", ctl_cmd_queue },
 	{ "webhook", ctl_cmd_webhook },
 	{ "deliver", ctl_cmd_deliver },
+	{ "owner", ctl_cmd_owner },
 };
 
 int ctl_main(int argc, char **argv)

@@ -982,6 +982,18 @@ int store_explain_chart(struct store *s, const struct store_chart_window *w, int
  */
 int store_entity_type_known(struct store *s, const char *entity_type);
 
+/* ---- fair share across owners (store/shares.c, sql/021) ---- */
+/*
+ * Sets an owner's weight, 1..OWNER_WEIGHT_MAX (without a row: 1). An owner
+ * of weight 3 is served three claims to one of an owner of weight 1 while
+ * both have work pending at one priority; it applies to the owner's
+ * requests created from now on. STORE_ERROR for a weight out of range.
+ */
+int store_owner_weight_set(struct store *s, const char *owner, unsigned weight);
+/* Calls fn for each owner with a weight row, by name; non-zero from fn stops. */
+int store_owner_weight_list(struct store *s,
+			    int (*fn)(void *ctx, const char *owner, unsigned weight), void *ctx);
+
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */
 int store_migrations_init(struct store *s);
