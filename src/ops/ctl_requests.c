@@ -59,6 +59,7 @@ static void add_request(struct strbuf *sb, const struct gen_request *r,
 		add_field(sb, "webhook", r->webhook, 0);
 	strbuf_addf(sb, "%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
 		    r->failed_count, r->requested_count);
+	strbuf_addf(sb, "%-17s %u\n", "priority", r->priority);
 	strbuf_addf(sb, "%-17s %u\n", "attempt", r->attempt);
 	add_field(sb, "worker", r->worker_id, 0);
 	strbuf_addf(sb, "%-17s %s\n", "age", age);
