@@ -16,12 +16,14 @@
 -- (descending: MariaDB >= 10.8 keeps the direction), tag, id. The tag is
 -- decided at create, so a claim writes nothing more than it did before: no
 -- hot row shared by the claimers (and no certification conflict on Galera
--- beyond the row claimed). ix_fair_tag answers the virtual time of a type
+-- beyond the row claimed). entity_type closes ix_claim so that the claim's
+-- type filter is checked in the index, without reading the row of an entry
+-- of a type not asked for. ix_fair_tag answers the virtual time of a type
 -- and priority at create with one index lookup.
 ALTER TABLE generation_requests
   ADD COLUMN priority TINYINT UNSIGNED NOT NULL DEFAULT 5,
   ADD COLUMN vtime BIGINT UNSIGNED NOT NULL DEFAULT 0,
-  ADD KEY ix_claim (status, priority DESC, vtime, id),
+  ADD KEY ix_claim (status, priority DESC, vtime, id, entity_type),
   ADD KEY ix_fair_tag (status, entity_type, priority, vtime);
 
 -- One row per owner, entity type and priority the owner ever created:
