@@ -7,9 +7,8 @@
 #             of bench/claimers.c through nginx, S = 10 s a run, off/on/off/on,
 #             each run over 50,000 pending requests of K = 1,000 owners);
 #             creates per second on against off (bench/fair_creates, 4
-#             threads through the store, over 100 owners and over one: the
-#             worst case, every create of that owner takes its turn on the
-#             owner's row of owner_shares); then the claim
+#             threads through the store, over 100 owners and over one);
+#             then the claim
 #             statement's EXPLAIN (and ANALYZE) at N = 1,000,000 pending rows
 #             across the K owners, and claims per second at that size.
 #   --quick   N = 100,000 and S = 3: checks the bench itself.
@@ -94,10 +93,6 @@ seed() {
 		  IF($p9 > 0 AND seq % GREATEST($p9, 1) = 0, 9, $prio),
 		  IF($on, (seq DIV $owners) * 720720, 0)
 		FROM (SELECT seq, @now + INTERVAL seq MICROSECOND AS t FROM seq_1_to_$n) s;
-		INSERT INTO owner_shares (entity_type, priority, owner, next_tag)
-		SELECT '$type', $prio, CONCAT('tenant-', LPAD(seq % $owners, 4, '0')), ($n DIV $owners + 1) * 720720
-		FROM seq_0_to_$((owners - 1)) WHERE $on
-		ON DUPLICATE KEY UPDATE next_tag = VALUES(next_tag);
 	SQL
 }
 
@@ -148,7 +143,7 @@ fair_share on
 t0=$(date +%s)
 seed problem "$rows" 1 100
 say "seeded in $(($(date +%s) - t0)) s; $(sql -e "SELECT COUNT(*) FROM generation_requests WHERE status = 'pending'") pending"
-sql -e "ANALYZE TABLE generation_requests, owner_shares" >/dev/null
+sql -e "ANALYZE TABLE generation_requests" >/dev/null
 # The text of store/work.c's pick (Q_CLAIM_PICK without FOR UPDATE SKIP LOCKED).
 pick() {
 	local types=$1
@@ -164,12 +159,12 @@ for types in "'problem','problem','problem','problem','problem','problem','probl
 	echo "== ANALYZE (rows the pick really read)"
 	sql --table -e "ANALYZE $(pick "$types")" | cut -c1-220
 done
-echo "== EXPLAIN the create's virtual-time lookup (store/requests.c, Q_SHARE_READ)"
-sql --table -e "EXPLAIN SELECT COALESCE((SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag)
+echo "== EXPLAIN the create's lookups (store/requests.c, Q_SHARE_READ)"
+sql --table -e "EXPLAIN SELECT (SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag)
 	WHERE q.status = 'pending' AND q.entity_type = 'problem' AND q.priority = 5 ORDER BY q.vtime LIMIT 1),
-	(SELECT MAX(m.next_tag) FROM owner_shares m WHERE m.entity_type = 'problem' AND m.priority = 5), 0),
-	s.next_tag, COALESCE((SELECT w.weight FROM owner_weights w WHERE w.owner = s.owner), 1)
-	FROM owner_shares s WHERE s.entity_type = 'problem' AND s.priority = 5 AND s.owner = 'tenant-0001'"
+	(SELECT MAX(o.vtime) FROM generation_requests o FORCE INDEX (ix_fair_owner)
+	WHERE o.status = 'pending' AND o.entity_type = 'problem' AND o.priority = 5 AND o.owner = 'tenant-0001'),
+	(SELECT w.weight FROM owner_weights w WHERE w.owner = 'tenant-0001')"
 say "claims at $rows pending (fair share on)"
 c_big=$(claims problem)
 k_big=$(creates on problem 100)

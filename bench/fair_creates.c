@@ -1,9 +1,9 @@
 /*
  * fair_creates: creates per second through the store, with fair share on
  * or off (bench/fair.sh). THREADS threads, each with its own store
- * connection, create requests of TYPE for SECONDS, round-robin over OWNERS
- * owners (1: every create takes its turn on one owner's row of
- * owner_shares, the worst case). Through the store rather than nginx: the
+ * connection, create requests of TYPE for SECONDS, each of a random one of
+ * OWNERS owners (1: one owner's creates at once). Through the store rather
+ * than nginx: the
  * site's create limit (20 a second per address) would measure nginx.
  *
  *   fair_creates CONFIG THREADS SECONDS OWNERS on|off TYPE
@@ -50,7 +50,8 @@ static void *run(void *arg)
 		return NULL;
 	}
 	uuid_gen_init(&ids);
-	for (long k = 0; now_s() < deadline; k++) {
+	unsigned seed = (unsigned)r->n * 7919u + 1u;
+	while (now_s() < deadline) {
 		struct gen_request q;
 		struct uuid existing;
 		gen_request_init(&q);
@@ -59,7 +60,7 @@ static void *run(void *arg)
 			r->errors++;
 			continue;
 		}
-		snprintf(q.owner, sizeof(q.owner), "fc-%d", (int)((r->n + k) % owners));
+		snprintf(q.owner, sizeof(q.owner), "fc-%d", (int)(rand_r(&seed) % (unsigned)owners));
 		snprintf(q.entity_type, sizeof(q.entity_type), "%s", type);
 		q.status = GEN_PENDING;
 		q.requested_count = 1;

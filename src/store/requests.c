@@ -24,65 +24,66 @@ static const struct engine_query Q_ACTIVE_SUBJECT = {
 /*
  * Fair share across owners (sql/021, README "Claim order"): each request
  * takes a tag at create, and claims take the lowest tag within a priority.
- * The owner's row of owner_shares, made if new and locked either way, so
- * that the owner's creates in one queue take their tags in turn.
- */
-static const struct engine_query Q_SHARE_LOCK = {
-	"INSERT INTO owner_shares (entity_type, priority, owner, next_tag) VALUES (?, ?, ?, 0) "
-	"ON DUPLICATE KEY UPDATE next_tag = next_tag",
-	"sis", "" };
-/*
- * The queue's virtual time (the lowest tag pending in the type and priority,
- * one entry of ix_fair_tag; when nothing is pending, the highest next tag of
- * any owner), the owner's next tag and its weight (1 without a row).
+ * One statement, three index lookups, no lock: the queue's virtual time
+ * (the lowest tag pending in the type and priority: ix_fair_tag), the
+ * owner's highest tag pending there (ix_fair_owner) and its weight (1
+ * without a row). Nothing per owner is written, so an owner's concurrent
+ * creates do not wait on each other (two of them may take the same tag:
+ * the claim's order then falls back to the older).
  */
 static const struct engine_query Q_SHARE_READ = {
-	"SELECT COALESCE((SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag) "
+	"SELECT (SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag) "
 	"WHERE q.status = 'pending' AND q.entity_type = ? AND q.priority = ? "
 	"ORDER BY q.vtime LIMIT 1), "
-	"(SELECT MAX(m.next_tag) FROM owner_shares m WHERE m.entity_type = ? AND m.priority = ?), 0), "
-	"s.next_tag, COALESCE((SELECT w.weight FROM owner_weights w WHERE w.owner = s.owner), 1) "
-	"FROM owner_shares s WHERE s.entity_type = ? AND s.priority = ? AND s.owner = ?",
-	"sisisis", "iii" };
-static const struct engine_query Q_SHARE_SET = {
-	"UPDATE owner_shares SET next_tag = ? WHERE entity_type = ? AND priority = ? AND owner = ?",
-	"isis", "" };
+	"(SELECT MAX(o.vtime) FROM generation_requests o FORCE INDEX (ix_fair_owner) "
+	"WHERE o.status = 'pending' AND o.entity_type = ? AND o.priority = ? AND o.owner = ?), "
+	"(SELECT w.weight FROM owner_weights w WHERE w.owner = ?)",
+	"sisiss", "iii" };
 
 /* A weight of 1 advances an owner's tag by this; w by STRIDE / w (exact up to 16). */
 #define SHARE_STRIDE 720720
 
-static int share_row(void *ctx, const struct sqlcell *c)
+struct share_row {
+	long long vt, own, weight;
+	int has_vt, has_own;
+};
+
+static int share_row_fn(void *ctx, const struct sqlcell *c)
 {
-	long long *v = ctx;
-	for (int k = 0; k < 3; k++)
-		v[k] = c[k].null ? 0 : c[k].i;
+	struct share_row *r = ctx;
+	r->has_vt = !c[0].null;
+	r->vt = c[0].i;
+	r->has_own = !c[1].null;
+	r->own = c[1].i;
+	r->weight = c[2].null ? 1 : c[2].i;
 	return 1;
 }
 
-/* The tag of the owner's new request into *tag, its share moved on, inside
- * the create's transaction. 0 for every request when fair share is off. */
+/*
+ * The tag of the owner's new request into *tag: after the owner's last
+ * pending one there, by its stride, but not below the virtual time (an
+ * owner that was away, or new, starts level with those at work: no credit
+ * banked, none owed). 0 when the queue is empty, and for every request
+ * when fair share is off.
+ */
 static int share_take(struct store *s, const struct gen_request *r, long long *tag)
 {
 	*tag = 0;
 	const struct config *cfg = engine_config(s);
 	if (cfg && !cfg->claims_fair_share)
 		return STORE_OK;
-	struct sqlv key[] = { SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner) };
-	int rc = engine_run(s, &Q_SHARE_LOCK, key, NULL, NULL, NULL, NULL);
+	struct sqlv p[] = { SV_STR(r->entity_type), SV_INT(r->priority),
+			    SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner),
+			    SV_STR(r->owner) };
+	struct share_row v = { 0, 0, 1, 0, 0 };
+	int rc = engine_run(s, &Q_SHARE_READ, p, share_row_fn, &v, NULL, NULL);
 	if (rc)
 		return rc;
-	struct sqlv rd[] = { SV_STR(r->entity_type), SV_INT(r->priority),
-			     SV_STR(r->entity_type), SV_INT(r->priority),
-			     SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner) };
-	long long v[3] = { 0, 0, 1 }; /* virtual time, the owner's next tag, weight */
-	rc = engine_run(s, &Q_SHARE_READ, rd, share_row, v, NULL, NULL);
-	if (rc)
-		return rc;
-	long long weight = v[2] < 1 ? 1 : v[2] > OWNER_WEIGHT_MAX ? OWNER_WEIGHT_MAX : v[2];
-	*tag = v[1] > v[0] ? v[1] : v[0];
-	struct sqlv set[] = { SV_INT(*tag + SHARE_STRIDE / weight), SV_STR(r->entity_type),
-			      SV_INT(r->priority), SV_STR(r->owner) };
-	return engine_run(s, &Q_SHARE_SET, set, NULL, NULL, NULL, NULL);
+	long long weight = v.weight < 1 ? 1 : v.weight > OWNER_WEIGHT_MAX ? OWNER_WEIGHT_MAX : v.weight;
+	long long next = v.has_own ? v.own + SHARE_STRIDE / weight : 0;
+	long long vt = v.has_vt ? v.vt : 0;
+	*tag = next > vt ? next : vt;
+	return STORE_OK;
 }
 
 /* The row, its creation event and the idempotency replay, or nothing. */

@@ -226,6 +226,36 @@ static void test_an_emptied_queue_starts_level(void)
 	CU_ASSERT(at >= 1 && at <= 4);
 }
 
+/* An owner whose burst was cancelled owes nothing: its next request is not
+ * held back behind the tags the cancelled ones took. */
+static void test_a_cancelled_burst_owes_nothing(void)
+{
+	struct uuid burst[50];
+	char owner[OWNER_MAX + 1];
+	snprintf(owner, sizeof(owner), "canceller-%s", tag);
+	for (unsigned i = 0; i < 50; i++)
+		create("other", "cancel", PRIORITY_DEFAULT);
+	for (unsigned i = 0; i < 50; i++)
+		burst[i] = create("canceller", "cancel", PRIORITY_DEFAULT);
+	for (unsigned i = 0; i < 50; i++) {
+		struct gen_request out;
+		gen_request_init(&out);
+		CU_ASSERT_EQUAL(store_request_cancel(st, &burst[i], owner, "client:test", NULL, &out),
+				STORE_OK);
+		gen_request_release(&out);
+	}
+	struct uuid again = create("canceller", "cancel", PRIORITY_DEFAULT);
+	int at = 0;
+	for (int k = 1; k <= 4 && !at; k++) {
+		struct gen_request r;
+		CU_ASSERT_EQUAL_FATAL(claim("cancel", &r), STORE_OK);
+		if (!memcmp(r.id.b, again.b, 16))
+			at = k;
+		gen_request_release(&r);
+	}
+	CU_ASSERT(at >= 1 && at <= 4);
+}
+
 static const struct unit_case cases[] = {
 	{ "2,000 of one owner, then 1 of another: it is among the next 4 claims",
 	  test_burst_does_not_hold_up_another_owner },
@@ -234,6 +264,7 @@ static const struct unit_case cases[] = {
 	{ "a high-priority request created last is claimed first", test_high_priority_first },
 	{ "priority beats fair share", test_priority_beats_fair_share },
 	{ "after the queue empties, owners start level", test_an_emptied_queue_starts_level },
+	{ "a cancelled burst owes nothing", test_a_cancelled_burst_owes_nothing },
 	{ NULL, NULL },
 };
 
