@@ -12,6 +12,9 @@
 #             statement's EXPLAIN (and ANALYZE) at N = 1,000,000 pending rows
 #             across the K owners, and claims per second at that size.
 #   --quick   N = 100,000 and S = 3: checks the bench itself.
+#   --rounds R  2 or 4 rounds (off, on, off, on), default 4; repeat the
+#             bench (--no-big) for more.
+#   --no-big  the rounds only, not the N-row part.
 #
 # Starts its own private stack (tests/harness/stack.sh) in bench/.stack/fair
 # of the build tree, on free loopback ports, and stops it on exit. Pending
@@ -32,17 +35,20 @@ export abs_top_builddir=${abs_top_builddir:-$abs_top_srcdir}
 stack=$abs_top_srcdir/tests/harness/stack.sh
 dir=$abs_top_builddir/bench/.stack/fair
 workers=4
-rows=1000000 owners=1000 seconds=10 run_rows=50000
+rows=1000000 owners=1000 seconds=10 run_rows=50000 rounds=4 big=1
 while (($#)); do
 	case $1 in
 	--quick) rows=100000 seconds=3; shift ;;
 	--rows) rows=${2:?--rows needs a number}; shift 2 ;;
 	--owners) owners=${2:?--owners needs a number}; shift 2 ;;
 	--seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+	--rounds) rounds=${2:?--rounds needs 2 or 4}; shift 2 ;;
+	--no-big) big=0; shift ;;
 	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/fair.sh: unknown option '$1' (try --help)" >&2; exit 1 ;;
 	esac
 done
+[[ $rounds == 2 || $rounds == 4 ]] || { echo "bench/fair.sh: --rounds must be 2 or 4" >&2; exit 1; }
 die() { printf 'bench/fair.sh: error: %s\n' "$*" >&2; exit 1; }
 say() { printf 'bench/fair.sh: %s\n' "$*" >&2; }
 for cmd in nginx mariadb mariadb_config curl cc; do
@@ -117,7 +123,8 @@ declare -A c_sum=([on]=0 [off]=0) k_sum=([on]=0 [off]=0) k1_sum=([on]=0 [off]=0)
 round=0
 # Each round's queue at a priority above what earlier rounds left (6, 7, 8,
 # 9), so that every run's claims walk their own rows first.
-for mode in off on off on; do
+for ((r = 0; r < rounds; r++)); do
+	mode=$( ((r % 2)) && echo on || echo off)
 	round=$((round + 1))
 	say "round $round: fair share $mode"
 	fair_share "$mode"
@@ -132,10 +139,19 @@ for mode in off on off on; do
 	k1_sum[$mode]=$((k1_sum[$mode] + k1))
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
-claims_on=$((c_sum[on] / 2)) claims_off=$((c_sum[off] / 2))
-creates_on=$((k_sum[on] / 2)) creates_off=$((k_sum[off] / 2))
-creates1_on=$((k1_sum[on] / 2)) creates1_off=$((k1_sum[off] / 2))
+half=$((rounds / 2))
+claims_on=$((c_sum[on] / half)) claims_off=$((c_sum[off] / half))
+creates_on=$((k_sum[on] / half)) creates_off=$((k_sum[off] / half))
+creates1_on=$((k1_sum[on] / half)) creates1_off=$((k1_sum[off] / half))
 say "claims/s: on $claims_on, off $claims_off ($(ratio $claims_on $claims_off)x); creates/s, 100 owners: on $creates_on, off $creates_off ($(ratio $creates_on $creates_off)x); 1 owner: on $creates1_on, off $creates1_off ($(ratio $creates1_on $creates1_off)x)"
+
+if ((!big)); then
+	echo "FAIR claims_on=$claims_on claims_off=$claims_off ratio=$(ratio $claims_on $claims_off)" \
+		"creates_on=$creates_on creates_off=$creates_off ratio=$(ratio $creates_on $creates_off)" \
+		"creates_1owner_on=$creates1_on creates_1owner_off=$creates1_off ratio=$(ratio $creates1_on $creates1_off)" \
+		"rounds=$rounds load_before=\"$load0\" load_after=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+	exit 0
+fi
 
 # ---- the claim statement at $rows pending across $owners owners
 say "seeding $rows pending requests across $owners owners (1% at priority 9)"
@@ -159,12 +175,14 @@ for types in "'problem','problem','problem','problem','problem','problem','probl
 	echo "== ANALYZE (rows the pick really read)"
 	sql --table -e "ANALYZE $(pick "$types")" | cut -c1-220
 done
-echo "== EXPLAIN the create's lookups (store/requests.c, Q_SHARE_READ)"
-sql --table -e "EXPLAIN SELECT (SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag)
-	WHERE q.status = 'pending' AND q.entity_type = 'problem' AND q.priority = 5 ORDER BY q.vtime LIMIT 1),
+echo "== EXPLAIN the create's tag (store/requests.c, Q_SHARE_TAG), an owner with requests pending"
+sql --table -e "EXPLAIN SELECT COALESCE(
 	(SELECT MAX(o.vtime) FROM generation_requests o FORCE INDEX (ix_fair_owner)
-	WHERE o.status = 'pending' AND o.entity_type = 'problem' AND o.priority = 5 AND o.owner = 'tenant-0001'),
-	(SELECT w.weight FROM owner_weights w WHERE w.owner = 'tenant-0001')"
+	WHERE o.status = 'pending' AND o.entity_type = 'problem' AND o.priority = 5 AND o.owner = 'tenant-0001')
+	+ 720720 DIV COALESCE((SELECT LEAST(GREATEST(w.weight, 1), 100) FROM owner_weights w
+	WHERE w.owner = 'tenant-0001'), 1),
+	(SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag)
+	WHERE q.status = 'pending' AND q.entity_type = 'problem' AND q.priority = 5 ORDER BY q.vtime LIMIT 1), 0)"
 say "claims at $rows pending (fair share on)"
 c_big=$(claims problem)
 k_big=$(creates on problem 100)

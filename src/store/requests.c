@@ -24,66 +24,44 @@ static const struct engine_query Q_ACTIVE_SUBJECT = {
 /*
  * Fair share across owners (sql/021, README "Claim order"): each request
  * takes a tag at create, and claims take the lowest tag within a priority.
- * One statement, three index lookups, no lock: the queue's virtual time
- * (the lowest tag pending in the type and priority: ix_fair_tag), the
- * owner's highest tag pending there (ix_fair_owner) and its weight (1
- * without a row). Nothing per owner is written, so an owner's concurrent
- * creates do not wait on each other (two of them may take the same tag:
- * the claim's order then falls back to the older).
+ * The tag is the owner's highest tag pending in the type and priority
+ * (ix_fair_owner) plus its stride, 720720 / weight (1 without a row); an
+ * owner with nothing pending there starts at the queue's virtual time, the
+ * lowest tag pending (ix_fair_tag), or 0 in an empty queue. An owner's own
+ * pending tags are never below the virtual time, so the second lookup runs
+ * only when the first finds nothing (COALESCE stops at the first value).
+ * One statement, no lock, nothing per owner written: an owner's concurrent
+ * creates do not wait on each other (two of them may take the same tag: the
+ * claim's order then falls back to the older).
  */
-static const struct engine_query Q_SHARE_READ = {
-	"SELECT (SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag) "
-	"WHERE q.status = 'pending' AND q.entity_type = ? AND q.priority = ? "
-	"ORDER BY q.vtime LIMIT 1), "
+static const struct engine_query Q_SHARE_TAG = {
+	"SELECT COALESCE("
 	"(SELECT MAX(o.vtime) FROM generation_requests o FORCE INDEX (ix_fair_owner) "
-	"WHERE o.status = 'pending' AND o.entity_type = ? AND o.priority = ? AND o.owner = ?), "
-	"(SELECT w.weight FROM owner_weights w WHERE w.owner = ?)",
-	"sisiss", "iii" };
+	"WHERE o.status = 'pending' AND o.entity_type = ? AND o.priority = ? AND o.owner = ?) "
+	"+ 720720 DIV COALESCE((SELECT LEAST(GREATEST(w.weight, 1), 100) FROM owner_weights w "
+	"WHERE w.owner = ?), 1), "
+	"(SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag) "
+	"WHERE q.status = 'pending' AND q.entity_type = ? AND q.priority = ? "
+	"ORDER BY q.vtime LIMIT 1), 0)",
+	"sisssi", "i" };
 
-/* A weight of 1 advances an owner's tag by this; w by STRIDE / w (exact up to 16). */
-#define SHARE_STRIDE 720720
-
-struct share_row {
-	long long vt, own, weight;
-	int has_vt, has_own;
-};
-
-static int share_row_fn(void *ctx, const struct sqlcell *c)
+static int share_tag_fn(void *ctx, const struct sqlcell *c)
 {
-	struct share_row *r = ctx;
-	r->has_vt = !c[0].null;
-	r->vt = c[0].i;
-	r->has_own = !c[1].null;
-	r->own = c[1].i;
-	r->weight = c[2].null ? 1 : c[2].i;
+	*(long long *)ctx = c[0].null ? 0 : c[0].i;
 	return 1;
 }
 
-/*
- * The tag of the owner's new request into *tag: after the owner's last
- * pending one there, by its stride, but not below the virtual time (an
- * owner that was away, or new, starts level with those at work: no credit
- * banked, none owed). 0 when the queue is empty, and for every request
- * when fair share is off.
- */
+/* The tag of the owner's new request into *tag, inside the create's
+ * transaction; 0 for every request when fair share is off. */
 static int share_take(struct store *s, const struct gen_request *r, long long *tag)
 {
 	*tag = 0;
 	const struct config *cfg = engine_config(s);
 	if (cfg && !cfg->claims_fair_share)
 		return STORE_OK;
-	struct sqlv p[] = { SV_STR(r->entity_type), SV_INT(r->priority),
-			    SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner),
-			    SV_STR(r->owner) };
-	struct share_row v = { 0, 0, 1, 0, 0 };
-	int rc = engine_run(s, &Q_SHARE_READ, p, share_row_fn, &v, NULL, NULL);
-	if (rc)
-		return rc;
-	long long weight = v.weight < 1 ? 1 : v.weight > OWNER_WEIGHT_MAX ? OWNER_WEIGHT_MAX : v.weight;
-	long long next = v.has_own ? v.own + SHARE_STRIDE / weight : 0;
-	long long vt = v.has_vt ? v.vt : 0;
-	*tag = next > vt ? next : vt;
-	return STORE_OK;
+	struct sqlv p[] = { SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner),
+			    SV_STR(r->owner), SV_STR(r->entity_type), SV_INT(r->priority) };
+	return engine_run(s, &Q_SHARE_TAG, p, share_tag_fn, tag, NULL, NULL);
 }
 
 /* The row, its creation event and the idempotency replay, or nothing. */
