@@ -15,6 +15,7 @@
 #   --rounds R  2 or 4 rounds (off, on, off, on), default 4; repeat the
 #             bench (--no-big) for more.
 #   --no-big  the rounds only, not the N-row part.
+#   --on-first  rounds on, off, on, off.
 #
 # Starts its own private stack (tests/harness/stack.sh) in bench/.stack/fair
 # of the build tree, on free loopback ports, and stops it on exit. Pending
@@ -35,7 +36,7 @@ export abs_top_builddir=${abs_top_builddir:-$abs_top_srcdir}
 stack=$abs_top_srcdir/tests/harness/stack.sh
 dir=$abs_top_builddir/bench/.stack/fair
 workers=4
-rows=1000000 owners=1000 seconds=10 run_rows=50000 rounds=4 big=1
+rows=1000000 owners=1000 seconds=10 run_rows=50000 rounds=4 big=1 on_first=0
 while (($#)); do
 	case $1 in
 	--quick) rows=100000 seconds=3; shift ;;
@@ -44,6 +45,7 @@ while (($#)); do
 	--seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
 	--rounds) rounds=${2:?--rounds needs 2 or 4}; shift 2 ;;
 	--no-big) big=0; shift ;;
+	--on-first) on_first=1; shift ;;
 	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/fair.sh: unknown option '$1' (try --help)" >&2; exit 1 ;;
 	esac
@@ -124,7 +126,7 @@ round=0
 # Each round's queue at a priority above what earlier rounds left (6, 7, 8,
 # 9), so that every run's claims walk their own rows first.
 for ((r = 0; r < rounds; r++)); do
-	mode=$( ((r % 2)) && echo on || echo off)
+	mode=$( (((r + on_first) % 2)) && echo on || echo off)
 	round=$((round + 1))
 	say "round $round: fair share $mode"
 	fair_share "$mode"
