@@ -39,7 +39,7 @@ void ctl_usage(FILE *out)
 		"  reap [--dry-run | --explain]             fail or retry stale generations (the timer's job)\n"
 		"  prune --older-than AGE [--dry-run]       delete finished requests older than AGE (7d, 12h)\n"
 		"  get ID                                   one request, its entities and audit trail\n"
-		"  list [--status S] [--entity-type T] [--limit N]\n"
+		"  list [--status S] [--entity-type T] [--priority P] [--limit N]\n"
 		"                                           requests of every owner, newest first\n"
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
 		"  queue list                               queues with pending or processing work or a pause\n"
@@ -161,7 +161,7 @@ static int cmd_check_config(struct ctl *c, int argc, char **argv)
  */
 static const char *const command_value_options[] = {
 	"--role", "--owner", "--older-than", "--status", "--entity-type", "--limit", "--reason",
-	"--interval", "--timeout", "-r", "-o", "-s", "-t", "-l",
+	"--interval", "--timeout", "--priority", "-r", "-o", "-s", "-t", "-l", "-p",
 };
 
 static int takes_value(const char *arg)

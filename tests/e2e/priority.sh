@@ -96,6 +96,10 @@ check "owner weight 0: usage error" eq "$?" 1
 "${CTL[@]}" owner weight --owner 'a b' 2 >/dev/null 2>&1
 check "owner weight, a bad owner name: usage error" eq "$?" 1
 check "owner weights: lists it" eq "$("${CTL[@]}" --json owner weights | jq -c .items)" '[{"owner":"acme","weight":3}]'
+check "gentrackctl list --priority 9: the priority-9 request only" \
+	eq "$("${CTL[@]}" --json list --priority 9 | jq -r '[.[].request_id] | join(",")')" "$HIGH_ID"
+"${CTL[@]}" list --priority 10 >/dev/null 2>&1
+check "gentrackctl list --priority 10: usage error" eq "$?" 1
 out=$("${CTL[@]}" get "$DEFAULT_ID")
 check "gentrackctl get: shows the priority" match "$out" 'priority +5'
 
