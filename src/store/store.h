@@ -300,7 +300,10 @@ struct store_idem {
 /*
  * Inserts r (fully filled by the caller: id, times, status pending, version 1)
  * with its "created" event by `actor`, and, when idem is not NULL, records
- * `response_body` as the replay of that key, all in one transaction.
+ * `response_body` as the replay of that key, all in one transaction. The
+ * row's fair-share tag is taken in the same transaction from the owner's
+ * pending requests and the queue's (r->priority, r->owner, r->entity_type;
+ * 0 when the configuration's claims_fair_share is off).
  * STORE_DUPLICATE when the owner already has an active request with this
  * entity type and subject key: *existing is then its id (nothing written).
  */
@@ -416,8 +419,9 @@ struct store_claimed {
 	unsigned char *generated;       /* owned bitmap: indexes already generated */
 };
 /*
- * Claims the oldest pending request of the given types that are not paused
- * (store_queue_pause) for this worker:
+ * Claims the next pending request of the given types that are not paused
+ * (store_queue_pause) for this worker: the highest priority, then the lowest
+ * fair-share tag (given at create: store_request_create), then the oldest:
  * processing, attempt + 1, its lease, the failed entities of earlier attempts
  * dropped, an event. Concurrent claims never get the same request.
  * NOT_FOUND when nothing of those types is pending, or only paused ones. On OK release *out with store_claimed_release.
