@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "base/limits.h"
 #include "base/timeutil.h"
+#include "ops/reaper.h"
 #include "itest.h"
 #include "unit.h"
 
@@ -256,6 +257,34 @@ static void test_a_cancelled_burst_owes_nothing(void)
 	CU_ASSERT(at >= 1 && at <= 4);
 }
 
+/* A request the reaper sends back to pending goes to the front of its
+ * priority (tag 0), where oldest first put it, not behind what was queued
+ * after the queue emptied. */
+static void test_a_retried_request_goes_first(void)
+{
+	struct gen_request r;
+	for (unsigned i = 0; i < 20; i++)
+		create("lost", "retry", PRIORITY_DEFAULT);
+	for (int k = 0; k < 20; k++) { /* the worker takes them all, then vanishes */
+		CU_ASSERT_EQUAL_FATAL(claim("retry", &r), STORE_OK);
+		gen_request_release(&r);
+	}
+	for (unsigned i = 0; i < 5; i++)
+		create("later", "retry", PRIORITY_DEFAULT);
+	int64_t now = 0;
+	struct reaper_summary sum;
+	CU_ASSERT_EQUAL_FATAL(store_now(st, &now), STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(reaper_run(st, &cfg, now + INT64_C(120000000), 0, 10, NULL, NULL, &sum),
+			      STORE_OK);
+	CU_ASSERT_EQUAL(itest_long("SELECT COUNT(*) FROM generation_requests WHERE entity_type = "
+				   "'retry_%s' AND status = 'pending' AND vtime = 0 AND owner = 'lost-%s'",
+				   tag, tag), 20);
+	CU_ASSERT_EQUAL_FATAL(claim("retry", &r), STORE_OK);
+	CU_ASSERT_STRING_EQUAL(r.owner, "lost");
+	CU_ASSERT_EQUAL(r.attempt, 2);
+	gen_request_release(&r);
+}
+
 static const struct unit_case cases[] = {
 	{ "2,000 of one owner, then 1 of another: it is among the next 4 claims",
 	  test_burst_does_not_hold_up_another_owner },
@@ -265,6 +294,7 @@ static const struct unit_case cases[] = {
 	{ "priority beats fair share", test_priority_beats_fair_share },
 	{ "after the queue empties, owners start level", test_an_emptied_queue_starts_level },
 	{ "a cancelled burst owes nothing", test_a_cancelled_burst_owes_nothing },
+	{ "a request the reaper retries goes first", test_a_retried_request_goes_first },
 	{ NULL, NULL },
 };
 
