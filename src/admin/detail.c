@@ -72,6 +72,8 @@ static void fields_table(struct call *c, struct strbuf *sb, const struct gen_req
 	strbuf_addf(sb, "%u / %u / %u (progress %.0f%%)</td></tr>", r->requested_count,
 		    r->generated_count, r->failed_count,
 		    100.0 * lifecycle_progress(r->generated_count, r->failed_count, r->requested_count));
+	field_row(sb, "priority");
+	strbuf_addf(sb, "%u</td></tr>", r->priority);
 	field_row(sb, "attempt");
 	strbuf_addf(sb, "%u of at most %d</td></tr>", r->attempt, c->cfg->max_attempts);
 	field_row(sb, "version");

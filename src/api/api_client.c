@@ -205,6 +205,7 @@ static int request_from_input(struct call *c, struct create_input *in, struct ge
 	r->constraints_json = in->constraints_json;
 	r->metadata_json = in->metadata_json;
 	memcpy(r->webhook, in->webhook, sizeof(r->webhook));
+	r->priority = in->priority;
 	memset(in, 0, sizeof(*in)); /* r owns them now */
 	r->status = GEN_PENDING;
 	r->version = 1;
@@ -554,7 +555,7 @@ cleanup:
 /* ---- list ---- */
 
 static const char *const list_params[] = {
-	"status", "entity_type", "subject_key", "limit", "cursor", NULL,
+	"status", "entity_type", "subject_key", "priority", "limit", "cursor", NULL,
 };
 
 struct list_page {
@@ -631,6 +632,15 @@ static int list_filter_parse(struct call *c, const struct query *q,
 		f->subject_key = v;
 	}
 	unsigned long long limit;
+	if ((v = query_get(q, "priority"))) {
+		if (query_uint(v, PRIORITY_MIN, PRIORITY_MAX, &limit) < 0) {
+			problem_set(p, 400, "invalid-query", "priority must be an integer from %d to %d",
+				    PRIORITY_MIN, PRIORITY_MAX);
+			return -1;
+		}
+		f->has_priority = 1;
+		f->priority = (unsigned)limit;
+	}
 	if ((v = query_get(q, "limit"))) {
 		if (query_uint(v, 1, (unsigned long long)cfg->list_max, &limit) < 0) {
 			problem_set(p, 400, "invalid-query", "limit must be an integer from 1 to %d",

@@ -61,7 +61,8 @@ static int take_object(json_t *root, const char *name, char **out, struct proble
 }
 
 static const char *const create_fields[] = {
-	"entity_type", "count", "subject_key", "constraints", "metadata", "webhook", NULL,
+	"entity_type", "count", "subject_key", "constraints", "metadata", "webhook", "priority",
+	NULL,
 };
 
 static int known_field(const char *const *fields, const char *name)
@@ -148,6 +149,20 @@ int validate_create_body(const char *body, size_t len, unsigned max_count,
 			goto cleanup;
 		}
 		out->count = (unsigned)n;
+	}
+
+	out->priority = PRIORITY_DEFAULT;
+	v = json_object_get(root, "priority");
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < PRIORITY_MIN ||
+		    json_integer_value(v) > PRIORITY_MAX) {
+			problem_set(p, 400, "invalid-field",
+				    "'priority' must be an integer from %d to %d (higher is "
+				    "claimed first; %d when absent)",
+				    PRIORITY_MIN, PRIORITY_MAX, PRIORITY_DEFAULT);
+			goto cleanup;
+		}
+		out->priority = (unsigned)json_integer_value(v);
 	}
 
 	v = json_object_get(root, "subject_key");

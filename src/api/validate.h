@@ -21,6 +21,7 @@ struct create_input {
 	char *constraints_json;   /* owned; compact re-encoded object, "{}" when absent */
 	char *metadata_json;      /* owned; likewise */
 	char webhook[WEBHOOK_NAME_MAX + 1]; /* the endpoint named, "" when absent */
+	unsigned priority;        /* PRIORITY_MIN..MAX, PRIORITY_DEFAULT when absent */
 };
 
 /* Media type check: application/json, any case, optional parameters. */

@@ -86,10 +86,11 @@ static const struct cfg_key keys[] = {
 	KEY("webhooks", "retry_schedule_divisor", CFG_INT, webhooks_retry_divisor, 1, 1000000),
 	KEY("webhooks", "timeout_seconds", CFG_INT, webhooks_timeout_s, 1, 15),
 	KEY("webhooks", "lease_seconds", CFG_INT, webhooks_lease_s, 2, 3600),
+	KEY("claims", "fair_share", CFG_BOOL, claims_fair_share, 0, 0),
 };
 
 static const char *const sections[] = { "store", "server", "limits", "log", "live", "tokens",
-					"metrics", "http", "webhooks" };
+					"metrics", "http", "webhooks", "claims" };
 
 static char *dup_mem(const char *s, size_t len)
 {
@@ -145,6 +146,7 @@ int config_init(struct config *c)
 	c->list_max = 100;
 	c->status_token_ttl = 24 * 3600;
 	c->token_allow_cancel = 1;
+	c->claims_fair_share = 1;
 	c->webhooks_retry_divisor = 1;
 	c->webhooks_timeout_s = 15;
 	c->webhooks_lease_s = 60;

@@ -133,6 +133,10 @@ struct config {
 	int webhooks_timeout_s;     /* 1..15: a delivery's POST gives up after this (default 15) */
 	int webhooks_lease_s;       /* 2..3600: a deliverer's claim of a delivery lasts this
 	                             * (default 60); another deliverer takes it after */
+
+	/* [claims] */
+	int claims_fair_share;      /* 0 or 1: fair share across owners (default 1); read by
+	                             * creates, which tag each request for the claim order */
 };
 
 /* Fills every field with its default. 0, or -1 on allocation failure. */

@@ -19,6 +19,12 @@
 #define OWNER_MAX 64           /* api_keys.owner, also admin user names */
 #define ENTITY_TYPE_MAX 64     /* [a-z][a-z0-9_]{0,63} */
 #define SUBJECT_KEY_MAX 255
+/* A request's priority (SPEC, README "Priority"): higher is claimed first. */
+#define PRIORITY_MIN 0
+#define PRIORITY_MAX 9
+#define PRIORITY_DEFAULT 5
+/* An owner's weight in the fair share of the claims (owner_weights). */
+#define OWNER_WEIGHT_MAX 100
 #define WEBHOOK_NAME_MAX 64      /* webhook_endpoints.name, generation_requests.webhook */
 #define FAILURE_CODE_MAX 32    /* lease_expired, max_runtime_exceeded, ... */
 #define IDEMPOTENCY_KEY_MAX 255

@@ -30,6 +30,7 @@ void gen_request_init(struct gen_request *r)
 	r->cancelled_at = TIME_NONE;
 	r->updated_at = TIME_NONE;
 	r->status_token_expires_at = TIME_NONE;
+	r->priority = PRIORITY_DEFAULT;
 }
 
 void gen_request_release(struct gen_request *r)
@@ -126,6 +127,8 @@ void resource_render_members(const struct gen_request *r, const struct gen_entit
 	jsonw_cstr(w, r->error_message);
 	jsonw_key(w, "webhook");
 	jsonw_cstr(w, r->webhook[0] ? r->webhook : NULL);
+	jsonw_key(w, "priority");
+	jsonw_int(w, r->priority);
 	if (!(flags & RESOURCE_NO_CONSTRAINTS))
 		render_json_text(w, "constraints", r->constraints_json);
 	if (!(flags & RESOURCE_NO_METADATA))

@@ -41,6 +41,7 @@ struct gen_request {
 	char *constraints_json;       /* owned; compact JSON object text */
 	char *metadata_json;          /* owned; compact JSON object text */
 	char webhook[WEBHOOK_NAME_MAX + 1]; /* the owner's endpoint it reports to; "" none */
+	unsigned priority;            /* PRIORITY_MIN..MAX; gen_request_init: PRIORITY_DEFAULT */
 	/* Written at create only, never read back or rendered: the hash of the
 	 * request's status token, valid until the time (TIME_NONE: no token). */
 	unsigned char status_token_hash[32];
@@ -71,7 +72,7 @@ struct gen_entity_list {
  */
 int resource_entity_type_valid(const char *s, size_t len);
 
-/* Zero-fills r with every time TIME_NONE. */
+/* Zero-fills r with every time TIME_NONE and the default priority. */
 void gen_request_init(struct gen_request *r);
 /* Frees what r owns and re-initialises it. */
 void gen_request_release(struct gen_request *r);

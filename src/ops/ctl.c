@@ -39,11 +39,14 @@ void ctl_usage(FILE *out)
 		"  reap [--dry-run | --explain]             fail or retry stale generations (the timer's job)\n"
 		"  prune --older-than AGE [--dry-run]       delete finished requests older than AGE (7d, 12h)\n"
 		"  get ID                                   one request, its entities and audit trail\n"
-		"  list [--status S] [--entity-type T] [--limit N]\n"
+		"  list [--status S] [--entity-type T] [--priority P] [--limit N]\n"
 		"                                           requests of every owner, newest first\n"
 		"  cancel ID [--reason TEXT]                cancel a pending or processing request\n"
 		"  queue list                               queues with pending or processing work or a pause\n"
 		"  queue pause|resume TYPE --reason TEXT    stop (start again) the claims of an entity type\n"
+		"  owner weight --owner O N                 O's weight in the fair share of the claims (1-100,\n"
+		"                                           default 1), for requests created from now on\n"
+		"  owner weights                            owners with a weight set\n"
 		"  webhook add --owner O --url URL [--name N] [--events completed,partial,failed,cancelled]\n"
 		"              [--default]                  register a webhook endpoint (secret printed once);\n"
 		"                                           the owner's first, or with --default, is its default\n"
@@ -158,7 +161,7 @@ static int cmd_check_config(struct ctl *c, int argc, char **argv)
  */
 static const char *const command_value_options[] = {
 	"--role", "--owner", "--older-than", "--status", "--entity-type", "--limit", "--reason",
-	"--interval", "--timeout", "-r", "-o", "-s", "-t", "-l",
+	"--interval", "--timeout", "--priority", "-r", "-o", "-s", "-t", "-l", "-p",
 };
 
 static int takes_value(const char *arg)
@@ -231,6 +234,7 @@ static const struct command commands[] = {
 	{ "queue", ctl_cmd_queue },
 	{ "webhook", ctl_cmd_webhook },
 	{ "deliver", ctl_cmd_deliver },
+	{ "owner", ctl_cmd_owner },
 };
 
 int ctl_main(int argc, char **argv)

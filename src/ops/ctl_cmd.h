@@ -12,7 +12,8 @@
  * each command, the helpers they share, and the commands, a file per group:
  * ctl_migrate.c, ctl_keys.c, ctl_admin_user.c, ctl_reap.c (reap, prune),
  * ctl_requests.c (get, list, cancel), ctl_queues.c (queue list, pause,
- * resume), ctl_webhooks.c (webhook add, list, default, rotate, remove; deliver). Each command takes its own argv
+ * resume), ctl_webhooks.c (webhook add, list, default, rotate, remove; deliver),
+ * ctl_owners.c (owner weight, weights). Each command takes its own argv
  * (argv[0] is its name) and returns CTL_OK, CTL_USAGE or CTL_STORE.
  */
 
@@ -61,6 +62,7 @@ int ctl_cmd_watch(struct ctl *c, int argc, char **argv);
 int ctl_cmd_queue(struct ctl *c, int argc, char **argv);
 int ctl_cmd_webhook(struct ctl *c, int argc, char **argv);
 int ctl_cmd_deliver(struct ctl *c, int argc, char **argv);
+int ctl_cmd_owner(struct ctl *c, int argc, char **argv);
 
 /*
  * watch's exit status, by how the request ended: CTL_OK for completed, and

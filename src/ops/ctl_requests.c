@@ -59,6 +59,7 @@ static void add_request(struct strbuf *sb, const struct gen_request *r,
 		add_field(sb, "webhook", r->webhook, 0);
 	strbuf_addf(sb, "%-17s %u generated, %u failed of %u\n", "entities", r->generated_count,
 		    r->failed_count, r->requested_count);
+	strbuf_addf(sb, "%-17s %u\n", "priority", r->priority);
 	strbuf_addf(sb, "%-17s %u\n", "attempt", r->attempt);
 	add_field(sb, "worker", r->worker_id, 0);
 	strbuf_addf(sb, "%-17s %s\n", "age", age);
@@ -251,6 +252,7 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 		{ "status", required_argument, NULL, 's' },
 		{ "entity-type", required_argument, NULL, 't' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "priority", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_list_filter f = { .owner = NULL, .limit = 50 };
@@ -260,7 +262,7 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 	char *end;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:t:l:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:t:l:p:", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (lifecycle_status_parse(optarg, &f.status) < 0) {
@@ -273,6 +275,17 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 		case 't':
 			f.entity_type = optarg;
 			break;
+		case 'p': {
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < PRIORITY_MIN || v > PRIORITY_MAX) {
+				fprintf(stderr, "gentrackctl: --priority must be %d..%d\n",
+					PRIORITY_MIN, PRIORITY_MAX);
+				return CTL_USAGE;
+			}
+			f.has_priority = 1;
+			f.priority = (unsigned)v;
+			break;
+		}
 		case 'l': {
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 10000) {

@@ -14,9 +14,9 @@
 	"id, owner, entity_type, subject_key, status, requested_count, " \
 	"generated_count, failed_count, attempt, version, worker_id, " \
 	"lease_expires_at, requested_at, started_at, completed_at, cancelled_at, " \
-	"updated_at, failure_reason, error_message, constraints_json, metadata_json, webhook"
-#define REQ_TYPES "bssssiiiiisttttttsssss"
-#define REQ_NCOLUMNS 22
+	"updated_at, failure_reason, error_message, constraints_json, metadata_json, webhook, priority"
+#define REQ_TYPES "bssssiiiiisttttttsssssi"
+#define REQ_NCOLUMNS 23
 
 /* ---- rows.c ---- */
 

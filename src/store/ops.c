@@ -17,9 +17,11 @@ static enum gen_status admin_target(enum store_admin_action a)
 
 /* An operator's retry starts the request afresh (requested_at too, or the
  * reaper would fail an old one at once as never started); the entities
- * generated so far stay, the failed ones go (work_drop_failed). */
+ * generated so far stay, the failed ones go (work_drop_failed). Its fair-share
+ * tag goes to 0, the front of its priority, where oldest first put it
+ * (sql/021: a tag from before the queue last emptied could be far behind). */
 static const struct engine_query Q_ADMIN_RETRY = {
-	"UPDATE generation_requests SET status = 'pending', worker_id = NULL, "
+	"UPDATE generation_requests SET status = 'pending', worker_id = NULL, vtime = 0, "
 	"lease_expires_at = NULL, lease_seconds = NULL, started_at = NULL, completed_at = NULL, "
 	"cancelled_at = NULL, failure_reason = NULL, error_message = NULL, failed_count = 0, "
 	"requested_at = ?, updated_at = ?, version = version + 1 "

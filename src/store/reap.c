@@ -113,6 +113,9 @@ int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cut
  * matches no row, and the decider re-reads or gives up. The heartbeat moves
  * only the lease (not the version): the deadline in the WHERE is what sees it.
  *
+ * Its fair-share tag goes to 0, the front of its priority, where oldest first
+ * put it (sql/021).
+ *
  * By the primary key, forced: with the deadline in the WHERE the optimizer
  * may walk (status, deadline) instead, locking that index entry before the
  * row; a worker holding the row and then moving its status or lease needs
@@ -120,7 +123,8 @@ int store_explain_stale(struct store *s, enum store_stale_kind kind, int64_t cut
  */
 static const struct engine_query Q_TIMEOUT_RETRY = {
 	"UPDATE generation_requests FORCE INDEX (PRIMARY) SET status = 'pending', worker_id = NULL, "
-	"lease_expires_at = NULL, lease_seconds = NULL, updated_at = ?, version = version + 1 "
+	"vtime = 0, lease_expires_at = NULL, lease_seconds = NULL, updated_at = ?, "
+	"version = version + 1 "
 	"WHERE id = ? AND status = 'processing' AND attempt = ? AND version = ? "
 	"AND lease_expires_at < ?",
 	"tbiit", "" };

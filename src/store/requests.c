@@ -11,9 +11,9 @@
 static const struct engine_query Q_REQ_INSERT = {
 	"INSERT INTO generation_requests (id, owner, entity_type, subject_key, status, "
 	"requested_count, version, requested_at, updated_at, constraints_json, metadata_json, "
-	"status_token_hash, status_token_expires_at, webhook) "
-	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-	"bsssittssbts", "" };
+	"status_token_hash, status_token_expires_at, webhook, priority, vtime) "
+	"VALUES (?, ?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	"bsssittssbtsii", "" };
 /* The owner's active request for a subject: the generated column active_subject
  * is set only while pending or processing, and unique. */
 static const struct engine_query Q_ACTIVE_SUBJECT = {
@@ -21,10 +21,54 @@ static const struct engine_query Q_ACTIVE_SUBJECT = {
 	"WHERE owner = ? AND entity_type = ? AND active_subject = ?",
 	"sss", "b" };
 
+/*
+ * Fair share across owners (sql/021, README "Claim order"): each request
+ * takes a tag at create, and claims take the lowest tag within a priority.
+ * The tag is the owner's highest tag pending in the type and priority
+ * (ix_fair_owner) plus its stride, 720720 / weight (1 without a row); an
+ * owner with nothing pending there starts at the queue's virtual time, the
+ * lowest tag pending (ix_fair_tag), or 0 in an empty queue. An owner's own
+ * pending tags are never below the virtual time, so the second lookup runs
+ * only when the first finds nothing (COALESCE stops at the first value).
+ * One statement, no lock, nothing per owner written: an owner's concurrent
+ * creates do not wait on each other (two of them may take the same tag: the
+ * claim's order then falls back to the older).
+ */
+static const struct engine_query Q_SHARE_TAG = {
+	"SELECT COALESCE("
+	"(SELECT MAX(o.vtime) FROM generation_requests o FORCE INDEX (ix_fair_owner) "
+	"WHERE o.status = 'pending' AND o.entity_type = ? AND o.priority = ? AND o.owner = ?) "
+	"+ 720720 DIV COALESCE((SELECT LEAST(GREATEST(w.weight, 1), 100) FROM owner_weights w "
+	"WHERE w.owner = ?), 1), "
+	"(SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag) "
+	"WHERE q.status = 'pending' AND q.entity_type = ? AND q.priority = ? "
+	"ORDER BY q.vtime LIMIT 1), 0)",
+	"sisssi", "i" };
+
+static int share_tag_fn(void *ctx, const struct sqlcell *c)
+{
+	*(long long *)ctx = c[0].null ? 0 : c[0].i;
+	return 1;
+}
+
+/* The tag of the owner's new request into *tag, inside the create's
+ * transaction; 0 for every request when fair share is off. */
+static int share_take(struct store *s, const struct gen_request *r, long long *tag)
+{
+	*tag = 0;
+	const struct config *cfg = engine_config(s);
+	if (cfg && !cfg->claims_fair_share)
+		return STORE_OK;
+	struct sqlv p[] = { SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner),
+			    SV_STR(r->owner), SV_STR(r->entity_type), SV_INT(r->priority) };
+	return engine_run(s, &Q_SHARE_TAG, p, share_tag_fn, tag, NULL, NULL);
+}
+
 /* The row, its creation event and the idempotency replay, or nothing. */
 static int create_txn(struct store *s, const struct gen_request *r, const char *actor,
 		      const struct store_idem *idem, const char *response_body)
 {
+	long long tag = 0;
 	struct sqlv ins[] = {
 		SV_UUID(&r->id), SV_STR(r->owner), SV_STR(r->entity_type),
 		SV_BIN(r->subject_key, r->subject_key_len), SV_INT(r->requested_count),
@@ -34,12 +78,15 @@ static int create_txn(struct store *s, const struct gen_request *r, const char *
 			? SV_BIN(NULL, 0)
 			: SV_BIN(r->status_token_hash, sizeof(r->status_token_hash)),
 		SV_TIME(r->status_token_expires_at),
-		SV_STR(r->webhook[0] ? r->webhook : NULL),
+		SV_STR(r->webhook[0] ? r->webhook : NULL), SV_INT(r->priority), SV_INT(0),
 	};
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
-	rc = engine_run(s, &Q_REQ_INSERT, ins, NULL, NULL, NULL, NULL);
+	rc = share_take(s, r, &tag);
+	ins[13] = SV_INT(tag);
+	if (rc == STORE_OK)
+		rc = engine_run(s, &Q_REQ_INSERT, ins, NULL, NULL, NULL, NULL);
 	if (rc == STORE_OK)
 		rc = events_insert(s, &r->id, r->requested_at, actor, NULL, "pending", NULL);
 	if (rc == STORE_OK && idem)
@@ -148,7 +195,7 @@ int store_request_entities(struct store *s, const struct uuid *id,
 	"r.generated_count, r.failed_count, r.attempt, r.version, r.worker_id, " \
 	"r.lease_expires_at, r.requested_at, r.started_at, r.completed_at, r.cancelled_at, " \
 	"r.updated_at, r.failure_reason, r.error_message, r.constraints_json, r.metadata_json, " \
-	"r.webhook"
+	"r.webhook, r.priority"
 /*
  * A status poll in one round trip, on two rows: the key (found by its hash,
  * not revoked), the request if the key's owner owns it, and its generated
@@ -292,22 +339,25 @@ int store_poll(struct store *s, const unsigned char key_hash[AUTH_HASH_LEN],
 static const struct engine_query Q_LIST_ALL[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
 	"WHERE owner = ? AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR subject_key = ?) "
-	"AND id < ? ORDER BY id DESC LIMIT ?",
-	"sssssbi");
+	"AND (? < 0 OR priority = ?) AND id < ? ORDER BY id DESC LIMIT ?",
+	"sssssiibi");
 static const struct engine_query Q_LIST_STATUS[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
 	"WHERE owner = ? AND status = ? AND (? IS NULL OR entity_type = ?) "
-	"AND (? IS NULL OR subject_key = ?) AND id < ? ORDER BY id DESC LIMIT ?",
-	"ssssssbi");
+	"AND (? IS NULL OR subject_key = ?) AND (? < 0 OR priority = ?) AND id < ? "
+	"ORDER BY id DESC LIMIT ?",
+	"ssssssiibi");
 /* Every owner's, for operators; the subject filter is the clients' only. */
 static const struct engine_query Q_OPS_LIST_ALL[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
-	"WHERE (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
-	"ssbi");
+	"WHERE (? IS NULL OR entity_type = ?) AND (? < 0 OR priority = ?) AND id < ? "
+	"ORDER BY id DESC LIMIT ?",
+	"ssiibi");
 static const struct engine_query Q_OPS_LIST_STATUS[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests "
-	"WHERE status = ? AND (? IS NULL OR entity_type = ?) AND id < ? ORDER BY id DESC LIMIT ?",
-	"sssbi");
+	"WHERE status = ? AND (? IS NULL OR entity_type = ?) AND (? < 0 OR priority = ?) "
+	"AND id < ? ORDER BY id DESC LIMIT ?",
+	"sssiibi");
 /*
  * A status and a type: ix_status_type (status, entity_type, id) has them in
  * order, newest first. Left to itself, MariaDB 10.11 walked the primary key
@@ -317,21 +367,27 @@ static const struct engine_query Q_OPS_LIST_STATUS[2] = LIST_QUERY(
  */
 static const struct engine_query Q_OPS_LIST_STATUS_TYPE[2] = LIST_QUERY(
 	"SELECT " REQ_COLUMNS " FROM generation_requests FORCE INDEX (ix_status_type) "
-	"WHERE status = ? AND entity_type = ? AND id < ? ORDER BY id DESC LIMIT ?",
-	"ssbi");
+	"WHERE status = ? AND entity_type = ? AND (? < 0 OR priority = ?) AND id < ? "
+	"ORDER BY id DESC LIMIT ?",
+	"ssiibi");
 
-/* The list statement for f ([1]: its EXPLAIN) and its parameters (up to 8) into p. */
+/* The list statement for f ([1]: its EXPLAIN) and its parameters (up to 10) into p.
+ * A priority filter is a plain condition on the rows the index walk finds
+ * (priority -1: none). */
 static const struct engine_query *list_query(const struct store_list_filter *f,
 					     const void *before, struct sqlv *p, int explain)
 {
 	const char *status = f->has_status ? lifecycle_status_name(f->status) : NULL;
+	long long priority = f->has_priority ? (long long)f->priority : -1;
 	size_t n = 0;
 
 	if (!f->owner && f->has_status && f->entity_type) {
 		p[0] = SV_STR(status);
 		p[1] = SV_STR(f->entity_type);
-		p[2] = SV_BIN(before, 16);
-		p[3] = SV_INT(f->limit);
+		p[2] = SV_INT(priority);
+		p[3] = SV_INT(priority);
+		p[4] = SV_BIN(before, 16);
+		p[5] = SV_INT(f->limit);
 		return &Q_OPS_LIST_STATUS_TYPE[explain];
 	}
 	if (f->owner)
@@ -344,6 +400,8 @@ static const struct engine_query *list_query(const struct store_list_filter *f,
 		p[n++] = SV_STR(f->subject_key);
 		p[n++] = SV_STR(f->subject_key);
 	}
+	p[n++] = SV_INT(priority);
+	p[n++] = SV_INT(priority);
 	p[n++] = SV_BIN(before, 16);
 	p[n++] = SV_INT(f->limit);
 	if (!f->owner)
@@ -360,7 +418,7 @@ int store_request_list(struct store *s, const struct store_list_filter *f,
 		       int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
 {
 	struct engine_sink k = ENGINE_SINK(fn, ctx);
-	struct sqlv p[8];
+	struct sqlv p[10];
 	const struct engine_query *q = list_query(f, f->has_before ? f->before.b : newest, p, 0);
 	int rc = engine_run(s, q, p, rows_request_sink, &k, NULL, NULL);
 	return engine_sink_result(s, &k, rc);
@@ -369,7 +427,7 @@ int store_request_list(struct store *s, const struct store_list_filter *f,
 int store_explain_list(struct store *s, const struct store_list_filter *f,
 		       struct store_plan *out)
 {
-	struct sqlv p[8];
+	struct sqlv p[10];
 	const struct engine_query *q = list_query(f, f->has_before ? f->before.b : newest, p, 1);
 	memset(out, 0, sizeof(*out));
 	return engine_run(s, q, p, rows_plan, out, NULL, NULL);

@@ -44,6 +44,7 @@ int rows_read_request(const struct sqlcell *c, struct gen_request *r)
 	r->constraints_json = engine_cell_dup(&c[19]);
 	r->metadata_json = engine_cell_dup(&c[20]);
 	engine_cell_copy(&c[21], r->webhook, sizeof(r->webhook));
+	r->priority = (unsigned)c[22].i;
 	if ((!c[19].null && !r->constraints_json) || (!c[20].null && !r->metadata_json))
 		goto oom;
 	return 0;

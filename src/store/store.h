@@ -300,7 +300,10 @@ struct store_idem {
 /*
  * Inserts r (fully filled by the caller: id, times, status pending, version 1)
  * with its "created" event by `actor`, and, when idem is not NULL, records
- * `response_body` as the replay of that key, all in one transaction.
+ * `response_body` as the replay of that key, all in one transaction. The
+ * row's fair-share tag is taken in the same transaction from the owner's
+ * pending requests and the queue's (r->priority, r->owner, r->entity_type;
+ * 0 when the configuration's claims_fair_share is off).
  * STORE_DUPLICATE when the owner already has an active request with this
  * entity type and subject key: *existing is then its id (nothing written).
  */
@@ -353,6 +356,8 @@ struct store_list_filter {
 	enum gen_status status;
 	const char *entity_type;    /* NULL = any */
 	const char *subject_key;    /* NULL = any */
+	int has_priority;
+	unsigned priority;          /* PRIORITY_MIN..MAX when has_priority */
 	int has_before;             /* keyset: only ids older than `before` */
 	struct uuid before;
 	unsigned limit;             /* rows wanted */
@@ -414,8 +419,9 @@ struct store_claimed {
 	unsigned char *generated;       /* owned bitmap: indexes already generated */
 };
 /*
- * Claims the oldest pending request of the given types that are not paused
- * (store_queue_pause) for this worker:
+ * Claims the next pending request of the given types that are not paused
+ * (store_queue_pause) for this worker: the highest priority, then the lowest
+ * fair-share tag (given at create: store_request_create), then the oldest:
  * processing, attempt + 1, its lease, the failed entities of earlier attempts
  * dropped, an event. Concurrent claims never get the same request.
  * NOT_FOUND when nothing of those types is pending, or only paused ones. On OK release *out with store_claimed_release.
@@ -995,6 +1001,18 @@ int store_explain_chart(struct store *s, const struct store_chart_window *w, int
  * code.
  */
 int store_entity_type_known(struct store *s, const char *entity_type);
+
+/* ---- fair share across owners (store/shares.c, sql/021) ---- */
+/*
+ * Sets an owner's weight, 1..OWNER_WEIGHT_MAX (without a row: 1). An owner
+ * of weight 3 is served three claims to one of an owner of weight 1 while
+ * both have work pending at one priority; it applies to the owner's
+ * requests created from now on. STORE_ERROR for a weight out of range.
+ */
+int store_owner_weight_set(struct store *s, const char *owner, unsigned weight);
+/* Calls fn for each owner with a weight row, by name; non-zero from fn stops. */
+int store_owner_weight_list(struct store *s,
+			    int (*fn)(void *ctx, const char *owner, unsigned weight), void *ctx);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */

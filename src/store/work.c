@@ -15,10 +15,13 @@
 #define CLAIM_MAX_TYPES 8
 
 /*
- * Oldest pending of up to 8 types; SKIP LOCKED lets concurrent claims pass
- * each other instead of queueing on the same row. The (status, id) index
- * starts the walk at the oldest pending row; left to itself the optimizer
- * scanned the primary key, reading (and locking) the table's history.
+ * The next pending request of up to 8 types: the highest priority, then the
+ * lowest fair-share tag (vtime, given at create: store/requests.c,
+ * share_take), then the oldest; SKIP LOCKED lets concurrent claims pass
+ * each other instead of queueing on the same row. ix_claim (status,
+ * priority DESC, vtime, id: sql/021) starts the walk at that row; left to
+ * itself the optimizer scanned the primary key, reading (and locking) the
+ * table's history.
  *
  * A paused type is skipped by this same statement (a primary-key lookup in
  * the small queue_pauses), so no claim whose pick starts after a pause
@@ -29,12 +32,12 @@
  * pause stops new claims, not the generations under way.
  */
 #define SQL_CLAIM_PICK \
-	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests FORCE INDEX (ix_status_id) " \
+	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests FORCE INDEX (ix_claim) " \
 	"WHERE status = 'pending' " \
 	"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) " \
 	"AND NOT EXISTS (SELECT 1 FROM queue_pauses p " \
 	"WHERE p.entity_type = generation_requests.entity_type) " \
-	"ORDER BY id LIMIT 1"
+	"ORDER BY priority DESC, vtime, id LIMIT 1"
 static const struct engine_query Q_CLAIM_PICK = {
 	SQL_CLAIM_PICK " FOR UPDATE SKIP LOCKED", "ssssssss", REQ_TYPES "t" };
 /* The same, explained: the test suite checks it walks the index. */

@@ -23,6 +23,7 @@ static const char *const spec_members[] = {
 	"cancelled_at", "failure_reason", "error_message",
 	"constraints", "metadata",
 	"webhook",   /* README "Webhooks": the endpoint it reports to, or null */
+	"priority",  /* README "Priority": 0..9, higher claimed first */
 };
 #define N_SPEC_MEMBERS (sizeof(spec_members) / sizeof(spec_members[0]))
 

@@ -151,6 +151,31 @@ static void test_create_webhook(void)
 		       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", NULL);
 }
 
+/* "priority": an integer 0..9, 5 when absent or null; anything else a 400 naming it. */
+static void test_create_priority(void)
+{
+	struct create_input in;
+	struct problem p;
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\"}", &in, &p), 0);
+	CU_ASSERT_EQUAL(in.priority, 5);
+	create_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\",\"priority\":null}", &in, &p), 0);
+	CU_ASSERT_EQUAL(in.priority, 5);
+	create_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\",\"priority\":0}", &in, &p), 0);
+	CU_ASSERT_EQUAL(in.priority, 0);
+	create_input_release(&in);
+	CU_ASSERT_EQUAL_FATAL(create("{\"entity_type\":\"a\",\"priority\":9}", &in, &p), 0);
+	CU_ASSERT_EQUAL(in.priority, 9);
+	create_input_release(&in);
+	expect_refused("{\"entity_type\":\"a\",\"priority\":10}", "priority");
+	expect_refused("{\"entity_type\":\"a\",\"priority\":-1}", "priority");
+	expect_refused("{\"entity_type\":\"a\",\"priority\":4294967301}", "priority");
+	expect_refused("{\"entity_type\":\"a\",\"priority\":5.5}", "priority");
+	expect_refused("{\"entity_type\":\"a\",\"priority\":\"high\"}", "priority");
+	expect_refused("{\"entity_type\":\"a\",\"priority\":true}", "priority");
+}
+
 static void test_create_full(void)
 {
 	struct create_input in;
@@ -705,6 +730,7 @@ static const struct unit_case cases[] = {
 	{ "create: minimal body and defaults", test_create_minimal },
 	{ "create: full body", test_create_full },
 	{ "create: webhook names an endpoint, never a URL", test_create_webhook },
+	{ "create: priority 0..9, 5 when absent", test_create_priority },
 	{ "create: max_count is the caller's", test_create_max_count_is_a_parameter },
 	{ "create: malformed or not an object", test_create_not_an_object },
 	{ "create: count", test_create_count },
