@@ -15,46 +15,18 @@ set -uo pipefail
 
 require_programs mariadbd mariadb mariadb-install-db nginx curl jq node npm
 start_stack admin_webhooks
-need_npm_package standardwebhooks
-HOOKS=$GT_STACK_DIR/hooks
-mkdir -p "$HOOKS"
-echo '{}' >"$HOOKS/secrets.json"
-GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"$HOOKS/receiver.log" 2>&1 &
-RECEIVER=$!
+# shellcheck source-path=SCRIPTDIR source=webhook_lib.sh
+. "$GT_SRCDIR/tests/e2e/webhook_lib.sh"
+webhook_receiver_start
 # Only what this test started, by pid.
 trap 'kill "$RECEIVER" 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
-wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
-HOOK=http://127.0.0.1:$(cat "$HOOKS/port")
-COLL=/api/v1/generation-requests
 ADMIN=(-u "admin:$ADMIN_PASSWORD")
 
-# The deliverer's configuration: the receiver is on loopback, and the retry
-# schedule a million times shorter (10 h -> 36 ms): out of attempts at once.
-WH_CONF=$GT_STACK_DIR/webhooks.conf
-{ cat "$GENTRACK_CONFIG"; printf '[webhooks]\nallow_private = true\nretry_schedule_divisor = 1000000\n'; } >"$WH_CONF"
-WCTL=("$GENTRACKCTL" --config "$WH_CONF")
-
-add() { # add NAME OWNER: endpoint HOOK/NAME, its secret given to the receiver
-	local secret
-	secret=$("${WCTL[@]}" webhook add --owner "$2" --name "$1" --url "$HOOK/$1" 2>>"$HOOKS/ctl.log") || return 1
-	jq --arg n "$1" --arg s "$secret" '.[$n] = $s' "$HOOKS/secrets.json" >"$HOOKS/secrets.tmp" &&
-		mv "$HOOKS/secrets.tmp" "$HOOKS/secrets.json"
-}
-# run KEY: a request of KEY's owner, claimed, one entity, completed; prints its id.
-run() {
-	local id
-	AUTH_KEY=$1
-	api POST "$COLL" '{"entity_type":"hook_admin","count":1}'
-	id=$(jb .request_id)
-	AUTH_KEY=$WORKER_KEY
-	api POST /api/v1/worker/claim '{"worker_id":"e2e-hooks","entity_types":["hook_admin"]}'
-	api POST "/api/v1/worker/generation-requests/$id/entities" \
-		'{"worker_id":"e2e-hooks","attempt":1,"index":0,"entity":{"text":"hello"}}'
-	api POST "/api/v1/worker/generation-requests/$id/complete" '{"worker_id":"e2e-hooks","attempt":1}'
-	[[ $ST == 200 ]] && printf '%s' "$id"
-}
-delivery_of() { sql "SELECT id FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$1', '-', ''))"; }
-state_of() { sql "SELECT state FROM webhook_deliveries WHERE id = '$1'"; }
+# The deliverer's configuration: the retry schedule a million times
+# shorter (10 h -> 36 ms): out of attempts at once.
+webhook_config 'retry_schedule_divisor = 1000000'
+add() { webhook_add "$@"; }
+run() { webhook_run "$1" hook_admin; }
 # deliver_until ID STATE: one-pass deliver runs until delivery ID is in STATE.
 deliver_until() {
 	local i
@@ -66,7 +38,6 @@ deliver_until() {
 	GT_DETAIL="$1 is $(state_of "$1"), not $2"
 	return 1
 }
-received_id() { jq -c --arg id "$1" 'select(.id == $id)' "$HOOKS/received.jsonl" 2>/dev/null; }
 
 body_has() { grep -qF -- "$1" "$HB" && return 0; GT_DETAIL="'$1' not in the body: $(head -c 300 "$HB")"; return 1; }
 JAR=$GT_TMP/cookies

@@ -19,28 +19,21 @@ set -uo pipefail
 
 require_programs mariadbd mariadb mariadb-install-db nginx curl jq node npm
 start_stack webhooks
-need_npm_package standardwebhooks
-HOOKS=$GT_STACK_DIR/hooks
-mkdir -p "$HOOKS"
-echo '{}' >"$HOOKS/secrets.json"
-GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"$HOOKS/receiver.log" 2>&1 &
-RECEIVER=$!
+# shellcheck source-path=SCRIPTDIR source=webhook_lib.sh
+. "$GT_SRCDIR/tests/e2e/webhook_lib.sh"
+webhook_receiver_start
 FOLLOW=""
-# Only what this test started, by pid.
 EXAMPLE=""
+# Only what this test started, by pid.
 trap 'kill "$RECEIVER" ${FOLLOW:+"$FOLLOW"} ${EXAMPLE:+"$EXAMPLE"} 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
-wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
 PORT=$(cat "$HOOKS/port")
-HOOK=http://127.0.0.1:$PORT
 COLL=/api/v1/generation-requests
 
 # The stack's configuration (private addresses refused, the default), and
 # the deliverer's: the receiver is on loopback, and the schedule 1000 times
 # shorter (5 s -> 5 ms, 5 min -> 0.3 s).
 CTL=("$GENTRACKCTL" --config "$GENTRACK_CONFIG")
-WH_CONF=$GT_STACK_DIR/webhooks.conf
-{ cat "$GENTRACK_CONFIG"; printf '[webhooks]\nallow_private = true\nretry_schedule_divisor = 1000\n'; } >"$WH_CONF"
-WCTL=("$GENTRACKCTL" --config "$WH_CONF")
+webhook_config 'retry_schedule_divisor = 1000'
 endpoints() { sql "SELECT COUNT(*) FROM webhook_endpoints"; }
 # wh_metrics: the webhook samples of a scrape of /metrics, one "name value" a line.
 wh_metrics() {

@@ -16,59 +16,27 @@ set -uo pipefail
 
 require_programs mariadbd mariadb mariadb-install-db nginx curl jq node npm
 start_stack webhooks_crash
-need_npm_package standardwebhooks
-HOOKS=$GT_STACK_DIR/hooks
-mkdir -p "$HOOKS"
-echo '{}' >"$HOOKS/secrets.json"
-GT_NPM_DIR=$NPM_DIR node "$GT_SRCDIR/tests/e2e/webhook_receiver.mjs" "$HOOKS" >"$HOOKS/receiver.log" 2>&1 &
-RECEIVER=$!
+# shellcheck source-path=SCRIPTDIR source=webhook_lib.sh
+. "$GT_SRCDIR/tests/e2e/webhook_lib.sh"
+webhook_receiver_start
 DELIVERERS=()
 # Only what this test started, by pid.
 trap 'kill "$RECEIVER" "${DELIVERERS[@]}" 2>/dev/null; bash "$GT_STACK" down "$GT_STACK_DIR" >/dev/null 2>&1 || true; rm -rf "$GT_TMP"' EXIT
-wait_for 100 test -s "$HOOKS/port" || { echo "FAIL: the receiver did not start"; cat "$HOOKS/receiver.log"; exit 1; }
-HOOK=http://127.0.0.1:$(cat "$HOOKS/port")
-COLL=/api/v1/generation-requests
 
-WH_CONF=$GT_STACK_DIR/webhooks.conf
-{
-	cat "$GENTRACK_CONFIG"
-	printf '[webhooks]\nallow_private = true\nretry_schedule_divisor = 1000\n'
-	printf 'timeout_seconds = 2\nlease_seconds = 4\n'
-} >"$WH_CONF"
-WCTL=("$GENTRACKCTL" --config "$WH_CONF")
+webhook_config 'retry_schedule_divisor = 1000' 'timeout_seconds = 2' 'lease_seconds = 4'
 "$GENTRACKCTL" --config "$WH_CONF" key create --role client --owner initech 2>/dev/null | tail -n 1 >"$HOOKS/initech.key"
 "$GENTRACKCTL" --config "$WH_CONF" key create --role client --owner umbrella 2>/dev/null | tail -n 1 >"$HOOKS/umbrella.key"
 INITECH_KEY=$(cat "$HOOKS/initech.key")
 UMBRELLA_KEY=$(cat "$HOOKS/umbrella.key")
 
-add() { # add NAME OWNER: endpoint HOOK/NAME, its secret given to the receiver
-	local secret
-	secret=$("${WCTL[@]}" webhook add --owner "$2" --name "$1" --url "$HOOK/$1" 2>>"$HOOKS/ctl.log") || return 1
-	jq --arg n "$1" --arg s "$secret" '.[$n] = $s' "$HOOKS/secrets.json" >"$HOOKS/secrets.tmp" &&
-		mv "$HOOKS/secrets.tmp" "$HOOKS/secrets.json"
-}
+add() { webhook_add "$@"; }
 # One endpoint per owner: a request of an owner is delivered to that one only.
 check "acme's endpoint 'stall' (no answer to the first POST of each id)" add stall acme
 check "globex's 'busy' (429 Retry-After: 3 first)" add busy globex
 check "initech's 'moved' (302 first)" add moved initech
 check "umbrella's 'ok'" add ok umbrella
 
-# run KEY: a request of KEY's owner, claimed, one entity, completed; prints its id.
-run() {
-	local id
-	AUTH_KEY=$1
-	api POST "$COLL" '{"entity_type":"hook_crash","count":1}'
-	id=$(jb .request_id)
-	AUTH_KEY=$WORKER_KEY
-	api POST /api/v1/worker/claim '{"worker_id":"e2e-hooks","entity_types":["hook_crash"]}'
-	api POST "/api/v1/worker/generation-requests/$id/entities" \
-		'{"worker_id":"e2e-hooks","attempt":1,"index":0,"entity":{"text":"hello"}}'
-	api POST "/api/v1/worker/generation-requests/$id/complete" '{"worker_id":"e2e-hooks","attempt":1}'
-	[[ $ST == 200 ]] && printf '%s' "$id"
-}
-delivery_of() { sql "SELECT id FROM webhook_deliveries WHERE request_id = UNHEX(REPLACE('$1', '-', ''))"; }
-state_of() { sql "SELECT state FROM webhook_deliveries WHERE id = '$1'"; }
-received_id() { jq -c --arg id "$1" 'select(.id == $id)' "$HOOKS/received.jsonl" 2>/dev/null; }
+run() { webhook_run "$1" hook_crash; }
 n_received() { received_id "$1" | wc -l; }
 at_least() { (($(n_received "$1") >= $2)); }
 # deliver_until ID STATE TENTHS: one-pass deliver, again and again, until ID is in STATE.
