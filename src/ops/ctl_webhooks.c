@@ -27,7 +27,7 @@
 #define DEFAULT_NAME "default"
 #define ALL_EVENTS "completed,partial,failed,cancelled"
 
-/* --owner and --name of add and remove, checked. */
+/* --owner and --name of the webhook commands, checked. */
 static int owner_name_ok(const char *what, const char *owner, const char *name)
 {
 	if (!owner) {
@@ -43,6 +43,36 @@ static int owner_name_ok(const char *what, const char *owner, const char *name)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * The --owner O [--name N] of the commands that take nothing else, checked;
+ * *name keeps the caller's default when --name is absent (NULL: required).
+ * 0, or -1 with the usage written to stderr.
+ */
+static int parse_owner_name(int argc, char **argv, const char *what, const char *usage,
+			    const char **owner, const char **name)
+{
+	static const struct option options[] = {
+		{ "owner", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:n:", options, NULL)) != -1) {
+		if (opt == 'o')
+			*owner = optarg;
+		else if (opt == 'n')
+			*name = optarg;
+		else
+			return -1;
+	}
+	if (optind != argc || !*name) {
+		fprintf(stderr, "gentrackctl: webhook %s needs %s\n", what, usage);
+		return -1;
+	}
+	return owner_name_ok(what, *owner, *name) ? 0 : -1;
 }
 
 static int cmd_webhook_add(struct ctl *c, int argc, char **argv)
@@ -215,27 +245,8 @@ static int cmd_webhook_list(struct ctl *c, int argc, char **argv)
 
 static int cmd_webhook_remove(struct ctl *c, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "owner", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *owner = NULL, *name = DEFAULT_NAME;
-	int opt;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:n:", options, NULL)) != -1) {
-		if (opt == 'o')
-			owner = optarg;
-		else if (opt == 'n')
-			name = optarg;
-		else
-			return CTL_USAGE;
-	}
-	if (optind != argc) {
-		fprintf(stderr, "gentrackctl: webhook remove needs --owner NAME [--name NAME]\n");
-		return CTL_USAGE;
-	}
-	if (!owner_name_ok("remove", owner, name))
+	if (parse_owner_name(argc, argv, "remove", "--owner NAME [--name NAME]", &owner, &name))
 		return CTL_USAGE;
 	int rc = store_webhook_remove(c->store, owner, name);
 	if (rc == STORE_NOT_FOUND) {
@@ -250,27 +261,8 @@ static int cmd_webhook_remove(struct ctl *c, int argc, char **argv)
 
 static int cmd_webhook_default(struct ctl *c, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "owner", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *owner = NULL, *name = NULL;
-	int opt;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:n:", options, NULL)) != -1) {
-		if (opt == 'o')
-			owner = optarg;
-		else if (opt == 'n')
-			name = optarg;
-		else
-			return CTL_USAGE;
-	}
-	if (optind != argc || !name) {
-		fprintf(stderr, "gentrackctl: webhook default needs --owner NAME --name NAME\n");
-		return CTL_USAGE;
-	}
-	if (!owner_name_ok("default", owner, name))
+	if (parse_owner_name(argc, argv, "default", "--owner NAME --name NAME", &owner, &name))
 		return CTL_USAGE;
 	int rc = store_webhook_set_default(c->store, owner, name, 0, NULL);
 	if (rc == STORE_NOT_FOUND) {
