@@ -6,6 +6,9 @@ import threading
 import time
 import unittest
 import uuid
+from unittest import mock
+
+import gentrack.client
 
 from gentrack import Client, GentrackError, NotFound, Worker
 from gtstack import BASE_URL, CLIENT_KEY, WORKER_KEY, unique
@@ -56,6 +59,34 @@ class WaitTest(unittest.TestCase):
             self.assertTrue(plain and all(1 <= n <= 30 for n in plain), naps)
         else:
             self.assertIn("processing", statuses)
+
+    @unittest.skipUnless(EXPECT == "stream", "the long poll needs the Nchan module")
+    def test_wait_long_poll(self):
+        """without a stream (here: refused by the client), wait long-polls: nginx holds ?wait until the change"""
+        et = unique("pylong")
+        c = Client(BASE_URL, key=CLIENT_KEY)
+        held = []
+        call = c._t.call
+
+        def spy(method, path, **kw):
+            t0 = time.monotonic()
+            resp = call(method, path, **kw)
+            if (kw.get("query") or {}).get("wait"):
+                held.append((time.monotonic() - t0, resp.status))
+            return resp
+        c._t.call = spy
+        r = c.create(et, 1)
+        w = Worker(BASE_URL, WORKER_KEY, [et])
+        th = threading.Timer(2.0, lambda: w.run(lambda req, i: {"i": i}, once=True))
+        th.start()
+        with mock.patch.object(gentrack.client._Wait, "stream", lambda self: "none"):
+            done = c.wait(r.request_id, timeout=60)
+        th.join()
+        self.assertEqual(done.status, "completed")
+        self.assertEqual([e.data for e in done.entities], [{"i": 0}])
+        self.assertEqual(c.last_wait_path, "long-poll")
+        self.assertTrue(any(took >= 1.0 and status == 200 for took, status in held),
+                        f"no ?wait held until a change: {held}")
 
     def test_wait_cancelled(self):
         """wait ends with a cancel as the final state"""
