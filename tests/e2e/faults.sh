@@ -122,19 +122,24 @@ start_cancel() {
 }
 
 # ---- a load of creates ----
-# Each loop is a client of its own (source address 127.0.0.N), so nginx's
-# per-address create limit (20 r/s, burst 200) answers no 429 to the load.
+# Each loop is a client of its own (its own key, and source address
+# 127.0.0.N), so nginx's create limit (per key, 20 r/s, burst 200) answers
+# no 429 to the load.
+LOAD_KEYS=()
+for _ in 1 2 3 4; do
+	LOAD_KEYS+=("$("$GENTRACKCTL" --config "$GENTRACK_CONFIG" key create --role client --owner acme 2>/dev/null | tail -n 1)")
+done
 # One line per answer: status|seconds|content type|Retry-After|Location|subject
 LOAD_PIDS=()
 STOP_LOAD=$GT_TMP/stop-load
 create_loop() {
-	local out=$1 src=$2 n=$3 pace=$4 i subject
+	local out=$1 src=$2 n=$3 pace=$4 key=$5 i subject
 	for ((i = 0; i < n; i++)); do
 		[[ -e $STOP_LOAD ]] && break
 		subject=$(basename "$out")-$i
 		curl -sS --max-time 10 --interface "$src" -o /dev/null \
 			-w "%{http_code}|%{time_total}|%{content_type}|%header{retry-after}|%header{location}|$subject\n" \
-			-H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
 			--data-binary "{\"entity_type\":\"problem\",\"subject_key\":\"$subject\"}" \
 			"$BASE_URL/api/v1/generation-requests" >>"$out" 2>/dev/null
 		sleep "$pace"
@@ -147,7 +152,7 @@ start_load() {
 	LOAD_PIDS=()
 	for k in 1 2 3 4; do
 		: >"$GT_TMP/$name-$k"
-		create_loop "$GT_TMP/$name-$k" "127.0.0.$((addr + k))" "$n" "$pace" &
+		create_loop "$GT_TMP/$name-$k" "127.0.0.$((addr + k))" "$n" "$pace" "${LOAD_KEYS[k - 1]}" &
 		LOAD_PIDS+=($!)
 		BG_PIDS+=($!)
 	done

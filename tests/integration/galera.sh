@@ -318,12 +318,12 @@ fi
 # One line per answer: status|seconds|content type|Retry-After|request id.
 STOP_LOAD=$GT_TMP/stop-load
 create_loop() {
-	local out=$1 src=$2 i
+	local out=$1 src=$2 key=$3 i
 	for ((i = 0; i < 2000; i++)); do
 		[[ -e $STOP_LOAD ]] && break
 		curl -s --max-time 10 --interface "$src" -o "$GT_TMP/loop-$src.json" \
 			-w '%{http_code}|%{time_total}|%{content_type}|%header{retry-after}|' \
-			-H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
 			--data-binary '{"entity_type":"fault_http"}' "$BASE_URL/api/v1/generation-requests" >>"$out"
 		jq -r '.request_id // "-"' "$GT_TMP/loop-$src.json" >>"$out" 2>/dev/null || echo - >>"$out"
 		sleep 0.05
@@ -351,10 +351,12 @@ new_logs() { tail -c +$((log_mark_a + 1)) "$GDIR/app-a/fcgi.log"; tail -c +$((lo
 rm -f "$STOP_LOAD"
 : >"$GT_TMP/outage-1"
 : >"$GT_TMP/outage-2"
-# Each loop a client of its own address: nginx's per-address create limit.
-create_loop "$GT_TMP/outage-1" 127.0.0.21 &
+# Each loop a client of its own key and address: nginx's create limit is
+# per key (per address without one).
+load_key() { "$GENTRACKCTL" --config "$GDIR/host-a.conf" key create --role client --owner acme 2>/dev/null | tail -n 1; }
+create_loop "$GT_TMP/outage-1" 127.0.0.21 "$(load_key)" &
 loop_1=$!
-create_loop "$GT_TMP/outage-2" 127.0.0.22 &
+create_loop "$GT_TMP/outage-2" 127.0.0.22 "$(load_key)" &
 loop_2=$!
 outage() { cat "$GT_TMP/outage-1" "$GT_TMP/outage-2" >"$GT_TMP/outage"; count_status "$GT_TMP/outage" "$1"; }
 check "cluster outage: a load of creates is under way" wait_for 100 at_least "202 answers" 10 outage 202
