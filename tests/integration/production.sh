@@ -115,11 +115,14 @@ has_line() { grep -qFx "$2" "$unitdir/$1" || { GT_DETAIL="no line '$2' in $1"; r
 check "the reaper service is a oneshot" has_line gentrack-reaper.service "Type=oneshot"
 check "the timer runs every minute" has_line gentrack-reaper.timer "OnCalendar=*-*-* *:*:00"
 check "the timer catches up after downtime" has_line gentrack-reaper.timer "Persistent=true"
+# Where ExecStart finds gentrackctl: the build, or the installed /usr/bin
+# (under another root, the copies above point into it).
+if [[ $MODE == build ]]; then bindir=$GT_BUILDDIR/src; else bindir=$INSTALLED/usr/bin; fi
 check "the deliverer runs deliver --follow" \
-	has_line gentrack-deliver.service "ExecStart=$GT_BUILDDIR/src/gentrackctl --config /etc/gentrack/gentrack.conf deliver --follow"
+	has_line gentrack-deliver.service "ExecStart=$bindir/gentrackctl --config /etc/gentrack/gentrack.conf deliver --follow"
 check "... and comes back after a failure" has_line gentrack-deliver.service "Restart=on-failure"
 # Hardened as the others: the same lines, all of them.
-hardening() { grep -E '^(NoNewPrivileges|Protect|Private|Restrict|LockPersonality|MemoryDeny|SystemCall|Capability|Ambient)' "$work/units/$1"; }
+hardening() { grep -E '^(NoNewPrivileges|Protect|Private|Restrict|LockPersonality|MemoryDeny|SystemCall|Capability|Ambient)' "$unitdir/$1"; }
 check "the deliverer is hardened as the reaper, line for line" \
 	eq "$(hardening gentrack-deliver.service)" "$(hardening gentrack-reaper.service)"
 for unit in gentrack-fcgi.service gentrack-fcgi-activated.service gentrack-reaper.service \
