@@ -77,11 +77,14 @@ sql "INSERT INTO workers_seen (owner, worker_id, entity_types, first_seen, last_
 
 # ==== the chart twin ====
 req GET "/admin/api/charts?type=chart_a" "${ADMIN[@]}"
+# The minute may turn between the seeding and this answer (a loaded machine).
+AFTER_NOW=$(store_minute_ago '0 MINUTE')
 check "GET /admin/api/charts?type=chart_a: 200" status_is 200
 check "6 h by default, a minute a point: 360 points" \
 	jtrue '.hours == 6 and .bucket_seconds == 60 and (.points | length) == 360 and .entity_type == "chart_a"'
 check "the points are a minute apart, the last one the current minute" \
-	jtrue --arg now "$(bucket_at "$A_NOW" 1)" '.points[-1].at == $now and (.points[0].at < .points[1].at)'
+	jtrue --arg now "$(bucket_at "$A_NOW" 1)" --arg after "$(bucket_at "$AFTER_NOW" 1)" \
+	'(.points[-1].at == $now or .points[-1].at == $after) and (.points[0].at < .points[1].at)'
 check "chart_a's 6 h totals: completed 13, partial 1, failed 6, new 21" \
 	jtrue '.totals == {"completed": 13, "partial": 1, "failed": 6, "new": 21}'
 check "the minute of the last hour's finishes: 8 completed, 1 partial, 2 failed" \
