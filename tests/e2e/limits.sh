@@ -31,7 +31,6 @@ create() { # create BODY [curl args]
 	local body=$1
 	shift
 	api POST "$COLL" "$body" "$@"
-	ID=$(jb '.request_id // empty')
 }
 claim() { # claim TYPE [worker]
 	AUTH_KEY=$WORKER_KEY api POST /api/v1/worker/claim \
