@@ -279,13 +279,22 @@ static void answer_limit(struct call *c)
 		handler_store_problem(c, rc, "owner limits");
 		return;
 	}
-	problem_set(&p, 429, "pending-limit-reached",
-		    "owner %s has %lld pending requests, its limit (%s)", c->who.owner,
-		    l.max_pending, l.pending_own ? "max_pending, its own" : "max_pending_per_owner");
+	const char *which = l.pending_own ? "max_pending, its own" : "max_pending_per_owner";
+	/* The limit read again after the refusal: an operator may have just
+	 * lifted it (then no value to name). */
+	if (l.max_pending > 0)
+		problem_set(&p, 429, "pending-limit-reached",
+			    "owner %s has %lld pending requests, its limit (%s)", c->who.owner,
+			    l.max_pending, which);
+	else
+		problem_set(&p, 429, "pending-limit-reached",
+			    "owner %s was at its limit of pending requests (%s)", c->who.owner, which);
 	p.extra_key = "limit";
 	memcpy(p.extra_value, "max_pending", sizeof("max_pending"));
-	p.extra_int_key = "max";
-	p.extra_int = l.max_pending;
+	if (l.max_pending > 0) {
+		p.extra_int_key = "max";
+		p.extra_int = l.max_pending;
+	}
 	handler_problem(c, &p);
 	http_add_header(c->resp, "Retry-After", "%d", API_LIMIT_RETRY_AFTER);
 }
