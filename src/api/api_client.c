@@ -20,6 +20,9 @@
 #include "base/banned.h"
 
 #define RESOURCE_PATH "/api/v1/generation-requests/"
+/* Retry-After of a create refused at the owner's pending limit: a slot frees
+ * when a worker claims one of its requests. */
+#define API_LIMIT_RETRY_AFTER 5
 #define IDEM_STUCK_SECONDS 60       /* a 'processing' key older than this was abandoned */
 
 /* "client:OWNER", or "status-token:OWNER" for the bearer of a request's token. */
@@ -262,6 +265,40 @@ static void answer_duplicate(struct call *c, const struct gen_request *r,
 	handler_problem(c, &p);
 }
 
+/*
+ * 429: the owner has as many requests pending as its limit allows (README
+ * "Per-owner limits"). A slot frees when a worker claims one of them, so
+ * the client may try again in a few seconds.
+ */
+static void answer_limit(struct call *c)
+{
+	struct problem p;
+	struct store_owner_limits l;
+	int rc = store_owner_limits_get(c->store, c->who.owner, &l);
+	if (rc) {
+		handler_store_problem(c, rc, "owner limits");
+		return;
+	}
+	const char *which = l.pending_own ? "max_pending, its own" : "max_pending_per_owner";
+	/* The limit read again after the refusal: an operator may have just
+	 * lifted it (then no value to name). */
+	if (l.max_pending > 0)
+		problem_set(&p, 429, "pending-limit-reached",
+			    "owner %s has %lld pending requests, its limit (%s)", c->who.owner,
+			    l.max_pending, which);
+	else
+		problem_set(&p, 429, "pending-limit-reached",
+			    "owner %s was at its limit of pending requests (%s)", c->who.owner, which);
+	p.extra_key = "limit";
+	memcpy(p.extra_value, "max_pending", sizeof("max_pending"));
+	if (l.max_pending > 0) {
+		p.extra_int_key = "max";
+		p.extra_int = l.max_pending;
+	}
+	handler_problem(c, &p);
+	http_add_header(c->resp, "Retry-After", "%d", API_LIMIT_RETRY_AFTER);
+}
+
 void api_client_create(struct call *c)
 {
 	struct problem p;
@@ -294,6 +331,10 @@ void api_client_create(struct call *c)
 	rc = store_request_create(c->store, &r, actor, idemp, replay.buf, &existing);
 	if (rc == STORE_DUPLICATE) {
 		answer_duplicate(c, &r, &existing);
+		goto abandon;
+	}
+	if (rc == STORE_LIMIT) {
+		answer_limit(c);
 		goto abandon;
 	}
 	if (rc) {

@@ -43,7 +43,8 @@
  *           else http:// or https:// and host[:port], a trailing '/' dropped)
  * [limits]  max_count (10), default_lease (60s), max_lease (3600s),
  *           max_attempts (3), stale_after (600s), pending_timeout (3600s),
- *           idempotency_ttl (24h), list_limit (20), list_max (100)
+ *           idempotency_ttl (24h), list_limit (20), list_max (100),
+ *           max_pending_per_owner (0), max_processing_per_owner (0)
  * [log]     level ("info": one of debug, info, warn, error)
  * [live]    nchan_socket ("": no live updates; else the unix socket of this
  *           host's Nchan publisher), peers (""): the other app hosts'
@@ -107,6 +108,10 @@ struct config {
 	int64_t idempotency_ttl;    /* seconds, 1..3650 days */
 	int list_limit;             /* 1..list_max */
 	int list_max;               /* 1..1000 */
+	int max_pending_per_owner;  /* 0..OWNER_LIMIT_MAX, 0 = none: creates past it get 429;
+	                             * an owner's row in owner_limits overrides it */
+	int max_processing_per_owner; /* 0..OWNER_LIMIT_MAX, 0 = none: claims leave the
+	                             * owner's requests past it pending */
 
 	/* [log] */
 	char *log_level;            /* "debug", "info", "warn" or "error" */

@@ -25,6 +25,8 @@
 #define PRIORITY_DEFAULT 5
 /* An owner's weight in the fair share of the claims (owner_weights). */
 #define OWNER_WEIGHT_MAX 100
+/* An owner's most pending, most processing requests ([limits], owner_limits). */
+#define OWNER_LIMIT_MAX 1000000
 #define WEBHOOK_NAME_MAX 64      /* webhook_endpoints.name, generation_requests.webhook */
 #define FAILURE_CODE_MAX 32    /* lease_expired, max_runtime_exceeded, ... */
 #define IDEMPOTENCY_KEY_MAX 255

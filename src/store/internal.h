@@ -143,6 +143,20 @@ int requests_cancel_row(struct store *s, const struct uuid *id, const struct req
 int idem_finish(struct store *s, const struct store_idem *idem, const struct uuid *id,
 		const char *response_body);
 
+/* ---- limits.c ---- */
+
+/* The limit that applies: the owner's own (a max_pending or max_processing
+ * cell of owner_limits, NULL or a NULL cell: none) or the configuration's
+ * (processing: 1 for max_processing_per_owner). 0 = no limit. */
+long long limits_effective(struct store *s, const struct sqlcell *own, int processing);
+/* Passes the owner's gate (sql/022) in the caller's transaction: holds its
+ * row lock until the commit or rollback. */
+int limits_gate(struct store *s, const char *owner);
+/* With limit > 0: the gate, then whether the owner has fewer than `limit`
+ * requests in `status` ("pending", "processing"): STORE_OK, or STORE_LIMIT
+ * when it has `limit` already. Without a limit (<= 0): STORE_OK, no read. */
+int limits_check(struct store *s, const char *owner, const char *status, long long limit);
+
 /* ---- work.c ---- */
 
 /* Drops the failed entities of a request: a new attempt makes them again. */

@@ -32,7 +32,10 @@ static const struct engine_query Q_ACTIVE_SUBJECT = {
  * only when the first finds nothing (COALESCE stops at the first value).
  * One statement, no lock, nothing per owner written: an owner's concurrent
  * creates do not wait on each other (two of them may take the same tag: the
- * claim's order then falls back to the older).
+ * claim's order then falls back to the older). Unless the owner has a
+ * pending limit: its creates then pass its gate one at a time
+ * (pending_gate). The same statement reads the owner's own limit (sql/022),
+ * so an owner without one pays no second round trip.
  */
 static const struct engine_query Q_SHARE_TAG = {
 	"SELECT COALESCE("
@@ -42,33 +45,70 @@ static const struct engine_query Q_SHARE_TAG = {
 	"WHERE w.owner = ?), 1), "
 	"(SELECT q.vtime FROM generation_requests q FORCE INDEX (ix_fair_tag) "
 	"WHERE q.status = 'pending' AND q.entity_type = ? AND q.priority = ? "
-	"ORDER BY q.vtime LIMIT 1), 0)",
-	"sisssi", "i" };
+	"ORDER BY q.vtime LIMIT 1), 0), "
+	"(SELECT l.max_pending FROM owner_limits l WHERE l.owner = ?)",
+	"sisssis", "ii" };
+/* The owner's own pending limit alone, when fair share is off. */
+static const struct engine_query Q_PENDING_LIMIT = {
+	"SELECT max_pending FROM owner_limits WHERE owner = ?", "s", "i" };
+
+/* What a create reads before it writes: its tag, the owner's pending limit. */
+struct create_reads {
+	struct store *s;
+	long long tag;
+	long long max_pending;  /* effective: 0 = no limit */
+};
 
 static int share_tag_fn(void *ctx, const struct sqlcell *c)
 {
-	*(long long *)ctx = c[0].null ? 0 : c[0].i;
+	struct create_reads *cr = ctx;
+	cr->tag = c[0].null ? 0 : c[0].i;
+	cr->max_pending = limits_effective(cr->s, &c[1], 0);
 	return 1;
 }
 
-/* The tag of the owner's new request into *tag, inside the create's
- * transaction; 0 for every request when fair share is off. */
-static int share_take(struct store *s, const struct gen_request *r, long long *tag)
+static int pending_limit_fn(void *ctx, const struct sqlcell *c)
 {
-	*tag = 0;
+	struct create_reads *cr = ctx;
+	cr->max_pending = limits_effective(cr->s, &c[0], 0);
+	return 1;
+}
+
+/*
+ * The tag of the owner's new request (0 for every request when fair share
+ * is off) and the owner's pending limit (its own, in the same round trip,
+ * else the configuration's), inside the create's transaction.
+ */
+static int share_take(struct store *s, const struct gen_request *r, struct create_reads *cr)
+{
+	cr->tag = 0;
+	cr->max_pending = limits_effective(s, NULL, 0);
 	const struct config *cfg = engine_config(s);
-	if (cfg && !cfg->claims_fair_share)
-		return STORE_OK;
+	if (cfg && !cfg->claims_fair_share) {
+		struct sqlv p[] = { SV_STR(r->owner) };
+		return engine_run(s, &Q_PENDING_LIMIT, p, pending_limit_fn, cr, NULL, NULL);
+	}
 	struct sqlv p[] = { SV_STR(r->entity_type), SV_INT(r->priority), SV_STR(r->owner),
-			    SV_STR(r->owner), SV_STR(r->entity_type), SV_INT(r->priority) };
-	return engine_run(s, &Q_SHARE_TAG, p, share_tag_fn, tag, NULL, NULL);
+			    SV_STR(r->owner), SV_STR(r->entity_type), SV_INT(r->priority),
+			    SV_STR(r->owner) };
+	return engine_run(s, &Q_SHARE_TAG, p, share_tag_fn, cr, NULL, NULL);
+}
+
+/*
+ * The owner's pending limit (README "Per-owner limits"): with one, the
+ * create passes the owner's gate, then counts (store/limits.c). STORE_LIMIT
+ * at the limit: the caller rolls back, nothing written.
+ */
+static int pending_gate(struct store *s, const struct gen_request *r, long long max_pending)
+{
+	return limits_check(s, r->owner, "pending", max_pending);
 }
 
 /* The row, its creation event and the idempotency replay, or nothing. */
 static int create_txn(struct store *s, const struct gen_request *r, const char *actor,
 		      const struct store_idem *idem, const char *response_body)
 {
-	long long tag = 0;
+	struct create_reads cr = { s, 0, 0 };
 	struct sqlv ins[] = {
 		SV_UUID(&r->id), SV_STR(r->owner), SV_STR(r->entity_type),
 		SV_BIN(r->subject_key, r->subject_key_len), SV_INT(r->requested_count),
@@ -83,8 +123,10 @@ static int create_txn(struct store *s, const struct gen_request *r, const char *
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
-	rc = share_take(s, r, &tag);
-	ins[13] = SV_INT(tag);
+	rc = share_take(s, r, &cr);
+	ins[13] = SV_INT(cr.tag);
+	if (rc == STORE_OK)
+		rc = pending_gate(s, r, cr.max_pending);
 	if (rc == STORE_OK)
 		rc = engine_run(s, &Q_REQ_INSERT, ins, NULL, NULL, NULL, NULL);
 	if (rc == STORE_OK)

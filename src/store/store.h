@@ -31,6 +31,7 @@ enum store_status {
 	STORE_ERROR = -4,       /* anything else: 500, logged */
 	STORE_DUPLICATE = -5,   /* a unique key already holds this value */
 	STORE_INVALID = -6,     /* a value the row does not allow (entity index out of range) */
+	STORE_LIMIT = -7,       /* the owner is at its limit (max_pending): nothing written */
 };
 
 struct store;
@@ -306,6 +307,11 @@ struct store_idem {
  * 0 when the configuration's claims_fair_share is off).
  * STORE_DUPLICATE when the owner already has an active request with this
  * entity type and subject key: *existing is then its id (nothing written).
+ * STORE_LIMIT when the owner already has as many requests pending as its
+ * limit allows (store_owner_limits_get: the owner's row in owner_limits,
+ * else [limits] max_pending_per_owner; 0 = none): nothing written. Exact
+ * under concurrency, on Galera too: a limited owner's creates pass its
+ * gate row one at a time (sql/022).
  */
 int store_request_create(struct store *s, const struct gen_request *r, const char *actor,
 			 const struct store_idem *idem, const char *response_body,
@@ -424,6 +430,9 @@ struct store_claimed {
  * fair-share tag (given at create: store_request_create), then the oldest:
  * processing, attempt + 1, its lease, the failed entities of earlier attempts
  * dropped, an event. Concurrent claims never get the same request.
+ * An owner at its processing limit (store_owner_limits_get; exact under
+ * concurrency: sql/022) is passed over, its requests left pending; past
+ * 8 such owners in one claim, NOT_FOUND.
  * NOT_FOUND when nothing of those types is pending, or only paused ones. On OK release *out with store_claimed_release.
  */
 int store_claim_next(struct store *s, const struct store_claim *c, struct store_claimed *out);
@@ -1013,6 +1022,37 @@ int store_owner_weight_set(struct store *s, const char *owner, unsigned weight);
 /* Calls fn for each owner with a weight row, by name; non-zero from fn stops. */
 int store_owner_weight_list(struct store *s,
 			    int (*fn)(void *ctx, const char *owner, unsigned weight), void *ctx);
+
+/* ---- per-owner limits (store/limits.c, sql/022) ---- */
+/* An owner's limits: its own (owner_limits) or the configuration's. */
+struct store_owner_limits {
+	long long max_pending;      /* effective: 0 = no limit */
+	long long max_processing;   /* effective: 0 = no limit */
+	int pending_own;            /* 1: max_pending is the owner's override */
+	int processing_own;         /* 1: max_processing is the owner's override */
+};
+/* What store_owner_limit_set changes in one of the two limits. */
+enum store_limit_change {
+	STORE_LIMIT_KEEP,           /* leave it as it is */
+	STORE_LIMIT_DEFAULT,        /* back to the configuration's (NULL) */
+	STORE_LIMIT_VALUE,          /* the owner's own value (0 = no limit) */
+};
+/*
+ * Sets an owner's limits: each kept, back to the default, or given a value
+ * 0..OWNER_LIMIT_MAX (0 = no limit for this owner). A row with both back to
+ * the default is deleted. STORE_ERROR for a value out of range. Applies to
+ * the creates and claims that start afterwards.
+ */
+int store_owner_limit_set(struct store *s, const char *owner,
+			  enum store_limit_change pending, long long max_pending,
+			  enum store_limit_change processing, long long max_processing);
+/* The limits that apply to owner now, into *out. */
+int store_owner_limits_get(struct store *s, const char *owner, struct store_owner_limits *out);
+/* Calls fn for each owner with a row in owner_limits, by name, with its
+ * effective limits; non-zero from fn stops. */
+int store_owner_limit_list(struct store *s,
+			   int (*fn)(void *ctx, const char *owner,
+				     const struct store_owner_limits *l), void *ctx);
 
 /* ---- migrations (store/migrate.c) ---- */
 /* Creates schema_migrations if missing. */

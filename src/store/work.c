@@ -13,6 +13,9 @@
 /* A worker's side: claim, lease (heartbeat), entities, complete. */
 
 #define CLAIM_MAX_TYPES 8
+/* Owners at their processing limit one claim passes over before it answers
+ * no work (README "Per-owner limits"). */
+#define CLAIM_MAX_SKIPPED 8
 
 /*
  * The next pending request of up to 8 types: the highest priority, then the
@@ -30,16 +33,30 @@
  * so a pause row another transaction holds is still seen, never skipped.
  * A claim whose pick ran before the pause committed keeps what it got: a
  * pause stops new claims, not the generations under way.
+ *
+ * The owner's own processing limit (sql/022) comes with the row, a
+ * primary-key lookup in the small owner_limits: an owner without a limit
+ * costs no second round trip (claim_gate).
  */
-#define SQL_CLAIM_PICK \
-	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6) FROM generation_requests FORCE INDEX (ix_claim) " \
+#define SQL_CLAIM_COLUMNS \
+	"SELECT " REQ_COLUMNS ", UTC_TIMESTAMP(6), " \
+	"(SELECT l.max_processing FROM owner_limits l WHERE l.owner = generation_requests.owner) " \
+	"FROM generation_requests FORCE INDEX (ix_claim) "
+#define SQL_CLAIM_WHERE \
 	"WHERE status = 'pending' " \
 	"AND entity_type IN (?, ?, ?, ?, ?, ?, ?, ?) " \
 	"AND NOT EXISTS (SELECT 1 FROM queue_pauses p " \
-	"WHERE p.entity_type = generation_requests.entity_type) " \
-	"ORDER BY priority DESC, vtime, id LIMIT 1"
+	"WHERE p.entity_type = generation_requests.entity_type) "
+#define SQL_CLAIM_ORDER "ORDER BY priority DESC, vtime, id LIMIT 1"
+#define SQL_CLAIM_PICK SQL_CLAIM_COLUMNS SQL_CLAIM_WHERE SQL_CLAIM_ORDER
 static const struct engine_query Q_CLAIM_PICK = {
-	SQL_CLAIM_PICK " FOR UPDATE SKIP LOCKED", "ssssssss", REQ_TYPES "t" };
+	SQL_CLAIM_PICK " FOR UPDATE SKIP LOCKED", "ssssssss", REQ_TYPES "ti" };
+/* The same, passing over the owners found at their processing limit in this
+ * claim (unused slots ''; an owner is never empty). */
+static const struct engine_query Q_CLAIM_PICK_SKIPPING = {
+	SQL_CLAIM_COLUMNS SQL_CLAIM_WHERE "AND owner NOT IN (?, ?, ?, ?, ?, ?, ?, ?) "
+	SQL_CLAIM_ORDER " FOR UPDATE SKIP LOCKED",
+	"ssssssssssssssss", REQ_TYPES "ti" };
 /* The same, explained: the test suite checks it walks the index. */
 static const struct engine_query Q_CLAIM_EXPLAIN = {
 	"EXPLAIN " SQL_CLAIM_PICK, "ssssssss", EXPLAIN_TYPES };
@@ -108,6 +125,27 @@ static int picked_row_fn(void *ctx, const struct sqlcell *c)
 	return rows_one_request(&p->row, c);
 }
 
+/* A claim's pick: the row, the clock, and the owner's processing limit. */
+struct claim_pick {
+	struct picked_row picked;
+	struct store *s;
+	long long max_processing;   /* effective: 0 = no limit */
+};
+
+static int claim_pick_fn(void *ctx, const struct sqlcell *c)
+{
+	struct claim_pick *p = ctx;
+	p->max_processing = limits_effective(p->s, &c[REQ_NCOLUMNS + 1], 1);
+	return picked_row_fn(&p->picked, c);
+}
+
+/* The owners a claim found at their processing limit, passed over by its
+ * next pick. */
+struct claim_skip {
+	char owners[CLAIM_MAX_SKIPPED][OWNER_MAX + 1];
+	unsigned n;
+};
+
 /* Unused slots repeat the first type: the statement has a fixed shape. */
 static void claim_types(const char *const *types, size_t n, struct sqlv pick[CLAIM_MAX_TYPES])
 {
@@ -115,26 +153,55 @@ static void claim_types(const char *const *types, size_t n, struct sqlv pick[CLA
 		pick[k] = SV_STR(types[k < n ? k : 0]);
 }
 
+/* The pick, passing over the owners in skip when there are any. */
+static int claim_pick(struct store *s, const struct store_claim *c,
+		      const struct claim_skip *skip, struct claim_pick *p, size_t *rows)
+{
+	struct sqlv pick[CLAIM_MAX_TYPES + CLAIM_MAX_SKIPPED];
+	claim_types(c->entity_types, c->n_types, pick);
+	if (!skip->n)
+		return engine_run(s, &Q_CLAIM_PICK, pick, claim_pick_fn, p, NULL, rows);
+	for (unsigned k = 0; k < CLAIM_MAX_SKIPPED; k++)
+		pick[CLAIM_MAX_TYPES + k] = SV_STR(k < skip->n ? skip->owners[k] : "");
+	return engine_run(s, &Q_CLAIM_PICK_SKIPPING, pick, claim_pick_fn, p, NULL, rows);
+}
+
+/*
+ * The owner's processing limit (README "Per-owner limits"): with one, the
+ * claim passes the owner's gate, then counts its processing requests
+ * (store/limits.c). At the limit: STORE_LIMIT, the owner added to skip; the
+ * caller rolls back (the picked row stays pending) and picks again.
+ */
+static int claim_gate(struct store *s, const struct gen_request *r, long long max_processing,
+		      struct claim_skip *skip)
+{
+	int rc = limits_check(s, r->owner, "processing", max_processing);
+	if (rc == STORE_LIMIT && skip->n < CLAIM_MAX_SKIPPED)
+		memcpy(skip->owners[skip->n++], r->owner, sizeof(skip->owners[0]));
+	return rc;
+}
+
 /* Picks and takes the row into out->request, inside the caller's transaction;
  * *now: the store's clock the pick read, the claim's time. */
 static int claim_take(struct store *s, const struct store_claim *c, struct store_claimed *out,
-		      int64_t *now)
+		      struct claim_skip *skip, int64_t *now)
 {
-	struct sqlv pick[CLAIM_MAX_TYPES];
 	struct gen_request *r = &out->request;
-	struct picked_row picked = { { r, 0 }, TIME_NONE };
+	struct claim_pick p = { { { r, 0 }, TIME_NONE }, s, 0 };
 	size_t rows = 0;
 
-	claim_types(c->entity_types, c->n_types, pick);
-	int rc = engine_run(s, &Q_CLAIM_PICK, pick, picked_row_fn, &picked, NULL, &rows);
+	int rc = claim_pick(s, c, skip, &p, &rows);
 	if (rc == STORE_OK && !rows)
 		return STORE_NOT_FOUND;
-	if (rc == STORE_OK && picked.row.failed)
+	if (rc == STORE_OK && p.picked.row.failed)
 		return engine_oom(s);
 	if (rc)
 		return rc;
 	engine_race_point(s, RACE_LOCKED);
-	*now = picked.now;
+	rc = claim_gate(s, r, p.max_processing, skip);
+	if (rc)
+		return rc;
+	*now = p.picked.now;
 	int64_t expires = *now + c->lease_seconds * US_PER_S;
 	struct sqlv set[] = { SV_STR(c->worker_id), SV_TIME(*now), SV_TIME(expires),
 			      SV_INT(c->lease_seconds), SV_TIME(*now), SV_UUID(&r->id),
@@ -187,7 +254,8 @@ int store_explain_claim(struct store *s, const char *const *types, size_t n,
 }
 
 /* One run of a claim: the pick, the take, its event, committed or nothing. */
-static int claim_txn(struct store *s, const struct store_claim *c, struct store_claimed *out)
+static int claim_run(struct store *s, const struct store_claim *c, struct store_claimed *out,
+		     struct claim_skip *skip)
 {
 	struct gen_request *r = &out->request;
 	int64_t now = TIME_NONE;
@@ -199,7 +267,7 @@ static int claim_txn(struct store *s, const struct store_claim *c, struct store_
 	int rc = engine_begin(s);
 	if (rc)
 		return rc;
-	rc = claim_take(s, c, out, &now);
+	rc = claim_take(s, c, out, skip, &now);
 	/* Entities exist only from an earlier attempt: a first claim skips both. */
 	if (rc == STORE_OK && r->attempt > 1)
 		rc = work_drop_failed(s, &r->id);
@@ -227,6 +295,26 @@ static int claim_txn(struct store *s, const struct store_claim *c, struct store_
 	if (rc)
 		store_claimed_release(out);
 	return rc;
+}
+
+/*
+ * A claim: runs until one takes a row, or finds none. A run that met an
+ * owner at its processing limit took nothing: the next passes that owner
+ * over, up to CLAIM_MAX_SKIPPED owners; then no work.
+ */
+static int claim_txn(struct store *s, const struct store_claim *c, struct store_claimed *out)
+{
+	struct claim_skip skip;
+	skip.n = 0;
+	for (;;) {
+		unsigned before = skip.n;
+		int rc = claim_run(s, c, out, &skip);
+		if (rc != STORE_LIMIT)
+			return rc;
+		/* A saturated owner past the list's room: no work this time. */
+		if (skip.n == before)
+			return STORE_NOT_FOUND;
+	}
 }
 
 /*

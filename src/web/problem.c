@@ -51,6 +51,8 @@ struct problem *problem_set(struct problem *p, int status, const char *slug,
 	p->slug = slug;
 	p->extra_key = NULL;
 	p->extra_value[0] = '\0';
+	p->extra_int_key = NULL;
+	p->extra_int = 0;
 	va_start(ap, fmt);
 	/* Details quote input and are cut at a byte limit: the cut drops the
 	 * character it would split, and bytes of input that are not UTF-8
@@ -83,6 +85,10 @@ void problem_render(const struct problem *p, struct strbuf *sb)
 	if (p->extra_key) {
 		jsonw_key(&w, p->extra_key);
 		jsonw_cstr(&w, p->extra_value);
+	}
+	if (p->extra_int_key) {
+		jsonw_key(&w, p->extra_int_key);
+		jsonw_int(&w, p->extra_int);
 	}
 	jsonw_object_end(&w);
 }

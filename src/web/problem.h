@@ -19,6 +19,9 @@ struct problem {
 	/* optional extension member with a string value, e.g. existing_request_id */
 	const char *extra_key;      /* static or NULL */
 	char extra_value[64];
+	/* optional extension member with an integer value, e.g. max */
+	const char *extra_int_key;  /* static or NULL */
+	long long extra_int;
 };
 
 /* Fills p (detail printf-style); returns p for chaining into a return. */

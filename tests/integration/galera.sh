@@ -6,7 +6,8 @@
 # claim answered OK holding its row, the certification conflicts retried and
 # printed; two reapers at once, one per host, on those 1,000 once stale:
 # exactly 1,000 transitions, one event each; 16 creates of one subject and
-# 16 of one Idempotency-Key over both hosts at once: one each; a GET and a
+# 16 of one Idempotency-Key over both hosts at once: one each; 16 creates of
+# an owner at 5 pending of its pending limit of 10: exactly 5; a GET and a
 # heartbeat through one host right after the create and the claim through
 # the other see them (wsrep_sync_wait); a node SIGKILLed under load: every
 # acknowledged create survives, the clients keep answering without a
@@ -158,7 +159,8 @@ echo "conflicts after the reapers: $(gsql 1 "SELECT actor_kind, SUM(n) FROM gent
 
 # ---- once, whichever hosts take it at the same time
 # 16 creates of one subject_key, then 16 sends of one Idempotency-Key and
-# body, each half through host A and half through host B, released at once.
+# body, then 16 creates of one owner at 5 pending of its limit of 10, each
+# half through host A and half through host B, released at once.
 tag=$$
 t0=$(date +%s)
 once_out=$(timeout 90 "$once" "$GDIR/host-a.conf" "$GDIR/host-b.conf" 16 "$tag" 2>&1)
@@ -170,6 +172,9 @@ check "... and one row" eq "$(gsql 1 "SELECT COUNT(*) FROM generation_requests W
 check "one Idempotency-Key sent 16 times over both hosts at once stores one request and one key" \
 	eq "$(gsql 2 "SELECT (SELECT COUNT(*) FROM generation_requests WHERE owner = 'idem-$tag'),
 		(SELECT COUNT(*) FROM idempotency_keys WHERE owner = 'idem-$tag')" | tr '\t' ' ')" "1 1"
+check "16 creates over both hosts for an owner at 5 pending of its limit of 10: exactly 5 pass, 11 refused (429)" \
+	match "$once_out" 'one owner at its pending limit: 202=5 409=0 429=11 503=0 replay=0 error=0'
+check "... and 10 pending" eq "$(gsql 3 "SELECT COUNT(*) FROM generation_requests WHERE owner = 'limit-$tag' AND status = 'pending'")" 10
 
 # ---- reads that must see the caller's own write through another node
 # Node 2 (host B's first) held behind by FLUSH TABLES WITH READ LOCK while

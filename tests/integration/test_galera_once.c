@@ -11,10 +11,13 @@
  *   2. the next N send one Idempotency-Key and body (owner "idem-TAG")
  *      through the handler's steps: store_idem_begin, then the create that
  *      records its replay, or the abandon of a refused one.
+ *   3. with owner "limit-TAG" at its own pending limit of 10 with 5
+ *      pending (set first, through CONF_A), the N create one request each:
+ *      exactly 5 pass, the others are refused at the limit (429).
  * Prints what each round answered, as HTTP statuses: "202=1 409=15 503=0".
- * The script counts the rows. Exit 0 when each round created exactly one
- * and nothing failed otherwise than a 409 or a 503; else 1; 99 when the
- * set-up failed.
+ * The script counts the rows. Exit 0 when rounds 1 and 2 created exactly
+ * one and nothing failed otherwise than a 409 or a 503, and round 3 exactly
+ * 5 with the others 429; else 1; 99 when the set-up failed.
  */
 #include "build_config.h"
 
@@ -37,13 +40,13 @@
 #define MAX_N 32
 
 /* What a child answered, as its exit status. */
-enum answer { A_202, A_409, A_503, A_REPLAY, A_ERROR, N_ANSWERS };
-static const char *const answer_names[] = { "202", "409", "503", "replay", "error" };
+enum answer { A_202, A_409, A_429, A_503, A_REPLAY, A_ERROR, N_ANSWERS };
+static const char *const answer_names[] = { "202", "409", "429", "503", "replay", "error" };
 
 static enum answer of_rc(int rc)
 {
 	return rc == STORE_OK ? A_202 : rc == STORE_DUPLICATE ? A_409
-	       : rc == STORE_UNAVAILABLE ? A_503 : A_ERROR;
+	       : rc == STORE_LIMIT ? A_429 : rc == STORE_UNAVAILABLE ? A_503 : A_ERROR;
 }
 
 /* Round 1: one subject, created by many at once. */
@@ -88,6 +91,52 @@ static enum answer create_idempotent(struct store *s, const char *tag)
 	if (rc && store_idem_abandon(s, &idem))
 		return A_ERROR;
 	return of_rc(rc);
+}
+
+/* Round 3: one owner at its pending limit, created for by many at once. */
+#define LIMIT_MAX 10
+#define LIMIT_PENDING 5
+
+static enum answer create_limited(struct store *s, const char *tag)
+{
+	char owner[64];
+	struct gen_request r;
+	struct uuid existing;
+	struct uuid_gen gen;
+	snprintf(owner, sizeof(owner), "limit-%s", tag);
+	uuid_gen_init(&gen);
+	pending_request(&gen, owner, "once", NULL, &r);
+	int rc = store_request_create(s, &r, "client:once", NULL, NULL, &existing);
+	gen_request_release(&r);
+	return of_rc(rc);
+}
+
+/* Round 3's owner: its own limit, and LIMIT_PENDING pending, through conf. */
+static void limited_owner(const char *conf, const char *tag)
+{
+	char err[512], owner[64];
+	struct config cfg;
+	struct uuid_gen gen;
+	snprintf(owner, sizeof(owner), "limit-%s", tag);
+	if (config_init(&cfg) < 0 || config_load_file(&cfg, conf, err, sizeof(err)) < 0)
+		fatal("config", err);
+	struct store *s = store_new(&cfg);
+	if (!s || store_connect(s))
+		fatal("connect", s ? store_last_error(s) : "out of memory");
+	if (store_owner_limit_set(s, owner, STORE_LIMIT_VALUE, LIMIT_MAX, STORE_LIMIT_KEEP, 0))
+		fatal("owner limit", store_last_error(s));
+	uuid_gen_init(&gen);
+	for (int k = 0; k < LIMIT_PENDING; k++) {
+		struct gen_request r;
+		struct uuid existing;
+		pending_request(&gen, owner, "once", NULL, &r);
+		int rc = store_request_create(s, &r, "client:once", NULL, NULL, &existing);
+		gen_request_release(&r);
+		if (rc)
+			fatal("create", store_last_error(s));
+	}
+	store_free(s);
+	config_release(&cfg);
 }
 
 /* N children on alternate hosts, released at once; counts their answers. */
@@ -168,5 +217,10 @@ int main(int argc, char **argv)
 	int ok = report("one subject_key", counts);
 	round_of(argv[1], argv[2], n, argv[4], create_idempotent, counts);
 	ok &= report("one Idempotency-Key", counts);
+	limited_owner(argv[1], argv[4]);
+	round_of(argv[1], argv[2], n, argv[4], create_limited, counts);
+	report("one owner at its pending limit", counts);
+	ok &= counts[A_202] == (unsigned)(LIMIT_MAX - LIMIT_PENDING) &&
+	      counts[A_429] == (unsigned)n - (LIMIT_MAX - LIMIT_PENDING);
 	return ok ? 0 : 1;
 }

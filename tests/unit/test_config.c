@@ -66,6 +66,8 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.idempotency_ttl, 86400);
 	CU_ASSERT_EQUAL(c.list_limit, 20);
 	CU_ASSERT_EQUAL(c.list_max, 100);
+	CU_ASSERT_EQUAL(c.max_pending_per_owner, 0);
+	CU_ASSERT_EQUAL(c.max_processing_per_owner, 0);
 	CU_ASSERT_STRING_EQUAL(c.log_level, "info");
 	/* /metrics for an admin only, until the operator opens it (issue 20). */
 	CU_ASSERT_EQUAL(c.metrics_allow_loopback, 0);
@@ -112,6 +114,8 @@ static void test_every_key(void)
 		"idempotency_ttl = 7d\n"
 		"list_limit = 30\n"
 		"list_max = 500\n"
+		"max_pending_per_owner = 10\n"
+		"max_processing_per_owner = 2\n"
 		"[log]\n"
 		"level = debug\n"
 		"[metrics]\n"
@@ -143,6 +147,8 @@ static void test_every_key(void)
 	CU_ASSERT_EQUAL(c.stale_after, 1200);
 	CU_ASSERT_EQUAL(c.pending_timeout, 7200);
 	CU_ASSERT_EQUAL(c.idempotency_ttl, 604800);
+	CU_ASSERT_EQUAL(c.max_pending_per_owner, 10);
+	CU_ASSERT_EQUAL(c.max_processing_per_owner, 2);
 	CU_ASSERT_EQUAL(c.list_limit, 30);
 	CU_ASSERT_EQUAL(c.list_max, 500);
 	CU_ASSERT_STRING_EQUAL(c.log_level, "debug");
@@ -261,6 +267,12 @@ static void test_int_values(void)
 	expect_error("[limits]\nmax_attempts = 101\n",
 		     "t.conf:2: bad value for 'max_attempts' in [limits]: must be 1..100\n"
 		     ">>> max_attempts = 101");
+	expect_error("[limits]\nmax_pending_per_owner = -1\n",
+		     "t.conf:2: bad value for 'max_pending_per_owner' in [limits]: must be 0..1000000\n"
+		     ">>> max_pending_per_owner = -1");
+	expect_error("[limits]\nmax_processing_per_owner = 1000001\n",
+		     "t.conf:2: bad value for 'max_processing_per_owner' in [limits]: "
+		     "must be 0..1000000\n>>> max_processing_per_owner = 1000001");
 	expect_error("[limits]\nmax_count = 100001\n",
 		     "t.conf:2: bad value for 'max_count' in [limits]: must be 1..100000\n"
 		     ">>> max_count = 100001");

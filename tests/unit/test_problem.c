@@ -120,9 +120,24 @@ static void test_extension_member(void)
 	json_decref(root);
 	strbuf_release(&raw);
 
-	/* problem_set on a reused struct forgets the previous extension. */
+	/* An integer member beside the string one (pending-limit-reached). */
+	problem_set(&p, 429, "pending-limit-reached", "owner acme has 10 pending requests");
+	p.extra_key = "limit";
+	snprintf(p.extra_value, sizeof(p.extra_value), "%s", "max_pending");
+	p.extra_int_key = "max";
+	p.extra_int = 10;
+	root = render_parse(&p, &raw);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_STRING_EQUAL(str_member(root, "limit"), "max_pending");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(root, "max")), 10);
+	CU_ASSERT_EQUAL(json_object_size(root), 6);
+	json_decref(root);
+	strbuf_release(&raw);
+
+	/* problem_set on a reused struct forgets the previous extensions. */
 	problem_set(&p, 400, NULL, "again");
 	CU_ASSERT_PTR_NULL(p.extra_key);
+	CU_ASSERT_PTR_NULL(p.extra_int_key);
 	root = render_parse(&p, &raw);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
 	CU_ASSERT_PTR_NULL(json_object_get(root, "existing_request_id"));
