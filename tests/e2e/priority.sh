@@ -10,7 +10,7 @@
 # another owner's single request. gentrackctl owner weight sets a weight;
 # gentrackctl get and the admin request page show the priority; the lists an
 # operator scans show it too (column P: the dashboard's stuck and filtered
-# lists) and filter by it (the dashboard, /admin/api/stuck).
+# lists, gentrackctl list) and filter by it (the dashboard, /admin/api/stuck).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -145,5 +145,9 @@ for bad in 10 -1 x ''; do
 	req GET "/admin/api/stuck?priority=$bad" -u "admin:$ADMIN_PASSWORD"
 	check "api stuck ?priority=$bad: 400 problem+json" is_problem 400
 done
+out=$("${CTL[@]}" list --entity-type plist)
+check "gentrackctl list: a P column" match "$(head -1 <<<"$out")" '^ID +STATUS +P +TYPE +OWNER '
+check "gentrackctl list: priority 7" match "$(grep -F "$P7_ID" <<<"$out")" "^$P7_ID +pending +7 +plist "
+check "gentrackctl list: priority 5" match "$(grep -F "$P5_ID" <<<"$out")" "^$P5_ID +pending +5 +plist "
 
 finish
