@@ -311,7 +311,7 @@ static void hidden_field(struct strbuf *sb, const char *name, const char *value)
 static void preview_table_open(struct strbuf *sb)
 {
 	strbuf_addstr(sb, "<div class=\"table-wrap\"><table><thead><tr><th>id</th><th>status</th>"
-			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
+			  PAGE_PRIORITY_TH "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th>"
 			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
 }
 

@@ -96,6 +96,17 @@ void admin_api_stuck(struct call *c)
 		}
 		f.has_status = 1;
 	}
+	if ((v = query_get(&q, "priority"))) {
+		unsigned long long n;
+		if (query_uint(v, PRIORITY_MIN, PRIORITY_MAX, &n) < 0) {
+			handler_problem(c, problem_set(&p, 400, "invalid-query",
+						       "priority must be an integer from %d to %d",
+						       PRIORITY_MIN, PRIORITY_MAX));
+			goto cleanup;
+		}
+		f.has_priority = 1;
+		f.priority = (unsigned)n;
+	}
 	if ((v = query_get(&q, "limit"))) {
 		unsigned long long n;
 		if (query_uint(v, 1, STUCK_API_MAX, &n) < 0) {

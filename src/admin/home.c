@@ -90,14 +90,14 @@ static void stuck_table(struct call *c, struct strbuf *sb, const struct store_st
 	strbuf_addstr(sb, "<section><h2>Stuck</h2><p class=\"muted\">Processing past half of "
 			  "stale_after or with an expired lease; pending past pending_timeout.</p>"
 			  "<div class=\"table-wrap\"><table class=\"stuck\"><thead><tr><th>id</th>"
-			  "<th>status</th><th>entity type</th><th>owner</th><th>subject</th>"
+			  "<th>status</th>" PAGE_PRIORITY_TH "<th>entity type</th><th>owner</th><th>subject</th>"
 			  "<th>age (min)</th><th>attempt</th><th>worker</th>"
 			  "<th>generated/failed</th><th>error</th></tr></thead><tbody>");
 	int rc = store_stuck_list(c->store, f, stuck_row, &d);
 	if (rc)
-		strbuf_addstr(sb, "<tr><td colspan=\"10\">The store could not be read.</td></tr>");
+		strbuf_addstr(sb, "<tr><td colspan=\"11\">The store could not be read.</td></tr>");
 	else if (!d.rows)
-		strbuf_addstr(sb, "<tr><td colspan=\"10\" class=\"empty\">Nothing is stuck.</td></tr>");
+		strbuf_addstr(sb, "<tr><td colspan=\"11\" class=\"empty\">Nothing is stuck.</td></tr>");
 	strbuf_addstr(sb, "</tbody></table></div>");
 	if (d.rows >= f->limit)
 		strbuf_addf(sb, "<p class=\"muted\">Showing the oldest %u.</p>", f->limit);
@@ -109,18 +109,19 @@ static void filtered_table(struct call *c, struct strbuf *sb, const struct store
 {
 	struct store_list_filter lf = {
 		.has_status = f->has_status, .status = f->status,
-		.entity_type = f->entity_type, .limit = FILTERED_ROWS,
+		.entity_type = f->entity_type, .has_priority = f->has_priority,
+		.priority = f->priority, .limit = FILTERED_ROWS,
 	};
 	struct page_rows d = { .c = c, .sb = sb, .queues = v->rows, .n_queues = v->n };
 	strbuf_addstr(sb, "<section><h2>Requests matching the filter</h2><div class=\"table-wrap\">"
-			  "<table><thead><tr><th>id</th><th>status</th><th>entity type</th>"
-			  "<th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
+			  "<table><thead><tr><th>id</th><th>status</th>" PAGE_PRIORITY_TH
+			  "<th>entity type</th><th>owner</th><th>subject</th><th>requested</th><th>generated/failed</th>"
 			  "<th>error</th></tr></thead><tbody>");
 	int rc = store_request_list(c->store, &lf, page_request_row, &d);
 	if (rc)
-		strbuf_addstr(sb, "<tr><td colspan=\"8\">The store could not be read.</td></tr>");
+		strbuf_addstr(sb, "<tr><td colspan=\"9\">The store could not be read.</td></tr>");
 	else if (!d.rows)
-		strbuf_addstr(sb, "<tr><td colspan=\"8\" class=\"empty\">None.</td></tr>");
+		strbuf_addstr(sb, "<tr><td colspan=\"9\" class=\"empty\">None.</td></tr>");
 	strbuf_addf(sb, "</tbody></table></div><p class=\"muted\">The newest %d.</p></section>",
 		    FILTERED_ROWS);
 }
@@ -191,17 +192,22 @@ static void live_sections(struct call *c, struct strbuf *sb, const struct store_
 	struct throughput_types types = { v.rows, v.n };
 	throughput_section(c, sb, ch, "/admin/", &types);
 	stuck_table(c, sb, f, &v);
-	if (f->has_status || f->entity_type)
+	if (f->has_status || f->entity_type || f->has_priority)
 		filtered_table(c, sb, f, &v);
 	activity_table(c, sb);
 	queues_release(&v);
 }
 
-/* Reads ?status= and ?entity_type= into f; an invalid one is ignored with a message. */
+/*
+ * Reads ?status=, ?entity_type= and ?priority= into f; an invalid one is
+ * ignored with a message.
+ */
 static void read_filters(struct strbuf *sb, const struct query *q, struct store_stuck_filter *f)
 {
 	const char *st = query_get(q, "status");
 	const char *type = query_get(q, "entity_type");
+	const char *prio = query_get(q, "priority");
+	unsigned long long n;
 	if (st && *st) {
 		if (lifecycle_status_parse(st, &f->status) == 0)
 			f->has_status = 1;
@@ -213,6 +219,14 @@ static void read_filters(struct strbuf *sb, const struct query *q, struct store_
 			f->entity_type = type;
 		else if (sb)
 			page_flash(sb, 0, "An entity type is [a-z][a-z0-9_]{0,63}: filter ignored.");
+	}
+	if (prio && *prio) {
+		if (query_uint(prio, PRIORITY_MIN, PRIORITY_MAX, &n) == 0) {
+			f->has_priority = 1;
+			f->priority = (unsigned)n;
+		} else if (sb) {
+			page_flash(sb, 0, "A priority is 0 to 9: filter ignored.");
+		}
 	}
 }
 
@@ -265,7 +279,12 @@ static void filter_form(struct strbuf *sb, const struct store_stuck_filter *f)
 	strbuf_addstr(sb, "</select></label> <label>Entity type <input type=\"text\" "
 			  "name=\"entity_type\" size=\"16\" autocomplete=\"off\" value=\"");
 	html_text(sb, f->entity_type);
-	strbuf_addstr(sb, "\"></label> <button type=\"submit\">Filter</button> "
+	strbuf_addstr(sb, "\"></label> <label>Priority <select name=\"priority\">"
+			  "<option value=\"\">any</option>");
+	for (int p = PRIORITY_MAX; p >= PRIORITY_MIN; p--)
+		strbuf_addf(sb, "<option value=\"%d\"%s>%d</option>", p,
+			    f->has_priority && (int)f->priority == p ? " selected" : "", p);
+	strbuf_addstr(sb, "</select></label> <button type=\"submit\">Filter</button> "
 			  "<a href=\"/admin/\">clear</a></form>"
 			  "<form method=\"get\" action=\"/admin/bulk-cancel\" class=\"bulk\">"
 			  "<label>Cancel all stuck older than <input type=\"number\" "
@@ -333,6 +352,8 @@ void admin_home(struct call *c)
 		strbuf_addstr(&url, "&entity_type=");
 		html_url_encode(&url, f.entity_type);
 	}
+	if (f.has_priority)
+		strbuf_addf(&url, "&priority=%u", f.priority);
 	/* The charts' choice too, so a refresh keeps the window and type shown. */
 	strbuf_addf(&url, "&hours=%u", ch.hours);
 	if (ch.type) {

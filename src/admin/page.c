@@ -245,7 +245,7 @@ void page_request_cells(struct strbuf *sb, const struct gen_request *r, const ch
 		html_text(sb, note);
 		strbuf_addstr(sb, "</span>");
 	}
-	strbuf_addstr(sb, "</td><td>");
+	strbuf_addf(sb, "</td><td class=\"num\">%u</td><td>", r->priority);
 	html_cut(sb, r->entity_type, PAGE_CUT_SHORT);
 	if (pause) {
 		strbuf_addstr(sb, " ");

@@ -51,12 +51,14 @@ void page_when(struct strbuf *sb, int64_t at, int64_t now);
 void page_time(struct strbuf *sb, int64_t at, int64_t now, int exact_first);
 /*
  * A request's row up to its subject: "<tr>", the id link, the status badge
- * (with `note` after it, unless NULL), entity type (with the paused badge of
- * `pause`, unless NULL), owner, subject, each cut short and escaped. The
- * caller closes the subject's cell.
+ * (with `note` after it, unless NULL), the priority, entity type (with the
+ * paused badge of `pause`, unless NULL), owner, subject, each cut short and
+ * escaped. The caller closes the subject's cell.
  */
 void page_request_cells(struct strbuf *sb, const struct gen_request *r, const char *note,
 			const struct queue_state *pause);
+/* The heading of the priority's column of page_request_cells: a narrow "P". */
+#define PAGE_PRIORITY_TH "<th class=\"num\" title=\"priority: 0 to 9, higher is claimed first\">P</th>"
 /* The end of a request's row: closes the open cell, then generated/failed and the error. */
 void page_request_counts(struct strbuf *sb, const struct gen_request *r);
 

@@ -234,7 +234,7 @@ static int list_row_out(void *ctx, const struct gen_request *r)
 		 r->requested_count);
 	struct strbuf *l = &o->line;
 	strbuf_reset(l);
-	strbuf_addf(l, "%-36s  %-10s  ", id, lifecycle_status_name(r->status));
+	strbuf_addf(l, "%-36s  %-10s  %u  ", id, lifecycle_status_name(r->status), r->priority);
 	ctl_add_text(l, r->entity_type, 0, 16, 16);
 	strbuf_addstr(l, "  ");
 	ctl_add_text(l, r->owner, 0, 16, 16);
@@ -308,8 +308,8 @@ int ctl_cmd_list(struct ctl *c, int argc, char **argv)
 	jsonw_init(&w, &sb);
 	jsonw_array_begin(&w);
 	if (!c->json)
-		printf("%-36s  %-10s  %-16s  %-16s  %8s  %7s  %-9s  %s\n", "ID", "STATUS", "TYPE",
-		       "OWNER", "AGE", "ATTEMPT", "GEN+FAIL", "WORKER");
+		printf("%-36s  %-10s  %s  %-16s  %-16s  %8s  %7s  %-9s  %s\n", "ID", "STATUS", "P",
+		       "TYPE", "OWNER", "AGE", "ATTEMPT", "GEN+FAIL", "WORKER");
 	int rc = store_request_list(c->store, &f, list_row_out, &o);
 	jsonw_array_end(&w);
 	int ret = rc ? ctl_store_failed(c, rc) : c->json ? ctl_print_json(&sb)

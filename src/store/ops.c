@@ -169,13 +169,16 @@ int store_action_finish(struct store *s, const char *action_id, unsigned affecte
 /*
  * The admin page's stuck requests (SPEC §3): processing past half of
  * stale_after or with an expired lease, pending past pending_timeout; each
- * also older than an age cutoff (bulk cancel), with optional type and status.
+ * also older than an age cutoff (bulk cancel), with optional type, status
+ * and priority.
  */
 #define STUCK_WHERE \
 	"WHERE ((status = 'processing' AND (started_at < ? OR lease_expires_at < ?) " \
 	"AND started_at < ?) OR (status = 'pending' AND requested_at < ? AND requested_at < ?)) " \
-	"AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR status = ?) "
-#define STUCK_TYPES "tttttssss"
+	"AND (? IS NULL OR entity_type = ?) AND (? IS NULL OR status = ?) " \
+	"AND (? < 0 OR priority = ?) "
+#define STUCK_TYPES "tttttssssii"
+#define STUCK_PARAMS 11
 
 static const struct engine_query Q_STUCK_LIST = {
 	"SELECT " REQ_COLUMNS " FROM generation_requests " STUCK_WHERE "ORDER BY id LIMIT ?",
@@ -184,7 +187,7 @@ static const struct engine_query Q_STUCK_COUNT = {
 	"SELECT COUNT(*) FROM generation_requests " STUCK_WHERE,
 	STUCK_TYPES, "i" };
 
-/* The STUCK_WHERE parameters of f, in order (array of 9). */
+/* The STUCK_WHERE parameters of f, in order (array of STUCK_PARAMS). */
 static void stuck_params(const struct store_stuck_filter *f, struct sqlv *p)
 {
 	const char *status = f->has_status ? lifecycle_status_name(f->status) : NULL;
@@ -197,15 +200,17 @@ static void stuck_params(const struct store_stuck_filter *f, struct sqlv *p)
 	p[6] = SV_STR(f->entity_type);
 	p[7] = SV_STR(status);
 	p[8] = SV_STR(status);
+	p[9] = SV_INT(f->has_priority ? (long long)f->priority : -1);
+	p[10] = SV_INT(f->has_priority ? (long long)f->priority : -1);
 }
 
 int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
 		     int (*fn)(void *ctx, const struct gen_request *r), void *ctx)
 {
-	struct sqlv p[10];
+	struct sqlv p[STUCK_PARAMS + 1];
 	struct engine_sink k = ENGINE_SINK(fn, ctx);
 	stuck_params(f, p);
-	p[9] = SV_INT(f->limit);
+	p[STUCK_PARAMS] = SV_INT(f->limit);
 	int rc = engine_run(s, &Q_STUCK_LIST, p, rows_request_sink, &k, NULL, NULL);
 	return engine_sink_result(s, &k, rc);
 }
@@ -213,7 +218,7 @@ int store_stuck_list(struct store *s, const struct store_stuck_filter *f,
 int store_stuck_count(struct store *s, const struct store_stuck_filter *f,
 		      unsigned long long *count)
 {
-	struct sqlv p[9];
+	struct sqlv p[STUCK_PARAMS];
 	stuck_params(f, p);
 	*count = 0;
 	return engine_run(s, &Q_STUCK_COUNT, p, rows_u64, count, NULL, NULL);

@@ -702,6 +702,8 @@ struct store_stuck_filter {
 	const char *entity_type;    /* NULL = any */
 	int has_status;
 	enum gen_status status;
+	int has_priority;
+	unsigned priority;          /* PRIORITY_MIN..MAX when has_priority */
 	unsigned limit;             /* rows wanted by store_stuck_list */
 };
 /* Oldest first; fn gets each row (borrowed for the call); non-zero from fn stops. */

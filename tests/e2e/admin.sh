@@ -166,7 +166,7 @@ check "filtered dashboard: 200 with the request" eval '[[ $ST == 200 ]] && grep 
 admin_get "/admin/?entity_type=xss"
 check "filtered by type alone: the request" body_has "/admin/generations/$XID"
 admin_get "/admin/?entity_type=nosuchtype"
-check "filtered by a type nobody uses: none" body_has '<td colspan="8" class="empty">None.</td>'
+check "filtered by a type nobody uses: none" body_has '<td colspan="9" class="empty">None.</td>'
 # The counts: today's from the rows, all time's from the counters
 # (sql/005); both say what the rows say (every request here is today's).
 counts_of() {

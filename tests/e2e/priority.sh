@@ -8,7 +8,9 @@
 # Idempotency-Key reused with another priority is a 422. The worker's claims
 # take the higher priority first, and one owner's burst does not hold up
 # another owner's single request. gentrackctl owner weight sets a weight;
-# gentrackctl get and the admin request page show the priority.
+# gentrackctl get and the admin request page show the priority; the lists an
+# operator scans show it too (column P: the dashboard's stuck and filtered
+# lists, gentrackctl list) and filter by it (the dashboard, /admin/api/stuck).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -107,5 +109,45 @@ check "gentrackctl get: shows the priority" match "$out" 'priority +5'
 req GET "/admin/generations/$HIGH_ID" -u "admin:$ADMIN_PASSWORD"
 check "admin detail: 200" status_is 200
 check "admin detail: shows the priority" eval 'grep -qF "<th scope=\"row\">priority</th><td>9</td>" "$HB"'
+
+# ==== the lists: column P, the priority filter ====
+create '{"entity_type":"plist","priority":7}'
+P7_ID=$ID
+create '{"entity_type":"plist"}'
+P5_ID=$ID
+# Both pending past pending_timeout (1 h): stuck.
+sql "UPDATE generation_requests SET requested_at = NOW(6) - INTERVAL 2 HOUR WHERE entity_type = 'plist'"
+# The <tr> of request $1 on the last page, in the table of class $2 ("" for the filtered list).
+row_of() { grep -o "<table${2:+ class=\"$2\"}><thead>.*" "$HB" | sed 's#</table>.*##' | grep -o "<tr><td><a class=\"id\" href=\"/admin/generations/$1\".*" | sed 's#</tr>.*##'; }
+req GET "/admin/?entity_type=plist" -u "admin:$ADMIN_PASSWORD"
+check "dashboard: the stuck list has a P column" match "$(grep -o '<table class="stuck"><thead>.*</thead>' "$HB")" '<th>status</th><th[^>]*>P</th><th>entity type</th>'
+check "dashboard: the stuck list shows priority 7" match "$(row_of "$P7_ID" stuck)" '</td><td class="num">7</td><td>plist'
+check "dashboard: the stuck list shows priority 5" match "$(row_of "$P5_ID" stuck)" '</td><td class="num">5</td><td>plist'
+check "dashboard: the filtered list shows priority 7" match "$(row_of "$P7_ID" "")" '</td><td class="num">7</td><td>plist'
+check "dashboard: a priority filter in the form" match "$(cat "$HB")" '<select name="priority"><option value="">any</option><option value="9">9</option>'
+req GET "/admin/?entity_type=plist&priority=7" -u "admin:$ADMIN_PASSWORD"
+check "dashboard ?priority=7: 200" status_is 200
+check "dashboard ?priority=7: the option is selected" match "$(cat "$HB")" '<option value="7" selected>7</option>'
+check "dashboard ?priority=7: the refresh keeps it" match "$(cat "$HB")" 'data-refresh="/admin/\?partial=1&amp;entity_type=plist&amp;priority=7&amp;'
+check "dashboard ?priority=7: stuck, the priority-7 request" eval '[[ -n $(row_of "$P7_ID" stuck) ]]'
+check "dashboard ?priority=7: stuck, not the priority-5 one" eval '[[ -z $(row_of "$P5_ID" stuck) ]]'
+check "dashboard ?priority=7: filtered, the priority-7 request" eval '[[ -n $(row_of "$P7_ID" "") ]]'
+check "dashboard ?priority=7: filtered, not the priority-5 one" eval '[[ -z $(row_of "$P5_ID" "") ]]'
+req GET "/admin/?priority=7" -u "admin:$ADMIN_PASSWORD"
+check "dashboard ?priority=7 alone: the filtered list" eval '[[ -n $(row_of "$P7_ID" "") && -z $(row_of "$P5_ID" "") ]]'
+req GET "/admin/?priority=10" -u "admin:$ADMIN_PASSWORD"
+check "dashboard ?priority=10: ignored, with a message" eval '[[ $ST == 200 ]] && grep -qF "A priority is 0 to 9: filter ignored." "$HB"'
+req GET "/admin/api/stuck?entity_type=plist&priority=7" -u "admin:$ADMIN_PASSWORD"
+check "api stuck ?priority=7: the priority-7 request only" eq "$(jb '[.items[] | .request_id + ":" + (.priority|tostring)] | join(",")')" "$P7_ID:7"
+req GET "/admin/api/stuck?entity_type=plist&priority=5" -u "admin:$ADMIN_PASSWORD"
+check "api stuck ?priority=5: the default one only" eq "$(jb '[.items[].request_id] | join(",")')" "$P5_ID"
+for bad in 10 -1 x ''; do
+	req GET "/admin/api/stuck?priority=$bad" -u "admin:$ADMIN_PASSWORD"
+	check "api stuck ?priority=$bad: 400 problem+json" is_problem 400
+done
+out=$("${CTL[@]}" list --entity-type plist)
+check "gentrackctl list: a P column" match "$(head -1 <<<"$out")" '^ID +STATUS +P +TYPE +OWNER '
+check "gentrackctl list: priority 7" match "$(grep -F "$P7_ID" <<<"$out")" "^$P7_ID +pending +7 +plist "
+check "gentrackctl list: priority 5" match "$(grep -F "$P5_ID" <<<"$out")" "^$P5_ID +pending +5 +plist "
 
 finish

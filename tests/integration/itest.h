@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/config.h"
 #include "store/store.h"
@@ -86,6 +87,48 @@ static inline long itest_long(const char *fmt, ...)
 	if (res)
 		mysql_free_result(res);
 	return n;
+}
+
+/* A pending request as the client API creates it, made straight in the store. */
+struct itest_pending {
+	const char *owner;          /* borrowed; the test's own, with its run tag */
+	const char *entity_type;    /* borrowed */
+	unsigned count;             /* entities requested */
+	unsigned priority;          /* PRIORITY_MIN..MAX */
+	int64_t at;                 /* requested_at, µs; its UUIDv7 id is of this millisecond */
+	const char *actor;          /* of the "created" event; NULL: client:test */
+};
+
+/*
+ * Creates p through store_request_create, with empty constraints and
+ * metadata and its "created" event; its id, made by ids.
+ * Exits 99 when the store refuses: seeding is set-up, not what a test
+ * asserts.
+ */
+static inline struct uuid itest_create_pending(struct store *st, struct uuid_gen *ids,
+					       const struct itest_pending *p)
+{
+	struct gen_request r;
+	struct uuid existing;
+	gen_request_init(&r);
+	if (uuid_v7_next(ids, p->at / 1000, &r.id))
+		itest_fatal("uuid", "clock");
+	snprintf(r.owner, sizeof(r.owner), "%s", p->owner);
+	snprintf(r.entity_type, sizeof(r.entity_type), "%s", p->entity_type);
+	r.status = GEN_PENDING;
+	r.requested_count = p->count;
+	r.version = 1;
+	r.priority = p->priority;
+	r.requested_at = r.updated_at = p->at;
+	r.constraints_json = strdup("{}");
+	r.metadata_json = strdup("{}");
+	if (!r.constraints_json || !r.metadata_json)
+		itest_fatal("create", "out of memory");
+	if (store_request_create(st, &r, p->actor ? p->actor : "client:test", NULL, NULL, &existing))
+		itest_fatal("create", store_last_error(st));
+	struct uuid id = r.id;
+	gen_request_release(&r);
+	return id;
 }
 
 /* An id as 32 hex digits for UNHEX(); four buffers, so one call may use several. */

@@ -31,25 +31,12 @@ static char tag[16];
 /* A pending request of a type unique to this run, for `count` entities. */
 static struct uuid make_pending(const char *type, unsigned count)
 {
-	struct gen_request r;
-	struct uuid existing;
-	gen_request_init(&r);
+	char owner[OWNER_MAX + 1];
+	snprintf(owner, sizeof(owner), "claims-%s", tag);
 	clock_us += 10;
-	if (uuid_v7_next(&ids, clock_us / 1000, &r.id))
-		itest_fatal("uuid", "clock");
-	snprintf(r.owner, sizeof(r.owner), "claims-%s", tag);
-	snprintf(r.entity_type, sizeof(r.entity_type), "%s", type);
-	r.status = GEN_PENDING;
-	r.requested_count = count;
-	r.version = 1;
-	r.requested_at = r.updated_at = clock_us;
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
-		itest_fatal("create", store_last_error(st));
-	struct uuid id = r.id;
-	gen_request_release(&r);
-	return id;
+	struct itest_pending p = { .owner = owner, .entity_type = type, .count = count,
+				   .priority = PRIORITY_DEFAULT, .at = clock_us };
+	return itest_create_pending(st, &ids, &p);
 }
 
 static int claim(struct store *s, const char *type, const char *worker, struct store_claimed *out)

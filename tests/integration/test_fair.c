@@ -26,28 +26,16 @@ static struct uuid_gen ids;
 static int64_t clock_us;
 static char tag[16];
 
+/* A pending request of owner and type (the run's tag added to both), for 1 entity. */
 static struct uuid create(const char *owner, const char *type, unsigned priority)
 {
-	struct gen_request r;
-	struct uuid existing;
-	gen_request_init(&r);
+	char full_owner[OWNER_MAX + 1], full_type[ENTITY_TYPE_MAX + 1];
+	snprintf(full_owner, sizeof(full_owner), "%s-%s", owner, tag);
+	snprintf(full_type, sizeof(full_type), "%s_%s", type, tag);
 	clock_us += 10;
-	if (uuid_v7_next(&ids, clock_us / 1000, &r.id))
-		itest_fatal("uuid", "clock");
-	snprintf(r.owner, sizeof(r.owner), "%s-%s", owner, tag);
-	snprintf(r.entity_type, sizeof(r.entity_type), "%s_%s", type, tag);
-	r.status = GEN_PENDING;
-	r.requested_count = 1;
-	r.version = 1;
-	r.priority = priority;
-	r.requested_at = r.updated_at = clock_us;
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
-		itest_fatal("create", store_last_error(st));
-	struct uuid id = r.id;
-	gen_request_release(&r);
-	return id;
+	struct itest_pending p = { .owner = full_owner, .entity_type = full_type, .count = 1,
+				   .priority = priority, .at = clock_us };
+	return itest_create_pending(st, &ids, &p);
 }
 
 /* The next claim of the type: OK with *out (the owner without the run's tag), or the code. */
@@ -72,6 +60,33 @@ static int claim(const char *type, struct gen_request *out)
 	return STORE_OK;
 }
 
+/*
+ * Claims of the type, at most `within`, until one hands out `id`: which claim
+ * that was (1..within), or 0 when none did. Every claim must succeed.
+ */
+static int claims_until(const char *type, const struct uuid *id, int within)
+{
+	for (int k = 1; k <= within; k++) {
+		struct gen_request r;
+		CU_ASSERT_EQUAL_FATAL(claim(type, &r), STORE_OK);
+		int found = !memcmp(r.id.b, id->b, 16);
+		gen_request_release(&r);
+		if (found)
+			return k;
+	}
+	return 0;
+}
+
+/* n claims of the type, each of which must succeed; what they hand out is not looked at. */
+static void claim_n(const char *type, int n)
+{
+	for (int k = 0; k < n; k++) {
+		struct gen_request r;
+		CU_ASSERT_EQUAL_FATAL(claim(type, &r), STORE_OK);
+		gen_request_release(&r);
+	}
+}
+
 static void setup(void)
 {
 	itest_open("test_fair", &cfg, &st);
@@ -86,14 +101,7 @@ static void test_burst_does_not_hold_up_another_owner(void)
 	for (unsigned i = 0; i < 2000; i++)
 		create("heavy", "burst", PRIORITY_DEFAULT);
 	struct uuid single = create("light", "burst", PRIORITY_DEFAULT);
-	int at = 0;
-	for (int k = 1; k <= 4 && !at; k++) {
-		struct gen_request r;
-		CU_ASSERT_EQUAL_FATAL(claim("burst", &r), STORE_OK);
-		if (!memcmp(r.id.b, single.b, 16))
-			at = k;
-		gen_request_release(&r);
-	}
+	int at = claims_until("burst", &single, 4);
 	printf("\n  the light owner's request: claim %d of 2,001\n", at);
 	CU_ASSERT(at >= 1 && at <= 4);
 	/* The claims before it were the heavy owner's. */
@@ -192,13 +200,7 @@ static void test_priority_beats_fair_share(void)
 	CU_ASSERT_EQUAL(memcmp(r.id.b, high.b, 16), 0);
 	gen_request_release(&r);
 	/* Then, at priority 5, the light owner's within a few. */
-	int at = 0;
-	for (int k = 1; k <= 3 && !at; k++) {
-		CU_ASSERT_EQUAL_FATAL(claim("pfair", &r), STORE_OK);
-		if (!memcmp(r.id.b, light.b, 16))
-			at = k;
-		gen_request_release(&r);
-	}
+	int at = claims_until("pfair", &light, 3);
 	CU_ASSERT(at >= 1 && at <= 3);
 }
 
@@ -206,24 +208,14 @@ static void test_priority_beats_fair_share(void)
  * others: it banked nothing while away, and owes nothing either. */
 static void test_an_emptied_queue_starts_level(void)
 {
-	struct gen_request r;
 	for (unsigned i = 0; i < 30; i++)
 		create("early", "level", PRIORITY_DEFAULT);
-	for (int k = 0; k < 30; k++) {
-		CU_ASSERT_EQUAL_FATAL(claim("level", &r), STORE_OK);
-		gen_request_release(&r);
-	}
+	claim_n("level", 30);
 	/* Empty. A newcomer queues 20, then the early owner 1: not behind the 20. */
 	for (unsigned i = 0; i < 20; i++)
 		create("late", "level", PRIORITY_DEFAULT);
 	struct uuid back = create("early", "level", PRIORITY_DEFAULT);
-	int at = 0;
-	for (int k = 1; k <= 4 && !at; k++) {
-		CU_ASSERT_EQUAL_FATAL(claim("level", &r), STORE_OK);
-		if (!memcmp(r.id.b, back.b, 16))
-			at = k;
-		gen_request_release(&r);
-	}
+	int at = claims_until("level", &back, 4);
 	CU_ASSERT(at >= 1 && at <= 4);
 }
 
@@ -246,14 +238,7 @@ static void test_a_cancelled_burst_owes_nothing(void)
 		gen_request_release(&out);
 	}
 	struct uuid again = create("canceller", "cancel", PRIORITY_DEFAULT);
-	int at = 0;
-	for (int k = 1; k <= 4 && !at; k++) {
-		struct gen_request r;
-		CU_ASSERT_EQUAL_FATAL(claim("cancel", &r), STORE_OK);
-		if (!memcmp(r.id.b, again.b, 16))
-			at = k;
-		gen_request_release(&r);
-	}
+	int at = claims_until("cancel", &again, 4);
 	CU_ASSERT(at >= 1 && at <= 4);
 }
 
@@ -265,10 +250,7 @@ static void test_a_retried_request_goes_first(void)
 	struct gen_request r;
 	for (unsigned i = 0; i < 20; i++)
 		create("lost", "retry", PRIORITY_DEFAULT);
-	for (int k = 0; k < 20; k++) { /* the worker takes them all, then vanishes */
-		CU_ASSERT_EQUAL_FATAL(claim("retry", &r), STORE_OK);
-		gen_request_release(&r);
-	}
+	claim_n("retry", 20); /* the worker takes them all, then vanishes */
 	for (unsigned i = 0; i < 5; i++)
 		create("later", "retry", PRIORITY_DEFAULT);
 	int64_t now = 0;

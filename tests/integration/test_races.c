@@ -279,32 +279,19 @@ static const struct first firsts[] = {
 /* A request of its own in the first actor's starting state, as if w1 held `attempt`. */
 static void make_subject(struct subject *sj, const struct first *f)
 {
-	struct gen_request r;
-	struct uuid existing;
 	int64_t now;
 	long age = f->timing == OLD_PENDING ? 7200 : f->timing == RUNTIME ? 660 : 10;
 	long lease_left = f->timing == RUNTIME ? 60 : -5;
 
 	if (store_now(st, &now))
 		itest_fatal("clock", store_last_error(st));
-	gen_request_init(&r);
-	if (uuid_v7_next(&ids, (now - S(age)) / 1000, &r.id))
-		itest_fatal("uuid", "clock");
 	snprintf(sj->owner, sizeof(sj->owner), "race-%s", tag);
 	snprintf(sj->type, sizeof(sj->type), "race_%s_%u", tag, serial++);
-	snprintf(r.owner, sizeof(r.owner), "%s", sj->owner);
-	snprintf(r.entity_type, sizeof(r.entity_type), "%s", sj->type);
-	r.status = GEN_PENDING;
-	r.requested_count = 2;
-	r.version = 1;
-	r.requested_at = r.updated_at = now - S(age);
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (store_request_create(st, &r, "client:race", NULL, NULL, &existing))
-		itest_fatal("create", store_last_error(st));
-	sj->id = r.id;
+	struct itest_pending p = { .owner = sj->owner, .entity_type = sj->type, .count = 2,
+				   .priority = PRIORITY_DEFAULT, .at = now - S(age),
+				   .actor = "client:race" };
+	sj->id = itest_create_pending(st, &ids, &p);
 	sj->attempt = f->attempt;
-	gen_request_release(&r);
 	if (f->from == GEN_PENDING)
 		itest_exec("UPDATE generation_requests SET attempt = %u, version = 3 "
 			   "WHERE id = UNHEX('%s')", f->attempt, itest_hex(&sj->id));

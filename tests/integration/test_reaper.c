@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "base/limits.h"
 #include "ops/reaper.h"
 #include "store/store.h"
 #include "base/timeutil.h"
@@ -29,26 +30,14 @@ static struct uuid_gen ids;
 static int64_t t0;          /* "now" at the start of the run */
 static char tag[16];
 
+/* A pending request of `type` for 2 entities, requested at `at`. */
 static struct uuid pending_at(const char *type, int64_t at)
 {
-	struct gen_request r;
-	struct uuid existing;
-	gen_request_init(&r);
-	if (uuid_v7_next(&ids, at / 1000, &r.id))
-		itest_fatal("uuid", "clock");
-	snprintf(r.owner, sizeof(r.owner), "reaper-%s", tag);
-	snprintf(r.entity_type, sizeof(r.entity_type), "%s", type);
-	r.status = GEN_PENDING;
-	r.requested_count = 2;
-	r.version = 1;
-	r.requested_at = r.updated_at = at;
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
-		itest_fatal("create", store_last_error(st));
-	struct uuid id = r.id;
-	gen_request_release(&r);
-	return id;
+	char owner[OWNER_MAX + 1];
+	snprintf(owner, sizeof(owner), "reaper-%s", tag);
+	struct itest_pending p = { .owner = owner, .entity_type = type, .count = 2,
+				   .priority = PRIORITY_DEFAULT, .at = at };
+	return itest_create_pending(st, &ids, &p);
 }
 
 /* Claims the oldest pending of `type` with a lease of `lease` s, then moves

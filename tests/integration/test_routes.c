@@ -486,26 +486,12 @@ static void test_head_allow(void)
 /* A pending request of the routes' client, for the status poll. */
 static void make_request(struct uuid *id)
 {
-	struct gen_request r;
-	struct uuid existing;
 	struct uuid_gen gen;
 	uuid_gen_init(&gen);
-	gen_request_init(&r);
-	if (uuid_v7_next(&gen, (uint64_t)(time_now_us() / 1000), &r.id))
-		itest_fatal("uuid", "clock");
-	snprintf(r.owner, sizeof(r.owner), "%s", client_owner);
-	snprintf(r.entity_type, sizeof(r.entity_type), "routes_head");
-	r.status = GEN_PENDING;
-	r.requested_count = 2;
-	r.version = 1;
-	r.requested_at = r.updated_at = time_now_us();
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (!r.constraints_json || !r.metadata_json ||
-	    store_request_create(st, &r, "client:routes", NULL, NULL, &existing))
-		itest_fatal("create", store_last_error(st));
-	*id = r.id;
-	gen_request_release(&r);
+	struct itest_pending p = { .owner = client_owner, .entity_type = "routes_head", .count = 2,
+				   .priority = PRIORITY_DEFAULT, .at = time_now_us(),
+				   .actor = "client:routes" };
+	*id = itest_create_pending(st, &gen, &p);
 }
 
 /*

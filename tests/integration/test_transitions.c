@@ -179,31 +179,17 @@ static const char *const actor_names[] = { "client", "worker", "reaper", "admin"
 static void make_subject(struct subject *sj, enum gen_status status, unsigned generated,
 			 enum timing timing)
 {
-	struct gen_request r;
-	struct uuid existing;
 	/* Overdue: past stale_after and pending_timeout; lapsed: only the lease. */
 	int64_t age = timing == OVERDUE ? 7200 : 10;
 	long lease_left = timing == FRESH ? 60 : -5;
 
 	if (store_now(st, &sj->now))
 		itest_fatal("clock", store_last_error(st));
-	gen_request_init(&r);
-	if (uuid_v7_next(&ids, (sj->now - S(age)) / 1000, &r.id))
-		itest_fatal("uuid", "clock");
 	snprintf(sj->owner, sizeof(sj->owner), "tr-%s", tag);
 	snprintf(sj->type, sizeof(sj->type), "tr_%s_%u", tag, serial++);
-	snprintf(r.owner, sizeof(r.owner), "%s", sj->owner);
-	snprintf(r.entity_type, sizeof(r.entity_type), "%s", sj->type);
-	r.status = GEN_PENDING;
-	r.requested_count = 2;
-	r.version = 1;
-	r.requested_at = r.updated_at = sj->now - S(age);
-	r.constraints_json = strdup("{}");
-	r.metadata_json = strdup("{}");
-	if (store_request_create(st, &r, "client:test", NULL, NULL, &existing))
-		itest_fatal("create", store_last_error(st));
-	sj->id = r.id;
-	gen_request_release(&r);
+	struct itest_pending p = { .owner = sj->owner, .entity_type = sj->type, .count = 2,
+				   .priority = PRIORITY_DEFAULT, .at = sj->now - S(age) };
+	sj->id = itest_create_pending(st, &ids, &p);
 	itest_exec("UPDATE generation_requests SET status = '%s', attempt = 1, worker_id = 'w1', "
 		   "started_at = UTC_TIMESTAMP(6) - INTERVAL %ld SECOND, lease_seconds = 60, "
 		   "lease_expires_at = UTC_TIMESTAMP(6) + INTERVAL %ld SECOND, "
