@@ -101,7 +101,7 @@ void jsonw_cstr(struct jsonw *w, const char *s)
 void jsonw_int(struct jsonw *w, long long v)
 {
 	begin_value(w);
-	strbuf_addf(w->sb, "%lld", v);
+	strbuf_add_i64(w->sb, v);
 }
 
 void jsonw_double(struct jsonw *w, double v)

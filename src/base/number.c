@@ -43,3 +43,16 @@ int number_parse(const char *s, const struct number_unit *units, int64_t *out)
 	*out = v * scale;
 	return 0;
 }
+
+size_t number_u64_format(uint64_t v, char *out)
+{
+	char rev[NUMBER_U64_DIGITS];
+	size_t n = 0;
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	return n;
+}

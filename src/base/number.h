@@ -1,6 +1,7 @@
 #ifndef GENTRACK_NUMBER_H
 #define GENTRACK_NUMBER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -26,5 +27,15 @@ struct number_unit {
  * INT64_MAX. 0 with *out set, or -1 with *out untouched.
  */
 int number_parse(const char *s, const struct number_unit *units, int64_t *out);
+
+/* The most digits number_u64_format writes. */
+#define NUMBER_U64_DIGITS 20
+
+/*
+ * v in decimal into out (room for NUMBER_U64_DIGITS), no NUL: the number of
+ * digits written. What "%" PRIu64 prints, without printf's machinery on the
+ * answers' hot path (headers, JSON numbers).
+ */
+size_t number_u64_format(uint64_t v, char *out);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "base/strbuf.h"
 #include "base/banned.h"
 
@@ -85,6 +86,26 @@ int strbuf_addstr(struct strbuf *sb, const char *s)
 int strbuf_addch(struct strbuf *sb, char c)
 {
 	return strbuf_add(sb, &c, 1);
+}
+
+int strbuf_add_u64(struct strbuf *sb, unsigned long long v)
+{
+	char digits[NUMBER_U64_DIGITS];
+	return strbuf_add(sb, digits, number_u64_format(v, digits));
+}
+
+int strbuf_add_i64(struct strbuf *sb, long long v)
+{
+	char digits[NUMBER_U64_DIGITS + 1];
+	size_t n = 0;
+	/* The magnitude as unsigned: LLONG_MIN has no positive counterpart. */
+	unsigned long long m = (unsigned long long)v;
+	if (v < 0) {
+		digits[n++] = '-';
+		m = 0 - m;
+	}
+	n += number_u64_format(m, digits + n);
+	return strbuf_add(sb, digits, n);
 }
 
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...)

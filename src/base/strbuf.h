@@ -35,6 +35,9 @@ int strbuf_grow(struct strbuf *sb, size_t extra);
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
 int strbuf_addstr(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, char c);
+/* A decimal integer, as "%lld" / "%llu" would add it, without printf. */
+int strbuf_add_i64(struct strbuf *sb, long long v);
+int strbuf_add_u64(struct strbuf *sb, unsigned long long v);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)

@@ -1,6 +1,7 @@
 #include "build_config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/limits.h"
@@ -114,12 +115,34 @@ int time_from_civil(const struct civil_time *c, int64_t *us)
 	return 0;
 }
 
+/* v as exactly n digits at p (v < 10^n). */
+static void put_digits(char *p, int v, int n)
+{
+	while (n--) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void time_format_rfc3339(int64_t us, char out[TIME_RFC3339_LEN + 1])
 {
 	struct civil_time c;
 	time_to_civil(us, &c);
-	snprintf(out, TIME_RFC3339_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-		 c.year, c.month, c.day, c.hour, c.minute, c.second, c.micro);
+	/* A status answer carries up to seven of these: no printf for them.
+	 * A year outside four digits keeps snprintf's way of cutting it. */
+	if (c.year < 0 || c.year > 9999) {
+		snprintf(out, TIME_RFC3339_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+			 c.year, c.month, c.day, c.hour, c.minute, c.second, c.micro);
+		return;
+	}
+	memcpy(out, "0000-00-00T00:00:00.000000Z", TIME_RFC3339_LEN + 1);
+	put_digits(out, c.year, 4);
+	put_digits(out + 5, c.month, 2);
+	put_digits(out + 8, c.day, 2);
+	put_digits(out + 11, c.hour, 2);
+	put_digits(out + 14, c.minute, 2);
+	put_digits(out + 17, c.second, 2);
+	put_digits(out + 20, c.micro, 6);
 }
 
 /* Reads exactly n digits at s; -1 if any is not a digit. */

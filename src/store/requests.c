@@ -244,12 +244,20 @@ int store_request_entities(struct store *s, const struct uuid *id,
  * entities as the row keeps them, one JSON array in index order (sql/010).
  * The entities used to be a join (one row each, ordered in C): the third
  * table was most of what a poll cost the server.
+ *
+ * Both rows by their unique key, forced: the plan is the one MariaDB picks
+ * anyway (two const tables), but `r.owner = k.owner` makes every index that
+ * starts with owner (five of them) a candidate the optimizer weighs, and
+ * sorts, at every execution: 15-20 % of the server's CPU per poll (bench/
+ * RESULTS.md, "Poll path: where the time goes").
  */
+#define POLL_FROM \
+	"FROM api_keys k FORCE INDEX (uq_key_hash) " \
+	"LEFT JOIN generation_requests r FORCE INDEX (PRIMARY) ON r.id = ? AND r.owner = k.owner " \
+	"WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 static const struct engine_query Q_POLL = {
 	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, " POLL_REQ_COLUMNS ", r.entities_json "
-	"FROM api_keys k "
-	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
-	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+	POLL_FROM,
 	"bb", "tiss" REQ_TYPES "s" };
 /*
  * The same for a poller that names a version (If-None-Match: a 304, mostly),
@@ -262,9 +270,7 @@ static const struct engine_query Q_POLL_HEAD = {
 	"SELECT UTC_TIMESTAMP(6), k.id, k.role, k.owner, r.id, r.entity_type, r.status, "
 	"r.requested_count, r.generated_count, r.failed_count, r.attempt, r.version, "
 	"r.lease_expires_at, r.requested_at, r.started_at "
-	"FROM api_keys k "
-	"LEFT JOIN generation_requests r ON r.id = ? AND r.owner = k.owner "
-	"WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+	POLL_FROM,
 	"bb", "tiss" "bssiiiiittt" };
 
 struct poll_ctx {
@@ -555,9 +561,15 @@ int store_request_cancel(struct store *s, const struct uuid *id, const char *own
 	return rc2 ? rc2 : rc;
 }
 
-/* The head of a type's queue, oldest first, for Retry-After hints. */
+/*
+ * The head of a type's queue, oldest first, for Retry-After hints: the first
+ * `cap` entries of ix_status_type (status, entity_type, id), forced. Left to
+ * itself, a child's long-lived session was seen walking ix_type_id instead
+ * (a type's every row in id order, its pending ones picked out): 414 index
+ * entries read for 28 ids, where a new session read 27.
+ */
 static const struct engine_query Q_PENDING_HEAD = {
-	"SELECT id FROM generation_requests "
+	"SELECT id FROM generation_requests FORCE INDEX (ix_status_type) "
 	"WHERE status = 'pending' AND entity_type = ? ORDER BY id LIMIT ?",
 	"si", "b" };
 

@@ -4,12 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/number.h"
 #include "web/etag.h"
 #include "base/banned.h"
 
 void etag_format(uint64_t version, char out[ETAG_MAX_LEN])
 {
-	snprintf(out, ETAG_MAX_LEN, "\"v%" PRIu64 "\"", version);
+	_Static_assert(ETAG_MAX_LEN >= NUMBER_U64_DIGITS + 4, "\"v<digits>\" and the NUL fit");
+	size_t n = 0;
+	out[n++] = '"';
+	out[n++] = 'v';
+	n += number_u64_format(version, out + n);
+	out[n++] = '"';
+	out[n] = '\0';
 }
 
 static const char *skip_ows(const char *p)

@@ -14,6 +14,7 @@
 
 #include "web/http.h"
 #include "base/limits.h"
+#include "base/number.h"
 #include "base/banned.h"
 
 #define LISTEN_BACKLOG 1024
@@ -115,7 +116,18 @@ void http_add_header(struct http_response *resp, const char *name, const char *f
 	strbuf_addstr(&resp->headers, name);
 	strbuf_add(&resp->headers, ": ", 2);
 	va_start(ap, fmt);
-	strbuf_vaddf(&resp->headers, fmt, ap);
+	/* What a status answer's headers are made of (a constant, a tag, a
+	 * Retry-After) without printf; anything else through it. */
+	if (!strchr(fmt, '%')) {
+		strbuf_addstr(&resp->headers, fmt);
+	} else if (!strcmp(fmt, "%s")) {
+		const char *v = va_arg(ap, const char *);
+		strbuf_addstr(&resp->headers, v ? v : "(null)");
+	} else if (!strcmp(fmt, "%d")) {
+		strbuf_add_i64(&resp->headers, va_arg(ap, int));
+	} else {
+		strbuf_vaddf(&resp->headers, fmt, ap);
+	}
 	va_end(ap);
 	strbuf_add(&resp->headers, "\r\n", 2);
 }
@@ -171,15 +183,38 @@ int http_write_response(const struct http_response *resp, int head_only, http_pu
 		extra_len = 0;
 	}
 	int no_body = status == 204 || status == 304;
-	/* FCGX_FPrintF does not know %zu: format here, write with put. */
-	int n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status, reason_phrase(status));
-	if (n < 0 || (size_t)n >= sizeof(line) || put(ctx, line, (size_t)n) < 0)
+	/* FCGX_FPrintF does not know %zu: format here, write with put. The
+	 * lines of every answer, without printf: three digits and a phrase,
+	 * a type and a number. */
+	const char *reason = reason_phrase(status);
+	size_t n = 0, reason_len = strlen(reason);
+	if (status < 100 || status > 999 || reason_len > sizeof(line) - 8 - 3 - 1 - 2)
+		return -1;
+	memcpy(line, "Status: ", 8);
+	n = 8;
+	n += number_u64_format((uint64_t)status, line + n);
+	line[n++] = ' ';
+	memcpy(line + n, reason, reason_len);
+	n += reason_len;
+	line[n++] = '\r';
+	line[n++] = '\n';
+	if (put(ctx, line, n) < 0)
 		return -1;
 	if (!no_body) {
 		/* For HEAD too: the length of the body a GET would get. */
-		n = snprintf(line, sizeof(line), "Content-Type: %s\r\nContent-Length: %zu\r\n",
-			     ctype, body_len);
-		if (n < 0 || (size_t)n >= sizeof(line) || put(ctx, line, (size_t)n) < 0)
+		size_t ctype_len = strlen(ctype);
+		if (ctype_len > sizeof(line) - 14 - 18 - NUMBER_U64_DIGITS - 2)
+			return -1;
+		memcpy(line, "Content-Type: ", 14);
+		n = 14;
+		memcpy(line + n, ctype, ctype_len);
+		n += ctype_len;
+		memcpy(line + n, "\r\nContent-Length: ", 18);
+		n += 18;
+		n += number_u64_format((uint64_t)body_len, line + n);
+		line[n++] = '\r';
+		line[n++] = '\n';
+		if (put(ctx, line, n) < 0)
 			return -1;
 	}
 	if (extra_len && put(ctx, extra, extra_len) < 0)

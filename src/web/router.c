@@ -33,7 +33,8 @@ static int pattern_matches(const char *pattern, const char *path, size_t path_le
 	*seg_len = 0;
 	*kind = PH_NONE;
 	while (*p) {
-		enum placeholder ph = placeholder_at(p);
+		/* Every request walks the table: look for a placeholder only at its brace. */
+		enum placeholder ph = *p == '{' ? placeholder_at(p) : PH_NONE;
 		if (ph != PH_NONE) {
 			size_t start = i;
 			while (i < path_len && path[i] != '/')

@@ -351,10 +351,20 @@ RKEY=$(jq -r .key <<<"$json")
 RID=$(jq -r .id <<<"$json")
 AUTH_KEY=$RKEY api GET "$COLL"
 check "a new key works" status_is 200
+AUTH_KEY=$RKEY create '{"entity_type":"problem"}'
+RREQ=$ID
+AUTH_KEY=$RKEY api GET "$COLL/$RREQ"
+check "a new key polls its request" status_is 200
+RETAG=$(hdr ETag)
+AUTH_KEY=$RKEY api GET "$COLL/$RREQ" '' -H "If-None-Match: $RETAG"
+check "... and gets its 304" status_is 304
 "$GENTRACKCTL" --config "$GENTRACK_CONFIG" key revoke "$RID" >/dev/null
 check "key revoke: exit 0" eq "$?" 0
 AUTH_KEY=$RKEY refused "a revoked key (list)" 401 api GET "$COLL"
 AUTH_KEY=$RKEY refused "a revoked key (create)" 401 create '{"entity_type":"problem"}'
+# The poll checks its key in the statement that reads the request: at once too.
+AUTH_KEY=$RKEY refused "a revoked key (poll)" 401 api GET "$COLL/$RREQ"
+AUTH_KEY=$RKEY refused "a revoked key (poll, If-None-Match)" 401 api GET "$COLL/$RREQ" '' -H "If-None-Match: $RETAG"
 
 AUTH_KEY=$WORKER_KEY refused "worker key: create" 403 create '{"entity_type":"problem"}'
 AUTH_KEY=$WORKER_KEY refused "worker key: get" 403 api GET "$COLL/$SUBJ_ID"

@@ -1,7 +1,10 @@
 /* number: the digit parsers under durations, sizes, query strings and UUIDs. */
 #include "build_config.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "base/number.h"
 #include "unit.h"
@@ -69,8 +72,24 @@ static void test_parse_rejects(void)
 	}
 }
 
+/* What "%" PRIu64 prints, edges included. */
+static void test_u64_format(void)
+{
+	static const uint64_t values[] = { 0, 1, 9, 10, 99, 100, 1234567890, UINT64_C(10000000000000000000),
+					   UINT64_MAX };
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char want[32], got[NUMBER_U64_DIGITS + 1];
+		snprintf(want, sizeof(want), "%" PRIu64, values[i]);
+		size_t n = number_u64_format(values[i], got);
+		got[n] = '\0';
+		CU_ASSERT_EQUAL(n, strlen(want));
+		CU_ASSERT_STRING_EQUAL(got, want);
+	}
+}
+
 static const struct unit_case cases[] = {
 	{ "hex digits", test_hex_digit },
+	{ "u64 into digits", test_u64_format },
 	{ "plain decimals", test_parse_plain },
 	{ "decimals with a unit", test_parse_units },
 	{ "rejects", test_parse_rejects },

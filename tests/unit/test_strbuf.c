@@ -1,5 +1,6 @@
 #include "build_config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,25 @@ static void test_add_variants(void)
 	CU_ASSERT_EQUAL(sb.len, strlen("abc-xyz[42|q| 3.14]"));
 	CU_ASSERT(sb.alloc > sb.len);
 	CU_ASSERT_EQUAL(sb.oom, 0);
+	strbuf_release(&sb);
+}
+
+/* The integer adders write what %lld / %llu would. */
+static void test_add_integers(void)
+{
+	static const long long values[] = { 0, 7, -7, 10, -10, 1234567, LLONG_MAX, LLONG_MIN };
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+		strbuf_add_i64(&got, values[i]);
+		strbuf_addf(&want, "%lld", values[i]);
+		CU_ASSERT_STRING_EQUAL(got.buf, want.buf);
+		CU_ASSERT_EQUAL(got.len, want.len);
+		strbuf_release(&got);
+		strbuf_release(&want);
+	}
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_u64(&sb, ULLONG_MAX);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "18446744073709551615");
 	strbuf_release(&sb);
 }
 
@@ -183,6 +203,7 @@ static void test_grow_reserves(void)
 static const struct unit_case cases[] = {
 	{ "init is empty", test_init_is_empty },
 	{ "add, addstr, addch, addf", test_add_variants },
+	{ "add_i64, add_u64", test_add_integers },
 	{ "add with embedded NUL", test_add_embedded_nul },
 	{ "add of nothing keeps static", test_add_empty_keeps_static },
 	{ "growth to 50000 bytes", test_growth_large },
