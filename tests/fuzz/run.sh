@@ -37,16 +37,16 @@ ALL_TARGETS=(create_body worker_body router query config headers generator_outpu
 	json_indent)
 
 # The src/ files each target compiles, beyond the common ones.
-COMMON_SRC=(base/strbuf base/jsonw base/utf8 base/json_type web/problem)
+COMMON_SRC=(base/strbuf base/number base/jsonw base/utf8 base/json_type web/problem)
 declare -A TARGET_SRC=(
-	[create_body]="api/validate model/webhook model/auth model/resource model/lifecycle base/timeutil base/uuid base/number"
-	[worker_body]="api/validate model/webhook model/auth model/resource model/lifecycle base/timeutil base/uuid base/number"
-	[router]="web/router base/uuid base/number bin/routes model/resource model/lifecycle base/timeutil"
-	[query]="base/query base/number"
-	[config]="base/config base/timeutil base/number"
-	[headers]="base/cookie model/auth model/webhook web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid base/number"
-	[generator_output]="worker/generator base/timeutil base/number"
-	[claim_answer]="worker/claim model/resource model/lifecycle base/timeutil base/uuid base/number"
+	[create_body]="api/validate model/webhook model/auth model/resource model/lifecycle base/timeutil base/uuid"
+	[worker_body]="api/validate model/webhook model/auth model/resource model/lifecycle base/timeutil base/uuid"
+	[router]="web/router base/uuid bin/routes model/resource model/lifecycle base/timeutil"
+	[query]="base/query"
+	[config]="base/config base/timeutil"
+	[headers]="base/cookie model/auth model/webhook web/basic_auth api/validate web/etag model/resource model/lifecycle base/timeutil base/uuid"
+	[generator_output]="worker/generator base/timeutil"
+	[claim_answer]="worker/claim model/resource model/lifecycle base/timeutil base/uuid"
 	[json_indent]="base/json_indent"
 )
 
