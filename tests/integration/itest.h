@@ -73,6 +73,18 @@ static inline void itest_exec(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The first column of the first row of m's last statement as a number, or -1
+ * (for a test's own connection too, e.g. one per thread). */
+static inline long itest_first_long(MYSQL *m)
+{
+	MYSQL_RES *res = mysql_store_result(m);
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+	long n = row && row[0] ? atol(row[0]) : -1;
+	if (res)
+		mysql_free_result(res);
+	return n;
+}
+
 /* The first column of the first row as a number (a COUNT(*), a version), or -1. */
 static inline long itest_long(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline long itest_long(const char *fmt, ...)
@@ -81,12 +93,7 @@ static inline long itest_long(const char *fmt, ...)
 	va_start(ap, fmt);
 	itest_vexec(fmt, ap);
 	va_end(ap);
-	MYSQL_RES *res = mysql_store_result(itest_raw);
-	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-	long n = row && row[0] ? atol(row[0]) : -1;
-	if (res)
-		mysql_free_result(res);
-	return n;
+	return itest_first_long(itest_raw);
 }
 
 /* A pending request as the client API creates it, made straight in the store. */

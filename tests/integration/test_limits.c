@@ -207,16 +207,10 @@ struct claimer {
 	int claimed, limited_claims, failed;
 };
 
+/* On the thread's own connection: -1 when the statement fails. */
 static long raw_long(MYSQL *m, const char *sql)
 {
-	if (mysql_query(m, sql))
-		return -1;
-	MYSQL_RES *res = mysql_store_result(m);
-	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-	long n = row && row[0] ? atol(row[0]) : -1;
-	if (res)
-		mysql_free_result(res);
-	return n;
+	return mysql_query(m, sql) ? -1 : itest_first_long(m);
 }
 
 static void *claimer_main(void *arg)
